@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { EmailSchema, IdSchema, NameSchema, PageQuerySchema, SortOrderSchema, TimestampSchema } from './common.ts';
+
+export const PROJECT_ROLES = ['lead', 'reviewer', 'trainer'] as const;
+export const ProjectRoleSchema = z.enum(PROJECT_ROLES);
+export type ProjectRole = z.infer<typeof ProjectRoleSchema>;
+
+export const TaskKindSchema = z.enum(['pairwise', 'ranking']);
+export type TaskKind = z.infer<typeof TaskKindSchema>;
+
+export const ProjectSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  description: z.string(),
+  taskKind: TaskKindSchema,
+  archived: z.boolean(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+  /** The caller's role here; admins who are not members act as lead. */
+  myRole: ProjectRoleSchema,
+  counts: z.object({ members: z.number().int(), items: z.number().int() }),
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+export const CreateProjectBodySchema = z.strictObject({
+  name: NameSchema,
+  description: z.string().trim().max(5000).default(''),
+  taskKind: TaskKindSchema.default('pairwise'),
+});
+export type CreateProjectBody = z.infer<typeof CreateProjectBodySchema>;
+
+export const UpdateProjectBodySchema = z
+  .strictObject({
+    name: NameSchema.optional(),
+    description: z.string().trim().max(5000).optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'must set at least one field' });
+export type UpdateProjectBody = z.infer<typeof UpdateProjectBodySchema>;
+
+export const PROJECT_SORT_KEYS = ['name', 'createdAt', 'updatedAt'] as const;
+export const ProjectListQuerySchema = PageQuerySchema.extend({
+  q: z.string().trim().max(200).optional(),
+  status: z.enum(['active', 'archived', 'all']).default('active'),
+  sort: z.enum(PROJECT_SORT_KEYS).default('updatedAt'),
+  order: SortOrderSchema.default('desc'),
+});
+export type ProjectListQuery = z.infer<typeof ProjectListQuerySchema>;
+
+export const MemberSchema = z.object({
+  userId: IdSchema,
+  email: z.string(),
+  name: z.string(),
+  role: ProjectRoleSchema,
+  active: z.boolean(),
+  addedAt: TimestampSchema,
+});
+export type Member = z.infer<typeof MemberSchema>;
+
+export const AddMemberBodySchema = z.strictObject({ email: EmailSchema, role: ProjectRoleSchema });
+export const UpdateMemberBodySchema = z.strictObject({ role: ProjectRoleSchema });
+
+export const MEMBER_SORT_KEYS = ['name', 'email', 'role', 'addedAt'] as const;
+export const MemberListQuerySchema = z.object({
+  role: ProjectRoleSchema.optional(),
+  sort: z.enum(MEMBER_SORT_KEYS).default('role'),
+  order: SortOrderSchema.default('asc'),
+});
+
+export const ProjectParamsSchema = z.object({ projectId: IdSchema });
+export const MemberParamsSchema = z.object({ projectId: IdSchema, userId: IdSchema });

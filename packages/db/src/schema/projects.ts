@@ -1,0 +1,58 @@
+import { index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { id, timestamps } from './columns.ts';
+import { users } from './users.ts';
+
+export const projects = pgTable('projects', {
+  id: id(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  taskKind: text('task_kind', { enum: ['pairwise', 'ranking'] }).notNull().default('pairwise'),
+  archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  ...timestamps,
+});
+
+export const projectMembers = pgTable(
+  'project_members',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['lead', 'reviewer', 'trainer'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],
+);
+
+export interface StoredResponse {
+  id: string;
+  model: string;
+  kind: 'markdown' | 'code' | 'image';
+  content: string;
+}
+export interface StoredTurn {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export const items = pgTable(
+  'items',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    prompt: text('prompt').notNull(),
+    context: jsonb('context').$type<StoredTurn[]>().notNull().default([]),
+    responses: jsonb('responses').$type<StoredResponse[]>().notNull(),
+    reference: text('reference'),
+    gold: jsonb('gold').$type<unknown>(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    ...timestamps,
+  },
+  (t) => [unique('items_project_external_uq').on(t.projectId, t.externalId)],
+);
