@@ -1,1 +1,9 @@
-export {};
+export { startServer, type RunningServer, type StartOptions } from './server.ts';
+export { createApp, CSP } from './app.ts';
+export { createDeps, type Deps } from './deps.ts';
+export { parseEnv, EnvSchema, type Env } from './env.ts';
+export { routeTable } from './routes/index.ts';
+export type { AnyRoute, Access } from './http/route.ts';
+export { SESSION_COOKIE } from './routes/auth.ts';
+export { KDF, parseHashParams } from './services/passwords.ts';
+export { loadDemoItems, type DemoLogin } from './demo/seed.ts';

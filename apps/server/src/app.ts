@@ -1,0 +1,212 @@
+/**
+ * createApp(deps) builds the Hono app: security headers and request ids on every response, path
+ * canonicalisation, authentication, CSRF, the route table, and the built web app. It never listens.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { AppError, describeIssues, issuesOf, type FieldIssue } from '@accord/core';
+import type { z } from 'zod';
+import type { Deps } from './deps.ts';
+import { buildOpenApi, renderDocsHtml } from './http/openapi.ts';
+import { isHttps, originAllowed, ownOrigin } from './http/request.ts';
+import type { AnyRoute, AppEnv } from './http/route.ts';
+import { routeTable } from './routes/index.ts';
+import { SESSION_COOKIE } from './routes/auth.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'params' | 'query' | 'body'): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const details = issuesOf(r.error, where);
+  throw new AppError('validation_failed', describeIssues(details), details);
+}
+
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new AppError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).', [{ path: 'headers.content-type', message: 'must be application/json' }]);
+  const text = await c.req.text();
+  if (text.trim() === '') throw new AppError('validation_failed', 'body: is required', [{ path: 'body', message: 'is required' }]);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError('validation_failed', `body: is not valid JSON (${(e as Error).message})`, [{ path: 'body', message: 'is not valid JSON' }]);
+  }
+}
+
+function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
+  const limit = bodyLimit({
+    maxSize: r.maxBody ?? DEFAULT_MAX_BODY,
+    onError: () => {
+      throw new AppError('payload_too_large', `The request body is larger than ${r.maxBody ?? DEFAULT_MAX_BODY} bytes.`);
+    },
+  });
+  app.on(r.method.toUpperCase(), r.path, limit, async (c) => {
+    const auth = c.get('auth');
+    if (r.access !== 'public' && !auth) throw new AppError('unauthenticated', 'Sign in first.');
+    if (r.access === 'admin' && !auth!.user.isAdmin) throw new AppError('forbidden', 'Only admins can do this.');
+    const params = validate(r.params, c.req.param(), 'params');
+    let project = null;
+    if (typeof r.access === 'object') {
+      const projectId = (params as { projectId: string }).projectId;
+      project = await deps.projects.access(auth!.user, projectId);
+      // Non-members learn nothing about whether the project exists.
+      if (!project) throw new AppError('not_found', 'Project not found.');
+      if (!r.access.project.includes(project.role)) throw new AppError('forbidden', `This needs the role ${r.access.project.join(' or ')} in this project.`);
+      if (project.project.archivedAt && r.method !== 'get' && !r.allowArchived)
+        throw new AppError('project_archived', 'This project is archived and read-only.');
+    }
+    const query = validate(r.query, c.req.query(), 'query');
+    const body = r.body ? validate(r.body, await readJson(c), 'body') : undefined;
+    const result = await r.handler({ c, deps, params, query, body, auth, project });
+    if (result instanceof Response) return result;
+    const out = r.response ? r.response.parse(result) : result;
+    return c.json(out as object, r.status ?? 200);
+  });
+}
+
+function isDbUnavailable(e: unknown): boolean {
+  const code = (e as { code?: string })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
+  const msg = String((e as Error)?.message ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'].includes(code ?? '') ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|PGlite is closed/i.test(msg)
+  );
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json',
+};
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const { env, logger } = deps;
+  const openapi = buildOpenApi(routeTable);
+  const docsHtml = renderDocsHtml(openapi);
+
+  app.use('*', async (c, next) => {
+    c.set('requestId', randomUUID());
+    c.set('auth', null);
+    await next();
+    const h = c.res.headers;
+    h.set('X-Request-Id', c.get('requestId'));
+    h.set('Content-Security-Policy', CSP);
+    h.set('X-Content-Type-Options', 'nosniff');
+    h.set('X-Frame-Options', 'DENY');
+    h.set('Referrer-Policy', 'no-referrer');
+    h.set('Cross-Origin-Opener-Policy', 'same-origin');
+    h.set('Cross-Origin-Resource-Policy', 'same-origin');
+    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    if (isHttps(c, env)) h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (c.req.path.startsWith('/api/') && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+  });
+
+  // One spelling per resource: doubled or encoded slashes, backslashes and dot segments are refused
+  // before any routing, so no variant can reach a handler past the middleware meant for it.
+  app.use('*', async (c, next) => {
+    const raw = c.req.url.slice(c.req.url.indexOf('/', c.req.url.indexOf('//') + 2));
+    const path = raw.split('?')[0] ?? '';
+    if (/\/\/|%2f|%5c|\\|\/\.\.?(\/|$)|%2e%2e/i.test(path)) throw new AppError('bad_request', 'Malformed path.');
+    await next();
+  });
+
+  app.use('/api/*', async (c, next) => {
+    const authz = c.req.header('authorization');
+    if (authz !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      const ctx = m ? await deps.auth.fromToken(m[1]!) : null;
+      if (!ctx) throw new AppError('unauthenticated', 'The API token is invalid, expired or revoked.');
+      c.set('auth', ctx);
+    } else {
+      const cookie = getCookie(c, SESSION_COOKIE);
+      if (cookie) c.set('auth', await deps.auth.fromCookie(cookie));
+    }
+    // CSRF: anything that changes state with ambient credentials (or none yet, e.g. login) must
+    // come from our own origin. Requests carrying a bearer token have no ambient credentials.
+    if (!SAFE_METHODS.has(c.req.method) && c.get('auth')?.via !== 'token') {
+      if (!originAllowed(c.req.header('origin'), c.req.header('sec-fetch-site'), ownOrigin(c, env), env.ACCORD_ORIGINS))
+        throw new AppError('csrf_rejected', 'Cross-site request refused: this request must come from the Accord web app or use an API token.');
+    }
+    await next();
+  });
+
+  for (const r of routeTable) mount(app, deps, r);
+
+  app.get('/api/openapi.json', (c) => c.json(openapi));
+  app.get('/api/docs', (c) => c.html(docsHtml));
+
+  app.all('/api/*', (c) => {
+    if (!c.get('auth')) throw new AppError('unauthenticated', 'Sign in first.');
+    throw new AppError('not_found', `No API route ${c.req.method} ${c.req.path}.`);
+  });
+
+  // The built web app, with an index.html fallback for client-side routes.
+  app.get('*', async (c) => {
+    const root = env.webDist;
+    const rel = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.(\/|\\|$))+/, '');
+    const file = join(root, rel);
+    if (file.startsWith(root + sep)) {
+      const s = await stat(file).catch(() => null);
+      if (s?.isFile()) {
+        const body = await readFile(file);
+        const immutable = rel.startsWith(`${sep}assets${sep}`);
+        return c.body(body, 200, {
+          'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+          'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        });
+      }
+    }
+    if (extname(rel) && rel !== '/index.html') return c.text('Not found', 404);
+    const index = await readFile(join(root, 'index.html')).catch(() => null);
+    if (!index)
+      return c.html('<!doctype html><title>Accord</title><p>The web app has not been built. Run <code>npm start</code> (or <code>npm run build -w @accord/web</code>).</p>', 503);
+    return c.body(index, 200, { 'Content-Type': MIME['.html']!, 'Cache-Control': 'no-cache' });
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(err.toBody(), err.status as 400);
+    }
+    if (isDbUnavailable(err)) {
+      logger.error('database unavailable', { requestId: c.get('requestId'), message: (err as Error).message });
+      c.header('Retry-After', '5');
+      return c.json({ error: { code: 'unavailable', message: 'The database is unavailable; try again shortly.' } }, 503);
+    }
+    logger.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, stack: (err as Error).stack });
+    return c.json({ error: { code: 'internal', message: `Internal error (request id ${c.get('requestId')}).` } }, 500);
+  });
+
+  return app;
+}
+
+export type FieldIssues = FieldIssue[];

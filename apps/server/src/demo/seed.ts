@@ -1,0 +1,105 @@
+/**
+ * First start: with an empty database, creates the demo workspace (users for every role with
+ * generated passwords, and a pairwise project with 60 real PandaLM items), or, with ACCORD_DEMO=0,
+ * only the admin named by ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { items, projectMembers, projects, users } from '@accord/db';
+import type { ProjectRole } from '@accord/core';
+import type { Deps } from '../deps.ts';
+import { audit } from '../services/audit.ts';
+import { hashPassword } from '../services/passwords.ts';
+import type { StoredResponse } from '@accord/db';
+
+export interface DemoLogin {
+  email: string;
+  password: string;
+  role: 'admin' | ProjectRole;
+}
+
+const WORDS =
+  'amber basil cedar delta ember fjord garnet harbor indigo juniper kestrel lumen maple nectar onyx pepper quartz raven sierra tundra umber velvet willow xenon yarrow zephyr'.split(
+    ' ',
+  );
+
+/** Readable but strong enough for a demo: four words and two digits (about 26 bits + 7). */
+export function demoPassword(): string {
+  const w = Array.from({ length: 4 }, () => WORDS[randomInt(WORDS.length)]!);
+  return `${w.join('-')}-${randomInt(10, 100)}`;
+}
+
+const DEMO_USERS: { email: string; name: string; role: DemoLogin['role'] }[] = [
+  { email: 'admin@accord.local', name: 'Ada Admin', role: 'admin' },
+  { email: 'lead@accord.local', name: 'Lena Lead', role: 'lead' },
+  { email: 'reviewer@accord.local', name: 'Rafael Reviewer', role: 'reviewer' },
+  { email: 'trainer1@accord.local', name: 'Tara Trainer', role: 'trainer' },
+  { email: 'trainer2@accord.local', name: 'Theo Trainer', role: 'trainer' },
+  { email: 'trainer3@accord.local', name: 'Tomas Trainer', role: 'trainer' },
+  { email: 'trainer4@accord.local', name: 'Tess Trainer', role: 'trainer' },
+];
+
+interface DemoItem {
+  externalId: string;
+  prompt: string;
+  responses: StoredResponse[];
+  metadata: Record<string, unknown>;
+}
+
+export function loadDemoItems(): DemoItem[] {
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'pandalm-60.jsonl');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as DemoItem);
+}
+
+export type SeedResult = { kind: 'demo'; logins: DemoLogin[]; file: string; projectId: string } | { kind: 'admin'; email: string } | { kind: 'none'; reason: string };
+
+export async function seedIfEmpty(deps: Deps): Promise<SeedResult | null> {
+  if ((await deps.users.countUsers()) > 0) return null;
+  const { env } = deps;
+  if (!env.ACCORD_DEMO) {
+    if (env.ACCORD_ADMIN_EMAIL && env.ACCORD_ADMIN_PASSWORD) {
+      await deps.users.create(null, { email: env.ACCORD_ADMIN_EMAIL.toLowerCase(), name: 'Administrator', password: env.ACCORD_ADMIN_PASSWORD, isAdmin: true });
+      return { kind: 'admin', email: env.ACCORD_ADMIN_EMAIL.toLowerCase() };
+    }
+    return { kind: 'none', reason: 'The database is empty and ACCORD_DEMO=0: set ACCORD_ADMIN_EMAIL and ACCORD_ADMIN_PASSWORD to create the first admin.' };
+  }
+
+  const logins = DEMO_USERS.map((u) => ({ ...u, password: demoPassword() }));
+  const hashes = await Promise.all(logins.map((l) => hashPassword(l.password)));
+  const demoItems = loadDemoItems();
+  const projectId = await deps.db.db.transaction(async (tx) => {
+    const rows = await tx
+      .insert(users)
+      .values(logins.map((l, i) => ({ email: l.email, name: l.name, passwordHash: hashes[i]!, isAdmin: l.role === 'admin' })))
+      .returning();
+    const byEmail = new Map(rows.map((r) => [r.email, r.id]));
+    const lead = byEmail.get('lead@accord.local')!;
+    const [p] = await tx
+      .insert(projects)
+      .values({
+        name: 'PandaLM pairwise demo',
+        description:
+          'Sixty instruction-following prompts, each answered by two open 7B models (LLaMA, BLOOM, Cerebras-GPT, OPT, Pythia). Decide which response is better. Data: PandaLM test set (Apache-2.0).',
+        taskKind: 'pairwise',
+        createdBy: lead,
+      })
+      .returning();
+    await tx.insert(projectMembers).values(
+      logins.filter((l) => l.role !== 'admin').map((l) => ({ projectId: p!.id, userId: byEmail.get(l.email)!, role: l.role as ProjectRole })),
+    );
+    await tx.insert(items).values(demoItems.map((it) => ({ projectId: p!.id, externalId: it.externalId, prompt: it.prompt, responses: it.responses, metadata: it.metadata })));
+    await audit(tx, { actorId: null, action: 'demo.seeded', projectId: p!.id, details: { users: logins.length, items: demoItems.length } });
+    return p!.id;
+  });
+
+  mkdirSync(env.dataDir, { recursive: true });
+  const file = join(env.dataDir, 'demo-logins.json');
+  const out: DemoLogin[] = logins.map(({ email, password, role }) => ({ email, password, role }));
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });
+  return { kind: 'demo', logins: out, file, projectId };
+}

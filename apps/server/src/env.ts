@@ -1,0 +1,72 @@
+/**
+ * The only reader of process.env. Parsed once at start-up; a bad value stops the server with a
+ * message naming the variable.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const bool = (def: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'must be 1/0, true/false, yes/no or on/off' })
+    .optional()
+    .transform((v) => (v === undefined ? def : ['1', 'true', 'yes', 'on'].includes(v)));
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(3000, 0, 65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    ACCORD_DATA_DIR: z.string().min(1).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+      .optional(),
+    ACCORD_DEMO: bool(true),
+    ACCORD_ADMIN_EMAIL: z.string().email({ message: 'must be an email address' }).optional(),
+    ACCORD_ADMIN_PASSWORD: z.string().min(10, { message: 'must be at least 10 characters' }).max(1024).optional(),
+    /** Comma-separated origins allowed for state-changing cookie requests and socket handshakes, besides the server's own. */
+    ACCORD_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+      .pipe(z.array(z.string().url({ message: 'must be a comma-separated list of origins like https://accord.example.com' }))),
+    /** Trust X-Forwarded-For/-Proto from a reverse proxy. Off by default, so they cannot be spoofed. */
+    ACCORD_TRUST_PROXY: bool(false),
+    ACCORD_SESSION_IDLE_MINUTES: int(12 * 60, 1, 60 * 24 * 30),
+    ACCORD_SESSION_MAX_HOURS: int(7 * 24, 1, 24 * 365),
+    ACCORD_LOGIN_MAX_PER_ACCOUNT: int(8, 1, 10_000),
+    ACCORD_LOGIN_MAX_PER_ADDRESS: int(30, 1, 100_000),
+    ACCORD_LOGIN_WINDOW_SECONDS: int(15 * 60, 1, 24 * 3600),
+    ACCORD_WEB_DIST: z.string().optional(),
+    ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  })
+  .superRefine((e, ctx) => {
+    if (e.ACCORD_ADMIN_EMAIL && !e.ACCORD_ADMIN_PASSWORD)
+      ctx.addIssue({ code: 'custom', path: ['ACCORD_ADMIN_PASSWORD'], message: 'is required when ACCORD_ADMIN_EMAIL is set' });
+    if (e.ACCORD_ADMIN_PASSWORD && !e.ACCORD_ADMIN_EMAIL)
+      ctx.addIssue({ code: 'custom', path: ['ACCORD_ADMIN_EMAIL'], message: 'is required when ACCORD_ADMIN_PASSWORD is set' });
+  });
+
+export type Env = z.output<typeof EnvSchema> & { dataDir: string; webDist: string };
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const r = EnvSchema.safeParse(source);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return {
+    ...r.data,
+    dataDir: resolve(r.data.ACCORD_DATA_DIR ?? resolve(REPO_ROOT, '.accord')),
+    webDist: resolve(r.data.ACCORD_WEB_DIST ?? resolve(REPO_ROOT, 'apps/web/dist')),
+  };
+}

@@ -1,0 +1,8 @@
+import type { AnyRoute } from '../http/route.ts';
+import { authRoutes } from './auth.ts';
+import { metaRoutes } from './meta.ts';
+import { projectRoutes } from './projects.ts';
+import { userRoutes } from './users.ts';
+
+/** Every API route. The OpenAPI document and the authorization matrix test are built from this. */
+export const routeTable: AnyRoute[] = [...metaRoutes, ...authRoutes, ...userRoutes, ...projectRoutes];
