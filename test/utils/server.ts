@@ -1,0 +1,85 @@
+/**
+ * Integration-test support: the real server on a free port, against a real database (PGlite in
+ * memory, or a fresh PostgreSQL database), with the demo workspace seeded.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, type DbHandle } from '@accord/db';
+import { openTestDatabase, type TestDatabase } from '@accord/db/testing';
+import { startServer, type DemoLogin, type RunningServer } from '@accord/server';
+import { ApiClient } from './client.ts';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  origin: string;
+  logins: DemoLogin[];
+  demoProjectId: string;
+  db: DbHandle;
+  dataDir: string;
+  /** A client signed in as the demo user with this role (admin, lead, reviewer, trainer = trainer1). */
+  as(role: DemoLogin['role'] | `trainer${1 | 2 | 3 | 4}`): Promise<ApiClient>;
+  anonymous(): ApiClient;
+  /** Starts another server on the same database, e.g. with different limits. */
+  sibling(env?: Record<string, string>): Promise<RunningServer>;
+  close(): Promise<void>;
+}
+
+export async function createTestServer(kind: 'pglite' | 'postgres' = 'pglite', env: Record<string, string> = {}): Promise<TestServer> {
+  const tdb: TestDatabase = await openTestDatabase(kind);
+  const db = await createDb(tdb.options);
+  const dataDir = mkdtempSync(join(tmpdir(), 'accord-test-'));
+  const baseEnv = { PORT: '0', HOST: '127.0.0.1', ACCORD_DATA_DIR: dataDir, ACCORD_LOG: 'error', NODE_ENV: 'test' };
+  const server = await startServer({ env: { ...baseEnv, ...env }, db });
+  if (server.seed?.kind !== 'demo') throw new Error('expected the demo workspace to be seeded');
+  const logins = server.seed.logins;
+  const siblings: RunningServer[] = [];
+  const ts: TestServer = {
+    server,
+    url: server.url,
+    origin: server.url,
+    logins,
+    demoProjectId: server.seed.projectId,
+    db,
+    dataDir,
+    async as(role) {
+      const email = role === 'trainer' ? 'trainer1@accord.local' : `${role}@accord.local`;
+      const l = logins.find((x) => x.email === email);
+      if (!l) throw new Error(`no demo login ${email}`);
+      const c = new ApiClient(server.url);
+      await c.login(l.email, l.password);
+      return c;
+    },
+    anonymous: () => new ApiClient(server.url),
+    async sibling(extra = {}) {
+      const s = await startServer({ env: { ...baseEnv, ...env, ...extra }, db, closeDb: false });
+      siblings.push(s);
+      return s;
+    },
+    async close() {
+      for (const s of siblings) await s.close();
+      await server.close();
+      await db.close().catch(() => {});
+      await tdb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return ts;
+}
+
+/** Polls until `fn` returns a truthy value, instead of sleeping a fixed time. */
+export async function waitFor<T>(fn: () => T | Promise<T>, { timeout = 10_000, interval = 25, message = 'condition' } = {}): Promise<T> {
+  const end = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`waitFor timed out: ${message}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
