@@ -1,0 +1,23 @@
+/**
+ * Time and scheduling seen by a room. Injected so tests can step time and event-loop turns
+ * deterministically instead of sleeping.
+ */
+export type TimerHandle = unknown;
+
+export interface RoomClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+  /** Runs `fn` once the current event-loop turn is over (setImmediate in Node). */
+  defer(fn: () => void): void;
+}
+
+export const systemClock: RoomClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  defer: (fn) => {
+    if (typeof setImmediate === 'function') setImmediate(fn);
+    else setTimeout(fn, 0);
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * Structural checks an incoming update must pass before it may touch a Y.Doc ([P6]–[P8]).
+ * `Y.applyUpdate` can throw half-way through a truncated update after changing the document, and
+ * crafted lengths can make later merges hang, so everything is decoded and bounded first.
+ */
+import * as Y from 'yjs';
+
+export interface UpdateLimits {
+  /** Largest update accepted, in bytes. */
+  maxUpdateBytes: number;
+  /**
+   * Largest clock (struct clock + length, delete-range end) accepted. Real clients count one per
+   * inserted character, so 2^32 is unreachable; crafted values near 2^53 lose integer precision.
+   */
+  maxClock: number;
+}
+
+export const defaultUpdateLimits: UpdateLimits = { maxUpdateBytes: 1_000_000, maxClock: 2 ** 32 };
+
+export type UpdateCheck =
+  | { ok: true }
+  | { ok: false; code: 'update_too_large' | 'malformed_update'; reason: string };
+
+export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUpdateLimits): UpdateCheck {
+  if (update.byteLength > limits.maxUpdateBytes) {
+    return { ok: false, code: 'update_too_large', reason: `update of ${update.byteLength} bytes exceeds ${limits.maxUpdateBytes}` };
+  }
+  let decoded: ReturnType<typeof Y.decodeUpdate>;
+  try {
+    decoded = Y.decodeUpdate(update);
+  } catch (err) {
+    return { ok: false, code: 'malformed_update', reason: `undecodable update: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  for (const struct of decoded.structs) {
+    const end = struct.id.clock + struct.length;
+    if (!Number.isSafeInteger(struct.id.client) || !(end <= limits.maxClock) || struct.length < 0) {
+      return { ok: false, code: 'malformed_update', reason: `struct ${struct.id.client}:${struct.id.clock} length ${struct.length} out of range` };
+    }
+    if (!(struct instanceof Y.Item)) continue;
+    // Sub-documents would make the server instantiate documents nobody authorized.
+    if (struct.content instanceof Y.ContentDoc) {
+      return { ok: false, code: 'malformed_update', reason: 'sub-documents are not allowed' };
+    }
+    // A client can only refer to its own items created before: Yjs trusts this without checking,
+    // and corrupted updates that break it throw in the middle of applyUpdate, after partly applying.
+    const parentId = struct.parent instanceof Y.ID ? struct.parent : null;
+    for (const ref of [struct.origin, struct.rightOrigin, parentId]) {
+      if (ref && ref.client === struct.id.client && ref.clock >= struct.id.clock) {
+        return { ok: false, code: 'malformed_update', reason: `struct ${struct.id.client}:${struct.id.clock} refers to its own future` };
+      }
+    }
+  }
+  for (const [client, ranges] of decoded.ds.clients) {
+    if (!Number.isSafeInteger(client)) return { ok: false, code: 'malformed_update', reason: 'delete set client out of range' };
+    for (const range of ranges) {
+      if (!(range.clock + range.len <= limits.maxClock) || range.len < 0) {
+        return { ok: false, code: 'malformed_update', reason: `delete range ${client}:${range.clock}+${range.len} out of range` };
+      }
+    }
+  }
+  return { ok: true };
+}
