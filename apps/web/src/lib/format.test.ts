@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { excerpt, formatRelative, initials, plural } from './format.ts';
+
+describe('excerpt', () => {
+  it('collapses whitespace and keeps short text', () => {
+    expect(excerpt('  a\n\n b\tc ')).toBe('a b c');
+  });
+  it('cuts long text at a word boundary', () => {
+    expect(excerpt('alpha beta gamma delta', 14)).toBe('alpha beta…');
+  });
+});
+
+describe('formatRelative', () => {
+  const now = Date.parse('2025-06-01T12:00:00Z');
+  it('says just now for recent times', () => {
+    expect(formatRelative('2025-06-01T11:59:50Z', now)).toBe('just now');
+  });
+  it('uses the largest fitting unit', () => {
+    expect(formatRelative('2025-05-29T12:00:00Z', now)).toMatch(/3 days ago/);
+  });
+  it('handles missing values', () => {
+    expect(formatRelative(null, now)).toBe('—');
+  });
+});
+
+describe('initials / plural', () => {
+  it('works', () => {
+    expect(initials('Ada Lovelace')).toBe('AL');
+    expect(initials('', 'zed@x.org')).toBe('ZE');
+    expect(plural(1, 'item')).toBe('1 item');
+    expect(plural(2, 'reply', 'replies')).toBe('2 replies');
+  });
+});

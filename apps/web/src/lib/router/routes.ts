@@ -1,0 +1,65 @@
+/**
+ * The app's routes and a pure matcher: `matchRoute('/projects/42')` →
+ * `{ name: 'project', params: { id: '42' } }`. Unknown or malformed paths match `not-found`.
+ */
+
+export const ROUTES = [
+  { name: 'home', pattern: '/', public: false },
+  { name: 'login', pattern: '/login', public: true },
+  { name: 'projects', pattern: '/projects', public: false },
+  { name: 'project', pattern: '/projects/:id', public: false },
+  { name: 'account', pattern: '/account', public: false },
+  { name: 'admin-users', pattern: '/admin/users', public: false },
+] as const;
+
+export type RouteName = (typeof ROUTES)[number]['name'] | 'not-found';
+
+export interface RouteMatch {
+  name: RouteName;
+  params: Record<string, string>;
+  /** Public routes render without a session (the login page and the 404 page). */
+  public: boolean;
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+export function matchPattern(pattern: string, pathname: string): Record<string, string> | null {
+  const want = splitPath(pattern);
+  const got = splitPath(pathname);
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith(':')) {
+      let value: string;
+      try {
+        value = decodeURIComponent(g);
+      } catch {
+        return null;
+      }
+      if (value === '' || value.includes('/')) return null;
+      params[w.slice(1)] = value;
+    } else if (w !== g) {
+      return null;
+    }
+  }
+  return params;
+}
+
+export function matchRoute(pathname: string): RouteMatch {
+  // Empty segments (`//`) are not part of any route; treat them as unknown rather than collapsing.
+  if (!pathname.startsWith('/') || /\/\/./.test(pathname)) return { name: 'not-found', params: {}, public: true };
+  for (const route of ROUTES) {
+    const params = matchPattern(route.pattern, pathname);
+    if (params) return { name: route.name, params, public: route.public };
+  }
+  return { name: 'not-found', params: {}, public: true };
+}
+
+/** Builds a path from a pattern, encoding params: `pathFor('/projects/:id', { id })`. */
+export function pathFor(pattern: string, params: Record<string, string> = {}): string {
+  return pattern.replace(/:([A-Za-z]+)/g, (_, key: string) => encodeURIComponent(params[key] ?? ''));
+}

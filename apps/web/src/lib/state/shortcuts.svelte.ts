@@ -1,0 +1,70 @@
+/**
+ * Keyboard shortcuts. Pages register bindings while mounted (`useShortcuts` in an effect); the
+ * help dialog (`?`) lists whatever is registered right now, grouped. Shortcuts never fire while
+ * the user types in a field or while a dialog or menu is open.
+ */
+import { SequenceMatcher, isTypingTarget, keyName } from '../keys.ts';
+
+export interface Shortcut {
+  /** Space-separated key sequence, e.g. `'/'`, `'g p'`. */
+  keys: string;
+  description: string;
+  group: string;
+  run: () => void;
+}
+
+export class Shortcuts {
+  bindings: readonly Shortcut[] = $state.raw([]);
+  /** The keys typed so far of an unfinished sequence, shown as a hint ("g …"). */
+  pending = $state('');
+  helpOpen = $state(false);
+  #matcher = new SequenceMatcher<Shortcut>();
+  #pendingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  groups = $derived.by(() => {
+    const out: { group: string; items: Shortcut[] }[] = [];
+    for (const b of this.bindings) {
+      let g = out.find((x) => x.group === b.group);
+      if (!g) out.push((g = { group: b.group, items: [] }));
+      if (!g.items.some((i) => i.keys === b.keys)) g.items.push(b);
+    }
+    return out;
+  });
+
+  /** Adds bindings; the returned function removes them (use as an `$effect` cleanup). */
+  register(...list: Shortcut[]): () => void {
+    this.bindings = [...this.bindings, ...list];
+    return () => {
+      this.bindings = this.bindings.filter((b) => !list.includes(b));
+    };
+  }
+
+  handle = (e: KeyboardEvent): void => {
+    if (e.defaultPrevented || e.repeat) return;
+    if (isTypingTarget(e.target as HTMLElement | null)) return;
+    if (document.querySelector('[role="dialog"], [role="alertdialog"], [role="menu"], [role="listbox"]')) return;
+    const key = keyName(e);
+    if (!key) return;
+    // Later registrations (the current page) win over earlier ones (the app shell).
+    const result = this.#matcher.feed(key, [...this.bindings].reverse());
+    clearTimeout(this.#pendingTimer);
+    if (result.kind === 'match') {
+      e.preventDefault();
+      this.pending = '';
+      result.binding.run();
+    } else if (result.kind === 'pending') {
+      e.preventDefault();
+      this.pending = result.prefix;
+      this.#pendingTimer = setTimeout(() => (this.pending = ''), this.#matcher.timeoutMs);
+    } else {
+      this.pending = '';
+    }
+  };
+
+  start(): () => void {
+    document.addEventListener('keydown', this.handle);
+    return () => document.removeEventListener('keydown', this.handle);
+  }
+}
+
+export const shortcuts = new Shortcuts();

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import tailwindcss from '@tailwindcss/vite';
+
+const api = process.env.ACCORD_API_URL ?? 'http://localhost:3000';
+
+export default defineConfig({
+  plugins: [tailwindcss(), svelte()],
+  server: {
+    proxy: {
+      '/api': { target: api, changeOrigin: false },
+      '/socket.io': { target: api, ws: true },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    rolldownOptions: {
+      output: {
+        // Libraries change less often than the app: separate chunks cache better across releases.
+        codeSplitting: {
+          groups: [
+            { name: 'schemas', test: /node_modules[\\/]zod[\\/]/ },
+            { name: 'ui', test: /node_modules[\\/](bits-ui|@floating-ui|svelte-toolbelt|runed|tabbable|style-to-object|inline-style-parser)[\\/]/ },
+            { name: 'markdown', test: /node_modules[\\/](marked|dompurify)[\\/]/ },
+            { name: 'svelte', test: /node_modules[\\/](svelte|esm-env|clsx)[\\/]/ },
+          ],
+        },
+      },
+    },
+  },
+});
