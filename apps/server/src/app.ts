@@ -11,7 +11,6 @@ import { getCookie } from 'hono/cookie';
 import { AppError, describeIssues, issuesOf, type FieldIssue } from '@accord/core';
 import type { z } from 'zod';
 import type { Deps } from './deps.ts';
-import { buildOpenApi, renderDocsHtml } from './http/openapi.ts';
 import { isHttps, originAllowed, ownOrigin } from './http/request.ts';
 import type { AnyRoute, AppEnv } from './http/route.ts';
 import { routeTable } from './routes/index.ts';
@@ -110,8 +109,6 @@ const MIME: Record<string, string> = {
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
   const { env, logger } = deps;
-  const openapi = buildOpenApi(routeTable);
-  const docsHtml = renderDocsHtml(openapi);
 
   app.use('*', async (c, next) => {
     c.set('requestId', randomUUID());
@@ -160,9 +157,6 @@ export function createApp(deps: Deps) {
   });
 
   for (const r of routeTable) mount(app, deps, r);
-
-  app.get('/api/openapi.json', (c) => c.json(openapi));
-  app.get('/api/docs', (c) => c.html(docsHtml));
 
   app.all('/api/*', (c) => {
     if (!c.get('auth')) throw new AppError('unauthenticated', 'Sign in first.');

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { route } from '../http/route.ts';
+import { buildOpenApi, renderDocsHtml } from '../http/openapi.ts';
+import { route, type AnyRoute } from '../http/route.ts';
+
+let docs: { json: ReturnType<typeof buildOpenApi>; html: string } | null = null;
+async function apiDocs() {
+  if (!docs) {
+    // Imported lazily: the table includes these routes themselves.
+    const { routeTable } = (await import('./index.ts')) as { routeTable: AnyRoute[] };
+    const json = buildOpenApi(routeTable);
+    docs = { json, html: renderDocsHtml(json) };
+  }
+  return docs;
+}
 
 export const metaRoutes = [
   route({
@@ -17,5 +29,24 @@ export const metaRoutes = [
         return c.json({ error: { code: 'unavailable', message: 'The database is not reachable.' } }, 503);
       }
     },
+  }),
+
+  route({
+    method: 'get',
+    path: '/api/openapi.json',
+    tag: 'meta',
+    summary: 'This API as an OpenAPI 3.1 document, generated from the zod schemas',
+    access: 'public',
+    response: null,
+    handler: async ({ c }) => c.json((await apiDocs()).json),
+  }),
+  route({
+    method: 'get',
+    path: '/api/docs',
+    tag: 'meta',
+    summary: 'A readable API reference (HTML)',
+    access: 'public',
+    response: null,
+    handler: async ({ c }) => c.html((await apiDocs()).html),
   }),
 ];
