@@ -1,1 +1,48 @@
-export {};
+/**
+ * @accord/collab: Yjs document shapes, a transport-agnostic sync room (server) and document
+ * provider (client), and the persistence interface they share. Wire rules: PROTOCOL.md.
+ */
+export {
+  CloseCode,
+  ErrorCode,
+  MessageType,
+  ProtocolError,
+  SyncType,
+  decodeAwarenessUpdate,
+  decodeFrame,
+  encodeAwarenessEntries,
+  encodeFrame,
+  type Access,
+  type AwarenessEntry,
+  type Frame,
+} from './protocol.ts';
+export { checkUpdate, defaultUpdateLimits, type UpdateCheck, type UpdateLimits } from './validate.ts';
+export { systemClock, type RoomClock, type TimerHandle } from './clock.ts';
+export {
+  compactInProcess,
+  createMemoryPersistence,
+  type Compactor,
+  type DocPersistence,
+  type LoadedDoc,
+} from './persistence.ts';
+export {
+  createSyncRoom,
+  defaultRoomLimits,
+  type ConnectOptions,
+  type Peer,
+  type PeerIdentity,
+  type RoomErrorContext,
+  type RoomErrorPhase,
+  type RoomLimits,
+  type SyncRoom,
+  type SyncRoomOptions,
+} from './room.ts';
+export {
+  createDocProvider,
+  type DocProvider,
+  type DocProviderOptions,
+  type DocTransport,
+  type ProviderError,
+  type ProviderEvents,
+  type ProviderStatus,
+} from './provider.ts';

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeAwarenessEntries, encodeFrame } from './protocol.ts';
+import { countFrames, framesOf } from './testing/frames.ts';
+import { createTestNetwork, type TestClient, type TestNetwork, type TestNetworkOptions } from './testing/test-network.ts';
+
+const networks: TestNetwork[] = [];
+const network = async (options: TestNetworkOptions = {}): Promise<TestNetwork> => {
+  const net = createTestNetwork(options);
+  networks.push(net);
+  await net.room.whenLoaded;
+  return net;
+};
+afterEach(async () => {
+  for (const net of networks.splice(0)) await net.destroy();
+});
+
+const awarenessFrame = (entries: Array<{ clientId: number; clock: number; state: unknown }>): Uint8Array =>
+  encodeFrame({
+    type: 'awareness',
+    update: encodeAwarenessEntries(entries.map((e) => ({ clientId: e.clientId, clock: e.clock, json: JSON.stringify(e.state) }))),
+  });
+
+const stateSeenBy = (observer: TestClient, subject: TestClient): Record<string, unknown> | undefined =>
+  observer.awareness!.getStates().get(subject.doc.clientID);
+
+describe('presence', () => {
+  it('[P12] stamps the server-known identity over whatever the client claims', async () => {
+    const net = await network();
+    const mallory = net.addClient({ identity: { userId: 'u-mallory', name: 'Mallory', color: '#f00' } });
+    const bob = net.addClient();
+    net.flush();
+    mallory.awareness!.setLocalState({ cursor: { index: 4 }, user: { userId: 'u-admin', name: 'Admin', color: '#000' } });
+    net.advance(100);
+    expect(stateSeenBy(bob, mallory)).toEqual({
+      cursor: { index: 4 },
+      user: { userId: 'u-mallory', name: 'Mallory', color: '#f00' },
+    });
+  });
+
+  it('[P11] refuses states for client ids the peer does not own, and forwards nothing', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const mallory = net.addClient({ awareness: false });
+    const bob = net.addClient();
+    net.flush();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    const mark = bob.received.length;
+    // Mallory first claims an id of her own, then tries to overwrite and to remove Alice's presence.
+    mallory.sendRaw(awarenessFrame([{ clientId: 1234, clock: 1, state: { cursor: 0 } }]));
+    net.advance(100);
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 99, state: { cursor: 666 } }]));
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 100, state: null }]));
+    net.advance(1_000);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1 });
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused', 'awareness_refused']);
+    const forwarded = framesOf(bob, mark).filter((f) => f.type === 'awareness');
+    expect(forwarded).toHaveLength(1); // Mallory's own id only
+  });
+
+  it("[P11] refuses a first message that claims another user's client id", async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const mallory = net.addClient({ awareness: false });
+    const bob = net.addClient();
+    net.flush();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 50, state: { cursor: 9 } }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1 });
+  });
+
+  it('[P11] limits how many client ids one connection may speak for', async () => {
+    const net = await network();
+    const mallory = net.addClient({ awareness: false });
+    const bob = net.addClient();
+    net.flush();
+    const mark = bob.received.length;
+    mallory.sendRaw(awarenessFrame([1, 2, 3, 4, 5].map((clientId) => ({ clientId, clock: 1, state: {} }))));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    expect(countFrames(bob, 'awareness', mark)).toBe(0);
+  });
+
+  it('[P11] the same user reconnecting takes its presence over from the stale connection', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const bob = net.addClient();
+    net.flush();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    // A second connection of the same user, with the same awareness client id (a reconnect the server has not noticed).
+    const again = net.addClient({ identity: { userId: alice.identity.userId }, awareness: false });
+    net.flush();
+    again.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 5, state: { cursor: 2 } }]));
+    net.advance(100);
+    expect(again.errors).toEqual([]);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 2 });
+    // The stale connection dropping does not take the live presence with it.
+    alice.disconnect();
+    net.flush();
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 2 });
+  });
+
+  it('[P13] throttles each peer to one presence frame per window, sending the latest at its end', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const bob = net.addClient();
+    net.advance(1_000);
+    const mark = bob.received.length;
+    for (let i = 1; i <= 5; i++) {
+      alice.awareness!.setLocalStateField('cursor', i);
+      net.advance(10);
+    }
+    // The first change goes out at once, the rest wait for the window, then only the latest goes.
+    expect(countFrames(bob, 'awareness', mark)).toBe(1);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1 });
+    net.advance(50);
+    expect(countFrames(bob, 'awareness', mark)).toBe(2);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 5 });
+  });
+
+  it('[P13] drops renewals that change nothing, but still renews before clients time states out', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const bob = net.addClient();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(1_000);
+    const mark = bob.received.length;
+    for (let i = 0; i < 5; i++) {
+      alice.awareness!.setLocalState(alice.awareness!.getLocalState());
+      net.advance(1_000);
+    }
+    expect(countFrames(bob, 'awareness', mark)).toBe(0);
+    net.advance(10_000);
+    alice.awareness!.setLocalState(alice.awareness!.getLocalState());
+    net.advance(100);
+    expect(countFrames(bob, 'awareness', mark)).toBe(1);
+  });
+
+  it('[P14] removes the presence of a peer that disconnects, at once', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const bob = net.addClient();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    expect(stateSeenBy(bob, alice)).toBeDefined();
+    alice.disconnect();
+    net.flush();
+    expect(stateSeenBy(bob, alice)).toBeUndefined();
+  });
+
+  it('[P14] sends current presence to newcomers, and read-only peers may show theirs', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const reader = net.addClient({ access: 'read' });
+    alice.awareness!.setLocalStateField('cursor', 1);
+    reader.awareness!.setLocalStateField('cursor', 7);
+    net.advance(100);
+    expect(stateSeenBy(alice, reader)).toMatchObject({ cursor: 7, user: { userId: reader.identity.userId } });
+    const late = net.addClient();
+    net.flush();
+    expect(stateSeenBy(late, alice)).toMatchObject({ cursor: 1 });
+    expect(stateSeenBy(late, reader)).toMatchObject({ cursor: 7 });
+    expect(reader.errors).toEqual([]);
+  });
+
+  it('[P22] a provider forgets remote presence when its connection closes and relearns it on open', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const bob = net.addClient();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    bob.disconnect();
+    expect(stateSeenBy(bob, alice)).toBeUndefined();
+    bob.reconnect();
+    net.flush();
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1 });
+  });
+});

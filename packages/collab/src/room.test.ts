@@ -1,0 +1,428 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createMemoryPersistence } from './persistence.ts';
+import { CloseCode, encodeFrame } from './protocol.ts';
+import { createSyncRoom, type Peer } from './room.ts';
+import { captureUpdate, contentOf, countFrames, framesOf, step2Frame, updateFrame } from './testing/frames.ts';
+import { craftDeleteRange, craftStruct, sampleUpdate, yjsLimitVectors } from './testing/hostile-updates.ts';
+import { createManualClock } from './testing/manual-clock.ts';
+import { createRng } from './testing/rng.ts';
+import { createTestNetwork, type TestNetwork, type TestNetworkOptions } from './testing/test-network.ts';
+
+const networks: TestNetwork[] = [];
+const network = async (options: TestNetworkOptions = {}): Promise<TestNetwork> => {
+  const net = createTestNetwork(options);
+  networks.push(net);
+  await net.room.whenLoaded;
+  return net;
+};
+afterEach(async () => {
+  for (const net of networks.splice(0)) await net.destroy();
+});
+
+const text = (doc: Y.Doc): string => doc.getText('t').toString();
+const stateOf = (doc: Y.Doc): number[] => Array.from(Y.encodeStateAsUpdate(doc));
+
+describe('loading', () => {
+  it('[P1] serves nothing until snapshot and later updates are loaded', async () => {
+    const persistence = createMemoryPersistence();
+    const source = new Y.Doc();
+    source.getText('t').insert(0, 'snap');
+    await persistence.append('test:doc', [Y.encodeStateAsUpdate(source)]);
+    await persistence.compact('test:doc', 1, Y.encodeStateAsUpdate(source));
+    await persistence.append('test:doc', [captureUpdate(source, (d) => d.getText('t').insert(4, 'shot'))]);
+
+    const net = createTestNetwork({ persistence });
+    networks.push(net);
+    const client = net.addClient();
+    net.flush();
+    expect(client.received).toHaveLength(0);
+    expect(client.provider.synced).toBe(false);
+
+    await net.room.whenLoaded;
+    expect(net.room.lastSeq).toBe(2);
+    net.flush();
+    expect(client.provider.synced).toBe(true);
+    expect(text(client.doc)).toBe('snapshot');
+  });
+
+  it('[P2] queues messages that arrive while loading and applies them after', async () => {
+    const persistence = createMemoryPersistence();
+    await persistence.append('test:doc', [captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'stored '))]);
+    const net = createTestNetwork({ persistence });
+    networks.push(net);
+    const writer = net.addClient();
+    const reader = net.addClient({ access: 'read' });
+    writer.doc.getText('t').insert(0, 'early');
+    net.flush(); // delivered to the room while it is still loading
+    await net.room.whenLoaded;
+    net.flush();
+    expect(text(net.room.doc)).toContain('early');
+    expect(text(net.room.doc)).toContain('stored');
+    expect(text(reader.doc)).toBe(text(net.room.doc));
+    expect(text(writer.doc)).toBe(text(net.room.doc));
+  });
+
+  it('[P2] cuts off a peer that floods a loading room, and nobody else', async () => {
+    const net = createTestNetwork({ limits: { maxQueuedMessages: 4 } });
+    networks.push(net);
+    const flooder = net.addClient();
+    const calm = net.addClient();
+    net.flush();
+    for (let i = 0; i < 5; i++) flooder.sendRaw(updateFrame(captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'x'))));
+    net.flush();
+    expect(flooder.closes).toEqual([{ code: CloseCode.overloaded, reason: 'overloaded' }]);
+    expect(flooder.errors.map((e) => e.code)).toEqual(['overloaded']);
+    await net.room.whenLoaded;
+    calm.doc.getText('t').insert(0, 'fine');
+    net.flush();
+    expect(text(net.room.doc)).toBe('fine');
+    expect(calm.provider.synced).toBe(true);
+  });
+
+  it('[P1] closes peers with load_failed when persistence cannot load', async () => {
+    const persistence = { ...createMemoryPersistence(), load: () => Promise.reject(new Error('db down')) };
+    const errors: string[] = [];
+    const net = createTestNetwork({ persistence, onError: (_e, ctx) => errors.push(ctx.phase) });
+    networks.push(net);
+    const client = net.addClient();
+    await expect(net.room.whenLoaded).rejects.toThrow('db down');
+    net.flush();
+    expect(client.errors.map((e) => e.code)).toEqual(['load_failed']);
+    expect(client.closes[0]?.code).toBe(CloseCode.loadFailed);
+    expect(errors).toContain('load');
+    const late = net.addClient();
+    expect(late.closes[0]?.code).toBe(CloseCode.loadFailed);
+  });
+});
+
+describe('handshake', () => {
+  it('[P3] tells each peer its access and asks writers, not readers, for what it lacks', async () => {
+    const net = await network();
+    const writer = net.addClient();
+    const reader = net.addClient({ access: 'read' });
+    net.flush();
+    const syncTypes = (frames: ReturnType<typeof framesOf>) => frames.map((f) => f.type).filter((t) => t !== 'awareness');
+    expect(syncTypes(framesOf(writer))).toEqual(['access', 'sync-step1', 'sync-step2']);
+    expect(syncTypes(framesOf(reader))).toEqual(['access', 'sync-step2']);
+    expect(writer.provider.access).toBe('write');
+    expect(reader.provider.access).toBe('read');
+    expect(writer.provider.synced && reader.provider.synced).toBe(true);
+  });
+
+  it('[P3] edits made while disconnected reach the room and the others on reconnect', async () => {
+    const net = await network();
+    const a = net.addClient();
+    const b = net.addClient();
+    a.doc.getText('t').insert(0, 'hello');
+    net.flush();
+    a.disconnect();
+    a.doc.getText('t').insert(5, ' offline');
+    b.doc.getText('t').insert(0, '> ');
+    net.flush();
+    expect(text(net.room.doc)).toBe('> hello');
+    a.reconnect();
+    net.flush();
+    expect(text(net.room.doc)).toBe('> hello offline');
+    expect(text(b.doc)).toBe('> hello offline');
+    expect(text(a.doc)).toBe('> hello offline');
+  });
+});
+
+describe('access', () => {
+  it('[P4] refuses updates and sync-step-2 from read-only peers; they still sync and receive', async () => {
+    const net = await network();
+    const writer = net.addClient();
+    const reader = net.addClient({ access: 'read' });
+    writer.doc.getText('t').insert(0, 'base');
+    net.flush();
+    const before = stateOf(net.room.doc);
+    const writerMark = writer.received.length;
+
+    reader.doc.getText('t').insert(0, 'sneaky '); // sent by the provider as an update message
+    reader.sendRaw(step2Frame(captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'step2 '))));
+    net.flush();
+
+    expect(stateOf(net.room.doc)).toEqual(before);
+    expect(reader.errors.map((e) => e.code)).toEqual(['read_only', 'read_only']);
+    expect(writer.received.length).toBe(writerMark);
+
+    writer.doc.getText('t').insert(4, '!');
+    net.flush();
+    expect(text(net.room.doc)).toBe('base!');
+    expect(text(reader.doc)).toContain('base!');
+  });
+
+  it('[P5] freeze makes everyone read-only and refuses server changes', async () => {
+    const net = await network();
+    const writer = net.addClient();
+    writer.doc.getText('t').insert(0, 'final');
+    net.flush();
+    net.room.freeze();
+    net.flush();
+    expect(writer.provider.access).toBe('read');
+    writer.doc.getText('t').insert(0, 'late ');
+    net.flush();
+    expect(text(net.room.doc)).toBe('final');
+    expect(writer.errors.map((e) => e.code)).toEqual(['read_only']);
+    await expect(net.room.transact((doc) => doc.getText('t').insert(0, 'x'))).rejects.toThrow(/frozen/);
+    const late = net.addClient();
+    net.flush();
+    expect(late.provider.access).toBe('read');
+    expect(text(late.doc)).toBe('final');
+  });
+
+  it('[P5] a room created frozen refuses writes from the start', async () => {
+    const net = await network({ frozen: true });
+    const writer = net.addClient();
+    writer.doc.getText('t').insert(0, 'x');
+    net.flush();
+    expect(text(net.room.doc)).toBe('');
+    expect(writer.errors.map((e) => e.code)).toEqual(['read_only']);
+  });
+
+  it('[P5] setAccess revokes and grants live; granted peers hand over their refused edits', async () => {
+    const net = await network();
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    net.room.setAccess(a.peerId!, 'read');
+    net.flush();
+    expect(a.provider.access).toBe('read');
+    a.doc.getText('t').insert(0, 'draft');
+    net.flush();
+    expect(text(net.room.doc)).toBe('');
+    expect(a.errors.map((e) => e.code)).toEqual(['read_only']);
+    net.room.setAccess(a.peerId!, 'write');
+    net.flush();
+    expect(a.provider.access).toBe('write');
+    expect(text(net.room.doc)).toBe('draft');
+    expect(text(b.doc)).toBe('draft');
+  });
+
+  it('[P5] kick closes the peer with a reason and removes its presence', async () => {
+    const net = await network();
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    a.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100); // past the presence throttle
+    expect(b.awareness!.getStates().has(a.doc.clientID)).toBe(true);
+    net.room.kick(a.peerId!, 'removed from project');
+    net.flush();
+    expect(a.errors).toEqual([{ code: 'kicked', message: 'removed from project' }]);
+    expect(a.closes).toEqual([{ code: CloseCode.kicked, reason: 'removed from project' }]);
+    expect(a.connected).toBe(false);
+    expect(b.awareness!.getStates().has(a.doc.clientID)).toBe(false);
+    expect(net.room.peerCount).toBe(1);
+  });
+});
+
+describe('hostile updates', () => {
+  /** Sends `bytes` from an attacker and checks: one error to it, nothing changed, nothing to others, room still works. */
+  const expectRefused = async (bytes: Uint8Array, code: string, limits: TestNetworkOptions['limits'] = {}) => {
+    const net = await network({ limits });
+    const attacker = net.addClient();
+    const victim = net.addClient();
+    victim.doc.getText('t').insert(0, 'safe');
+    net.flush();
+    const before = stateOf(net.room.doc);
+    const mark = victim.received.length;
+    attacker.sendRaw(bytes);
+    net.flush();
+    expect(stateOf(net.room.doc)).toEqual(before);
+    expect(attacker.errors.map((e) => e.code)).toEqual([code]);
+    expect(victim.received.length).toBe(mark);
+    expect(victim.errors).toEqual([]);
+    victim.doc.getText('t').insert(4, '!');
+    attacker.doc.getText('t').insert(0, '>');
+    net.flush();
+    expect(text(net.room.doc)).toBe('>safe!');
+    expect(text(attacker.doc)).toBe('>safe!');
+  };
+
+  it('[P9] refuses an empty frame', () => expectRefused(new Uint8Array(), 'malformed_message'));
+  it('[P9] refuses an unknown message type', () => expectRefused(new Uint8Array([42, 1, 2]), 'malformed_message'));
+  it('[P9] refuses frames that only the server sends', () =>
+    expectRefused(encodeFrame({ type: 'access', access: 'write' }), 'unexpected_message'));
+  it('[P7] refuses an empty update', () => expectRefused(updateFrame(new Uint8Array()), 'malformed_update'));
+  it('[P9] refuses a malformed state vector', () =>
+    expectRefused(encodeFrame({ type: 'sync-step1', stateVector: new Uint8Array([5, 1]) }), 'malformed_message'));
+  it('[P6] refuses an update over the size limit', () => {
+    const update = captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'y'.repeat(5_000)));
+    return expectRefused(updateFrame(update), 'update_too_large', { maxUpdateBytes: 4_000 });
+  });
+  it('[P7] refuses structs with absurd clocks', () => expectRefused(updateFrame(craftStruct('deleted', 2 ** 50)), 'malformed_update'));
+  it('[P7] refuses absurd delete ranges', () => expectRefused(step2Frame(craftDeleteRange(3, 0, 2 ** 52)), 'malformed_update'));
+  it('[P7] refuses sub-documents', () => {
+    const update = captureUpdate(new Y.Doc(), (d) => d.getMap('m').set('sub', new Y.Doc()));
+    return expectRefused(updateFrame(update), 'malformed_update');
+  });
+
+  it('[P7] refuses every truncation of a real update that does not decode, leaving the doc untouched', async () => {
+    const update = sampleUpdate();
+    const net = await network();
+    const attacker = net.addClient();
+    const victim = net.addClient();
+    net.flush();
+    let refused = 0;
+    for (let len = 1; len < update.byteLength; len++) {
+      const before = stateOf(net.room.doc);
+      const errorsBefore = attacker.errors.length;
+      attacker.sendRaw(updateFrame(update.slice(0, len)));
+      net.flush();
+      if (attacker.errors.length > errorsBefore) {
+        refused++;
+        expect(stateOf(net.room.doc)).toEqual(before);
+      }
+    }
+    expect(refused).toBeGreaterThan(update.byteLength / 2);
+    expect(victim.errors).toEqual([]);
+    expect(stateOf(victim.doc)).toEqual(stateOf(net.room.doc));
+  });
+
+  it("[P7] survives yjs's crafted limit vectors sent as update and step-2 payloads", async () => {
+    const net = await network();
+    const attacker = net.addClient();
+    const victim = net.addClient();
+    victim.doc.getText('t').insert(0, 'safe');
+    net.flush();
+    const before = stateOf(net.room.doc);
+    for (const bytes of Object.values(yjsLimitVectors)) {
+      attacker.sendRaw(updateFrame(bytes));
+      attacker.sendRaw(step2Frame(bytes));
+      attacker.sendRaw(bytes); // and as a raw frame
+    }
+    net.flush();
+    expect(stateOf(net.room.doc)).toEqual(before);
+    expect(victim.errors).toEqual([]);
+    victim.doc.getText('t').insert(0, 'still ');
+    net.flush();
+    expect(text(attacker.doc)).toBe('still safe');
+  });
+
+  it('[P9] random bytes are refused or accepted consistently; the room keeps serving', async () => {
+    const net = await network();
+    const attacker = net.addClient();
+    const victim = net.addClient();
+    net.flush();
+    const rng = createRng(99);
+    for (let i = 0; i < 300; i++) {
+      const bytes = new Uint8Array(1 + Math.floor(rng() * 60)).map(() => Math.floor(rng() * 256));
+      // Half of them get a valid frame header so the update checks are reached.
+      attacker.sendRaw(i % 2 === 0 ? bytes : updateFrame(bytes));
+    }
+    net.flush();
+    victim.doc.getText('t').insert(0, 'alive');
+    net.flush();
+    expect(text(victim.doc)).toContain('alive');
+    expect(victim.errors).toEqual([]);
+    expect(contentOf(victim.doc)).toEqual(contentOf(net.room.doc));
+    expect(attacker.errors.length).toBeGreaterThan(250);
+  });
+
+  it('[P8] drops pending structs past the bound instead of growing forever', async () => {
+    const reports: string[] = [];
+    const net = await network({ limits: { maxPendingBytes: 100 }, onError: (e) => reports.push(String(e)) });
+    const attacker = net.addClient();
+    net.flush();
+    const origin = new Y.Doc();
+    origin.getText('t').insert(0, 'never sent');
+    for (let i = 0; i < 20; i++) {
+      // Each depends on the one before, which the room never gets.
+      attacker.sendRaw(updateFrame(captureUpdate(origin, (d) => d.getText('t').insert(0, `gap ${i} `))));
+    }
+    net.flush();
+    expect(net.room.doc.store.pendingStructs?.update.byteLength ?? 0).toBeLessThanOrEqual(100);
+    expect(reports.some((r) => r.includes('pending'))).toBe(true);
+  });
+
+  it('[P10] an update that completes pending structs reaches their author too', async () => {
+    const net = await network();
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    // b's update depends on content only a will send.
+    const shared = new Y.Doc();
+    const first = captureUpdate(shared, (d) => d.getText('t').insert(0, 'first'));
+    const second = captureUpdate(shared, (d) => d.getText('t').insert(5, ' second'));
+    b.sendRaw(updateFrame(second));
+    net.flush();
+    expect(text(net.room.doc)).toBe('');
+    a.sendRaw(updateFrame(first));
+    net.flush();
+    expect(text(net.room.doc)).toBe('first second');
+    expect(text(a.doc)).toBe('first second');
+    expect(text(b.doc)).toBe('first second');
+  });
+});
+
+describe('broadcast', () => {
+  it('[P10] merges one turn of updates into one frame and does not echo it to its sender', async () => {
+    const net = await network();
+    const a = net.addClient();
+    const b = net.addClient();
+    const c = net.addClient({ access: 'read' });
+    net.flush();
+    const [ma, mb, mc] = [a.received.length, b.received.length, c.received.length];
+    for (const ch of 'abc') a.doc.getText('t').insert(0, ch);
+    net.flush();
+    expect(countFrames(a, 'sync-update', ma)).toBe(0);
+    expect(countFrames(b, 'sync-update', mb)).toBe(1);
+    expect(countFrames(c, 'sync-update', mc)).toBe(1);
+    expect(text(b.doc)).toBe('cba');
+  });
+
+  it('[P10] with several senders in a turn, each gets the others’ changes and bystanders get one frame', async () => {
+    const net = await network();
+    const a = net.addClient();
+    const b = net.addClient();
+    const c = net.addClient();
+    net.flush();
+    const [ma, mb, mc] = [a.received.length, b.received.length, c.received.length];
+    a.doc.getMap('m').set('a', 1);
+    b.doc.getMap('m').set('b', 2);
+    net.flush();
+    expect(countFrames(a, 'sync-update', ma)).toBe(1);
+    expect(countFrames(b, 'sync-update', mb)).toBe(1);
+    expect(countFrames(c, 'sync-update', mc)).toBe(1);
+    for (const client of [a, b, c]) expect(client.doc.getMap('m').toJSON()).toEqual({ a: 1, b: 2 });
+  });
+
+  it('[P16] server-side changes go through the room to peers and the log', async () => {
+    const net = await network();
+    const a = net.addClient();
+    net.flush();
+    const result = await net.room.transact((doc) => {
+      doc.getMap('m').set('status', 'committed');
+      return 'done';
+    });
+    expect(result).toBe('done');
+    net.flush();
+    expect(a.doc.getMap('m').get('status')).toBe('committed');
+    await net.settle();
+    const reloaded = createSyncRoom({ name: 'test:doc', persistence: net.persistence, clock: createManualClock() });
+    await reloaded.whenLoaded;
+    expect(reloaded.doc.getMap('m').get('status')).toBe('committed');
+    await reloaded.destroy();
+  });
+
+  it('[P23] destroy flushes the log and closes every peer with room_closed', async () => {
+    const net = await network();
+    const a = net.addClient();
+    a.doc.getText('t').insert(0, 'keep me');
+    net.flush();
+    await net.room.destroy();
+    net.flush();
+    expect(a.closes[0]?.code).toBe(CloseCode.roomClosed);
+    expect(a.errors.map((e) => e.code)).toEqual(['room_closed']);
+    const reloaded = createSyncRoom({ name: 'test:doc', persistence: net.persistence });
+    await reloaded.whenLoaded;
+    expect(text(reloaded.doc)).toBe('keep me');
+    const closed: number[] = [];
+    const peer: Peer = { id: 'late', send: () => undefined, close: (code) => closed.push(code) };
+    net.room.connect(peer, { access: 'write', identity: { userId: 'u', name: 'U', color: '#000' } });
+    expect(closed).toEqual([CloseCode.roomClosed]);
+    await reloaded.destroy();
+  });
+});

@@ -1,0 +1,763 @@
+/**
+ * Server side of one live document, independent of the transport: the Socket.IO binding calls
+ * `connect`/`receive`/`disconnect` and hands each peer a `send`/`close` pair. Rules [P1]…[P24] are
+ * stated in PROTOCOL.md; the rule numbers below point there.
+ */
+import * as Y from 'yjs';
+import { systemClock, type RoomClock, type TimerHandle } from './clock.ts';
+import { compactInProcess, type Compactor, type DocPersistence } from './persistence.ts';
+import {
+  CloseCode,
+  ErrorCode,
+  decodeAwarenessUpdate,
+  decodeFrame,
+  encodeAwarenessEntries,
+  encodeFrame,
+  type Access,
+  type AwarenessEntry,
+} from './protocol.ts';
+import { checkUpdate, defaultUpdateLimits, type UpdateLimits } from './validate.ts';
+
+export interface PeerIdentity {
+  userId: string;
+  name: string;
+  color: string;
+}
+
+export interface Peer {
+  readonly id: string;
+  /** Must not keep or mutate `bytes`: the same frame is handed to every recipient. */
+  send(bytes: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface ConnectOptions {
+  access: Access;
+  identity: PeerIdentity;
+}
+
+export interface RoomLimits extends UpdateLimits {
+  /** Pending (not yet integrable) structs kept by the server doc before they are dropped. */
+  maxPendingBytes: number;
+  maxAwarenessBytes: number;
+  maxClientIdsPerPeer: number;
+  awarenessThrottleMs: number;
+  /** An unchanged awareness state is forwarded again only after this long (clients time out at 30 s). */
+  awarenessRenewMs: number;
+  /** Messages held while the document loads, per room. */
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+  persistDelayMs: number;
+  maxPersistBackoffMs: number;
+  compactAfterUpdates: number;
+  /** Updates merged into one frame or log entry; `Y.mergeUpdates` is super-linear. */
+  maxMergeBatch: number;
+  /** Above this many senders in one turn, one merged broadcast goes to all (echo is harmless). */
+  maxExcludedSenders: number;
+}
+
+export const defaultRoomLimits: RoomLimits = {
+  ...defaultUpdateLimits,
+  maxPendingBytes: 4_000_000,
+  maxAwarenessBytes: 64 * 1024,
+  maxClientIdsPerPeer: 4,
+  awarenessThrottleMs: 100,
+  awarenessRenewMs: 10_000,
+  maxQueuedMessages: 1_000,
+  maxQueuedBytes: 8_000_000,
+  persistDelayMs: 50,
+  maxPersistBackoffMs: 5_000,
+  compactAfterUpdates: 500,
+  maxMergeBatch: 64,
+  maxExcludedSenders: 4,
+};
+
+export type RoomErrorPhase = 'load' | 'receive' | 'persist' | 'compact' | 'remote' | 'send';
+
+export interface RoomErrorContext {
+  room: string;
+  phase: RoomErrorPhase;
+  peerId?: string;
+}
+
+export interface SyncRoomOptions {
+  name: string;
+  persistence: DocPersistence;
+  limits?: Partial<RoomLimits>;
+  /** Everything refused or failed is reported here for logging; the room itself never throws at peers. */
+  onError?: (error: unknown, context: RoomErrorContext) => void;
+  clock?: RoomClock;
+  compactor?: Compactor;
+  /** Start frozen, e.g. a committed dispute or a published rubric version ([P14]). */
+  frozen?: boolean;
+}
+
+export interface SyncRoom {
+  readonly name: string;
+  /** The server's copy. Read it freely; change it only through `transact` ([P15]). */
+  readonly doc: Y.Doc;
+  readonly whenLoaded: Promise<void>;
+  readonly loaded: boolean;
+  readonly frozen: boolean;
+  readonly peerCount: number;
+  /** Highest log sequence number reflected in `doc`. */
+  readonly lastSeq: number;
+  connect(peer: Peer, options: ConnectOptions): void;
+  receive(peer: Peer, bytes: Uint8Array): void;
+  disconnect(peer: Peer): void;
+  setAccess(peerId: string, access: Access): void;
+  kick(peerId: string, reason: string): void;
+  freeze(): void;
+  transact<T>(fn: (doc: Y.Doc) => T): Promise<T>;
+  applyRemote(updates: Uint8Array[], upToSeq: number): Promise<void>;
+  catchUp(): Promise<void>;
+  flush(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+interface Conn {
+  peer: Peer;
+  access: Access;
+  identity: PeerIdentity;
+  /** Awareness client ids this peer may speak for; null until its first awareness message ([P10]). */
+  clientIds: Set<number> | null;
+  awarenessPending: Set<number>;
+  lastAwarenessAt: number;
+  awarenessTimer: TimerHandle | null;
+  greeted: boolean;
+  open: boolean;
+}
+
+interface AwarenessRecord {
+  clock: number;
+  /** Stamped state as sent to others; null once the client left. */
+  json: string | null;
+  owner: Conn;
+  lastBroadcastAt: number;
+}
+
+// Transaction origins that are not peers.
+const LOAD = Symbol('load');
+const REMOTE = Symbol('remote');
+const SERVER = Symbol('server');
+
+export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
+  const { name, persistence } = options;
+  const limits: RoomLimits = { ...defaultRoomLimits, ...options.limits };
+  const clock = options.clock ?? systemClock;
+  const compactor = options.compactor ?? compactInProcess;
+  const report = (error: unknown, phase: RoomErrorPhase, peerId?: string): void => {
+    try {
+      options.onError?.(error, peerId === undefined ? { room: name, phase } : { room: name, phase, peerId });
+    } catch {
+      /* a faulty logger must not break the room */
+    }
+  };
+
+  const doc = new Y.Doc();
+  const conns = new Map<string, Conn>();
+  const awareness = new Map<number, AwarenessRecord>();
+  let frozen = options.frozen ?? false;
+  let loaded = false;
+  let failed = false;
+  let destroyed = false;
+
+  let queue: Array<{ conn: Conn; bytes: Uint8Array }> = [];
+  let queuedBytes = 0;
+
+  let batch: Array<{ update: Uint8Array; sender: Conn | null }> = [];
+  let broadcastScheduled = false;
+
+  let persistQueue: Uint8Array[] = [];
+  let persistTimer: TimerHandle | null = null;
+  let writing: Promise<void> | null = null;
+  let persistFailures = 0;
+  let knownSeq = 0;
+  let logLength = 0;
+  let compacting: Promise<void> | null = null;
+  let catchingUp: Promise<void> | null = null;
+
+  const effectiveAccess = (conn: Conn): Access => (frozen ? 'read' : conn.access);
+  const connObjects = new WeakSet<object>();
+  const isLiveConn = (value: unknown): value is Conn =>
+    typeof value === 'object' && value !== null && connObjects.has(value) && (value as Conn).open;
+
+  const send = (conn: Conn, bytes: Uint8Array): void => {
+    if (!conn.open) return;
+    try {
+      conn.peer.send(bytes);
+    } catch (err) {
+      report(err, 'send', conn.peer.id);
+    }
+  };
+  const sendError = (conn: Conn, code: ErrorCode, message: string): void => {
+    send(conn, encodeFrame({ type: 'error', code, message }));
+  };
+  const refuse = (conn: Conn, code: ErrorCode, message: string): void => {
+    report(new Error(`${code}: ${message}`), 'receive', conn.peer.id);
+    sendError(conn, code, message);
+  };
+
+  // ---- document updates: batch per turn for broadcast [P9], per window for the log [P16]
+
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin === LOAD) return;
+    const sender = isLiveConn(origin) ? origin : null;
+    batch.push({ update, sender });
+    if (!broadcastScheduled) {
+      broadcastScheduled = true;
+      clock.defer(flushBroadcast);
+    }
+    if (origin !== REMOTE) {
+      persistQueue.push(update);
+      schedulePersist();
+    }
+  });
+
+  const mergeChunks = (updates: Uint8Array[]): Uint8Array[] => {
+    if (updates.length <= 1) return updates;
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < updates.length; i += limits.maxMergeBatch) {
+      const chunk = updates.slice(i, i + limits.maxMergeBatch);
+      try {
+        out.push(chunk.length === 1 ? chunk[0]! : Y.mergeUpdates(chunk));
+      } catch (err) {
+        // Every input was applied to the doc already, so this "cannot happen"; fall back to sending them as they are.
+        report(err, 'send');
+        out.push(...chunk);
+      }
+    }
+    return out;
+  };
+
+  const frames = (updates: Uint8Array[]): Uint8Array[] =>
+    mergeChunks(updates).map((update) => encodeFrame({ type: 'sync-update', update }));
+
+  function flushBroadcast(): void {
+    broadcastScheduled = false;
+    const items = batch;
+    batch = [];
+    if (items.length === 0 || destroyed) return;
+    const targets = [...conns.values()].filter((c) => c.greeted);
+    if (targets.length === 0) return;
+    const senders = new Set<Conn>();
+    for (const item of items) if (item.sender) senders.add(item.sender);
+    let all: Uint8Array[] | null = null;
+    const allFrames = (): Uint8Array[] => (all ??= frames(items.map((i) => i.update)));
+    const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
+    for (const conn of targets) {
+      if (excludeSelf && senders.has(conn)) {
+        const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
+        if (others.length > 0) for (const f of frames(others)) send(conn, f);
+      } else {
+        for (const f of allFrames()) send(conn, f);
+      }
+    }
+  }
+
+  function schedulePersist(): void {
+    if (persistTimer !== null || writing || destroyed || persistQueue.length === 0) return;
+    const delay = Math.min(limits.persistDelayMs * 2 ** persistFailures, Math.max(limits.maxPersistBackoffMs, limits.persistDelayMs));
+    persistTimer = clock.setTimeout(() => {
+      persistTimer = null;
+      void writeNow().catch(() => undefined);
+    }, delay);
+  }
+
+  function writeNow(): Promise<void> {
+    if (writing) return writing;
+    if (persistQueue.length === 0) return Promise.resolve();
+    const entries = mergeChunks(persistQueue);
+    persistQueue = [];
+    writing = (async () => {
+      // Start after `writing` is assigned, even if `append` throws synchronously.
+      await Promise.resolve();
+      try {
+        const seq = await persistence.append(name, entries);
+        persistFailures = 0;
+        onAppended(seq, entries.length);
+      } catch (err) {
+        // Keep the entries: they are in memory and at the peers, and must still reach the log.
+        persistQueue = [...entries, ...persistQueue];
+        persistFailures++;
+        report(err, 'persist');
+        throw err;
+      } finally {
+        writing = null;
+        schedulePersist();
+      }
+    })();
+    return writing;
+  }
+
+  function onAppended(seq: number, count: number): void {
+    logLength += count;
+    if (seq - count <= knownSeq) {
+      knownSeq = Math.max(knownSeq, seq);
+    } else if (persistence.readSince) {
+      // Another node appended in between [P20]: read what we missed (our own entries again, harmlessly).
+      void catchUp();
+    } else {
+      knownSeq = seq;
+    }
+    maybeCompact();
+  }
+
+  function maybeCompact(): void {
+    if (compacting || destroyed || logLength < limits.compactAfterUpdates) return;
+    compacting = (async () => {
+      await Promise.resolve();
+      try {
+        const { snapshot, updates, lastSeq } = await persistence.load(name);
+        if (updates.length === 0) {
+          logLength = 0;
+          return;
+        }
+        const compacted = await compactor(snapshot, updates);
+        await persistence.compact(name, lastSeq, compacted);
+        logLength = Math.max(0, logLength - updates.length);
+      } catch (err) {
+        report(err, 'compact');
+      } finally {
+        compacting = null;
+      }
+    })();
+  }
+
+  // ---- loading [P1]
+
+  const whenLoaded = (async () => {
+    try {
+      const { snapshot, updates, lastSeq } = await persistence.load(name);
+      if (destroyed) return;
+      doc.transact(() => {
+        for (const entry of snapshot ? [snapshot, ...updates] : updates) {
+          try {
+            Y.applyUpdate(doc, entry, LOAD);
+          } catch (err) {
+            report(err, 'load');
+          }
+        }
+      }, LOAD);
+      knownSeq = lastSeq;
+      logLength = updates.length;
+      loaded = true;
+    } catch (err) {
+      failed = true;
+      report(err, 'load');
+      for (const conn of [...conns.values()]) {
+        sendError(conn, ErrorCode.loadFailed, 'the document could not be loaded');
+        closeConn(conn, CloseCode.loadFailed, 'load failed');
+      }
+      queue = [];
+      throw err;
+    }
+    for (const conn of conns.values()) greet(conn);
+    const pending = queue;
+    queue = [];
+    queuedBytes = 0;
+    for (const { conn, bytes } of pending) if (conn.open) handle(conn, bytes);
+    maybeCompact();
+  })();
+  whenLoaded.catch(() => undefined);
+
+  // ---- peers
+
+  function greet(conn: Conn): void {
+    conn.greeted = true;
+    const access = effectiveAccess(conn);
+    send(conn, encodeFrame({ type: 'access', access }));
+    // [P3] Asking writers for what we lack is how their offline edits come back; readers could only be refused.
+    if (access === 'write') send(conn, encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
+    const states = [...awareness.entries()].filter(([, r]) => r.json !== null);
+    if (states.length > 0) {
+      send(conn, encodeFrame({
+        type: 'awareness',
+        update: encodeAwarenessEntries(states.map(([clientId, r]) => ({ clientId, clock: r.clock, json: r.json! }))),
+      }));
+    }
+  }
+
+  function closeConn(conn: Conn, code: number, reason: string): void {
+    if (!conn.open) return;
+    try {
+      conn.peer.close(code, reason);
+    } catch (err) {
+      report(err, 'send', conn.peer.id);
+    }
+    removeConn(conn);
+  }
+
+  function removeConn(conn: Conn): void {
+    if (conns.get(conn.peer.id) !== conn) return;
+    conn.open = false;
+    conns.delete(conn.peer.id);
+    if (conn.awarenessTimer !== null) clock.clearTimeout(conn.awarenessTimer);
+    conn.awarenessTimer = null;
+    conn.awarenessPending.clear();
+    // [P11] Its presence goes with it, at once and unthrottled.
+    const removed: Array<{ clientId: number; clock: number; json: string }> = [];
+    for (const clientId of conn.clientIds ?? []) {
+      const record = awareness.get(clientId);
+      if (record?.owner !== conn) continue;
+      awareness.delete(clientId);
+      if (record.json !== null) removed.push({ clientId, clock: record.clock + 1, json: 'null' });
+    }
+    if (removed.length > 0) {
+      const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(removed) });
+      for (const other of conns.values()) if (other.greeted) send(other, frame);
+    }
+  }
+
+  function connect(peer: Peer, opts: ConnectOptions): void {
+    if (destroyed || failed) {
+      const [code, reason] = failed ? [CloseCode.loadFailed, 'load failed'] : [CloseCode.roomClosed, 'room closed'];
+      try {
+        peer.close(code, reason);
+      } catch (err) {
+        report(err, 'send', peer.id);
+      }
+      return;
+    }
+    const previous = conns.get(peer.id);
+    if (previous) removeConn(previous);
+    const conn: Conn = {
+      peer,
+      access: opts.access,
+      identity: { userId: opts.identity.userId, name: opts.identity.name, color: opts.identity.color },
+      clientIds: null,
+      awarenessPending: new Set(),
+      lastAwarenessAt: -Infinity,
+      awarenessTimer: null,
+      greeted: false,
+      open: true,
+    };
+    conns.set(peer.id, conn);
+    connObjects.add(conn);
+    if (loaded) greet(conn);
+  }
+
+  function receive(peer: Peer, bytes: Uint8Array): void {
+    const conn = conns.get(peer.id);
+    if (!conn || destroyed || failed) return;
+    if (!(bytes instanceof Uint8Array)) {
+      refuse(conn, ErrorCode.malformedMessage, 'frames are binary');
+      return;
+    }
+    if (!loaded) {
+      // [P2] Bounded: a peer that floods a loading room is cut off and resyncs when it reconnects.
+      if (queue.length >= limits.maxQueuedMessages || queuedBytes + bytes.byteLength > limits.maxQueuedBytes) {
+        sendError(conn, ErrorCode.overloaded, 'too many messages while the document loads');
+        closeConn(conn, CloseCode.overloaded, 'overloaded');
+        return;
+      }
+      // Copied: the transport may reuse its buffer once we return.
+      queue.push({ conn, bytes: bytes.slice() });
+      queuedBytes += bytes.byteLength;
+      return;
+    }
+    handle(conn, bytes);
+  }
+
+  function handle(conn: Conn, bytes: Uint8Array): void {
+    if (bytes.byteLength > limits.maxUpdateBytes + 16) {
+      refuse(conn, ErrorCode.updateTooLarge, `message of ${bytes.byteLength} bytes exceeds the limit`);
+      return;
+    }
+    let frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      refuse(conn, ErrorCode.malformedMessage, err instanceof Error ? err.message : 'malformed message');
+      return;
+    }
+    switch (frame.type) {
+      case 'sync-step1': {
+        let update: Uint8Array;
+        try {
+          update = Y.encodeStateAsUpdate(doc, frame.stateVector);
+        } catch {
+          refuse(conn, ErrorCode.malformedMessage, 'malformed state vector');
+          return;
+        }
+        send(conn, encodeFrame({ type: 'sync-step2', update }));
+        return;
+      }
+      case 'sync-step2':
+      case 'sync-update':
+        // [P4] Both carry changes; a reader may send neither.
+        if (effectiveAccess(conn) !== 'write') {
+          refuse(conn, ErrorCode.readOnly, frozen ? 'the document is frozen' : 'read-only access');
+          return;
+        }
+        acceptUpdate(conn, frame.update);
+        return;
+      case 'awareness':
+        handleAwareness(conn, frame.update);
+        return;
+      default:
+        refuse(conn, ErrorCode.unexpectedMessage, `clients do not send ${frame.type} frames`);
+    }
+  }
+
+  function acceptUpdate(conn: Conn, update: Uint8Array): void {
+    // [P6][P7] Check everything before the doc sees a byte.
+    const check = checkUpdate(update, limits);
+    if (!check.ok) {
+      refuse(conn, check.code, check.reason);
+      return;
+    }
+    const store = doc.store;
+    // Integrating someone else's pending structs is not this sender's content: it must receive the result too.
+    const origin = store.pendingStructs || store.pendingDs ? null : conn;
+    try {
+      Y.applyUpdate(doc, update, origin);
+    } catch (err) {
+      // [P8] Whatever applied before the throw was broadcast and logged by the update handler, so all stay consistent.
+      refuse(conn, ErrorCode.malformedUpdate, `update could not be applied: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    boundPending();
+  }
+
+  function boundPending(): void {
+    const store = doc.store;
+    const size = (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
+    if (size > limits.maxPendingBytes) {
+      // Structs waiting for dependencies that never come would grow forever; their authors resend them on resync.
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      report(new Error(`dropped ${size} bytes of pending structs`), 'receive');
+    }
+  }
+
+  // ---- awareness [P10]–[P11]
+
+  function handleAwareness(conn: Conn, update: Uint8Array): void {
+    if (update.byteLength > limits.maxAwarenessBytes) {
+      refuse(conn, ErrorCode.awarenessRefused, 'awareness update too large');
+      return;
+    }
+    let entries: AwarenessEntry[];
+    try {
+      entries = decodeAwarenessUpdate(update, Math.max(limits.maxClientIdsPerPeer, 1) * 4);
+    } catch (err) {
+      refuse(conn, ErrorCode.awarenessRefused, err instanceof Error ? err.message : 'malformed awareness update');
+      return;
+    }
+    if (conn.clientIds === null) {
+      const ids = new Set(entries.map((e) => e.clientId));
+      if (ids.size > limits.maxClientIdsPerPeer) {
+        refuse(conn, ErrorCode.awarenessRefused, `at most ${limits.maxClientIdsPerPeer} awareness clients per connection`);
+        return;
+      }
+      for (const id of ids) {
+        const owner = awareness.get(id)?.owner;
+        if (owner && owner !== conn && owner.identity.userId !== conn.identity.userId) {
+          refuse(conn, ErrorCode.awarenessRefused, `awareness client ${id} belongs to another user`);
+          return;
+        }
+      }
+      conn.clientIds = ids;
+      // The same user reconnecting with the same client id takes its presence over from the stale connection.
+      for (const id of ids) {
+        const record = awareness.get(id);
+        if (record && record.owner !== conn) {
+          record.owner.clientIds?.delete(id);
+          record.owner = conn;
+        }
+      }
+    }
+    const now = clock.now();
+    let refused = 0;
+    for (const entry of entries) {
+      const record = awareness.get(entry.clientId);
+      if (!conn.clientIds.has(entry.clientId) || (record && record.owner !== conn)) {
+        refused++;
+        continue;
+      }
+      if (record) {
+        const newer = entry.clock > record.clock || (entry.clock === record.clock && entry.state === null && record.json !== null);
+        if (!newer) continue;
+      }
+      const json = entry.state === null ? null : JSON.stringify({ ...entry.state, user: { ...conn.identity } });
+      if (record && json !== null && json === record.json && now - record.lastBroadcastAt < limits.awarenessRenewMs) {
+        record.clock = entry.clock; // [P11] a renewal that changes nothing is not forwarded
+        continue;
+      }
+      if (record) {
+        record.clock = entry.clock;
+        record.json = json;
+      } else {
+        awareness.set(entry.clientId, { clock: entry.clock, json, owner: conn, lastBroadcastAt: -Infinity });
+      }
+      conn.awarenessPending.add(entry.clientId);
+    }
+    if (refused > 0) refuse(conn, ErrorCode.awarenessRefused, 'awareness states of other clients are not accepted');
+    scheduleAwareness(conn);
+  }
+
+  function scheduleAwareness(conn: Conn): void {
+    if (conn.awarenessPending.size === 0 || conn.awarenessTimer !== null) return;
+    const wait = conn.lastAwarenessAt + limits.awarenessThrottleMs - clock.now();
+    if (wait <= 0) sendAwareness(conn);
+    else conn.awarenessTimer = clock.setTimeout(() => sendAwareness(conn), wait);
+  }
+
+  function sendAwareness(conn: Conn): void {
+    conn.awarenessTimer = null;
+    if (!conn.open || destroyed) return;
+    const now = clock.now();
+    const entries: Array<{ clientId: number; clock: number; json: string }> = [];
+    for (const clientId of conn.awarenessPending) {
+      const record = awareness.get(clientId);
+      if (!record || record.owner !== conn) continue;
+      entries.push({ clientId, clock: record.clock, json: record.json ?? 'null' });
+      record.lastBroadcastAt = now;
+    }
+    conn.awarenessPending.clear();
+    conn.lastAwarenessAt = now;
+    if (entries.length === 0) return;
+    const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(entries) });
+    for (const other of conns.values()) if (other !== conn && other.greeted) send(other, frame);
+  }
+
+  // ---- server-side operations
+
+  async function transact<T>(fn: (doc: Y.Doc) => T): Promise<T> {
+    await whenLoaded;
+    if (destroyed) throw new Error(`room ${name} is destroyed`);
+    if (frozen) throw new Error(`room ${name} is frozen`);
+    let result!: T;
+    doc.transact(() => {
+      result = fn(doc);
+    }, SERVER);
+    return result;
+  }
+
+  async function applyRemote(updates: Uint8Array[], upToSeq: number): Promise<void> {
+    await whenLoaded;
+    if (destroyed || upToSeq <= knownSeq) return;
+    doc.transact(() => {
+      for (const update of updates) {
+        // Written by a node that checked it, but a log is still input: keep the structural check.
+        const check = checkUpdate(update, { ...limits, maxUpdateBytes: Number.POSITIVE_INFINITY });
+        if (!check.ok) {
+          report(new Error(check.reason), 'remote');
+          continue;
+        }
+        try {
+          Y.applyUpdate(doc, update, REMOTE);
+        } catch (err) {
+          report(err, 'remote');
+        }
+      }
+    }, REMOTE);
+    logLength += upToSeq - knownSeq;
+    knownSeq = upToSeq;
+    boundPending();
+    maybeCompact();
+  }
+
+  function catchUp(): Promise<void> {
+    const readSince = persistence.readSince;
+    if (!readSince) return Promise.resolve();
+    if (catchingUp) return catchingUp;
+    catchingUp = (async () => {
+      await Promise.resolve();
+      try {
+        await whenLoaded;
+        const { updates, lastSeq } = await readSince.call(persistence, name, knownSeq);
+        await applyRemote(updates, lastSeq);
+      } catch (err) {
+        report(err, 'remote');
+      } finally {
+        catchingUp = null;
+      }
+    })();
+    return catchingUp;
+  }
+
+  async function flush(): Promise<void> {
+    await whenLoaded.catch(() => undefined);
+    if (persistTimer !== null) {
+      clock.clearTimeout(persistTimer);
+      persistTimer = null;
+    }
+    for (;;) {
+      if (writing) await writing;
+      else if (persistQueue.length > 0) await writeNow();
+      else if (compacting) await compacting;
+      else if (catchingUp) await catchingUp;
+      else break;
+    }
+  }
+
+  async function destroy(): Promise<void> {
+    if (destroyed) return;
+    try {
+      await flush();
+    } catch {
+      /* reported already; the entries are lost with this process only if it exits */
+    }
+    destroyed = true;
+    if (persistTimer !== null) clock.clearTimeout(persistTimer);
+    persistTimer = null;
+    for (const conn of [...conns.values()]) {
+      sendError(conn, ErrorCode.roomClosed, 'the document was closed on this server');
+      closeConn(conn, CloseCode.roomClosed, 'room closed');
+    }
+    doc.destroy();
+  }
+
+  return {
+    name,
+    doc,
+    whenLoaded,
+    get loaded() {
+      return loaded;
+    },
+    get frozen() {
+      return frozen;
+    },
+    get peerCount() {
+      return conns.size;
+    },
+    get lastSeq() {
+      return knownSeq;
+    },
+    connect,
+    receive,
+    disconnect(peer) {
+      const conn = conns.get(peer.id);
+      if (conn) removeConn(conn);
+    },
+    setAccess(peerId, access) {
+      const conn = conns.get(peerId);
+      if (!conn || conn.access === access) return;
+      const before = effectiveAccess(conn);
+      conn.access = access;
+      const after = effectiveAccess(conn);
+      if (!conn.greeted || before === after) return;
+      send(conn, encodeFrame({ type: 'access', access: after }));
+      if (after === 'write') send(conn, encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
+    },
+    kick(peerId, reason) {
+      const conn = conns.get(peerId);
+      if (!conn) return;
+      sendError(conn, ErrorCode.kicked, reason);
+      closeConn(conn, CloseCode.kicked, reason);
+    },
+    freeze() {
+      if (frozen) return;
+      frozen = true;
+      for (const conn of conns.values()) {
+        if (conn.greeted && conn.access === 'write') send(conn, encodeFrame({ type: 'access', access: 'read' }));
+      }
+    },
+    transact,
+    applyRemote,
+    catchUp,
+    flush,
+    destroy,
+  };
+}
