@@ -120,9 +120,10 @@ export function createDocProvider(options: DocProviderOptions): DocProvider {
     setSynced(false);
     setStatus('connected');
     send({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) });
-    if (awareness && awareness.getLocalState() !== null) {
-      send({ type: 'awareness', update: encodeAwarenessUpdate(awareness, [doc.clientID]) });
-    }
+    const local = awareness?.getLocalState();
+    // Re-set rather than re-send: the bumped clock beats the removal others saw when we dropped,
+    // and a never-changed state at clock 0 is ignored by y-protocols receivers.
+    if (awareness && local) awareness.setLocalState(local);
   };
   const handleClose = (): void => {
     if (destroyed) return;

@@ -152,6 +152,20 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toBeUndefined();
   });
 
+  it('[P14] a peer that drops and comes back is shown again without changing its state', async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const bob = net.addClient();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    alice.disconnect();
+    net.flush();
+    expect(stateSeenBy(bob, alice)).toBeUndefined();
+    alice.reconnect();
+    net.advance(100);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1, user: { userId: alice.identity.userId } });
+  });
+
   it('[P14] sends current presence to newcomers, and read-only peers may show theirs', async () => {
     const net = await network();
     const alice = net.addClient();

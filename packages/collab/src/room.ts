@@ -401,7 +401,9 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       const record = awareness.get(clientId);
       if (record?.owner !== conn) continue;
       awareness.delete(clientId);
-      if (record.json !== null) removed.push({ clientId, clock: record.clock + 1, json: 'null' });
+      // Same clock, not +1: receivers accept a null at an equal clock, and the client's next state
+      // (its provider bumps the clock on every open) must be newer than this removal.
+      if (record.json !== null) removed.push({ clientId, clock: record.clock, json: 'null' });
     }
     if (removed.length > 0) {
       const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(removed) });
