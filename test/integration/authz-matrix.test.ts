@@ -67,7 +67,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/auth/tokens': { run: (x) => x.actor.client.post('/api/auth/tokens', { name: 'matrix' }) },
   'DELETE /api/auth/tokens/:tokenId': {
     async run(x) {
-      let id = randomUUID();
+      let id: string = randomUUID();
       if (x.actor.email) id = (await x.actor.client.post<{ apiToken: { id: string } }>('/api/auth/tokens', { name: 'to revoke' })).body.apiToken.id;
       return x.actor.client.delete(`/api/auth/tokens/${id}`);
     },

@@ -9,7 +9,7 @@ export interface ApiResponse<T = unknown> {
 export interface RequestOptions {
   headers?: Record<string, string>;
   /** Raw body; when given, `json` is ignored and no Content-Type is added. */
-  raw?: BodyInit;
+  raw?: RequestInit["body"];
   /** Send the Origin header (default: on for state-changing methods). */
   origin?: boolean;
   token?: string;
@@ -26,7 +26,7 @@ export class ApiClient {
     if (opts.origin ?? mutating) headers.origin = this.base;
     if (this.cookie) headers.cookie = `accord_session=${this.cookie}`;
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: BodyInit | undefined = opts.raw;
+    let body: RequestInit["body"] | undefined = opts.raw;
     if (body === undefined && json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(json);

@@ -84,13 +84,17 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
   });
 }
 
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end|PGlite is closed/i;
+
+/** Walks the cause chain (drizzle wraps driver errors in "Failed query") for a lost database. */
 function isDbUnavailable(e: unknown): boolean {
-  const code = (e as { code?: string })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
-  const msg = String((e as Error)?.message ?? '');
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'].includes(code ?? '') ||
-    /Connection terminated|connection timeout|Client has encountered a connection error|PGlite is closed/i.test(msg)
-  );
+  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (UNAVAILABLE_MESSAGE.test(String((cur as Error).message ?? ''))) return true;
+  }
+  return false;
 }
 
 const MIME: Record<string, string> = {
@@ -133,6 +137,8 @@ export function createApp(deps: Deps) {
     const raw = c.req.url.slice(c.req.url.indexOf('/', c.req.url.indexOf('//') + 2));
     const path = raw.split('?')[0] ?? '';
     if (/\/\/|%2f|%5c|\\|\/\.\.?(\/|$)|%2e%2e/i.test(path)) throw new AppError('bad_request', 'Malformed path.');
+    // `/API/...` and friends are not the app shell: API paths are case-sensitive and answered as API.
+    if (/^\/api(\/|$)/i.test(path) && !path.startsWith('/api/')) throw new AppError('not_found', 'No such API route (paths are case-sensitive).');
     await next();
   });
 
@@ -189,6 +195,8 @@ export function createApp(deps: Deps) {
   app.onError((err, c) => {
     if (err instanceof AppError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      // The unread rest of an oversized body would poison a kept-alive connection.
+      if (err.code === 'payload_too_large') c.header('Connection', 'close');
       return c.json(err.toBody(), err.status as 400);
     }
     if (isDbUnavailable(err)) {

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '@accord/db/testing';
+import type { Item, Member, Project } from '@accord/core';
+import { ApiClient, type ErrorBody } from '../utils/client.ts';
+import { createTestServer, type TestServer } from '../utils/server.ts';
+
+type Page<T> = { items: T[]; total: number; limit: number; offset: number };
+
+const kinds = await testDatabaseKinds();
+
+describe.each(kinds)('projects, members and items (%s)', (kind) => {
+  let t: TestServer;
+  let admin: ApiClient;
+  let lead: ApiClient;
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    admin = await t.as('admin');
+    lead = await t.as('lead');
+  });
+  afterAll(() => t?.close());
+
+  it('seeds a demo project with 60 real PandaLM items and a member for every role', async () => {
+    const p = await lead.get<Project>(`/api/projects/${t.demoProjectId}`);
+    expect(p.body).toMatchObject({ name: 'PandaLM pairwise demo', taskKind: 'pairwise', myRole: 'lead', counts: { members: 6, items: 60 } });
+    const members = await lead.get<{ items: Member[] }>(`/api/projects/${t.demoProjectId}/members`);
+    expect(members.body.items.map((m) => m.role).sort()).toEqual(['lead', 'reviewer', 'trainer', 'trainer', 'trainer', 'trainer']);
+    const items = await lead.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?limit=5&sort=externalId`);
+    expect(items.body.total).toBe(60);
+    expect(items.body.items[0]!.responses).toHaveLength(2);
+    expect(items.body.items[0]!.responses[0]!.model).toMatch(/llama|bloom|cerebras|opt|pythia/);
+    expect(t.logins.map((l) => l.role).sort()).toEqual(['admin', 'lead', 'reviewer', 'trainer', 'trainer', 'trainer', 'trainer']);
+  });
+
+  it('creates, lists with filters and sorting, renames, archives and unarchives', async () => {
+    const name = `Helpfulness ${randomUUID().slice(0, 6)}`;
+    const created = await lead.post<Project>('/api/projects', { name, description: 'Rank three answers', taskKind: 'ranking' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name, taskKind: 'ranking', archived: false, myRole: 'lead', counts: { members: 1, items: 0 } });
+    const id = created.body.id;
+
+    const found = await lead.get<Page<Project>>(`/api/projects?q=${encodeURIComponent(name.slice(0, 14))}`);
+    expect(found.body.items.map((p) => p.id)).toContain(id);
+    const byName = await lead.get<Page<Project>>('/api/projects?sort=name&order=asc');
+    const names = byName.body.items.map((p) => p.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })));
+
+    const renamed = await lead.patch<Project>(`/api/projects/${id}`, { name: `${name} v2` });
+    expect(renamed.body.name).toBe(`${name} v2`);
+    const archived = await lead.patch<Project>(`/api/projects/${id}`, { archived: true });
+    expect(archived.body.archived).toBe(true);
+    expect((await lead.get<Page<Project>>('/api/projects')).body.items.map((p) => p.id)).not.toContain(id);
+    expect((await lead.get<Page<Project>>('/api/projects?status=archived')).body.items.map((p) => p.id)).toContain(id);
+    // Archived projects are read-only: no renames, no member changes; unarchiving is allowed.
+    const rename = await lead.patch<ErrorBody>(`/api/projects/${id}`, { name: 'nope' });
+    expect(rename.status).toBe(409);
+    expect(rename.body.error.code).toBe('project_archived');
+    const add = await lead.post<ErrorBody>(`/api/projects/${id}/members`, { email: 'trainer1@accord.local', role: 'trainer' });
+    expect(add.body.error.code).toBe('project_archived');
+    const back = await lead.patch<Project>(`/api/projects/${id}`, { archived: false });
+    expect(back.body.archived).toBe(false);
+  });
+
+  it('manages members: add by email, change role, remove; the last lead stays', async () => {
+    const p = (await lead.post<Project>('/api/projects', { name: 'Members test' })).body;
+    const base = `/api/projects/${p.id}/members`;
+    const added = await lead.post<Member>(base, { email: 'Trainer2@Accord.local', role: 'trainer' });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ email: 'trainer2@accord.local', role: 'trainer', active: true });
+    const again = await lead.post<ErrorBody>(base, { email: 'trainer2@accord.local', role: 'reviewer' });
+    expect(again.status).toBe(409);
+    const unknown = await lead.post<ErrorBody>(base, { email: 'ghost@example.com', role: 'trainer' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.details).toEqual([{ path: 'body.email', message: 'no user with this email' }]);
+
+    const trainer2 = await t.as('trainer2');
+    expect((await trainer2.get<Project>(`/api/projects/${p.id}`)).body.myRole).toBe('trainer');
+    const promoted = await lead.patch<Member>(`${base}/${added.body.userId}`, { role: 'reviewer' });
+    expect(promoted.body.role).toBe('reviewer');
+    expect((await trainer2.get<Project>(`/api/projects/${p.id}`)).body.myRole).toBe('reviewer');
+
+    const me = (await lead.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    const demote = await lead.patch<ErrorBody>(`${base}/${me}`, { role: 'trainer' });
+    expect(demote.status).toBe(409);
+    expect(demote.body.error.details).toEqual([{ path: 'body.role', message: 'the last lead cannot be demoted' }]);
+    expect((await lead.delete<ErrorBody>(`${base}/${me}`)).status).toBe(409);
+
+    expect((await lead.delete(`${base}/${added.body.userId}`)).status).toBe(200);
+    expect((await trainer2.get(`/api/projects/${p.id}`)).status).toBe(404);
+    const filtered = await lead.get<{ items: Member[] }>(`${base}?role=lead`);
+    expect(filtered.body.items.map((m) => m.role)).toEqual(['lead']);
+  });
+
+  it('admins see every project and act as lead; trainers cannot create projects or browse items', async () => {
+    const p = (await lead.post<Project>('/api/projects', { name: 'Admin visibility' })).body;
+    const seen = await admin.get<Page<Project>>('/api/projects?limit=500');
+    expect(seen.body.items.find((x) => x.id === p.id)?.myRole).toBe('lead');
+    const trainer = await t.as('trainer');
+    expect((await trainer.post<ErrorBody>('/api/projects', { name: 'Mine' })).status).toBe(403);
+    expect((await trainer.get(`/api/projects/${t.demoProjectId}/items`)).status).toBe(403);
+    expect((await trainer.get<Page<Project>>('/api/projects')).body.items.map((x) => x.id)).toEqual([t.demoProjectId]);
+  });
+
+  it('shows gold labels to leads only', async () => {
+    const { items } = await import('@accord/db');
+    const { eq } = await import('drizzle-orm');
+    await t.db.db.update(items).set({ gold: { winner: 'r1' } }).where(eq(items.externalId, 'pandalm-0'));
+    const asLead = await lead.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?q=pandalm-0&limit=1&sort=externalId`);
+    expect(asLead.body.items[0]!.gold).toEqual({ winner: 'r1' });
+    const reviewer = await t.as('reviewer');
+    const asReviewer = await reviewer.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?q=pandalm-0&limit=1&sort=externalId`);
+    expect(asReviewer.body.items[0]!.externalId).toBe('pandalm-0');
+    expect(asReviewer.body.items[0]!.gold).toBeNull();
+  });
+
+  it('treats search text as text, not as SQL or LIKE patterns', async () => {
+    const r = await lead.get<Page<Project>>(`/api/projects?q=${encodeURIComponent("%' or 1=1 --")}`);
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([]);
+    const all = await lead.get<Page<Project>>(`/api/projects?q=${encodeURIComponent('%')}`);
+    expect(all.body.items).toEqual([]);
+  });
+});
