@@ -79,6 +79,17 @@ export function dawidSkene(responses: readonly Response[], options: DawidSkeneOp
     rOf[at] = raterIndex.get(rater)!;
     lOf[at] = l;
   }
+  // A canonical order within each item makes every floating-point sum independent of input order:
+  // on flat likelihoods, EM would otherwise amplify rounding differences into visible ones.
+  for (let i = 0; i < I; i++) {
+    const from = start[i]!;
+    const to = start[i + 1]!;
+    const keys = Array.from({ length: to - from }, (_, n) => rOf[from + n]! * K + lOf[from + n]!).sort((a, b) => a - b);
+    keys.forEach((key, n) => {
+      rOf[from + n] = Math.floor(key / K);
+      lOf[from + n] = key % K;
+    });
+  }
 
   if (I === 0) {
     return { items, raters, classes, priors: null, posteriors: [], errorRates: [], labels: [], logLikelihood: 0, iterations: 0, converged: true };

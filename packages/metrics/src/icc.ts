@@ -32,37 +32,46 @@ export function icc(ratings: readonly (readonly (number | null | undefined)[])[]
   }
   const n = rows.length;
   if (n < 2 || k < 2) return NONE;
-  // Constant data is 0/0 everywhere; rounding in the means would otherwise invent a value.
-  const first = rows[0]![0]!;
-  if (rows.every((row) => row.every((v) => v === first))) return NONE;
-  let grand = 0;
-  for (const row of rows) for (const v of row) grand += v;
-  grand /= n * k;
-  const colMeans = new Float64Array(k);
-  for (const row of rows) for (let j = 0; j < k; j++) colMeans[j]! += row[j]! / n;
-  let ssRows = 0;
-  let ssCols = 0;
-  let ssTotal = 0;
+  // Sums of squares scaled by N = nk (and the mean squares by a further common factor) so that
+  // integer scores stay integers: a denominator that is 0 in exact arithmetic comes out as exactly 0
+  // instead of rounding noise that would turn the ratio into a huge number.
+  const N = n * k;
+  let total = 0;
+  let squares = 0;
+  let rowSquares = 0;
+  const colSums = new Float64Array(k);
   for (const row of rows) {
-    let mean = 0;
-    for (const v of row) mean += v;
-    mean /= k;
-    ssRows += k * (mean - grand) ** 2;
-    for (let j = 0; j < k; j++) ssTotal += (row[j]! - grand) ** 2;
+    let rowSum = 0;
+    for (let j = 0; j < k; j++) {
+      const v = row[j]!;
+      total += v;
+      squares += v * v;
+      rowSum += v;
+      colSums[j]! += v;
+    }
+    rowSquares += rowSum * rowSum;
   }
-  for (let j = 0; j < k; j++) ssCols += n * (colMeans[j]! - grand) ** 2;
-  const ssError = Math.max(0, ssTotal - ssRows - ssCols);
-  const bms = ssRows / (n - 1);
-  const wms = (ssTotal - ssRows) / (n * (k - 1));
-  const jms = ssCols / (k - 1);
-  const ems = ssError / ((n - 1) * (k - 1));
-  const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
+  let colSquares = 0;
+  for (let j = 0; j < k; j++) colSquares += colSums[j]! * colSums[j]!;
+  const t2 = total * total;
+  const ssRows = n * rowSquares - t2;
+  const ssCols = k * colSquares - t2;
+  const ssTotal = N * squares - t2;
+  const ssError = ssTotal - ssRows - ssCols;
+  const ssWithin = ssTotal - ssRows;
+  // Each mean square times N·n(n−1)(k−1).
+  const bms = ssRows * n * (k - 1);
+  const wms = ssWithin * (n - 1);
+  const jms = ssCols * n * (n - 1);
+  const ems = ssError * n;
+  const scale = Math.abs(bms) + Math.abs(wms) + Math.abs(jms) + Math.abs(ems);
+  const ratio = (num: number, den: number): number | null => (Math.abs(den) <= 1e-12 * scale ? null : num / den);
   return {
     ICC1: ratio(bms - wms, bms + (k - 1) * wms),
-    ICC2: ratio(bms - ems, bms + (k - 1) * ems + (k * (jms - ems)) / n),
+    ICC2: ratio(n * (bms - ems), n * bms + n * (k - 1) * ems + k * (jms - ems)),
     ICC3: ratio(bms - ems, bms + (k - 1) * ems),
     ICC1k: ratio(bms - wms, bms),
-    ICC2k: ratio(bms - ems, bms + (jms - ems) / n),
+    ICC2k: ratio(n * (bms - ems), n * bms + jms - ems),
     ICC3k: ratio(bms - ems, bms),
   };
 }

@@ -38,13 +38,16 @@ export interface KendallW {
   readonly Wt: number | null;
 }
 
-/** `scores`: objects × raters. Objects with a missing score are dropped (as irr::kendall does). */
+/**
+ * `scores`: objects × raters. Objects with a missing score are dropped (as irr::kendall does). One
+ * rater "concords" with itself trivially (the formula gives 1), so fewer than two raters is null.
+ */
 export function kendallW(scores: readonly (readonly Score[])[]): KendallW {
   let m = 0;
   for (const row of scores) m = Math.max(m, row.length);
   const rows = scores.filter((row) => row.length === m && row.every((v) => v !== null && v !== undefined));
   const n = rows.length;
-  if (n < 2 || m < 1) return { W: null, Wt: null };
+  if (n < 2 || m < 2) return { W: null, Wt: null };
   const rankSums = new Float64Array(n);
   let ties = 0;
   for (let r = 0; r < m; r++) {
