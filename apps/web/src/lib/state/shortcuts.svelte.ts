@@ -3,6 +3,7 @@
  * help dialog (`?`) lists whatever is registered right now, grouped. Shortcuts never fire while
  * the user types in a field or while a dialog or menu is open.
  */
+import { untrack } from 'svelte';
 import { SequenceMatcher, isTypingTarget, keyName } from '../keys.ts';
 
 export interface Shortcut {
@@ -33,10 +34,9 @@ export class Shortcuts {
 
   /** Adds bindings; the returned function removes them (use as an `$effect` cleanup). */
   register(...list: Shortcut[]): () => void {
-    this.bindings = [...this.bindings, ...list];
-    return () => {
-      this.bindings = this.bindings.filter((b) => !list.includes(b));
-    };
+    // Untracked: registering from an effect must not make that effect depend on the list it edits.
+    untrack(() => (this.bindings = [...this.bindings, ...list]));
+    return () => untrack(() => (this.bindings = this.bindings.filter((b) => !list.includes(b))));
   }
 
   handle = (e: KeyboardEvent): void => {
