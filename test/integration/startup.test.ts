@@ -1,0 +1,120 @@
+/**
+ * `npm start` as a newcomer runs it: the real entry point in a child process, an empty data
+ * folder, the demo workspace printed, the lock refusing a second process, kill -9 and restart.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findPostgres, createTempPostgres } from '@accord/db/testing';
+import { ApiClient } from '../utils/client.ts';
+import { REPO_ROOT, runServerProcess, type ServerProcess } from '../utils/process.ts';
+
+const dirs: string[] = [];
+const procs: ServerProcess[] = [];
+function tempDir() {
+  const d = mkdtempSync(join(tmpdir(), 'accord-start-'));
+  dirs.push(d);
+  return d;
+}
+function start(env: Record<string, string>) {
+  const p = runServerProcess(env);
+  procs.push(p);
+  return p;
+}
+afterAll(async () => {
+  for (const p of procs) await p.stop('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('starting Accord on an empty data folder', () => {
+  const dataDir = tempDir();
+  let first: ServerProcess;
+  let url: string;
+
+  it('creates the demo workspace, prints the logins, writes demo-logins.json, and serves the app', async () => {
+    const t0 = performance.now();
+    first = start({ ACCORD_DATA_DIR: dataDir });
+    url = await first.ready;
+    const index = await fetch(url + '/');
+    const startMs = Math.round(performance.now() - t0);
+    console.log(`[measure] start-up to a served page: ${startMs} ms`);
+    expect([200, 503]).toContain(index.status);
+    if (existsSync(join(REPO_ROOT, 'apps/web/dist/index.html'))) expect(index.status).toBe(200);
+    const out = first.output();
+    expect(out).toContain('Demo workspace created');
+    const logins = JSON.parse(readFileSync(join(dataDir, 'demo-logins.json'), 'utf8')) as { email: string; password: string; role: string }[];
+    expect(logins.map((l) => l.role).sort()).toEqual(['admin', 'lead', 'reviewer', 'trainer', 'trainer', 'trainer', 'trainer']);
+    for (const l of logins) expect(out).toContain(`${l.email}`);
+    for (const l of logins) expect(out).toContain(l.password);
+    const lead = logins.find((l) => l.role === 'lead')!;
+    await new ApiClient(url).login(lead.email, lead.password);
+  });
+
+  it('refuses a second process on the same data folder with a clear message', async () => {
+    const second = start({ ACCORD_DATA_DIR: dataDir });
+    const code = await second.exited;
+    expect(code).toBe(2);
+    expect(second.output()).toMatch(/is in use by another Accord process \(pid \d+\)/);
+    // The first one is unharmed.
+    expect((await fetch(url + '/api/health')).status).toBe(200);
+  });
+
+  it('survives kill -9: the next start takes over the stale lock and keeps the data, without re-seeding', async () => {
+    await first.stop('SIGKILL');
+    const again = start({ ACCORD_DATA_DIR: dataDir });
+    const url2 = await again.ready;
+    expect(again.output()).not.toContain('Demo workspace created');
+    const logins = JSON.parse(readFileSync(join(dataDir, 'demo-logins.json'), 'utf8')) as { email: string; password: string; role: string }[];
+    const lead = logins.find((l) => l.role === 'lead')!;
+    const c = new ApiClient(url2);
+    await c.login(lead.email, lead.password);
+    const projects = await c.get<{ total: number }>('/api/projects');
+    expect(projects.body.total).toBe(1);
+    expect(await again.stop('SIGTERM')).toBe(0);
+    expect(existsSync(join(dataDir, 'accord.lock'))).toBe(false);
+  });
+});
+
+describe('configuration', () => {
+  it('ACCORD_DEMO=0 starts empty and creates only the admin from ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD', async () => {
+    const dataDir = tempDir();
+    const p = start({ ACCORD_DATA_DIR: dataDir, ACCORD_DEMO: '0', ACCORD_ADMIN_EMAIL: 'Root@Example.com', ACCORD_ADMIN_PASSWORD: 'a long admin passphrase' });
+    const url = await p.ready;
+    expect(p.output()).toContain('Created the first admin, root@example.com.');
+    expect(existsSync(join(dataDir, 'demo-logins.json'))).toBe(false);
+    const c = new ApiClient(url);
+    await c.login('root@example.com', 'a long admin passphrase');
+    expect((await c.get<{ total: number }>('/api/projects')).body.total).toBe(0);
+    expect((await c.get<{ total: number }>('/api/users')).body.total).toBe(1);
+  });
+
+  it('a bad variable stops the server with a message naming it', async () => {
+    const p = start({ ACCORD_DATA_DIR: tempDir(), PORT: 'eighty', ACCORD_ADMIN_EMAIL: 'not-an-email' });
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain('PORT:');
+    expect(p.output()).toContain('ACCORD_ADMIN_EMAIL: must be an email address');
+  });
+
+  it('runs on a real PostgreSQL with DATABASE_URL', async (ctx) => {
+    const found = await findPostgres();
+    if ('reason' in found) {
+      console.warn(`[skip] DATABASE_URL start-up: ${found.reason}`);
+      ctx.skip();
+      return;
+    }
+    const db = await createTempPostgres(found.url);
+    try {
+      const url = (db.options as { url: string }).url;
+      const p = start({ ACCORD_DATA_DIR: tempDir(), DATABASE_URL: url });
+      const base = await p.ready;
+      expect(p.output()).toContain('database: postgres');
+      expect(p.output()).not.toContain(':***@'.replace('***', 'secret'));
+      const health = await fetch(base + '/api/health');
+      expect(await health.json()).toEqual({ ok: true, db: 'postgres' });
+      expect(await p.stop()).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+});
