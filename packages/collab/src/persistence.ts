@@ -1,6 +1,6 @@
 /**
  * Where a room keeps its document: an append-only update log plus an occasional snapshot
- * ([P16]–[P20]). The database package implements the same interface and runs the same contract
+ * ([P18]–[P21]). The database package implements the same interface and runs the same contract
  * suite (`@accord/collab/testing`).
  */
 import * as Y from 'yjs';

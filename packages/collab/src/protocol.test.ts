@@ -48,7 +48,7 @@ describe('wire frames', () => {
     for (const frame of frames) expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
   });
 
-  it('[P9] malformed frames throw ProtocolError, never anything else', () => {
+  it('[P10] malformed frames throw ProtocolError, never anything else', () => {
     const bad = [
       new Uint8Array([]),
       new Uint8Array([9]),
@@ -61,7 +61,7 @@ describe('wire frames', () => {
     for (const bytes of bad) expect(() => decodeFrame(bytes)).toThrow(ProtocolError);
   });
 
-  it('[P11] reads awareness updates written by y-protocols, and writes ones it can read', () => {
+  it('[P12] reads awareness updates written by y-protocols, and writes ones it can read', () => {
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
     awareness.setLocalState({ cursor: { anchor: 3 }, user: { name: 'spoof' } });
@@ -72,7 +72,7 @@ describe('wire frames', () => {
     awareness.destroy();
   });
 
-  it('[P11] refuses awareness updates with too many entries or broken JSON', () => {
+  it('[P12] refuses awareness updates with too many entries or broken JSON', () => {
     const many = encodeAwarenessEntries(Array.from({ length: 5 }, (_, i) => ({ clientId: i, clock: 1, json: '{}' })));
     expect(() => decodeAwarenessUpdate(many, 4)).toThrow(ProtocolError);
     const broken = encodeAwarenessEntries([{ clientId: 1, clock: 1, json: '{"a":' }]);

@@ -12,7 +12,7 @@ export const SyncType = { step1: 0, step2: 1, update: 2 } as const;
 
 export type Access = 'read' | 'write';
 
-/** Codes of error frames ([P12]); stable strings so clients can branch on them. */
+/** Codes of error frames ([P16]); stable strings so clients can branch on them. */
 export const ErrorCode = {
   readOnly: 'read_only',
   updateTooLarge: 'update_too_large',

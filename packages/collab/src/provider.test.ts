@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 describe('provider', () => {
-  it('[P21] on each open sends step 1 and its presence, and reports status and sync', async () => {
+  it('[P22] on each open sends step 1 and its presence, and reports status and sync', async () => {
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
     const t = fakeTransport();
@@ -69,7 +69,7 @@ describe('provider', () => {
     awareness.destroy();
   });
 
-  it('[P21] answers the server’s step 1 with exactly what the server lacks, and never echoes server updates', () => {
+  it('[P22] answers the server’s step 1 with exactly what the server lacks, and never echoes server updates', () => {
     const doc = new Y.Doc();
     const t = fakeTransport(true);
     const provider = createDocProvider({ doc, transport: t.transport });
@@ -88,7 +88,7 @@ describe('provider', () => {
     provider.destroy();
   });
 
-  it('[P22] surfaces error frames and access changes as events', () => {
+  it('[P23] surfaces error frames and access changes as events', () => {
     const t = fakeTransport(true);
     const provider = createDocProvider({ doc: new Y.Doc(), transport: t.transport });
     const events: string[] = [];
@@ -104,7 +104,7 @@ describe('provider', () => {
     provider.destroy();
   });
 
-  it('[P22] sends nothing while closed and stops listening when destroyed', () => {
+  it('[P23] sends nothing while closed and stops listening when destroyed', () => {
     const doc = new Y.Doc();
     const t = fakeTransport();
     const provider = createDocProvider({ doc, transport: t.transport });
@@ -116,7 +116,7 @@ describe('provider', () => {
     expect(t.sent).toEqual([]);
   });
 
-  it('[P22] announces its departure when destroyed while connected', async () => {
+  it('[P23] announces its departure when destroyed while connected', async () => {
     const net = createTestNetwork();
     networks.push(net);
     await net.room.whenLoaded;

@@ -1,7 +1,7 @@
 /**
  * Client side of the document channel, independent of the transport: the web app adapts a
  * socket.io-client socket to `DocTransport`. Reconnecting is the transport's job; the provider
- * resynchronizes on every open ([P3], [P21]–[P24] in PROTOCOL.md).
+ * resynchronizes on every open ([P4], [P22], [P23] in PROTOCOL.md).
  */
 import * as Y from 'yjs';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
@@ -101,14 +101,14 @@ export function createDocProvider(options: DocProviderOptions): DocProvider {
   };
 
   const onDocUpdate = (update: Uint8Array, updateOrigin: unknown): void => {
-    // While closed nothing is sent: the next handshake carries these edits ([P3]).
+    // While closed nothing is sent: the next handshake carries these edits ([P4]).
     if (updateOrigin !== origin) send({ type: 'sync-update', update });
   };
   const onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     changeOrigin: unknown,
   ): void => {
-    // Only our own state travels: the server refuses states of other clients ([P10]).
+    // Only our own state travels: the server refuses states of other clients ([P12]).
     if (changeOrigin !== 'local' || !awareness) return;
     const own = [...added, ...updated, ...removed].filter((id) => id === doc.clientID);
     if (own.length > 0) send({ type: 'awareness', update: encodeAwarenessUpdate(awareness, own) });

@@ -24,7 +24,7 @@ const stateSeenBy = (observer: TestClient, subject: TestClient): Record<string, 
   observer.awareness!.getStates().get(subject.doc.clientID);
 
 describe('presence', () => {
-  it('[P12] stamps the server-known identity over whatever the client claims', async () => {
+  it('[P13] stamps the server-known identity over whatever the client claims', async () => {
     const net = await network();
     const mallory = net.addClient({ identity: { userId: 'u-mallory', name: 'Mallory', color: '#f00' } });
     const bob = net.addClient();
@@ -37,7 +37,7 @@ describe('presence', () => {
     });
   });
 
-  it('[P11] refuses states for client ids the peer does not own, and forwards nothing', async () => {
+  it('[P12] refuses states for client ids the peer does not own, and forwards nothing', async () => {
     const net = await network();
     const alice = net.addClient();
     const mallory = net.addClient({ awareness: false });
@@ -58,7 +58,7 @@ describe('presence', () => {
     expect(forwarded).toHaveLength(1); // Mallory's own id only
   });
 
-  it("[P11] refuses a first message that claims another user's client id", async () => {
+  it("[P12] refuses a first message that claims another user's client id", async () => {
     const net = await network();
     const alice = net.addClient();
     const mallory = net.addClient({ awareness: false });
@@ -72,7 +72,7 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1 });
   });
 
-  it('[P11] limits how many client ids one connection may speak for', async () => {
+  it('[P12] limits how many client ids one connection may speak for', async () => {
     const net = await network();
     const mallory = net.addClient({ awareness: false });
     const bob = net.addClient();
@@ -84,7 +84,7 @@ describe('presence', () => {
     expect(countFrames(bob, 'awareness', mark)).toBe(0);
   });
 
-  it('[P11] the same user reconnecting takes its presence over from the stale connection', async () => {
+  it('[P12] the same user reconnecting takes its presence over from the stale connection', async () => {
     const net = await network();
     const alice = net.addClient();
     const bob = net.addClient();
@@ -104,7 +104,7 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 2 });
   });
 
-  it('[P13] throttles each peer to one presence frame per window, sending the latest at its end', async () => {
+  it('[P14] throttles each peer to one presence frame per window, sending the latest at its end', async () => {
     const net = await network();
     const alice = net.addClient();
     const bob = net.addClient();
@@ -122,7 +122,7 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 5 });
   });
 
-  it('[P13] drops renewals that change nothing, but still renews before clients time states out', async () => {
+  it('[P14] drops renewals that change nothing, but still renews before clients time states out', async () => {
     const net = await network();
     const alice = net.addClient();
     const bob = net.addClient();
@@ -140,7 +140,7 @@ describe('presence', () => {
     expect(countFrames(bob, 'awareness', mark)).toBe(1);
   });
 
-  it('[P14] removes the presence of a peer that disconnects, at once', async () => {
+  it('[P15] removes the presence of a peer that disconnects, at once', async () => {
     const net = await network();
     const alice = net.addClient();
     const bob = net.addClient();
@@ -152,7 +152,7 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toBeUndefined();
   });
 
-  it('[P14] a peer that drops and comes back is shown again without changing its state', async () => {
+  it('[P15] a peer that drops and comes back is shown again without changing its state', async () => {
     const net = await network();
     const alice = net.addClient();
     const bob = net.addClient();
@@ -166,7 +166,7 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1, user: { userId: alice.identity.userId } });
   });
 
-  it('[P14] sends current presence to newcomers, and read-only peers may show theirs', async () => {
+  it('[P15] sends current presence to newcomers, and read-only peers may show theirs', async () => {
     const net = await network();
     const alice = net.addClient();
     const reader = net.addClient({ access: 'read' });
@@ -181,7 +181,7 @@ describe('presence', () => {
     expect(reader.errors).toEqual([]);
   });
 
-  it('[P22] a provider forgets remote presence when its connection closes and relearns it on open', async () => {
+  it('[P23] a provider forgets remote presence when its connection closes and relearns it on open', async () => {
     const net = await network();
     const alice = net.addClient();
     const bob = net.addClient();

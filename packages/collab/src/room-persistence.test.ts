@@ -51,7 +51,7 @@ function spyPersistence() {
 }
 
 describe('update log', () => {
-  it('[P17] writes the updates of one window as one append, merged', async () => {
+  it('[P18] writes the updates of one window as one append, merged', async () => {
     const spy = spyPersistence();
     const net = await network({ persistence: spy.persistence });
     const a = net.addClient();
@@ -69,7 +69,7 @@ describe('update log', () => {
     expect(text(fresh.doc)).toBe(text(net.room.doc));
   });
 
-  it('[P17] keeps entries through failed appends and retries with backoff; flush waits for them', async () => {
+  it('[P18] keeps entries through failed appends and retries with backoff; flush waits for them', async () => {
     const spy = spyPersistence();
     const errors: string[] = [];
     const net = await network({ persistence: spy.persistence, onError: (_e, ctx) => errors.push(ctx.phase) });
@@ -91,7 +91,7 @@ describe('update log', () => {
     expect(text(check)).toBe('precious!');
   });
 
-  it('[P17] flush rejects while the database is down, so shutdown knows edits were not saved', async () => {
+  it('[P18] flush rejects while the database is down, so shutdown knows edits were not saved', async () => {
     const spy = spyPersistence();
     const net = await network({ persistence: spy.persistence, onError: () => undefined });
     net.addClient().doc.getText('t').insert(0, 'x');
@@ -102,7 +102,7 @@ describe('update log', () => {
     expect((await spy.inner.load('test:doc')).lastSeq).toBe(1);
   });
 
-  it('[P18] compacts the log into a snapshot by loading it into a document', async () => {
+  it('[P19] compacts the log into a snapshot by loading it into a document', async () => {
     const spy = spyPersistence();
     const seen: Array<{ snapshot: boolean; updates: number }> = [];
     const compactor: Compactor = (snapshot, updates) => {
@@ -130,7 +130,7 @@ describe('update log', () => {
     expect(fresh.lastSeq).toBe(12);
   });
 
-  it('[P18] a failing compactor leaves the log intact', async () => {
+  it('[P19] a failing compactor leaves the log intact', async () => {
     const persistence = createMemoryPersistence();
     const clock = createManualClock();
     const errors: string[] = [];
@@ -155,7 +155,7 @@ describe('update log', () => {
 });
 
 describe('several nodes', () => {
-  it('[P20] applyRemote brings in what another node persisted, broadcasts it, and does not log it again', async () => {
+  it('[P21] applyRemote brings in what another node persisted, broadcasts it, and does not log it again', async () => {
     const spy = spyPersistence();
     const nodeA = await network({ persistence: spy.persistence });
     const nodeB = await network({ persistence: spy.persistence });
@@ -176,7 +176,7 @@ describe('several nodes', () => {
     expect(text(nodeB.room.doc)).toBe('from A');
   });
 
-  it('[P20] a node that finds a gap after its own append catches up by itself', async () => {
+  it('[P21] a node that finds a gap after its own append catches up by itself', async () => {
     const persistence = createMemoryPersistence();
     const nodeA = await network({ persistence });
     const nodeB = await network({ persistence });
@@ -193,7 +193,7 @@ describe('several nodes', () => {
     expect(text(onA.doc)).toBe(text(onB.doc));
   });
 
-  it('[P20] a client moving to a node with stale state loses nothing (Hocuspocus #971, #1119)', async () => {
+  it('[P21] a client moving to a node with stale state loses nothing (Hocuspocus #971, #1119)', async () => {
     const persistence = createMemoryPersistence();
     const nodeA = await network({ persistence });
     const nodeB = await network({ persistence }); // loaded before A's edits: stale from here on

@@ -24,7 +24,7 @@ const text = (doc: Y.Doc): string => doc.getText('t').toString();
 const stateOf = (doc: Y.Doc): number[] => Array.from(Y.encodeStateAsUpdate(doc));
 
 describe('loading', () => {
-  it('[P1] serves nothing until snapshot and later updates are loaded', async () => {
+  it('[P2] serves nothing until snapshot and later updates are loaded', async () => {
     const persistence = createMemoryPersistence();
     const source = new Y.Doc();
     source.getText('t').insert(0, 'snap');
@@ -46,7 +46,7 @@ describe('loading', () => {
     expect(text(client.doc)).toBe('snapshot');
   });
 
-  it('[P2] queues messages that arrive while loading and applies them after', async () => {
+  it('[P3] queues messages that arrive while loading and applies them after', async () => {
     const persistence = createMemoryPersistence();
     await persistence.append('test:doc', [captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'stored '))]);
     const net = createTestNetwork({ persistence });
@@ -63,7 +63,7 @@ describe('loading', () => {
     expect(text(writer.doc)).toBe(text(net.room.doc));
   });
 
-  it('[P2] cuts off a peer that floods a loading room, and nobody else', async () => {
+  it('[P3] cuts off a peer that floods a loading room, and nobody else', async () => {
     const net = createTestNetwork({ limits: { maxQueuedMessages: 4 } });
     networks.push(net);
     const flooder = net.addClient();
@@ -80,7 +80,7 @@ describe('loading', () => {
     expect(calm.provider.synced).toBe(true);
   });
 
-  it('[P1] closes peers with load_failed when persistence cannot load', async () => {
+  it('[P2] closes peers with load_failed when persistence cannot load', async () => {
     const persistence = { ...createMemoryPersistence(), load: () => Promise.reject(new Error('db down')) };
     const errors: string[] = [];
     const net = createTestNetwork({ persistence, onError: (_e, ctx) => errors.push(ctx.phase) });
@@ -97,7 +97,7 @@ describe('loading', () => {
 });
 
 describe('handshake', () => {
-  it('[P3] tells each peer its access and asks writers, not readers, for what it lacks', async () => {
+  it('[P4] tells each peer its access and asks writers, not readers, for what it lacks', async () => {
     const net = await network();
     const writer = net.addClient();
     const reader = net.addClient({ access: 'read' });
@@ -110,7 +110,7 @@ describe('handshake', () => {
     expect(writer.provider.synced && reader.provider.synced).toBe(true);
   });
 
-  it('[P3] edits made while disconnected reach the room and the others on reconnect', async () => {
+  it('[P4] edits made while disconnected reach the room and the others on reconnect', async () => {
     const net = await network();
     const a = net.addClient();
     const b = net.addClient();
@@ -130,7 +130,7 @@ describe('handshake', () => {
 });
 
 describe('access', () => {
-  it('[P4] refuses updates and sync-step-2 from read-only peers; they still sync and receive', async () => {
+  it('[P5] refuses updates and sync-step-2 from read-only peers; they still sync and receive', async () => {
     const net = await network();
     const writer = net.addClient();
     const reader = net.addClient({ access: 'read' });
@@ -153,7 +153,7 @@ describe('access', () => {
     expect(text(reader.doc)).toContain('base!');
   });
 
-  it('[P5] freeze makes everyone read-only and refuses server changes', async () => {
+  it('[P6] freeze makes everyone read-only and refuses server changes', async () => {
     const net = await network();
     const writer = net.addClient();
     writer.doc.getText('t').insert(0, 'final');
@@ -172,7 +172,7 @@ describe('access', () => {
     expect(text(late.doc)).toBe('final');
   });
 
-  it('[P5] a room created frozen refuses writes from the start', async () => {
+  it('[P6] a room created frozen refuses writes from the start', async () => {
     const net = await network({ frozen: true });
     const writer = net.addClient();
     writer.doc.getText('t').insert(0, 'x');
@@ -181,7 +181,7 @@ describe('access', () => {
     expect(writer.errors.map((e) => e.code)).toEqual(['read_only']);
   });
 
-  it('[P5] setAccess revokes and grants live; granted peers hand over their refused edits', async () => {
+  it('[P6] setAccess revokes and grants live; granted peers hand over their refused edits', async () => {
     const net = await network();
     const a = net.addClient();
     const b = net.addClient();
@@ -200,7 +200,7 @@ describe('access', () => {
     expect(text(b.doc)).toBe('draft');
   });
 
-  it('[P5] kick closes the peer with a reason and removes its presence', async () => {
+  it('[P6] kick closes the peer with a reason and removes its presence', async () => {
     const net = await network();
     const a = net.addClient();
     const b = net.addClient();
@@ -241,25 +241,25 @@ describe('hostile updates', () => {
     expect(text(attacker.doc)).toBe('>safe!');
   };
 
-  it('[P9] refuses an empty frame', () => expectRefused(new Uint8Array(), 'malformed_message'));
-  it('[P9] refuses an unknown message type', () => expectRefused(new Uint8Array([42, 1, 2]), 'malformed_message'));
-  it('[P9] refuses frames that only the server sends', () =>
+  it('[P10] refuses an empty frame', () => expectRefused(new Uint8Array(), 'malformed_message'));
+  it('[P10] refuses an unknown message type', () => expectRefused(new Uint8Array([42, 1, 2]), 'malformed_message'));
+  it('[P10] refuses frames that only the server sends', () =>
     expectRefused(encodeFrame({ type: 'access', access: 'write' }), 'unexpected_message'));
-  it('[P7] refuses an empty update', () => expectRefused(updateFrame(new Uint8Array()), 'malformed_update'));
-  it('[P9] refuses a malformed state vector', () =>
+  it('[P8] refuses an empty update', () => expectRefused(updateFrame(new Uint8Array()), 'malformed_update'));
+  it('[P10] refuses a malformed state vector', () =>
     expectRefused(encodeFrame({ type: 'sync-step1', stateVector: new Uint8Array([5, 1]) }), 'malformed_message'));
-  it('[P6] refuses an update over the size limit', () => {
+  it('[P7] refuses an update over the size limit', () => {
     const update = captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'y'.repeat(5_000)));
     return expectRefused(updateFrame(update), 'update_too_large', { maxUpdateBytes: 4_000 });
   });
-  it('[P7] refuses structs with absurd clocks', () => expectRefused(updateFrame(craftStruct('deleted', 2 ** 50)), 'malformed_update'));
-  it('[P7] refuses absurd delete ranges', () => expectRefused(step2Frame(craftDeleteRange(3, 0, 2 ** 52)), 'malformed_update'));
-  it('[P7] refuses sub-documents', () => {
+  it('[P8] refuses structs with absurd clocks', () => expectRefused(updateFrame(craftStruct('deleted', 2 ** 50)), 'malformed_update'));
+  it('[P8] refuses absurd delete ranges', () => expectRefused(step2Frame(craftDeleteRange(3, 0, 2 ** 52)), 'malformed_update'));
+  it('[P8] refuses sub-documents', () => {
     const update = captureUpdate(new Y.Doc(), (d) => d.getMap('m').set('sub', new Y.Doc()));
     return expectRefused(updateFrame(update), 'malformed_update');
   });
 
-  it('[P7] refuses every truncation of a real update that does not decode, leaving the doc untouched', async () => {
+  it('[P8] refuses every truncation of a real update that does not decode, leaving the doc untouched', async () => {
     const update = sampleUpdate();
     const net = await network();
     const attacker = net.addClient();
@@ -281,7 +281,7 @@ describe('hostile updates', () => {
     expect(stateOf(victim.doc)).toEqual(stateOf(net.room.doc));
   });
 
-  it("[P7] survives yjs's crafted limit vectors sent as update and step-2 payloads", async () => {
+  it("[P8] survives yjs's crafted limit vectors sent as update and step-2 payloads", async () => {
     const net = await network();
     const attacker = net.addClient();
     const victim = net.addClient();
@@ -301,7 +301,7 @@ describe('hostile updates', () => {
     expect(text(attacker.doc)).toBe('still safe');
   });
 
-  it('[P9] random bytes are refused or accepted consistently; the room keeps serving', async () => {
+  it('[P10] random bytes are refused or accepted consistently; the room keeps serving', async () => {
     const net = await network();
     const attacker = net.addClient();
     const victim = net.addClient();
@@ -321,7 +321,7 @@ describe('hostile updates', () => {
     expect(attacker.errors.length).toBeGreaterThan(250);
   });
 
-  it('[P8] drops pending structs past the bound instead of growing forever', async () => {
+  it('[P9] drops pending structs past the bound instead of growing forever', async () => {
     const reports: string[] = [];
     const net = await network({ limits: { maxPendingBytes: 100 }, onError: (e) => reports.push(String(e)) });
     const attacker = net.addClient();
@@ -337,7 +337,7 @@ describe('hostile updates', () => {
     expect(reports.some((r) => r.includes('pending'))).toBe(true);
   });
 
-  it('[P10] an update that completes pending structs reaches their author too', async () => {
+  it('[P11] an update that completes pending structs reaches their author too', async () => {
     const net = await network();
     const a = net.addClient();
     const b = net.addClient();
@@ -358,7 +358,7 @@ describe('hostile updates', () => {
 });
 
 describe('broadcast', () => {
-  it('[P10] merges one turn of updates into one frame and does not echo it to its sender', async () => {
+  it('[P11] merges one turn of updates into one frame and does not echo it to its sender', async () => {
     const net = await network();
     const a = net.addClient();
     const b = net.addClient();
@@ -373,7 +373,7 @@ describe('broadcast', () => {
     expect(text(b.doc)).toBe('cba');
   });
 
-  it('[P10] with several senders in a turn, each gets the others’ changes and bystanders get one frame', async () => {
+  it('[P11] with several senders in a turn, each gets the others’ changes and bystanders get one frame', async () => {
     const net = await network();
     const a = net.addClient();
     const b = net.addClient();
@@ -389,7 +389,7 @@ describe('broadcast', () => {
     for (const client of [a, b, c]) expect(client.doc.getMap('m').toJSON()).toEqual({ a: 1, b: 2 });
   });
 
-  it('[P16] server-side changes go through the room to peers and the log', async () => {
+  it('[P17] server-side changes go through the room to peers and the log', async () => {
     const net = await network();
     const a = net.addClient();
     net.flush();
@@ -407,7 +407,7 @@ describe('broadcast', () => {
     await reloaded.destroy();
   });
 
-  it('[P23] destroy flushes the log and closes every peer with room_closed', async () => {
+  it('[P24] destroy flushes the log and closes every peer with room_closed', async () => {
     const net = await network();
     const a = net.addClient();
     a.doc.getText('t').insert(0, 'keep me');

@@ -88,13 +88,13 @@ export interface SyncRoomOptions {
   onError?: (error: unknown, context: RoomErrorContext) => void;
   clock?: RoomClock;
   compactor?: Compactor;
-  /** Start frozen, e.g. a committed dispute or a published rubric version ([P14]). */
+  /** Start frozen, e.g. a committed dispute or a published rubric version ([P6]). */
   frozen?: boolean;
 }
 
 export interface SyncRoom {
   readonly name: string;
-  /** The server's copy. Read it freely; change it only through `transact` ([P15]). */
+  /** The server's copy. Read it freely; change it only through `transact` ([P17]). */
   readonly doc: Y.Doc;
   readonly whenLoaded: Promise<void>;
   readonly loaded: boolean;
@@ -119,7 +119,7 @@ interface Conn {
   peer: Peer;
   access: Access;
   identity: PeerIdentity;
-  /** Awareness client ids this peer may speak for; null until its first awareness message ([P10]). */
+  /** Awareness client ids this peer may speak for; null until its first awareness message ([P12]). */
   clientIds: Set<number> | null;
   awarenessPending: Set<number>;
   lastAwarenessAt: number;
@@ -198,7 +198,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     sendError(conn, code, message);
   };
 
-  // ---- document updates: batch per turn for broadcast [P9], per window for the log [P16]
+  // ---- document updates: batch per turn for broadcast [P11], per window for the log [P18]
 
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin === LOAD) return;
@@ -295,7 +295,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (seq - count <= knownSeq) {
       knownSeq = Math.max(knownSeq, seq);
     } else if (persistence.readSince) {
-      // Another node appended in between [P20]: read what we missed (our own entries again, harmlessly).
+      // Another node appended in between [P21]: read what we missed (our own entries again, harmlessly).
       void catchUp();
     } else {
       knownSeq = seq;
@@ -324,7 +324,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     })();
   }
 
-  // ---- loading [P1]
+  // ---- loading [P2]
 
   const whenLoaded = (async () => {
     try {
@@ -367,7 +367,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     conn.greeted = true;
     const access = effectiveAccess(conn);
     send(conn, encodeFrame({ type: 'access', access }));
-    // [P3] Asking writers for what we lack is how their offline edits come back; readers could only be refused.
+    // [P4] Asking writers for what we lack is how their offline edits come back; readers could only be refused.
     if (access === 'write') send(conn, encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
     const states = [...awareness.entries()].filter(([, r]) => r.json !== null);
     if (states.length > 0) {
@@ -395,7 +395,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (conn.awarenessTimer !== null) clock.clearTimeout(conn.awarenessTimer);
     conn.awarenessTimer = null;
     conn.awarenessPending.clear();
-    // [P11] Its presence goes with it, at once and unthrottled.
+    // [P15] Its presence goes with it, at once and unthrottled.
     const removed: Array<{ clientId: number; clock: number; json: string }> = [];
     for (const clientId of conn.clientIds ?? []) {
       const record = awareness.get(clientId);
@@ -447,7 +447,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       return;
     }
     if (!loaded) {
-      // [P2] Bounded: a peer that floods a loading room is cut off and resyncs when it reconnects.
+      // [P3] Bounded: a peer that floods a loading room is cut off and resyncs when it reconnects.
       if (queue.length >= limits.maxQueuedMessages || queuedBytes + bytes.byteLength > limits.maxQueuedBytes) {
         sendError(conn, ErrorCode.overloaded, 'too many messages while the document loads');
         closeConn(conn, CloseCode.overloaded, 'overloaded');
@@ -487,7 +487,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       }
       case 'sync-step2':
       case 'sync-update':
-        // [P4] Both carry changes; a reader may send neither.
+        // [P5] Both carry changes; a reader may send neither.
         if (effectiveAccess(conn) !== 'write') {
           refuse(conn, ErrorCode.readOnly, frozen ? 'the document is frozen' : 'read-only access');
           return;
@@ -503,7 +503,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   }
 
   function acceptUpdate(conn: Conn, update: Uint8Array): void {
-    // [P6][P7] Check everything before the doc sees a byte.
+    // [P7][P8] Check everything before the doc sees a byte.
     const check = checkUpdate(update, limits);
     if (!check.ok) {
       refuse(conn, check.code, check.reason);
@@ -515,7 +515,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     try {
       Y.applyUpdate(doc, update, origin);
     } catch (err) {
-      // [P8] Whatever applied before the throw was broadcast and logged by the update handler, so all stay consistent.
+      // [P9] Whatever applied before the throw was broadcast and logged by the update handler, so all stay consistent.
       refuse(conn, ErrorCode.malformedUpdate, `update could not be applied: ${err instanceof Error ? err.message : String(err)}`);
     }
     boundPending();
@@ -532,7 +532,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     }
   }
 
-  // ---- awareness [P10]–[P11]
+  // ---- awareness [P12]–[P15]
 
   function handleAwareness(conn: Conn, update: Uint8Array): void {
     if (update.byteLength > limits.maxAwarenessBytes) {
@@ -583,7 +583,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       }
       const json = entry.state === null ? null : JSON.stringify({ ...entry.state, user: { ...conn.identity } });
       if (record && json !== null && json === record.json && now - record.lastBroadcastAt < limits.awarenessRenewMs) {
-        record.clock = entry.clock; // [P11] a renewal that changes nothing is not forwarded
+        record.clock = entry.clock; // [P14] a renewal that changes nothing is not forwarded
         continue;
       }
       if (record) {

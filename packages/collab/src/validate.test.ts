@@ -8,12 +8,12 @@ import { craftDeleteRange, craftStruct, sampleUpdate, yjsLimitVectors } from './
 const stateOf = (doc: Y.Doc): number[] => Array.from(Y.encodeStateAsUpdate(doc));
 
 describe('checkUpdate', () => {
-  it('[P7] accepts real updates', () => {
+  it('[P8] accepts real updates', () => {
     expect(checkUpdate(sampleUpdate())).toEqual({ ok: true });
     expect(checkUpdate(Y.encodeStateAsUpdate(new Y.Doc()))).toEqual({ ok: true });
   });
 
-  it('[P6] refuses updates above the size limit before decoding them', () => {
+  it('[P7] refuses updates above the size limit before decoding them', () => {
     const big = new Y.Doc();
     big.getText('t').insert(0, 'x'.repeat(2_000));
     const update = Y.encodeStateAsUpdate(big);
@@ -21,11 +21,11 @@ describe('checkUpdate', () => {
     expect(checkUpdate(update)).toEqual({ ok: true });
   });
 
-  it('[P7] refuses the empty buffer', () => {
+  it('[P8] refuses the empty buffer', () => {
     expect(checkUpdate(new Uint8Array())).toMatchObject({ ok: false, code: 'malformed_update' });
   });
 
-  it("[P7] handles yjs's crafted limit vectors quickly: refused, or an update that changes nothing", () => {
+  it("[P8] handles yjs's crafted limit vectors quickly: refused, or an update that changes nothing", () => {
     for (const [name, bytes] of Object.entries(yjsLimitVectors)) {
       const started = performance.now();
       const result = checkUpdate(bytes);
@@ -39,7 +39,7 @@ describe('checkUpdate', () => {
     }
   });
 
-  it('[P7] refuses structs and delete ranges with clocks beyond the limit', () => {
+  it('[P8] refuses structs and delete ranges with clocks beyond the limit', () => {
     expect(checkUpdate(craftStruct('deleted', 2 ** 50))).toMatchObject({ ok: false, code: 'malformed_update' });
     expect(checkUpdate(craftStruct('gc', 2 ** 53 - 1))).toMatchObject({ ok: false, code: 'malformed_update' });
     expect(checkUpdate(craftStruct('gc', 5, 2 ** 53 - 3))).toMatchObject({ ok: false, code: 'malformed_update' });
@@ -49,13 +49,13 @@ describe('checkUpdate', () => {
     expect(checkUpdate(craftDeleteRange(7, 0, 10))).toEqual({ ok: true });
   });
 
-  it('[P7] refuses sub-documents', () => {
+  it('[P8] refuses sub-documents', () => {
     const doc = new Y.Doc();
     doc.getMap('m').set('sub', new Y.Doc());
     expect(checkUpdate(Y.encodeStateAsUpdate(doc))).toMatchObject({ ok: false, code: 'malformed_update' });
   });
 
-  it('[P7] every truncation of a real update is refused, or applies without throwing', () => {
+  it('[P8] every truncation of a real update is refused, or applies without throwing', () => {
     const update = sampleUpdate();
     let refused = 0;
     for (let len = 0; len < update.byteLength; len++) {
@@ -69,7 +69,7 @@ describe('checkUpdate', () => {
     expect(refused).toBeGreaterThan(update.byteLength / 2);
   });
 
-  it('[P7] never throws on arbitrary bytes, and whatever it accepts applies cleanly', () => {
+  it('[P8] never throws on arbitrary bytes, and whatever it accepts applies cleanly', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
         const result = checkUpdate(bytes);
@@ -79,7 +79,7 @@ describe('checkUpdate', () => {
     );
   });
 
-  it('[P7] every accepted single-byte corruption of a real update applies without throwing', () => {
+  it('[P8] every accepted single-byte corruption of a real update applies without throwing', () => {
     // Without the own-future reference check, ~9% of these pass decodeUpdate and then throw half-applied.
     const update = sampleUpdate();
     let accepted = 0;
@@ -95,7 +95,7 @@ describe('checkUpdate', () => {
     expect(accepted).toBeGreaterThan(0);
   });
 
-  it('[P7] refuses items that refer to a later item of their own client', () => {
+  it('[P8] refuses items that refer to a later item of their own client', () => {
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, 1); // one client
     encoding.writeVarUint(e, 1); // one struct

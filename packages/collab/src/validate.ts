@@ -1,5 +1,5 @@
 /**
- * Structural checks an incoming update must pass before it may touch a Y.Doc ([P6]–[P8]).
+ * Structural checks an incoming update must pass before it may touch a Y.Doc ([P7]–[P9]).
  * `Y.applyUpdate` can throw half-way through a truncated update after changing the document, and
  * crafted lengths can make later merges hang, so everything is decoded and bounded first.
  */

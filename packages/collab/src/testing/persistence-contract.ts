@@ -43,12 +43,12 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       fixture = null;
     });
 
-    it('[P16] loads a never-written document as empty at seq 0', async () => {
+    it('[P20] loads a never-written document as empty at seq 0', async () => {
       const p = await setup();
       expect(await p.load('doc:never')).toEqual({ snapshot: null, updates: [], lastSeq: 0 });
     });
 
-    it('[P17] gives one consecutive seq per update and returns the last', async () => {
+    it('[P18] gives one consecutive seq per update and returns the last', async () => {
       const p = await setup();
       const doc = new Y.Doc();
       expect(await p.append('doc:a', [textUpdate(doc, 'a')])).toBe(1);
@@ -59,7 +59,7 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       expect(replay(loaded.snapshot, loaded.updates)).toBe('abc');
     });
 
-    it('[P17] returns the exact bytes, even when given views into larger buffers', async () => {
+    it('[P18] returns the exact bytes, even when given views into larger buffers', async () => {
       const p = await setup();
       const update = textUpdate(new Y.Doc(), 'hello');
       const big = new Uint8Array(update.byteLength + 20);
@@ -70,7 +70,7 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       expect(Array.from(updates[0]!)).toEqual(Array.from(update));
     });
 
-    it('[P17] keeps documents apart', async () => {
+    it('[P18] keeps documents apart', async () => {
       const p = await setup();
       await p.append('doc:x', [textUpdate(new Y.Doc(), 'x')]);
       await p.append('doc:y', [textUpdate(new Y.Doc(), 'y'), textUpdate(new Y.Doc(), 'z')]);
@@ -81,7 +81,7 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       expect(replay(x.snapshot, x.updates)).toBe('x');
     });
 
-    it('[P17] serializes concurrent appends to one document without losing any', async () => {
+    it('[P18] serializes concurrent appends to one document without losing any', async () => {
       const p = await setup();
       const docs = Array.from({ length: 8 }, () => new Y.Doc());
       const results = await Promise.all(docs.map((d, i) => p.append('doc:race', [textUpdate(d, String(i))])));
@@ -92,7 +92,7 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       expect(replay(loaded.snapshot, loaded.updates).split('').sort().join('')).toBe('01234567');
     });
 
-    it('[P18] compaction replaces entries up to the seq and keeps later ones', async () => {
+    it('[P19] compaction replaces entries up to the seq and keeps later ones', async () => {
       const p = await setup();
       const doc = new Y.Doc();
       await p.append('doc:c', [textUpdate(doc, 'a'), textUpdate(doc, 'b')]);
@@ -108,7 +108,7 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       expect(await p.append('doc:c', [textUpdate(doc, 'd')])).toBe(4);
     });
 
-    it('[P18] ignores a compaction older than the current snapshot', async () => {
+    it('[P19] ignores a compaction older than the current snapshot', async () => {
       const p = await setup();
       const doc = new Y.Doc();
       await p.append('doc:old', [textUpdate(doc, 'a')]);
@@ -121,7 +121,7 @@ export function persistenceContract(label: string, factory: () => Promise<Persis
       expect(replay(loaded.snapshot, loaded.updates)).toBe('ab');
     });
 
-    it('[P20] readSince returns what a node that has seen `seq` is missing', async (ctx) => {
+    it('[P21] readSince returns what a node that has seen `seq` is missing', async (ctx) => {
       const p = await setup();
       if (!p.readSince) {
         ctx.skip('readSince is optional and not implemented here');
