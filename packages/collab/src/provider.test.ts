@@ -129,4 +129,21 @@ describe('provider', () => {
     net.advance(100);
     expect(bob.awareness!.getStates().has(alice.doc.clientID)).toBe(false);
   });
+
+  it('[P23] a departure held back by the presence throttle still reaches the others when the socket closes', async () => {
+    const net = createTestNetwork();
+    networks.push(net);
+    await net.room.whenLoaded;
+    const alice = net.addClient();
+    const bob = net.addClient();
+    alice.awareness!.setLocalStateField('cursor', 3);
+    net.advance(100);
+    alice.awareness!.setLocalStateField('cursor', 4);
+    alice.provider.destroy(); // both held back: the 100 ms window of the last forward is still open
+    net.flush();
+    expect(bob.awareness!.getStates().get(alice.doc.clientID)).toMatchObject({ cursor: 3 });
+    alice.disconnect();
+    net.flush();
+    expect(bob.awareness!.getStates().has(alice.doc.clientID)).toBe(false);
+  });
 });

@@ -394,7 +394,6 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     conns.delete(conn.peer.id);
     if (conn.awarenessTimer !== null) clock.clearTimeout(conn.awarenessTimer);
     conn.awarenessTimer = null;
-    conn.awarenessPending.clear();
     // [P15] Its presence goes with it, at once and unthrottled.
     const removed: Array<{ clientId: number; clock: number; json: string }> = [];
     for (const clientId of conn.clientIds ?? []) {
@@ -402,9 +401,11 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       if (record?.owner !== conn) continue;
       awareness.delete(clientId);
       // Same clock, not +1: receivers accept a null at an equal clock, and the client's next state
-      // (its provider bumps the clock on every open) must be newer than this removal.
-      if (record.json !== null) removed.push({ clientId, clock: record.clock, json: 'null' });
+      // (its provider bumps the clock on every open) must be newer than this removal. A held-back
+      // removal (json null, still throttled) must go out too, or others keep the last state shown.
+      if (record.json !== null || conn.awarenessPending.has(clientId)) removed.push({ clientId, clock: record.clock, json: 'null' });
     }
+    conn.awarenessPending.clear();
     if (removed.length > 0) {
       const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(removed) });
       for (const other of conns.values()) if (other.greeted) send(other, frame);
