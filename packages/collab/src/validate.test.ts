@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { checkUpdate, defaultUpdateLimits } from './validate.ts';
-import { craftDeleteRange, craftStruct, sampleUpdate, yjsLimitVectors } from './testing/hostile-updates.ts';
+import { craftDeleteRange, craftNestedValue, craftStruct, sampleUpdate, yjsLimitVectors } from './testing/hostile-updates.ts';
 
 const stateOf = (doc: Y.Doc): number[] => Array.from(Y.encodeStateAsUpdate(doc));
 
@@ -47,6 +47,15 @@ describe('checkUpdate', () => {
     expect(checkUpdate(craftDeleteRange(7, 0, 2 ** 52))).toMatchObject({ ok: false, code: 'malformed_update' });
     expect(checkUpdate(craftStruct('deleted', 10))).toEqual({ ok: true });
     expect(checkUpdate(craftDeleteRange(7, 0, 10))).toEqual({ ok: true });
+  });
+
+  it('[P8] refuses deeply nested values, including ones deep enough to overflow the decoder', () => {
+    expect(checkUpdate(craftNestedValue(10))).toEqual({ ok: true });
+    expect(checkUpdate(craftNestedValue(100))).toMatchObject({ ok: false, code: 'malformed_update' });
+    expect(checkUpdate(craftNestedValue(300_000), { ...defaultUpdateLimits, maxUpdateBytes: 10_000_000 })).toMatchObject({
+      ok: false,
+      code: 'malformed_update',
+    });
   });
 
   it('[P8] refuses sub-documents', () => {

@@ -13,9 +13,15 @@ export interface UpdateLimits {
    * inserted character, so 2^32 is unreachable; crafted values near 2^53 lose integer precision.
    */
   maxClock: number;
+  /**
+   * Deepest nesting of plain values (arrays/objects inside ContentAny, JSON, embeds, formats). Such
+   * values are walked recursively everywhere (encoding, schema checks, browsers); one stored near the
+   * stack limit could break the document for every later reader. Nothing in Accord nests past ~5.
+   */
+  maxValueDepth: number;
 }
 
-export const defaultUpdateLimits: UpdateLimits = { maxUpdateBytes: 1_000_000, maxClock: 2 ** 32 };
+export const defaultUpdateLimits: UpdateLimits = { maxUpdateBytes: 1_000_000, maxClock: 2 ** 32, maxValueDepth: 64 };
 
 export type UpdateCheck =
   | { ok: true }
@@ -41,6 +47,10 @@ export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUp
     if (struct.content instanceof Y.ContentDoc) {
       return { ok: false, code: 'malformed_update', reason: 'sub-documents are not allowed' };
     }
+    const values = contentValues(struct.content);
+    if (values && exceedsDepth(values, limits.maxValueDepth)) {
+      return { ok: false, code: 'malformed_update', reason: `values nested deeper than ${limits.maxValueDepth}` };
+    }
     // A client can only refer to its own items created before: Yjs trusts this without checking,
     // and corrupted updates that break it throw in the middle of applyUpdate, after partly applying.
     const parentId = struct.parent instanceof Y.ID ? struct.parent : null;
@@ -59,4 +69,23 @@ export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUp
     }
   }
   return { ok: true };
+}
+
+function contentValues(content: Y.Item['content']): unknown[] | null {
+  if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) return content.arr;
+  if (content instanceof Y.ContentEmbed) return [content.embed];
+  if (content instanceof Y.ContentFormat) return [content.value];
+  return null;
+}
+
+/** Iterative, so the check itself cannot overflow the stack it protects. */
+function exceedsDepth(values: unknown[], max: number): boolean {
+  const stack: Array<[unknown, number]> = values.map((v) => [v, 1]);
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [value, depth] = next;
+    if (typeof value !== 'object' || value === null || value instanceof Uint8Array) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -78,3 +78,23 @@ export function sampleUpdate(): Uint8Array {
   });
   return Y.encodeStateAsUpdate(doc);
 }
+
+/** A V1 update whose one value is `depth` arrays nested in each other. */
+export function craftNestedValue(depth: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1); // one client
+  encoding.writeVarUint(e, 1); // one struct
+  encoding.writeVarUint(e, 5); // client
+  encoding.writeVarUint(e, 0); // clock
+  encoding.writeUint8(e, 8); // ContentAny, no origins: parent follows
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarString(e, 'a');
+  encoding.writeVarUint(e, 1); // one value…
+  for (let i = 0; i < depth; i++) {
+    encoding.writeUint8(e, 117); // …an array
+    encoding.writeVarUint(e, 1); // of one element
+  }
+  encoding.writeUint8(e, 126); // null at the bottom
+  encoding.writeVarUint(e, 0); // empty delete set
+  return encoding.toUint8Array(e);
+}
