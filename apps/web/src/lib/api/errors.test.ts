@@ -27,6 +27,11 @@ describe('errorFromBody', () => {
     expect(e.retryAfter).toBe(30);
     expect(messageOf(e)).toBe('Too many attempts. Try again in 30 s.');
   });
+
+  it('does not repeat a wait the server already states', () => {
+    const e = errorFromBody(429, { error: { code: 'rate_limited', message: 'Too many failed sign-in attempts. Try again in 60 seconds.' } }, '60');
+    expect(messageOf(e)).toBe('Too many failed sign-in attempts. Try again in 60 seconds.');
+  });
 });
 
 describe('fieldErrors', () => {

@@ -96,7 +96,7 @@ export function fieldErrors(issues: readonly FieldIssue[], prefix = 'body'): Rec
 /** A sentence to show the user for any thrown value. */
 export function messageOf(e: unknown): string {
   if (e instanceof ApiError) {
-    if (e.code === 'rate_limited' && e.retryAfter) return `${e.message} Try again in ${e.retryAfter} s.`;
+    if (e.code === 'rate_limited' && e.retryAfter && !/try again/i.test(e.message)) return `${e.message} Try again in ${e.retryAfter} s.`;
     return e.message;
   }
   if (e instanceof Error) return e.message;
