@@ -172,14 +172,19 @@ describe('access', () => {
     expect(text(late.doc)).toBe('final');
   });
 
-  it('[P6] a room created frozen refuses writes from the start', async () => {
-    const net = await network({ frozen: true });
-    const writer = net.addClient();
-    writer.doc.getText('t').insert(0, 'x');
-    net.flush();
-    expect(text(net.room.doc)).toBe('');
-    expect(writer.errors.map((e) => e.code)).toEqual(['read_only']);
-  });
+  for (const option of [{ frozen: true }, { access: 'read' as const }]) {
+    it(`[P6] a room created with ${JSON.stringify(option)} refuses writes from the start`, async () => {
+      const clock = createManualClock();
+      const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, ...option });
+      const net = await network({ room, clock });
+      const writer = net.addClient();
+      writer.doc.getText('t').insert(0, 'x');
+      net.flush();
+      expect(text(net.room.doc)).toBe('');
+      expect(writer.provider.access).toBe('read');
+      expect(writer.errors.map((e) => e.code)).toEqual(['read_only']);
+    });
+  }
 
   it('[P6] setAccess revokes and grants live; granted peers hand over their refused edits', async () => {
     const net = await network();

@@ -90,6 +90,8 @@ export interface SyncRoomOptions {
   compactor?: Compactor;
   /** Start frozen, e.g. a committed dispute or a published rubric version ([P6]). */
   frozen?: boolean;
+  /** Room-wide ceiling on peer access; `'read'` is the same as `frozen: true`. */
+  access?: Access;
 }
 
 export interface SyncRoom {
@@ -157,7 +159,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   const doc = new Y.Doc();
   const conns = new Map<string, Conn>();
   const awareness = new Map<number, AwarenessRecord>();
-  let frozen = options.frozen ?? false;
+  let frozen = (options.frozen ?? false) || options.access === 'read';
   let loaded = false;
   let failed = false;
   let destroyed = false;
