@@ -76,6 +76,8 @@ export const pgliteMemory: TestDatabase = {
 export async function testDatabaseKinds(): Promise<Array<'pglite' | 'postgres'>> {
   const found = await findPostgres();
   if ('reason' in found) {
+    // CI installs and starts PostgreSQL, so there a missing server is a failure, not a skip.
+    if (process.env.CI) throw new Error(`CI=true but ${found.reason}`);
     console.warn(`[skip] PostgreSQL variants of this suite are skipped: ${found.reason}`);
     return ['pglite'];
   }
