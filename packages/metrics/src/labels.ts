@@ -124,7 +124,8 @@ export function encodeRatings(ratings: Ratings, options: CategoriesOption = {}):
   const nUnits = ratings.length;
   let nRaters = 0;
   for (const row of ratings) if (row.length > nRaters) nRaters = row.length;
-  const codes = new Int32Array(nUnits * nRaters).fill(-1);
+  // Every cell is written below (−1 for missing), so no separate fill pass over the array.
+  const codes = new Int32Array(nUnits * nRaters);
   const small = new Int32Array(SMALL_MASK + 1).fill(-1);
   const declared = options.categories;
   const index = declared === undefined ? new Map<Label, number>() : indexCategories(declared, where);
@@ -139,9 +140,13 @@ export function encodeRatings(ratings: Ratings, options: CategoriesOption = {}):
   for (let u = 0; u < nUnits; u++) {
     const row = ratings[u]!;
     const base = u * nRaters;
+    for (let r = row.length; r < nRaters; r++) codes[base + r] = -1;
     for (let r = 0; r < row.length; r++) {
       const v = row[r];
-      if (v === null || v === undefined) continue;
+      if (v === null || v === undefined) {
+        codes[base + r] = -1;
+        continue;
+      }
       const s = typeof v === 'number' ? v + SMALL_OFFSET : -1;
       const isSmall = (s & SMALL_MASK) === s;
       let c = isSmall ? small[s]! : (index.get(v) ?? -1);
