@@ -103,6 +103,7 @@ describe('bradleyTerry definitions', () => {
           const two = bradleyTerry(pairwiseCounts(comparisons, shuffled));
           expect(two.mleExists).toBe(one.mleExists);
           if (!one.mleExists) return;
+          expect([...one.logStrengths!, ...one.strengthsSumOne!].every(Number.isFinite)).toBe(true);
           items.forEach((item, i) => {
             expect(two.logStrengths![shuffled.indexOf(item)]).toBeCloseTo(one.logStrengths![i]!, 8);
           });

@@ -100,6 +100,7 @@ describe('invariance', () => {
         const dsShuffled = dawidSkene(responses(ratings).reverse(), { classes: [0, 1, 2, 3, 4], init: 'vote-proportions', smoothing: 0.01 });
         // Exactly equal: responses are put in a canonical order inside dawidSkene.
         expect(dsShuffled).toEqual(ds);
+        expect([...ds.posteriors.flat(), ...(ds.priors ?? []), ds.logLikelihood].every(Number.isFinite)).toBe(true);
       }),
       { numRuns: 100 },
     );
