@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.ts';
 import { users } from './users.ts';
 
@@ -8,6 +8,8 @@ export const projects = pgTable('projects', {
   description: text('description').notNull().default(''),
   taskKind: text('task_kind', { enum: ['pairwise', 'ranking'] }).notNull().default('pairwise'),
   archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
+  /** Assignment and quality settings (overlap, reservation timeout, gold rate, eligibility), validated in core. */
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   ...timestamps,
 });
@@ -22,6 +24,9 @@ export const projectMembers = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ['lead', 'reviewer', 'trainer'] }).notNull(),
+    /** Trainer tier (1 = newest) and domain tags, for assignment eligibility. */
+    tier: integer('tier').notNull().default(1),
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],
@@ -51,6 +56,9 @@ export const items = pgTable(
     responses: jsonb('responses').$type<StoredResponse[]>().notNull(),
     reference: text('reference'),
     gold: jsonb('gold').$type<unknown>(),
+    isGold: boolean('is_gold').notNull().default(false),
+    /** Import order, so lists and queues follow the file rather than insertion timestamps. */
+    position: integer('position').notNull().default(0),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,
   },

@@ -1,0 +1,88 @@
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { id } from './columns.ts';
+import { items, projects } from './projects.ts';
+import { users } from './users.ts';
+
+/** One trainer's reservation of one item; a trainer is never assigned the same item twice. */
+export const assignments = pgTable(
+  'assignments',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['reserved', 'submitted', 'expired', 'released'] }).notNull().default('reserved'),
+    isGold: boolean('is_gold').notNull().default(false),
+    /** Response ids in the order this trainer sees them (randomised per trainer and item). */
+    responseOrder: jsonb('response_order').$type<string[]>().notNull(),
+    reservedAt: timestamp('reserved_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    unique('assignments_item_user_uq').on(t.itemId, t.userId),
+    index('assignments_project_user_idx').on(t.projectId, t.userId),
+    index('assignments_item_status_idx').on(t.itemId, t.status),
+  ],
+);
+
+export const judgments = pgTable(
+  'judgments',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    assignmentId: uuid('assignment_id').references(() => assignments.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['draft', 'submitted'] }).notNull().default('draft'),
+    source: text('source', { enum: ['accord', 'import'] }).notNull().default('accord'),
+    /** The published rubric version the judgment was made under (null for imports without one). */
+    rubricVersion: integer('rubric_version'),
+    /** The judgment itself: preference or ranking, scores, spans, flags, justification. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    responseOrder: jsonb('response_order').$type<string[]>(),
+    timeSpentMs: bigint('time_spent_ms', { mode: 'number' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [unique('judgments_item_user_uq').on(t.itemId, t.userId), index('judgments_project_idx').on(t.projectId, t.status)],
+);
+
+export const importJobs = pgTable(
+  'import_jobs',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['items', 'judgments'] }).notNull(),
+    format: text('format', { enum: ['jsonl', 'csv', 'label-studio'] }).notNull(),
+    fileName: text('file_name').notNull().default(''),
+    status: text('status', { enum: ['running', 'done', 'failed'] }).notNull().default('running'),
+    linesRead: integer('lines_read').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    rejected: integer('rejected').notNull().default(0),
+    /** The first rejected lines: [{ line, reason }]. */
+    errors: jsonb('errors').$type<{ line: number; reason: string }[]>().notNull().default([]),
+    message: text('message'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('import_jobs_project_idx').on(t.projectId)],
+);
