@@ -41,7 +41,12 @@ export class Shortcuts {
 
   handle = (e: KeyboardEvent): void => {
     if (e.defaultPrevented || e.repeat) return;
-    if (isTypingTarget(e.target as HTMLElement | null)) return;
+    const target = e.target as HTMLElement | null;
+    if (isTypingTarget(target)) {
+      // Esc leaves a page's text field (not a dialog's), so shortcuts work again without the mouse.
+      if (e.key === 'Escape' && !target?.closest('[role="dialog"], [role="alertdialog"]')) target?.blur();
+      return;
+    }
     if (document.querySelector('[role="dialog"], [role="alertdialog"], [role="menu"], [role="listbox"]')) return;
     const key = keyName(e);
     if (!key) return;
