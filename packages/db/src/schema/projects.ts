@@ -62,5 +62,5 @@ export const items = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,
   },
-  (t) => [unique('items_project_external_uq').on(t.projectId, t.externalId)],
+  (t) => [unique('items_project_external_uq').on(t.projectId, t.externalId), index('items_queue_idx').on(t.projectId, t.isGold, t.position)],
 );

@@ -72,6 +72,8 @@ export const importJobs = pgTable(
     format: text('format', { enum: ['jsonl', 'csv', 'label-studio'] }).notNull(),
     fileName: text('file_name').notNull().default(''),
     status: text('status', { enum: ['running', 'done', 'failed'] }).notNull().default('running'),
+    bytesRead: bigint('bytes_read', { mode: 'number' }).notNull().default(0),
+    bytesTotal: bigint('bytes_total', { mode: 'number' }).notNull().default(0),
     linesRead: integer('lines_read').notNull().default(0),
     created: integer('created').notNull().default(0),
     updated: integer('updated').notNull().default(0),
