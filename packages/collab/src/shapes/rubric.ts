@@ -388,3 +388,7 @@ export function removeNamed(doc: Y.Doc, list: 'spanCategories' | 'flags', id: st
     }
   });
 }
+
+// The Yjs draft reads as exactly the JSON shape core validates on publish; this fails to compile if they drift.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const draftMatchesCore: Same<RubricDraft, import('@accord/core').RubricDraft> = true;

@@ -1,0 +1,49 @@
+/**
+ * Socket.IO events of the live-document channel (`noun:verb`). The binary frames inside `doc:msg`
+ * are @accord/collab's protocol (packages/collab/PROTOCOL.md); this file only types the envelope.
+ * Every client event with an ack answers `{ ok: true, data } | { ok: false, error }`.
+ */
+import { z } from 'zod';
+
+export const DOC_KINDS = ['rubric', 'dispute', 'calibration'] as const;
+export type DocKind = (typeof DOC_KINDS)[number];
+
+/** `rubric:<projectId>`, `dispute:<disputeId>`, `calibration:<sessionId>` — lower-case UUIDs only. */
+export const DOC_NAME_RE = /^(rubric|dispute|calibration):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const DocNameSchema = z.string().max(64).regex(DOC_NAME_RE, { message: 'must be rubric:<uuid>, dispute:<uuid> or calibration:<uuid>' });
+
+export const docName = (kind: DocKind, id: string): string => `${kind}:${id}`;
+export function parseDocName(name: string): { kind: DocKind; id: string } | null {
+  if (typeof name !== 'string' || !DOC_NAME_RE.test(name)) return null;
+  const i = name.indexOf(':');
+  return { kind: name.slice(0, i) as DocKind, id: name.slice(i + 1) };
+}
+
+export type SocketErrorCode = 'bad_request' | 'not_found' | 'forbidden' | 'unavailable' | 'rate_limited' | 'not_joined';
+export interface SocketError {
+  code: SocketErrorCode;
+  message: string;
+}
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: SocketError };
+
+export interface DocJoined {
+  access: 'read' | 'write';
+}
+
+export interface ClientToServerEvents {
+  'doc:join': (name: string, ack: (result: Ack<DocJoined>) => void) => void;
+  'doc:leave': (name: string, ack?: (result: Ack<null>) => void) => void;
+  /** One collab frame for a joined document. */
+  'doc:msg': (name: string, bytes: Uint8Array) => void;
+}
+
+export interface ServerToClientEvents {
+  'doc:msg': (name: string, bytes: Uint8Array) => void;
+  /**
+   * The server closed this document for the socket: 4403 access removed or kicked, 4429 overloaded,
+   * 4500 load failed, 4503 room closed (join again). Not sent for a `doc:leave`.
+   */
+  'doc:closed': (name: string, code: number, reason: string) => void;
+  /** A `doc:msg` the server could not take (not joined, not binary, too large). */
+  'doc:error': (name: string, error: SocketError) => void;
+}

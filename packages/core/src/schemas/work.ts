@@ -1,0 +1,295 @@
+/**
+ * Items in, judgments out: import lines and jobs, project assignment settings, the trainer's task,
+ * and judgments. Judgments always name responses by id, never by screen position: a pairwise
+ * preference is stored against the item's own response order, and the order the trainer saw is
+ * recorded beside it.
+ */
+import { z } from 'zod';
+import { IdSchema, PageQuerySchema, TimestampSchema } from './common.ts';
+import { ItemResponseSchema, TurnSchema } from './items.ts';
+import { ProjectRoleSchema, TaskKindSchema } from './projects.ts';
+
+// ---------------------------------------------------------------- project settings
+
+export const EligibilitySchema = z.strictObject({
+  /** Roles that receive work. */
+  roles: z.array(ProjectRoleSchema).min(1).max(3).default(['trainer']),
+  /** Lowest trainer tier that receives work (1 = everyone). */
+  minTier: z.number().int().min(1).max(10).default(1),
+  /** A member needs at least one of these domain tags (empty: no requirement). */
+  tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
+});
+
+export const ProjectSettingsSchema = z.strictObject({
+  /** How many trainers judge each item (k). */
+  overlap: z.number().int().min(1).max(50).default(3),
+  /** A reservation expires after this long and the item returns to the pool. */
+  reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+  /** Share of queue requests answered with a gold item (when one is left for the trainer). */
+  goldRate: z.number().min(0).max(1).default(0.1),
+  eligibility: EligibilitySchema.default({ roles: ['trainer'], minTier: 1, tags: [] }),
+});
+export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
+
+export const UpdateProjectSettingsBodySchema = z
+  .strictObject({
+    overlap: ProjectSettingsSchema.shape.overlap.optional(),
+    reservationMinutes: ProjectSettingsSchema.shape.reservationMinutes.optional(),
+    goldRate: ProjectSettingsSchema.shape.goldRate.optional(),
+    eligibility: z
+      .strictObject({
+        roles: EligibilitySchema.shape.roles.optional(),
+        minTier: EligibilitySchema.shape.minTier.optional(),
+        tags: EligibilitySchema.shape.tags.optional(),
+      })
+      .optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'must set at least one field' });
+export type UpdateProjectSettingsBody = z.infer<typeof UpdateProjectSettingsBodySchema>;
+
+// ---------------------------------------------------------------- judgment payloads
+
+export const ResponseIdSchema = z.string().min(1).max(100);
+
+/** −3 (first response much better) … 0 (tie) … +3 (second much better). */
+export const PreferenceValueSchema = z.number().int().min(-3).max(3);
+
+export const PairwisePreferenceSchema = z.strictObject({
+  kind: z.literal('pairwise'),
+  /** The two responses compared; the value is "how much better is b than a". */
+  a: ResponseIdSchema,
+  b: ResponseIdSchema,
+  value: PreferenceValueSchema,
+});
+
+export const RankingPreferenceSchema = z.strictObject({
+  kind: z.literal('ranking'),
+  /** Ordered groups of response ids, best first; responses in one group are tied. */
+  groups: z.array(z.array(ResponseIdSchema).min(1).max(50)).min(1).max(50),
+});
+
+export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema]);
+export type Preference = z.infer<typeof PreferenceSchema>;
+
+export const SeveritySchema = z.enum(['minor', 'major', 'critical']);
+
+export const ScoreSchema = z.strictObject({
+  dimension: z.string().min(1).max(100),
+  /** For dimensions that score each response; absent for dimensions that score the comparison. */
+  responseId: ResponseIdSchema.optional(),
+  /** A level value: binary 0/1, Likert 1..k, or a category's index. */
+  value: z.number().finite(),
+});
+
+export const SpanSchema = z.strictObject({
+  responseId: ResponseIdSchema,
+  /** UTF-16 offsets into the response content, end exclusive. */
+  start: z.number().int().min(0),
+  end: z.number().int().min(1),
+  /** The marked text; checked against the content so offsets cannot drift. */
+  quote: z.string().max(20_000).optional(),
+  category: z.string().min(1).max(100),
+  severity: SeveritySchema,
+  note: z.string().max(2000).default(''),
+});
+export type Span = z.infer<typeof SpanSchema>;
+
+export const JudgmentPayloadSchema = z.strictObject({
+  preference: PreferenceSchema,
+  scores: z.array(ScoreSchema).max(500).default([]),
+  spans: z.array(SpanSchema).max(200).default([]),
+  flags: z.array(z.string().min(1).max(100)).max(50).default([]),
+  justification: z.string().max(20_000).default(''),
+});
+export type JudgmentPayload = z.infer<typeof JudgmentPayloadSchema>;
+
+/** Drafts are saved as typed so far: any part may be missing or incomplete. */
+export const DraftPayloadSchema = z.strictObject({
+  preference: PreferenceSchema.nullable().optional(),
+  scores: z.array(ScoreSchema).max(500).optional(),
+  spans: z.array(SpanSchema).max(200).optional(),
+  flags: z.array(z.string().min(1).max(100)).max(50).optional(),
+  justification: z.string().max(20_000).optional(),
+});
+export type DraftPayload = z.infer<typeof DraftPayloadSchema>;
+
+const TimeSpentSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 24 * 3_600_000);
+
+export const SaveDraftBodySchema = z.strictObject({ payload: DraftPayloadSchema, timeSpentMs: TimeSpentSchema.optional() });
+export type SaveDraftBody = z.infer<typeof SaveDraftBodySchema>;
+
+export const SubmitJudgmentBodySchema = z.strictObject({ payload: JudgmentPayloadSchema, timeSpentMs: TimeSpentSchema.optional() });
+export type SubmitJudgmentBody = z.infer<typeof SubmitJudgmentBodySchema>;
+
+export const AssignmentParamsSchema = z.object({ projectId: IdSchema, assignmentId: IdSchema });
+
+// ---------------------------------------------------------------- the trainer's task
+
+/** An item as a trainer sees it: no gold label, metadata, external id or others' judgments. */
+export const TaskItemSchema = z.object({
+  id: IdSchema,
+  prompt: z.string(),
+  context: z.array(TurnSchema),
+  /** In this trainer's display order (randomised per trainer and item). */
+  responses: z.array(ItemResponseSchema),
+  reference: z.string().nullable(),
+});
+
+export const PublishedRubricRefSchema = z.object({
+  version: z.number().int(),
+  /** The published rubric content (see core's rubric schema). */
+  content: z.record(z.string(), z.unknown()),
+});
+
+export const TaskSchema = z.object({
+  assignmentId: IdSchema,
+  taskKind: TaskKindSchema,
+  item: TaskItemSchema,
+  responseOrder: z.array(z.string()),
+  reservedAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+  rubric: PublishedRubricRefSchema.nullable(),
+  draft: DraftPayloadSchema.nullable(),
+  timeSpentMs: z.number().int(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const QueueProgressSchema = z.object({
+  /** Judgments this member has submitted in the project. */
+  done: z.number().int(),
+  /** Reservations this member holds now. */
+  reserved: z.number().int(),
+  /** Items this member could still be given. */
+  available: z.number().int(),
+  eligible: z.boolean(),
+  /** Why this member gets no work, when not eligible. */
+  reason: z.string().nullable(),
+});
+export type QueueProgress = z.infer<typeof QueueProgressSchema>;
+
+export const QueueNextSchema = z.object({ task: TaskSchema.nullable(), progress: QueueProgressSchema });
+export type QueueNext = z.infer<typeof QueueNextSchema>;
+
+// ---------------------------------------------------------------- judgments
+
+export const JudgmentSchema = z.object({
+  id: IdSchema,
+  projectId: IdSchema,
+  itemId: IdSchema,
+  userId: IdSchema,
+  assignmentId: IdSchema.nullable(),
+  status: z.enum(['draft', 'submitted']),
+  source: z.enum(['accord', 'import']),
+  rubricVersion: z.number().int().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+  /** Response ids in the order the trainer saw them. */
+  responseOrder: z.array(z.string()).nullable(),
+  timeSpentMs: z.number().int().nullable(),
+  createdAt: TimestampSchema,
+  submittedAt: TimestampSchema.nullable(),
+  item: z.object({ externalId: z.string().nullable(), prompt: z.string() }),
+  user: z.object({ name: z.string(), email: z.string() }),
+});
+export type Judgment = z.infer<typeof JudgmentSchema>;
+
+export const JudgmentListQuerySchema = PageQuerySchema.extend({
+  /** Only the caller's own judgments (trainers always see only their own). */
+  mine: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
+  itemId: IdSchema.optional(),
+  userId: IdSchema.optional(),
+  status: z.enum(['draft', 'submitted']).default('submitted'),
+  source: z.enum(['accord', 'import']).optional(),
+  rubricVersion: z.coerce.number().int().min(1).optional(),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+export type JudgmentListQuery = z.infer<typeof JudgmentListQuerySchema>;
+
+// ---------------------------------------------------------------- import
+
+export const ImportKindSchema = z.enum(['items', 'judgments']);
+export const ImportFormatSchema = z.enum(['jsonl', 'csv', 'label-studio']);
+
+export const ImportQuerySchema = z.object({
+  kind: ImportKindSchema.default('items'),
+  format: ImportFormatSchema.default('jsonl'),
+  fileName: z.string().trim().max(255).default(''),
+});
+export type ImportQuery = z.infer<typeof ImportQuerySchema>;
+
+export const ImportJobParamsSchema = z.object({ projectId: IdSchema, jobId: IdSchema });
+
+export const ImportJobSchema = z.object({
+  id: IdSchema,
+  kind: ImportKindSchema,
+  format: ImportFormatSchema,
+  fileName: z.string(),
+  status: z.enum(['running', 'done', 'failed']),
+  bytesRead: z.number().int(),
+  bytesTotal: z.number().int(),
+  linesRead: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.number().int(),
+  /** The first rejected lines (up to 1,000), by line number. */
+  errors: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+  message: z.string().nullable(),
+  createdAt: TimestampSchema,
+  finishedAt: TimestampSchema.nullable(),
+});
+export type ImportJob = z.infer<typeof ImportJobSchema>;
+
+/** Import limits, shared by the server (enforced) and the web app (shown). */
+export const IMPORT_LIMITS = {
+  maxLineBytes: 2 * 1024 * 1024,
+  maxResponses: 20,
+  maxFieldChars: 200_000,
+  maxDepth: 32,
+  maxErrorsKept: 1000,
+} as const;
+
+const ExternalIdSchema = z.union([z.string().trim().min(1).max(200), z.number().int().transform(String)]);
+
+export const ImportResponseSchema = z.strictObject({
+  id: ResponseIdSchema.regex(/^[A-Za-z0-9_.:-]+$/, { message: 'must be letters, digits, _ . : or -' }).optional(),
+  model: z.string().max(200).default(''),
+  kind: ItemResponseSchema.shape.kind,
+  content: z.string().max(IMPORT_LIMITS.maxFieldChars, { message: `must be at most ${IMPORT_LIMITS.maxFieldChars} characters` }),
+});
+
+/** One item in Accord's import format (a JSONL line, a CSV row or a Label Studio task, normalised). */
+export const ImportItemSchema = z.strictObject({
+  externalId: ExternalIdSchema,
+  prompt: z.string().min(1, { message: 'must not be empty' }).max(IMPORT_LIMITS.maxFieldChars),
+  context: z.array(TurnSchema).max(100).default([]),
+  responses: z.array(ImportResponseSchema).min(2, { message: 'needs at least 2 responses' }).max(IMPORT_LIMITS.maxResponses),
+  reference: z.string().max(IMPORT_LIMITS.maxFieldChars).nullable().optional(),
+  /** A known judgment; items with one are gold items. */
+  gold: z.strictObject({ preference: PreferenceSchema }).nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+export type ImportItem = z.infer<typeof ImportItemSchema>;
+
+/** One existing judgment from another tool. */
+export const ImportJudgmentSchema = z.strictObject({
+  externalId: ExternalIdSchema,
+  /** A user id, an email, or another tool's annotator id (unknown ones become placeholder members). */
+  annotator: z.union([z.string().trim().min(1).max(200), z.number().int().transform(String)]),
+  judgment: z.strictObject({
+    preference: PreferenceSchema,
+    scores: JudgmentPayloadSchema.shape.scores,
+    spans: JudgmentPayloadSchema.shape.spans,
+    flags: JudgmentPayloadSchema.shape.flags,
+    justification: JudgmentPayloadSchema.shape.justification,
+  }),
+  submittedAt: TimestampSchema.optional(),
+  timeSpentMs: TimeSpentSchema.optional(),
+});
+export type ImportJudgment = z.infer<typeof ImportJudgmentSchema>;
