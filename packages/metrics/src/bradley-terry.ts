@@ -131,12 +131,18 @@ export function bradleyTerry(input: BradleyTerryInput, options: BradleyTerryOpti
   return solve(input.items, winMatrix(input), k, options);
 }
 
-function solve(items: readonly Label[], m: Float64Array, k: number, options: BradleyTerryOptions): BradleyTerry {
+function solve(
+  items: readonly Label[],
+  m: Float64Array,
+  k: number,
+  options: BradleyTerryOptions,
+  start?: readonly number[],
+): BradleyTerry {
   const method = options.method ?? 'newton';
   if (!stronglyConnected(m, k)) {
     return { items, mleExists: false, logStrengths: null, strengths: null, strengthsSumOne: null, iterations: 0, converged: false };
   }
-  const fit = method === 'mm' ? mm(m, k, options) : newton(m, k, options);
+  const fit = method === 'mm' ? mm(m, k, options) : newton(m, k, options, start);
   const theta = fit.theta;
   let mean = 0;
   for (const t of theta) mean += t / (k || 1);
@@ -212,10 +218,11 @@ function logLikelihood(m: Float64Array, k: number, theta: Float64Array): number 
  * Newton on θ = log s. The negative Hessian L is a weighted graph Laplacian (null space 1); adding
  * 11ᵀ/k makes it positive definite without changing the step, since the gradient sums to zero.
  */
-function newton(m: Float64Array, k: number, options: BradleyTerryOptions): Fit {
+function newton(m: Float64Array, k: number, options: BradleyTerryOptions, start?: readonly number[]): Fit {
   const tolerance = options.tolerance ?? 1e-12;
   const maxIterations = options.maxIterations ?? 200;
-  let theta = new Float64Array(k);
+  // Any start converges (concave objective, step halving); a nearby one just takes fewer steps.
+  let theta = start === undefined ? new Float64Array(k) : Float64Array.from(start);
   let ll = logLikelihood(m, k, theta);
   const grad = new Float64Array(k);
   const hess = new Float64Array(k * k);
@@ -354,7 +361,8 @@ export function bradleyTerryBootstrap(input: BradleyTerryInput, options: Bootstr
         m[j * k + i]! += 0.5;
       }
     }
-    const fit = solve(input.items, m, k, options);
+    // Warm start from the full-data estimate: resamples are close to it.
+    const fit = solve(input.items, m, k, options, estimate.logStrengths ?? undefined);
     if (!fit.mleExists) {
       failed++;
       continue;
