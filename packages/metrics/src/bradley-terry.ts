@@ -326,7 +326,6 @@ export function bradleyTerryBootstrap(input: BradleyTerryInput, options: Bootstr
   if (!(level > 0 && level < 1)) throw new MetricsError('bradleyTerryBootstrap: level must be in (0, 1)');
   const k = input.items.length;
   const estimate = bradleyTerry(input, options);
-  winMatrix(input);
   // One entry per observed outcome: cell i*k+j for a win of i over j; −(cell+1) for a tie (i < j).
   const outcomes: number[] = [];
   for (let i = 0; i < k; i++) {

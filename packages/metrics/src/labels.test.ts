@@ -57,4 +57,10 @@ describe('encodeRatings', () => {
     expect(Array.from(wider.codes)).toEqual([1, 3]);
     expect(() => toEncoded(enc, { categories: [1, 2] })).toThrow(MetricsError);
   });
+
+  it('rejects an inconsistent hand-built encoded input', () => {
+    const base = encodeRatings([[1, 2]]);
+    expect(() => toEncoded({ ...base, codes: Int32Array.from([0, 5]) })).toThrow(/codes must be −1 \(missing\) or 0..1, found 5/);
+    expect(() => toEncoded({ ...base, nUnits: 2 })).toThrow(/expected nUnits × nRaters/);
+  });
 });

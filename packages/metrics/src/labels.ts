@@ -193,6 +193,7 @@ function newLabel(v: unknown, declared: readonly Label[] | undefined, seen: Labe
 /** Accepts either form; re-encodes an encoded input only when a different category list is asked for. */
 export function toEncoded(input: Ratings | EncodedRatings, options: CategoriesOption = {}): EncodedRatings {
   if (!isEncoded(input)) return encodeRatings(input, options);
+  checkEncoded(input);
   const declared = options.categories;
   if (declared === undefined || declared === input.categories) return input;
   const index = indexCategories(declared, 'categories');
@@ -207,6 +208,23 @@ export function toEncoded(input: Ratings | EncodedRatings, options: CategoriesOp
     codes[i] = c >= 0 ? remap[c]! : -1;
   }
   return { ...input, codes, categories: declared };
+}
+
+/** A hand-built encoded input must be consistent, or the kernels would read out of range. */
+function checkEncoded({ nUnits, nRaters, codes, categories }: EncodedRatings): void {
+  if (!(Number.isInteger(nUnits) && Number.isInteger(nRaters) && codes.length === nUnits * nRaters)) {
+    throw new MetricsError(`encoded ratings: codes has ${codes.length} entries, expected nUnits × nRaters = ${nUnits} × ${nRaters}`);
+  }
+  let lo = 0;
+  let hi = -1;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!;
+    if (c < lo) lo = c;
+    if (c > hi) hi = c;
+  }
+  if (lo < -1 || hi >= categories.length) {
+    throw new MetricsError(`encoded ratings: codes must be −1 (missing) or 0..${categories.length - 1}, found ${lo < -1 ? lo : hi}`);
+  }
 }
 
 /** Numeric value of each category, for statistics that need numbers (interval, ratio, tolerance). */
