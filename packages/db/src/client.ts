@@ -23,6 +23,11 @@ export interface DbHandle {
   location: string;
   /** Raw SQL for the rare things drizzle has no builder for (LISTEN/NOTIFY, advisory locks). */
   ping(): Promise<void>;
+  /**
+   * PostgreSQL only: LISTEN on a dedicated connection (reconnecting after errors) and call `fn` with
+   * each payload. Notifications are not durable; callers poll to repair what a reconnect missed.
+   */
+  listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -88,6 +93,34 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
     location: redactUrl(url),
     async ping() {
       await pool.query('select 1');
+    },
+    async listen(channel, fn) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+      let client: InstanceType<typeof pg.default.Client> | null = null;
+      let stopped = false;
+      let retry: NodeJS.Timeout | null = null;
+      const connect = async (): Promise<void> => {
+        const c = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+        c.on('notification', (m) => {
+          if (m.channel === channel && m.payload !== undefined) fn(m.payload);
+        });
+        c.on('error', () => {
+          if (client === c) client = null;
+          void c.end().catch(() => {});
+          if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+        });
+        await c.connect();
+        await c.query(`listen ${channel}`);
+        if (stopped) await c.end();
+        else client = c;
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        await client?.end().catch(() => {});
+        client = null;
+      };
     },
     async close() {
       await pool.end();

@@ -1,0 +1,110 @@
+/**
+ * The database side of live documents: an append-only log of Yjs updates (`doc_updates`) with
+ * consecutive per-document sequence numbers, folded now and then into `doc_snapshots`. It has the
+ * shape of @accord/collab's `DocPersistence` (structurally: db does not depend on collab) and passes
+ * the same contract suite. Sequence numbers are assigned under a per-document advisory lock, which
+ * PGlite and PostgreSQL both have; on PostgreSQL each append also sends one NOTIFY
+ * `accord_docs {"doc","maxSeq"}` (delivered at commit) so other nodes can catch up.
+ */
+import { and, asc, eq, gt, lte, max, sql } from 'drizzle-orm';
+import type { Db, Tx } from './client.ts';
+import { docSnapshots, docUpdates } from './schema/docs.ts';
+
+export const DOC_NOTIFY_CHANNEL = 'accord_docs';
+
+export interface DocStore {
+  load(name: string): Promise<{ snapshot: Uint8Array | null; updates: Uint8Array[]; lastSeq: number }>;
+  append(name: string, updates: Uint8Array[]): Promise<number>;
+  compact(name: string, upToSeq: number, snapshot: Uint8Array): Promise<void>;
+  readSince(name: string, seq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
+  /** Highest sequence number of each named document (0 if never written): the poll that repairs lost notifications. */
+  lastSeqs(names: string[]): Promise<Map<string, number>>;
+}
+
+export interface DocStoreOptions {
+  /** Send NOTIFY on append (PostgreSQL with several nodes). */
+  notify?: boolean;
+}
+
+const lock = (tx: Tx, name: string, shared = false) =>
+  shared ? tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext(${name}))`) : tx.execute(sql`select pg_advisory_xact_lock(hashtext(${name}))`);
+
+async function state(tx: Tx, name: string) {
+  const [snap] = await tx.select({ seq: docSnapshots.seq, data: docSnapshots.data }).from(docSnapshots).where(eq(docSnapshots.doc, name));
+  const [top] = await tx.select({ seq: max(docUpdates.seq) }).from(docUpdates).where(eq(docUpdates.doc, name));
+  const logSeq = top?.seq == null ? 0 : Number(top.seq);
+  return { snapshot: snap ?? null, lastSeq: Math.max(logSeq, snap?.seq ?? 0) };
+}
+
+// Copies out of the driver's buffer, so callers may keep and mutate what they get.
+const own = (b: Uint8Array): Uint8Array => Uint8Array.from(b);
+
+export function createDocStore(db: Db, options: DocStoreOptions = {}): DocStore {
+  const logAfter = (tx: Tx, name: string, seq: number) =>
+    tx.select({ data: docUpdates.data }).from(docUpdates).where(and(eq(docUpdates.doc, name), gt(docUpdates.seq, seq))).orderBy(asc(docUpdates.seq));
+
+  return {
+    load: (name) =>
+      db.transaction(async (tx) => {
+        await lock(tx, name, true);
+        const { snapshot, lastSeq } = await state(tx, name);
+        const rows = await logAfter(tx, name, snapshot?.seq ?? 0);
+        return { snapshot: snapshot ? own(snapshot.data) : null, updates: rows.map((r) => own(r.data)), lastSeq };
+      }),
+
+    async append(name, updates) {
+      if (updates.length === 0) return (await db.transaction(async (tx) => state(tx, name))).lastSeq;
+      return db.transaction(async (tx) => {
+        await lock(tx, name);
+        const { lastSeq } = await state(tx, name);
+        await tx.insert(docUpdates).values(updates.map((data, i) => ({ doc: name, seq: lastSeq + i + 1, data })));
+        const maxSeq = lastSeq + updates.length;
+        if (options.notify) await tx.execute(sql`select pg_notify(${DOC_NOTIFY_CHANNEL}, ${JSON.stringify({ doc: name, maxSeq })})`);
+        return maxSeq;
+      });
+    },
+
+    compact: (name, upToSeq, snapshot) =>
+      db.transaction(async (tx) => {
+        await lock(tx, name);
+        const cur = await state(tx, name);
+        // An older fold (another node, a slow worker) must not replace a newer snapshot.
+        if (upToSeq <= (cur.snapshot?.seq ?? 0) || upToSeq > cur.lastSeq) return;
+        await tx
+          .insert(docSnapshots)
+          .values({ doc: name, seq: upToSeq, data: snapshot })
+          .onConflictDoUpdate({ target: docSnapshots.doc, set: { seq: upToSeq, data: snapshot, updatedAt: new Date() } });
+        await tx.delete(docUpdates).where(and(eq(docUpdates.doc, name), lte(docUpdates.seq, upToSeq)));
+      }),
+
+    readSince: (name, seq) =>
+      db.transaction(async (tx) => {
+        await lock(tx, name, true);
+        const { snapshot, lastSeq } = await state(tx, name);
+        if (snapshot && seq < snapshot.seq) {
+          // The entries asked for were compacted away: the snapshot stands in for them.
+          const rows = await logAfter(tx, name, snapshot.seq);
+          return { updates: [own(snapshot.data), ...rows.map((r) => own(r.data))], lastSeq };
+        }
+        const rows = await logAfter(tx, name, seq);
+        return { updates: rows.map((r) => own(r.data)), lastSeq };
+      }),
+
+    async lastSeqs(names) {
+      const out = new Map(names.map((n) => [n, 0]));
+      if (names.length === 0) return out;
+      const list = sql.join(
+        names.map((n) => sql`${n}`),
+        sql`, `,
+      );
+      const rows = await db.execute<{ doc: string; seq: string | number | null }>(sql`
+        select d.doc, greatest(
+          (select max(seq) from doc_updates u where u.doc = d.doc),
+          (select seq from doc_snapshots s where s.doc = d.doc)) as seq
+        from (select unnest(array[${list}]::text[]) as doc) d`);
+      const list2 = Array.isArray(rows) ? rows : (rows as unknown as { rows: Array<{ doc: string; seq: string | number | null }> }).rows;
+      for (const r of list2) out.set(r.doc, r.seq == null ? 0 : Number(r.seq));
+      return out;
+    },
+  };
+}
