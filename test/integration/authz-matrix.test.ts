@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { routeTable, type AnyRoute } from '@accord/server';
+import type { Task } from '@accord/core';
 import { ApiClient, type ApiResponse } from '../utils/client.ts';
+import { pairItem, validJudgment } from '../utils/work.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
 
 const ACTORS = ['anonymous', 'trainer', 'reviewer', 'lead', 'nonMember', 'exMember', 'admin'] as const;
@@ -39,6 +41,9 @@ interface Sample {
 
 const p = (ctx: Ctx) => `/api/projects/${ctx.t.demoProjectId}`;
 const notCreator = { trainer: 403, reviewer: 403, nonMember: 403, exMember: 403 } as const;
+const noTask = { reviewer: 404, lead: 404, admin: 404 } as const;
+/** The caller's current task in the demo project, if they receive work. */
+const taskOf = async (x: Ctx) => (await x.actor.client.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body?.task ?? null;
 
 const SAMPLES: Record<string, Sample> = {
   'GET /api/health': { run: (x) => x.actor.client.get('/api/health') },
@@ -95,6 +100,38 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.delete(`${p(x)}/members/${(await x.freshMember('trainer')).id}`),
   },
   'GET /api/projects/:projectId/items': { run: (x) => x.actor.client.get(`${p(x)}/items`) },
+  'POST /api/projects/:projectId/imports': {
+    run: (x) => x.actor.client.request('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(`matrix-${randomUUID()}`)) }),
+  },
+  'GET /api/projects/:projectId/imports': { run: (x) => x.actor.client.get(`${p(x)}/imports`) },
+  'GET /api/projects/:projectId/imports/:jobId': {
+    async run(x) {
+      const lead = await x.t.as('lead');
+      const job = await lead.request<{ id: string }>('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(`matrix-${randomUUID()}`)) });
+      return x.actor.client.get(`${p(x)}/imports/${job.body.id}`);
+    },
+  },
+  'GET /api/projects/:projectId/settings': { run: (x) => x.actor.client.get(`${p(x)}/settings`) },
+  'PATCH /api/projects/:projectId/settings': { run: (x) => x.actor.client.patch(`${p(x)}/settings`, { reservationMinutes: 30 }) },
+  'GET /api/projects/:projectId/queue': { run: (x) => x.actor.client.get(`${p(x)}/queue`) },
+  // Only trainers receive work in the demo project: everyone else gets no task, and no assignment to act on.
+  'POST /api/projects/:projectId/queue/next': { run: (x) => x.actor.client.post(`${p(x)}/queue/next`) },
+  'PUT /api/projects/:projectId/assignments/:assignmentId/draft': {
+    run: async (x) => x.actor.client.request('PUT', `${p(x)}/assignments/${(await taskOf(x))?.assignmentId ?? randomUUID()}/draft`, { payload: { justification: 'draft' } }),
+    expect: noTask,
+  },
+  'POST /api/projects/:projectId/assignments/:assignmentId/submit': {
+    async run(x) {
+      const task = await taskOf(x);
+      return x.actor.client.post(`${p(x)}/assignments/${task?.assignmentId ?? randomUUID()}/submit`, { payload: task ? validJudgment(task) : { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: 1 } } });
+    },
+    expect: noTask,
+  },
+  'POST /api/projects/:projectId/assignments/:assignmentId/release': {
+    run: async (x) => x.actor.client.post(`${p(x)}/assignments/${(await taskOf(x))?.assignmentId ?? randomUUID()}/release`),
+    expect: noTask,
+  },
+  'GET /api/projects/:projectId/judgments': { run: (x) => x.actor.client.get(`${p(x)}/judgments`) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;

@@ -60,7 +60,7 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
       throw new AppError('payload_too_large', `The request body is larger than ${r.maxBody ?? DEFAULT_MAX_BODY} bytes.`);
     },
   });
-  app.on(r.method.toUpperCase(), r.path, limit, async (c) => {
+  const handler = async (c: Context<AppEnv>) => {
     const auth = c.get('auth');
     if (r.access !== 'public' && !auth) throw new AppError('unauthenticated', 'Sign in first.');
     if (r.access === 'admin' && !auth!.user.isAdmin) throw new AppError('forbidden', 'Only admins can do this.');
@@ -81,7 +81,10 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     if (result instanceof Response) return result;
     const out = r.response ? r.response.parse(result) : result;
     return c.json(out as object, r.status ?? 200);
-  });
+  };
+  // Streamed uploads skip the limit middleware: without a Content-Length it would buffer the body.
+  if (r.rawBody) app.on(r.method.toUpperCase(), r.path, handler);
+  else app.on(r.method.toUpperCase(), r.path, limit, handler);
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);

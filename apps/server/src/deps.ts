@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './services/logger.ts';
 import { createProjectService } from './services/projects.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
 import { createUserService } from './services/users.ts';
+import { createImportService } from './services/imports.ts';
+import { createJudgingService } from './services/judging.ts';
 
 export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: Logger } = {}) {
   const logger = overrides.logger ?? createLogger(env.ACCORD_LOG);
@@ -32,6 +34,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     auth,
     users: createUserService(db.db, events),
     projects: createProjectService(db.db, events),
+    imports: createImportService({ db: db.db, logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024 }),
+    judging: createJudgingService(db.db),
   };
 }
 

@@ -44,6 +44,8 @@ export const EnvSchema = z
     ACCORD_LOGIN_WINDOW_SECONDS: int(15 * 60, 1, 24 * 3600),
     ACCORD_WEB_DIST: z.string().optional(),
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+    /** Largest import file accepted, in MiB. */
+    ACCORD_IMPORT_MAX_MB: int(1024, 1, 64 * 1024),
   })
   .superRefine((e, ctx) => {
     if (e.ACCORD_ADMIN_EMAIL && !e.ACCORD_ADMIN_PASSWORD)

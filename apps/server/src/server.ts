@@ -61,6 +61,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       close() {
         closing ??= (async () => {
           await realtime.close();
+          await deps.imports.close();
           httpServer.closeAllConnections?.();
           await new Promise<void>((res) => httpServer.close(() => res()));
           if (closeDb) await deps.db.close();

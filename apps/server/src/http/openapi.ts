@@ -63,6 +63,8 @@ export function buildOpenApi(routes: AnyRoute[]) {
       security: r.access === 'public' ? [] : [{ session: [] }, { bearer: [] }],
     };
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(r.body, 'input') } } };
+    if (r.rawBody)
+      op.requestBody = { required: true, description: 'The file, as the raw request body.', content: Object.fromEntries(r.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) };
     (paths[path] ??= {})[r.method] = op;
   }
   return {

@@ -43,11 +43,16 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown, A 
   body?: z.ZodType<B>;
   /** Response body schema; responses are parsed with it, which also strips fields not in it. */
   response: z.ZodType<R> | null;
-  status?: 200 | 201;
+  status?: 200 | 201 | 202;
   /** Mutations on an archived project are refused unless the route says otherwise. */
   allowArchived?: boolean;
   /** Maximum request body in bytes (default 1 MiB). */
   maxBody?: number;
+  /**
+   * The body is a file the handler streams itself (`c.req.raw.body`): it is neither buffered nor
+   * parsed as JSON, and the handler enforces its own size limit.
+   */
+  rawBody?: { contentTypes: string[] };
   handler(ctx: HandlerContext<P, Q, B, A>): Promise<R | Response>;
 }
 

@@ -169,7 +169,8 @@ export function createProjectService(db: Db, events: Events) {
       if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`))!);
       const cond = and(...where);
       const order = q.order === 'asc' ? asc(ITEM_SORT[q.sort]) : desc(ITEM_SORT[q.sort]);
-      const rows = await db.select().from(items).where(cond).orderBy(order, asc(items.externalId)).limit(q.limit).offset(q.offset);
+      // Items created together (one import batch) keep the file's order.
+      const rows = await db.select().from(items).where(cond).orderBy(order, asc(items.position), asc(items.externalId)).limit(q.limit).offset(q.offset);
       const [total] = await db.select({ n: count() }).from(items).where(cond);
       return { items: rows.map((r) => toItem(r, showGold)), total: total?.n ?? 0, limit: q.limit, offset: q.offset };
     },

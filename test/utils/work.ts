@@ -1,0 +1,74 @@
+/** Helpers for import and judging tests: upload a file and wait for its job; build a valid judgment. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { ImportJob, JudgmentPayload, Task } from '@accord/core';
+import type { ApiClient } from './client.ts';
+import { REPO_ROOT } from './process.ts';
+import { waitFor } from './server.ts';
+
+export const DATASETS = join(REPO_ROOT, 'test/fixtures/datasets');
+
+export function dataset(name: 'llmfao' | 'pandalm', kind: 'items' | 'judgments'): Buffer {
+  return gunzipSync(readFileSync(join(DATASETS, `${name}-${kind}.jsonl.gz`)));
+}
+
+export interface ImportOptions {
+  kind?: 'items' | 'judgments';
+  format?: 'jsonl' | 'csv' | 'label-studio';
+  fileName?: string;
+  timeout?: number;
+}
+
+/** POSTs the file and waits until its job is no longer running. */
+export async function importFile(c: ApiClient, projectId: string, body: RequestInit['body'], o: ImportOptions = {}): Promise<ImportJob> {
+  const q = new URLSearchParams({ kind: o.kind ?? 'items', format: o.format ?? 'jsonl', fileName: o.fileName ?? 'test' });
+  const r = await c.request<ImportJob>('POST', `/api/projects/${projectId}/imports?${q}`, undefined, { raw: body, headers: { 'content-type': 'application/octet-stream' } });
+  if (r.status !== 202) throw new Error(`import refused: ${r.status} ${r.text}`);
+  return waitFor<ImportJob | null>(
+    async () => {
+      const j = await c.get<ImportJob>(`/api/projects/${projectId}/imports/${r.body.id}`);
+      return j.body.status !== 'running' ? j.body : null;
+    },
+    { timeout: o.timeout ?? 60_000, interval: 50, message: `import job ${r.body.id}` },
+  ) as Promise<ImportJob>;
+}
+
+export const jsonlOf = (rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
+
+export function pairItem(externalId: string, extra: Record<string, unknown> = {}) {
+  return {
+    externalId,
+    prompt: `Prompt ${externalId}: explain why the sky is blue.`,
+    responses: [
+      { id: 'r1', model: 'model-a', content: `Rayleigh scattering makes short wavelengths scatter more (${externalId}).` },
+      { id: 'r2', model: 'model-b', content: `Because it reflects the ocean (${externalId}).` },
+    ],
+    ...extra,
+  };
+}
+
+interface RubricContent {
+  dimensions?: { id: string; target: 'response' | 'comparison'; scale: { kind: string; max?: number; options?: string[] } }[];
+  justification?: { minWords: number };
+}
+
+/** A judgment that satisfies the task's rubric: preference by response id, every dimension scored, enough words. */
+export function validJudgment(task: Task, value = -2): JudgmentPayload {
+  const ids = task.item.responses.map((r) => r.id);
+  const rubric = (task.rubric?.content ?? {}) as RubricContent;
+  const scores: JudgmentPayload['scores'] = [];
+  for (const d of rubric.dimensions ?? []) {
+    const v = d.scale.kind === 'likert' ? 1 : 0;
+    if (d.target === 'response') for (const id of ids) scores.push({ dimension: d.id, responseId: id, value: v });
+    else scores.push({ dimension: d.id, value: v });
+  }
+  const words = Math.max(5, rubric.justification?.minWords ?? 0);
+  return {
+    preference: task.taskKind === 'pairwise' ? { kind: 'pairwise', a: ids[0]!, b: ids[1]!, value } : { kind: 'ranking', groups: ids.map((id) => [id]) },
+    scores,
+    spans: [],
+    flags: [],
+    justification: Array.from({ length: words }, (_, i) => `word${i}`).join(' '),
+  };
+}
