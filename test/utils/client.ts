@@ -57,6 +57,9 @@ export class ApiClient {
   patch<T = unknown>(path: string, json?: unknown, opts?: RequestOptions) {
     return this.request<T>('PATCH', path, json, opts);
   }
+  put<T = unknown>(path: string, json?: unknown, opts?: RequestOptions) {
+    return this.request<T>('PUT', path, json, opts);
+  }
   delete<T = unknown>(path: string, opts?: RequestOptions) {
     return this.request<T>('DELETE', path, undefined, opts);
   }

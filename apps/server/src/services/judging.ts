@@ -131,7 +131,10 @@ export function createJudgingService(db: Db) {
   async function reserve(projectId: string, userId: string, s: ProjectSettings, gold: boolean): Promise<AssignmentRow | null> {
     return db.transaction(async (tx) => {
       const skip: string[] = [];
-      for (let attempt = 0; attempt < 20; attempt++) {
+      // First skip items another request is reserving right now; when that leaves nothing, wait for
+      // those locks instead, so a trainer asking at the same moment as others still gets work.
+      let wait = false;
+      for (let attempt = 0; attempt < 40; attempt++) {
         const c = candidates(tx, projectId, userId, s.overlap, gold);
         const cond = skip.length ? and(c.cond, sql`${items.id} not in (${sql.join(skip.map((id) => sql`${id}`), sql`, `)})`) : c.cond;
         const [cand] = await tx
@@ -140,8 +143,12 @@ export function createJudgingService(db: Db) {
           .where(cond)
           .orderBy(gold ? sql`random()` : asc(items.position), asc(items.id))
           .limit(1)
-          .for('update', { skipLocked: true });
-        if (!cand) return null;
+          .for('update', wait ? {} : { skipLocked: true });
+        if (!cand) {
+          if (wait) return null;
+          wait = true;
+          continue;
+        }
         if (!gold) {
           // Counted again after the lock: a reservation committed meanwhile is visible to this statement.
           const [n] = await tx.select({ n: activeCount(sql`${cand.id}`) }).from(sql`(select 1) as one`);
@@ -150,10 +157,11 @@ export function createJudgingService(db: Db) {
             continue;
           }
         }
-        const expiresAt = new Date(Date.now() + s.reservationMinutes * 60_000);
+        const reservedAt = new Date();
+        const expiresAt = new Date(reservedAt.getTime() + s.reservationMinutes * 60_000);
         const [a] = await tx
           .insert(assignments)
-          .values({ projectId, itemId: cand.id, userId, isGold: gold, responseOrder: shuffle(cand.responses.map((r) => r.id)), expiresAt })
+          .values({ projectId, itemId: cand.id, userId, isGold: gold, responseOrder: shuffle(cand.responses.map((r) => r.id)), reservedAt, expiresAt })
           .onConflictDoNothing()
           .returning();
         if (a) return a;

@@ -33,14 +33,15 @@ export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
 export const UpdateProjectSettingsBodySchema = z
   .strictObject({
-    overlap: ProjectSettingsSchema.shape.overlap.optional(),
-    reservationMinutes: ProjectSettingsSchema.shape.reservationMinutes.optional(),
-    goldRate: ProjectSettingsSchema.shape.goldRate.optional(),
+    // No defaults here (zod applies defaults inside optional): a field left out keeps its value.
+    overlap: z.number().int().min(1).max(50).optional(),
+    reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+    goldRate: z.number().min(0).max(1).optional(),
     eligibility: z
       .strictObject({
-        roles: EligibilitySchema.shape.roles.optional(),
-        minTier: EligibilitySchema.shape.minTier.optional(),
-        tags: EligibilitySchema.shape.tags.optional(),
+        roles: z.array(ProjectRoleSchema).min(1).max(3).optional(),
+        minTier: z.number().int().min(1).max(10).optional(),
+        tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
       })
       .optional(),
   })

@@ -1,0 +1,292 @@
+/**
+ * Assignment and judging over HTTP: the k limit under concurrent requests, reservations that expire,
+ * gold items mixed in unmarked, validation against the published rubric, idempotent submission,
+ * drafts, and what a trainer may see.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Judgment, JudgmentPayload, Project, QueueNext, Task } from '@accord/core';
+import { assignments, projectMembers, rubricVersions } from '@accord/db';
+import { testDatabaseKinds } from '@accord/db/testing';
+import { ApiClient, type ErrorBody } from '../utils/client.ts';
+import { createTestServer, type TestServer } from '../utils/server.ts';
+import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
+
+interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+const RUBRIC = {
+  dimensions: [
+    {
+      id: 'helpfulness',
+      name: 'Helpfulness',
+      description: 'Does it help?',
+      scale: { kind: 'likert', min: 1, max: 5 },
+      levels: [1, 2, 3, 4, 5].map((v) => ({ value: v, label: `L${v}`, anchor: `Anchor ${v}` })),
+      weight: 1,
+      target: 'response',
+    },
+    {
+      id: 'overall',
+      name: 'Overall',
+      description: 'Is the preferred one clearly better?',
+      scale: { kind: 'binary' },
+      levels: [0, 1].map((v) => ({ value: v, label: `B${v}`, anchor: `Binary ${v}` })),
+      weight: 1,
+      target: 'comparison',
+    },
+  ],
+  precedence: [],
+  justification: { minWords: 5, maxWords: 40 },
+  spanCategories: [{ id: 'hallucination', name: 'Hallucination', description: '' }],
+  flags: [{ id: 'unsafe', name: 'Unsafe', description: '' }],
+};
+
+const kinds = await testDatabaseKinds();
+
+describe.each(kinds)('assignment and judging (%s)', (kind) => {
+  let t: TestServer;
+  let lead: ApiClient;
+  let admin: ApiClient;
+  let n = 0;
+
+  /** A new project with `items` items and `trainers` fresh trainer members (signed in). */
+  async function setup(opts: { items: number; trainers: number; settings?: Record<string, unknown>; taskKind?: 'pairwise' | 'ranking'; file?: unknown[] }) {
+    const p = (await lead.post<Project>('/api/projects', { name: `Judging ${n++}`, taskKind: opts.taskKind ?? 'pairwise' })).body.id;
+    await importFile(lead, p, jsonlOf(opts.file ?? Array.from({ length: opts.items }, (_, i) => pairItem(`it-${i}`))));
+    await lead.patch(`/api/projects/${p}/settings`, { goldRate: 0, ...opts.settings });
+    const trainers: ApiClient[] = [];
+    for (let i = 0; i < opts.trainers; i++) {
+      const email = `tr-${randomUUID().slice(0, 8)}@example.com`;
+      await admin.post('/api/users', { email, name: `Trainer ${i}`, password: 'trainer password 1' });
+      await lead.post(`/api/projects/${p}/members`, { email, role: 'trainer' });
+      const c = new ApiClient(t.url);
+      await c.login(email, 'trainer password 1');
+      trainers.push(c);
+    }
+    return { p, trainers };
+  }
+  const next = async (c: ApiClient, p: string) => (await c.post<QueueNext>(`/api/projects/${p}/queue/next`)).body;
+  const submit = (c: ApiClient, p: string, task: Task, payload: JudgmentPayload = validJudgment(task)) =>
+    c.post<{ judgment: Judgment; repeated: boolean } & ErrorBody>(`/api/projects/${p}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 1234 });
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    lead = await t.as('lead');
+    admin = await t.as('admin');
+  });
+  afterAll(() => t?.close());
+
+  it('never gives more than k judgments per item when many trainers ask at once, and nobody gets an item twice', async () => {
+    const k = 2;
+    const { p, trainers } = await setup({ items: 5, trainers: 8, settings: { overlap: k } });
+    // Every trainer judges until their queue is empty, all at the same time.
+    const judged = await Promise.all(
+      trainers.map(async (c) => {
+        const mine: string[] = [];
+        for (;;) {
+          const { task } = await next(c, p);
+          if (!task) return mine;
+          const r = await submit(c, p, task);
+          expect(r.status, r.text).toBe(200);
+          mine.push(task.item.id);
+        }
+      }),
+    );
+    const all = judged.flat();
+    expect(all).toHaveLength(5 * k);
+    const perItem = new Map<string, number>();
+    for (const id of all) perItem.set(id, (perItem.get(id) ?? 0) + 1);
+    expect([...perItem.values()]).toEqual(Array(5).fill(k));
+    for (const mine of judged) expect(new Set(mine).size).toBe(mine.length);
+    const stored = (await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments?limit=100`)).body;
+    expect(stored.total).toBe(5 * k);
+
+    // One item, k = 1, eight simultaneous requests: exactly one reservation.
+    const one = await setup({ items: 1, trainers: 8, settings: { overlap: 1 } });
+    const got = await Promise.all(one.trainers.map((c) => next(c, one.p)));
+    expect(got.filter((g) => g.task !== null)).toHaveLength(1);
+    expect(got.find((g) => g.task)!.progress).toMatchObject({ reserved: 1, eligible: true });
+  });
+
+  it('a reservation expires and the item returns to the pool; the late submission is refused', async () => {
+    const { p, trainers } = await setup({ items: 1, trainers: 2, settings: { overlap: 1, reservationMinutes: 5 } });
+    const [a, b] = trainers as [ApiClient, ApiClient];
+    const ta = (await next(a, p)).task!;
+    expect((await next(b, p)).task).toBeNull();
+    expect(new Date(ta.expiresAt).getTime() - new Date(ta.reservedAt).getTime()).toBe(5 * 60_000);
+    // Asking again returns the same reservation rather than a new one.
+    expect((await next(a, p)).task!.assignmentId).toBe(ta.assignmentId);
+    await t.db.db.update(assignments).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(assignments.id, ta.assignmentId));
+    const tb = (await next(b, p)).task!;
+    expect(tb.item.id).toBe(ta.item.id);
+    const late = await submit(a, p, ta);
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toMatch(/expired/);
+    expect((await submit(b, p, tb)).status).toBe(200);
+    // The first trainer never gets that item again.
+    expect((await next(a, p)).task).toBeNull();
+  });
+
+  it('mixes gold items in unmarked, and a trainer never sees gold labels, metadata or others\' judgments', async () => {
+    const file = [
+      pairItem('g1', { gold: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: -3 } }, metadata: { secret: 'GOLD-CANARY' } }),
+      pairItem('n1', { metadata: { annotatorLabels: 'LABEL-CANARY' } }),
+    ];
+    const { p, trainers } = await setup({ items: 0, trainers: 2, file, settings: { goldRate: 1, overlap: 1 } });
+    const [a, b] = trainers as [ApiClient, ApiClient];
+    const first = await a.post<QueueNext>(`/api/projects/${p}/queue/next`);
+    expect(first.text).not.toMatch(/GOLD-CANARY|"gold"|isGold|externalId|metadata/);
+    expect(first.body.task!.item.prompt).toMatch(/^Prompt g1/);
+    expect((await submit(a, p, first.body.task!)).status).toBe(200);
+    // Gold items do not use up k: the second trainer gets the same gold item.
+    const other = await next(b, p);
+    expect(other.task!.item.prompt).toMatch(/^Prompt g1/);
+    await submit(b, p, other.task!);
+    const normal = await b.post<QueueNext>(`/api/projects/${p}/queue/next`);
+    expect(normal.body.task!.item.prompt).toMatch(/^Prompt n1/);
+    expect(normal.text).not.toMatch(/LABEL-CANARY|externalId|metadata/);
+    // A trainer lists only their own judgments, without external ids.
+    const mine = (await a.get<Page<Judgment>>(`/api/projects/${p}/judgments`)).body;
+    expect(mine.items.map((j) => j.userId)).toEqual([mine.items[0]!.userId]);
+    expect(mine.items[0]!.item.externalId).toBeNull();
+    const bId = (await b.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    expect((await a.get(`/api/projects/${p}/judgments?userId=${bId}`)).status).toBe(403);
+    // A trainer of another project sees nothing of this one.
+    const outsider = (await setup({ items: 1, trainers: 1 })).trainers[0]!;
+    for (const path of ['queue', 'judgments', 'settings']) expect((await outsider.get(`/api/projects/${p}/${path}`)).status).toBe(404);
+    expect((await outsider.post(`/api/projects/${p}/queue/next`)).status).toBe(404);
+    expect((await outsider.post(`/api/projects/${p}/assignments/${normal.body.task!.assignmentId}/submit`, { payload: validJudgment(normal.body.task!) })).status).toBe(404);
+    // Nor can another trainer of the same project act on someone else's assignment.
+    expect((await a.put(`/api/projects/${p}/assignments/${normal.body.task!.assignmentId}/draft`, { payload: {} })).status).toBe(404);
+  });
+
+  it('validates against the latest published rubric and names the offending field', async () => {
+    const { p, trainers } = await setup({ items: 3, trainers: 1 });
+    const c = trainers[0]!;
+    // Without a published rubric: preference and justification only; the judgment records no version.
+    const t0 = (await next(c, p)).task!;
+    expect(t0.rubric).toBeNull();
+    const scoresRefused = await submit(c, p, t0, { ...validJudgment(t0), scores: [{ dimension: 'helpfulness', responseId: 'r1', value: 3 }] });
+    expect(scoresRefused.status).toBe(400);
+    expect(scoresRefused.body.error.details).toEqual([{ path: 'body.payload.scores.0.dimension', message: expect.stringMatching(/no rubric is published/) }]);
+    const ok0 = await submit(c, p, t0);
+    expect(ok0.body.judgment).toMatchObject({ rubricVersion: null, status: 'submitted', timeSpentMs: 1234 });
+
+    await t.db.db.insert(rubricVersions).values({ projectId: p, version: 1, content: RUBRIC });
+    await t.db.db.insert(rubricVersions).values({ projectId: p, version: 2, content: { ...RUBRIC, justification: { minWords: 3, maxWords: 40 } } });
+    const task = (await next(c, p)).task!;
+    expect(task.rubric?.version).toBe(2);
+    const [r1, r2] = task.item.responses.map((r) => r.id) as [string, string];
+    const content1 = task.item.responses[0]!.content;
+    const good: JudgmentPayload = {
+      preference: { kind: 'pairwise', a: r1, b: r2, value: 2 },
+      scores: [
+        { dimension: 'helpfulness', responseId: r1, value: 2 },
+        { dimension: 'helpfulness', responseId: r2, value: 5 },
+        { dimension: 'overall', value: 1 },
+      ],
+      spans: [{ responseId: r1, start: 0, end: 10, quote: content1.slice(0, 10), category: 'hallucination', severity: 'major', note: 'made up' }],
+      flags: ['unsafe'],
+      justification: 'The second answer is correct and clear.',
+    };
+    const cases: [Partial<JudgmentPayload>, string, RegExp][] = [
+      [{ scores: [...good.scores, { dimension: 'tone', responseId: r1, value: 1 }] }, 'body.payload.scores.3.dimension', /not a dimension/],
+      [{ scores: [good.scores[0]!, { ...good.scores[1]!, value: 9 }, good.scores[2]!] }, 'body.payload.scores.1.value', /out of scale.*1, 2, 3, 4, 5/],
+      [{ scores: [good.scores[0]!, good.scores[2]!] }, 'body.payload.scores', new RegExp(`missing a score for helpfulness on ${r2}`)],
+      [{ scores: [good.scores[0]!, good.scores[1]!, { dimension: 'overall', responseId: r1, value: 1 }] }, 'body.payload.scores.2.responseId', /must be absent/],
+      [{ spans: [{ ...good.spans[0]!, end: content1.length + 5, quote: undefined }] }, 'body.payload.spans.0.end', /outside the response text/],
+      [{ spans: [{ ...good.spans[0]!, quote: 'something else' }] }, 'body.payload.spans.0.quote', /does not match/],
+      [{ spans: [{ ...good.spans[0]!, category: 'typo' }] }, 'body.payload.spans.0.category', /not a span category/],
+      [{ flags: ['nsfw'] }, 'body.payload.flags.0', /not a flag/],
+      [{ justification: 'Too short.' }, 'body.payload.justification', /has 2 words; the rubric asks for at least 3/],
+      [{ justification: 'word '.repeat(41) }, 'body.payload.justification', /at most 40/],
+      [{ preference: { kind: 'ranking', groups: [[r1], [r2]] } }, 'body.payload.preference.kind', /must be 'pairwise'/],
+      [{ preference: { kind: 'pairwise', a: r1, b: 'r9', value: 1 } }, 'body.payload.preference.b', /not a response/],
+    ];
+    for (const [patch, path, message] of cases) {
+      const r = await submit(c, p, task, { ...good, ...patch });
+      expect(r.status, `${path}: ${r.text}`).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+      expect(r.body.error.details).toContainEqual({ path, message: expect.stringMatching(message) });
+    }
+    const zodRefused = await submit(c, p, task, { ...good, preference: { kind: 'pairwise', a: r1, b: r2, value: 4 } });
+    expect(zodRefused.body.error.details).toContainEqual({ path: 'body.payload.preference.value', message: expect.any(String) });
+
+    // Double click: the same judgment twice at once stores one.
+    const [x, y] = await Promise.all([submit(c, p, task, good), submit(c, p, task, good)]);
+    expect([x.status, y.status]).toEqual([200, 200]);
+    expect([x.body.repeated, y.body.repeated].sort()).toEqual([false, true]);
+    expect(x.body.judgment.id).toBe(y.body.judgment.id);
+    expect(x.body.judgment).toMatchObject({ rubricVersion: 2, responseOrder: task.responseOrder });
+    // Stored by response id in the item's order, whatever the screen order was.
+    expect(x.body.judgment.payload.preference).toEqual(r1 === 'r1' ? good.preference : { kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
+    const changed = await submit(c, p, task, { ...good, justification: 'A different justification entirely now.' });
+    expect(changed.status).toBe(409);
+    const mine = (await c.get<Page<Judgment>>(`/api/projects/${p}/judgments`)).body;
+    expect(mine.total).toBe(2);
+  });
+
+  it('autosaves drafts, returns them with the task, and randomises response order per trainer', async () => {
+    const { p, trainers } = await setup({ items: 1, trainers: 12, settings: { overlap: 12 } });
+    const tasks = await Promise.all(trainers.map(async (c) => (await next(c, p)).task!));
+    const orders = new Set(tasks.map((task) => task.responseOrder.join(',')));
+    // 12 trainers all seeing the same order of two responses has probability 2 × 2^-12.
+    expect(orders.size).toBe(2);
+    for (const task of tasks) expect(task.item.responses.map((r) => r.id)).toEqual(task.responseOrder);
+    const c = trainers[0]!;
+    const task = tasks[0]!;
+    const draft = { preference: { kind: 'pairwise' as const, a: task.responseOrder[0]!, b: task.responseOrder[1]!, value: 1 }, justification: 'half written' };
+    const saved = await c.put<{ savedAt: string }>(`/api/projects/${p}/assignments/${task.assignmentId}/draft`, { payload: draft, timeSpentMs: 5000 });
+    expect(saved.status, saved.text).toBe(200);
+    const again = (await next(c, p)).task!;
+    expect(again.draft).toEqual(draft);
+    expect(again.timeSpentMs).toBe(5000);
+    // Drafts are not judgments: nobody lists them as submitted.
+    expect((await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments`)).body.total).toBe(0);
+    expect((await c.post(`/api/projects/${p}/assignments/${task.assignmentId}/release`)).status).toBe(200);
+    expect((await next(c, p)).task).toBeNull();
+  });
+
+  it('gives work only to eligible members, by role, tier and domain', async () => {
+    const { p, trainers } = await setup({ items: 2, trainers: 1, settings: { eligibility: { minTier: 2 } } });
+    const c = trainers[0]!;
+    const r = await next(c, p);
+    expect(r.task).toBeNull();
+    expect(r.progress).toMatchObject({ eligible: false, reason: expect.stringMatching(/tier 2/) });
+    const me = (await c.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    await t.db.db.update(projectMembers).set({ tier: 2, tags: ['law'] }).where(and(eq(projectMembers.projectId, p), eq(projectMembers.userId, me)));
+    await lead.patch(`/api/projects/${p}/settings`, { eligibility: { tags: ['medicine'] } });
+    expect((await next(c, p)).progress.reason).toMatch(/medicine/);
+    const s = await lead.patch<{ eligibility: { tags: string[]; minTier: number } }>(`/api/projects/${p}/settings`, { eligibility: { tags: ['medicine', 'law'] } });
+    expect(s.body.eligibility).toMatchObject({ minTier: 2, tags: ['medicine', 'law'] });
+    const ok = await next(c, p);
+    expect(ok.task).not.toBeNull();
+    expect(ok.progress).toMatchObject({ eligible: true, reserved: 1, done: 0, available: 1 });
+    // Leads are not trainers here: no work, and settings are validated.
+    expect((await next(lead, p)).progress.eligible).toBe(false);
+    const bad = await lead.patch<ErrorBody>(`/api/projects/${p}/settings`, { overlap: 0, goldRate: 2 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details!.map((d) => d.path).sort()).toEqual(['body.goldRate', 'body.overlap']);
+    expect((await c.patch(`/api/projects/${p}/settings`, { overlap: 5 })).status).toBe(403);
+  });
+
+  it('ranking projects take ordered groups with ties', async () => {
+    const file = [{ externalId: 'rk', prompt: 'Rank', responses: ['a', 'b', 'c'].map((x) => ({ id: x, model: x, content: `answer ${x}` })) }];
+    const { p, trainers } = await setup({ items: 0, trainers: 1, taskKind: 'ranking', file });
+    const c = trainers[0]!;
+    const task = (await next(c, p)).task!;
+    expect(task.taskKind).toBe('ranking');
+    const base = validJudgment(task);
+    const missing = await submit(c, p, task, { ...base, preference: { kind: 'ranking', groups: [['a', 'b']] } });
+    expect(missing.body.error.details).toEqual([{ path: 'body.payload.preference.groups', message: 'must rank every response; missing c' }]);
+    const twice = await submit(c, p, task, { ...base, preference: { kind: 'ranking', groups: [['a', 'b'], ['a', 'c']] } });
+    expect(twice.body.error.details![0]!.path).toBe('body.payload.preference.groups.1.0');
+    const ok = await submit(c, p, task, { ...base, preference: { kind: 'ranking', groups: [['c'], ['b', 'a']] } });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.judgment.payload.preference).toEqual({ kind: 'ranking', groups: [['c'], ['a', 'b']] });
+  });
+});
