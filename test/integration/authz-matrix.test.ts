@@ -100,6 +100,11 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.delete(`${p(x)}/members/${(await x.freshMember('trainer')).id}`),
   },
   'GET /api/projects/:projectId/items': { run: (x) => x.actor.client.get(`${p(x)}/items`) },
+  'GET /api/projects/:projectId/rubric': { run: (x) => x.actor.client.get(`${p(x)}/rubric`) },
+  'GET /api/projects/:projectId/rubric/versions': { run: (x) => x.actor.client.get(`${p(x)}/rubric/versions`) },
+  'GET /api/projects/:projectId/rubric/versions/:version': { run: (x) => x.actor.client.get(`${p(x)}/rubric/versions/1`) },
+  'POST /api/projects/:projectId/rubric/publish': { run: (x) => x.actor.client.post(`${p(x)}/rubric/publish`, { note: `by ${x.actor.name}` }) },
+  'GET /api/projects/:projectId/rubric/diff': { run: (x) => x.actor.client.get(`${p(x)}/rubric/diff?from=1&to=draft`) },
   'POST /api/projects/:projectId/imports': {
     run: (x) => x.actor.client.request('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(`matrix-${randomUUID()}`)) }),
   },

@@ -75,3 +75,9 @@ export {
   type RubricScale,
   type SpanCategory,
 } from './shapes/rubric.ts';
+export {
+  createSocketDocTransport,
+  type DocSocketLike,
+  type SocketDocTransport,
+  type SocketTransportOptions,
+} from './socket-transport.ts';

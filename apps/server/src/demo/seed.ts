@@ -7,11 +7,13 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
 import { items, projectMembers, projects, users } from '@accord/db';
 import type { ProjectRole } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import { audit } from '../services/audit.ts';
 import { hashPassword } from '../services/passwords.ts';
+import { DEMO_RUBRIC } from './rubric.ts';
 import type { StoredResponse } from '@accord/db';
 
 export interface DemoLogin {
@@ -96,6 +98,12 @@ export async function seedIfEmpty(deps: Deps): Promise<SeedResult | null> {
     await audit(tx, { actorId: null, action: 'demo.seeded', projectId: p!.id, details: { users: logins.length, items: demoItems.length } });
     return p!.id;
   });
+
+  // The rubric draft is a live document: written through its room, then published as version 1.
+  const [leadRow] = await deps.db.db.select({ id: users.id }).from(users).where(eq(users.email, 'lead@accord.local'));
+  await deps.rubrics.writeDraft(projectId, DEMO_RUBRIC);
+  await deps.rubrics.publish(leadRow?.id ?? null, projectId, 'Initial rubric');
+  await deps.docs.flush();
 
   mkdirSync(env.dataDir, { recursive: true });
   const file = join(env.dataDir, 'demo-logins.json');

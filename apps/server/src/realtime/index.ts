@@ -2,13 +2,16 @@
  * Socket.IO on the app's HTTP server: websocket transport only, msgpack parser (one frame per
  * message), Origin checked before the upgrade, and a session cookie or API token required at
  * the handshake. Sockets are re-checked when their user's sessions end or they are deactivated.
+ * Live documents (`doc:*` events) are bound in docs.ts.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import msgpackParser from 'socket.io-msgpack-parser';
+import type { ClientToServerEvents, ServerToClientEvents } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import type { AuthContext } from '../services/auth.ts';
 import { SESSION_COOKIE } from '../routes/auth.ts';
+import { bindDocs } from './docs.ts';
 
 export interface SocketData {
   auth: AuthContext;
@@ -33,13 +36,15 @@ function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 export function attachRealtime(httpServer: HttpServer, deps: Deps) {
-  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(httpServer, {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     transports: ['websocket'],
     parser: msgpackParser,
     perMessageDeflate: false,
     maxHttpBufferSize: 1024 * 1024,
     serveClient: false,
     cors: { origin: false },
+    // Connection-state recovery stays off: it would skip the auth middleware on recovery, and Yjs's
+    // own handshake already recovers everything a reconnecting client missed.
     // Browsers always send Origin on a websocket; a foreign or `null` one is refused before the
     // upgrade. Non-browser clients without Origin must authenticate with an API token (below).
     allowRequest: (req, cb) => {
@@ -80,6 +85,9 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps) {
       if (!still || !still.user.active) s.disconnect(true);
     }
   }
+  const docs = bindDocs(io, deps);
+  io.on('connection', (socket) => docs.onConnection(socket));
+
   const offs = [
     deps.events.on('user:sessions-ended', ({ userId }) => void recheckUser(userId)),
     deps.events.on('user:deactivated', ({ userId }) => void io.in(`user:${userId}`).disconnectSockets(true)),
@@ -89,6 +97,7 @@ export function attachRealtime(httpServer: HttpServer, deps: Deps) {
     io,
     async close() {
       for (const off of offs) off();
+      docs.close();
       await new Promise<void>((res) => io.close(() => res()));
     },
   };

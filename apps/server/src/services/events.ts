@@ -9,6 +9,7 @@ export interface EventMap {
   'user:deactivated': { userId: string };
   'member:removed': { projectId: string; userId: string };
   'member:role-changed': { projectId: string; userId: string; role: string };
+  'project:archived': { projectId: string; archived: boolean };
 }
 
 export interface Events {

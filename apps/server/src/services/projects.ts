@@ -110,6 +110,7 @@ export function createProjectService(db: Db, events: Events) {
       if (archived !== undefined) set.archivedAt = archived ? (a.project.archivedAt ?? new Date()) : null;
       const [row] = await db.update(projects).set(set).where(eq(projects.id, a.project.id)).returning();
       await audit(db, { actorId, action: 'project.updated', projectId: a.project.id, details: body });
+      if (archived !== undefined && archived !== (a.project.archivedAt !== null)) events.emit('project:archived', { projectId: a.project.id, archived });
       return this.get({ ...a, project: row! });
     },
 
@@ -137,7 +138,7 @@ export function createProjectService(db: Db, events: Events) {
     },
 
     async updateMember(actorId: string, projectId: string, userId: string, role: ProjectRole) {
-      return db.transaction(async (tx) => {
+      const member = await db.transaction(async (tx) => {
         const [cur] = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))).for('update');
         if (!cur) throw new AppError('not_found', 'This user is not a member of the project.');
         if (cur.role === 'lead' && role !== 'lead' && (await leadCountTx(tx, projectId)) <= 1)
@@ -145,9 +146,11 @@ export function createProjectService(db: Db, events: Events) {
         await tx.update(projectMembers).set({ role }).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
         await audit(tx, { actorId, action: 'member.role_changed', projectId, target: userId, details: { from: cur.role, to: role } });
         const [u] = await tx.select().from(users).where(eq(users.id, userId));
-        events.emit('member:role-changed', { projectId, userId, role });
         return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt });
       });
+      // After the commit, so listeners (live documents re-checking access) read the new role.
+      events.emit('member:role-changed', { projectId, userId, role });
+      return member;
     },
 
     async removeMember(actorId: string, projectId: string, userId: string) {

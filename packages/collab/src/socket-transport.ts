@@ -1,0 +1,146 @@
+/**
+ * Adapts a Socket.IO client socket (typed structurally: collab never imports socket.io) to the
+ * provider's `DocTransport` for one document: joins on every (re)connect, opens when the join is
+ * acknowledged, and joins again when the server closes the room (4503) or was overloaded (4429).
+ * A kick (4403: access removed) or a refused join leaves the transport closed; `onRefused` says why.
+ * Events: `doc:join` (ack), `doc:msg`, `doc:leave` out; `doc:msg`, `doc:closed`, `doc:error` in.
+ */
+import type { Access } from './protocol.ts';
+import type { DocTransport } from './provider.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- socket.io's typed emitters do not fit a structural type */
+export interface DocSocketLike {
+  readonly connected: boolean;
+  emit(event: string, ...args: any[]): unknown;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export interface SocketTransportOptions {
+  /** The server refused the join (`not_found`, `forbidden`, …) or kicked this client. */
+  onRefused?: (error: { code: string; message: string }) => void;
+  /** Backoff before joining again after a closed room or a failed join (ms). */
+  rejoinDelayMs?: number;
+}
+
+export interface SocketDocTransport extends DocTransport {
+  readonly open: boolean;
+  readonly access: Access | null;
+  /** Leaves the document and stops listening. */
+  close(): void;
+}
+
+type Ack = { ok: true; data: { access: Access } } | { ok: false; error: { code: string; message: string } };
+
+const REJOIN_CODES = new Set([4503, 4429, 4500]);
+
+export function createSocketDocTransport(socket: DocSocketLike, name: string, options: SocketTransportOptions = {}): SocketDocTransport {
+  const messageListeners = new Set<(bytes: Uint8Array) => void>();
+  const openListeners = new Set<() => void>();
+  const closeListeners = new Set<(event?: { code?: number; reason?: string }) => void>();
+  let open = false;
+  let access: Access | null = null;
+  let closed = false;
+  let joining = false;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const delay = options.rejoinDelayMs ?? 250;
+
+  const setClosed = (event?: { code?: number; reason?: string }) => {
+    if (!open) return;
+    open = false;
+    for (const l of [...closeListeners]) l(event);
+  };
+
+  const join = () => {
+    if (closed || joining || open || !socket.connected) return;
+    joining = true;
+    socket.emit('doc:join', name, (r: Ack) => {
+      joining = false;
+      if (closed) return;
+      if (r && r.ok) {
+        attempt = 0;
+        access = r.data.access;
+        open = true;
+        for (const l of [...openListeners]) l();
+      } else {
+        const error = r && !r.ok ? r.error : { code: 'unavailable', message: 'no answer' };
+        if (error.code === 'unavailable') scheduleJoin();
+        else options.onRefused?.(error);
+      }
+    });
+  };
+  const scheduleJoin = () => {
+    if (closed || timer) return;
+    // Jittered backoff, so a restarted server is not hit by every client in the same millisecond.
+    const wait = Math.min(5_000, delay * 2 ** Math.min(attempt++, 5)) * (0.5 + Math.random());
+    timer = setTimeout(() => {
+      timer = null;
+      join();
+    }, wait);
+  };
+
+  const onConnect = () => join();
+  const onDisconnect = () => {
+    joining = false;
+    setClosed({ reason: 'disconnected' });
+  };
+  const onMsg = (n: unknown, bytes: unknown) => {
+    if (n !== name || !open) return;
+    const u8 =
+      bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    if (!u8) return;
+    for (const l of [...messageListeners]) l(u8);
+  };
+  const onClosed = (n: unknown, code: unknown, reason: unknown) => {
+    if (n !== name) return;
+    setClosed({ code: typeof code === 'number' ? code : 4503, reason: String(reason ?? '') });
+    if (typeof code === 'number' && REJOIN_CODES.has(code)) scheduleJoin();
+    else options.onRefused?.({ code: 'kicked', message: String(reason ?? 'access removed') });
+  };
+
+  socket.on('connect', onConnect);
+  socket.on('disconnect', onDisconnect);
+  socket.on('doc:msg', onMsg);
+  socket.on('doc:closed', onClosed);
+  join();
+
+  return {
+    get open() {
+      return open;
+    },
+    get access() {
+      return access;
+    },
+    send(bytes) {
+      // msgpack (notepack) encodes a typed array as its whole backing buffer: send exact views only.
+      const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+      if (open) socket.emit('doc:msg', name, exact);
+    },
+    onMessage(l) {
+      messageListeners.add(l);
+      return () => messageListeners.delete(l);
+    },
+    onOpen(l) {
+      openListeners.add(l);
+      return () => openListeners.delete(l);
+    },
+    onClose(l) {
+      closeListeners.add(l);
+      return () => closeListeners.delete(l);
+    },
+    isOpen: () => open,
+    close() {
+      if (closed) return;
+      if (open && socket.connected) socket.emit('doc:leave', name);
+      setClosed({ reason: 'left' });
+      closed = true;
+      if (timer) clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('disconnect', onDisconnect);
+      socket.off('doc:msg', onMsg);
+      socket.off('doc:closed', onClosed);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Live-document clients for tests and the benchmark: a real socket.io-client socket (msgpack,
+ * websocket only, cookie + Origin or an API token) and the collab provider over it.
+ */
+import { io as ioClient, type Socket } from 'socket.io-client';
+import msgpackParser from 'socket.io-msgpack-parser';
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import { createDocProvider, createSocketDocTransport, decodeFrame, type DocProvider, type DocSocketLike, type Frame, type SocketDocTransport } from '@accord/collab';
+import type { Ack, DocJoined } from '@accord/core';
+
+export interface SocketAuth {
+  url: string;
+  cookie?: string | null;
+  token?: string;
+  /** Reconnect automatically (default: true). */
+  reconnection?: boolean;
+}
+
+export function openSocket(a: SocketAuth): Socket {
+  const headers: Record<string, string> = {};
+  if (a.cookie) {
+    headers.cookie = `accord_session=${a.cookie}`;
+    headers.origin = a.url;
+  }
+  return ioClient(a.url, {
+    transports: ['websocket'],
+    parser: msgpackParser,
+    extraHeaders: headers,
+    auth: a.token ? { token: a.token } : {},
+    reconnection: a.reconnection ?? true,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
+    timeout: 5000,
+  });
+}
+
+export function connected(socket: Socket): Promise<Socket> {
+  if (socket.connected) return Promise.resolve(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (e) => reject(e));
+  });
+}
+
+export interface LiveDoc {
+  doc: Y.Doc;
+  awareness: Awareness;
+  provider: DocProvider;
+  transport: SocketDocTransport;
+  errors: Array<{ code: string; message: string }>;
+  refused: Array<{ code: string; message: string }>;
+  close(): void;
+}
+
+export function openDoc(socket: Socket, name: string, doc = new Y.Doc()): LiveDoc {
+  const errors: LiveDoc['errors'] = [];
+  const refused: LiveDoc['refused'] = [];
+  const transport = createSocketDocTransport(socket as unknown as DocSocketLike, name, { onRefused: (e) => refused.push(e), rejoinDelayMs: 50 });
+  const awareness = new Awareness(doc);
+  const provider = createDocProvider({ doc, awareness, transport });
+  provider.on('error', (e) => errors.push(e));
+  return {
+    doc,
+    awareness,
+    provider,
+    transport,
+    errors,
+    refused,
+    close() {
+      provider.destroy();
+      transport.close();
+      awareness.destroy();
+    },
+  };
+}
+
+/** Raw access for hostile tests: join and collect every frame the server sends for one document. */
+export function rawDoc(socket: Socket, name: string) {
+  const frames: Frame[] = [];
+  const closed: Array<{ code: number; reason: string }> = [];
+  const docErrors: Array<{ code: string }> = [];
+  socket.on('doc:msg', (n: string, bytes: Uint8Array) => {
+    if (n === name) frames.push(decodeFrame(new Uint8Array(bytes)));
+  });
+  socket.on('doc:closed', (n: string, code: number, reason: string) => {
+    if (n === name) closed.push({ code, reason });
+  });
+  socket.on('doc:error', (n: string, e: { code: string }) => {
+    if (n === name) docErrors.push(e);
+  });
+  return {
+    frames,
+    closed,
+    docErrors,
+    join: () => emitAck<Ack<DocJoined>>(socket, 'doc:join', name),
+    send: (bytes: Uint8Array) => socket.emit('doc:msg', name, bytes),
+    errorsOf: () => frames.filter((f): f is Extract<Frame, { type: 'error' }> => f.type === 'error').map((f) => f.code),
+  };
+}
+
+export function emitAck<T>(socket: Socket, event: string, ...args: unknown[]): Promise<T> {
+  return socket.timeout(10_000).emitWithAck(event, ...args) as Promise<T>;
+}
