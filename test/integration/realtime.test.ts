@@ -3,6 +3,10 @@
  * Rule numbers refer to packages/collab/PROTOCOL.md.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Socket } from 'socket.io-client';
@@ -12,6 +16,7 @@ import type { Ack, DocJoined } from '@accord/core';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
+import { runServerProcess, type ServerProcess } from '../utils/process.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 
 const kinds = await testDatabaseKinds();
@@ -236,3 +241,72 @@ describe.each(kinds)('live documents over Socket.IO (%s)', (kind) => {
   });
 });
 
+
+describe('a crash mid-edit (kill -9 of the real server process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'accord-crash-'));
+  const procs: ServerProcess[] = [];
+  const cleanup: Array<() => void> = [];
+  afterAll(async () => {
+    for (const c of cleanup) c();
+    for (const p of procs) await p.stop('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const start = async (port: number) => {
+    const p = runServerProcess({ ACCORD_DATA_DIR: dataDir, PORT: String(port), ACCORD_LOG: 'error' });
+    procs.push(p);
+    await p.ready;
+    return p;
+  };
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+
+  it('[P4][P18] loses nothing: the connected client re-sends what the server lacked, and offline edits come back too', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const first = await start(port);
+    const logins = JSON.parse(readFileSync(join(dataDir, 'demo-logins.json'), 'utf8')) as Array<{ email: string; password: string }>;
+    const lead = new ApiClient(url);
+    await lead.login('lead@accord.local', logins.find((l) => l.email === 'lead@accord.local')!.password);
+    const projectId = (await lead.get<{ items: Array<{ id: string }> }>('/api/projects')).body.items[0]!.id;
+    const name = `rubric:${projectId}`;
+    const socket = openSocket({ url, cookie: lead.cookie });
+    const editor = openDoc(await connected(socket), name);
+    cleanup.push(() => editor.close(), () => socket.close());
+    await waitFor(() => editor.provider.synced);
+    const text = getDimensionText(editor.doc, 'helpfulness')!;
+
+    // Edits, then kill -9 at once: at most the last write window was in the log.
+    for (let i = 0; i < 20; i++) text.insert(0, `[${i}]`);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await waitFor(() => !socket.connected, { message: 'the client notices the crash' });
+    text.insert(0, '[offline]');
+
+    const second = await start(port);
+    await waitFor(() => editor.provider.synced, { timeout: 30_000, message: 'the client resyncs with the restarted server' });
+    const expected = text.toString();
+    expect(expected.startsWith('[offline][19][18]')).toBe(true);
+    const reader = openSocket({ url, cookie: lead.cookie });
+    const fresh = openDoc(await connected(reader), name);
+    cleanup.push(() => fresh.close(), () => reader.close());
+    await waitFor(() => getDimensionText(fresh.doc, 'helpfulness')?.toString() === expected, { message: 'a fresh client sees every edit' });
+
+    // And it is in the database now: a graceful restart and a brand-new client see it all.
+    fresh.close();
+    reader.close();
+    editor.close();
+    socket.close();
+    await second.stop('SIGTERM');
+    await start(port);
+    const again = openSocket({ url, cookie: lead.cookie, reconnection: false });
+    const last = openDoc(await connected(again), name);
+    cleanup.push(() => last.close(), () => again.close());
+    await waitFor(() => last.provider.synced);
+    expect(getDimensionText(last.doc, 'helpfulness')!.toString()).toBe(expected);
+  });
+});
