@@ -1,7 +1,9 @@
-import { z } from 'zod';
 import {
   AppError,
   AssignmentParamsSchema,
+  DraftSavedSchema,
+  ImportJobListSchema,
+  SubmitResultSchema,
   ImportJobParamsSchema,
   ImportJobSchema,
   ImportQuerySchema,
@@ -52,7 +54,7 @@ export const workRoutes = [
     summary: 'Recent import jobs of the project, newest first (lead)',
     access: { project: ['lead'] },
     params: ProjectParamsSchema,
-    response: z.object({ items: z.array(ImportJobSchema) }),
+    response: ImportJobListSchema,
     handler: async ({ deps, project }) => ({ items: await deps.imports.list(project.project.id, 50) }),
   }),
   route({
@@ -121,7 +123,7 @@ export const workRoutes = [
     access: { project: ANY_MEMBER },
     params: AssignmentParamsSchema,
     body: SaveDraftBodySchema,
-    response: z.object({ savedAt: z.string() }),
+    response: DraftSavedSchema,
     handler: ({ deps, auth, project, params, body }) => deps.judging.saveDraft(project, auth.user.id, params.assignmentId, body),
   }),
   route({
@@ -135,7 +137,7 @@ export const workRoutes = [
     access: { project: ANY_MEMBER },
     params: AssignmentParamsSchema,
     body: SubmitJudgmentBodySchema,
-    response: z.object({ judgment: JudgmentSchema, repeated: z.boolean() }),
+    response: SubmitResultSchema,
     handler: ({ deps, auth, project, params, body }) => deps.judging.submit(project, auth.user.id, params.assignmentId, body),
   }),
   route({

@@ -294,3 +294,7 @@ export const ImportJudgmentSchema = z.strictObject({
   timeSpentMs: TimeSpentSchema.optional(),
 });
 export type ImportJudgment = z.infer<typeof ImportJudgmentSchema>;
+
+export const SubmitResultSchema = z.object({ judgment: JudgmentSchema, repeated: z.boolean() });
+export const DraftSavedSchema = z.object({ savedAt: TimestampSchema });
+export const ImportJobListSchema = z.object({ items: z.array(ImportJobSchema) });

@@ -8,6 +8,7 @@ export const ROUTES = [
   { name: 'login', pattern: '/login', public: true },
   { name: 'projects', pattern: '/projects', public: false },
   { name: 'project', pattern: '/projects/:id', public: false },
+  { name: 'judge', pattern: '/projects/:id/judge', public: false },
   { name: 'account', pattern: '/account', public: false },
   { name: 'admin-users', pattern: '/admin/users', public: false },
 ] as const;

@@ -25,6 +25,8 @@ export class Shortcuts {
   groups = $derived.by(() => {
     const out: { group: string; items: Shortcut[] }[] = [];
     for (const b of this.bindings) {
+      // Bindings without a description work but are not listed (e.g. digits summarised as "1–7").
+      if (!b.description) continue;
       let g = out.find((x) => x.group === b.group);
       if (!g) out.push((g = { group: b.group, items: [] }));
       if (!g.items.some((i) => i.keys === b.keys)) g.items.push(b);

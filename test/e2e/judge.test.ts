@@ -1,0 +1,163 @@
+/**
+ * A trainer signs in and judges three demo items with the keyboard alone; the judgments are stored.
+ * Also: hostile imported content renders as text, no script runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { Judgment, Project } from '@accord/core';
+import { chromiumMissing, launchBrowser } from '../utils/browser.ts';
+import { REPO_ROOT } from '../utils/process.ts';
+import { createTestServer, type TestServer } from '../utils/server.ts';
+import { importFile, jsonlOf } from '../utils/work.ts';
+
+const missing = chromiumMissing();
+if (missing) console.warn(`[skip] browser tests: ${missing}`);
+const SHOTS = join(REPO_ROOT, 'test-results');
+
+interface Page_<T> {
+  items: T[];
+  total: number;
+}
+
+async function signIn(page: Page, url: string, email: string, password: string) {
+  await page.goto(url + '/login');
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-password').press('Enter');
+  await page.waitForURL(/\/projects$/);
+}
+
+describe.skipIf(missing !== null)('browser: the judging workspace', () => {
+  let t: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await createTestServer('pglite');
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('a trainer judges three demo items with the keyboard alone, and the judgments are stored', async () => {
+    const trainer = t.logins.find((l) => l.email === 'trainer1@accord.local')!;
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && errors.push(m.text()));
+    await signIn(page, t.url, trainer.email, trainer.password);
+
+    // Into the project and on to the workspace, by keyboard.
+    await page.getByTestId('project-card').first().waitFor();
+    await page.goto(`${t.url}/projects/${t.demoProjectId}`);
+    await page.getByTestId('project-title').waitFor();
+    await page.keyboard.press('g');
+    await page.keyboard.press('j');
+    await page.waitForURL(/\/judge$/);
+
+    for (let n = 0; n < 3; n++) {
+      await page.getByTestId('judge-prompt').waitFor();
+      const cells = await page.getByTestId('score-cell').count();
+      const minWords = Number((await page.getByTestId('word-count').textContent())?.match(/min (\d+)/)?.[1] ?? 0);
+      // Preference: A better (2), or a tie (t) on the second item.
+      await page.keyboard.press(n === 1 ? 't' : '2');
+      // Scores: Tab enters scoring, each digit picks a level and moves on.
+      if (cells) {
+        await page.keyboard.press('Tab');
+        for (let c = 0; c < cells; c++) await page.keyboard.press('1');
+      }
+      await page.keyboard.press('j');
+      await page.keyboard.type(Array.from({ length: Math.max(minWords, 6) }, (_, i) => `reason${i}`).join(' '));
+      if (n === 0) {
+        await expect.poll(() => page.getByTestId('draft-status').textContent()).toMatch(/Draft saved/);
+        await page.screenshot({ path: join(SHOTS, 'e2e-judge-workspace.png') });
+      }
+      await page.keyboard.press('Control+Enter');
+      await page.getByTestId('submitted').waitFor();
+      if (n === 2) {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('m');
+        await expect.poll(() => page.getByTestId('my-judgment').count()).toBe(3);
+        await page.screenshot({ path: join(SHOTS, 'e2e-judge-submitted.png') });
+      }
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('n');
+    }
+    await page.getByTestId('judge-prompt').waitFor();
+    expect(await page.getByTestId('progress-done').textContent()).toBe('3');
+
+    const api = await t.as('trainer1');
+    const stored = (await api.get<Page_<Judgment>>(`/api/projects/${t.demoProjectId}/judgments`)).body;
+    expect(stored.total).toBe(3);
+    const values = stored.items.map((j) => (j.payload.preference as { value: number }).value);
+    expect(values.filter((v) => v === 0)).toHaveLength(1);
+    // "A better" is stored against the item's own order: −2 or +2 depending on the shuffled screen order.
+    expect(values.filter((v) => Math.abs(v) === 2)).toHaveLength(2);
+    for (const j of stored.items) {
+      expect(j.responseOrder).toHaveLength(2);
+      expect(j.timeSpentMs).toBeGreaterThan(0);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('renders hostile imported content as inert text, with code highlighted and math typeset', async () => {
+    const lead = await t.as('lead');
+    const p = (await lead.post<Project>('/api/projects', { name: 'Hostile rendering' })).body.id;
+    const hostile = [
+      '<script>window.__pwned = 1</script>',
+      '<img src=x onerror="window.__pwned = 2">',
+      '[click](javascript:window.__pwned=3)',
+      '<svg onload="window.__pwned=4"></svg>',
+      '<a href="#" onclick="window.__pwned=5">x</a>',
+      '![img](https://example.com/x.png" onerror="window.__pwned=6)',
+      '<iframe src="javascript:window.__pwned=7"></iframe>',
+      '$\\href{javascript:window.__pwned=8}{x}$',
+    ].join('\n\n');
+    await importFile(
+      lead,
+      p,
+      jsonlOf([
+        {
+          externalId: 'h1',
+          prompt: `Hostile prompt\n\n${hostile}`,
+          responses: [
+            { id: 'r1', model: 'm1', content: `Euler: $e^{i\\pi} + 1 = 0$\n\n\`\`\`python\ndef f(x):\n    return x * 2\n\`\`\`\n\n${hostile}` },
+            { id: 'r2', model: 'm2', kind: 'code', content: 'const x = "<script>window.__pwned=9</script>";' },
+          ],
+        },
+      ]),
+    );
+    const tr = t.logins.find((l) => l.email === 'trainer2@accord.local')!;
+    const admin = await t.as('admin');
+    await admin.post(`/api/projects/${p}/members`, { email: tr.email, role: 'trainer' });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await signIn(page, t.url, tr.email, tr.password);
+    await page.goto(`${t.url}/projects/${p}/judge`);
+    await page.getByTestId('judge-prompt').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-hostile.png') });
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    // Raw HTML shows as text: no such elements, no event handler attributes, no javascript: links.
+    // (A string, evaluated in the page: the test files have no DOM types.)
+    const found = await page.evaluate(`(() => {
+      const all = [...document.querySelectorAll('.markdown, .markdown *')];
+      return {
+        elements: document.querySelectorAll('.markdown :is(script, img, svg, iframe, object, embed, style)').length,
+        handlers: all.filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+        jsLinks: all.filter((e) => /^\\s*javascript:/i.test(e.getAttribute('href') ?? '')).length,
+      };
+    })()`);
+    expect(found).toEqual({ elements: 0, handlers: 0, jsLinks: 0 });
+    expect(await page.locator('math').count()).toBeGreaterThan(0);
+    expect(await page.locator('.hljs-keyword').count()).toBeGreaterThan(0);
+    expect(await page.getByText('<script>window.__pwned = 1</script>').count()).toBeGreaterThan(0);
+    expect(dialogs).toEqual([]);
+  });
+});
