@@ -39,31 +39,24 @@ export type { ApiToken, Member };
 
 const enc = encodeURIComponent;
 
-export interface ProjectListParams {
+/** The query of a searchable, paged list, sortable by `Sort`. */
+interface PagedListParams<Sort extends string> {
   q?: string;
+  sort?: Sort;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+export interface ProjectListParams extends PagedListParams<'name' | 'createdAt' | 'updatedAt'> {
   status?: 'active' | 'archived' | 'all';
-  sort?: 'name' | 'createdAt' | 'updatedAt';
-  order?: 'asc' | 'desc';
-  limit?: number;
-  offset?: number;
 }
 
-export interface UserListParams {
-  q?: string;
+export interface UserListParams extends PagedListParams<'email' | 'name' | 'createdAt'> {
   status?: 'active' | 'inactive' | 'all';
-  sort?: 'email' | 'name' | 'createdAt';
-  order?: 'asc' | 'desc';
-  limit?: number;
-  offset?: number;
 }
 
-export interface ItemListParams {
-  q?: string;
-  sort?: 'createdAt' | 'externalId';
-  order?: 'asc' | 'desc';
-  limit?: number;
-  offset?: number;
-}
+export type ItemListParams = PagedListParams<'createdAt' | 'externalId'>;
 
 export interface MemberListParams {
   role?: ProjectRole;
