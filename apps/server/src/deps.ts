@@ -38,7 +38,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     logger,
     compactor: compactor.compact,
     // Below the transport's 1 MB packet limit, so an oversized update gets a proper refusal.
-    limits: { maxUpdateBytes: 512 * 1024 },
+    limits: { maxUpdateBytes: 512 * 1024, broadcastWindowMs: env.ACCORD_BROADCAST_WINDOW_MS },
     ...(listen ? { listen: (fn: (payload: string) => void) => listen(DOC_NOTIFY_CHANNEL, fn) } : {}),
   });
   await docs.start();

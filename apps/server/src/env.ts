@@ -43,6 +43,8 @@ export const EnvSchema = z
     ACCORD_LOGIN_MAX_PER_ADDRESS: int(30, 1, 100_000),
     ACCORD_LOGIN_WINDOW_SECONDS: int(15 * 60, 1, 24 * 3600),
     ACCORD_WEB_DIST: z.string().optional(),
+    /** Live documents: at most one broadcast per room per this many ms under load (0: one per event-loop turn). */
+    ACCORD_BROADCAST_WINDOW_MS: int(10, 0, 1000),
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
     /** Largest import file accepted, in MiB. */
     ACCORD_IMPORT_MAX_MB: int(1024, 1, 64 * 1024),

@@ -363,6 +363,26 @@ describe('hostile updates', () => {
 });
 
 describe('broadcast', () => {
+  it('[P11] with a broadcast window, a change after a quiet spell goes out at once and changes inside the window wait for its end', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    net.advance(100);
+    const mb = b.received.length;
+    a.doc.getText('t').insert(0, 'x');
+    net.flush();
+    expect(countFrames(b, 'sync-update', mb)).toBe(1);
+    a.doc.getText('t').insert(1, 'y');
+    net.flush();
+    a.doc.getText('t').insert(2, 'z');
+    net.flush();
+    expect(countFrames(b, 'sync-update', mb)).toBe(1);
+    net.advance(10);
+    expect(countFrames(b, 'sync-update', mb)).toBe(2);
+    expect(text(b.doc)).toBe('xyz');
+  });
+
   it('[P11] merges one turn of updates into one frame and does not echo it to its sender', async () => {
     const net = await network();
     const a = net.addClient();

@@ -54,6 +54,12 @@ export interface RoomLimits extends UpdateLimits {
   maxMergeBatch: number;
   /** Above this many senders in one turn, one merged broadcast goes to all (echo is harmless). */
   maxExcludedSenders: number;
+  /**
+   * At most one broadcast per room per this many ms (0: one per event-loop turn). A change arriving
+   * after a quiet spell still goes out at the end of its turn; under load, batches grow instead of
+   * frames multiplying, which saves every receiver a transaction per frame ([P11]).
+   */
+  broadcastWindowMs: number;
 }
 
 export const defaultRoomLimits: RoomLimits = {
@@ -70,6 +76,7 @@ export const defaultRoomLimits: RoomLimits = {
   compactAfterUpdates: 500,
   maxMergeBatch: 64,
   maxExcludedSenders: 4,
+  broadcastWindowMs: 0,
 };
 
 export type RoomErrorPhase = 'load' | 'receive' | 'persist' | 'compact' | 'remote' | 'send';
@@ -169,6 +176,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
 
   let batch: Array<{ update: Uint8Array; sender: Conn | null }> = [];
   let broadcastScheduled = false;
+  let lastBroadcastAt = -Infinity;
 
   let persistQueue: Uint8Array[] = [];
   let persistTimer: TimerHandle | null = null;
@@ -208,7 +216,9 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     batch.push({ update, sender });
     if (!broadcastScheduled) {
       broadcastScheduled = true;
-      clock.defer(flushBroadcast);
+      const wait = limits.broadcastWindowMs > 0 ? lastBroadcastAt + limits.broadcastWindowMs - clock.now() : 0;
+      if (wait > 0) clock.setTimeout(flushBroadcast, wait);
+      else clock.defer(flushBroadcast);
     }
     if (origin !== REMOTE) {
       persistQueue.push(update);
@@ -240,6 +250,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     const items = batch;
     batch = [];
     if (items.length === 0 || destroyed) return;
+    lastBroadcastAt = clock.now();
     const targets = [...conns.values()].filter((c) => c.greeted);
     if (targets.length === 0) return;
     const senders = new Set<Conn>();
