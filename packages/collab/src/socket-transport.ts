@@ -114,8 +114,12 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
       return access;
     },
     send(bytes) {
-      // msgpack (notepack) encodes a typed array as its whole backing buffer: send exact views only.
-      const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+      // As an ArrayBuffer of exactly these bytes: socket.io-msgpack-parser's browser build encodes only
+      // ArrayBuffers as binary (a Uint8Array becomes a map), and its Node build sends a view's whole buffer.
+      const exact =
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+          ? bytes.buffer
+          : bytes.slice().buffer;
       if (open) socket.emit('doc:msg', name, exact);
     },
     onMessage(l) {

@@ -1,0 +1,102 @@
+/**
+ * Two people co-author the rubric in two Chromium contexts: each sees the other's text, cursor and
+ * presence; the lead's publish shows field errors first, then succeeds; the version and its diff
+ * appear in the history.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { chromiumMissing, launchBrowser } from '../utils/browser.ts';
+import { REPO_ROOT } from '../utils/process.ts';
+import { createTestServer, type TestServer } from '../utils/server.ts';
+
+const missing = chromiumMissing();
+if (missing) console.warn(`[skip] browser tests: ${missing}`);
+const SHOTS = join(REPO_ROOT, 'test-results');
+
+describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubric', () => {
+  let t: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await createTestServer('pglite');
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** The editor's text without the remote cursors' name labels. */
+  const editorText = (l: Locator) =>
+    l.evaluate((el) => {
+      const copy = el.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll('.cm-ySelectionCaret').forEach((n) => n.remove());
+      return (copy.textContent ?? '').replace(/\u2060/g, '');
+    });
+
+  async function open(role: 'lead' | 'reviewer', errors: string[]): Promise<Page> {
+    const api = await t.as(role);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addCookies([{ name: 'accord_session', value: api.cookie!, url: t.url }]);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${role}: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && !/status of 400/.test(m.text()) && errors.push(`${role}: ${m.text()}`));
+    await page.goto(`${t.url}/projects/${t.demoProjectId}?tab=rubric`);
+    await expect.poll(() => page.getByTestId('dimension-card').count(), { timeout: 20_000 }).toBe(4);
+    return page;
+  }
+
+  it('lead and reviewer edit one description at once, see each other, and the lead publishes version 2', async () => {
+    const errors: string[] = [];
+    const lead = await open('lead', errors);
+    const reviewer = await open('reviewer', errors);
+
+    // Presence: each sees the other, by the name the server knows.
+    await expect.poll(() => lead.locator('[data-testid="presence-avatar"][data-name="Rafael Reviewer"]').count()).toBe(1);
+    await expect.poll(() => reviewer.locator('[data-testid="presence-avatar"][data-name="Lena Lead"]').count()).toBe(1);
+
+    // Both type into the Helpfulness description at the same time.
+    const leadDesc = lead.getByTestId('dimension-description').first();
+    const reviewerDesc = reviewer.getByTestId('dimension-description').first();
+    await leadDesc.click();
+    await lead.keyboard.press('Control+End');
+    await reviewerDesc.click();
+    await reviewer.keyboard.press('Control+Home');
+    await Promise.all([lead.keyboard.type(' Cite the prompt.', { delay: 15 }), reviewer.keyboard.type('Read it twice. ', { delay: 15 })]);
+    for (const page of [lead, reviewer]) {
+      await expect.poll(() => editorText(page.getByTestId('dimension-description').first())).toMatch(/^Read it twice\. .* Cite the prompt\.$/s);
+    }
+    expect(await editorText(leadDesc)).toBe(await editorText(reviewerDesc));
+    // Each sees the other's cursor, labelled with the other's name.
+    await expect.poll(() => lead.locator('.cm-ySelectionInfo', { hasText: 'Rafael Reviewer' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => reviewer.locator('.cm-ySelectionInfo', { hasText: 'Lena Lead' }).count()).toBeGreaterThan(0);
+    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-coauthoring.png') });
+
+    // Publishing an invalid draft shows the error at the field; fixed, it publishes.
+    const lastName = lead.getByTestId('dimension-name').nth(3);
+    await lastName.fill('');
+    await expect.poll(() => reviewer.getByTestId('dimension-name').nth(3).inputValue()).toBe('');
+    await lead.getByTestId('publish-note').fill('Clearer helpfulness guidance');
+    await lead.getByTestId('publish-rubric').click();
+    await expect.poll(() => lead.locator('[data-testid="field-error"][data-path="dimensions.3.name"]').count()).toBe(1);
+    await expect.poll(() => lead.getByTestId('publish-error').textContent()).toContain('problem');
+    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-publish-errors.png') });
+    await lastName.fill('Overall preference');
+    await lead.getByTestId('publish-rubric').click();
+    await expect.poll(() => lead.locator('[data-testid="field-error"]').count()).toBe(0);
+
+    // The history lists both versions, with the diff between them.
+    await lead.getByTestId('rubric-view-history').click();
+    await expect.poll(() => lead.getByTestId('rubric-version-row').count()).toBe(2);
+    expect(await lead.getByTestId('rubric-version-row').first().textContent()).toContain('Lena Lead');
+    await expect.poll(() => lead.locator('[data-testid="diff-change"][data-path="dimensions.helpfulness.description"]').count()).toBe(1);
+    const change = await lead.locator('[data-testid="diff-change"][data-path="dimensions.helpfulness.description"]').textContent();
+    expect(change).toContain('Read it twice.');
+    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-history.png'), fullPage: true });
+    await reviewer.getByTestId('rubric-view-history').click();
+    await expect.poll(() => reviewer.getByTestId('rubric-version-row').count()).toBe(2);
+    expect(errors).toEqual([]);
+  });
+});
