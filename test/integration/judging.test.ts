@@ -4,10 +4,10 @@
  * drafts, and what a trainer may see.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Judgment, JudgmentPayload, Project, QueueNext, Task } from '@accord/core';
-import { assignments, projectMembers, rubricVersions } from '@accord/db';
+import { assignments, rubricVersions } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
@@ -258,7 +258,7 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect(r.task).toBeNull();
     expect(r.progress).toMatchObject({ eligible: false, reason: expect.stringMatching(/tier 2/) });
     const me = (await c.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
-    await t.db.db.update(projectMembers).set({ tier: 2, tags: ['law'] }).where(and(eq(projectMembers.projectId, p), eq(projectMembers.userId, me)));
+    expect((await lead.patch(`/api/projects/${p}/members/${me}`, { tier: 2, tags: ['Law'] })).status).toBe(200);
     await lead.patch(`/api/projects/${p}/settings`, { eligibility: { tags: ['medicine'] } });
     expect((await next(c, p)).progress.reason).toMatch(/medicine/);
     const s = await lead.patch<{ eligibility: { tags: string[]; minTier: number } }>(`/api/projects/${p}/settings`, { eligibility: { tags: ['medicine', 'law'] } });
@@ -272,6 +272,31 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details!.map((d) => d.path).sort()).toEqual(['body.goldRate', 'body.overlap']);
     expect((await c.patch(`/api/projects/${p}/settings`, { overlap: 5 })).status).toBe(403);
+  });
+
+  it("a lead's tier and domain changes decide who gets work", async () => {
+    // Settings tags typed in any case match members' tags, which are stored lowercase.
+    const { p, trainers } = await setup({ items: 3, trainers: 2, settings: { eligibility: { minTier: 2, tags: ['Medicine'] } } });
+    const [a, b] = trainers as [ApiClient, ApiClient];
+    const idOf = async (c: ApiClient) => (await c.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    const setMember = (c: ApiClient, body: Record<string, unknown>) => idOf(c).then((id) => lead.patch(`/api/projects/${p}/members/${id}`, body));
+
+    expect((await next(a, p)).task).toBeNull();
+    await setMember(a, { tier: 3, tags: ['MEDICINE', 'law'] });
+    await setMember(b, { tier: 3, tags: ['law'] });
+    const ok = await next(a, p);
+    expect(ok.task).not.toBeNull();
+    expect(ok.progress).toMatchObject({ eligible: true, reserved: 1 });
+    const wrongDomain = await next(b, p);
+    expect(wrongDomain.task).toBeNull();
+    expect(wrongDomain.progress).toMatchObject({ eligible: false, available: 0, reason: expect.stringMatching(/Medicine/) });
+
+    await setMember(b, { tier: 1, tags: ['medicine'] });
+    expect((await next(b, p)).progress.reason).toMatch(/tier 2 or higher \(you are tier 1\)/);
+    await setMember(b, { tier: 2 });
+    const eligibleNow = await next(b, p);
+    expect(eligibleNow.task).not.toBeNull();
+    expect(eligibleNow.progress).toMatchObject({ eligible: true, reason: null, reserved: 1 });
   });
 
   it('ranking projects take ordered groups with ties', async () => {

@@ -91,6 +91,40 @@ describe.each(kinds)('projects, members and items (%s)', (kind) => {
     expect(filtered.body.items.map((m) => m.role)).toEqual(['lead']);
   });
 
+  it("sets a member's tier and domain tags: validated, normalised, kept when the role changes; leads only", async () => {
+    const p = (await lead.post<Project>('/api/projects', { name: 'Eligibility test' })).body;
+    const base = `/api/projects/${p.id}/members`;
+    const added = (await lead.post<Member>(base, { email: 'trainer3@accord.local', role: 'trainer' })).body;
+    expect(added).toMatchObject({ tier: 1, tags: [] });
+
+    const set = await lead.patch<Member>(`${base}/${added.userId}`, { tier: 3, tags: [' Medicine ', 'LAW', 'medicine'] });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ role: 'trainer', tier: 3, tags: ['medicine', 'law'] });
+    const listed = (await lead.get<{ items: Member[] }>(base)).body.items.find((m) => m.userId === added.userId);
+    expect(listed).toMatchObject({ tier: 3, tags: ['medicine', 'law'] });
+    // Trainers see the list (read-only) with the same fields.
+    const trainer3 = await t.as('trainer3');
+    expect((await trainer3.get<{ items: Member[] }>(base)).body.items.find((m) => m.userId === added.userId)).toMatchObject({ tier: 3 });
+
+    const promoted = await lead.patch<Member>(`${base}/${added.userId}`, { role: 'reviewer' });
+    expect(promoted.body).toMatchObject({ role: 'reviewer', tier: 3, tags: ['medicine', 'law'] });
+    const cleared = await lead.patch<Member>(`${base}/${added.userId}`, { tags: [] });
+    expect(cleared.body).toMatchObject({ role: 'reviewer', tier: 3, tags: [] });
+
+    const empty = await lead.patch<ErrorBody>(`${base}/${added.userId}`, {});
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toMatch(/at least one of role, tier, tags/);
+    const bad = await lead.patch<ErrorBody>(`${base}/${added.userId}`, { tier: 0, tags: ['ok', 'x'.repeat(41), ' '] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details!.map((d) => d.path).sort()).toEqual(['body.tags.1', 'body.tags.2', 'body.tier']);
+    const many = await lead.patch<ErrorBody>(`${base}/${added.userId}`, { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) });
+    expect(many.body.error.details).toEqual([{ path: 'body.tags', message: expect.stringMatching(/at most 20/) }]);
+    expect((await lead.patch(`${base}/${added.userId}`, { tier: 2.5 })).status).toBe(400);
+    expect((await lead.patch(`${base}/${added.userId}`, { tier: 2, level: 3 })).status).toBe(400);
+    expect((await trainer3.patch(`${base}/${added.userId}`, { tier: 5 })).status).toBe(403);
+    expect((await lead.get<{ items: Member[] }>(base)).body.items.find((m) => m.userId === added.userId)).toMatchObject({ tier: 3, tags: [] });
+  });
+
   it('admins see every project and act as lead; trainers cannot create projects or browse items', async () => {
     const p = (await lead.post<Project>('/api/projects', { name: 'Admin visibility' })).body;
     const seen = await admin.get<Page<Project>>('/api/projects?limit=500');

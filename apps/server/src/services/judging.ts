@@ -10,6 +10,7 @@ import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import {
   AppError,
   ProjectSettingsSchema,
+  RubricSchema,
   describeIssues,
   type DraftPayload,
   type Judgment,
@@ -17,6 +18,7 @@ import {
   type ProjectSettings,
   type QueueNext,
   type QueueProgress,
+  type Rubric,
   type SaveDraftBody,
   type SubmitJudgmentBody,
   type Task,
@@ -26,7 +28,7 @@ import {
 import { assignments, items, judgments, projectMembers, projects, rubricVersions, users, type Db, type Tx } from '@accord/db';
 import { audit } from './audit.ts';
 import { stableJson } from './imports.ts';
-import { canonicalPayload, judgmentIssues, JudgingRubricView, type JudgingRubric } from './judgment-rules.ts';
+import { canonicalPayload, judgmentIssues } from './judgment-rules.ts';
 import type { ProjectAccess } from './projects.ts';
 
 type AssignmentRow = typeof assignments.$inferSelect;
@@ -54,10 +56,10 @@ const activeCount = (itemId: SQL | typeof items.id, exceptAssignment?: string) =
   + (select count(*) from ${judgments} j where j.item_id = ${itemId} and j.source = 'import'))::int`;
 
 export function createJudgingService(db: Db) {
-  async function latestRubric(projectId: string): Promise<{ version: number; content: Record<string, unknown>; view: JudgingRubric } | null> {
+  async function latestRubric(projectId: string): Promise<{ version: number; content: Record<string, unknown>; view: Rubric } | null> {
     const [row] = await db.select().from(rubricVersions).where(eq(rubricVersions.projectId, projectId)).orderBy(desc(rubricVersions.version)).limit(1);
     if (!row) return null;
-    const view = JudgingRubricView.safeParse(row.content);
+    const view = RubricSchema.safeParse(row.content);
     if (!view.success) throw new AppError('internal', `Rubric version ${row.version} cannot be read for judging.`);
     return { version: row.version, content: row.content, view: view.data };
   }
@@ -67,7 +69,8 @@ export function createJudgingService(db: Db) {
     if (!m) return { eligible: false, reason: 'Only project members receive work.' };
     if (!s.eligibility.roles.includes(m.role)) return { eligible: false, reason: `In this project only ${s.eligibility.roles.join(' and ')}s receive work.` };
     if (m.tier < s.eligibility.minTier) return { eligible: false, reason: `This project needs tier ${s.eligibility.minTier} or higher (you are tier ${m.tier}).` };
-    if (s.eligibility.tags.length && !s.eligibility.tags.some((t) => m.tags.includes(t)))
+    // Member tags are stored lowercase; settings tags may have been typed in any case.
+    if (s.eligibility.tags.length && !s.eligibility.tags.some((t) => m.tags.includes(t.toLowerCase())))
       return { eligible: false, reason: `This project needs one of the domains ${s.eligibility.tags.join(', ')}.` };
     return { eligible: true, reason: null };
   }

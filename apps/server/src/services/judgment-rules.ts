@@ -1,48 +1,15 @@
 /**
  * The rules a judgment must meet, as pure functions: the preference fits the task kind and names
  * the item's responses, and scores, spans, flags and justification fit the published rubric
- * version. Every problem is reported with the field it concerns (`body.payload.scores.2.value`).
+ * version (core's `RubricSchema`, the one rubric shape: judging.ts parses the stored version with it).
+ * Every problem is reported with the field it concerns (`body.payload.scores.2.value`).
  * Also the canonical form: a pairwise preference is stored against the item's own response order,
  * so the screen position a trainer saw never leaks into what is stored.
  */
-import { z } from 'zod';
-import type { FieldIssue, JudgmentPayload, Preference, TaskKind } from '@accord/core';
-
-// The subset of the published rubric (core's RubricSchema) that judging needs. Parsed leniently:
-// a published version was already validated when it was published.
-const ScaleView = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('binary') }),
-  z.object({ kind: z.literal('likert'), min: z.number().optional(), max: z.number().int() }),
-  z.object({ kind: z.literal('categories'), options: z.array(z.string()) }),
-]);
-const NamedView = z.object({ id: z.string(), name: z.string(), description: z.string().default('') });
-export const JudgingRubricView = z.object({
-  dimensions: z
-    .array(
-      z.object({
-        id: z.string(),
-        name: z.string(),
-        description: z.string().default(''),
-        scale: ScaleView,
-        levels: z.array(z.object({ value: z.number(), label: z.string(), anchor: z.string().default('') })).default([]),
-        target: z.enum(['response', 'comparison']).default('response'),
-      }),
-    )
-    .default([]),
-  justification: z.object({ minWords: z.number(), maxWords: z.number() }).default({ minWords: 0, maxWords: 5000 }),
-  spanCategories: z.array(NamedView).default([]),
-  flags: z.array(NamedView).default([]),
-});
-export type JudgingRubric = z.infer<typeof JudgingRubricView>;
+import { scaleValues, type FieldIssue, type JudgmentPayload, type Preference, type Rubric, type TaskKind } from '@accord/core';
 
 /** Without a published rubric: no scores, spans or flags; a justification is optional. */
 export const NO_RUBRIC_MAX_WORDS = 5000;
-
-export function scaleValues(scale: JudgingRubric['dimensions'][number]['scale']): number[] {
-  if (scale.kind === 'binary') return [0, 1];
-  if (scale.kind === 'likert') return Array.from({ length: Math.max(0, scale.max) }, (_, i) => i + 1);
-  return scale.options.map((_, i) => i);
-}
 
 /** Words as a reader counts them: runs of letters or digits (so "well-known" is two, "—" none). */
 export function countWords(text: string): number {
@@ -96,7 +63,7 @@ export function canonicalPreference(pref: Preference, item: ItemForJudging): Pre
  * Every issue of a submitted payload; empty means valid. `rubric` is the latest published version
  * (null when none is published).
  */
-export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, taskKind: TaskKind, rubric: JudgingRubric | null, path = 'body.payload'): FieldIssue[] {
+export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, taskKind: TaskKind, rubric: Rubric | null, path = 'body.payload'): FieldIssue[] {
   const issues = preferenceIssues(payload.preference, item, taskKind, `${path}.preference`);
   const responses = new Map(item.responses.map((r) => [r.id, r.content]));
 

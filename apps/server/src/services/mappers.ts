@@ -39,8 +39,8 @@ export function toProject(p: ProjectRow, myRole: ProjectRole, counts: { members:
   };
 }
 
-export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date }): Member {
-  return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt) };
+export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date; tier: number; tags: string[] }): Member {
+  return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt), tier: m.tier, tags: m.tags };
 }
 
 export function toItem(i: ItemRow, showGold: boolean): Item {

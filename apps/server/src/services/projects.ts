@@ -5,6 +5,7 @@ import {
   type ItemListQuery,
   type ProjectListQuery,
   type ProjectRole,
+  type UpdateMemberBody,
   type UpdateProjectBody,
 } from '@accord/core';
 import { items, projectMembers, projects, users, type Db } from '@accord/db';
@@ -119,7 +120,7 @@ export function createProjectService(db: Db, events: Events) {
       if (q.role) where.push(eq(projectMembers.role, q.role));
       const order = q.order === 'asc' ? asc(MEMBER_SORT[q.sort]) : desc(MEMBER_SORT[q.sort]);
       const rows = await db
-        .select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role, active: users.active, createdAt: projectMembers.createdAt })
+        .select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role, active: users.active, createdAt: projectMembers.createdAt, tier: projectMembers.tier, tags: projectMembers.tags })
         .from(projectMembers)
         .innerJoin(users, eq(users.id, projectMembers.userId))
         .where(and(...where))
@@ -134,22 +135,28 @@ export function createProjectService(db: Db, events: Events) {
       if (!row) throw new AppError('conflict', 'This user is already a member of the project.', [{ path: 'body.email', message: 'is already a member' }]);
       await db.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
       await audit(db, { actorId, action: 'member.added', projectId, target: u.id, details: { role } });
-      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt });
+      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt, tier: row.tier, tags: row.tags });
     },
 
-    async updateMember(actorId: string, projectId: string, userId: string, role: ProjectRole) {
+    /** Role, tier and domain tags; a field left out keeps its value. */
+    async updateMember(actorId: string, projectId: string, userId: string, body: UpdateMemberBody) {
       const member = await db.transaction(async (tx) => {
         const [cur] = await tx.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))).for('update');
         if (!cur) throw new AppError('not_found', 'This user is not a member of the project.');
+        const role = body.role ?? cur.role;
         if (cur.role === 'lead' && role !== 'lead' && (await leadCountTx(tx, projectId)) <= 1)
           throw new AppError('conflict', 'A project needs at least one lead.', [{ path: 'body.role', message: 'the last lead cannot be demoted' }]);
-        await tx.update(projectMembers).set({ role }).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
-        await audit(tx, { actorId, action: 'member.role_changed', projectId, target: userId, details: { from: cur.role, to: role } });
+        const tier = body.tier ?? cur.tier;
+        const tags = body.tags ?? cur.tags;
+        await tx.update(projectMembers).set({ role, tier, tags }).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+        if (role !== cur.role) await audit(tx, { actorId, action: 'member.role_changed', projectId, target: userId, details: { from: cur.role, to: role } });
+        if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n'))
+          await audit(tx, { actorId, action: 'member.eligibility_changed', projectId, target: userId, details: { from: { tier: cur.tier, tags: cur.tags }, to: { tier, tags } } });
         const [u] = await tx.select().from(users).where(eq(users.id, userId));
-        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt });
+        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags });
       });
       // After the commit, so listeners (live documents re-checking access) read the new role.
-      events.emit('member:role-changed', { projectId, userId, role });
+      if (body.role !== undefined) events.emit('member:role-changed', { projectId, userId, role: member.role });
       return member;
     },
 

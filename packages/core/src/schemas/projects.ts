@@ -54,11 +54,35 @@ export const MemberSchema = z.object({
   role: ProjectRoleSchema,
   active: z.boolean(),
   addedAt: TimestampSchema,
+  /** Assignment eligibility (see the project's settings.eligibility): tier and domain tags. */
+  tier: z.number().int(),
+  tags: z.array(z.string()),
 });
 export type Member = z.infer<typeof MemberSchema>;
 
+/** The highest tier; a project's `eligibility.minTier` has the same bound. */
+export const MAX_MEMBER_TIER = 10;
+export const MEMBER_TAG_LIMITS = { count: 20, chars: 40 } as const;
+
+export const MemberTierSchema = z.number().int().min(1).max(MAX_MEMBER_TIER);
+/** Domain tags, compared case-insensitively: stored trimmed, lowercase and without repeats. */
+export const MemberTagsSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, { message: 'must not be empty' })
+      .max(MEMBER_TAG_LIMITS.chars, { message: `must be at most ${MEMBER_TAG_LIMITS.chars} characters` })
+      .transform((t) => t.toLowerCase()),
+  )
+  .max(MEMBER_TAG_LIMITS.count, { message: `at most ${MEMBER_TAG_LIMITS.count} tags` })
+  .transform((tags) => [...new Set(tags)]);
+
 export const AddMemberBodySchema = z.strictObject({ email: EmailSchema, role: ProjectRoleSchema });
-export const UpdateMemberBodySchema = z.strictObject({ role: ProjectRoleSchema });
+export const UpdateMemberBodySchema = z
+  .strictObject({ role: ProjectRoleSchema.optional(), tier: MemberTierSchema.optional(), tags: MemberTagsSchema.optional() })
+  .refine((b) => b.role !== undefined || b.tier !== undefined || b.tags !== undefined, { message: 'must set at least one of role, tier, tags' });
+export type UpdateMemberBody = z.infer<typeof UpdateMemberBodySchema>;
 
 export const MEMBER_SORT_KEYS = ['name', 'email', 'role', 'addedAt'] as const;
 export const MemberListQuerySchema = z.object({

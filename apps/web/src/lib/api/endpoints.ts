@@ -92,8 +92,8 @@ export function createEndpoints(api: ApiClient) {
         api.get(`/projects/${enc(projectId)}/members`, MemberListSchema, { query: { ...query }, signal }),
       addMember: (projectId: string, body: { email: string; role: ProjectRole }) =>
         api.post(`/projects/${enc(projectId)}/members`, MemberSchema, body),
-      updateMember: (projectId: string, userId: string, role: ProjectRole) =>
-        api.patch(`/projects/${enc(projectId)}/members/${enc(userId)}`, MemberSchema, { role }),
+      updateMember: (projectId: string, userId: string, body: { role?: ProjectRole; tier?: number; tags?: string[] }) =>
+        api.patch(`/projects/${enc(projectId)}/members/${enc(userId)}`, MemberSchema, body),
       removeMember: (projectId: string, userId: string) => api.delete(`/projects/${enc(projectId)}/members/${enc(userId)}`, OkSchema),
       items: (projectId: string, query: ItemListParams, signal?: AbortSignal) =>
         api.get(`/projects/${enc(projectId)}/items`, ItemPageSchema, { query: { ...query }, signal }),
