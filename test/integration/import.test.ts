@@ -1,10 +1,11 @@
 /**
  * Import, end to end over HTTP: good, bad, hostile, huge and repeated files in every format; the
- * real LLMFAO and PandaLM datasets with their crowd judgments.
+ * real LLMFAO and PandaLM datasets with their crowd judgments; jobs a stopped server left running.
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportJob, Item, Judgment, Member, Project } from '@accord/core';
+import { importJobs } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
@@ -235,6 +236,29 @@ describe.each(kinds)('import (%s)', (kind) => {
     const mine = (await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments?source=import&limit=500&order=desc`)).body.items.find((x) => x.user.email === trainer1.email);
     expect(mine?.payload.preference).toEqual({ kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
     expect((await lead.request('POST', `/api/projects/${p}/imports?kind=judgments&format=csv`, undefined, { raw: 'a,b' })).status).toBe(400);
+  });
+
+  it('fails a job a stopped server left running at the next start-up, and leaves one a live server is running alone', async () => {
+    const p = await newProject('Interrupted import');
+    const ago = new Date(Date.now() - 10 * 60_000);
+    const job = { projectId: p, kind: 'items', format: 'jsonl', bytesTotal: 9000, bytesRead: 4000, linesRead: 30, created: 30 } as const;
+    // The first server stopped ten minutes ago mid-file; the second is another node, importing right now.
+    const [stale] = await t.db.db.insert(importJobs).values({ ...job, fileName: 'stopped.jsonl', createdAt: ago, heartbeatAt: ago }).returning();
+    const [live] = await t.db.db.insert(importJobs).values({ ...job, fileName: 'live.jsonl' }).returning();
+    const read = async (id: string) => (await lead.get<ImportJob>(`/api/projects/${p}/imports/${id}`)).body;
+    expect((await read(stale!.id)).status).toBe('running');
+
+    await t.sibling();
+    expect(await read(stale!.id)).toMatchObject({
+      status: 'failed',
+      message: 'interrupted by a server restart; re-upload the file (re-importing is idempotent)',
+      created: 30,
+      linesRead: 30,
+      finishedAt: expect.any(String),
+    });
+    expect(await read(live!.id)).toMatchObject({ status: 'running', message: null, finishedAt: null });
+    // As the message says: uploading the file again works.
+    expect(await importFile(lead, p, jsonlOf([pairItem('after-restart')]))).toMatchObject({ status: 'done', created: 1 });
   });
 
   it('is for leads only, and a lead of another project sees nothing', async () => {

@@ -1,6 +1,7 @@
 /**
  * startServer composes the whole product: env → deps → app → HTTP server → realtime, then seeds
- * an empty database. Used by main.ts and by the integration tests (port 0).
+ * an empty database and fails import jobs a previous run left unfinished. Used by main.ts and by
+ * the integration tests (port 0).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
@@ -37,6 +38,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const deps = await createDeps(env, { db: options.db, logger: options.logger });
   try {
     const seed = await seedIfEmpty(deps);
+    await deps.imports.init();
     const app = createApp(deps);
     const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
     // Slow or stalled clients must not hold sockets forever.
@@ -73,6 +75,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       },
     };
   } catch (e) {
+    await deps.imports.close();
     await deps.docs.close();
     await deps.compactor.close();
     if (!options.db) await deps.db.close();

@@ -5,6 +5,11 @@
  * counted and the first 1,000 kept with line number and reason; good records are kept. Re-importing
  * the same file changes nothing: items are matched by (project, external id), judgments by
  * (item, annotator).
+ *
+ * A job whose process stopped (crash, restart, deploy) cannot resume: its file was a temporary one.
+ * The process running a job renews its heartbeat; at start-up and then every minute, any process
+ * marks running jobs whose heartbeat stopped as failed, so a job never stays "running" forever
+ * and a job running on another node sharing the database is left alone.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -31,6 +36,10 @@ import { canonicalPayload, canonicalPreference, preferenceIssues } from './judgm
 import type { Logger } from './logger.ts';
 
 const BATCH = 500;
+/** How often a running job's heartbeat is renewed, and after how long without one it counts as interrupted. */
+export const IMPORT_HEARTBEAT_MS = 10_000;
+export const IMPORT_STALE_MS = 60_000;
+export const INTERRUPTED_MESSAGE = 'interrupted by a server restart; re-upload the file (re-importing is idempotent)';
 type JobRow = typeof importJobs.$inferSelect;
 
 export function toImportJob(j: JobRow): ImportJob {
@@ -195,6 +204,22 @@ interface Counters {
 export function createImportService({ db, logger, maxBytes }: ImportServiceOptions) {
   const running = new Map<string, Promise<void>>();
   let closing = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  /** Marks running jobs with a stopped heartbeat failed; returns how many. The database's clock decides, so nodes' clocks need not agree. */
+  async function failInterrupted(): Promise<number> {
+    const rows = await db
+      .update(importJobs)
+      .set({ status: 'failed', message: INTERRUPTED_MESSAGE, finishedAt: new Date() })
+      .where(and(eq(importJobs.status, 'running'), sql`${importJobs.heartbeatAt} < now() - make_interval(secs => ${IMPORT_STALE_MS / 1000})`))
+      .returning({ id: importJobs.id });
+    if (rows.length) logger.info('import jobs interrupted by a restart marked failed', { jobs: rows.map((r) => r.id) });
+    return rows.length;
+  }
+
+  async function beat(): Promise<void> {
+    if (running.size) await db.update(importJobs).set({ heartbeatAt: sql`now()` }).where(and(eq(importJobs.status, 'running'), inArray(importJobs.id, [...running.keys()])));
+  }
 
   async function receive(body: ReadableStream<Uint8Array> | null, declaredLength: number | null): Promise<{ dir: string; file: string; size: number }> {
     if (!body) throw new AppError('validation_failed', 'body: the file is missing (send it as the raw request body)', [{ path: 'body', message: 'is required' }]);
@@ -574,6 +599,20 @@ export function createImportService({ db, logger, maxBytes }: ImportServiceOptio
   return {
     maxBytes,
 
+    /** At start-up: fails jobs interrupted by a stop, then keeps this process's jobs alive and watches for other processes' interrupted ones. */
+    async init(): Promise<number> {
+      const n = await failInterrupted();
+      let ticks = 0;
+      timer ??= setInterval(() => {
+        const sweep = ++ticks % Math.round(IMPORT_STALE_MS / IMPORT_HEARTBEAT_MS) === 0;
+        beat()
+          .then(() => (sweep ? failInterrupted() : 0))
+          .catch((e: unknown) => logger.error('import heartbeat failed', { message: (e as Error).message }));
+      }, IMPORT_HEARTBEAT_MS);
+      timer.unref();
+      return n;
+    },
+
     /** Receives the file, creates the job and starts processing it; returns the new job at once. */
     async start(actorId: string, projectId: string, taskKind: TaskKind, q: ImportQuery, body: ReadableStream<Uint8Array> | null, declaredLength: number | null): Promise<ImportJob> {
       if (closing) throw new AppError('unavailable', 'The server is shutting down.');
@@ -615,6 +654,8 @@ export function createImportService({ db, logger, maxBytes }: ImportServiceOptio
     async close() {
       closing = true;
       await this.idle();
+      if (timer) clearInterval(timer);
+      timer = null;
     },
   };
 }

@@ -85,6 +85,8 @@ export const importJobs = pgTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    /** Renewed by the process running the job; a running job whose heartbeat stopped was interrupted. */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [index('import_jobs_project_idx').on(t.projectId)],
 );
