@@ -310,3 +310,49 @@ describe('a crash mid-edit (kill -9 of the real server process)', () => {
     expect(getDimensionText(last.doc, 'helpfulness')!.toString()).toBe(expected);
   });
 });
+
+// Several nodes need PostgreSQL (PGlite is one process); testDatabaseKinds printed why if it is missing.
+describe.each(kinds.filter((k) => k === 'postgres'))('two server nodes on one database (%s)', (kind) => {
+  let t: TestServer;
+  const cleanup: Array<() => void> = [];
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+  });
+  afterAll(async () => {
+    for (const c of cleanup) c();
+    await t?.close();
+  });
+
+  it('[P21] edits on one node reach clients of the other; a client that moves nodes loses nothing and sees no stale state', async () => {
+    const second = await t.sibling();
+    const lead = await t.as('lead');
+    const reviewer = await t.as('reviewer');
+    const name = `rubric:${t.demoProjectId}`;
+    const on = async (url: string, c: ApiClient) => {
+      const s = openSocket({ url, cookie: c.cookie, reconnection: false });
+      const d = openDoc(await connected(s), name);
+      cleanup.push(() => d.close(), () => s.close());
+      await waitFor(() => d.provider.synced);
+      return { s, d };
+    };
+    const text = (d: LiveDoc) => getDimensionText(d.doc, 'honesty')!.toString();
+    const a = await on(t.url, lead);
+    const b = await on(second.url, reviewer);
+    getDimensionText(a.d.doc, 'honesty')!.insert(0, 'from node 1. ');
+    getDimensionText(b.d.doc, 'honesty')!.insert(0, 'from node 2. ');
+    await waitFor(() => text(a.d) === text(b.d) && text(a.d).includes('node 1') && text(a.d).includes('node 2'), { message: 'both nodes converge' });
+
+    // The lead edits offline, then reconnects to the other node: its edits arrive, and it gets the others'.
+    a.s.close();
+    getDimensionText(a.d.doc, 'honesty')!.insert(0, 'offline on node 1. ');
+    getDimensionText(b.d.doc, 'honesty')!.insert(0, 'meanwhile on node 2. ');
+    const moved = openSocket({ url: second.url, cookie: lead.cookie, reconnection: false });
+    cleanup.push(() => moved.close());
+    const again = openDoc(await connected(moved), name, a.d.doc);
+    cleanup.push(() => again.close());
+    await waitFor(() => text(again) === text(b.d) && text(b.d).includes('offline on node 1') && text(b.d).includes('meanwhile on node 2'), { message: 'the moved client converges' });
+    // A fresh client on the first node is not served stale state.
+    const fresh = await on(t.url, reviewer);
+    await waitFor(() => text(fresh.d) === text(b.d), { message: 'node 1 caught up' });
+  });
+});
