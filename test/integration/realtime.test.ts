@@ -192,6 +192,17 @@ describe.each(kinds)('live documents over Socket.IO (%s)', (kind) => {
     expect(description(fresh)).not.toContain('GHOST');
   });
 
+  it('signing out ends the live sockets of that session', async () => {
+    const c = await t.as('reviewer');
+    const s = openSocket({ url: t.url, cookie: c.cookie, reconnection: false });
+    sockets.push(s);
+    const d = openDoc(await connected(s), name);
+    docs.push(d);
+    await waitFor(() => d.provider.synced);
+    await c.post('/api/auth/logout');
+    await waitFor(() => !s.connected, { message: 'the socket of the ended session disconnects' });
+  });
+
   it('[P5][P6] a frozen document (archived project) is read-only for everyone, live and on join', async () => {
     const created = await lead.post<{ id: string }>('/api/projects', { name: `Frozen ${randomUUID().slice(0, 6)}` });
     const pid = created.body.id;

@@ -53,6 +53,8 @@ export const authRoutes = [
     response: OkSchema,
     async handler({ c, deps, auth }) {
       if (auth.sessionId) await deps.auth.logout(auth.sessionId);
+      // Live sockets of this session end with it (others of the same user stay).
+      deps.events.emit('user:sessions-ended', { userId: auth.user.id });
       deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c, deps.env) });
       return { ok: true as const };
     },

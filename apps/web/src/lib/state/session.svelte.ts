@@ -1,6 +1,7 @@
 /** Who is signed in. `me` is null when signed out; `status` is 'loading' until the first probe answers. */
 import type { Me, ProjectRole } from '@accord/core';
 import { ApiError, api, client } from '../api/index.ts';
+import { closeAppSocket } from '../realtime/socket.ts';
 
 export class Session {
   me: Me | null = $state(null);
@@ -55,12 +56,14 @@ export class Session {
     try {
       await api.auth.logout();
     } finally {
+      closeAppSocket();
       this.me = null;
     }
   }
 
   /** The server answered 401 to a request: the session is gone. */
   markExpired(): void {
+    closeAppSocket();
     if (this.me) this.expired = true;
     this.me = null;
   }
