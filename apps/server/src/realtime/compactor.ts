@@ -8,6 +8,8 @@ import { compactInProcess, type Compactor } from '@accord/collab';
 
 export interface WorkerCompactor {
   compact: Compactor;
+  /** Whether folds run in the worker (false before the first fold, or after falling back). */
+  readonly inWorker: boolean;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export function createWorkerCompactor(onError: (e: unknown) => void = () => {}):
         pending.set(id, { resolve, reject });
         w.postMessage({ id, snapshot, updates });
       });
+    },
+    get inWorker() {
+      return worker !== null;
     },
     async close() {
       const w = worker;
