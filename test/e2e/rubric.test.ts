@@ -31,8 +31,8 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
   /** The editor's text without the remote cursors' name labels. */
   const editorText = (l: Locator) =>
     l.evaluate((el) => {
-      const copy = el.cloneNode(true) as HTMLElement;
-      copy.querySelectorAll('.cm-ySelectionCaret').forEach((n) => n.remove());
+      const copy = el.cloneNode(true) as typeof el;
+      copy.querySelectorAll('.cm-ySelectionCaret').forEach((n: { remove(): void }) => n.remove());
       return (copy.textContent ?? '').replace(/\u2060/g, '');
     });
 
