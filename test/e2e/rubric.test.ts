@@ -72,7 +72,7 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     // Each sees the other's cursor, labelled with the other's name.
     await expect.poll(() => lead.locator('.cm-ySelectionInfo', { hasText: 'Rafael Reviewer' }).count()).toBeGreaterThan(0);
     await expect.poll(() => reviewer.locator('.cm-ySelectionInfo', { hasText: 'Lena Lead' }).count()).toBeGreaterThan(0);
-    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-coauthoring.png') });
+    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-coauthoring.png'), fullPage: true });
 
     // Publishing an invalid draft shows the error at the field; fixed, it publishes.
     const lastName = lead.getByTestId('dimension-name').nth(3);

@@ -1,13 +1,9 @@
-/** Small edits of the live rubric draft that @accord/collab's mutators do not cover (level labels). */
+/** Small edits of the live rubric draft that @accord/collab's mutators do not cover (level labels and examples, list items, notes). */
 import * as Y from 'yjs';
 import { RUBRIC_ROOTS } from '@accord/collab';
 
 export function setLevelLabel(doc: Y.Doc, dimensionId: string, value: number, label: string): void {
-  const dim = doc.getMap<unknown>(RUBRIC_ROOTS.dimensions).get(dimensionId);
-  const levels = dim instanceof Y.Map ? dim.get('levels') : null;
-  if (!(levels instanceof Y.Array)) return;
-  const level = (levels as Y.Array<unknown>).toArray().find((l) => l instanceof Y.Map && l.get('value') === value);
-  if (level instanceof Y.Map) level.set('label', label);
+  levelMap(doc, dimensionId, value)?.set('label', label);
 }
 
 /** Field paths of publish errors (`dimensions.2.levels.0.anchor`) → messages. */
@@ -19,3 +15,47 @@ export function errorsByPath(details: Array<{ path: string; message: string }>):
 
 export const newId = (name: string): string =>
   (name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'item') + '-' + Math.random().toString(36).slice(2, 6);
+
+const replaceText = (t: Y.Text, s: string): void => {
+  if (t.toString() === s) return;
+  t.delete(0, t.length);
+  t.insert(0, s);
+};
+
+function levelMap(doc: Y.Doc, dimensionId: string, value: number): Y.Map<unknown> | null {
+  const dim = doc.getMap<unknown>(RUBRIC_ROOTS.dimensions).get(dimensionId);
+  const levels = dim instanceof Y.Map ? dim.get('levels') : null;
+  if (!(levels instanceof Y.Array)) return null;
+  const level = (levels as Y.Array<unknown>).toArray().find((l) => l instanceof Y.Map && l.get('value') === value);
+  return level instanceof Y.Map ? (level as Y.Map<unknown>) : null;
+}
+
+/** Examples of a level, one per non-empty line. */
+export function setLevelExamples(doc: Y.Doc, dimensionId: string, value: number, text: string): void {
+  const examples = text.split('\n').map((s) => s.trim()).filter(Boolean);
+  const level = levelMap(doc, dimensionId, value);
+  if (!level) return;
+  if (examples.length === 0) level.delete('examples');
+  else level.set('examples', examples);
+}
+
+/** Renames or re-describes the span category or flag at `index`. */
+export function setNamed(doc: Y.Doc, list: 'spanCategories' | 'flags', index: number, field: 'name' | 'description', value: string): void {
+  const item = doc.getArray<unknown>(RUBRIC_ROOTS[list]).get(index);
+  if (!(item instanceof Y.Map)) return;
+  doc.transact(() => {
+    const cur = item.get(field);
+    if (field === 'description' && cur instanceof Y.Text) replaceText(cur, value);
+    else item.set(field, value);
+  });
+}
+
+export function setPrecedenceNote(doc: Y.Doc, index: number, note: string): void {
+  const rule = doc.getArray<unknown>(RUBRIC_ROOTS.precedence).get(index);
+  if (!(rule instanceof Y.Map)) return;
+  const cur = rule.get('note');
+  doc.transact(() => {
+    if (cur instanceof Y.Text) replaceText(cur, note);
+    else rule.set('note', note);
+  });
+}
