@@ -2,52 +2,27 @@
  * A trainer signs in and judges three demo items with the keyboard alone; the judgments are stored.
  * Also: hostile imported content renders as text, no script runs.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Judgment, Project } from '@accord/core';
-import { chromiumMissing, launchBrowser } from '../utils/browser.ts';
-import { REPO_ROOT } from '../utils/process.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
+import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
 import { importFile, jsonlOf } from '../utils/work.ts';
 
-const missing = chromiumMissing();
-if (missing) console.warn(`[skip] browser tests: ${missing}`);
-const SHOTS = join(REPO_ROOT, 'test-results');
+const missing = browserMissing();
 
 interface Page_<T> {
   items: T[];
   total: number;
 }
 
-async function signIn(page: Page, url: string, email: string, password: string) {
-  await page.goto(url + '/login');
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-password').press('Enter');
-  await page.waitForURL(/\/projects$/);
-}
-
 describe.skipIf(missing !== null)('browser: the judging workspace', () => {
-  let t: TestServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    t = await createTestServer('pglite');
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const ctx = useBrowserServer();
 
   it('a trainer judges three demo items with the keyboard alone, and the judgments are stored', async () => {
+    const { t, browser } = ctx;
     const trainer = t.logins.find((l) => l.email === 'trainer1@accord.local')!;
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && errors.push(m.text()));
+    const errors = collectPageErrors(page);
     await signIn(page, t.url, trainer.email, trainer.password);
 
     // Into the project and on to the workspace, by keyboard.
@@ -104,6 +79,7 @@ describe.skipIf(missing !== null)('browser: the judging workspace', () => {
   });
 
   it('renders hostile imported content as inert text, with code highlighted and math typeset', async () => {
+    const { t, browser } = ctx;
     const lead = await t.as('lead');
     const p = (await lead.post<Project>('/api/projects', { name: 'Hostile rendering' })).body.id;
     const hostile = [

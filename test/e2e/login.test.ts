@@ -1,35 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { chromiumMissing, launchBrowser } from '../utils/browser.ts';
-import { REPO_ROOT } from '../utils/process.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
+import { describe, expect, it } from 'vitest';
+import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
 
-const missing = chromiumMissing();
-if (missing) console.warn(`[skip] browser tests: ${missing}`);
-const SHOTS = join(REPO_ROOT, 'test-results');
+const missing = browserMissing();
 
 describe.skipIf(missing !== null)('browser: signing in and looking around', () => {
-  let t: TestServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    t = await createTestServer('pglite');
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const ctx = useBrowserServer();
 
   it('the demo lead signs in and opens the demo project, its members and items', async () => {
+    const { t, browser } = ctx;
     const lead = t.logins.find((l) => l.role === 'lead')!;
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    // 401s from the signed-out check and the wrong password are expected; anything else is a bug.
-    page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && errors.push(m.text()));
+    const errors = collectPageErrors(page);
 
     await page.goto(t.url + '/projects');
     await page.waitForURL(/\/login/);

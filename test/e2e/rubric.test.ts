@@ -3,30 +3,15 @@
  * presence; the lead's publish shows field errors first, then succeeds; the version and its diff
  * appear in the history.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { chromiumMissing, launchBrowser } from '../utils/browser.ts';
-import { REPO_ROOT } from '../utils/process.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
 
-const missing = chromiumMissing();
-if (missing) console.warn(`[skip] browser tests: ${missing}`);
-const SHOTS = join(REPO_ROOT, 'test-results');
+const missing = browserMissing();
 
 describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubric', () => {
-  let t: TestServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    t = await createTestServer('pglite');
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const ctx = useBrowserServer();
 
   /** The editor's text without the remote cursors' name labels. */
   const editorText = (l: Locator) =>
@@ -37,12 +22,13 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     });
 
   async function open(role: 'lead' | 'reviewer', errors: string[]): Promise<Page> {
+    const { t, browser } = ctx;
     const api = await t.as(role);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies([{ name: 'accord_session', value: api.cookie!, url: t.url }]);
     const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${role}: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && !/status of 400/.test(m.text()) && errors.push(`${role}: ${m.text()}`));
+    // The refused publish answers 400 on purpose.
+    collectPageErrors(page, { expectedStatuses: [400], label: role, into: errors });
     await page.goto(`${t.url}/projects/${t.demoProjectId}?tab=rubric`);
     await expect.poll(() => page.getByTestId('dimension-card').count(), { timeout: 20_000 }).toBe(4);
     return page;

@@ -1,8 +1,17 @@
-/** Debian's Chromium driven by playwright-core; tests skip with a printed reason where it is missing. */
-import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+/**
+ * Browser tests: Debian's Chromium driven by playwright-core, one real server per file. Tests skip
+ * with a printed reason where Chromium is missing (CI installs it, and there it is required).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT } from './process.ts';
+import { createTestServer, type TestServer } from './server.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Screenshots taken by the browser tests, for people to look at. */
+export const SHOTS = join(REPO_ROOT, 'test-results');
 
 export function chromiumMissing(): string | null {
   if (existsSync(CHROMIUM)) return null;
@@ -17,4 +26,56 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+}
+
+/** Whether this file's browser tests run; prints the reason once when they do not. */
+export function browserMissing(): string | null {
+  const missing = chromiumMissing();
+  if (missing) console.warn(`[skip] browser tests: ${missing}`);
+  return missing;
+}
+
+/**
+ * Starts one server (PGlite) and one browser for the enclosing describe block; read the returned
+ * object's fields inside tests.
+ */
+export function useBrowserServer(): { t: TestServer; browser: Browser } {
+  const ctx = {} as { t: TestServer; browser: Browser };
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ctx.t = await createTestServer('pglite');
+    ctx.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.t?.close();
+  });
+  return ctx;
+}
+
+/**
+ * Collects uncaught page errors and console errors. Failed-request noise for statuses the test
+ * provokes on purpose (e.g. 401 before sign-in, 400 for a refused publish) is not an error.
+ */
+export function collectPageErrors(
+  page: Page,
+  { expectedStatuses = [401], label = '', into = [] }: { expectedStatuses?: number[]; label?: string; into?: string[] } = {},
+): string[] {
+  const errors = into;
+  const prefix = label ? `${label}: ` : '';
+  const expected = new RegExp(`status of (${expectedStatuses.join('|')})`);
+  page.on('pageerror', (e) => errors.push(prefix + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !expected.test(m.text())) errors.push(prefix + m.text());
+  });
+  return errors;
+}
+
+/** Signs in through the login page and waits for the project list. */
+export async function signIn(page: Page, url: string, email: string, password: string): Promise<void> {
+  await page.goto(url + '/login');
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-password').press('Enter');
+  await page.waitForURL(/\/projects$/);
 }
