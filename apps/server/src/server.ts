@@ -34,7 +34,7 @@ export interface StartOptions {
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const env: Env = parseEnv(options.env ?? process.env);
+  const env: Env = parseEnv(options.env);
   const deps = await createDeps(env, { db: options.db, logger: options.logger });
   try {
     const seed = await seedIfEmpty(deps);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createDb, DataDirLockedError, users } from './index.ts';
-import { openTestDatabase, testDatabaseKinds } from './testing.ts';
+import { openTestDatabase, testDatabaseKinds } from './testing/index.ts';
 
 const kinds = await testDatabaseKinds();
 

@@ -4,7 +4,8 @@
  * database of its own that is dropped afterwards. When none is reachable the reason is printed.
  */
 import { randomBytes } from 'node:crypto';
-import type { DbOptions } from './client.ts';
+import type { DbOptions } from '../client.ts';
+import { testEnv } from './env.ts';
 
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
@@ -20,7 +21,7 @@ let probe: Promise<{ url: string } | { reason: string }> | null = null;
 /** Finds a reachable PostgreSQL once per process. */
 export function findPostgres(): Promise<{ url: string } | { reason: string }> {
   probe ??= (async () => {
-    const url = process.env.DATABASE_URL || DEFAULT_ADMIN_URL;
+    const url = testEnv.databaseUrl ?? DEFAULT_ADMIN_URL;
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
     try {
@@ -77,7 +78,7 @@ export async function testDatabaseKinds(): Promise<Array<'pglite' | 'postgres'>>
   const found = await findPostgres();
   if ('reason' in found) {
     // CI installs and starts PostgreSQL, so there a missing server is a failure, not a skip.
-    if (process.env.CI) throw new Error(`CI=true but ${found.reason}`);
+    if (testEnv.ci) throw new Error(`CI=true but ${found.reason}`);
     console.warn(`[skip] PostgreSQL variants of this suite are skipped: ${found.reason}`);
     return ['pglite'];
   }
