@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
+import { browserMissing, collectPageErrors, SHOTS, unlabelledControls, useBrowserServer } from '../utils/browser.ts';
 
 const missing = browserMissing();
 
@@ -15,6 +15,7 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
 
     await page.goto(t.url + '/projects');
     await page.waitForURL(/\/login/);
+    expect(await unlabelledControls(page), 'every control on the login page has a name').toEqual([]);
     await page.getByTestId('login-email').fill(lead.email);
     await page.getByTestId('login-password').fill('wrong password!');
     await page.getByTestId('login-submit').click();
@@ -25,6 +26,7 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
     await page.getByTestId('project-card').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'e2e-projects.png') });
     expect(await page.getByTestId('project-card').count()).toBe(1);
+    expect(await unlabelledControls(page), 'every control on the project list has a name').toEqual([]);
 
     await page.getByTestId('project-card').first().click();
     await expect.poll(() => page.getByTestId('project-title').textContent()).toContain('PandaLM pairwise demo');
@@ -35,6 +37,13 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
     await page.getByRole('tab', { name: /items/i }).click();
     await expect.poll(() => page.getByTestId('item-row').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'e2e-project-items.png') });
+    expect(await unlabelledControls(page), 'every control on the project page has a name').toEqual([]);
+
+    // The whole sign-in works from the keyboard: Tab reaches the user menu and Enter opens it.
+    await page.getByTestId('nav-user').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('logout').waitFor();
+    await page.keyboard.press('Escape');
 
     await page.getByTestId('nav-user').click();
     await page.getByTestId('logout').click();

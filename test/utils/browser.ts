@@ -79,3 +79,26 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await page.getByTestId('login-password').press('Enter');
   await page.waitForURL(/\/projects$/);
 }
+
+/**
+ * Interactive elements on the page that have no accessible name (no label, aria-label,
+ * aria-labelledby, title or text), described for an assertion message.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  // Runs in the page; kept as source text because this package compiles without DOM types.
+  const script = `(() => {
+    const out = [];
+    const controls = document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=button], [role=tab], [role=menuitem], [tabindex]:not([tabindex="-1"])');
+    for (const el of controls) {
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      const ids = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+      const byIds = ids.map((id) => (document.getElementById(id)?.textContent || '').trim()).join('');
+      const viaLabel = el.labels ? [...el.labels].map((l) => (l.textContent || '').trim()).join('') : '';
+      const name = (el.getAttribute('aria-label') || '') + byIds + viaLabel + (el.getAttribute('title') || '') + (el.textContent || '').trim();
+      if (!name.trim()) out.push(el.outerHTML.slice(0, 120));
+    }
+    return out;
+  })()`;
+  return (await page.evaluate(script)) as string[];
+}
