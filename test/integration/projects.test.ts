@@ -25,6 +25,9 @@ describe.each(kinds)('projects, members and items (%s)', (kind) => {
     expect(p.body).toMatchObject({ name: 'PandaLM pairwise demo', taskKind: 'pairwise', myRole: 'lead', counts: { members: 6, items: 60 } });
     const members = await lead.get<{ items: Member[] }>(`/api/projects/${t.demoProjectId}/members`);
     expect(members.body.items.map((m) => m.role).sort()).toEqual(['lead', 'reviewer', 'trainer', 'trainer', 'trainer', 'trainer']);
+    // In file order by default: pandalm-0, pandalm-16, pandalm-32, …
+    const inOrder = await lead.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?limit=3`);
+    expect(inOrder.body.items.map((i) => i.externalId)).toEqual(['pandalm-0', 'pandalm-16', 'pandalm-32']);
     const items = await lead.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?limit=5&sort=externalId`);
     expect(items.body.total).toBe(60);
     expect(items.body.items[0]!.responses).toHaveLength(2);

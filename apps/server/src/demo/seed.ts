@@ -94,7 +94,7 @@ export async function seedIfEmpty(deps: Deps): Promise<SeedResult | null> {
     await tx.insert(projectMembers).values(
       logins.filter((l) => l.role !== 'admin').map((l) => ({ projectId: p!.id, userId: byEmail.get(l.email)!, role: l.role as ProjectRole })),
     );
-    await tx.insert(items).values(demoItems.map((it) => ({ projectId: p!.id, externalId: it.externalId, prompt: it.prompt, responses: it.responses, metadata: it.metadata })));
+    await tx.insert(items).values(demoItems.map((it, i) => ({ projectId: p!.id, externalId: it.externalId, position: i, prompt: it.prompt, responses: it.responses, metadata: it.metadata })));
     await audit(tx, { actorId: null, action: 'demo.seeded', projectId: p!.id, details: { users: logins.length, items: demoItems.length } });
     return p!.id;
   });
