@@ -1,8 +1,16 @@
 /**
- * Benchmark load generator (forked by collab.ts, one process for every client so the server's CPU
- * is measured alone): N clients in one rubric document, each inserting a few characters into a
- * dimension description at a steady rate. Propagation latency of an edit = from the sender's edit
- * until the last of the other N-1 clients has applied it (all clients share this process's clock).
+ * Benchmark load generator (forked twice by collab.ts, so the server's CPU is measured alone).
+ *
+ * - role `observers`: a few full clients. Each applies every update into its own Y.Doc and records,
+ *   per remote Yjs client, when each clock range arrived. They do not edit. Observer 0 writes the
+ *   initial rubric. At the end collab.ts hands them the editors' send table (Yjs client id, clock,
+ *   send time) and they compute propagation latency: from an edit's send until the last observer has
+ *   applied it. Send and receive times are `performance.timeOrigin + performance.now()` (the same
+ *   machine clock in both processes).
+ * - role `editors`: the other clients. Each syncs the document once (sync step 1 / step 2), then keeps
+ *   a Y.Doc with only the initial state and its own edits, so every edit is a valid Yjs update
+ *   concurrent with the others; it edits at a steady rate and only drains incoming frames (counted,
+ *   not decoded into Yjs or applied).
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -13,14 +21,26 @@ import * as syncProtocol from 'y-protocols/sync';
 import WebSocket from 'ws';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
-import { createDocProvider, createSocketDocTransport, getDimensionText, readRubricDraft, writeRubricDraft, type DocSocketLike, type RubricDraft } from '@accord/collab';
+import {
+  createDocProvider,
+  createSocketDocTransport,
+  decodeFrame,
+  encodeFrame,
+  getDimensionText,
+  readRubricDraft,
+  writeRubricDraft,
+  type DocSocketLike,
+  type RubricDraft,
+} from '@accord/collab';
 
 interface Args {
+  role: 'observers' | 'editors';
   kind: 'accord' | 'reference';
   url: string;
   token: string | null;
   docName: string;
-  clients: number;
+  count: number;
+  /** Editors: the total rate of all editors together. */
   editsPerSecond: number;
   warmupMs: number;
   loadMs: number;
@@ -28,6 +48,7 @@ interface Args {
 }
 const args = JSON.parse(process.argv[2]!) as Args;
 const send = (m: unknown) => process.send!(m);
+const clock = () => performance.timeOrigin + performance.now();
 
 let rngState = args.seed >>> 0;
 const rng = () => {
@@ -38,66 +59,65 @@ const rng = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
-interface Edit {
-  clock: number;
-  sentAt: number;
-  remaining: number;
-  measured: boolean;
-}
+const until = async (cond: () => boolean, timeoutMs: number) => {
+  const end = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+};
+
 interface Client {
   doc: Y.Doc;
   synced: () => boolean;
   close(): void;
-  /** Per sender index: how many of its edits this client has applied. */
-  seen: Int32Array;
 }
 
-const edits: Edit[][] = [];
-const senderOf = new Map<number, number>();
-const latencies: number[] = [];
-let pendingEdits = 0;
-
-function track(receiver: Client, update: Uint8Array) {
-  const meta = Y.parseUpdateMeta(update);
-  for (const [clientId, to] of meta.to) {
-    const s = senderOf.get(clientId);
-    if (s === undefined) continue;
-    const list = edits[s]!;
-    let i = receiver.seen[s]!;
-    while (i < list.length && list[i]!.clock < to) {
-      const e = list[i]!;
-      if (--e.remaining === 0) {
-        pendingEdits--;
-        if (e.measured) latencies.push(performance.now() - e.sentAt);
-      }
-      i++;
+/**
+ * A client connection. `full`: every incoming frame goes into the doc (observer). Otherwise the doc
+ * takes only the first sync step 2 and every later frame is only counted (editor).
+ */
+function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => void, onDrained: (bytes: number) => void): Client {
+  const doc = new Y.Doc();
+  if (args.kind === 'accord') {
+    const socket: Socket = ioClient(args.url, { transports: ['websocket'], parser: msgpackParser, auth: { token: args.token }, reconnection: false, timeout: 20_000 });
+    const transport = createSocketDocTransport(socket as unknown as DocSocketLike, args.docName);
+    if (full) {
+      const provider = createDocProvider({ doc, transport });
+      doc.on('update', (u: Uint8Array, origin: unknown) => origin !== null && onRemote(doc, u));
+      return {
+        doc,
+        synced: () => provider.synced,
+        close() {
+          provider.destroy();
+          transport.close();
+          socket.close();
+        },
+      };
     }
-    receiver.seen[s] = i;
+    let synced = false;
+    const remote = Symbol('remote');
+    transport.onOpen(() => transport.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) })));
+    transport.onMessage((bytes) => {
+      if (synced) return onDrained(bytes.byteLength);
+      const frame = decodeFrame(bytes);
+      if (frame.type === 'sync-step2') {
+        Y.applyUpdate(doc, frame.update, remote);
+        synced = true;
+      }
+    });
+    doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && transport.send(encodeFrame({ type: 'sync-update', update: u })));
+    return {
+      doc,
+      synced: () => synced,
+      close() {
+        transport.close();
+        socket.close();
+      },
+    };
   }
-}
-
-function accordClient(): Client {
-  const socket: Socket = ioClient(args.url, { transports: ['websocket'], parser: msgpackParser, auth: { token: args.token }, reconnection: false, timeout: 20_000 });
-  const doc = new Y.Doc();
-  const transport = createSocketDocTransport(socket as unknown as DocSocketLike, args.docName);
-  const provider = createDocProvider({ doc, transport });
-  const c: Client = {
-    doc,
-    synced: () => provider.synced,
-    close() {
-      provider.destroy();
-      transport.close();
-      socket.close();
-    },
-    seen: new Int32Array(args.clients),
-  };
-  doc.on('update', (u: Uint8Array, origin: unknown) => origin !== null && track(c, u));
-  return c;
-}
-
-function referenceClient(): Client {
   const ws = new WebSocket(args.url, { perMessageDeflate: false });
-  const doc = new Y.Doc();
   const origin = Symbol('ws');
   let synced = false;
   ws.on('open', () => {
@@ -107,6 +127,7 @@ function referenceClient(): Client {
     ws.send(encoding.toUint8Array(e));
   });
   ws.on('message', (data: Buffer) => {
+    if (synced && !full) return onDrained(data.byteLength);
     const d = decoding.createDecoder(data);
     if (decoding.readVarUint(d) !== 0) return; // awareness: not used here
     const e = encoding.createEncoder();
@@ -116,25 +137,17 @@ function referenceClient(): Client {
     if (encoding.length(e) > 1) ws.send(encoding.toUint8Array(e));
   });
   doc.on('update', (u: Uint8Array, o: unknown) => {
-    if (o === origin) return;
+    if (o === origin) {
+      if (full) onRemote(doc, u);
+      return;
+    }
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, 0);
     syncProtocol.writeUpdate(e, u);
     if (ws.readyState === WebSocket.OPEN) ws.send(encoding.toUint8Array(e));
   });
-  const c: Client = { doc, synced: () => synced, close: () => ws.close(), seen: new Int32Array(args.clients) };
-  doc.on('update', (u: Uint8Array, o: unknown) => o === origin && track(c, u));
-  return c;
+  return { doc, synced: () => synced, close: () => ws.close() };
 }
-
-const until = async (cond: () => boolean, timeoutMs: number) => {
-  const end = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-};
 
 const DIMENSIONS = ['helpfulness', 'harmlessness', 'honesty', 'concision', 'style'];
 const initial: RubricDraft = {
@@ -153,92 +166,169 @@ const initial: RubricDraft = {
   flags: [],
 };
 
-const clients: Client[] = [];
-const make = args.kind === 'accord' ? accordClient : referenceClient;
-for (let i = 0; i < args.clients; i += 25) {
-  const batch = Array.from({ length: Math.min(25, args.clients - i) }, make);
-  clients.push(...batch);
-  await until(() => batch.every((c) => c.synced()), 30_000);
-}
-const allSynced = await until(() => clients.every((c) => c.synced()), 30_000);
-clients.forEach((c, i) => {
-  senderOf.set(c.doc.clientID, i);
-  edits.push([]);
-});
-writeRubricDraft(clients[0]!.doc, initial);
-const target = JSON.stringify(readRubricDraft(clients[0]!.doc));
-await until(() => clients.every((c) => JSON.stringify(readRubricDraft(c.doc)) === target), 30_000);
+const hashOf = (doc: Y.Doc) => createHash('sha1').update(JSON.stringify(readRubricDraft(doc))).digest('hex').slice(0, 12);
 
-// Steady load: client i edits every `period` ms, phases spread evenly.
-const period = (1000 * args.clients) / args.editsPerSecond;
-const next = clients.map((_, i) => (i * period) / args.clients + rng() * 2);
-const t0 = performance.now();
-const loadStart = t0 + args.warmupMs;
-const loadEnd = loadStart + args.loadMs;
-let measuring = false;
-let elu0 = performance.eventLoopUtilization();
-let cpu0 = process.cpuUsage();
-let sent = 0;
-let measuredEdits = 0;
-let loadElu = 0;
-let loadCpu = 0;
-await new Promise<void>((resolve) => {
-  const tick = () => {
-    const now = performance.now();
-    if (!measuring && now >= loadStart) {
-      measuring = true;
-      elu0 = performance.eventLoopUtilization();
-      cpu0 = process.cpuUsage();
-      send({ type: 'measure-start' });
-    }
-    if (now >= loadEnd) {
-      loadElu = performance.eventLoopUtilization(elu0).utilization;
-      const cpu = process.cpuUsage(cpu0);
-      loadCpu = (cpu.user + cpu.system) / 1000 / args.loadMs;
-      send({ type: 'measure-stop' });
-      resolve();
-      return;
-    }
-    for (let i = 0; i < clients.length; i++) {
-      while (t0 + next[i]! <= now) {
-        next[i]! += period;
-        const c = clients[i]!;
-        const text = getDimensionText(c.doc, DIMENSIONS[Math.floor(rng() * DIMENSIONS.length)]!)!;
-        const clock = Y.getState(c.doc.store, c.doc.clientID);
-        const e: Edit = { clock, sentAt: performance.now(), remaining: clients.length - 1, measured: measuring };
-        edits[i]!.push(e);
-        pendingEdits++;
-        sent++;
-        if (measuring) measuredEdits++;
-        text.insert(Math.floor(rng() * (text.length + 1)), String.fromCharCode(97 + Math.floor(rng() * 26)) + String.fromCharCode(97 + Math.floor(rng() * 26)));
-      }
-    }
-    setTimeout(tick, 2);
-  };
-  tick();
+async function connectAll(full: boolean, onRemote: (doc: Y.Doc, u: Uint8Array) => void, onDrained: (bytes: number) => void) {
+  const clients: Client[] = [];
+  for (let i = 0; i < args.count; i += 25) {
+    const batch = Array.from({ length: Math.min(25, args.count - i) }, () => connect(full, onRemote, onDrained));
+    clients.push(...batch);
+    await until(() => batch.every((c) => c.synced()), 30_000);
+  }
+  return { clients, allSynced: await until(() => clients.every((c) => c.synced()), 30_000) };
+}
+
+type Msg = { type: string; edits?: number[] };
+const messages: Msg[] = [];
+const wakers = new Set<() => void>();
+process.on('message', (m: Msg) => {
+  messages.push(m);
+  for (const w of [...wakers]) w();
 });
-const delivered = await until(() => pendingEdits === 0, 60_000);
-const hashes = new Set(clients.map((c) => createHash('sha1').update(JSON.stringify(readRubricDraft(c.doc))).digest('hex').slice(0, 12)));
-latencies.sort((a, b) => a - b);
-const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-send({
-  type: 'done',
-  allSynced,
-  sent,
-  measuredEdits,
-  delivered,
-  undelivered: pendingEdits,
-  p50: q(0.5),
-  p99: q(0.99),
-  max: latencies.at(-1) ?? NaN,
-  clientsConverged: hashes.size === 1 && delivered,
-  clientHash: [...hashes][0],
-  clientElu: loadElu,
-  clientCpu: loadCpu,
-});
-process.on('message', (m: { type: string }) => {
-  if (m.type === 'exit') {
+async function next(type: string): Promise<Msg> {
+  for (;;) {
+    const i = messages.findIndex((m) => m.type === type);
+    if (i >= 0) return messages.splice(i, 1)[0]!;
+    await new Promise<void>((r) => {
+      const w = () => (wakers.delete(w), r());
+      wakers.add(w);
+    });
+  }
+}
+const exitOnRequest = (clients: Client[]) =>
+  void next('exit').then(() => {
     for (const c of clients) c.close();
     setTimeout(() => process.exit(0), 200);
+  });
+
+if (args.role === 'observers') {
+  // Per observer, per remote Yjs client: the arrival time of each clock range [.., to).
+  const receipts = new Map<Y.Doc, Map<number, number[]>>();
+  const onRemote = (doc: Y.Doc, update: Uint8Array) => {
+    const t = clock();
+    let perClient = receipts.get(doc);
+    if (!perClient) receipts.set(doc, (perClient = new Map()));
+    for (const [clientId, to] of Y.parseUpdateMeta(update).to) {
+      let list = perClient.get(clientId);
+      if (!list) perClient.set(clientId, (list = []));
+      list.push(to, t);
+    }
+  };
+  const { clients, allSynced } = await connectAll(true, onRemote, () => undefined);
+  writeRubricDraft(clients[0]!.doc, initial);
+  const target = JSON.stringify(readRubricDraft(clients[0]!.doc));
+  await until(() => clients.every((c) => JSON.stringify(readRubricDraft(c.doc)) === target), 30_000);
+  send({ type: 'ready', allSynced });
+  exitOnRequest(clients);
+  let measureElu = NaN;
+  let measureCpu = NaN;
+  void next('measure-start').then(async () => {
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await next('measure-stop');
+    measureElu = performance.eventLoopUtilization(elu0).utilization;
+    const cpu = process.cpuUsage(cpu0);
+    measureCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - t0);
+  });
+
+  // The editors' table: flat [clientId, clock, sentAt, measured (0/1)] per edit.
+  const { edits } = await next('edits');
+  const table = edits!;
+  const last = new Map<number, number>();
+  for (let i = 0; i < table.length; i += 4) last.set(table[i]!, Math.max(last.get(table[i]!) ?? -1, table[i + 1]!));
+  const has = (c: Client) => [...last].every(([id, cl]) => Y.getState(c.doc.store, id) > cl);
+  const delivered = await until(() => clients.every(has), 60_000);
+  const latencies: number[] = [];
+  let undelivered = 0;
+  for (let i = 0; i < table.length; i += 4) {
+    const [id, cl, sentAt, measured] = [table[i]!, table[i + 1]!, table[i + 2]!, table[i + 3]!];
+    let worst = 0;
+    let missing = false;
+    for (const c of clients) {
+      const list = receipts.get(c.doc)?.get(id) ?? [];
+      let at = NaN;
+      for (let j = 0; j < list.length; j += 2) {
+        if (list[j]! > cl) {
+          at = list[j + 1]!;
+          break;
+        }
+      }
+      if (Number.isNaN(at)) missing = true;
+      else worst = Math.max(worst, at - sentAt);
+    }
+    if (missing) undelivered++;
+    else if (measured) latencies.push(worst);
   }
-});
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  const hashes = new Set(clients.map((c) => hashOf(c.doc)));
+  send({
+    type: 'done',
+    delivered,
+    undelivered,
+    samples: latencies.length,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: latencies.at(-1) ?? NaN,
+    converged: hashes.size === 1 && delivered,
+    hash: [...hashes][0],
+    measureElu,
+    measureCpu,
+  });
+} else {
+  let drainedFrames = 0;
+  let drainedBytes = 0;
+  const { clients, allSynced } = await connectAll(false, () => undefined, (b) => {
+    drainedFrames++;
+    drainedBytes += b;
+  });
+  await until(() => clients.every((c) => getDimensionText(c.doc, DIMENSIONS[0]!) !== null), 30_000);
+  send({ type: 'ready', allSynced });
+  exitOnRequest(clients);
+  await next('go');
+
+  // Steady load: editor i edits every `period` ms, phases spread evenly.
+  const table: number[] = [];
+  const period = (1000 * clients.length) / args.editsPerSecond;
+  const next0 = clients.map((_, i) => (i * period) / clients.length + rng() * 2);
+  const t0 = performance.now();
+  const loadStart = t0 + args.warmupMs;
+  const loadEnd = loadStart + args.loadMs;
+  let measuring = false;
+  let elu0 = performance.eventLoopUtilization();
+  let cpu0 = process.cpuUsage();
+  let measuredEdits = 0;
+  let frames0 = 0;
+  const stats = await new Promise<{ elu: number; cpu: number; frames: number }>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      if (!measuring && now >= loadStart) {
+        measuring = true;
+        elu0 = performance.eventLoopUtilization();
+        cpu0 = process.cpuUsage();
+        frames0 = drainedFrames;
+        send({ type: 'measure-start' });
+      }
+      if (now >= loadEnd) {
+        const cpu = process.cpuUsage(cpu0);
+        send({ type: 'measure-stop' });
+        resolve({ elu: performance.eventLoopUtilization(elu0).utilization, cpu: (cpu.user + cpu.system) / 1000 / args.loadMs, frames: drainedFrames - frames0 });
+        return;
+      }
+      for (let i = 0; i < clients.length; i++) {
+        while (t0 + next0[i]! <= now) {
+          next0[i]! += period;
+          const c = clients[i]!;
+          const text = getDimensionText(c.doc, DIMENSIONS[Math.floor(rng() * DIMENSIONS.length)]!)!;
+          table.push(c.doc.clientID, Y.getState(c.doc.store, c.doc.clientID), clock(), measuring ? 1 : 0);
+          if (measuring) measuredEdits++;
+          text.insert(Math.floor(rng() * (text.length + 1)), String.fromCharCode(97 + Math.floor(rng() * 26)) + String.fromCharCode(97 + Math.floor(rng() * 26)));
+        }
+      }
+      setTimeout(tick, 2);
+    };
+    tick();
+  });
+  send({ type: 'done', edits: table, sent: table.length / 4, measuredEdits, elu: stats.elu, cpu: stats.cpu, drainedFrames: stats.frames, drainedBytes });
+}
