@@ -3,7 +3,7 @@
  *
  *   node --import tsx apps/server/scripts/import-dataset.ts convert [--data ../shared/data] [--out test/fixtures/datasets]
  *   node --import tsx apps/server/scripts/import-dataset.ts upload --dataset llmfao|pandalm --project <id> \
- *        [--url http://localhost:3000] [--token $ACCORD_TOKEN] [--files test/fixtures/datasets]
+ *        [--url http://localhost:3000] --token <API token> [--files test/fixtures/datasets]
  *
  * `convert` reads LLMFAO (pairs-crowd.jsonl, crowd-comparisons.csv, models.jsonl) and the PandaLM
  * test set (testset-v1.json) and writes gzipped JSONL: <dataset>-items.jsonl.gz and
@@ -26,7 +26,7 @@ const { positionals, values: args } = parseArgs({
     dataset: { type: 'string' },
     project: { type: 'string' },
     url: { type: 'string', default: 'http://localhost:3000' },
-    token: { type: 'string', default: process.env.ACCORD_TOKEN },
+    token: { type: 'string' },
   },
 });
 
@@ -91,7 +91,7 @@ function convertPandalm(dir: string) {
 }
 
 async function upload(dataset: string) {
-  if (!args.project || !args.token) throw new Error('upload needs --project <id> and --token (or ACCORD_TOKEN)');
+  if (!args.project || !args.token) throw new Error('upload needs --project <id> and --token <a personal API token from the Account page>');
   for (const kind of ['items', 'judgments'] as const) {
     const body = gunzipSync(readFileSync(`${args.files}/${dataset}-${kind}.jsonl.gz`));
     const base = `${args.url}/api/projects/${args.project}/imports`;
