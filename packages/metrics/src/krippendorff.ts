@@ -13,6 +13,7 @@ import {
   type EncodedRatings,
   type Ratings,
 } from './labels.ts';
+import { UnitTally } from './unit-tally.ts';
 
 export type AlphaLevel = 'nominal' | 'ordinal' | 'interval' | 'ratio';
 
@@ -87,28 +88,21 @@ function finish(n: number, observed: number, expected: number): number | null {
 function nominalAlpha(enc: EncodedRatings): number | null {
   const { nUnits, nRaters: R, codes, categories } = enc;
   const k = categories.length;
-  const cnt = new Int32Array(k);
-  const distinct = new Int32Array(Math.max(1, Math.min(k, R)));
+  const tally = new UnitTally(k, R);
+  const { counts: cnt, distinct } = tally;
   const marg = new Float64Array(k);
   const byM = new Float64Array(R + 1);
   for (let u = 0, base = 0; u < nUnits; u++, base += R) {
-    let m = 0;
-    let nd = 0;
-    for (let r = 0; r < R; r++) {
-      const c = codes[base + r]!;
-      if (c >= 0) {
-        if (cnt[c]!++ === 0) distinct[nd++] = c;
-        m++;
-      }
-    }
+    const m = tally.count(codes, base);
+    const nd = tally.size;
     let sq = 0;
     for (let i = 0; i < nd; i++) {
       const c = distinct[i]!;
       const x = cnt[c]!;
       if (m >= 2) marg[c]! += x;
       sq += x * x;
-      cnt[c] = 0;
     }
+    tally.reset();
     if (m >= 2) byM[m]! += m * m - sq;
   }
   let observed = 0;
@@ -129,19 +123,12 @@ function denseAlpha(enc: EncodedRatings, level: AlphaLevel, values: Float64Array
   const kk = k * k;
   const grouped = (R + 1) * kk <= GROUPED_MAX_CELLS;
   const pairs = new Float64Array(grouped ? (R + 1) * kk : kk);
-  const cnt = new Int32Array(k);
-  const distinct = new Int32Array(Math.max(1, Math.min(k, R)));
+  const tally = new UnitTally(k, R);
+  const { counts: cnt, distinct } = tally;
   const marg = new Float64Array(k);
   for (let u = 0, base = 0; u < nUnits; u++, base += R) {
-    let m = 0;
-    let nd = 0;
-    for (let r = 0; r < R; r++) {
-      const c = codes[base + r]!;
-      if (c >= 0) {
-        if (cnt[c]!++ === 0) distinct[nd++] = c;
-        m++;
-      }
-    }
+    const m = tally.count(codes, base);
+    const nd = tally.size;
     if (m >= 2) {
       const off = grouped ? m * kk : 0;
       const w = grouped ? 1 : 1 / (m - 1);
@@ -156,7 +143,7 @@ function denseAlpha(enc: EncodedRatings, level: AlphaLevel, values: Float64Array
         }
       }
     }
-    for (let i = 0; i < nd; i++) cnt[distinct[i]!] = 0;
+    tally.reset();
   }
   const delta = deltaFunction(level, marg, values);
   const d2 = new Float64Array(kk);
@@ -200,19 +187,12 @@ function sparseAlpha(enc: EncodedRatings, level: AlphaLevel, values: Float64Arra
     }
   }
   const delta = deltaFunction(level, marg, values);
-  const cnt = new Int32Array(k);
-  const distinct = new Int32Array(Math.max(1, Math.min(k, R)));
+  const tally = new UnitTally(k, R);
+  const { counts: cnt, distinct } = tally;
   let observed = 0;
   for (let u = 0, base = 0; u < nUnits; u++, base += R) {
-    let m = 0;
-    let nd = 0;
-    for (let r = 0; r < R; r++) {
-      const c = codes[base + r]!;
-      if (c >= 0) {
-        if (cnt[c]!++ === 0) distinct[nd++] = c;
-        m++;
-      }
-    }
+    const m = tally.count(codes, base);
+    const nd = tally.size;
     if (m >= 2) {
       let s = 0;
       for (let i = 0; i < nd; i++) {
@@ -224,7 +204,7 @@ function sparseAlpha(enc: EncodedRatings, level: AlphaLevel, values: Float64Arra
       }
       observed += (2 * s) / (m - 1);
     }
-    for (let i = 0; i < nd; i++) cnt[distinct[i]!] = 0;
+    tally.reset();
   }
   let n = 0;
   for (let a = 0; a < k; a++) n += marg[a]!;

@@ -3,6 +3,7 @@
  * `modes` (in category order), so a lead sees the split instead of a coin flip.
  */
 import { toEncoded, type CategoriesOption, type EncodedRatings, type Label, type Ratings } from './labels.ts';
+import { UnitTally } from './unit-tally.ts';
 
 export interface MajorityVote {
   readonly winner: Label | null;
@@ -16,27 +17,16 @@ export interface MajorityVote {
 export function majorityVote(ratings: Ratings | EncodedRatings, options: CategoriesOption = {}): MajorityVote[] {
   const { nUnits, nRaters: R, codes, categories } = toEncoded(ratings, options);
   const k = categories.length;
-  const cnt = new Int32Array(k);
-  const distinct = new Int32Array(Math.max(1, Math.min(k, R)));
+  const tally = new UnitTally(k, R);
+  const { counts, distinct } = tally;
   const out: MajorityVote[] = new Array<MajorityVote>(nUnits);
   for (let u = 0, base = 0; u < nUnits; u++, base += R) {
-    let nd = 0;
-    let total = 0;
+    const total = tally.count(codes, base);
     let top = 0;
-    for (let r = 0; r < R; r++) {
-      const c = codes[base + r]!;
-      if (c < 0) continue;
-      if (cnt[c] === 0) distinct[nd++] = c;
-      const x = ++cnt[c]!;
-      if (x > top) top = x;
-      total++;
-    }
+    for (let i = 0; i < tally.size; i++) top = Math.max(top, counts[distinct[i]!]!);
     const modeCodes: number[] = [];
-    for (let i = 0; i < nd; i++) {
-      const c = distinct[i]!;
-      if (cnt[c] === top) modeCodes.push(c);
-      cnt[c] = 0;
-    }
+    for (let i = 0; i < tally.size; i++) if (counts[distinct[i]!] === top) modeCodes.push(distinct[i]!);
+    tally.reset();
     modeCodes.sort((a, b) => a - b);
     const modes = modeCodes.map((c) => categories[c]!);
     out[u] = { winner: modes.length === 1 ? modes[0]! : null, modes, isTie: modes.length > 1, topCount: top, total };

@@ -12,6 +12,7 @@ import {
   type EncodedRatings,
   type Ratings,
 } from './labels.ts';
+import { UnitTally } from './unit-tally.ts';
 
 export interface PercentAgreementOptions extends CategoriesOption {
   /** Numeric ratings whose difference is at most this count as agreeing. */
@@ -54,19 +55,12 @@ export function percentAgreement(
   let allAvailable = 0;
   let pairsComplete = 0;
   let pairsAvailable = 0;
-  const cnt = new Int32Array(k);
-  const distinct = new Int32Array(Math.max(1, Math.min(k, R)));
+  const tally = new UnitTally(k, R);
+  const { counts: cnt, distinct } = tally;
   const unitValues = new Float64Array(R);
   for (let u = 0, base = 0; u < nUnits; u++, base += R) {
-    let m = 0;
-    let nd = 0;
-    for (let r = 0; r < R; r++) {
-      const c = codes[base + r]!;
-      if (c >= 0) {
-        if (cnt[c]!++ === 0) distinct[nd++] = c;
-        m++;
-      }
-    }
+    const m = tally.count(codes, base);
+    const nd = tally.size;
     let agreeing = 0;
     let unanimous = false;
     if (m >= 2) {
@@ -80,7 +74,7 @@ export function percentAgreement(
         ({ agreeing, unanimous } = tolerantPairs(distinct, nd, cnt, values, tolerance!, unitValues));
       }
     }
-    for (let i = 0; i < nd; i++) cnt[distinct[i]!] = 0;
+    tally.reset();
     if (m < 2) continue;
     const share = agreeing / (m * (m - 1));
     available++;
