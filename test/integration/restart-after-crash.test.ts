@@ -69,7 +69,7 @@ describe.skipIf(!hasProc)('restart after kill -9 when the old pid belongs to a l
     expect((await c.get<{ total: number }>('/api/projects')).body.total).toBe(1);
     expect(parseHolder(readFileSync(lockFile, 'utf8'))?.pid).toBe(again.child.pid);
     await again.stop('SIGKILL');
-  });
+  }, 300_000);
 
   it('restarts over a lock in the old format (a bare pid) whose pid now names a process started after the crash', async () => {
     // The lock as the old server wrote it: its pid, written when it started.
@@ -89,5 +89,5 @@ describe.skipIf(!hasProc)('restart after kill -9 when the old pid belongs to a l
     // A clean stop removes the lock.
     expect(await again.stop('SIGTERM')).toBe(0);
     expect(existsSync(lockFile)).toBe(false);
-  });
+  }, 300_000);
 });

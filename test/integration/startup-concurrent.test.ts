@@ -70,7 +70,7 @@ describe.skipIf(!adminUrl)('two nodes starting together on an empty PostgreSQL d
     } finally {
       await db.drop();
     }
-  });
+  }, 300_000);
 
   it.each(Array.from({ length: ROUNDS }, (_, i) => i + 1))('with ACCORD_DEMO=0 and a first admin (round %i): both come up, one admin', async () => {
     const db = await createTempPostgres(adminUrl!);
@@ -86,5 +86,5 @@ describe.skipIf(!adminUrl)('two nodes starting together on an empty PostgreSQL d
     } finally {
       await db.drop();
     }
-  });
+  }, 300_000);
 });
