@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createDb, DataDirLockedError, users } from './index.ts';
-import { openTestDatabase, testDatabaseKinds } from './testing/index.ts';
+import { openTestDatabase, queryPostgres, testDatabaseKinds } from './testing/index.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -42,5 +42,55 @@ describe('PGlite data folder lock', () => {
     writeFileSync(join(dir, 'accord.lock'), String(4194305));
     const h = await createDb({ kind: 'pglite', dataDir: dir });
     await h.close();
+  });
+});
+
+describe.each(kinds)('withStartupLock on %s', (kind) => {
+  it('runs start-up work one holder at a time and releases the lock when the work fails', async () => {
+    const tdb = await openTestDatabase(kind);
+    const a = await createDb(tdb.options);
+    // PGlite: one process owns the database, the lock only runs the work.
+    const b = kind === 'postgres' ? await createDb(tdb.options) : a;
+    try {
+      let releaseA!: () => void;
+      const aHolds = new Promise<void>((r) => (releaseA = r));
+      let aStarted = false;
+      const first = a.withStartupLock(async () => {
+        aStarted = true;
+        await aHolds;
+        return 'a';
+      });
+      await expect.poll(() => aStarted, { timeout: 20_000 }).toBe(true);
+      let bRan = false;
+      const second = b.withStartupLock(async () => {
+        bRan = true;
+        return 'b';
+      });
+      if (kind === 'postgres') {
+        // B's session is blocked on the advisory lock while A holds it.
+        const url = (tdb.options as { url: string }).url;
+        await expect
+          .poll(async () => (await queryPostgres<{ n: number }>(url, "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())"))[0]?.n, {
+            timeout: 20_000,
+          })
+          .toBe(1);
+        expect(bRan).toBe(false);
+      }
+      releaseA();
+      expect(await first).toBe('a');
+      expect(await second).toBe('b');
+      expect(bRan).toBe(true);
+      await expect(a.withStartupLock(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      // Released after the failure: the other handle gets it at once.
+      expect(await b.withStartupLock(async () => 'again')).toBe('again');
+      if (kind === 'postgres') {
+        const url = (tdb.options as { url: string }).url;
+        expect(await queryPostgres(url, "select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())")).toEqual([]);
+      }
+    } finally {
+      if (b !== a) await b.close();
+      await a.close();
+      await tdb.drop();
+    }
   });
 });

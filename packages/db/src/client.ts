@@ -21,8 +21,15 @@ export interface DbHandle {
   kind: 'pglite' | 'postgres';
   /** Where the data lives, for logs: a folder, `memory`, or the URL without its password. */
   location: string;
-  /** Raw SQL for the rare things drizzle has no builder for (LISTEN/NOTIFY, advisory locks). */
   ping(): Promise<void>;
+  /**
+   * Runs `fn` while holding the cluster-wide start-up lock, so that the start-up work of several
+   * nodes sharing one database (migrations, the demo seed, the first-admin bootstrap) runs one node
+   * at a time. PostgreSQL: a session-level advisory lock on a dedicated connection, released when
+   * `fn` settles (or when the connection dies with its node). PGlite: runs `fn` directly, since the
+   * data folder lock already makes this process the only one.
+   */
+  withStartupLock<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * PostgreSQL only: LISTEN on a dedicated connection (reconnecting after errors) and call `fn` with
    * each payload. Notifications are not durable; callers poll to repair what a reconnect missed.
@@ -30,6 +37,12 @@ export interface DbHandle {
   listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/**
+ * The advisory lock key of Accord's start-up work: "accord" in ASCII followed by 0x0001, a fixed
+ * 64-bit value that other applications sharing the database are unlikely to use.
+ */
+export const STARTUP_LOCK_KEY = 0x6163636f72640001n;
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../drizzle');
 
@@ -59,6 +72,7 @@ async function openPglite(dataDir: string | null): Promise<DbHandle> {
       async ping() {
         await client.query('select 1');
       },
+      withStartupLock: (fn) => fn(),
       async close() {
         try {
           await client.close();
@@ -81,8 +95,33 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => console.error('[db] idle client error:', err.message));
   const db = drizzle({ client: pool, schema, casing: 'snake_case' });
+
+  const withStartupLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // Its own connection, outside the pool: `fn` may need every pooled connection (pool size 1 included).
+    const client = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    let lost: Error | null = null;
+    // A lost connection releases the lock on the server; note it instead of crashing the process.
+    client.on('error', (err) => (lost = err));
+    await client.connect();
+    try {
+      const key = STARTUP_LOCK_KEY.toString();
+      const got = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
+      if (!got.rows[0]?.ok) {
+        console.log('[db] waiting for another node to finish its start-up (migrations, first data)…');
+        await client.query('select pg_advisory_lock($1::bigint)', [key]);
+      }
+      const result = await fn();
+      if (lost) throw new Error(`lost the database connection holding the start-up lock: ${(lost as Error).message}`);
+      return result;
+    } finally {
+      // Ending the session releases the lock too; unlock first so that a pooled proxy (pgbouncer in session mode) cannot keep it.
+      await client.query('select pg_advisory_unlock_all()').catch(() => {});
+      await client.end().catch(() => {});
+    }
+  };
+
   try {
-    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    await withStartupLock(() => migrate(db, { migrationsFolder: MIGRATIONS_DIR }));
   } catch (e) {
     await pool.end();
     throw e;
@@ -94,6 +133,7 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
     async ping() {
       await pool.query('select 1');
     },
+    withStartupLock,
     async listen(channel, fn) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
       let client: InstanceType<typeof pg.default.Client> | null = null;

@@ -60,7 +60,16 @@ export function loadDemoItems(): DemoItem[] {
 
 export type SeedResult = { kind: 'demo'; logins: DemoLogin[]; file: string; projectId: string } | { kind: 'admin'; email: string } | { kind: 'none'; reason: string };
 
-export async function seedIfEmpty(deps: Deps): Promise<SeedResult | null> {
+/**
+ * Seeds an empty database; returns null when it already holds users. Runs under the database's
+ * start-up lock, so when several nodes start together on one empty PostgreSQL database exactly one
+ * of them seeds and the others find it populated.
+ */
+export function seedIfEmpty(deps: Deps): Promise<SeedResult | null> {
+  return deps.db.withStartupLock(() => seedUnlocked(deps));
+}
+
+async function seedUnlocked(deps: Deps): Promise<SeedResult | null> {
   if ((await deps.users.countUsers()) > 0) return null;
   const { env } = deps;
   if (!env.ACCORD_DEMO) {

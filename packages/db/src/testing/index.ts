@@ -91,3 +91,17 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<Tes
   if ('reason' in found) throw new Error(found.reason);
   return createTempPostgres(found.url);
 }
+
+export { testEnv } from './env.ts';
+
+/** Runs one SQL statement on its own connection and returns the rows (tests inspecting a database a server process owns). */
+export async function queryPostgres<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const pg = await import('pg');
+  const c = new pg.default.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
