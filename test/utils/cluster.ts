@@ -41,6 +41,7 @@ export interface Balancer {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const BUFFER_LIMIT = 1 << 20;
 const key = (t: Target) => `${t.host}:${t.port}`;
 
 function forwardedHeaders(req: IncomingMessage, keepUpgrade: boolean): IncomingHttpHeaders {
@@ -82,7 +83,22 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
     res.end(JSON.stringify({ error: { code: 'bad_gateway', message: `No Accord node is reachable (${why}).` } }));
   }
 
-  function proxy(req: IncomingMessage, res: ServerResponse, candidates: Target[]) {
+  /**
+   * Small bodies (up to 1 MiB with a Content-Length) are read first, so the request can be sent
+   * again to the next node when the chosen one refuses the connection, or when a kept-alive
+   * connection turns out dead (the node was killed) before any answer came. Larger or chunked
+   * bodies (imports) are streamed; they are retried only when the connection was refused.
+   */
+  function proxy(req: IncomingMessage, res: ServerResponse) {
+    const len = Number(req.headers['content-length'] ?? 0);
+    if (req.headers['transfer-encoding'] || !(len <= BUFFER_LIMIT)) return attempt(req, res, order(), null);
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => attempt(req, res, order(), Buffer.concat(chunks)));
+    req.on('error', () => res.destroy());
+  }
+
+  function attempt(req: IncomingMessage, res: ServerResponse, candidates: Target[], body: Buffer | null) {
     const t = candidates[0];
     if (!t) return unavailable(res, 'every node refused the connection');
     const headers = forwardedHeaders(req, false);
@@ -92,7 +108,7 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
       if (sent) return;
       sent = true;
       count(t);
-      if (req.readableEnded) up.end();
+      if (body) up.end(body);
       else req.pipe(up);
     };
     // Send the body only once the connection stands, so a refused node can be skipped with the body unread.
@@ -105,13 +121,13 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
       r.on('error', () => res.destroy());
     });
     up.on('error', (e) => {
-      // A refused connection (body unread), or a dead kept-alive connection under a request without a body: try the next node.
-      const idempotent = req.method === 'GET' || req.method === 'HEAD';
-      if (refused(e) && !res.headersSent && (!sent || idempotent)) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      const retry = !res.headersSent && ((!sent && refused(e)) || (body !== null && up.reusedSocket && ['ECONNRESET', 'EPIPE'].includes(code)));
+      if (retry) {
         markDown(t);
-        return proxy(req, res, candidates.slice(1));
+        return attempt(req, res, candidates.slice(1), body);
       }
-      unavailable(res, (e as NodeJS.ErrnoException).code ?? e.message);
+      unavailable(res, code || e.message);
     });
     res.on('close', () => {
       if (!res.writableFinished) up.destroy();
@@ -145,7 +161,7 @@ export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
     client.on('close', () => upstream.destroy());
   }
 
-  const server: Server = createServer((req, res) => proxy(req, res, order()));
+  const server: Server = createServer((req, res) => proxy(req, res));
   server.on('upgrade', (req, socket: Socket, head) => tunnel(req, socket, head, order()));
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
