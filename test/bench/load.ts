@@ -1,0 +1,399 @@
+/**
+ * `npm run bench:load`: judgments under load on PostgreSQL, against references measured in the same run.
+ *
+ * Starts Accord as a child process on a fresh database, then through its HTTP API: an admin, a
+ * pairwise project with a published rubric, trainers with API tokens, overlap k = 3. Measures
+ *  - the import path: items/s through the import endpoint, against COPY of the same rows;
+ *  - the trainer loop (`queue/next` + `submit` with a valid judgment) at 16 and 32 concurrent
+ *    trainers on keep-alive connections, at 2,000 items and at 200,000 items;
+ *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency.
+ * Prints a table and the goal lines of issue 13.
+ *
+ *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
+ *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { ImportJob, Project, QueueNext, User } from '@accord/core';
+import { ApiClient } from '../utils/client.ts';
+import { runServerProcess, type ServerProcess } from '../utils/process.ts';
+import { importFile, validJudgment } from '../utils/work.ts';
+import {
+  assertLoopback,
+  benchItem,
+  connectAdmin,
+  COPY_ITEM_COLUMNS,
+  copyItemLine,
+  createScratchDatabase,
+  fmtLat,
+  KeepAliveClient,
+  latencies,
+  publishRubric,
+  rate,
+  type Latencies,
+  type ScratchDatabase,
+} from '../utils/bench-load.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    trainers: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    small: { type: 'string' },
+    large: { type: 'string' },
+  },
+});
+
+function num(name: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name}: must be an integer from ${min} to ${max} (got ${v})`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const QUICK = args.quick;
+const LEVELS = (args.trainers ?? (QUICK ? '8' : '16,32')).split(',').map((s) => num('trainers', s.trim(), 0, 1, 64));
+const SECONDS = num('seconds', args.seconds, QUICK ? 5 : 15, 1, 600);
+const WARMUP = num('warmup', args.warmup, QUICK ? 2 : 3, 0, 60);
+const SMALL = num('small', args.small, 2_000, 10, 1_000_000);
+const LARGE = num('large', args.large, QUICK ? 20_000 : 200_000, 10, 2_000_000);
+const MAX_TRAINERS = Math.max(...LEVELS);
+const GOAL_AT = LEVELS.includes(32) ? 32 : MAX_TRAINERS;
+type CreatedToken = { token: string };
+const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
+
+try {
+  assertLoopback(args.pg);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------- set-up
+
+try {
+  await (await connectAdmin(args.pg)).end();
+} catch (e) {
+  console.error(`PostgreSQL is not reachable at ${args.pg} (${(e as Error).message}).\nStart it, or pass --pg postgres://user@127.0.0.1:5432/postgres.`);
+  process.exit(2);
+}
+
+let scratch: ScratchDatabase | null = null;
+let server: ServerProcess | null = null;
+let pool: pg.Pool | null = null;
+const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-load-'));
+const clients: KeepAliveClient[] = [];
+
+async function cleanup() {
+  for (const c of clients) c.close();
+  await pool?.end().catch(() => {});
+  await server?.stop().catch(() => {});
+  await scratch?.drop().catch((e) => console.error(`could not drop ${scratch?.name}: ${(e as Error).message}`));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+const log = (s: string) => console.log(s);
+const secs = (t0: number) => (performance.now() - t0) / 1000;
+
+interface LoopResult {
+  label: string;
+  items: number;
+  trainers: number;
+  judgments: number;
+  seconds: number;
+  perSecond: number;
+  submit: Latencies;
+  loop: Latencies;
+  errors: number;
+  exhausted: number;
+  firstError: string | null;
+}
+
+interface CeilingResult {
+  trainers: number;
+  inserts: number;
+  perSecond: number;
+  insert: Latencies;
+}
+
+try {
+  scratch = await createScratchDatabase(args.pg, 'accord_bench_load');
+  log(`database ${scratch.name} on ${new URL(args.pg).host}; ${QUICK ? 'quick run: ' : ''}trainers ${LEVELS.join(', ')}, ${WARMUP} s warm-up + ${SECONDS} s each`);
+  server = runServerProcess({
+    DATABASE_URL: scratch.url,
+    ACCORD_DEMO: '0',
+    ACCORD_ADMIN_EMAIL: ADMIN.email,
+    ACCORD_ADMIN_PASSWORD: ADMIN.password,
+    ACCORD_DATA_DIR: dataDir,
+    ACCORD_LOG: 'error',
+    NODE_ENV: 'production',
+    // The set-up signs in every trainer from 127.0.0.1.
+    ACCORD_LOGIN_MAX_PER_ADDRESS: '100000',
+  });
+  const url = await server.ready;
+  log(`Accord (child process ${server.child.pid}) at ${url}`);
+  pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2 });
+
+  const admin = new ApiClient(url);
+  await admin.login(ADMIN.email, ADMIN.password);
+  const adminToken = await admin.post<CreatedToken>('/api/auth/tokens', { name: 'bench admin' });
+  if (adminToken.status !== 201) throw new Error(`creating the admin token failed: ${adminToken.status} ${adminToken.text}`);
+
+  async function createProject(name: string): Promise<string> {
+    const r = await admin.post<Project>('/api/projects', { name, taskKind: 'pairwise' });
+    if (r.status !== 201) throw new Error(`creating project ${name} failed: ${r.status} ${r.text}`);
+    const s = await admin.patch(`/api/projects/${r.body.id}/settings`, { overlap: 3 });
+    if (s.status !== 200) throw new Error(`setting overlap on ${name} failed: ${s.status} ${s.text}`);
+    return r.body.id;
+  }
+
+  // Trainers: created by the admin, each signs in once and creates an API token.
+  const trainerIds: string[] = [];
+  const trainerEmails: string[] = [];
+  const tokens: string[] = [];
+  for (let i = 0; i < MAX_TRAINERS; i++) {
+    const email = `trainer${i + 1}@bench.local`;
+    const password = `bench-trainer-${i + 1}-pw`;
+    const u = await admin.post<User>('/api/users', { email, name: `Trainer ${i + 1}`, password });
+    if (u.status !== 201) throw new Error(`creating ${email} failed: ${u.status} ${u.text}`);
+    const c = new ApiClient(url);
+    await c.login(email, password);
+    const t = await c.post<CreatedToken>('/api/auth/tokens', { name: 'bench' });
+    if (t.status !== 201) throw new Error(`creating a token for ${email} failed: ${t.status} ${t.text}`);
+    trainerIds.push(u.body.id);
+    trainerEmails.push(email);
+    tokens.push(t.body.token);
+  }
+  // Users for the plain-insert ceiling (judgments need a real user; one per concurrent writer).
+  const ceilingUsers: string[] = [];
+  for (let i = 0; i < MAX_TRAINERS; i++) {
+    const u = await admin.post<User>('/api/users', { email: `writer${i + 1}@bench.local`, name: `Writer ${i + 1}`, password: `bench-writer-${i + 1}-pw` });
+    if (u.status !== 201) throw new Error(`creating writer ${i + 1} failed: ${u.status} ${u.text}`);
+    ceilingUsers.push(u.body.id);
+  }
+
+  async function addTrainers(projectId: string) {
+    for (const email of trainerEmails) {
+      const r = await admin.post(`/api/projects/${projectId}/members`, { email, role: 'trainer' });
+      if (r.status !== 201 && r.status !== 200) throw new Error(`adding ${email} failed: ${r.status} ${r.text}`);
+    }
+  }
+
+  async function copyItems(projectId: string, n: number): Promise<number> {
+    const client = await pool!.connect();
+    try {
+      const t0 = performance.now();
+      const sink = client.query(copyFrom(`COPY items (${COPY_ITEM_COLUMNS.join(', ')}) FROM STDIN`));
+      async function* lines() {
+        for (let i = 0; i < n; i += 1000) {
+          let chunk = '';
+          for (let k = i; k < Math.min(n, i + 1000); k++) chunk += copyItemLine(projectId, k);
+          yield chunk;
+        }
+      }
+      await pipeline(Readable.from(lines()), sink);
+      return secs(t0);
+    } finally {
+      client.release();
+    }
+  }
+
+  // ---------------------------------------------------------------- import path
+  const small = await createProject(`Bench ${SMALL.toLocaleString('en-US')} items`);
+  const jsonl = Buffer.from(Array.from({ length: SMALL }, (_, i) => JSON.stringify(benchItem(i))).join('\n') + '\n');
+  const ti = performance.now();
+  const job: ImportJob = await importFile(admin, small, jsonl, { fileName: 'bench.jsonl', timeout: 600_000 });
+  const apiSeconds = secs(ti);
+  if (job.status !== 'done' || job.created !== SMALL) throw new Error(`import: ${job.status}, created ${job.created}/${SMALL}, rejected ${job.rejected}: ${JSON.stringify(job.errors.slice(0, 3))}`);
+  const copyTarget = await createProject('Bench COPY reference');
+  const copySeconds = await copyItems(copyTarget, SMALL);
+  const importLine = `import path: API ${rate(SMALL / apiSeconds)} items/s, COPY ${rate(SMALL / copySeconds)} items/s (${SMALL.toLocaleString('en-US')} items, ${(jsonl.length / 1e6).toFixed(1)} MB; API ${(100 * copySeconds / apiSeconds).toFixed(1)} % of COPY)`;
+  log(importLine);
+
+  const large = await createProject(`Bench ${LARGE.toLocaleString('en-US')} items`);
+  const tl = performance.now();
+  await copyItems(large, LARGE);
+  log(`${LARGE.toLocaleString('en-US')} items of the large project created with COPY (not the import endpoint) in ${secs(tl).toFixed(1)} s`);
+  await pool.query('ANALYZE items');
+
+  // Each concurrency level gets its own fresh small project (k = 3 allows only 3 × SMALL judgments per project).
+  const smallFor = new Map<number, string>([[LEVELS[0]!, small]]);
+  for (const n of LEVELS.slice(1)) {
+    if (smallFor.has(n)) continue;
+    const p = await createProject(`Bench ${SMALL.toLocaleString('en-US')} items, ${n} trainers`);
+    const j = await importFile(admin, p, jsonl, { fileName: 'bench.jsonl', timeout: 600_000 });
+    if (j.status !== 'done' || j.created !== SMALL) throw new Error(`import: ${j.status}, created ${j.created}/${SMALL}`);
+    smallFor.set(n, p);
+  }
+  for (const p of [...smallFor.values(), large]) {
+    await publishRubric(admin, p);
+    await addTrainers(p);
+  }
+  log(`rubric published, ${MAX_TRAINERS} trainers added, overlap k = 3 on ${smallFor.size + 1} projects`);
+
+  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new KeepAliveClient(url, tokens[i]!));
+
+  // ---------------------------------------------------------------- the trainer loop
+  let samplePayload: unknown = null;
+
+  async function trainerLoop(label: string, projectId: string, items: number, n: number): Promise<LoopResult> {
+    const start = performance.now();
+    const measureFrom = start + WARMUP * 1000;
+    const end = measureFrom + SECONDS * 1000;
+    const submitMs: number[] = [];
+    const loopMs: number[] = [];
+    let errors = 0;
+    let exhausted = 0;
+    let firstError: string | null = null;
+    let lastDone = measureFrom;
+    const fail = (what: string, status: number, body: unknown) => {
+      errors++;
+      firstError ??= `${what}: ${status} ${JSON.stringify(body).slice(0, 300)}`;
+    };
+    await Promise.all(
+      clients.slice(0, n).map(async (c) => {
+        while (performance.now() < end) {
+          const t0 = performance.now();
+          const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`);
+          if (next.status !== 200) {
+            fail('queue/next', next.status, next.body);
+            if (errors > 100) return;
+            continue;
+          }
+          const task = next.body.task;
+          if (!task) {
+            exhausted++;
+            return;
+          }
+          const payload = validJudgment(task, -1);
+          const t1 = performance.now();
+          const sub = await c.post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 30_000 });
+          const t2 = performance.now();
+          if (sub.status !== 200 && sub.status !== 201) {
+            fail('submit', sub.status, sub.body);
+            if (errors > 100) return;
+            continue;
+          }
+          samplePayload ??= payload;
+          if (t0 >= measureFrom && t2 <= end) {
+            submitMs.push(t2 - t1);
+            loopMs.push(t2 - t0);
+            lastDone = Math.max(lastDone, t2);
+          }
+        }
+      }),
+    );
+    // A queue that ran dry shortens the window: divide by the time judgments were actually made.
+    const window = (exhausted > 0 ? lastDone - measureFrom : end - measureFrom) / 1000;
+    const perSecond = window > 0 ? loopMs.length / window : 0;
+    return { label, items, trainers: n, judgments: loopMs.length, seconds: window, perSecond, submit: latencies(submitMs), loop: latencies(loopMs), errors, exhausted, firstError };
+  }
+
+  // ---------------------------------------------------------------- the ceiling: plain INSERTs
+  async function ceiling(n: number, projectId: string, itemIds: string[]): Promise<CeilingResult> {
+    const payload = JSON.stringify(samplePayload ?? { note: 'no trainer judgment was accepted' });
+    const start = performance.now();
+    const measureFrom = start + WARMUP * 1000;
+    const end = measureFrom + SECONDS * 1000;
+    const insertMs: number[] = [];
+    const per = Math.floor(itemIds.length / n);
+    await Promise.all(
+      Array.from({ length: n }, async (_, w) => {
+        const c = await pool!.connect();
+        try {
+          for (let k = 0; performance.now() < end; k++) {
+            if (k >= per) throw new Error(`the ceiling ran out of items (${per} per writer); use a larger --large`);
+            const t0 = performance.now();
+            await c.query(
+              `INSERT INTO judgments (project_id, item_id, user_id, status, source, rubric_version, payload, time_spent_ms, submitted_at)
+               VALUES ($1, $2, $3, 'submitted', 'accord', 1, $4, 30000, now())`,
+              [projectId, itemIds[w * per + k], ceilingUsers[w], payload],
+            );
+            const t1 = performance.now();
+            if (t0 >= measureFrom && t1 <= end) insertMs.push(t1 - t0);
+          }
+        } finally {
+          c.release();
+        }
+      }),
+    );
+    await pool!.query('DELETE FROM judgments WHERE user_id = ANY($1::uuid[])', [ceilingUsers]);
+    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs) };
+  }
+
+  const results: LoopResult[] = [];
+  const ceilings: CeilingResult[] = [];
+  for (const n of LEVELS) {
+    for (const [label, p, items] of [
+      ['small', smallFor.get(n)!, SMALL],
+      ['large', large, LARGE],
+    ] as const) {
+      const r = await trainerLoop(label, p, items, n);
+      results.push(r);
+      log(
+        `  ${items.toLocaleString('en-US')} items, ${n} trainers: ${rate(r.perSecond)} judgments/s, next+submit p50 ${r.loop.p50.toFixed(0)} ms` +
+          (r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '') +
+          (r.exhausted ? `, queue ran dry for ${r.exhausted} trainers` : ''),
+      );
+    }
+  }
+  const largeItemIds = (await pool.query<{ id: string }>('SELECT id FROM items WHERE project_id = $1 ORDER BY position', [large])).rows.map((r) => r.id);
+  for (const n of LEVELS) {
+    const c = await ceiling(n, large, largeItemIds);
+    ceilings.push(c);
+    log(`  plain INSERT, ${n} connections: ${rate(c.perSecond)} judgments/s`);
+  }
+
+  // ---------------------------------------------------------------- report
+  log('');
+  log('| path | items | trainers | judgments/s | submit p50 / p95 / p99 ms | next+submit p50 / p95 / p99 ms | errors |');
+  log('|---|---|---|---|---|---|---|');
+  for (const n of LEVELS) {
+    for (const r of results.filter((x) => x.trainers === n))
+      log(`| Accord HTTP API | ${r.items.toLocaleString('en-US')} | ${n} | ${rate(r.perSecond)} | ${fmtLat(r.submit)} | ${fmtLat(r.loop)} | ${r.errors}${r.exhausted ? ` (queue dry: ${r.exhausted})` : ''} |`);
+    const c = ceilings.find((x) => x.trainers === n)!;
+    log(`| plain INSERT (pg), ceiling | ${LARGE.toLocaleString('en-US')} | ${n} | ${rate(c.perSecond)} | ${fmtLat(c.insert)} (insert) | – | 0 |`);
+  }
+  log('');
+  log(importLine);
+  log(`(${LARGE.toLocaleString('en-US')}-item project created with COPY, not through the import endpoint)`);
+  if (results.some((r) => r.exhausted > 0))
+    log(
+      `note: a queue ran dry during a run (overlap k = 3 allows at most 3 × items judgments); its rate is taken over the time judgments were made, ` +
+        `and its latencies miss the end of the window. Use --small/--large to size the projects for the rate measured.`,
+    );
+
+  const atGoal = (label: 'small' | 'large') => results.find((r) => r.label === label && r.trainers === GOAL_AT)!;
+  const s = atGoal('small');
+  const l = atGoal('large');
+  const c = ceilings.find((x) => x.trainers === GOAL_AT)!;
+  const note = GOAL_AT === 32 ? '' : `; measured at ${GOAL_AT} trainers, not 32${QUICK ? ' (quick run)' : ''}`;
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const ratio = s.perSecond / c.perSecond;
+  log('');
+  log(`goal (trainer loop ≥ 50 % of the plain-insert ceiling at 32 trainers): ${met(ratio >= 0.5)} (${rate(s.perSecond)} vs ${rate(c.perSecond)} judgments/s = ${(100 * ratio).toFixed(1)} %${note})`);
+  log(`goal (p99 of next+submit < 50 ms at 32 trainers): ${met(s.loop.p99 < 50)} (p99 ${s.loop.p99.toFixed(1)} ms at ${SMALL.toLocaleString('en-US')} items, ${l.loop.p99.toFixed(1)} ms at ${LARGE.toLocaleString('en-US')}${note})`);
+  const growth = l.perSecond / s.perSecond;
+  log(
+    `goal (rate at 200,000 items within 10 % of the rate at 2,000): ${met(growth >= 0.9)} (${rate(l.perSecond)} judgments/s at ${LARGE.toLocaleString('en-US')} vs ${rate(s.perSecond)} at ${SMALL.toLocaleString('en-US')} = ${(100 * growth).toFixed(1)} %${note}${LARGE !== 200_000 ? `; large project has ${LARGE.toLocaleString('en-US')} items` : ''})`,
+  );
+  if (results.some((r) => r.errors > 0)) process.exitCode = 1;
+} catch (e) {
+  console.error(`\nbench:load failed: ${(e as Error).stack ?? e}`);
+  if (server) console.error(`server output (last 2,000 chars):\n${server.output().slice(-2000)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
