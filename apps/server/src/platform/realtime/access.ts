@@ -5,14 +5,14 @@
  */
 import { parseDocName } from '@accord/core';
 import type { Access } from '@accord/collab';
-import type { Deps } from '../../deps.ts';
+import type { RealtimeDeps } from './deps.ts';
 import type { UserRow } from '../http/context.ts';
 
 export type DocAccess = { ok: true; access: Access; frozen: boolean; projectId: string } | { ok: false; code: 'not_found' | 'forbidden'; message: string };
 
 const NOT_FOUND = { ok: false, code: 'not_found', message: 'No such document.' } as const;
 
-export async function resolveDocAccess(deps: Deps, user: Pick<UserRow, 'id' | 'isAdmin'>, name: string): Promise<DocAccess> {
+export async function resolveDocAccess(deps: RealtimeDeps, user: Pick<UserRow, 'id' | 'isAdmin'>, name: string): Promise<DocAccess> {
   const parsed = parseDocName(name);
   if (!parsed) return NOT_FOUND;
   if (parsed.kind === 'rubric') {

@@ -7,7 +7,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { Peer, SyncRoom } from '@accord/collab';
 import { DOC_NAME_RE, type Ack, type ClientToServerEvents, type DocJoined, type ServerToClientEvents, type SocketError } from '@accord/core';
-import type { Deps } from '../../deps.ts';
+import type { RealtimeDeps } from './deps.ts';
 import { resolveDocAccess, userColor } from './access.ts';
 import type { SocketData } from './index.ts';
 
@@ -31,7 +31,7 @@ interface Joined {
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length <= 64 && DOC_NAME_RE.test(v);
 const fail = (code: SocketError['code'], message: string): Ack<never> => ({ ok: false, error: { code, message } });
 
-export function bindDocs(io: IO, deps: Deps) {
+export function bindDocs(io: IO, deps: RealtimeDeps) {
   const { docs, logger } = deps;
   /** socket id → document name → joined entry (or the join in progress). */
   const bySocket = new Map<string, Map<string, Joined | Promise<Ack<DocJoined>>>>();

@@ -8,7 +8,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import msgpackParser from 'socket.io-msgpack-parser';
 import type { ClientToServerEvents, ServerToClientEvents } from '@accord/core';
-import type { Deps } from '../../deps.ts';
+import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
 import { SESSION_COOKIE } from '../http/request.ts';
 import { bindDocs } from './docs.ts';
@@ -35,7 +35,7 @@ function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
   return `${secure ? 'https' : 'http'}://${host}`;
 }
 
-export function attachRealtime(httpServer: HttpServer, deps: Deps) {
+export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     transports: ['websocket'],
     parser: msgpackParser,
