@@ -11,10 +11,9 @@ import { getCookie } from 'hono/cookie';
 import { AppError, describeIssues, issuesOf, type FieldIssue } from '@accord/core';
 import type { z } from 'zod';
 import type { Deps } from './deps.ts';
-import { isHttps, originAllowed, ownOrigin } from './http/request.ts';
-import type { AnyRoute, AppEnv } from './http/route.ts';
-import { routeTable } from './routes/index.ts';
-import { SESSION_COOKIE } from './routes/auth.ts';
+import { isHttps, originAllowed, ownOrigin, SESSION_COOKIE } from './platform/http/request.ts';
+import type { AnyRoute, AppEnv } from './platform/http/route.ts';
+import { routeTable } from './routes.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DEFAULT_MAX_BODY = 1024 * 1024;

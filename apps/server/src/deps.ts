@@ -1,29 +1,40 @@
 /**
- * Everything the app needs, built once from the environment: database, services, events.
- * `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
+ * Everything the app needs, built once from the environment: database, control bus, live documents,
+ * and each feature's service over its repository. A feature that needs another's data gets that
+ * feature's service here. `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
  */
 import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
 import type { Env } from './env.ts';
-import { createWorkerCompactor } from './realtime/compactor.ts';
-import { createDocRegistry } from './realtime/registry.ts';
-import { createAuthService } from './services/auth.ts';
-import { createEvents } from './services/events.ts';
-import { createLogger, type Logger } from './services/logger.ts';
-import { createProjectService } from './services/projects.ts';
-import { createRateLimiter } from './services/rate-limit.ts';
-import { createRubricService } from './services/rubrics.ts';
-import { createUserService } from './services/users.ts';
-import { createImportService } from './services/imports.ts';
-import { createJudgingService } from './services/judging.ts';
+import { createAuthRepo } from './features/auth/auth.repo.ts';
+import { createAuthService } from './features/auth/auth.service.ts';
+import { createImportsRepo } from './features/imports/imports.repo.ts';
+import { createImportService } from './features/imports/imports.service.ts';
+import { createJudgingRepo } from './features/judging/judging.repo.ts';
+import { createJudgingService } from './features/judging/judging.service.ts';
+import { createProjectsRepo } from './features/projects/projects.repo.ts';
+import { createProjectService } from './features/projects/projects.service.ts';
+import { createRubricsRepo } from './features/rubrics/rubrics.repo.ts';
+import { createRubricService } from './features/rubrics/rubrics.service.ts';
+import { createUsersRepo } from './features/users/users.repo.ts';
+import { createUserService } from './features/users/users.service.ts';
+import { createLocalBus } from './platform/bus.ts';
+import { systemClock } from './platform/clock.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { createRateLimiter } from './platform/rate-limit.ts';
+import { createWorkerCompactor } from './platform/realtime/compactor.ts';
+import { createDocRegistry } from './platform/realtime/registry.ts';
 
 export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: Logger } = {}) {
   const logger = overrides.logger ?? createLogger(env.ACCORD_LOG);
   const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: env.dataDir }));
-  const events = createEvents();
+  const bus = createLocalBus();
+  const projects = createProjectService(createProjectsRepo(db.db), bus);
   const windowMs = env.ACCORD_LOGIN_WINDOW_SECONDS * 1000;
   const auth = createAuthService({
-    db: db.db,
-    events,
+    repo: createAuthRepo(db.db),
+    bus,
+    memberships: projects.membershipsOf,
+    now: systemClock,
     idleMs: env.ACCORD_SESSION_IDLE_MINUTES * 60_000,
     maxMs: env.ACCORD_SESSION_MAX_HOURS * 3_600_000,
     accountLimiter: createRateLimiter(env.ACCORD_LOGIN_MAX_PER_ACCOUNT, windowMs),
@@ -42,19 +53,21 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     ...(listen ? { listen: (fn: (payload: string) => void) => listen(DOC_NOTIFY_CHANNEL, fn) } : {}),
   });
   await docs.start();
+  const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
+  const rubrics = createRubricService(createRubricsRepo(db.db), docs);
   return {
     env,
     logger,
     db,
-    events,
+    bus,
     auth,
-    users: createUserService(db.db, events),
-    projects: createProjectService(db.db, events),
+    users,
+    projects,
     docs,
     compactor,
-    rubrics: createRubricService(db.db, docs),
-    imports: createImportService({ db: db.db, logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024 }),
-    judging: createJudgingService(db.db),
+    rubrics,
+    imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),
+    judging: createJudgingService({ repo: createJudgingRepo(db.db), members: projects, rubrics }),
   };
 }
 

@@ -2,8 +2,8 @@ export { startServer, type RunningServer, type StartOptions } from './server.ts'
 export { createApp, CSP } from './app.ts';
 export { createDeps, type Deps } from './deps.ts';
 export { parseEnv, EnvSchema, type Env } from './env.ts';
-export { routeTable } from './routes/index.ts';
-export type { AnyRoute, Access } from './http/route.ts';
-export { SESSION_COOKIE } from './routes/auth.ts';
-export { KDF, parseHashParams } from './services/passwords.ts';
+export { routeTable } from './routes.ts';
+export type { AnyRoute, Access } from './platform/http/route.ts';
+export { SESSION_COOKIE } from './platform/http/request.ts';
+export { KDF, parseHashParams } from './features/auth/passwords.ts';
 export { loadDemoItems, type DemoLogin } from './demo/seed.ts';

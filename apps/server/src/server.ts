@@ -10,9 +10,9 @@ import type { DbHandle } from '@accord/db';
 import { createApp } from './app.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { parseEnv, type Env } from './env.ts';
-import { attachRealtime, type Realtime } from './realtime/index.ts';
+import { attachRealtime, type Realtime } from './platform/realtime/index.ts';
 import { seedIfEmpty, type SeedResult } from './demo/seed.ts';
-import type { Logger } from './services/logger.ts';
+import type { Logger } from './platform/logger.ts';
 
 export interface RunningServer {
   url: string;

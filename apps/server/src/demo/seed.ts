@@ -11,8 +11,8 @@ import { eq } from 'drizzle-orm';
 import { items, projectMembers, projects, users } from '@accord/db';
 import type { ProjectRole } from '@accord/core';
 import type { Deps } from '../deps.ts';
-import { audit } from '../services/audit.ts';
-import { hashPassword } from '../services/passwords.ts';
+import { audit } from '../platform/audit.ts';
+import { hashPassword } from '../features/auth/passwords.ts';
 import { DEMO_RUBRIC } from './rubric.ts';
 import type { StoredResponse } from '@accord/db';
 

@@ -1,0 +1,127 @@
+/** Import jobs, imported items and imported judgments in SQL: the only code of the imports feature that speaks to the database. */
+import { and, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import type { ImportJob, JudgmentPayload } from '@accord/core';
+import { importJobs, items, judgments, type Db } from '@accord/db';
+import { audit, type AuditEntry } from '../../platform/audit.ts';
+
+export type JobRow = typeof importJobs.$inferSelect;
+type ItemValues = typeof items.$inferInsert;
+type JudgmentValues = typeof judgments.$inferInsert;
+
+export function toImportJob(j: JobRow): ImportJob {
+  return {
+    id: j.id,
+    kind: j.kind,
+    format: j.format,
+    fileName: j.fileName,
+    status: j.status,
+    bytesRead: j.bytesRead,
+    bytesTotal: j.bytesTotal,
+    linesRead: j.linesRead,
+    created: j.created,
+    updated: j.updated,
+    unchanged: j.unchanged,
+    rejected: j.rejected,
+    errors: j.errors,
+    message: j.message,
+    createdAt: j.createdAt.toISOString(),
+    finishedAt: j.finishedAt ? j.finishedAt.toISOString() : null,
+  };
+}
+
+export function createImportsRepo(db: Db) {
+  return {
+    audit: (entry: AuditEntry) => audit(db, entry),
+
+    /** Marks running jobs whose heartbeat is older than `staleMs` failed; the database's clock decides, so nodes' clocks need not agree. */
+    async failStale(staleMs: number, message: string): Promise<string[]> {
+      const rows = await db
+        .update(importJobs)
+        .set({ status: 'failed', message, finishedAt: new Date() })
+        .where(and(eq(importJobs.status, 'running'), sql`${importJobs.heartbeatAt} < now() - make_interval(secs => ${staleMs / 1000})`))
+        .returning({ id: importJobs.id });
+      return rows.map((r) => r.id);
+    },
+
+    async beat(jobIds: string[]) {
+      await db.update(importJobs).set({ heartbeatAt: sql`now()` }).where(and(eq(importJobs.status, 'running'), inArray(importJobs.id, jobIds)));
+    },
+
+    async insertJob(values: typeof importJobs.$inferInsert): Promise<JobRow> {
+      const [job] = await db.insert(importJobs).values(values).returning();
+      return job!;
+    },
+
+    async job(projectId: string, jobId: string): Promise<JobRow | null> {
+      const [j] = await db.select().from(importJobs).where(and(eq(importJobs.id, jobId), eq(importJobs.projectId, projectId)));
+      return j ?? null;
+    },
+
+    async jobs(projectId: string, limit: number): Promise<JobRow[]> {
+      return db.select().from(importJobs).where(eq(importJobs.projectId, projectId)).orderBy(desc(importJobs.createdAt)).limit(limit);
+    },
+
+    async updateJob(jobId: string, set: Partial<typeof importJobs.$inferInsert>) {
+      await db.update(importJobs).set(set).where(eq(importJobs.id, jobId));
+    },
+
+    async maxPosition(projectId: string): Promise<number | null> {
+      const [pos] = await db.select({ m: max(items.position) }).from(items).where(eq(items.projectId, projectId));
+      return pos?.m ?? null;
+    },
+
+    /** Items of the project with these external ids, and whether each already has judgments. */
+    async itemsForReimport(projectId: string, externalIds: string[]) {
+      return db
+        .select({
+          id: items.id,
+          externalId: items.externalId,
+          prompt: items.prompt,
+          context: items.context,
+          responses: items.responses,
+          reference: items.reference,
+          gold: items.gold,
+          metadata: items.metadata,
+          judged: sql<boolean>`exists (select 1 from ${judgments} where ${judgments.itemId} = ${items.id})`,
+        })
+        .from(items)
+        .where(and(eq(items.projectId, projectId), inArray(items.externalId, externalIds)));
+    },
+
+    async updateItem(id: string, set: Partial<ItemValues>) {
+      await db.update(items).set(set).where(eq(items.id, id));
+    },
+
+    /** Inserts the items that are not there yet; returns how many were. */
+    async insertItems(values: ItemValues[]): Promise<number> {
+      const got = await db.insert(items).values(values).onConflictDoNothing().returning({ id: items.id });
+      return got.length;
+    },
+
+    async itemsByExternalId(projectId: string, externalIds: string[]) {
+      return db
+        .select({ id: items.id, externalId: items.externalId, responses: items.responses })
+        .from(items)
+        .where(and(eq(items.projectId, projectId), inArray(items.externalId, externalIds)));
+    },
+
+    async judgmentsOf(itemIds: string[], userIds: string[]) {
+      return db
+        .select({ id: judgments.id, itemId: judgments.itemId, userId: judgments.userId, source: judgments.source, payload: judgments.payload })
+        .from(judgments)
+        .where(and(inArray(judgments.itemId, itemIds), inArray(judgments.userId, userIds)));
+    },
+
+    async updateJudgment(id: string, set: { payload: JudgmentPayload; updatedAt: Date; submittedAt: Date; timeSpentMs: number | null }) {
+      await db.update(judgments).set(set).where(eq(judgments.id, id));
+    },
+
+    /** Inserts the judgments that are not there yet; returns how many were. */
+    async insertJudgments(values: JudgmentValues[]): Promise<number> {
+      const got = await db.insert(judgments).values(values).onConflictDoNothing().returning({ id: judgments.id });
+      return got.length;
+    },
+  };
+}
+
+export type ImportsRepo = ReturnType<typeof createImportsRepo>;

@@ -1,0 +1,41 @@
+/** Project, member and item rows → the API's shapes. */
+import type { Item, Member, Project, ProjectRole } from '@accord/core';
+import type { items, projects } from '@accord/db';
+
+type ProjectRow = typeof projects.$inferSelect;
+type ItemRow = typeof items.$inferSelect;
+
+const iso = (d: Date) => d.toISOString();
+
+export function toProject(p: ProjectRow, myRole: ProjectRole, counts: { members: number; items: number }): Project {
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    taskKind: p.taskKind,
+    archived: p.archivedAt !== null,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    myRole,
+    counts,
+  };
+}
+
+export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date; tier: number; tags: string[] }): Member {
+  return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt), tier: m.tier, tags: m.tags };
+}
+
+export function toItem(i: ItemRow, showGold: boolean): Item {
+  return {
+    id: i.id,
+    projectId: i.projectId,
+    externalId: i.externalId,
+    prompt: i.prompt,
+    context: i.context,
+    responses: i.responses,
+    reference: i.reference,
+    gold: showGold ? (i.gold ?? null) : null,
+    metadata: i.metadata,
+    createdAt: iso(i.createdAt),
+  };
+}

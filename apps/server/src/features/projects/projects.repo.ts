@@ -1,0 +1,164 @@
+/** Projects, members and the item listing in SQL: the only code of the projects feature that speaks to the database. */
+import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, type SQL } from 'drizzle-orm';
+import type { ItemListQuery, Member, ProjectListQuery, ProjectRole } from '@accord/core';
+import { items, projectMembers, projects, users, type Db, type Tx } from '@accord/db';
+import { audit, type AuditEntry } from '../../platform/audit.ts';
+import type { ProjectRow } from '../../platform/http/context.ts';
+import { escapeLike } from '../../platform/sql.ts';
+import { toItem, toMember } from './projects.mappers.ts';
+
+const PROJECT_SORT = { name: projects.name, createdAt: projects.createdAt, updatedAt: projects.updatedAt } as const;
+const MEMBER_SORT = { name: users.name, email: users.email, role: projectMembers.role, addedAt: projectMembers.createdAt } as const;
+const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId } as const;
+
+export type MemberSort = keyof typeof MEMBER_SORT;
+type MemberRow = typeof projectMembers.$inferSelect;
+
+/** Queries that run inside one transaction (member changes lock rows until commit). */
+function txRepo(tx: Tx) {
+  const memberWhere = (projectId: string, userId: string) => and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId));
+  return {
+    audit: (entry: AuditEntry) => audit(tx, entry),
+
+    /** The member row, locked FOR UPDATE. */
+    async lockMember(projectId: string, userId: string): Promise<MemberRow | null> {
+      const [cur] = await tx.select().from(projectMembers).where(memberWhere(projectId, userId)).for('update');
+      return cur ?? null;
+    },
+
+    /** Locks every lead row, so two concurrent demotions cannot both see "another lead remains". */
+    async lockLeads(projectId: string): Promise<number> {
+      const rows = await tx
+        .select({ userId: projectMembers.userId })
+        .from(projectMembers)
+        .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'lead')))
+        .for('update');
+      return rows.length;
+    },
+
+    async setMember(projectId: string, userId: string, set: { role: ProjectRole; tier: number; tags: string[] }) {
+      await tx.update(projectMembers).set(set).where(memberWhere(projectId, userId));
+    },
+
+    async deleteMember(projectId: string, userId: string) {
+      await tx.delete(projectMembers).where(memberWhere(projectId, userId));
+    },
+
+    async user(userId: string) {
+      const [u] = await tx.select().from(users).where(eq(users.id, userId));
+      return u ?? null;
+    },
+  };
+}
+
+export type ProjectsTx = ReturnType<typeof txRepo>;
+
+export function createProjectsRepo(db: Db) {
+  const withMember = (userId: string) => and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId));
+
+  return {
+    audit: (entry: AuditEntry) => audit(db, entry),
+
+    withTx: <T>(fn: (tx: ProjectsTx) => Promise<T>): Promise<T> => db.transaction((tx) => fn(txRepo(tx))),
+
+    /** The project and the user's role in it (null role: not a member); null when there is no such project. */
+    async projectWithRole(projectId: string, userId: string): Promise<{ project: ProjectRow; role: ProjectRole | null } | null> {
+      const [row] = await db.select({ p: projects, role: projectMembers.role }).from(projects).leftJoin(projectMembers, withMember(userId)).where(eq(projects.id, projectId));
+      return row ? { project: row.p, role: row.role } : null;
+    },
+
+    async leadsCount(userId: string): Promise<number> {
+      const [r] = await db.select({ n: count() }).from(projectMembers).where(and(eq(projectMembers.userId, userId), eq(projectMembers.role, 'lead')));
+      return r?.n ?? 0;
+    },
+
+    async counts(ids: string[]) {
+      const out = new Map<string, { members: number; items: number }>(ids.map((id) => [id, { members: 0, items: 0 }]));
+      if (ids.length === 0) return out;
+      const m = await db.select({ id: projectMembers.projectId, n: count() }).from(projectMembers).where(inArray(projectMembers.projectId, ids)).groupBy(projectMembers.projectId);
+      const i = await db.select({ id: items.projectId, n: count() }).from(items).where(inArray(items.projectId, ids)).groupBy(items.projectId);
+      for (const r of m) out.get(r.id)!.members = r.n;
+      for (const r of i) out.get(r.id)!.items = r.n;
+      return out;
+    },
+
+    async page(user: { id: string; isAdmin: boolean }, q: ProjectListQuery) {
+      const where: SQL[] = [];
+      if (q.q) where.push(ilike(projects.name, `%${escapeLike(q.q)}%`));
+      if (q.status === 'active') where.push(isNull(projects.archivedAt));
+      if (q.status === 'archived') where.push(isNotNull(projects.archivedAt));
+      if (!user.isAdmin) where.push(isNotNull(projectMembers.role));
+      const cond = and(...where);
+      const order = q.order === 'asc' ? asc(PROJECT_SORT[q.sort]) : desc(PROJECT_SORT[q.sort]);
+      const base = db.select({ p: projects, role: projectMembers.role }).from(projects).leftJoin(projectMembers, withMember(user.id));
+      const rows = await base.where(cond).orderBy(order, asc(projects.id)).limit(q.limit).offset(q.offset);
+      const [total] = await db.select({ n: count() }).from(projects).leftJoin(projectMembers, withMember(user.id)).where(cond);
+      return { rows: rows.map((r) => ({ project: r.p, role: r.role })), total: total?.n ?? 0 };
+    },
+
+    /** A new project with its creator as lead, audited: one transaction. */
+    async create(actorId: string, values: Omit<typeof projects.$inferInsert, 'createdBy'>): Promise<ProjectRow> {
+      return db.transaction(async (tx) => {
+        const [p] = await tx.insert(projects).values({ ...values, createdBy: actorId }).returning();
+        await tx.insert(projectMembers).values({ projectId: p!.id, userId: actorId, role: 'lead' });
+        await audit(tx, { actorId, action: 'project.created', projectId: p!.id, details: { name: p!.name } });
+        return p!;
+      });
+    },
+
+    async update(projectId: string, set: Partial<typeof projects.$inferInsert>): Promise<ProjectRow> {
+      const [row] = await db.update(projects).set(set).where(eq(projects.id, projectId)).returning();
+      return row!;
+    },
+
+    async touch(projectId: string) {
+      await db.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
+    },
+
+    async members(projectId: string, q: { role?: ProjectRole | undefined; sort: MemberSort; order: 'asc' | 'desc' }): Promise<Member[]> {
+      const where: SQL[] = [eq(projectMembers.projectId, projectId)];
+      if (q.role) where.push(eq(projectMembers.role, q.role));
+      const order = q.order === 'asc' ? asc(MEMBER_SORT[q.sort]) : desc(MEMBER_SORT[q.sort]);
+      const rows = await db
+        .select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role, active: users.active, createdAt: projectMembers.createdAt, tier: projectMembers.tier, tags: projectMembers.tags })
+        .from(projectMembers)
+        .innerJoin(users, eq(users.id, projectMembers.userId))
+        .where(and(...where))
+        .orderBy(order, asc(users.email));
+      return rows.map(toMember);
+    },
+
+    async member(projectId: string, userId: string): Promise<MemberRow | null> {
+      const [m] = await db.select().from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+      return m ?? null;
+    },
+
+    async membershipsOf(userId: string): Promise<{ projectId: string; role: ProjectRole }[]> {
+      return db.select({ projectId: projectMembers.projectId, role: projectMembers.role }).from(projectMembers).where(eq(projectMembers.userId, userId));
+    },
+
+    async userByEmail(email: string) {
+      const [u] = await db.select().from(users).where(eq(users.email, email));
+      return u ?? null;
+    },
+
+    /** Adds a member unless they already are one; null when they are. */
+    async insertMember(projectId: string, userId: string, role: ProjectRole): Promise<MemberRow | null> {
+      const [row] = await db.insert(projectMembers).values({ projectId, userId, role }).onConflictDoNothing().returning();
+      return row ?? null;
+    },
+
+    async itemPage(projectId: string, q: ItemListQuery, showGold: boolean) {
+      const where: SQL[] = [eq(items.projectId, projectId)];
+      if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`))!);
+      const cond = and(...where);
+      const order = q.order === 'asc' ? asc(ITEM_SORT[q.sort]) : desc(ITEM_SORT[q.sort]);
+      // Items created together (one import batch) keep the file's order.
+      const rows = await db.select().from(items).where(cond).orderBy(order, asc(items.position), asc(items.externalId)).limit(q.limit).offset(q.offset);
+      const [total] = await db.select({ n: count() }).from(items).where(cond);
+      return { items: rows.map((r) => toItem(r, showGold)), total: total?.n ?? 0 };
+    },
+  };
+}
+
+export type ProjectsRepo = ReturnType<typeof createProjectsRepo>;

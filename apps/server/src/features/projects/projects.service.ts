@@ -1,0 +1,130 @@
+/** Projects and their members: who may see and change what, the last-lead rule, and the events live sockets act on. */
+import {
+  AppError,
+  type CreateProjectBody,
+  type ItemListQuery,
+  type ProjectListQuery,
+  type ProjectRole,
+  type UpdateMemberBody,
+  type UpdateProjectBody,
+} from '@accord/core';
+import type { Bus } from '../../platform/bus.ts';
+import type { ProjectAccess, ProjectRow } from '../../platform/http/context.ts';
+import { toMember, toProject } from './projects.mappers.ts';
+import type { MemberSort, ProjectsRepo } from './projects.repo.ts';
+
+export type { ProjectAccess, ProjectRow } from '../../platform/http/context.ts';
+
+export function createProjectService(repo: ProjectsRepo, bus: Bus) {
+  async function get(a: ProjectAccess) {
+    const c = await repo.counts([a.project.id]);
+    return toProject(a.project, a.role, c.get(a.project.id)!);
+  }
+
+  return {
+    /** Access check used by every project route: null means "do not reveal that it exists". */
+    async access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null> {
+      const row = await repo.projectWithRole(projectId, user.id);
+      if (!row) return null;
+      if (row.role) return { project: row.project, role: row.role, member: true };
+      if (user.isAdmin) return { project: row.project, role: 'lead', member: false };
+      return null;
+    },
+
+    async canCreate(user: { id: string; isAdmin: boolean }) {
+      if (user.isAdmin) return true;
+      return (await repo.leadsCount(user.id)) > 0;
+    },
+
+    async list(user: { id: string; isAdmin: boolean }, q: ProjectListQuery) {
+      const { rows, total } = await repo.page(user, q);
+      const c = await repo.counts(rows.map((r) => r.project.id));
+      return {
+        items: rows.map((r) => toProject(r.project, r.role ?? 'lead', c.get(r.project.id)!)),
+        total,
+        limit: q.limit,
+        offset: q.offset,
+      };
+    },
+
+    get,
+
+    async create(actor: { id: string; isAdmin: boolean }, body: CreateProjectBody) {
+      const row = await repo.create(actor.id, body);
+      return toProject(row, 'lead', { members: 1, items: 0 });
+    },
+
+    async update(actorId: string, a: ProjectAccess, body: UpdateProjectBody) {
+      const { archived, ...rest } = body;
+      const set: Partial<ProjectRow> = { ...rest, updatedAt: new Date() };
+      if (archived !== undefined) set.archivedAt = archived ? (a.project.archivedAt ?? new Date()) : null;
+      const row = await repo.update(a.project.id, set);
+      await repo.audit({ actorId, action: 'project.updated', projectId: a.project.id, details: body });
+      if (archived !== undefined && archived !== (a.project.archivedAt !== null)) bus.emit('project:archived', { projectId: a.project.id, archived });
+      return get({ ...a, project: row });
+    },
+
+    members: (projectId: string, q: { role?: ProjectRole | undefined; sort: MemberSort; order: 'asc' | 'desc' }) => repo.members(projectId, q),
+
+    /** A member's row (role, tier, domain tags), or null for non-members. */
+    member: (projectId: string, userId: string) => repo.member(projectId, userId),
+
+    /** The user's project roles. */
+    membershipsOf: (userId: string) => repo.membershipsOf(userId),
+
+    /** Makes the user a member with this role unless they already are one (imports add annotators as trainers). */
+    async ensureMember(projectId: string, userId: string, role: ProjectRole): Promise<void> {
+      await repo.insertMember(projectId, userId, role);
+    },
+
+    async addMember(actorId: string, projectId: string, email: string, role: ProjectRole) {
+      const u = await repo.userByEmail(email);
+      if (!u) throw new AppError('not_found', 'No user with this email. An admin must create the account first.', [{ path: 'body.email', message: 'no user with this email' }]);
+      const row = await repo.insertMember(projectId, u.id, role);
+      if (!row) throw new AppError('conflict', 'This user is already a member of the project.', [{ path: 'body.email', message: 'is already a member' }]);
+      await repo.touch(projectId);
+      await repo.audit({ actorId, action: 'member.added', projectId, target: u.id, details: { role } });
+      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt, tier: row.tier, tags: row.tags });
+    },
+
+    /** Role, tier and domain tags; a field left out keeps its value. */
+    async updateMember(actorId: string, projectId: string, userId: string, body: UpdateMemberBody) {
+      const member = await repo.withTx(async (tx) => {
+        const cur = await tx.lockMember(projectId, userId);
+        if (!cur) throw new AppError('not_found', 'This user is not a member of the project.');
+        const role = body.role ?? cur.role;
+        if (cur.role === 'lead' && role !== 'lead' && (await tx.lockLeads(projectId)) <= 1)
+          throw new AppError('conflict', 'A project needs at least one lead.', [{ path: 'body.role', message: 'the last lead cannot be demoted' }]);
+        const tier = body.tier ?? cur.tier;
+        const tags = body.tags ?? cur.tags;
+        await tx.setMember(projectId, userId, { role, tier, tags });
+        if (role !== cur.role) await tx.audit({ actorId, action: 'member.role_changed', projectId, target: userId, details: { from: cur.role, to: role } });
+        if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n'))
+          await tx.audit({ actorId, action: 'member.eligibility_changed', projectId, target: userId, details: { from: { tier: cur.tier, tags: cur.tags }, to: { tier, tags } } });
+        const u = await tx.user(userId);
+        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags });
+      });
+      // After the commit, so listeners (live documents re-checking access) read the new role.
+      if (body.role !== undefined) bus.emit('member:role-changed', { projectId, userId, role: member.role });
+      return member;
+    },
+
+    async removeMember(actorId: string, projectId: string, userId: string) {
+      await repo.withTx(async (tx) => {
+        const cur = await tx.lockMember(projectId, userId);
+        if (!cur) throw new AppError('not_found', 'This user is not a member of the project.');
+        if (cur.role === 'lead' && (await tx.lockLeads(projectId)) <= 1) throw new AppError('conflict', 'A project needs at least one lead: make someone else lead first.');
+        await tx.deleteMember(projectId, userId);
+        await tx.audit({ actorId, action: 'member.removed', projectId, target: userId, details: { role: cur.role } });
+      });
+      bus.emit('member:removed', { projectId, userId });
+    },
+
+    async items(projectId: string, q: ItemListQuery, showGold: boolean) {
+      const page = await repo.itemPage(projectId, q, showGold);
+      return { ...page, limit: q.limit, offset: q.offset };
+    },
+  };
+}
+
+export type ProjectService = ReturnType<typeof createProjectService>;

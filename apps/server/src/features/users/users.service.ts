@@ -1,0 +1,73 @@
+/** User accounts (admin): listing, creation, rights, deactivation, password resets; placeholders for imported annotators. */
+import { AppError, type CreateUserBody, type UpdateUserBody, type UserListQuery } from '@accord/core';
+import type { Bus } from '../../platform/bus.ts';
+import { toUser } from '../../platform/http/context.ts';
+import type { UsersRepo } from './users.repo.ts';
+
+export interface UserServiceDeps {
+  repo: UsersRepo;
+  bus: Bus;
+  /** From the auth feature: password hashing and ending a user's sessions. */
+  auth: {
+    hashPassword(password: string): Promise<string>;
+    endSessions(userId: string): Promise<void>;
+    dropSessions(userId: string): Promise<void>;
+  };
+}
+
+const emailTaken = () => new AppError('conflict', 'A user with this email already exists.', [{ path: 'body.email', message: 'is already taken' }]);
+
+export function createUserService({ repo, bus, auth }: UserServiceDeps) {
+  return {
+    async list(q: UserListQuery) {
+      const page = await repo.page(q);
+      return { ...page, limit: q.limit, offset: q.offset };
+    },
+
+    async create(actorId: string | null, body: CreateUserBody) {
+      if (await repo.idByEmail(body.email)) throw emailTaken();
+      const passwordHash = await auth.hashPassword(body.password);
+      const row = await repo.insert({ email: body.email, name: body.name, passwordHash, isAdmin: body.isAdmin });
+      if (!row) throw emailTaken();
+      await repo.audit({ actorId, action: 'user.created', target: row.id, details: { email: row.email, isAdmin: row.isAdmin } });
+      return toUser(row);
+    },
+
+    async update(actorId: string, userId: string, body: UpdateUserBody) {
+      const current = await repo.byId(userId);
+      if (!current) throw new AppError('not_found', 'No such user.');
+      if (actorId === userId && (body.active === false || body.isAdmin === false))
+        throw new AppError('conflict', 'You cannot deactivate yourself or remove your own admin rights.', [
+          { path: body.active === false ? 'body.active' : 'body.isAdmin', message: 'cannot be changed on your own account' },
+        ]);
+      const row = await repo.update(userId, { ...body, updatedAt: new Date(), ...(body.active === true ? { placeholder: current.placeholder && !current.passwordHash } : {}) });
+      if (body.active === false) {
+        await auth.dropSessions(userId);
+        bus.emit('user:deactivated', { userId });
+      }
+      await repo.audit({ actorId, action: 'user.updated', target: userId, details: body });
+      return toUser(row!);
+    },
+
+    async resetPassword(actorId: string, userId: string, password: string) {
+      const hash = await auth.hashPassword(password);
+      if (!(await repo.setPassword(userId, hash, new Date()))) throw new AppError('not_found', 'No such user.');
+      await auth.endSessions(userId);
+      await repo.audit({ actorId, action: 'user.password_reset', target: userId });
+    },
+
+    countUsers: () => repo.count(),
+
+    idById: (id: string) => repo.idById(id),
+    idByEmail: (email: string) => repo.idByEmail(email),
+
+    /** An inactive account without a password standing for another tool's annotator; `created` is false when the email already existed. */
+    async createPlaceholder(email: string, name: string): Promise<{ id: string; created: boolean }> {
+      const row = await repo.insert({ email, name, passwordHash: null, active: false, placeholder: true });
+      if (row) return { id: row.id, created: true };
+      return { id: (await repo.idByEmail(email))!, created: false };
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

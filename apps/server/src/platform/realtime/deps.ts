@@ -1,0 +1,24 @@
+/**
+ * What the realtime layer needs from the composed server, stated here so that the platform does
+ * not depend on the features: `createDeps()`'s result satisfies it structurally.
+ */
+import type { Env } from '../../env.ts';
+import type { Bus } from '../bus.ts';
+import type { AuthContext, ProjectAccess } from '../http/context.ts';
+import type { Logger } from '../logger.ts';
+import type { DocRegistry } from './registry.ts';
+
+export interface RealtimeDeps {
+  env: Pick<Env, 'ACCORD_TRUST_PROXY' | 'ACCORD_ORIGINS'>;
+  logger: Logger;
+  bus: Bus;
+  docs: DocRegistry;
+  auth: {
+    fromCookie(cookie: string): Promise<AuthContext | null>;
+    fromToken(token: string): Promise<AuthContext | null>;
+  };
+  projects: {
+    /** The user's effective role in the project; null when they must not learn it exists. */
+    access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null>;
+  };
+}

@@ -1,0 +1,19 @@
+import type { AnyRoute } from './platform/http/route.ts';
+import { authRoutes } from './features/auth/auth.routes.ts';
+import { importRoutes } from './features/imports/imports.routes.ts';
+import { judgingRoutes } from './features/judging/judging.routes.ts';
+import { createMetaRoutes } from './features/meta/meta.routes.ts';
+import { projectRoutes } from './features/projects/projects.routes.ts';
+import { rubricRoutes } from './features/rubrics/rubrics.routes.ts';
+import { userRoutes } from './features/users/users.routes.ts';
+
+/** Every API route. The OpenAPI document and the authorization matrix test are built from this. */
+export const routeTable: AnyRoute[] = [
+  ...createMetaRoutes(() => routeTable),
+  ...authRoutes,
+  ...userRoutes,
+  ...projectRoutes,
+  ...rubricRoutes,
+  ...importRoutes,
+  ...judgingRoutes,
+];
