@@ -1,6 +1,6 @@
 /**
  * A `Compactor` that runs in one long-lived worker thread, so folding a long log into a snapshot
- * never stalls the event loop that serves sockets (notes/realtime.md: 78–285 ms on the main thread).
+ * never stalls the event loop that serves sockets (docs/realtime.md: 78–285 ms on the main thread).
  * Falls back to folding in-process if the worker cannot start or dies.
  */
 import { Worker } from 'node:worker_threads';

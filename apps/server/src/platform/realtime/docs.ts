@@ -2,7 +2,7 @@
  * The Socket.IO binding of live documents: a thin adapter from `doc:join` / `doc:msg` / `doc:leave`
  * to sync rooms (`room.connect`, `room.receive`, `room.disconnect`). Every payload is checked before
  * use and every handler answers or stays silent — it never throws at the socket. Frames the room
- * sends to many peers at once are encoded once and broadcast (notes/realtime.md).
+ * sends to many peers at once are encoded once and broadcast (docs/realtime.md).
  */
 import type { Server, Socket } from 'socket.io';
 import type { Peer, SyncRoom } from '@accord/collab';
