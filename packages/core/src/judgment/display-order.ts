@@ -11,12 +11,10 @@
  * Items with more than two responses have no "first vs second"; their values pass unchanged.
  */
 import type { DraftPayload, JudgmentPayload } from '../schemas/work.ts';
-import { canonicalPreference } from './rules.ts';
+import { canonicalPreference, type RubricRules } from './rules.ts';
 
 /** What the conversion needs of a rubric: both `Rubric` and `RubricView` fit. */
-export interface OrderedRubric {
-  dimensions: readonly { id: string; target: 'response' | 'comparison'; levels: readonly { value: number }[] }[];
-}
+export type OrderedRubric = Pick<RubricRules, 'dimensions'>;
 
 /** True when the screen shows the item's two responses in the reverse of the item's order. */
 export function isReversedOrder(displayOrder: readonly string[], canonicalOrder: readonly string[]): boolean {

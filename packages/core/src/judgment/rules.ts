@@ -13,7 +13,6 @@
  */
 import type { FieldIssue } from '../errors.ts';
 import type { TaskKind } from '../schemas/projects.ts';
-import { scaleValues, type Rubric } from '../schemas/rubrics.ts';
 import type { JudgmentPayload, Preference } from '../schemas/work.ts';
 
 /** Without a published rubric: no scores, spans or flags; a justification is optional. */
@@ -22,6 +21,18 @@ export const NO_RUBRIC_MAX_WORDS = 5000;
 /** Words as a reader counts them: runs of letters or digits (so "well-known" is two, "—" none). */
 export function countWords(text: string): number {
   return text.match(/[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu)?.length ?? 0;
+}
+
+/**
+ * What the rules read of a published rubric version. Both the strict `Rubric` (server) and the
+ * lenient `RubricView` (readRubric, web) fit: a dimension's levels are its scale's points in order
+ * (`RubricSchema` requires one level per scale point; readRubric derives them from the scale).
+ */
+export interface RubricRules {
+  dimensions: readonly { id: string; target: 'response' | 'comparison'; levels: readonly { value: number }[] }[];
+  justification: { minWords: number; maxWords: number };
+  spanCategories: readonly { id: string }[];
+  flags: readonly { id: string }[];
 }
 
 export interface ItemForJudging {
@@ -72,7 +83,7 @@ export function canonicalPreference(pref: Preference, item: { responses: readonl
  * Every issue of a submitted payload; empty means valid. `rubric` is the latest published version
  * (null when none is published).
  */
-export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, taskKind: TaskKind, rubric: Rubric | null, path = 'body.payload'): FieldIssue[] {
+export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, taskKind: TaskKind, rubric: RubricRules | null, path = 'body.payload'): FieldIssue[] {
   const issues = preferenceIssues(payload.preference, item, taskKind, `${path}.preference`);
   const responses = new Map(item.responses.map((r) => [r.id, r.content]));
 
@@ -90,7 +101,7 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
       if (s.responseId === undefined) return void issues.push({ path: `${at}.responseId`, message: `is required: ${d.id} scores each response` });
       if (!responses.has(s.responseId)) return void issues.push({ path: `${at}.responseId`, message: 'is not a response of this item' });
     } else if (s.responseId !== undefined) return void issues.push({ path: `${at}.responseId`, message: `must be absent: ${d.id} scores the comparison` });
-    const allowed = scaleValues(d.scale);
+    const allowed = d.levels.map((l) => l.value);
     if (!allowed.includes(s.value)) issues.push({ path: `${at}.value`, message: `is out of scale for ${d.id} (allowed: ${allowed.join(', ')})` });
     const key = `${d.id}|${s.responseId ?? ''}`;
     if (scored.has(key)) issues.push({ path: at, message: `scores ${d.id}${s.responseId ? ` for ${s.responseId}` : ''} twice` });

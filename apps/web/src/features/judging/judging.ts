@@ -1,80 +1,23 @@
 /**
- * Pure helpers of the judging workspace: reading the published rubric leniently, the pairwise
- * scale, word counting (the same rule as the server), span offsets from a selection, and the
- * payload sent to the API (always by response id, never by screen position).
+ * Pure helpers of the judging form: the pairwise scale, score cells, span offsets from a selection,
+ * rankings, and the way between what the trainer sees and what the API takes. The screen works in
+ * the trainer's order (A, B, …); everything sent or loaded goes through core's
+ * `toCanonicalPayload` / `toDisplayPayload`, so stored judgments mean the same for every trainer.
+ * The rubric reading, word counting and validation are core's (`readRubric`, `countWords`,
+ * `judgmentIssues`), the same code the server runs.
  */
-import type { DraftPayload, JudgmentPayload, Span } from '@accord/core';
-
-export interface RubricLevelView {
-  value: number;
-  label: string;
-  anchor: string;
-}
-export interface RubricDimensionView {
-  id: string;
-  name: string;
-  description: string;
-  target: 'response' | 'comparison';
-  levels: RubricLevelView[];
-}
-export interface NamedView {
-  id: string;
-  name: string;
-  description: string;
-}
-export interface RubricView {
-  version: number;
-  dimensions: RubricDimensionView[];
-  justification: { minWords: number; maxWords: number };
-  spanCategories: NamedView[];
-  flags: NamedView[];
-}
-
-export const NO_RUBRIC_MAX_WORDS = 5000;
-
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-
-function scaleLevels(scale: Record<string, unknown>, levels: RubricLevelView[]): RubricLevelView[] {
-  const values =
-    scale.kind === 'likert'
-      ? Array.from({ length: Math.max(0, num(scale.max, 0)) }, (_, i) => i + 1)
-      : scale.kind === 'categories'
-        ? arr(scale.options).map((_, i) => i)
-        : [0, 1];
-  const options = arr(scale.options).map(str);
-  return values.map((value, i) => {
-    const l = levels.find((x) => x.value === value);
-    const fallback = scale.kind === 'categories' ? (options[i] ?? String(value)) : scale.kind === 'binary' ? (value ? 'Yes' : 'No') : String(value);
-    return { value, label: l?.label || fallback, anchor: l?.anchor ?? '' };
-  });
-}
-
-/** The published rubric as the workspace needs it; unknown or ill-typed parts read as empty. */
-export function readRubric(ref: { version: number; content: Record<string, unknown> } | null): RubricView | null {
-  if (!ref) return null;
-  const c = ref.content;
-  const named = (v: unknown): NamedView => ({ id: str(rec(v).id), name: str(rec(v).name) || str(rec(v).id), description: str(rec(v).description) });
-  const j = rec(c.justification);
-  return {
-    version: ref.version,
-    dimensions: arr(c.dimensions).map((d) => {
-      const r = rec(d);
-      const levels = arr(r.levels).map((l) => ({ value: num(rec(l).value, NaN), label: str(rec(l).label), anchor: str(rec(l).anchor) }));
-      return { id: str(r.id), name: str(r.name) || str(r.id), description: str(r.description), target: r.target === 'comparison' ? 'comparison' : 'response', levels: scaleLevels(rec(r.scale), levels) };
-    }),
-    justification: { minWords: num(j.minWords, 0), maxWords: num(j.maxWords, NO_RUBRIC_MAX_WORDS) },
-    spanCategories: arr(c.spanCategories).map(named),
-    flags: arr(c.flags).map(named),
-  };
-}
-
-/** Words as a reader counts them: runs of letters or digits (the server uses the same rule). */
-export function countWords(text: string): number {
-  return text.match(/[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu)?.length ?? 0;
-}
+import {
+  countWords,
+  toCanonicalPayload,
+  toDisplayPayload,
+  type DraftPayload,
+  type Judgment,
+  type JudgmentPayload,
+  type RubricDimensionView,
+  type RubricView,
+  type Span,
+  type TaskKind,
+} from '@accord/core';
 
 /** The seven pairwise choices, keyed 1–7: value = how much better the right response (B) is. */
 export const PAIRWISE_SCALE = [
@@ -115,7 +58,7 @@ export function findSpan(source: string, selected: string, hint = 0): { start: n
 }
 
 export interface WorkState {
-  taskKind: 'pairwise' | 'ranking';
+  taskKind: TaskKind;
   /** Screen order of response ids. */
   order: string[];
   pairwise: number | null;
@@ -140,6 +83,68 @@ export function scoresOf(s: WorkState): JudgmentPayload['scores'] {
 
 export function draftOf(s: WorkState): DraftPayload {
   return { preference: preferenceOf(s), scores: scoresOf(s), spans: s.spans, flags: s.flags, justification: s.justification };
+}
+
+/** Where the work is judged: the item's responses in the trainer's order and in the item's own. */
+export interface JudgingOrders {
+  taskKind: TaskKind;
+  /** Response ids in the trainer's display order (A, B, …). */
+  display: string[];
+  /** Response ids in the item's own order, which stored payloads use. */
+  canonical: string[];
+  rubric: RubricView | null;
+}
+
+/** The draft as the API takes it (canonical terms). */
+export function canonicalDraftOf(s: WorkState, o: JudgingOrders): DraftPayload {
+  return toCanonicalPayload(draftOf(s), o.display, o.canonical, o.rubric);
+}
+
+/** The complete payload as the API takes it (canonical terms), or null while the preference is missing. */
+export function canonicalPayloadOf(s: WorkState, o: JudgingOrders): JudgmentPayload | null {
+  const preference = preferenceOf(s);
+  if (!preference) return null;
+  return toCanonicalPayload({ preference, scores: scoresOf(s), spans: s.spans, flags: s.flags, justification: s.justification }, o.display, o.canonical, o.rubric);
+}
+
+/** A stored (canonical) draft as the form shows it in the trainer's order; empty without a draft. */
+export function workFromDraft(draft: DraftPayload | null, o: JudgingOrders): WorkState {
+  const d = draft ? toDisplayPayload(draft, o.display, o.canonical, o.rubric) : null;
+  const pref = d?.preference ?? null;
+  return {
+    taskKind: o.taskKind,
+    order: o.display,
+    // The screen's value is "how much better is the right-hand response (B)".
+    pairwise: pref?.kind === 'pairwise' ? (pref.a === o.display[0] ? pref.value : -pref.value) : null,
+    ranking: pref?.kind === 'ranking' ? pref.groups.map((g) => [...g]) : o.taskKind === 'ranking' ? o.display.map((r) => [r]) : [],
+    scores: Object.fromEntries((d?.scores ?? []).map((x) => [cellKey(x.dimension, x.responseId ?? null), x.value])),
+    spans: d?.spans ?? [],
+    flags: d?.flags ?? [],
+    justification: d?.justification ?? '',
+  };
+}
+
+export const letterOf = (i: number) => String.fromCharCode(65 + i);
+
+/**
+ * A submitted judgment's preference as its trainer saw it ("A better", "B slightly better",
+ * "B = A > C"), read through the judgment's response order; imported judgments (no screen order)
+ * name the response ids.
+ */
+export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>): string {
+  const p = j.payload.preference as { kind?: unknown; a?: unknown; b?: unknown; value?: unknown; groups?: unknown } | undefined;
+  const order = j.responseOrder;
+  const name = (id: unknown) => {
+    const at = order ? order.indexOf(String(id)) : -1;
+    return at === -1 ? String(id) : letterOf(at);
+  };
+  if (p?.kind === 'ranking' && Array.isArray(p.groups)) return (p.groups as unknown[][]).map((g) => g.map(name).join(' = ')).join(' > ');
+  if (p?.kind !== 'pairwise' || typeof p.value !== 'number') return '—';
+  if (p.value === 0) return 'Tie';
+  // value = how much better b is than a; say it from the winner's side, in screen letters.
+  const winner = name(p.value < 0 ? p.a : p.b);
+  const strength = ['slightly better', 'better', 'much better'][Math.min(3, Math.abs(p.value)) - 1] ?? 'better';
+  return `${winner} ${strength}`;
 }
 
 /** What is still missing before submitting, in words for the trainer (empty: ready). */
