@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RubricSchema, type Rubric } from '../schemas/rubrics.ts';
 import type { JudgmentPayload } from '../schemas/work.ts';
+import { readRubric } from './rubric-view.ts';
 import { canonicalPayload, countWords, judgmentIssues } from './rules.ts';
 
 // Parsed with the published schema, exactly as judging reads a stored version.
@@ -84,6 +85,15 @@ describe('judgmentIssues against a published rubric', () => {
     const none = judgmentIssues(valid, item, 'pairwise', null);
     expect(none.map((i) => i.path)).toEqual(['body.payload.scores.0.dimension', 'body.payload.scores.1.dimension', 'body.payload.scores.2.dimension', 'body.payload.spans.0.category', 'body.payload.flags.0']);
     expect(judgmentIssues({ ...valid, scores: [], spans: [], flags: [], justification: '' }, item, 'pairwise', null)).toEqual([]);
+  });
+});
+
+describe('judgmentIssues on the lenient reading the web app uses', () => {
+  it('finds the same issues as on the parsed version', () => {
+    const view = readRubric({ version: 1, content: JSON.parse(JSON.stringify(rubric)) as Record<string, unknown> });
+    const bad = { ...valid, scores: [{ ...valid.scores[0]!, value: 6 }], flags: ['spam'], justification: 'No.' };
+    expect(judgmentIssues(bad, item, 'pairwise', view)).toEqual(judgmentIssues(bad, item, 'pairwise', rubric));
+    expect(judgmentIssues(bad, item, 'pairwise', view).length).toBeGreaterThan(2);
   });
 });
 

@@ -36,6 +36,8 @@ export interface SpanDraft {
   note: string;
 }
 
+const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
 /** Thrown errors carrying this code are retried on submit (the connection dropped). */
 const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
 
@@ -113,8 +115,8 @@ export class JudgingForm {
   }
 
   #item() {
-    const byId = new Map(this.subject.responses.map((r) => [r.id, r.content]));
-    return { responses: this.subject.canonicalOrder.map((id) => ({ id, content: byId.get(id) ?? '' })) };
+    const content = (id: string) => this.subject.responses.find((r) => r.id === id)?.content ?? '';
+    return { responses: this.subject.canonicalOrder.map((id) => ({ id, content: content(id) })) };
   }
 
   get editable(): boolean {
@@ -226,7 +228,7 @@ export class JudgingForm {
     try {
       const r = await this.#backend.saveDraft(JSON.parse(text) as DraftPayload);
       this.#lastSaved = text;
-      this.savedAt = new Date(r.savedAt).toLocaleTimeString();
+      this.savedAt = timeFmt.format(Date.parse(r.savedAt));
       this.saveError = false;
     } catch {
       this.saveError = true;
