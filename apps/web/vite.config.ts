@@ -22,7 +22,9 @@ export default defineConfig({
         // Libraries change less often than the app: separate chunks cache better across releases.
         codeSplitting: {
           groups: [
-            { name: 'schemas', test: /node_modules[\\/]zod[\\/]/ },
+            // Zod's jitless setting travels with zod: every chunk that builds a schema imports this
+            // one first, so no schema is built (and no `new Function` probed under the CSP) before it.
+            { name: 'schemas', test: /node_modules[\\/]zod[\\/]|packages[\\/]core[\\/]src[\\/]jitless\.ts$/ },
             { name: 'ui', test: /node_modules[\\/](bits-ui|@floating-ui|svelte-toolbelt|runed|tabbable|style-to-object|inline-style-parser)[\\/]/ },
             { name: 'markdown', test: /node_modules[\\/](marked|dompurify)[\\/]/ },
             { name: 'svelte', test: /node_modules[\\/](svelte|esm-env|clsx)[\\/]/ },

@@ -56,6 +56,8 @@ describe.skipIf(missing !== null)('browser: the judging workspace', () => {
         await page.keyboard.press('Escape');
         await page.keyboard.press('m');
         await expect.poll(() => page.getByTestId('my-judgment').count()).toBe(3);
+        // What the trainer saw ("A better"), not the stored response ids ("r1 better").
+        expect((await page.getByTestId('my-judgment-preference').allTextContents()).sort()).toEqual(['A better', 'A better', 'Tie']);
         await page.screenshot({ path: join(SHOTS, 'e2e-judge-submitted.png') });
       }
       await page.keyboard.press('Escape');

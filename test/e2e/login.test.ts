@@ -50,4 +50,22 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
     await page.waitForURL(/\/login/);
     expect(errors).toEqual([]);
   });
+
+  it('after signing in, /login?next= with dot segments or encoded slashes stays on this site', async () => {
+    const { t, browser } = ctx;
+    const lead = t.logins.find((l) => l.role === 'lead')!;
+    const origin = new URL(t.url).origin;
+    for (const next of ['/..//example.com/x', '/.//example.com', '/%2e%2e//example.com', '/projects/..//example.com', '/%2f%2fexample.com']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${t.url}/login?next=${encodeURIComponent(next)}`);
+      await page.getByTestId('login-email').fill(lead.email);
+      await page.getByTestId('login-password').fill(lead.password);
+      await page.getByTestId('login-password').press('Enter');
+      await page.getByTestId('project-card').first().waitFor();
+      expect(new URL(page.url()).origin, next).toBe(origin);
+      expect(new URL(page.url()).pathname, next).toBe('/projects');
+      await context.close();
+    }
+  });
 });

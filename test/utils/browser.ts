@@ -65,6 +65,12 @@ export function collectPageErrors(
   const prefix = label ? `${label}: ` : '';
   const expected = new RegExp(`status of (${expectedStatuses.join('|')})`);
   page.on('pageerror', (e) => errors.push(prefix + e.message));
+  // A CSP violation that the page catches (zod's `new Function` probe did) logs nothing by itself:
+  // report every one as a console error. The listener is installed before any page script runs.
+  // (A string, evaluated in the page: the test files have no DOM types.)
+  void page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline code') + ' (' + e.sourceFile + ':' + e.lineNumber + ')'));`,
+  });
   page.on('console', (m) => {
     if (m.type() === 'error' && !expected.test(m.text())) errors.push(prefix + m.text());
   });

@@ -1,3 +1,5 @@
+// First: no code evaluation by zod under the strict CSP (see core's jitless.ts).
+import '@accord/core/jitless';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';

@@ -9,4 +9,4 @@ export * from './schemas/work.ts';
 export * from './schemas/rubrics.ts';
 export * from './schemas/realtime.ts';
 export * from './rubric-diff.ts';
-export * from './schemas/work.ts';
+export * from './judgment/index.ts';

@@ -150,7 +150,14 @@ export const TaskSchema = z.object({
   assignmentId: IdSchema,
   taskKind: TaskKindSchema,
   item: TaskItemSchema,
+  /** Response ids in this trainer's display order (A, B, … on screen). */
   responseOrder: z.array(z.string()),
+  /**
+   * Response ids in the item's own (canonical) order, which stored payloads use: a comparison
+   * dimension's levels run from the first to the second (see judgment/display-order.ts). Optional
+   * only until every server sends it; without it the display order is taken as canonical.
+   */
+  canonicalOrder: z.array(z.string()).optional(),
   reservedAt: TimestampSchema,
   expiresAt: TimestampSchema,
   rubric: PublishedRubricRefSchema.nullable(),

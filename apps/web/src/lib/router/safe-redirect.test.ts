@@ -31,8 +31,30 @@ describe('safeNext', () => {
     ['/login'],
     ['/login?next=/projects'],
     ['/api/auth/logout'],
+    // Dot segments that normalise to a protocol-relative path (issue 9).
+    ['/..//evil.example'],
+    ['/.//evil.example'],
+    ['/./..//evil.example/projects'],
+    ['/projects/..//evil.example'],
+    ['/projects/../..//evil.example'],
+    ['/%2e%2e//evil.example'],
+    ['/%2E%2E//evil.example'],
+    ['/.%2e//evil.example'],
+    ['/%2e//evil.example'],
+    ['/..%2f%2fevil.example'],
+    ['/%2f%2fevil.example'],
+    ['/%2F/evil.example'],
+    ['/%5cevil.example'],
+    ['/%5C%5Cevil.example'],
+    ['/..%5c%5cevil.example'],
+    ['/../\\evil.example'],
   ])('rejects %j', (input) => {
     expect(safeNext(input)).toBe('/projects');
+  });
+
+  it('judges the normalised result against the page origin', () => {
+    expect(safeNext('/..//evil.example', '/projects', 'https://accord.example')).toBe('/projects');
+    expect(safeNext('/projects/./x/../y?q=1#h', '/projects', 'https://accord.example')).toBe('/projects/y?q=1#h');
   });
 
   it('uses the given fallback', () => {

@@ -3,7 +3,7 @@
  * (the core schema the server also uses) or from the server. The form's own fields stay in the
  * component; `submit` owns the validate → busy → run → errors sequence so every form does it alike.
  */
-import { NO_ERRORS, formErrorsFrom, validate, type FormErrors } from '../forms.ts';
+import { NO_ERRORS, formErrorsFrom, validate, type FormErrors } from '../ui/forms.ts';
 
 type Schema<T> = Parameters<typeof validate<T>>[0];
 

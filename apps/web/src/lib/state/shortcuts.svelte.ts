@@ -4,7 +4,7 @@
  * the user types in a field or while a dialog or menu is open.
  */
 import { untrack } from 'svelte';
-import { SequenceMatcher, isTypingTarget, keyName } from '../keys.ts';
+import { SequenceMatcher, isTypingTarget, keyName } from './keys.ts';
 
 export interface Shortcut {
   /** Space-separated key sequence, e.g. `'/'`, `'g p'`. */

@@ -1,0 +1,278 @@
+/**
+ * The judging form as state, independent of where the work comes from: the trainer's queue today,
+ * calibration rounds and the adjudication room next. It holds what the trainer has chosen in screen
+ * terms (A, B, … in their order), autosaves the draft, validates with core's `judgmentIssues` (the
+ * server's own rules) and submits with retries. Everything it hands to its backend is in the item's
+ * canonical terms (see judging.ts); the components only read and call it.
+ */
+import { countWords, judgmentIssues, NO_RUBRIC_MAX_WORDS, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type RubricView, type Span } from '@accord/core';
+import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, missing, moveInRanking, PAIRWISE_SCALE, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+
+export interface JudgingSubject {
+  taskKind: 'pairwise' | 'ranking';
+  /** The responses in this trainer's display order. */
+  responses: { id: string; kind: string; content: string }[];
+  /** Response ids in the item's own order (what stored payloads use). */
+  canonicalOrder: string[];
+  rubric: RubricView | null;
+  /** The saved draft, as stored (canonical terms), or null. */
+  draft: DraftPayload | null;
+}
+
+/** Where the form's work goes. Both take canonical payloads. */
+export interface JudgingBackend {
+  saveDraft(payload: DraftPayload): Promise<{ savedAt: string }>;
+  /** Must be idempotent for one piece of work: a retried submit is stored once. */
+  submit(payload: JudgmentPayload): Promise<Judgment>;
+}
+
+export interface SpanDraft {
+  responseId: string;
+  start: number;
+  end: number;
+  quote: string;
+  category: string;
+  severity: 'minor' | 'major' | 'critical';
+  note: string;
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** Thrown errors carrying this code are retried on submit (the connection dropped). */
+const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
+
+export class JudgingForm {
+  readonly subject: JudgingSubject;
+  readonly orders: JudgingOrders;
+  readonly #backend: JudgingBackend;
+
+  pairwise = $state<number | null>(null);
+  ranking = $state<string[][]>([]);
+  scores = $state<Record<string, number>>({});
+  spans = $state<Span[]>([]);
+  flags = $state<string[]>([]);
+  justification = $state('');
+  /** The score cell that digits fill (keyboard scoring), or null. */
+  activeCell = $state<number | null>(null);
+  spanDraft = $state<SpanDraft | null>(null);
+
+  status = $state<'editing' | 'submitting' | 'submitted'>('editing');
+  submitted = $state<Judgment | null>(null);
+  savedAt = $state<string | null>(null);
+  saveError = $state(false);
+
+  readonly order: string[];
+  readonly rubric: RubricView | null;
+  readonly cells;
+  readonly work: WorkState;
+  /** What is still missing, in words for the trainer (empty: complete). */
+  readonly missing: string[];
+  /** The complete payload in canonical terms, or null while the preference is missing. */
+  readonly payload: JudgmentPayload | null;
+  /** Every rule the payload breaks (the server's rules, from core); empty when ready or incomplete. */
+  readonly issues: FieldIssue[];
+  readonly ready: boolean;
+  readonly words: number;
+  readonly minWords: number;
+  readonly maxWords: number;
+
+  #lastSaved = '';
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(subject: JudgingSubject, backend: JudgingBackend) {
+    this.subject = subject;
+    this.#backend = backend;
+    this.order = subject.responses.map((r) => r.id);
+    this.rubric = subject.rubric;
+    this.cells = scoreCells(subject.rubric, this.order);
+    this.minWords = subject.rubric?.justification.minWords ?? 0;
+    this.maxWords = subject.rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
+    this.orders = { taskKind: subject.taskKind, display: this.order, canonical: subject.canonicalOrder, rubric: subject.rubric };
+    const w = workFromDraft(subject.draft, this.orders);
+    this.pairwise = w.pairwise;
+    this.ranking = w.ranking;
+    this.scores = w.scores;
+    this.spans = w.spans;
+    this.flags = w.flags;
+    this.justification = w.justification;
+    this.#lastSaved = JSON.stringify(canonicalDraftOf(w, this.orders));
+
+    this.work = $derived({
+      taskKind: subject.taskKind,
+      order: this.order,
+      pairwise: this.pairwise,
+      ranking: this.ranking,
+      scores: this.scores,
+      spans: this.spans,
+      flags: this.flags,
+      justification: this.justification,
+    });
+    this.missing = $derived(missing(this.work, subject.rubric));
+    this.payload = $derived(canonicalPayloadOf(this.work, this.orders));
+    this.issues = $derived(this.payload ? judgmentIssues(this.payload, this.#item(), subject.taskKind, subject.rubric, 'payload') : []);
+    this.ready = $derived(this.missing.length === 0 && this.issues.length === 0);
+    this.words = $derived(countWords(this.justification));
+  }
+
+  #item() {
+    const content = (id: string) => this.subject.responses.find((r) => r.id === id)?.content ?? '';
+    return { responses: this.subject.canonicalOrder.map((id) => ({ id, content: content(id) })) };
+  }
+
+  get editable(): boolean {
+    return this.status === 'editing';
+  }
+
+  /** The screen letter of a response (A, B, …). */
+  labelOf = (responseId: string): string => String.fromCharCode(65 + this.order.indexOf(responseId));
+
+  // ---- choices
+
+  choosePairwise(value: number): void {
+    if (this.editable) this.pairwise = value;
+  }
+
+  setScore(dimension: string, responseId: string | null, value: number): void {
+    if (this.editable) this.scores = { ...this.scores, [cellKey(dimension, responseId)]: value };
+  }
+
+  scoreOf(dimension: string, responseId: string | null): number | undefined {
+    return this.scores[cellKey(dimension, responseId)];
+  }
+
+  /** Activates a score cell (wrapping around), or leaves scoring with null. */
+  setCell(i: number | null): void {
+    const n = this.cells.length;
+    this.activeCell = i === null || n === 0 ? null : ((i % n) + n) % n;
+  }
+
+  /** Digit d (1-based) picks level d of the active cell, then moves on to the next unscored cell. */
+  pickLevel(d: number): boolean {
+    if (this.activeCell === null || !this.editable) return false;
+    const at = this.activeCell;
+    const cell = this.cells[at]!;
+    const level = cell.dimension.levels[d - 1];
+    if (!level) return true;
+    this.setScore(cell.dimension.id, cell.responseId, level.value);
+    const nextOpen = this.cells.findIndex((c, i) => i > at && this.scoreOf(c.dimension.id, c.responseId) === undefined);
+    this.setCell(nextOpen === -1 ? (at + 1 < this.cells.length ? at + 1 : null) : nextOpen);
+    return true;
+  }
+
+  /** Digit d on the pairwise scale (1 = A much better … 7 = B much better). */
+  pickPairwise(d: number): void {
+    const choice = PAIRWISE_SCALE[d - 1];
+    if (choice) this.choosePairwise(choice.value);
+  }
+
+  move(responseId: string, dir: -1 | 1): void {
+    if (this.editable && this.subject.taskKind === 'ranking') this.ranking = moveInRanking(this.ranking, responseId, dir);
+  }
+
+  tie(responseId: string): void {
+    if (this.editable && this.subject.taskKind === 'ranking') this.ranking = toggleTie(this.ranking, responseId);
+  }
+
+  toggleFlag(id: string): void {
+    if (this.editable) this.flags = this.flags.includes(id) ? this.flags.filter((f) => f !== id) : [...this.flags, id];
+  }
+
+  /**
+   * Starts a span from text selected inside a response; returns an error for the trainer, or null.
+   * Offsets are found in the response source, since rendering may change the text.
+   */
+  startSpan(responseId: string, selected: string): string | null {
+    const resp = this.subject.responses.find((r) => r.id === responseId);
+    if (!selected.trim() || !resp) return 'Select some text inside a response first, then press s.';
+    const at = findSpan(resp.content, selected);
+    if (!at) return 'That selection is not plain text of the response (formatting in between?). Select within one paragraph.';
+    this.spanDraft = { responseId, ...at, quote: resp.content.slice(at.start, at.end), category: this.rubric?.spanCategories[0]?.id ?? '', severity: 'minor', note: '' };
+    return null;
+  }
+
+  commitSpan(): boolean {
+    if (!this.spanDraft || !this.spanDraft.category || !this.editable) return false;
+    this.spans = [...this.spans, { ...this.spanDraft }];
+    this.spanDraft = null;
+    return true;
+  }
+
+  removeSpan(index: number): void {
+    if (this.editable) this.spans = this.spans.filter((_, k) => k !== index);
+  }
+
+  // ---- autosave
+
+  /** The draft as it would be saved (canonical terms), serialised: changes when anything changes. */
+  get draftKey(): string {
+    return JSON.stringify(canonicalDraftOf(this.work, this.orders));
+  }
+
+  get dirty(): boolean {
+    return this.draftKey !== this.#lastSaved;
+  }
+
+  /** Saves the draft after `ms` of quiet; call from an effect that reads `draftKey`. */
+  scheduleSave(ms = 800): void {
+    clearTimeout(this.#saveTimer);
+    if (!this.editable || !this.dirty) return;
+    this.#saveTimer = setTimeout(() => void this.flush(), ms);
+  }
+
+  /** Saves the draft now if it changed since the last save. */
+  async flush(): Promise<void> {
+    clearTimeout(this.#saveTimer);
+    if (!this.editable) return;
+    const text = this.draftKey;
+    if (text === this.#lastSaved) return;
+    try {
+      const r = await this.#backend.saveDraft(JSON.parse(text) as DraftPayload);
+      this.#lastSaved = text;
+      this.savedAt = timeFmt.format(Date.parse(r.savedAt));
+      this.saveError = false;
+    } catch {
+      this.saveError = true;
+    }
+  }
+
+  // ---- submit
+
+  /**
+   * Submits the payload once it meets every rule. A dropped connection is retried with the same
+   * payload (the backend stores one judgment per piece of work); any other error is thrown back
+   * and the form stays editable.
+   */
+  async submit(): Promise<Judgment | null> {
+    const payload = this.payload;
+    if (!this.editable || !payload || !this.ready) return null;
+    clearTimeout(this.#saveTimer);
+    this.status = 'submitting';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const judgment = await this.#backend.submit(payload);
+        this.submitted = judgment;
+        this.status = 'submitted';
+        return judgment;
+      } catch (e) {
+        if (isNetworkError(e) && attempt < 3) {
+          await new Promise((res) => setTimeout(res, 500 * (attempt + 1)));
+          continue;
+        }
+        this.status = 'editing';
+        throw e;
+      }
+    }
+  }
+
+  /** Stops a pending autosave (the form is being left). */
+  dispose(): void {
+    clearTimeout(this.#saveTimer);
+  }
+}
+
+/** The form's rule issues in words for the trainer: "Justification has 9 words; …". */
+export function describeIssue(issue: FieldIssue): string {
+  const part = issue.path.split('.')[1] ?? '';
+  const what = part ? part[0]!.toUpperCase() + part.slice(1) : 'The judgment';
+  return `${what} ${issue.message}`;
+}

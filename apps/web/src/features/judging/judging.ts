@@ -1,0 +1,200 @@
+/**
+ * Pure helpers of the judging form: the pairwise scale, score cells, span offsets from a selection,
+ * rankings, and the way between what the trainer sees and what the API takes. The screen works in
+ * the trainer's order (A, B, …); everything sent or loaded goes through core's
+ * `toCanonicalPayload` / `toDisplayPayload`, so stored judgments mean the same for every trainer.
+ * The rubric reading, word counting and validation are core's (`readRubric`, `countWords`,
+ * `judgmentIssues`), the same code the server runs.
+ */
+import {
+  countWords,
+  toCanonicalPayload,
+  toDisplayPayload,
+  type DraftPayload,
+  type Judgment,
+  type JudgmentPayload,
+  type RubricDimensionView,
+  type RubricView,
+  type Span,
+  type TaskKind,
+} from '@accord/core';
+
+/** The seven pairwise choices, keyed 1–7: value = how much better the right response (B) is. */
+export const PAIRWISE_SCALE = [
+  { key: '1', value: -3, label: 'A much better' },
+  { key: '2', value: -2, label: 'A better' },
+  { key: '3', value: -1, label: 'A slightly better' },
+  { key: '4', value: 0, label: 'Tie' },
+  { key: '5', value: 1, label: 'B slightly better' },
+  { key: '6', value: 2, label: 'B better' },
+  { key: '7', value: 3, label: 'B much better' },
+] as const;
+
+export interface ScoreCell {
+  dimension: RubricDimensionView;
+  /** Response id, or null for a comparison dimension. */
+  responseId: string | null;
+}
+
+/** Every score the rubric asks for, in the order Tab walks through them. */
+export function scoreCells(rubric: RubricView | null, responseIds: string[]): ScoreCell[] {
+  return (rubric?.dimensions ?? []).flatMap((d): ScoreCell[] => (d.target === 'response' ? responseIds.map((id) => ({ dimension: d, responseId: id })) : [{ dimension: d, responseId: null }]));
+}
+
+export const cellKey = (dimension: string, responseId: string | null) => `${dimension}|${responseId ?? ''}`;
+
+/**
+ * Offsets of a selected text in the response source. Rendering (markdown) may change the text, so
+ * the selection must appear verbatim in the source; the occurrence nearest the hint wins.
+ */
+export function findSpan(source: string, selected: string, hint = 0): { start: number; end: number } | null {
+  const text = selected.trim();
+  if (!text) return null;
+  let best: number | null = null;
+  for (let i = source.indexOf(text); i !== -1; i = source.indexOf(text, i + 1)) {
+    if (best === null || Math.abs(i - hint) < Math.abs(best - hint)) best = i;
+  }
+  return best === null ? null : { start: best, end: best + text.length };
+}
+
+export interface WorkState {
+  taskKind: TaskKind;
+  /** Screen order of response ids. */
+  order: string[];
+  pairwise: number | null;
+  ranking: string[][];
+  scores: Record<string, number>;
+  spans: Span[];
+  flags: string[];
+  justification: string;
+}
+
+export function preferenceOf(s: WorkState): JudgmentPayload['preference'] | null {
+  if (s.taskKind === 'pairwise') return s.pairwise === null ? null : { kind: 'pairwise', a: s.order[0]!, b: s.order[1]!, value: s.pairwise };
+  return s.ranking.length ? { kind: 'ranking', groups: s.ranking.map((g) => [...g]) } : null;
+}
+
+export function scoresOf(s: WorkState): JudgmentPayload['scores'] {
+  return Object.entries(s.scores).map(([k, value]) => {
+    const [dimension, responseId] = k.split('|') as [string, string];
+    return responseId ? { dimension, responseId, value } : { dimension, value };
+  });
+}
+
+export function draftOf(s: WorkState): DraftPayload {
+  return { preference: preferenceOf(s), scores: scoresOf(s), spans: s.spans, flags: s.flags, justification: s.justification };
+}
+
+/** Where the work is judged: the item's responses in the trainer's order and in the item's own. */
+export interface JudgingOrders {
+  taskKind: TaskKind;
+  /** Response ids in the trainer's display order (A, B, …). */
+  display: string[];
+  /** Response ids in the item's own order, which stored payloads use. */
+  canonical: string[];
+  rubric: RubricView | null;
+}
+
+/** The draft as the API takes it (canonical terms). */
+export function canonicalDraftOf(s: WorkState, o: JudgingOrders): DraftPayload {
+  return toCanonicalPayload(draftOf(s), o.display, o.canonical, o.rubric);
+}
+
+/** The complete payload as the API takes it (canonical terms), or null while the preference is missing. */
+export function canonicalPayloadOf(s: WorkState, o: JudgingOrders): JudgmentPayload | null {
+  const preference = preferenceOf(s);
+  if (!preference) return null;
+  return toCanonicalPayload({ preference, scores: scoresOf(s), spans: s.spans, flags: s.flags, justification: s.justification }, o.display, o.canonical, o.rubric);
+}
+
+/** A stored (canonical) draft as the form shows it in the trainer's order; empty without a draft. */
+export function workFromDraft(draft: DraftPayload | null, o: JudgingOrders): WorkState {
+  const d = draft ? toDisplayPayload(draft, o.display, o.canonical, o.rubric) : null;
+  const pref = d?.preference ?? null;
+  return {
+    taskKind: o.taskKind,
+    order: o.display,
+    // The screen's value is "how much better is the right-hand response (B)".
+    pairwise: pref?.kind === 'pairwise' ? (pref.a === o.display[0] ? pref.value : -pref.value) : null,
+    ranking: pref?.kind === 'ranking' ? pref.groups.map((g) => [...g]) : o.taskKind === 'ranking' ? o.display.map((r) => [r]) : [],
+    scores: Object.fromEntries((d?.scores ?? []).map((x) => [cellKey(x.dimension, x.responseId ?? null), x.value])),
+    spans: d?.spans ?? [],
+    flags: d?.flags ?? [],
+    justification: d?.justification ?? '',
+  };
+}
+
+export const letterOf = (i: number) => String.fromCharCode(65 + i);
+
+/**
+ * A submitted judgment's preference as its trainer saw it ("A better", "B slightly better",
+ * "B = A > C"), read through the judgment's response order; imported judgments (no screen order)
+ * name the response ids.
+ */
+export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>): string {
+  const p = j.payload.preference as { kind?: unknown; a?: unknown; b?: unknown; value?: unknown; groups?: unknown } | undefined;
+  const order = j.responseOrder;
+  const name = (id: unknown) => {
+    const at = order ? order.indexOf(String(id)) : -1;
+    return at === -1 ? String(id) : letterOf(at);
+  };
+  if (p?.kind === 'ranking' && Array.isArray(p.groups)) return (p.groups as unknown[][]).map((g) => g.map(name).join(' = ')).join(' > ');
+  if (p?.kind !== 'pairwise' || typeof p.value !== 'number') return '—';
+  if (p.value === 0) return 'Tie';
+  // value = how much better b is than a; say it from the winner's side, in screen letters.
+  const winner = name(p.value < 0 ? p.a : p.b);
+  const strength = ['slightly better', 'better', 'much better'][Math.min(3, Math.abs(p.value)) - 1] ?? 'better';
+  return `${winner} ${strength}`;
+}
+
+/** What is still missing before submitting, in words for the trainer (empty: ready). */
+export function missing(s: WorkState, rubric: RubricView | null): string[] {
+  const out: string[] = [];
+  if (!preferenceOf(s)) out.push(s.taskKind === 'pairwise' ? 'a preference (1–7)' : 'a ranking');
+  const cells = scoreCells(rubric, s.order);
+  const unscored = cells.filter((c) => s.scores[cellKey(c.dimension.id, c.responseId)] === undefined).length;
+  if (unscored) out.push(`${unscored} score${unscored === 1 ? '' : 's'}`);
+  const words = countWords(s.justification);
+  const min = rubric?.justification.minWords ?? 0;
+  if (words < min) out.push(`${min - words} more word${min - words === 1 ? '' : 's'} of justification`);
+  return out;
+}
+
+/** Moves a response one group up (-1) or down (+1) in a ranking, keeping groups non-empty. */
+export function moveInRanking(groups: string[][], id: string, dir: -1 | 1): string[][] {
+  const g = groups.map((x) => [...x]);
+  const at = g.findIndex((x) => x.includes(id));
+  if (at === -1) return g;
+  const alone = g[at]!.length === 1;
+  g[at] = g[at]!.filter((x) => x !== id);
+  const target = at + dir;
+  if (alone) {
+    // Swap places with the neighbouring group.
+    if (target < 0 || target >= g.length) {
+      g[at] = [id];
+      return g;
+    }
+    g.splice(at, 1);
+    g.splice(dir === -1 ? target : target, 0, [id]);
+    return g;
+  }
+  // Leave a tie: become a group of its own just above or below it.
+  g.splice(dir === -1 ? at : at + 1, 0, [id]);
+  return g;
+}
+
+/** Ties a response with the group above it (or unties it when it is already tied). */
+export function toggleTie(groups: string[][], id: string): string[][] {
+  const g = groups.map((x) => [...x]);
+  const at = g.findIndex((x) => x.includes(id));
+  if (at === -1) return g;
+  if (g[at]!.length > 1) {
+    g[at] = g[at]!.filter((x) => x !== id);
+    g.splice(at + 1, 0, [id]);
+    return g;
+  }
+  if (at === 0) return g;
+  g.splice(at, 1);
+  g[at - 1]!.push(id);
+  return g;
+}

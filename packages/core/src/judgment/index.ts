@@ -1,0 +1,3 @@
+export * from './rules.ts';
+export * from './rubric-view.ts';
+export * from './display-order.ts';

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { RubricSchema, type Rubric } from '../schemas/rubrics.ts';
+import type { JudgmentPayload } from '../schemas/work.ts';
+import { readRubric } from './rubric-view.ts';
+import { canonicalPayload, countWords, judgmentIssues } from './rules.ts';
+
+// Parsed with the published schema, exactly as judging reads a stored version.
+const rubric: Rubric = RubricSchema.parse({
+  dimensions: [
+    {
+      id: 'helpfulness',
+      name: 'Helpfulness',
+      description: 'Does it help?',
+      scale: { kind: 'likert', min: 1, max: 5 },
+      levels: [1, 2, 3, 4, 5].map((v) => ({ value: v, label: `L${v}`, anchor: `Anchor ${v}` })),
+      weight: 1,
+      target: 'response',
+    },
+    {
+      id: 'tone',
+      name: 'Tone',
+      description: 'Which tone wins?',
+      scale: { kind: 'categories', options: ['formal', 'casual', 'rude'] },
+      levels: [0, 1, 2].map((v) => ({ value: v, label: `C${v}`, anchor: `Category ${v}` })),
+      weight: 1,
+      target: 'comparison',
+    },
+  ],
+  precedence: [],
+  justification: { minWords: 3, maxWords: 8 },
+  spanCategories: [{ id: 'hallucination', name: 'Hallucination', description: '' }],
+  flags: [{ id: 'unsafe', name: 'Unsafe', description: '' }],
+});
+
+const item = {
+  responses: [
+    { id: 'r1', content: 'The sky is blue because of Rayleigh scattering.' },
+    { id: 'r2', content: 'It reflects the ocean.' },
+  ],
+};
+
+const valid: JudgmentPayload = {
+  preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: -2 },
+  scores: [
+    { dimension: 'helpfulness', responseId: 'r1', value: 5 },
+    { dimension: 'helpfulness', responseId: 'r2', value: 2 },
+    { dimension: 'tone', value: 0 },
+  ],
+  spans: [{ responseId: 'r2', start: 3, end: 11, quote: 'reflects', category: 'hallucination', severity: 'major', note: '' }],
+  flags: ['unsafe'],
+  justification: 'The first one explains the physics.',
+};
+
+const issues = (patch: Partial<JudgmentPayload>, r: Rubric | null = rubric) => judgmentIssues({ ...valid, ...patch }, item, 'pairwise', r);
+
+describe('judgmentIssues against a published rubric', () => {
+  it('accepts a payload that meets every rule', () => {
+    expect(issues({})).toEqual([]);
+  });
+
+  it.each<[string, Partial<JudgmentPayload>, string, RegExp]>([
+    ['an unknown dimension', { scores: [...valid.scores, { dimension: 'honesty', responseId: 'r1', value: 1 }] }, 'body.payload.scores.3.dimension', /not a dimension.*helpfulness, tone/],
+    ['a Likert score out of scale', { scores: [{ ...valid.scores[0]!, value: 6 }, ...valid.scores.slice(1)] }, 'body.payload.scores.0.value', /out of scale.*1, 2, 3, 4, 5/],
+    ['a category index out of scale', { scores: [...valid.scores.slice(0, 2), { dimension: 'tone', value: 3 }] }, 'body.payload.scores.2.value', /out of scale.*0, 1, 2/],
+    ['a span ending outside the text', { spans: [{ ...valid.spans[0]!, end: 99, quote: undefined }] }, 'body.payload.spans.0.end', /outside the response text \(22 characters\)/],
+    ['a span on an unknown response', { spans: [{ ...valid.spans[0]!, responseId: 'r9' }] }, 'body.payload.spans.0.responseId', /not a response/],
+    ['a span whose quote drifted', { spans: [{ ...valid.spans[0]!, quote: 'reflect' }] }, 'body.payload.spans.0.quote', /does not match/],
+    ['an unknown span category', { spans: [{ ...valid.spans[0]!, category: 'typo' }] }, 'body.payload.spans.0.category', /not a span category.*hallucination/],
+    ['too few words', { justification: 'Too short.' }, 'body.payload.justification', /has 2 words; the rubric asks for at least 3/],
+    ['too many words', { justification: 'one two three four five six seven eight nine' }, 'body.payload.justification', /has 9 words; the rubric allows at most 8/],
+    ['a flag not in the rubric', { flags: ['unsafe', 'spam'] }, 'body.payload.flags.1', /not a flag of the rubric.*unsafe/],
+    ['a flag given twice', { flags: ['unsafe', 'unsafe'] }, 'body.payload.flags.1', /given twice/],
+  ])('refuses %s, naming the field', (_, patch, path, message) => {
+    const found = issues(patch);
+    expect(found).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it('asks for every missing score and refuses doubles and misplaced response ids', () => {
+    expect(issues({ scores: [valid.scores[0]!] }).map((i) => i.message)).toEqual(['missing a score for helpfulness on r2', 'missing a score for tone']);
+    expect(issues({ scores: [...valid.scores, valid.scores[0]!] })).toEqual([{ path: 'body.payload.scores.3', message: 'scores helpfulness for r1 twice' }]);
+    expect(issues({ scores: [...valid.scores.slice(0, 2), { dimension: 'tone', responseId: 'r1', value: 0 }] })[0]).toMatchObject({ path: 'body.payload.scores.2.responseId' });
+  });
+
+  it('without a published rubric takes no scores, spans or flags, and no justification is required', () => {
+    const none = judgmentIssues(valid, item, 'pairwise', null);
+    expect(none.map((i) => i.path)).toEqual(['body.payload.scores.0.dimension', 'body.payload.scores.1.dimension', 'body.payload.scores.2.dimension', 'body.payload.spans.0.category', 'body.payload.flags.0']);
+    expect(judgmentIssues({ ...valid, scores: [], spans: [], flags: [], justification: '' }, item, 'pairwise', null)).toEqual([]);
+  });
+});
+
+describe('judgmentIssues on the lenient reading the web app uses', () => {
+  it('finds the same issues as on the parsed version', () => {
+    const view = readRubric({ version: 1, content: JSON.parse(JSON.stringify(rubric)) as Record<string, unknown> });
+    const bad = { ...valid, scores: [{ ...valid.scores[0]!, value: 6 }], flags: ['spam'], justification: 'No.' };
+    expect(judgmentIssues(bad, item, 'pairwise', view)).toEqual(judgmentIssues(bad, item, 'pairwise', rubric));
+    expect(judgmentIssues(bad, item, 'pairwise', view).length).toBeGreaterThan(2);
+  });
+});
+
+describe('countWords and canonicalPayload', () => {
+  it('counts runs of letters or digits', () => {
+    expect(countWords("well-known — it's 42")).toBe(4);
+  });
+
+  it('stores a pairwise preference in the item\'s response order', () => {
+    const swapped = canonicalPayload({ ...valid, preference: { kind: 'pairwise', a: 'r2', b: 'r1', value: 2 } }, item);
+    expect(swapped.preference).toEqual({ kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
+  });
+});

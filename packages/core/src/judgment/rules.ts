@@ -1,0 +1,159 @@
+/**
+ * The rules a judgment must meet, as pure functions shared by the server (which enforces them) and
+ * the web app (which shows what is missing before submitting): the preference fits the task kind
+ * and names the item's responses, and scores, spans, flags and justification fit the published
+ * rubric version (`RubricSchema`). Every problem names its field (`body.payload.scores.2.value`).
+ *
+ * Also the canonical (stored) form. A judgment is stored by response id or in the item's own
+ * response order (`item.responses`), never in the screen terms of one trainer:
+ * - a pairwise preference is turned so that `a` is the item's earlier response;
+ * - a comparison dimension's levels run from the item's first response to its second, so its value
+ *   arrives already canonical: the client converts from its screen order with `toCanonicalPayload`
+ *   (see display-order.ts) before it sends anything.
+ */
+import type { FieldIssue } from '../errors.ts';
+import type { TaskKind } from '../schemas/projects.ts';
+import type { JudgmentPayload, Preference } from '../schemas/work.ts';
+
+/** Without a published rubric: no scores, spans or flags; a justification is optional. */
+export const NO_RUBRIC_MAX_WORDS = 5000;
+
+/** Words as a reader counts them: runs of letters or digits (so "well-known" is two, "—" none). */
+export function countWords(text: string): number {
+  return text.match(/[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu)?.length ?? 0;
+}
+
+/**
+ * What the rules read of a published rubric version. Both the strict `Rubric` (server) and the
+ * lenient `RubricView` (readRubric, web) fit: a dimension's levels are its scale's points in order
+ * (`RubricSchema` requires one level per scale point; readRubric derives them from the scale).
+ */
+export interface RubricRules {
+  dimensions: readonly { id: string; target: 'response' | 'comparison'; levels: readonly { value: number }[] }[];
+  justification: { minWords: number; maxWords: number };
+  spanCategories: readonly { id: string }[];
+  flags: readonly { id: string }[];
+}
+
+export interface ItemForJudging {
+  /** In the item's own (canonical) order. */
+  responses: { id: string; content: string }[];
+}
+
+/** Checks only the preference against the item (used for imports and gold labels too). */
+export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKind: TaskKind | null, path: string): FieldIssue[] {
+  const ids = item.responses.map((r) => r.id);
+  const known = new Set(ids);
+  const issues: FieldIssue[] = [];
+  if (taskKind && pref.kind !== taskKind) {
+    issues.push({ path: `${path}.kind`, message: `must be '${taskKind}' in this project` });
+    return issues;
+  }
+  if (pref.kind === 'pairwise') {
+    if (!known.has(pref.a)) issues.push({ path: `${path}.a`, message: `is not a response of this item (${ids.join(', ')})` });
+    if (!known.has(pref.b)) issues.push({ path: `${path}.b`, message: `is not a response of this item (${ids.join(', ')})` });
+    if (pref.a === pref.b) issues.push({ path: `${path}.b`, message: 'must differ from a' });
+    if (ids.length !== 2 && issues.length === 0 && taskKind === 'pairwise')
+      issues.push({ path, message: `this item has ${ids.length} responses; pairwise judging needs exactly 2` });
+  } else {
+    const seen = new Map<string, string>();
+    pref.groups.forEach((g, gi) =>
+      g.forEach((id, i) => {
+        const at = `${path}.groups.${gi}.${i}`;
+        if (!known.has(id)) issues.push({ path: at, message: `is not a response of this item (${ids.join(', ')})` });
+        else if (seen.has(id)) issues.push({ path: at, message: `ranks ${id} twice (also at ${seen.get(id)})` });
+        else seen.set(id, at);
+      }),
+    );
+    const missing = ids.filter((id) => !seen.has(id));
+    if (missing.length && issues.length === 0) issues.push({ path: `${path}.groups`, message: `must rank every response; missing ${missing.join(', ')}` });
+  }
+  return issues;
+}
+
+/** Pairwise preferences are stored with a/b in the item's response order. */
+export function canonicalPreference(pref: Preference, item: { responses: readonly { id: string }[] }): Preference {
+  if (pref.kind !== 'pairwise') return { kind: 'ranking', groups: pref.groups.map((g) => [...g].sort()) };
+  const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
+  if (pos(pref.a) <= pos(pref.b)) return pref;
+  return { kind: 'pairwise', a: pref.b, b: pref.a, value: pref.value === 0 ? 0 : -pref.value };
+}
+
+/**
+ * Every issue of a submitted payload; empty means valid. `rubric` is the latest published version
+ * (null when none is published).
+ */
+export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, taskKind: TaskKind, rubric: RubricRules | null, path = 'body.payload'): FieldIssue[] {
+  const issues = preferenceIssues(payload.preference, item, taskKind, `${path}.preference`);
+  const responses = new Map(item.responses.map((r) => [r.id, r.content]));
+
+  // Scores: one per (dimension, response) for per-response dimensions, one per comparison dimension.
+  const dims = new Map((rubric?.dimensions ?? []).map((d) => [d.id, d]));
+  const scored = new Set<string>();
+  payload.scores.forEach((s, i) => {
+    const at = `${path}.scores.${i}`;
+    const d = dims.get(s.dimension);
+    if (!d) {
+      issues.push({ path: `${at}.dimension`, message: rubric ? `is not a dimension of rubric version (known: ${[...dims.keys()].join(', ') || 'none'})` : 'no rubric is published, so no dimension scores are taken' });
+      return;
+    }
+    if (d.target === 'response') {
+      if (s.responseId === undefined) return void issues.push({ path: `${at}.responseId`, message: `is required: ${d.id} scores each response` });
+      if (!responses.has(s.responseId)) return void issues.push({ path: `${at}.responseId`, message: 'is not a response of this item' });
+    } else if (s.responseId !== undefined) return void issues.push({ path: `${at}.responseId`, message: `must be absent: ${d.id} scores the comparison` });
+    const allowed = d.levels.map((l) => l.value);
+    if (!allowed.includes(s.value)) issues.push({ path: `${at}.value`, message: `is out of scale for ${d.id} (allowed: ${allowed.join(', ')})` });
+    const key = `${d.id}|${s.responseId ?? ''}`;
+    if (scored.has(key)) issues.push({ path: at, message: `scores ${d.id}${s.responseId ? ` for ${s.responseId}` : ''} twice` });
+    scored.add(key);
+  });
+  for (const d of dims.values()) {
+    const targets = d.target === 'response' ? item.responses.map((r) => r.id) : [''];
+    const missing = targets.filter((t) => !scored.has(`${d.id}|${t}`));
+    if (missing.length) issues.push({ path: `${path}.scores`, message: `missing a score for ${d.id}${d.target === 'response' ? ` on ${missing.join(', ')}` : ''}` });
+  }
+
+  const categories = new Set((rubric?.spanCategories ?? []).map((c) => c.id));
+  payload.spans.forEach((s, i) => {
+    const at = `${path}.spans.${i}`;
+    const content = responses.get(s.responseId);
+    if (content === undefined) return void issues.push({ path: `${at}.responseId`, message: 'is not a response of this item' });
+    if (s.end > content.length) issues.push({ path: `${at}.end`, message: `is outside the response text (${content.length} characters)` });
+    else if (s.start >= s.end) issues.push({ path: `${at}.start`, message: 'must be before end' });
+    else if (s.quote !== undefined && content.slice(s.start, s.end) !== s.quote) issues.push({ path: `${at}.quote`, message: 'does not match the response text at start..end' });
+    if (!categories.has(s.category))
+      issues.push({ path: `${at}.category`, message: rubric ? `is not a span category of the rubric (known: ${[...categories].join(', ') || 'none'})` : 'no rubric is published, so no span categories exist' });
+  });
+
+  const flags = new Set((rubric?.flags ?? []).map((f) => f.id));
+  const seenFlags = new Set<string>();
+  payload.flags.forEach((f, i) => {
+    if (!flags.has(f)) issues.push({ path: `${path}.flags.${i}`, message: rubric ? `is not a flag of the rubric (known: ${[...flags].join(', ') || 'none'})` : 'no rubric is published, so no flags exist' });
+    else if (seenFlags.has(f)) issues.push({ path: `${path}.flags.${i}`, message: 'is given twice' });
+    seenFlags.add(f);
+  });
+
+  const words = countWords(payload.justification);
+  const min = rubric?.justification.minWords ?? 0;
+  const max = rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
+  if (words < min) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric asks for at least ${min}` });
+  if (words > max) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric allows at most ${max}` });
+  return issues;
+}
+
+/**
+ * The stored form: canonical preference, scores and spans in a stable order. Comparison-dimension
+ * values are taken as they come: by contract they are already in the item's order (the API
+ * carries canonical values; `toCanonicalPayload` is how a client gets there from its screen order).
+ */
+export function canonicalPayload(payload: JudgmentPayload, item: ItemForJudging): JudgmentPayload {
+  const order = new Map(item.responses.map((r, i) => [r.id, i]));
+  const rank = (id: string | undefined) => (id === undefined ? -1 : (order.get(id) ?? 99));
+  return {
+    preference: canonicalPreference(payload.preference, item),
+    scores: [...payload.scores].sort((a, b) => (a.dimension < b.dimension ? -1 : a.dimension > b.dimension ? 1 : rank(a.responseId) - rank(b.responseId))),
+    spans: [...payload.spans].sort((a, b) => rank(a.responseId) - rank(b.responseId) || a.start - b.start || a.end - b.end),
+    flags: [...payload.flags].sort(),
+    justification: payload.justification.trim(),
+  };
+}
