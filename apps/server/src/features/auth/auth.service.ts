@@ -73,8 +73,8 @@ export function createAuthService(o: AuthServiceOptions) {
      * - any other attempt counts against the account (for everyone without a device cookie) and
      *   against the client address.
      * So a stranger's guesses lock out strangers, never the owner's known browser. Success takes
-     * the attempt back from the address, clears the device's failures, and hands out a new device
-     * cookie; the account's count for unknown browsers stays, so a guesser gets no fresh budget.
+     * its own attempt back (or clears a known device's failures) and hands out a new device cookie;
+     * the failures already counted on the account stay, so a guesser gets no fresh budget.
      */
     async login(email: string, password: string, address: string, userAgent: string | null, previousCookie: string | null, deviceCookie: string | null = null) {
       const t = now();
@@ -100,8 +100,9 @@ export function createAuthService(o: AuthServiceOptions) {
       else await burnPasswordCheck(password);
       // One message for unknown account, wrong password and deactivated account; the attempt stays counted.
       if (!ok || !user || !user.active) throw new AppError('unauthenticated', 'Email or password is incorrect.');
+      // Not a failure: the device's failures are forgotten; an unknown browser's attempt is taken back.
       if (deviceKeyName) await o.limiter.reset([deviceKeyName]);
-      else await o.limiter.release([addressKey]);
+      else await o.limiter.release(limits.map((l) => l.key));
       // A fresh session id at every login; the one the browser came with (if any) is ended.
       if (previousCookie) await repo.deleteSession(sha256(previousCookie));
       const session = await createSession(user.id, userAgent);
