@@ -116,6 +116,7 @@ describe.each(kinds)('login throttling (%s)', (kind) => {
     const y = await newUser();
     const xs = browser('198.51.100.14');
     expect((await signIn(s.url, xs, x.email, x.password)).status).toBe(200);
+    expect(xs.jar.get('accord_device')).toMatch(/^v1\./);
     for (let i = 0; i < 8; i++) expect((await signIn(s.url, browser('203.0.113.60'), y.email, `guess ${i}`)).status).toBe(401);
     const withX = browser('203.0.113.61');
     withX.jar.set('accord_device', xs.jar.get('accord_device')!);
