@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { users } from '@accord/db';
+import { eq, like } from 'drizzle-orm';
+import { loginAttempts, users } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { KDF, parseHashParams } from '@accord/server';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
@@ -38,7 +38,7 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     expect((await c.get('/api/auth/me')).status).toBe(200);
   });
 
-  it('marks the cookie Secure when served over https', async () => {
+  it('over https names the session cookie __Host-accord_session (Secure, Path=/, no Domain), and reads only that name', async () => {
     const { createApp } = await import('@accord/server');
     const app = createApp(t.server.deps);
     const lead = t.logins.find((l) => l.role === 'lead')!;
@@ -48,8 +48,69 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
       body: JSON.stringify({ email: lead.email, password: lead.password }),
     });
     expect(res.status).toBe(200);
-    expect(res.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
+    const cookies = res.headers.getSetCookie();
+    const session = cookies.find((s) => s.startsWith('__Host-accord_session='))!;
+    expect(session).toBeDefined();
+    expect(session).toMatch(/;\s*Secure/i);
+    expect(session).toMatch(/;\s*Path=\/(;|$)/i);
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).not.toMatch(/Domain=/i);
+    expect(cookies.some((s) => s.startsWith('accord_session='))).toBe(false);
+    const device = cookies.find((s) => s.startsWith('__Host-accord_device='))!;
+    expect(device).toMatch(/;\s*Secure/i);
+    expect(device).not.toMatch(/Domain=/i);
     expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+    const value = session.split(';')[0]!.slice('__Host-accord_session='.length);
+    const me = (name: string, url = 'https://accord.example/api/auth/me') => app.request(url, { headers: { cookie: `${name}=${value}` } });
+    expect((await me('__Host-accord_session')).status).toBe(200);
+    // The plain name is not read over https (a cookie planted by a plain-http page or a subdomain),
+    // and the prefixed one is not read over plain http.
+    expect((await me('accord_session')).status).toBe(401);
+    expect((await me('__Host-accord_session', 'http://accord.example/api/auth/me')).status).toBe(401);
+  });
+
+  it('behind a trusted proxy with X-Forwarded-Proto: https, the HTTP API and the socket handshake use __Host-accord_session', async () => {
+    const proxied = await t.sibling({ ACCORD_TRUST_PROXY: '1' });
+    const origin = `https://127.0.0.1:${proxied.port}`;
+    const lead = t.logins.find((l) => l.role === 'lead')!;
+    const res = await fetch(`${proxied.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin, 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ email: lead.email, password: lead.password }),
+    });
+    expect(res.status).toBe(200);
+    const session = res.headers.getSetCookie().find((s) => s.startsWith('__Host-accord_session='))!;
+    expect(session).toMatch(/;\s*Secure/i);
+    expect(session).toMatch(/;\s*Path=\/(;|$)/i);
+    expect(session).not.toMatch(/Domain=/i);
+    const value = session.split(';')[0]!.slice('__Host-accord_session='.length);
+    const me = (cookie: string, proto: string) => fetch(`${proxied.url}/api/auth/me`, { headers: { cookie, 'x-forwarded-proto': proto } });
+    expect((await me(`__Host-accord_session=${value}`, 'https')).status).toBe(200);
+    expect((await me(`accord_session=${value}`, 'https')).status).toBe(401);
+    expect((await me(`__Host-accord_session=${value}`, 'http')).status).toBe(401);
+
+    const { io } = await import('socket.io-client');
+    const msgpackParser = (await import('socket.io-msgpack-parser')).default;
+    const handshake = (cookie: string) =>
+      new Promise<string>((resolve) => {
+        const socket = io(proxied.url, {
+          transports: ['websocket'],
+          parser: msgpackParser,
+          extraHeaders: { cookie, origin, 'x-forwarded-proto': 'https' },
+          reconnection: false,
+          timeout: 20_000,
+        });
+        socket.on('connect', () => {
+          socket.disconnect();
+          resolve('connected');
+        });
+        socket.on('connect_error', (e) => {
+          socket.disconnect();
+          resolve(e.message);
+        });
+      });
+    expect(await handshake(`__Host-accord_session=${value}`)).toBe('connected');
+    expect(await handshake(`accord_session=${value}`)).toBe('unauthenticated');
   });
 
   it('answers wrong password, unknown account and deactivated account the same way', async () => {
@@ -192,6 +253,9 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
 
   it('rate-limits failed sign-ins per address across accounts, whatever X-Forwarded-For says', async () => {
     const limited = await t.sibling({ ACCORD_LOGIN_MAX_PER_ACCOUNT: '1000', ACCORD_LOGIN_MAX_PER_ADDRESS: '4' });
+    // Counters live in the database and every server on it shares them (issue 13): start this
+    // address from zero rather than from the failures earlier tests made from 127.0.0.1.
+    await t.db.db.delete(loginAttempts).where(like(loginAttempts.key, 'addr:%'));
     const c = new ApiClient(limited.url);
     for (let i = 0; i < 4; i++) {
       const r = await c.post('/api/auth/login', { email: `guess${i}@example.com`, password: 'password1234' }, { headers: { 'x-forwarded-for': `198.51.100.${i}` } });

@@ -11,7 +11,7 @@ import { getCookie } from 'hono/cookie';
 import { AppError, describeIssues, issuesOf, type FieldIssue } from '@accord/core';
 import type { z } from 'zod';
 import type { Deps } from './deps.ts';
-import { isHttps, originAllowed, ownOrigin, SESSION_COOKIE } from './platform/http/request.ts';
+import { isHttps, originAllowed, ownOrigin, sessionCookieName } from './platform/http/request.ts';
 import type { AnyRoute, AppEnv } from './platform/http/route.ts';
 import { routeTable } from './routes.ts';
 
@@ -152,7 +152,7 @@ export function createApp(deps: Deps) {
       if (!ctx) throw new AppError('unauthenticated', 'The API token is invalid, expired or revoked.');
       c.set('auth', ctx);
     } else {
-      const cookie = getCookie(c, SESSION_COOKIE);
+      const cookie = getCookie(c, sessionCookieName(isHttps(c, env)));
       if (cookie) c.set('auth', await deps.auth.fromCookie(cookie));
     }
     // CSRF: anything that changes state with ambient credentials (or none yet, e.g. login) must

@@ -37,8 +37,10 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     now: systemClock,
     idleMs: env.ACCORD_SESSION_IDLE_MINUTES * 60_000,
     maxMs: env.ACCORD_SESSION_MAX_HOURS * 3_600_000,
-    accountLimiter: createRateLimiter(env.ACCORD_LOGIN_MAX_PER_ACCOUNT, windowMs),
-    addressLimiter: createRateLimiter(env.ACCORD_LOGIN_MAX_PER_ADDRESS, windowMs),
+    // Counted in the database, so every node sharing it enforces the same limits.
+    limiter: createRateLimiter(db.db, windowMs, systemClock),
+    limits: { perAccount: env.ACCORD_LOGIN_MAX_PER_ACCOUNT, perDevice: env.ACCORD_LOGIN_MAX_PER_DEVICE, perAddress: env.ACCORD_LOGIN_MAX_PER_ADDRESS },
+    deviceMaxMs: env.ACCORD_DEVICE_COOKIE_DAYS * 86_400_000,
   });
   // Live documents: one room per document, logged to the database, compacted in a worker thread.
   // With PostgreSQL (possibly several nodes) appends NOTIFY and rooms catch up on each other's writes.

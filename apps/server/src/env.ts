@@ -42,6 +42,10 @@ export const EnvSchema = z
     ACCORD_LOGIN_MAX_PER_ACCOUNT: int(8, 1, 10_000),
     ACCORD_LOGIN_MAX_PER_ADDRESS: int(30, 1, 100_000),
     ACCORD_LOGIN_WINDOW_SECONDS: int(15 * 60, 1, 24 * 3600),
+    /** Failed sign-ins allowed per window from one browser that signed in to the account before (its device cookie). */
+    ACCORD_LOGIN_MAX_PER_DEVICE: int(8, 1, 10_000),
+    /** How long a browser stays known to an account after signing in (device cookie lifetime). */
+    ACCORD_DEVICE_COOKIE_DAYS: int(180, 1, 3650),
     ACCORD_WEB_DIST: z.string().optional(),
     /** Live documents: at most one broadcast per room per this many ms under load (0: one per event-loop turn). */
     ACCORD_BROADCAST_WINDOW_MS: int(10, 0, 1000),

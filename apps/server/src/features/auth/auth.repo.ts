@@ -1,7 +1,7 @@
 /** Sessions and API tokens in SQL: the only code of the auth feature that speaks to the database. */
 import { and, eq, isNull, lt, ne, or } from 'drizzle-orm';
 import type { ApiToken } from '@accord/core';
-import { apiTokens, sessions, users, type Db } from '@accord/db';
+import { apiTokens, serverKeys, sessions, users, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
 
 type TokenRow = typeof apiTokens.$inferSelect;
@@ -27,6 +27,14 @@ export function createAuthRepo(db: Db) {
     async userByEmail(email: string) {
       const [user] = await db.select().from(users).where(eq(users.email, email));
       return user ?? null;
+    },
+
+    /** A named server secret, created with `fresh` by whichever node asks first; every node then reads the same one. */
+    async serverKey(name: string, fresh: string): Promise<string> {
+      await db.insert(serverKeys).values({ name, value: fresh }).onConflictDoNothing({ target: serverKeys.name });
+      const [row] = await db.select({ value: serverKeys.value }).from(serverKeys).where(eq(serverKeys.name, name));
+      if (!row) throw new Error(`server key ${name} vanished`);
+      return row.value;
     },
 
     async insertSession(s: { id: string; userId: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date; userAgent: string | null }) {

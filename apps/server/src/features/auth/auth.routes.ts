@@ -12,14 +12,28 @@ import {
 } from '@accord/core';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
-import { clientAddress, isHttps, SESSION_COOKIE } from '../../platform/http/request.ts';
+import { clientAddress, deviceCookieName, isHttps, sessionCookieName } from '../../platform/http/request.ts';
 import { route, type AppEnv } from '../../platform/http/route.ts';
 
+/** Over https the cookie is `__Host-accord_session` (Secure, Path=/, no Domain); over plain http `accord_session`. */
 function setSessionCookie(c: Context<AppEnv>, env: Env, value: string, expiresAt: Date) {
-  setCookie(c, SESSION_COOKIE, value, {
+  const https = isHttps(c, env);
+  setCookie(c, sessionCookieName(https), value, {
     httpOnly: true,
     sameSite: 'Lax',
-    secure: isHttps(c, env),
+    secure: https,
+    path: '/',
+    expires: expiresAt,
+  });
+}
+
+/** The browser's device cookie (features/auth/devices.ts): only ever read by the login route. */
+function setDeviceCookie(c: Context<AppEnv>, env: Env, value: string, expiresAt: Date) {
+  const https = isHttps(c, env);
+  setCookie(c, deviceCookieName(https), value, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: https,
     path: '/',
     expires: expiresAt,
   });
@@ -31,14 +45,19 @@ export const authRoutes = [
     path: '/api/auth/login',
     tag: 'auth',
     summary: 'Sign in with email and password; sets the session cookie',
-    description: 'Failed attempts are limited per account and per client address (429 with Retry-After).',
+    description:
+      'Failed attempts are limited per account and per client address (429 with Retry-After, even with the right password). ' +
+      'A browser that signed in to the account before (its device cookie) is limited on its own instead, so strangers cannot lock the owner out.',
     access: 'public',
     body: LoginBodySchema,
     response: MeSchema,
     async handler({ c, deps, body }) {
-      const previous = getCookie(c, SESSION_COOKIE) ?? null;
-      const r = await deps.auth.login(body.email, body.password, clientAddress(c, deps.env), c.req.header('user-agent') ?? null, previous);
+      const https = isHttps(c, deps.env);
+      const previous = getCookie(c, sessionCookieName(https)) ?? null;
+      const device = getCookie(c, deviceCookieName(https)) ?? null;
+      const r = await deps.auth.login(body.email, body.password, clientAddress(c, deps.env), c.req.header('user-agent') ?? null, previous, device);
       setSessionCookie(c, deps.env, r.cookie, r.expiresAt);
+      setDeviceCookie(c, deps.env, r.device.cookie, r.device.expiresAt);
       return deps.auth.me({ user: r.user, via: 'session', sessionId: null });
     },
   }),
@@ -53,7 +72,9 @@ export const authRoutes = [
       if (auth.sessionId) await deps.auth.logout(auth.sessionId);
       // Live sockets of this session end with it (others of the same user stay).
       deps.bus.emit('user:sessions-ended', { userId: auth.user.id });
-      deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c, deps.env) });
+      const https = isHttps(c, deps.env);
+      // The device cookie stays: this browser remains known to the account.
+      deleteCookie(c, sessionCookieName(https), { path: '/', secure: https });
       return { ok: true as const };
     },
   }),

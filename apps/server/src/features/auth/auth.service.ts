@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../../platform/clock.ts';
 import { toUser, type AuthContext } from '../../platform/http/context.ts';
 import type { RateLimiter } from '../../platform/rate-limit.ts';
 import type { AuthRepo } from './auth.repo.ts';
+import { signDevice, verifyDevice } from './devices.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 
 export type { AuthContext, UserRow } from '../../platform/http/context.ts';
@@ -20,8 +21,12 @@ export interface AuthServiceOptions {
   memberships(userId: string): Promise<{ projectId: string; role: ProjectRole }[]>;
   idleMs: number;
   maxMs: number;
-  accountLimiter: RateLimiter;
-  addressLimiter: RateLimiter;
+  /** Failed sign-in counters shared by every node (platform/rate-limit.ts). */
+  limiter: RateLimiter;
+  /** Failed sign-ins per window: per account from browsers it does not know, per known browser, per client address. */
+  limits: { perAccount: number; perDevice: number; perAddress: number };
+  /** Lifetime of a device cookie. */
+  deviceMaxMs: number;
   now?: Clock;
 }
 
@@ -33,6 +38,16 @@ const TOUCH_MS = 60_000;
 export function createAuthService(o: AuthServiceOptions) {
   const now = o.now ?? systemClock;
   const { repo } = o;
+
+  // The key that signs device cookies: one per cluster, made by the first node that needs it.
+  let deviceKey: Promise<string> | null = null;
+  function deviceKeyOnce(): Promise<string> {
+    deviceKey ??= repo.serverKey('device-cookie', secret()).catch((e: unknown) => {
+      deviceKey = null;
+      throw e;
+    });
+    return deviceKey;
+  }
 
   async function createSession(userId: string, userAgent: string | null): Promise<{ cookie: string; expiresAt: Date }> {
     const cookie = secret();
@@ -51,28 +66,50 @@ export function createAuthService(o: AuthServiceOptions) {
     me,
     hashPassword,
 
-    async login(email: string, password: string, address: string, userAgent: string | null, previousCookie: string | null) {
-      const accountKey = `acct:${email}`;
-      const addressKey = `addr:${address}`;
-      const wait = Math.max(o.accountLimiter.retryAfter(accountKey), o.addressLimiter.retryAfter(addressKey));
-      if (wait > 0)
-        throw new AppError('rate_limited', `Too many failed sign-in attempts. Try again in ${wait} seconds.`, undefined, { 'Retry-After': String(wait) });
+    /**
+     * Signs in. Attempts are counted before the password is checked (so parallel guesses cannot
+     * overrun a limit) and refused with 429 once a limit is used up, right password or not:
+     * - a browser with a valid device cookie for this account counts against that device only;
+     * - any other attempt counts against the account (for everyone without a device cookie) and
+     *   against the client address.
+     * So a stranger's guesses lock out strangers, never the owner's known browser. Success takes
+     * its own attempt back (or clears a known device's failures) and hands out a new device cookie;
+     * the failures already counted on the account stay, so a guesser gets no fresh budget.
+     */
+    async login(email: string, password: string, address: string, userAgent: string | null, previousCookie: string | null, deviceCookie: string | null = null) {
+      const t = now();
+      const key = await deviceKeyOnce();
       const user = await repo.userByEmail(email);
+      const device = verifyDevice(key, deviceCookie, t, o.deviceMaxMs);
+      const known = device !== null && user !== null && device.userId === user.id;
+      const deviceKeyName = known ? `dev:${device.userId}:${device.nonce}` : null;
+      const addressKey = `addr:${address}`;
+      const limits = deviceKeyName
+        ? [{ key: deviceKeyName, max: o.limits.perDevice }]
+        : [
+            { key: `acct:${sha256(email)}`, max: o.limits.perAccount },
+            { key: addressKey, max: o.limits.perAddress },
+          ];
+      const counted = await o.limiter.attempt(limits);
+      if (!counted.ok)
+        throw new AppError('rate_limited', `Too many failed sign-in attempts. Try again in ${counted.retryAfter} seconds.`, undefined, {
+          'Retry-After': String(counted.retryAfter),
+        });
       let ok = false;
       if (user?.passwordHash) ok = await verifyPassword(password, user.passwordHash);
       else await burnPasswordCheck(password);
-      if (!ok || !user || !user.active) {
-        o.accountLimiter.fail(accountKey);
-        o.addressLimiter.fail(addressKey);
-        // One message for unknown account, wrong password and deactivated account.
-        throw new AppError('unauthenticated', 'Email or password is incorrect.');
-      }
-      o.accountLimiter.reset(accountKey);
+      // One message for unknown account, wrong password and deactivated account; the attempt stays counted.
+      if (!ok || !user || !user.active) throw new AppError('unauthenticated', 'Email or password is incorrect.');
+      // Not a failure: the device's failures are forgotten; an unknown browser's attempt is taken back.
+      if (deviceKeyName) await o.limiter.reset([deviceKeyName]);
+      else await o.limiter.release(limits.map((l) => l.key));
       // A fresh session id at every login; the one the browser came with (if any) is ended.
       if (previousCookie) await repo.deleteSession(sha256(previousCookie));
       const session = await createSession(user.id, userAgent);
-      await repo.audit({ actorId: user.id, action: 'auth.login', details: { address } });
-      return { user, ...session };
+      await repo.audit({ actorId: user.id, action: 'auth.login', details: { address, knownDevice: known } });
+      const issued = now();
+      const fresh = signDevice(key, user.id, issued);
+      return { user, ...session, device: { cookie: fresh.value, expiresAt: new Date(issued.getTime() + o.deviceMaxMs) } };
     },
 
     async logout(sessionId: string) {

@@ -78,7 +78,7 @@ export function buildOpenApi(routes: AnyRoute[]) {
     },
     components: {
       securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'accord_session' },
+        session: { type: 'apiKey', in: 'cookie', name: 'accord_session', description: 'Over https the cookie is named `__Host-accord_session`.' },
         bearer: { type: 'http', scheme: 'bearer' },
       },
     },

@@ -2,7 +2,15 @@ import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import type { Env } from '../../env.ts';
 
+/** The session cookie over plain http (development, tests). */
 export const SESSION_COOKIE = 'accord_session';
+/** Over https the `__Host-` prefix: the browser keeps it only if Secure, Path=/ and without Domain, so no subdomain or plain-http page can plant or shadow it. */
+export const SECURE_SESSION_COOKIE = '__Host-accord_session';
+export const DEVICE_COOKIE = 'accord_device';
+export const SECURE_DEVICE_COOKIE = '__Host-accord_device';
+
+export const sessionCookieName = (https: boolean) => (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
+export const deviceCookieName = (https: boolean) => (https ? SECURE_DEVICE_COOKIE : DEVICE_COOKIE);
 
 /** The client's address: the TCP peer, unless a trusted proxy is configured to report it. */
 export function clientAddress(c: Context, env: Env): string {

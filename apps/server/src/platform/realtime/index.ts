@@ -10,7 +10,7 @@ import msgpackParser from 'socket.io-msgpack-parser';
 import type { ClientToServerEvents, ServerToClientEvents } from '@accord/core';
 import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
-import { SESSION_COOKIE } from '../http/request.ts';
+import { sessionCookieName } from '../http/request.ts';
 import { bindDocs } from './docs.ts';
 
 export interface SocketData {
@@ -63,7 +63,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
       let cookie: string | null = null;
       if (token) auth = await deps.auth.fromToken(token);
       else if (req.headers.origin !== undefined) {
-        cookie = parseCookie(req.headers.cookie, SESSION_COOKIE);
+        cookie = parseCookie(req.headers.cookie, sessionCookieName(requestOrigin(req, deps.env.ACCORD_TRUST_PROXY).startsWith('https:')));
         if (cookie) auth = await deps.auth.fromCookie(cookie);
       }
       if (!auth) return next(new Error('unauthenticated'));
