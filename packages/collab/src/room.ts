@@ -44,6 +44,13 @@ export interface RoomLimits extends UpdateLimits {
   awarenessThrottleMs: number;
   /** An unchanged awareness state is forwarded again only after this long (clients time out at 30 s). */
   awarenessRenewMs: number;
+  /**
+   * After its connection closes, a presence id stays reserved for the user who held it this long, so
+   * no one else can take it over while they reconnect ([P12], [P15]). Clients time states out at 30 s.
+   */
+  awarenessReserveMs: number;
+  /** Reservations kept per room; beyond this the oldest is released first. */
+  maxReservedAwarenessIds: number;
   /** Messages held while the document loads, per room. */
   maxQueuedMessages: number;
   maxQueuedBytes: number;
@@ -69,6 +76,8 @@ export const defaultRoomLimits: RoomLimits = {
   maxClientIdsPerPeer: 4,
   awarenessThrottleMs: 100,
   awarenessRenewMs: 10_000,
+  awarenessReserveMs: 30_000,
+  maxReservedAwarenessIds: 10_000,
   maxQueuedMessages: 1_000,
   maxQueuedBytes: 8_000_000,
   persistDelayMs: 50,
@@ -166,6 +175,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   const doc = new Y.Doc();
   const conns = new Map<string, Conn>();
   const awareness = new Map<number, AwarenessRecord>();
+  /** Presence ids of users who left, by id, oldest first: they alone may claim them until `until` ([P12]). */
+  const reserved = new Map<number, { userId: string; until: number }>();
   let frozen = (options.frozen ?? false) || options.access === 'read';
   let loaded = false;
   let failed = false;
@@ -413,6 +424,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       const record = awareness.get(clientId);
       if (record?.owner !== conn) continue;
       awareness.delete(clientId);
+      reserve(clientId, conn.identity.userId);
       // Same clock, not +1: receivers accept a null at an equal clock, and the client's next state
       // (its provider bumps the clock on every open) must be newer than this removal. A held-back
       // removal (json null, still throttled) must go out too, or others keep the last state shown.
@@ -423,6 +435,25 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(removed) });
       for (const other of conns.values()) if (other.greeted) send(other, frame);
     }
+  }
+
+  function reserve(clientId: number, userId: string): void {
+    const now = clock.now();
+    reserved.delete(clientId); // re-inserted last, so the map stays ordered by expiry
+    reserved.set(clientId, { userId, until: now + limits.awarenessReserveMs });
+    for (const [id, r] of reserved) {
+      if (r.until > now && reserved.size <= Math.max(limits.maxReservedAwarenessIds, 0)) break;
+      reserved.delete(id);
+    }
+  }
+
+  /** The user an absent owner's id is still reserved for, if any. */
+  function reservedFor(clientId: number): string | null {
+    const r = reserved.get(clientId);
+    if (!r) return null;
+    if (r.until > clock.now()) return r.userId;
+    reserved.delete(clientId);
+    return null;
   }
 
   function connect(peer: Peer, opts: ConnectOptions): void {
@@ -568,12 +599,15 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       }
       for (const id of ids) {
         const owner = awareness.get(id)?.owner;
-        if (owner && owner !== conn && owner.identity.userId !== conn.identity.userId) {
+        // Held by a live connection of another user, or by one who left moments ago and may come back.
+        const userId = owner ? owner.identity.userId : reservedFor(id);
+        if (userId !== null && owner !== conn && userId !== conn.identity.userId) {
           refuse(conn, ErrorCode.awarenessRefused, `awareness client ${id} belongs to another user`);
           return;
         }
       }
       conn.clientIds = ids;
+      for (const id of ids) reserved.delete(id);
       // The same user reconnecting with the same client id takes its presence over from the stale connection.
       for (const id of ids) {
         const record = awareness.get(id);
