@@ -383,6 +383,52 @@ describe('broadcast', () => {
     expect(text(b.doc)).toBe('xyz');
   });
 
+  it('[P11] with a broadcast window, steady light traffic (one change per 5 ms) is never held: each change goes out at the end of its turn', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    net.advance(100);
+    const mb = b.received.length;
+    for (let i = 0; i < 40; i++) {
+      a.doc.getText('t').insert(i, 'x');
+      net.flush(); // the end of this turn, no time passes
+      expect(countFrames(b, 'sync-update', mb)).toBe(i + 1);
+      net.advance(5);
+    }
+    expect(text(b.doc)).toBe('x'.repeat(40));
+  });
+
+  it('[P11] with a broadcast window, a sustained burst is coalesced (at most one frame per window) and the room sends at once again after a quiet spell', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    const c = net.addClient({ access: 'read' });
+    net.flush();
+    net.advance(100);
+    const [mb, mc] = [b.received.length, c.received.length];
+    // 200 changes, one every 0.5 ms, each in its own turn: 100 ms of a busy room.
+    for (let i = 0; i < 200; i++) {
+      a.doc.getText('t').insert(i, 'y');
+      net.flush();
+      net.advance(0.5);
+    }
+    net.advance(20);
+    const frames = countFrames(b, 'sync-update', mb);
+    expect(frames).toBeGreaterThanOrEqual(2);
+    expect(frames).toBeLessThanOrEqual(20); // ~10 windows plus the ramp-up
+    expect(countFrames(c, 'sync-update', mc)).toBe(frames);
+    expect(text(b.doc)).toBe('y'.repeat(200));
+    expect(text(c.doc)).toBe('y'.repeat(200));
+    // Quiet again: the next change is not held.
+    net.advance(100);
+    const quiet = b.received.length;
+    a.doc.getText('t').insert(0, 'z');
+    net.flush();
+    expect(countFrames(b, 'sync-update', quiet)).toBe(1);
+    expect(text(b.doc)).toBe('z' + 'y'.repeat(200));
+  });
+
   it('[P11] merges one turn of updates into one frame and does not echo it to its sender', async () => {
     const net = await network();
     const a = net.addClient();
