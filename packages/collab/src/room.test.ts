@@ -429,6 +429,31 @@ describe('broadcast', () => {
     expect(text(b.doc)).toBe('z' + 'y'.repeat(200));
   });
 
+  it('[P11] with a broadcast window, a room that calms down from a burst to light traffic stops holding changes within a few of them', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    net.advance(100);
+    for (let i = 0; i < 100; i++) {
+      a.doc.getText('t').insert(0, 'y');
+      net.flush();
+      net.advance(0.5);
+    }
+    // Straight on at one change per 4 ms (under the window): held at first, then sent at the end of each turn.
+    const sentAtOnce: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      const mark = b.received.length;
+      a.doc.getText('t').insert(0, 'z');
+      net.flush();
+      sentAtOnce.push(countFrames(b, 'sync-update', mark) === 1);
+      net.advance(4);
+    }
+    expect(sentAtOnce.slice(6)).toEqual(Array(14).fill(true));
+    expect(sentAtOnce.slice(0, 6)).toContain(false);
+    expect(text(b.doc)).toBe(text(a.doc));
+  });
+
   it('[P11] merges one turn of updates into one frame and does not echo it to its sender', async () => {
     const net = await network();
     const a = net.addClient();

@@ -62,9 +62,13 @@ export interface RoomLimits extends UpdateLimits {
   /** Above this many senders in one turn, one merged broadcast goes to all (echo is harmless). */
   maxExcludedSenders: number;
   /**
-   * At most one broadcast per room per this many ms (0: one per event-loop turn). A change arriving
-   * after a quiet spell still goes out at the end of its turn; under load, batches grow instead of
-   * frames multiplying, which saves every receiver a transaction per frame ([P11]).
+   * The longest a change waits while its room is busy (0: one broadcast per event-loop turn, nothing
+   * held). Coalescing is adaptive ([P11]): a change goes out at the end of its turn unless the room
+   * broadcast less than the current spacing ago. The spacing starts at 1/8 of the window; after a held
+   * broadcast it doubles (up to the window) if the hold gathered at least two changes per 1/8 window
+   * (1,600/s at 10 ms), and halves otherwise or once changes arrive two spacings apart; a whole quiet
+   * window resets it. An idle or lightly used room never waits; a busy one sends bigger batches, not
+   * more frames, which saves every receiver a transaction per frame.
    */
   broadcastWindowMs: number;
 }
@@ -188,6 +192,10 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   let batch: Array<{ update: Uint8Array; sender: Conn | null }> = [];
   let broadcastScheduled = false;
   let lastBroadcastAt = -Infinity;
+  /** Whether the scheduled broadcast was held back (the room is busy), and the current minimum spacing. */
+  let broadcastHeld = false;
+  const minSpacing = (): number => limits.broadcastWindowMs / 8;
+  let broadcastSpacing = 0;
 
   let persistQueue: Uint8Array[] = [];
   let persistTimer: TimerHandle | null = null;
@@ -227,9 +235,18 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     batch.push({ update, sender });
     if (!broadcastScheduled) {
       broadcastScheduled = true;
-      const wait = limits.broadcastWindowMs > 0 ? lastBroadcastAt + limits.broadcastWindowMs - clock.now() : 0;
-      if (wait > 0) clock.setTimeout(flushBroadcast, wait);
-      else clock.defer(flushBroadcast);
+      const window = limits.broadcastWindowMs;
+      const since = clock.now() - lastBroadcastAt;
+      // [P11] A room quiet for a whole window starts again from the shortest spacing.
+      if (window <= 0 || since >= window) broadcastSpacing = minSpacing();
+      const wait = window > 0 ? broadcastSpacing - since : 0;
+      broadcastHeld = wait > 0;
+      if (broadcastHeld) clock.setTimeout(flushBroadcast, wait);
+      else {
+        // Changes now arrive at least twice the spacing apart: the room is calming down.
+        if (since >= 2 * broadcastSpacing) broadcastSpacing = Math.max(minSpacing(), broadcastSpacing / 2);
+        clock.defer(flushBroadcast);
+      }
     }
     if (origin !== REMOTE) {
       persistQueue.push(update);
@@ -258,6 +275,14 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
 
   function flushBroadcast(): void {
     broadcastScheduled = false;
+    if (broadcastHeld) {
+      // Holding paid off if changes kept coming at two or more per shortest spacing: widen the spacing
+      // (up to the window). Otherwise holding only added latency: narrow it again.
+      broadcastSpacing = batch.length * minSpacing() >= 2 * broadcastSpacing
+        ? Math.min(limits.broadcastWindowMs, broadcastSpacing * 2)
+        : Math.max(minSpacing(), broadcastSpacing / 2);
+    }
+    broadcastHeld = false;
     const items = batch;
     batch = [];
     if (items.length === 0 || destroyed) return;
