@@ -187,12 +187,14 @@ async function idleRss(): Promise<number> {
 const delay = monitorEventLoopDelay({ resolution: 5 });
 let cpu0 = process.cpuUsage();
 let elu0 = performance.eventLoopUtilization();
+let t0 = performance.now();
 
 process.on('message', async (m: { type: string }) => {
   if (m.type === 'measure-start') {
     (globalThis as { gc?: () => void }).gc?.();
     cpu0 = process.cpuUsage();
     elu0 = performance.eventLoopUtilization();
+    t0 = performance.now();
     delay.reset();
     delay.enable();
   } else if (m.type === 'measure-stop') {
@@ -203,6 +205,9 @@ process.on('message', async (m: { type: string }) => {
     send({
       type: 'stats',
       cpuMicros: cpu.user + cpu.system,
+      // How long this process saw the measured window: far shorter than the editors' when its event loop
+      // was saturated and both control messages waited behind the load.
+      windowMs: performance.now() - t0,
       elu: elu.utilization,
       maxStallMs: delay.max / 1e6,
       p99DelayMs: delay.percentile(99) / 1e6,

@@ -87,6 +87,7 @@ interface Result {
   observerElu: number;
   observerCpu: number;
   idleRssMb: number;
+  serverWindowMs: number;
 }
 
 async function run(kind: Kind, clients: number, editsPerSecond: number): Promise<Result> {
@@ -133,7 +134,8 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
       p99: done.p99 as number,
       max: done.max as number,
       samples: done.samples as number,
-      cpuPerUpdateUs: (stats.cpuMicros as number) / deliveredUpdates,
+      // CPU per update means something only if the server measured (about) the editors' window.
+      cpuPerUpdateUs: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.cpuMicros as number) / deliveredUpdates : NaN,
       elu: stats.elu as number,
       maxStallMs: stats.maxStallMs as number,
       rssMb: stats.rssMb as number,
@@ -144,6 +146,7 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
       observerElu: done.measureElu as number,
       observerCpu: done.measureCpu as number,
       idleRssMb: ready.idleRssMb as number,
+      serverWindowMs: stats.windowMs as number,
     };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.connected) p.send({ type: 'exit' });
@@ -184,8 +187,12 @@ const NAMES: Record<Kind, string> = {
 };
 console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | RSS MB (idle → loaded) | heap MB | converged |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+const saturated = results.filter((r) => !(r.serverWindowMs >= LOAD_MS * 0.8));
 for (const r of results) {
   console.log(`| ${NAMES[r.kind as Kind]} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${f(r.idleRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
+}
+if (saturated.length > 0) {
+  console.log(`\n— : the server saw only part of the measured window (its event loop was saturated and the control messages waited): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s`).join(', ')}; its CPU, ELU and stall figures are not valid.`);
 }
 const find = (kind: Kind, clients: number) => results.find((r) => r.kind === kind && r.clients === clients);
 const accords = (['accord', 'accord-pg'] as const).filter((k) => KINDS.includes(k));
