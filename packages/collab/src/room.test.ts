@@ -485,6 +485,32 @@ describe('broadcast', () => {
     for (const client of [a, b, c]) expect(client.doc.getMap('m').toJSON()).toEqual({ a: 1, b: 2 });
   });
 
+  it('[P11] hands each broadcast frame to all its recipients in a row, so the transport can encode it once', async () => {
+    const clock = createManualClock();
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock });
+    await room.whenLoaded;
+    const log: Array<{ peer: string; bytes: Uint8Array }> = [];
+    const peer = (id: string): Peer => ({ id, send: (bytes) => log.push({ peer: id, bytes }), close: () => undefined });
+    const ids = ['by1', 'sender', 'by2', 'by3'];
+    for (const id of ids) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
+    clock.runDeferred();
+    log.length = 0;
+    // 100 changes from one sender in one turn: two merge chunks (at most 64 each), to three bystanders.
+    const source = new Y.Doc();
+    for (let i = 0; i < 100; i++) room.receive(peer('sender'), updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, String(i % 10)))));
+    clock.runDeferred();
+    const runs: Array<{ bytes: Uint8Array; peers: string[] }> = [];
+    for (const entry of log) {
+      const last = runs.at(-1);
+      if (last?.bytes === entry.bytes) last.peers.push(entry.peer);
+      else runs.push({ bytes: entry.bytes, peers: [entry.peer] });
+    }
+    expect(runs).toHaveLength(2);
+    for (const run of runs) expect(run.peers.sort()).toEqual(['by1', 'by2', 'by3']);
+    expect(log.some((e) => e.peer === 'sender')).toBe(false);
+    await room.destroy();
+  });
+
   it('[P17] server-side changes go through the room to peers and the log', async () => {
     const net = await network();
     const a = net.addClient();
