@@ -294,13 +294,15 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     let all: Uint8Array[] | null = null;
     const allFrames = (): Uint8Array[] => (all ??= frames(items.map((i) => i.update)));
     const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
+    // Frame by frame, each to all its recipients in a row: the transport turns consecutive sends of the
+    // same bytes into one encoded broadcast. Per peer the frames still arrive in order.
+    const bystanders = excludeSelf ? targets.filter((c) => !senders.has(c)) : targets;
+    if (bystanders.length > 0) for (const f of allFrames()) for (const conn of bystanders) send(conn, f);
+    if (!excludeSelf) return;
     for (const conn of targets) {
-      if (excludeSelf && senders.has(conn)) {
-        const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
-        if (others.length > 0) for (const f of frames(others)) send(conn, f);
-      } else {
-        for (const f of allFrames()) send(conn, f);
-      }
+      if (!senders.has(conn)) continue;
+      const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
+      if (others.length > 0) for (const f of frames(others)) send(conn, f);
     }
   }
 
