@@ -34,10 +34,14 @@ const until = async (cond: () => Promise<boolean>, timeoutMs: number) => {
   return true;
 };
 
-/** A scratch PostgreSQL database with a unique name, dropped by the returned function. */
-async function scratchDatabase(prefix: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+/**
+ * A scratch PostgreSQL database named by collab.ts (which drops it after the run even if this process
+ * had to be killed), dropped by the returned function too.
+ */
+async function scratchDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const pg = (await import('pg')).default;
-  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const name = process.argv[3] ?? '';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`scratch database name: expected a lower-case identifier, got ${JSON.stringify(name)}`);
   const admin = new pg.Client({ ...PG, database: 'postgres' });
   await admin.connect();
   try {
@@ -67,7 +71,7 @@ let shutdown: () => Promise<void>;
 
 if (kind === 'accord' || kind === 'accord-pg') {
   const dir = mkdtempSync(join(tmpdir(), 'accord-bench-'));
-  const scratch = kind === 'accord-pg' ? await scratchDatabase('accord_bench') : null;
+  const scratch = kind === 'accord-pg' ? await scratchDatabase() : null;
   const server: RunningServer = await startServer({
     env: {
       PORT: '0',
@@ -103,7 +107,7 @@ if (kind === 'accord' || kind === 'accord-pg') {
   const { Server } = await import('@hocuspocus/server');
   const { Database } = await import('@hocuspocus/extension-database');
   const pg = (await import('pg')).default;
-  const scratch = await scratchDatabase('hocuspocus_bench');
+  const scratch = await scratchDatabase();
   const pool = new pg.Pool({ ...PG, database: scratch.name, max: 4 });
   await pool.query('CREATE TABLE documents (name text PRIMARY KEY, data bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())');
   // The token a real app would hand out: user id and an HMAC over it, checked on every connection.
