@@ -35,7 +35,7 @@ import {
 
 interface Args {
   role: 'observers' | 'editors';
-  kind: 'accord' | 'reference';
+  kind: 'accord' | 'accord-pg' | 'reference' | 'hocuspocus';
   url: string;
   token: string | null;
   docName: string;
@@ -80,7 +80,7 @@ interface Client {
  */
 function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => void, onDrained: (bytes: number) => void): Client {
   const doc = new Y.Doc();
-  if (args.kind === 'accord') {
+  if (args.kind === 'accord' || args.kind === 'accord-pg') {
     const socket: Socket = ioClient(args.url, { transports: ['websocket'], parser: msgpackParser, auth: { token: args.token }, reconnection: false, timeout: 20_000 });
     const transport = createSocketDocTransport(socket as unknown as DocSocketLike, args.docName);
     if (full) {
@@ -117,32 +117,50 @@ function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => vo
       },
     };
   }
+  // The reference relay speaks y-websocket's protocol; Hocuspocus the same messages, each prefixed with
+  // the document name, after an authentication message (its onAuthenticate hook checks the token).
+  const hocuspocus = args.kind === 'hocuspocus';
   const ws = new WebSocket(args.url, { perMessageDeflate: false });
   const origin = Symbol('ws');
   let synced = false;
-  ws.on('open', () => {
+  /** A new message: the document name (Hocuspocus only) and the message type. */
+  const header = (type: number) => {
     const e = encoding.createEncoder();
-    encoding.writeVarUint(e, 0);
+    if (hocuspocus) encoding.writeVarString(e, args.docName);
+    encoding.writeVarUint(e, type);
+    return e;
+  };
+  ws.on('open', () => {
+    if (hocuspocus) {
+      const auth = header(2); // Auth
+      encoding.writeVarUint(auth, 0); // Token
+      encoding.writeVarString(auth, args.token ?? '');
+      ws.send(encoding.toUint8Array(auth));
+    }
+    const e = header(0);
     syncProtocol.writeSyncStep1(e, doc);
     ws.send(encoding.toUint8Array(e));
   });
   ws.on('message', (data: Buffer) => {
     if (synced && !full) return onDrained(data.byteLength);
     const d = decoding.createDecoder(data);
-    if (decoding.readVarUint(d) !== 0) return; // awareness: not used here
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, 0);
+    if (hocuspocus) decoding.readVarString(d);
+    const type = decoding.readVarUint(d);
+    // Sync (0) and, from Hocuspocus, SyncReply (4); awareness, auth and sync-status acks are not used here.
+    if (type !== 0 && !(hocuspocus && type === 4)) return;
+    const e = header(0);
+    const empty = encoding.length(e);
     const t = syncProtocol.readSyncMessage(d, e, doc, origin);
     if (t === syncProtocol.messageYjsSyncStep2) synced = true;
-    if (encoding.length(e) > 1) ws.send(encoding.toUint8Array(e));
+    if (encoding.length(e) > empty) ws.send(encoding.toUint8Array(e));
   });
+  ws.on('error', (err) => console.error(`client: ${err.message}`));
   doc.on('update', (u: Uint8Array, o: unknown) => {
     if (o === origin) {
       if (full) onRemote(doc, u);
       return;
     }
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, 0);
+    const e = header(0);
     syncProtocol.writeUpdate(e, u);
     if (ws.readyState === WebSocket.OPEN) ws.send(encoding.toUint8Array(e));
   });

@@ -104,6 +104,77 @@ describe('presence', () => {
     expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 2 });
   });
 
+  it("[P12][P15] a presence id stays reserved for its user while they are briefly away: another user is refused, the owner gets it back", async () => {
+    const net = await network();
+    const alice = net.addClient();
+    const mallory = net.addClient({ awareness: false });
+    const bob = net.addClient();
+    net.flush();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    alice.disconnect();
+    net.flush();
+    expect(stateSeenBy(bob, alice)).toBeUndefined();
+    // While Alice is away, Mallory claims Alice's id (she saw it in the presence frames).
+    const mark = bob.received.length;
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 500, state: { cursor: 666 } }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    expect(countFrames(bob, 'awareness', mark)).toBe(0);
+    // Alice comes back within the reservation and speaks for her id again.
+    alice.reconnect();
+    net.advance(100);
+    expect(alice.errors).toEqual([]);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1, user: { userId: alice.identity.userId } });
+    // Mallory still cannot take it over while Alice is connected.
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 900, state: { cursor: 667 } }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused', 'awareness_refused']);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1, user: { userId: alice.identity.userId } });
+  });
+
+  it('[P12][P15] the reservation of an absent user\'s presence id ends after awarenessReserveMs', async () => {
+    const net = await network({ limits: { awarenessReserveMs: 30_000 } });
+    const alice = net.addClient();
+    const mallory = net.addClient({ awareness: false });
+    const bob = net.addClient();
+    alice.awareness!.setLocalStateField('cursor', 1);
+    net.advance(100);
+    alice.disconnect();
+    net.flush();
+    net.advance(29_000);
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 500, state: { cursor: 666 } }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    net.advance(1_000);
+    // 30 s after Alice left, her id is free again (her own client has timed her state out by then).
+    mallory.sendRaw(awarenessFrame([{ clientId: alice.doc.clientID, clock: 501, state: { cursor: 666 } }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 666, user: { userId: mallory.identity.userId } });
+  });
+
+  it('[P12][P15] reservations are bounded in number per room: the oldest is released first', async () => {
+    const net = await network({ limits: { maxReservedAwarenessIds: 2 } });
+    const mallory = net.addClient({ awareness: false });
+    const bob = net.addClient();
+    const away = [net.addClient(), net.addClient(), net.addClient()];
+    for (const [i, c] of away.entries()) c.awareness!.setLocalStateField('cursor', i);
+    net.advance(100);
+    for (const c of away) {
+      c.disconnect();
+      net.advance(10);
+    }
+    // Three ids were reserved, at most two are kept: the first to leave lost its reservation.
+    mallory.sendRaw(awarenessFrame([{ clientId: away[1]!.doc.clientID, clock: 500, state: {} }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    mallory.sendRaw(awarenessFrame([{ clientId: away[0]!.doc.clientID, clock: 500, state: { cursor: 9 } }]));
+    net.advance(100);
+    expect(mallory.errors.map((e) => e.code)).toEqual(['awareness_refused']);
+    expect(stateSeenBy(bob, away[0]!)).toMatchObject({ cursor: 9, user: { userId: mallory.identity.userId } });
+  });
+
   it('[P14] throttles each peer to one presence frame per window, sending the latest at its end', async () => {
     const net = await network();
     const alice = net.addClient();

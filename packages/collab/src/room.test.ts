@@ -383,6 +383,77 @@ describe('broadcast', () => {
     expect(text(b.doc)).toBe('xyz');
   });
 
+  it('[P11] with a broadcast window, steady light traffic (one change per 5 ms) is never held: each change goes out at the end of its turn', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    net.advance(100);
+    const mb = b.received.length;
+    for (let i = 0; i < 40; i++) {
+      a.doc.getText('t').insert(i, 'x');
+      net.flush(); // the end of this turn, no time passes
+      expect(countFrames(b, 'sync-update', mb)).toBe(i + 1);
+      net.advance(5);
+    }
+    expect(text(b.doc)).toBe('x'.repeat(40));
+  });
+
+  it('[P11] with a broadcast window, a sustained burst is coalesced (at most one frame per window) and the room sends at once again after a quiet spell', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    const c = net.addClient({ access: 'read' });
+    net.flush();
+    net.advance(100);
+    const [mb, mc] = [b.received.length, c.received.length];
+    // 200 changes, one every 0.5 ms, each in its own turn: 100 ms of a busy room.
+    for (let i = 0; i < 200; i++) {
+      a.doc.getText('t').insert(i, 'y');
+      net.flush();
+      net.advance(0.5);
+    }
+    net.advance(20);
+    const frames = countFrames(b, 'sync-update', mb);
+    expect(frames).toBeGreaterThanOrEqual(2);
+    expect(frames).toBeLessThanOrEqual(20); // ~10 windows plus the ramp-up
+    expect(countFrames(c, 'sync-update', mc)).toBe(frames);
+    expect(text(b.doc)).toBe('y'.repeat(200));
+    expect(text(c.doc)).toBe('y'.repeat(200));
+    // Quiet again: the next change is not held.
+    net.advance(100);
+    const quiet = b.received.length;
+    a.doc.getText('t').insert(0, 'z');
+    net.flush();
+    expect(countFrames(b, 'sync-update', quiet)).toBe(1);
+    expect(text(b.doc)).toBe('z' + 'y'.repeat(200));
+  });
+
+  it('[P11] with a broadcast window, a room that calms down from a burst to light traffic stops holding changes within a few of them', async () => {
+    const net = await network({ limits: { broadcastWindowMs: 10 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    net.advance(100);
+    for (let i = 0; i < 100; i++) {
+      a.doc.getText('t').insert(0, 'y');
+      net.flush();
+      net.advance(0.5);
+    }
+    // Straight on at one change per 4 ms (under the window): held at first, then sent at the end of each turn.
+    const sentAtOnce: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      const mark = b.received.length;
+      a.doc.getText('t').insert(0, 'z');
+      net.flush();
+      sentAtOnce.push(countFrames(b, 'sync-update', mark) === 1);
+      net.advance(4);
+    }
+    expect(sentAtOnce.slice(6)).toEqual(Array(14).fill(true));
+    expect(sentAtOnce.slice(0, 6)).toContain(false);
+    expect(text(b.doc)).toBe(text(a.doc));
+  });
+
   it('[P11] merges one turn of updates into one frame and does not echo it to its sender', async () => {
     const net = await network();
     const a = net.addClient();
@@ -412,6 +483,32 @@ describe('broadcast', () => {
     expect(countFrames(b, 'sync-update', mb)).toBe(1);
     expect(countFrames(c, 'sync-update', mc)).toBe(1);
     for (const client of [a, b, c]) expect(client.doc.getMap('m').toJSON()).toEqual({ a: 1, b: 2 });
+  });
+
+  it('[P11] hands each broadcast frame to all its recipients in a row, so the transport can encode it once', async () => {
+    const clock = createManualClock();
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock });
+    await room.whenLoaded;
+    const log: Array<{ peer: string; bytes: Uint8Array }> = [];
+    const peer = (id: string): Peer => ({ id, send: (bytes) => log.push({ peer: id, bytes }), close: () => undefined });
+    const ids = ['by1', 'sender', 'by2', 'by3'];
+    for (const id of ids) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
+    clock.runDeferred();
+    log.length = 0;
+    // 100 changes from one sender in one turn: two merge chunks (at most 64 each), to three bystanders.
+    const source = new Y.Doc();
+    for (let i = 0; i < 100; i++) room.receive(peer('sender'), updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, String(i % 10)))));
+    clock.runDeferred();
+    const runs: Array<{ bytes: Uint8Array; peers: string[] }> = [];
+    for (const entry of log) {
+      const last = runs.at(-1);
+      if (last?.bytes === entry.bytes) last.peers.push(entry.peer);
+      else runs.push({ bytes: entry.bytes, peers: [entry.peer] });
+    }
+    expect(runs).toHaveLength(2);
+    for (const run of runs) expect(run.peers.sort()).toEqual(['by1', 'by2', 'by3']);
+    expect(log.some((e) => e.peer === 'sender')).toBe(false);
+    await room.destroy();
   });
 
   it('[P17] server-side changes go through the room to peers and the log', async () => {

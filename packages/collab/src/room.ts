@@ -44,6 +44,13 @@ export interface RoomLimits extends UpdateLimits {
   awarenessThrottleMs: number;
   /** An unchanged awareness state is forwarded again only after this long (clients time out at 30 s). */
   awarenessRenewMs: number;
+  /**
+   * After its connection closes, a presence id stays reserved for the user who held it this long, so
+   * no one else can take it over while they reconnect ([P12], [P15]). Clients time states out at 30 s.
+   */
+  awarenessReserveMs: number;
+  /** Reservations kept per room; beyond this the oldest is released first. */
+  maxReservedAwarenessIds: number;
   /** Messages held while the document loads, per room. */
   maxQueuedMessages: number;
   maxQueuedBytes: number;
@@ -55,9 +62,13 @@ export interface RoomLimits extends UpdateLimits {
   /** Above this many senders in one turn, one merged broadcast goes to all (echo is harmless). */
   maxExcludedSenders: number;
   /**
-   * At most one broadcast per room per this many ms (0: one per event-loop turn). A change arriving
-   * after a quiet spell still goes out at the end of its turn; under load, batches grow instead of
-   * frames multiplying, which saves every receiver a transaction per frame ([P11]).
+   * The longest a change waits while its room is busy (0: one broadcast per event-loop turn, nothing
+   * held). Coalescing is adaptive ([P11]): a change goes out at the end of its turn unless the room
+   * broadcast less than the current spacing ago. The spacing starts at 1/8 of the window; after a held
+   * broadcast it doubles (up to the window) if the hold gathered at least two changes per 1/8 window
+   * (1,600/s at 10 ms), and halves otherwise or once changes arrive two spacings apart; a whole quiet
+   * window resets it. An idle or lightly used room never waits; a busy one sends bigger batches, not
+   * more frames, which saves every receiver a transaction per frame.
    */
   broadcastWindowMs: number;
 }
@@ -69,6 +80,8 @@ export const defaultRoomLimits: RoomLimits = {
   maxClientIdsPerPeer: 4,
   awarenessThrottleMs: 100,
   awarenessRenewMs: 10_000,
+  awarenessReserveMs: 30_000,
+  maxReservedAwarenessIds: 10_000,
   maxQueuedMessages: 1_000,
   maxQueuedBytes: 8_000_000,
   persistDelayMs: 50,
@@ -166,6 +179,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   const doc = new Y.Doc();
   const conns = new Map<string, Conn>();
   const awareness = new Map<number, AwarenessRecord>();
+  /** Presence ids of users who left, by id, oldest first: they alone may claim them until `until` ([P12]). */
+  const reserved = new Map<number, { userId: string; until: number }>();
   let frozen = (options.frozen ?? false) || options.access === 'read';
   let loaded = false;
   let failed = false;
@@ -177,6 +192,10 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   let batch: Array<{ update: Uint8Array; sender: Conn | null }> = [];
   let broadcastScheduled = false;
   let lastBroadcastAt = -Infinity;
+  /** Whether the scheduled broadcast was held back (the room is busy), and the current minimum spacing. */
+  let broadcastHeld = false;
+  const minSpacing = (): number => limits.broadcastWindowMs / 8;
+  let broadcastSpacing = 0;
 
   let persistQueue: Uint8Array[] = [];
   let persistTimer: TimerHandle | null = null;
@@ -216,9 +235,18 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     batch.push({ update, sender });
     if (!broadcastScheduled) {
       broadcastScheduled = true;
-      const wait = limits.broadcastWindowMs > 0 ? lastBroadcastAt + limits.broadcastWindowMs - clock.now() : 0;
-      if (wait > 0) clock.setTimeout(flushBroadcast, wait);
-      else clock.defer(flushBroadcast);
+      const window = limits.broadcastWindowMs;
+      const since = clock.now() - lastBroadcastAt;
+      // [P11] A room quiet for a whole window starts again from the shortest spacing.
+      if (window <= 0 || since >= window) broadcastSpacing = minSpacing();
+      const wait = window > 0 ? broadcastSpacing - since : 0;
+      broadcastHeld = wait > 0;
+      if (broadcastHeld) clock.setTimeout(flushBroadcast, wait);
+      else {
+        // Changes now arrive at least twice the spacing apart: the room is calming down.
+        if (since >= 2 * broadcastSpacing) broadcastSpacing = Math.max(minSpacing(), broadcastSpacing / 2);
+        clock.defer(flushBroadcast);
+      }
     }
     if (origin !== REMOTE) {
       persistQueue.push(update);
@@ -247,6 +275,14 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
 
   function flushBroadcast(): void {
     broadcastScheduled = false;
+    if (broadcastHeld) {
+      // Holding paid off if changes kept coming at two or more per shortest spacing: widen the spacing
+      // (up to the window). Otherwise holding only added latency: narrow it again.
+      broadcastSpacing = batch.length * minSpacing() >= 2 * broadcastSpacing
+        ? Math.min(limits.broadcastWindowMs, broadcastSpacing * 2)
+        : Math.max(minSpacing(), broadcastSpacing / 2);
+    }
+    broadcastHeld = false;
     const items = batch;
     batch = [];
     if (items.length === 0 || destroyed) return;
@@ -258,13 +294,15 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     let all: Uint8Array[] | null = null;
     const allFrames = (): Uint8Array[] => (all ??= frames(items.map((i) => i.update)));
     const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
+    // Frame by frame, each to all its recipients in a row: the transport turns consecutive sends of the
+    // same bytes into one encoded broadcast. Per peer the frames still arrive in order.
+    const bystanders = excludeSelf ? targets.filter((c) => !senders.has(c)) : targets;
+    if (bystanders.length > 0) for (const f of allFrames()) for (const conn of bystanders) send(conn, f);
+    if (!excludeSelf) return;
     for (const conn of targets) {
-      if (excludeSelf && senders.has(conn)) {
-        const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
-        if (others.length > 0) for (const f of frames(others)) send(conn, f);
-      } else {
-        for (const f of allFrames()) send(conn, f);
-      }
+      if (!senders.has(conn)) continue;
+      const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
+      if (others.length > 0) for (const f of frames(others)) send(conn, f);
     }
   }
 
@@ -413,6 +451,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       const record = awareness.get(clientId);
       if (record?.owner !== conn) continue;
       awareness.delete(clientId);
+      reserve(clientId, conn.identity.userId);
       // Same clock, not +1: receivers accept a null at an equal clock, and the client's next state
       // (its provider bumps the clock on every open) must be newer than this removal. A held-back
       // removal (json null, still throttled) must go out too, or others keep the last state shown.
@@ -423,6 +462,25 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(removed) });
       for (const other of conns.values()) if (other.greeted) send(other, frame);
     }
+  }
+
+  function reserve(clientId: number, userId: string): void {
+    const now = clock.now();
+    reserved.delete(clientId); // re-inserted last, so the map stays ordered by expiry
+    reserved.set(clientId, { userId, until: now + limits.awarenessReserveMs });
+    for (const [id, r] of reserved) {
+      if (r.until > now && reserved.size <= Math.max(limits.maxReservedAwarenessIds, 0)) break;
+      reserved.delete(id);
+    }
+  }
+
+  /** The user an absent owner's id is still reserved for, if any. */
+  function reservedFor(clientId: number): string | null {
+    const r = reserved.get(clientId);
+    if (!r) return null;
+    if (r.until > clock.now()) return r.userId;
+    reserved.delete(clientId);
+    return null;
   }
 
   function connect(peer: Peer, opts: ConnectOptions): void {
@@ -568,12 +626,15 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       }
       for (const id of ids) {
         const owner = awareness.get(id)?.owner;
-        if (owner && owner !== conn && owner.identity.userId !== conn.identity.userId) {
+        // Held by a live connection of another user, or by one who left moments ago and may come back.
+        const userId = owner ? owner.identity.userId : reservedFor(id);
+        if (userId !== null && owner !== conn && userId !== conn.identity.userId) {
           refuse(conn, ErrorCode.awarenessRefused, `awareness client ${id} belongs to another user`);
           return;
         }
       }
       conn.clientIds = ids;
+      for (const id of ids) reserved.delete(id);
       // The same user reconnecting with the same client id takes its presence over from the stale connection.
       for (const id of ids) {
         const record = awareness.get(id);
