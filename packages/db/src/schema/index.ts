@@ -4,3 +4,4 @@ export * from './audit.ts';
 export * from './docs.ts';
 export * from './rubrics.ts';
 export * from './work.ts';
+export * from './control.ts';
