@@ -172,9 +172,8 @@ describe.each(kinds)('control bus (%s)', (kind) => {
     await a.bus.emit('member:removed', { projectId: 'new', userId: 'u' });
     await handle.db.execute(sql`update control_events set created_at = now() - interval '2 minutes' where payload->>'projectId' = 'old'`);
     expect(await a.bus.prune()).toBeGreaterThanOrEqual(1);
-    const left = await handle.db.execute(sql`select payload->>'projectId' as p from control_events where payload->>'projectId' in ('old', 'new')`);
-    const rows = ('rows' in left ? left.rows : left) as Array<{ p: string }>;
-    expect(rows.map((r) => r.p)).toEqual(['new']);
+    const left = await handle.db.select({ payload: controlEvents.payload }).from(controlEvents).where(sql`${controlEvents.payload}->>'projectId' in ('old', 'new')`);
+    expect(left.map((r) => r.payload.projectId)).toEqual(['new']);
     // A node that starts now applies only what comes after it started.
     const late = await start(node(handle, { pollMs: 3_600_000 }));
     expect(late.seen).toEqual([]);
