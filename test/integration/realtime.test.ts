@@ -319,7 +319,8 @@ describe('a crash mid-edit (kill -9 of the real server process)', () => {
     cleanup.push(() => last.close(), () => again.close());
     await waitFor(() => last.provider.synced);
     expect(getDimensionText(last.doc, 'helpfulness')!.toString()).toBe(expected);
-  });
+    // Three start-ups of a real server process on PGlite: over 80 s on a loaded 2-core machine.
+  }, 240_000);
 });
 
 // Several nodes need PostgreSQL (PGlite is one process); testDatabaseKinds printed why if it is missing.

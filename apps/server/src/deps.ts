@@ -17,17 +17,22 @@ import { createRubricsRepo } from './features/rubrics/rubrics.repo.ts';
 import { createRubricService } from './features/rubrics/rubrics.service.ts';
 import { createUsersRepo } from './features/users/users.repo.ts';
 import { createUserService } from './features/users/users.service.ts';
-import { createLocalBus } from './platform/bus.ts';
+import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
+import { createControlBus } from './platform/bus.ts';
 import { systemClock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
 import { createWorkerCompactor } from './platform/realtime/compactor.ts';
+import { createDocKinds } from './platform/realtime/doc-kinds.ts';
 import { createDocRegistry } from './platform/realtime/registry.ts';
 
 export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: Logger } = {}) {
   const logger = overrides.logger ?? createLogger(env.ACCORD_LOG);
   const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: env.dataDir }));
-  const bus = createLocalBus();
+  // The control bus: changes of rights written to `control_events` and applied by every node (NOTIFY on PostgreSQL).
+  const listen = db.listen;
+  const bus = createControlBus({ db: db.db, logger, ...(listen ? { listen: (channel, fn, onConnect) => listen(channel, fn, onConnect) } : {}) });
+  await bus.start();
   const projects = createProjectService(createProjectsRepo(db.db), bus);
   const windowMs = env.ACCORD_LOGIN_WINDOW_SECONDS * 1000;
   const auth = createAuthService({
@@ -45,7 +50,6 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   // Live documents: one room per document, logged to the database, compacted in a worker thread.
   // With PostgreSQL (possibly several nodes) appends NOTIFY and rooms catch up on each other's writes.
   const compactor = createWorkerCompactor((e) => logger.error('compaction worker failed', { message: (e as Error).message }));
-  const listen = db.listen;
   const docs = createDocRegistry({
     persistence: createDocStore(db.db, { notify: db.kind === 'postgres' }),
     logger,
@@ -57,6 +61,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   await docs.start();
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
+  // Live-document kinds: one line per kind (each declared in its feature folder).
+  const docKinds = createDocKinds([createRubricDocKind()], bus);
   return {
     env,
     logger,
@@ -66,6 +72,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     users,
     projects,
     docs,
+    docKinds,
     compactor,
     rubrics,
     imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),

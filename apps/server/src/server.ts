@@ -63,6 +63,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       close() {
         closing ??= (async () => {
           await realtime.close();
+          await deps.bus.close();
           // Every room's pending log entries are written before the database goes: a graceful restart loses nothing.
           await deps.docs.close();
           await deps.compactor.close();
@@ -75,6 +76,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       },
     };
   } catch (e) {
+    await deps.bus.close();
     await deps.imports.close();
     await deps.docs.close();
     await deps.compactor.close();

@@ -32,9 +32,10 @@ export interface DbHandle {
   withStartupLock<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * PostgreSQL only: LISTEN on a dedicated connection (reconnecting after errors) and call `fn` with
-   * each payload. Notifications are not durable; callers poll to repair what a reconnect missed.
+   * each payload. Notifications are not durable; callers poll to repair what a reconnect missed, and
+   * `onConnect` (called after every connection, the first included) lets them do so at once.
    */
-  listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  listen?(channel: string, fn: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -134,11 +135,16 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
       await pool.query('select 1');
     },
     withStartupLock,
-    async listen(channel, fn) {
+    async listen(channel, fn, onConnect) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
       let client: InstanceType<typeof pg.default.Client> | null = null;
       let stopped = false;
       let retry: NodeJS.Timeout | null = null;
+      // A failed reconnection (the database still unreachable) tries again a second later.
+      const scheduleRetry = () => {
+        if (retry) clearTimeout(retry);
+        retry = setTimeout(() => void connect().catch(() => (stopped ? undefined : scheduleRetry())), 1000);
+      };
       const connect = async (): Promise<void> => {
         const c = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
         c.on('notification', (m) => {
@@ -147,12 +153,15 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
         c.on('error', () => {
           if (client === c) client = null;
           void c.end().catch(() => {});
-          if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+          if (!stopped) scheduleRetry();
         });
         await c.connect();
         await c.query(`listen ${channel}`);
         if (stopped) await c.end();
-        else client = c;
+        else {
+          client = c;
+          onConnect?.();
+        }
       };
       await connect();
       return async () => {

@@ -5,3 +5,4 @@ export * from './docs.ts';
 export * from './rubrics.ts';
 export * from './work.ts';
 export * from './login.ts';
+export * from './control.ts';

@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, type 
 import type { ItemListQuery, Member, ProjectListQuery, ProjectRole } from '@accord/core';
 import { items, projectMembers, projects, users, type Db, type Tx } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
+import { recordControlEvents, type ControlEvent } from '../../platform/bus.ts';
 import type { ProjectRow } from '../../platform/http/context.ts';
 import { escapeLike } from '../../platform/sql.ts';
 import { toItem, toMember } from './projects.mappers.ts';
@@ -19,6 +20,9 @@ function txRepo(tx: Tx) {
   const memberWhere = (projectId: string, userId: string) => and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId));
   return {
     audit: (entry: AuditEntry) => audit(tx, entry),
+
+    /** Control events of the change, written with it (call last: the bus's ordering lock is held until commit). */
+    events: (events: readonly ControlEvent[]) => recordControlEvents(tx, events),
 
     /** The member row, locked FOR UPDATE. */
     async lockMember(projectId: string, userId: string): Promise<MemberRow | null> {
@@ -106,9 +110,13 @@ export function createProjectsRepo(db: Db) {
       });
     },
 
-    async update(projectId: string, set: Partial<typeof projects.$inferInsert>): Promise<ProjectRow> {
-      const [row] = await db.update(projects).set(set).where(eq(projects.id, projectId)).returning();
-      return row!;
+    /** Updates the project and records the control events of the change in the same transaction. */
+    async update(projectId: string, set: Partial<typeof projects.$inferInsert>, events: readonly ControlEvent[] = []): Promise<ProjectRow> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(projects).set(set).where(eq(projects.id, projectId)).returning();
+        await recordControlEvents(tx, events);
+        return row!;
+      });
     },
 
     async touch(projectId: string) {

@@ -8,7 +8,7 @@ import {
   type UpdateMemberBody,
   type UpdateProjectBody,
 } from '@accord/core';
-import type { Bus } from '../../platform/bus.ts';
+import type { Bus, ControlEvent } from '../../platform/bus.ts';
 import type { ProjectAccess, ProjectRow } from '../../platform/http/context.ts';
 import { toMember, toProject } from './projects.mappers.ts';
 import type { MemberSort, ProjectsRepo } from './projects.repo.ts';
@@ -58,9 +58,11 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
       const { archived, ...rest } = body;
       const set: Partial<ProjectRow> = { ...rest, updatedAt: new Date() };
       if (archived !== undefined) set.archivedAt = archived ? (a.project.archivedAt ?? new Date()) : null;
-      const row = await repo.update(a.project.id, set);
+      // Archiving freezes the project's live documents on every node (the event is written with the change).
+      const events: ControlEvent[] = archived !== undefined && archived !== (a.project.archivedAt !== null) ? [{ name: 'project:archived', payload: { projectId: a.project.id, archived } }] : [];
+      const row = await repo.update(a.project.id, set, events);
+      await bus.applyPending();
       await repo.audit({ actorId, action: 'project.updated', projectId: a.project.id, details: body });
-      if (archived !== undefined && archived !== (a.project.archivedAt !== null)) bus.emit('project:archived', { projectId: a.project.id, archived });
       return get({ ...a, project: row });
     },
 
@@ -102,10 +104,14 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
         if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n'))
           await tx.audit({ actorId, action: 'member.eligibility_changed', projectId, target: userId, details: { from: { tier: cur.tier, tags: cur.tags }, to: { tier, tags } } });
         const u = await tx.user(userId);
+        // Written with the change; every node applies them after the commit, reading the new role.
+        const events: ControlEvent[] = [];
+        if (role !== cur.role) events.push({ name: 'member:role-changed', payload: { projectId, userId, role } });
+        if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n')) events.push({ name: 'member:eligibility-changed', payload: { projectId, userId, tier } });
+        await tx.events(events);
         return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags });
       });
-      // After the commit, so listeners (live documents re-checking access) read the new role.
-      if (body.role !== undefined) bus.emit('member:role-changed', { projectId, userId, role: member.role });
+      await bus.applyPending();
       return member;
     },
 
@@ -116,8 +122,9 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
         if (cur.role === 'lead' && (await tx.lockLeads(projectId)) <= 1) throw new AppError('conflict', 'A project needs at least one lead: make someone else lead first.');
         await tx.deleteMember(projectId, userId);
         await tx.audit({ actorId, action: 'member.removed', projectId, target: userId, details: { role: cur.role } });
+        await tx.events([{ name: 'member:removed', payload: { projectId, userId } }]);
       });
-      bus.emit('member:removed', { projectId, userId });
+      await bus.applyPending();
     },
 
     async items(projectId: string, q: ItemListQuery, showGold: boolean) {

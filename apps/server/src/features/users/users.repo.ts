@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, ilike, or, type SQL } from 'drizzle-orm';
 import type { User, UserListQuery } from '@accord/core';
 import { users, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
+import { recordControlEvents, type ControlEvent } from '../../platform/bus.ts';
 import { toUser, type UserRow } from '../../platform/http/context.ts';
 import { escapeLike } from '../../platform/sql.ts';
 
@@ -50,9 +51,13 @@ export function createUsersRepo(db: Db) {
       return row ?? null;
     },
 
-    async update(id: string, set: Partial<typeof users.$inferInsert>): Promise<UserRow | null> {
-      const [row] = await db.update(users).set(set).where(eq(users.id, id)).returning();
-      return row ?? null;
+    /** Updates the user and records the control events of the change in the same transaction. */
+    async update(id: string, set: Partial<typeof users.$inferInsert>, events: readonly ControlEvent[] = []): Promise<UserRow | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(users).set(set).where(eq(users.id, id)).returning();
+        if (row) await recordControlEvents(tx, events);
+        return row ?? null;
+      });
     },
 
     /** Sets a password (and clears the placeholder mark); false when there is no such user. */

@@ -1,6 +1,6 @@
 /** User accounts (admin): listing, creation, rights, deactivation, password resets; placeholders for imported annotators. */
 import { AppError, type CreateUserBody, type UpdateUserBody, type UserListQuery } from '@accord/core';
-import type { Bus } from '../../platform/bus.ts';
+import type { Bus, ControlEvent } from '../../platform/bus.ts';
 import { toUser } from '../../platform/http/context.ts';
 import type { UsersRepo } from './users.repo.ts';
 
@@ -40,11 +40,14 @@ export function createUserService({ repo, bus, auth }: UserServiceDeps) {
         throw new AppError('conflict', 'You cannot deactivate yourself or remove your own admin rights.', [
           { path: body.active === false ? 'body.active' : 'body.isAdmin', message: 'cannot be changed on your own account' },
         ]);
-      const row = await repo.update(userId, { ...body, updatedAt: new Date(), ...(body.active === true ? { placeholder: current.placeholder && !current.passwordHash } : {}) });
-      if (body.active === false) {
-        await auth.dropSessions(userId);
-        bus.emit('user:deactivated', { userId });
-      }
+      // Changes of rights reach every node's open sockets through the control bus, written with the change.
+      const events: ControlEvent[] = [];
+      if (body.active === false) events.push({ name: 'user:deactivated', payload: { userId } });
+      if (body.active === true && !current.active) events.push({ name: 'user:reactivated', payload: { userId } });
+      if (body.isAdmin !== undefined && body.isAdmin !== current.isAdmin) events.push({ name: 'user:admin-changed', payload: { userId, isAdmin: body.isAdmin } });
+      const row = await repo.update(userId, { ...body, updatedAt: new Date(), ...(body.active === true ? { placeholder: current.placeholder && !current.passwordHash } : {}) }, events);
+      if (body.active === false) await auth.dropSessions(userId);
+      await bus.applyPending();
       await repo.audit({ actorId, action: 'user.updated', target: userId, details: body });
       return toUser(row!);
     },

@@ -1,9 +1,9 @@
 /**
- * Who may open which live document, and how. Answers null when the caller must not learn that the
- * document exists (non-members, unknown ids, kinds not served yet), so a guessed name and a real
- * one get the same refusal.
+ * Who may open which live document, and how — generic over document kinds (doc-kinds.ts). Answers
+ * `not_found` when the caller must not learn that the document exists (non-members, unknown ids,
+ * kinds not registered), so a guessed name and a real one get the same refusal. The user passed in
+ * must be read fresh from the database (never the copy taken at the socket's handshake).
  */
-import { parseDocName } from '@accord/core';
 import type { Access } from '@accord/collab';
 import type { RealtimeDeps } from './deps.ts';
 import type { UserRow } from '../http/context.ts';
@@ -12,20 +12,18 @@ export type DocAccess = { ok: true; access: Access; frozen: boolean; projectId: 
 
 const NOT_FOUND = { ok: false, code: 'not_found', message: 'No such document.' } as const;
 
-export async function resolveDocAccess(deps: RealtimeDeps, user: Pick<UserRow, 'id' | 'isAdmin'>, name: string): Promise<DocAccess> {
-  const parsed = parseDocName(name);
-  if (!parsed) return NOT_FOUND;
-  if (parsed.kind === 'rubric') {
-    const project = await deps.projects.access(user, parsed.id);
-    if (!project) return NOT_FOUND;
-    // Trainers judge against published versions only; the draft may change under them.
-    if (project.role === 'trainer') return { ok: false, code: 'forbidden', message: 'Trainers see published rubric versions, not the draft.' };
-    // An archived project is read-only for everyone, its rubric draft included.
-    const frozen = project.project.archivedAt !== null;
-    return { ok: true, access: frozen ? 'read' : 'write', frozen, projectId: parsed.id };
-  }
-  // Disputes and calibration sessions get their documents with their own issues.
-  return NOT_FOUND;
+export async function resolveDocAccess(deps: Pick<RealtimeDeps, 'docKinds' | 'projects'>, user: Pick<UserRow, 'id' | 'isAdmin' | 'active'>, name: string): Promise<DocAccess> {
+  if (!user.active) return NOT_FOUND;
+  const r = deps.docKinds.resolve(name);
+  if (!r) return NOT_FOUND;
+  const projectId = await r.kind.projectOf(r.id);
+  if (!projectId) return NOT_FOUND;
+  const project = await deps.projects.access(user, projectId);
+  if (!project) return NOT_FOUND;
+  const decided = r.kind.access({ userId: user.id, isAdmin: user.isAdmin, role: project.role, member: project.member });
+  if (typeof decided === 'object') return { ok: false, code: 'forbidden', message: decided.refuse };
+  const frozen = await r.kind.frozen({ id: r.id, project: project.project });
+  return { ok: true, access: frozen ? 'read' : decided, frozen, projectId };
 }
 
 const PALETTE = ['#2563eb', '#db2777', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626', '#4f46e5', '#059669'];

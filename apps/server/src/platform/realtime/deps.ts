@@ -6,6 +6,7 @@ import type { Env } from '../../env.ts';
 import type { Bus } from '../bus.ts';
 import type { AuthContext, ProjectAccess } from '../http/context.ts';
 import type { Logger } from '../logger.ts';
+import type { DocKinds } from './doc-kinds.ts';
 import type { DocRegistry } from './registry.ts';
 
 export interface RealtimeDeps {
@@ -13,6 +14,8 @@ export interface RealtimeDeps {
   logger: Logger;
   bus: Bus;
   docs: DocRegistry;
+  docKinds: DocKinds;
+  /** Every authorization reads the session (or token) and its user fresh through these. */
   auth: {
     fromCookie(cookie: string): Promise<AuthContext | null>;
     fromToken(token: string): Promise<AuthContext | null>;

@@ -8,12 +8,16 @@ import type { Server, Socket } from 'socket.io';
 import type { Peer, SyncRoom } from '@accord/collab';
 import { DOC_NAME_RE, type Ack, type ClientToServerEvents, type DocJoined, type ServerToClientEvents, type SocketError } from '@accord/core';
 import type { RealtimeDeps } from './deps.ts';
-import { resolveDocAccess, userColor } from './access.ts';
+import type { AuthContext, UserRow } from '../http/context.ts';
+import type { BusEventName, BusHandler } from '../bus.ts';
+import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
 import type { SocketData } from './index.ts';
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
+/** Times a join resolves again because control events kept arriving while it resolved. */
+const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
@@ -35,7 +39,23 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   const { docs, logger } = deps;
   /** socket id → document name → joined entry (or the join in progress). */
   const bySocket = new Map<string, Map<string, Joined | Promise<Ack<DocJoined>>>>();
-  const byUser = new Map<string, Set<Joined>>();
+  /** Bumped by every control event this node applies: a join that overlapped one resolves again. */
+  let epoch = 0;
+  /** Each room's kind `load` hook, run once per room on this node. */
+  const loadHooks = new WeakMap<SyncRoom, Promise<void>>();
+
+  /**
+   * The socket's session (or API token) and its user, read from the database now; null once it no
+   * longer authenticates (session ended, token revoked, user deactivated). Nothing authorizes from
+   * the copy taken at the handshake; the fresh copy replaces it (for presence names).
+   */
+  async function currentAuth(socket: DocSocket): Promise<AuthContext | null> {
+    const { cookie, token } = socket.data;
+    const auth = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
+    if (!auth || !auth.user.active) return null;
+    socket.data.auth = auth;
+    return auth;
+  }
 
   // ---- outgoing: consecutive sends of one frame to several sockets become one encoded broadcast
   let outbox: Array<{ name: string; bytes: Uint8Array; sids: string[] }> = [];
@@ -67,7 +87,6 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     j.open = false;
     const mine = bySocket.get(j.socket.id);
     if (mine?.get(j.name) === j) mine.delete(j.name);
-    byUser.get(j.socket.data.auth.user.id)?.delete(j);
     docs.release(j.name, j.room);
     if (notify && j.socket.connected) {
       drain(); // frames the room sent before closing (its error frame) go first
@@ -93,14 +112,51 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     await Promise.resolve(); // `mine` holds the promise before anything below runs
     const isPending = () => mine.get(name) instanceof Promise;
     try {
-      const user = socket.data.auth.user;
-      const access = await resolveDocAccess(deps, user, name);
+      let user: UserRow | null = null;
+      let access: DocAccess | null = null;
+      // Resolved from the database as it is now; a control event applied meanwhile (a role taken
+      // away, the project archived) makes it resolve again, so no stale answer slips past a re-check.
+      for (let i = 0; i < MAX_JOIN_RESOLVES; i++) {
+        const seen = epoch;
+        const auth = await currentAuth(socket);
+        if (!auth) {
+          if (isPending()) mine.delete(name);
+          socket.disconnect(true);
+          return fail('forbidden', 'Your session has ended; sign in again.');
+        }
+        user = auth.user;
+        access = await resolveDocAccess(deps, user, name);
+        if (seen === epoch) break;
+        access = null;
+      }
       if (!socket.connected || !isPending()) return fail('bad_request', 'The connection closed while joining.');
+      if (!user || !access) {
+        mine.delete(name);
+        return fail('unavailable', 'Access is changing; try again.');
+      }
       if (!access.ok) {
         mine.delete(name);
         return fail(access.code, access.message);
       }
       const room = docs.acquire(name, { frozen: access.frozen });
+      const kind = deps.docKinds.resolve(name);
+      const load = kind?.kind.hooks?.load;
+      if (load) {
+        let hooked = loadHooks.get(room);
+        if (!hooked) loadHooks.set(room, (hooked = room.whenLoaded.then(() => load(kind.id, room))));
+        try {
+          await hooked;
+        } catch (e) {
+          loadHooks.delete(room);
+          docs.release(name, room);
+          throw e;
+        }
+        if (!socket.connected || !isPending()) {
+          docs.release(name, room);
+          return fail('bad_request', 'The connection closed while joining.');
+        }
+      }
+      const joinedUser = user;
       const sid = socket.id;
       const j: Joined = {
         name,
@@ -118,14 +174,11 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
         },
       };
       mine.set(name, j);
-      let set = byUser.get(user.id);
-      if (!set) byUser.set(user.id, (set = new Set()));
-      set.add(j);
       // Connect after the ack is on the wire, so the client's provider is open before the first frame.
       setImmediate(() => {
-        if (j.open) room.connect(j.peer, { access: access.access, identity: { userId: user.id, name: user.name, color: userColor(user.id) } });
+        if (j.open) room.connect(j.peer, { access: j.access, identity: { userId: joinedUser.id, name: joinedUser.name, color: userColor(joinedUser.id) } });
       });
-      return { ok: true, data: { access: room.frozen ? 'read' : access.access } };
+      return { ok: true, data: { access: room.frozen ? 'read' : j.access } };
     } catch (e) {
       if (isPending()) mine.delete(name);
       logger.error('doc:join failed', { message: (e as Error).message });
@@ -206,34 +259,85 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     });
   }
 
-  /** Re-resolves a user's open documents of one project after a membership change: access drops at once. */
-  async function recheck(userId: string, projectId: string): Promise<void> {
-    const open = [...(byUser.get(userId) ?? [])].filter((j) => j.projectId === projectId);
-    for (const j of open) {
-      try {
-        const a = await resolveDocAccess(deps, j.socket.data.auth.user, j.name);
-        if (!j.open) continue;
-        if (!a.ok) j.room.kick(j.peer.id, 'your access to this document was removed');
-        else {
-          j.access = a.access;
-          j.room.setAccess(j.peer.id, a.access);
-        }
-      } catch (e) {
-        logger.error('document access re-check failed', { message: (e as Error).message });
-        j.room.kick(j.peer.id, 'access could not be re-checked');
+  /** Re-resolves one open document for a user read fresh: kicked, downgraded, upgraded or frozen. */
+  async function reresolve(j: Joined, user: UserRow): Promise<void> {
+    try {
+      const a = await resolveDocAccess(deps, user, j.name);
+      if (!j.open) return;
+      if (!a.ok) j.room.kick(j.peer.id, 'your access to this document was removed');
+      else {
+        j.access = a.access;
+        j.room.setAccess(j.peer.id, a.access);
+        if (a.frozen) j.room.freeze();
       }
+    } catch (e) {
+      logger.error('document access re-check failed', { message: (e as Error).message });
+      if (j.open) j.room.kick(j.peer.id, 'access could not be re-checked');
     }
   }
 
+  /**
+   * A change of a user's rights, applied to their sockets on this node: each socket's session and
+   * user are read again (ended or deactivated: disconnected), then each of its open documents (of
+   * one project, or all) is re-resolved.
+   */
+  async function recheckUser(userId: string, projectId?: string): Promise<void> {
+    for (const sid of [...(io.sockets.adapter.rooms.get(`user:${userId}`) ?? [])]) {
+      const socket = io.sockets.sockets.get(sid);
+      if (!socket) continue;
+      let auth: AuthContext | null;
+      try {
+        auth = await currentAuth(socket);
+      } catch (e) {
+        // Unknown rights are no rights: the client reconnects and joins again, re-checked.
+        logger.error('socket re-check failed', { message: (e as Error).message });
+        auth = null;
+      }
+      if (!auth) {
+        socket.disconnect(true);
+        continue;
+      }
+      const open = [...(bySocket.get(sid)?.values() ?? [])].filter((j): j is Joined => !(j instanceof Promise) && (!projectId || j.projectId === projectId));
+      for (const j of open) await reresolve(j, auth.user);
+    }
+  }
+
+  /** Every loaded document of a project on this node (any kind). */
+  async function roomsOf(projectId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of docs.names()) {
+      try {
+        if ((await deps.docKinds.projectOf(name)) === projectId) out.push(name);
+      } catch (e) {
+        logger.error('document project lookup failed', { name, message: (e as Error).message });
+      }
+    }
+    return out;
+  }
+
+  const on = <K extends BusEventName>(name: K, fn: BusHandler<K>) =>
+    deps.bus.on(name, (payload, meta) => {
+      epoch++;
+      return fn(payload, meta);
+    });
   const offs = [
-    deps.bus.on('member:removed', ({ userId, projectId }) => void recheck(userId, projectId)),
-    deps.bus.on('member:role-changed', ({ userId, projectId }) => void recheck(userId, projectId)),
-    deps.bus.on('project:archived', ({ projectId, archived }) => {
-      const name = `rubric:${projectId}`;
-      // Archiving freezes the draft for everyone at once; unarchiving reopens it with fresh access.
-      if (archived) docs.freeze(name);
-      else void docs.reset(name);
+    on('user:sessions-ended', ({ userId }) => recheckUser(userId)),
+    on('user:deactivated', ({ userId }) => void io.in(`user:${userId}`).disconnectSockets(true)),
+    on('user:reactivated', () => undefined),
+    on('user:admin-changed', ({ userId }) => recheckUser(userId)),
+    on('member:removed', ({ userId, projectId }) => recheckUser(userId, projectId)),
+    on('member:role-changed', ({ userId, projectId }) => recheckUser(userId, projectId)),
+    on('member:eligibility-changed', ({ userId, projectId }) => recheckUser(userId, projectId)),
+    on('project:archived', async ({ projectId, archived }) => {
+      // Archiving freezes every document of the project at once (and every later load, through its
+      // kind's `frozen`); unarchiving closes them so their peers join again with fresh access.
+      for (const name of await roomsOf(projectId)) {
+        if (archived) docs.freeze(name);
+        else await docs.reset(name);
+      }
     }),
+    on('doc:frozen', ({ doc }) => docs.freeze(doc)),
+    on('doc:committed', ({ doc }) => docs.freeze(doc)),
   ];
 
   return {

@@ -1,8 +1,9 @@
 /**
  * Socket.IO on the app's HTTP server: websocket transport only, msgpack parser (one frame per
  * message), Origin checked before the upgrade, and a session cookie or API token required at
- * the handshake. Sockets are re-checked when their user's sessions end or they are deactivated.
- * Live documents (`doc:*` events) are bound in docs.ts.
+ * the handshake. Live documents (`doc:*` events) and the control events that re-check sockets
+ * (sessions ended, deactivation, admin rights, membership, archiving) are bound in docs.ts; the
+ * handshake's copy of the user only names the socket, it never authorizes.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
@@ -76,27 +77,12 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     }
   });
 
-  /** Disconnects a user's sockets whose session or token no longer authenticates. */
-  async function recheckUser(userId: string) {
-    const sockets = await io.in(`user:${userId}`).fetchSockets();
-    for (const s of sockets) {
-      const { cookie, token } = s.data;
-      const still = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
-      if (!still || !still.user.active) s.disconnect(true);
-    }
-  }
   const docs = bindDocs(io, deps);
   io.on('connection', (socket) => docs.onConnection(socket));
-
-  const offs = [
-    deps.bus.on('user:sessions-ended', ({ userId }) => void recheckUser(userId)),
-    deps.bus.on('user:deactivated', ({ userId }) => void io.in(`user:${userId}`).disconnectSockets(true)),
-  ];
 
   return {
     io,
     async close() {
-      for (const off of offs) off();
       docs.close();
       await new Promise<void>((res) => io.close(() => res()));
     },
