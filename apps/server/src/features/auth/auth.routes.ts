@@ -71,7 +71,7 @@ export const authRoutes = [
     async handler({ c, deps, auth }) {
       if (auth.sessionId) await deps.auth.logout(auth.sessionId);
       // Live sockets of this session end with it (others of the same user stay).
-      deps.bus.emit('user:sessions-ended', { userId: auth.user.id });
+      await deps.bus.emit('user:sessions-ended', { userId: auth.user.id });
       const https = isHttps(c, deps.env);
       // The device cookie stays: this browser remains known to the account.
       deleteCookie(c, sessionCookieName(https), { path: '/', secure: https });

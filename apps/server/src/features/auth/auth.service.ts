@@ -146,7 +146,7 @@ export function createAuthService(o: AuthServiceOptions) {
         throw new AppError('validation_failed', 'body.currentPassword: is incorrect', [{ path: 'body.currentPassword', message: 'is incorrect' }]);
       const hash = await hashPassword(newPassword);
       await repo.changePassword(ctx.user.id, hash, now());
-      o.bus.emit('user:sessions-ended', { userId: ctx.user.id });
+      await o.bus.emit('user:sessions-ended', { userId: ctx.user.id });
       return ctx.via === 'session' ? createSession(ctx.user.id, userAgent) : null;
     },
 
@@ -163,12 +163,14 @@ export function createAuthService(o: AuthServiceOptions) {
     async revokeToken(userId: string, tokenId: string) {
       if (!(await repo.revokeToken(userId, tokenId, now())) && !(await repo.tokenExists(userId, tokenId))) throw new AppError('not_found', 'No such token.');
       await repo.audit({ actorId: userId, action: 'token.revoked', target: tokenId });
+      // Sockets authenticated with that token re-check their credentials and close.
+      await o.bus.emit('user:sessions-ended', { userId });
     },
 
     /** Ends all sessions of a user except, optionally, one, and tells their live sockets. */
     async endSessions(userId: string, exceptSessionId?: string) {
       await repo.deleteSessionsOf(userId, exceptSessionId);
-      o.bus.emit('user:sessions-ended', { userId });
+      await o.bus.emit('user:sessions-ended', { userId });
     },
 
     /** Deletes every session of a user without telling anyone (the caller emits its own event). */
