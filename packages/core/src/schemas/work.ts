@@ -154,10 +154,9 @@ export const TaskSchema = z.object({
   responseOrder: z.array(z.string()),
   /**
    * Response ids in the item's own (canonical) order, which stored payloads use: a comparison
-   * dimension's levels run from the first to the second (see judgment/display-order.ts). Optional
-   * only until every server sends it; without it the display order is taken as canonical.
+   * dimension's levels run from the first to the second (see judgment/display-order.ts).
    */
-  canonicalOrder: z.array(z.string()).optional(),
+  canonicalOrder: z.array(z.string()),
   reservedAt: TimestampSchema,
   expiresAt: TimestampSchema,
   rubric: PublishedRubricRefSchema.nullable(),

@@ -19,6 +19,9 @@ import { join } from 'node:path';
 import {
   AppError,
   IMPORT_LIMITS,
+  canonicalPayload,
+  canonicalPreference,
+  preferenceIssues,
   ImportItemSchema,
   ImportJudgmentSchema,
   describeIssues,
@@ -31,8 +34,6 @@ import {
 import type { StoredResponse } from '@accord/db';
 import type { Logger } from '../../platform/logger.ts';
 import { stableJson } from '../../platform/stable-json.ts';
-// Pure judgment rules; they move to @accord/core with the judgment model.
-import { canonicalPayload, canonicalPreference, preferenceIssues } from '../judging/judgment-rules.ts';
 import { csvToItem, labelStudioToItem } from './import-formats.ts';
 import { csvRecords, jsonArrayRecords, jsonlRecords, type RawRecord } from './import-parsers.ts';
 import { toImportJob, type ImportsRepo, type JobRow } from './imports.repo.ts';
