@@ -289,6 +289,8 @@ export const ImportJudgmentSchema = z.strictObject({
   externalId: ExternalIdSchema,
   /** A user id, an email, or another tool's annotator id (unknown ones become placeholder members). */
   annotator: z.union([z.string().trim().min(1).max(200), z.number().int().transform(String)]),
+  /** A model judge (e.g. GPT-3.5's verdicts) is marked as such and counted apart from human trainers. */
+  annotatorKind: z.enum(['human', 'model']).default('human'),
   judgment: z.strictObject({
     preference: PreferenceSchema,
     scores: JudgmentPayloadSchema.shape.scores,

@@ -51,7 +51,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
 
     async create(actor: { id: string; isAdmin: boolean }, body: CreateProjectBody) {
       const row = await repo.create(actor.id, body);
-      return toProject(row, 'lead', { members: 1, items: 0 });
+      return toProject(row, 'lead', { members: 1, models: 0, items: 0 });
     },
 
     async update(actorId: string, a: ProjectAccess, body: UpdateProjectBody) {
@@ -72,9 +72,9 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
     /** The user's project roles. */
     membershipsOf: (userId: string) => repo.membershipsOf(userId),
 
-    /** Makes the user a member with this role unless they already are one (imports add annotators as trainers). */
-    async ensureMember(projectId: string, userId: string, role: ProjectRole): Promise<void> {
-      await repo.insertMember(projectId, userId, role);
+    /** Makes the user a member with this role and kind unless they already are one (imports add annotators as trainers, model judges as models). */
+    async ensureMember(projectId: string, userId: string, role: ProjectRole, kind: 'human' | 'model' = 'human'): Promise<void> {
+      await repo.insertMember(projectId, userId, role, kind);
     },
 
     async addMember(actorId: string, projectId: string, email: string, role: ProjectRole) {
@@ -84,7 +84,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
       if (!row) throw new AppError('conflict', 'This user is already a member of the project.', [{ path: 'body.email', message: 'is already a member' }]);
       await repo.touch(projectId);
       await repo.audit({ actorId, action: 'member.added', projectId, target: u.id, details: { role } });
-      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt, tier: row.tier, tags: row.tags });
+      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt, tier: row.tier, tags: row.tags, kind: row.kind });
     },
 
     /** Role, tier and domain tags; a field left out keeps its value. */
@@ -102,7 +102,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
         if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n'))
           await tx.audit({ actorId, action: 'member.eligibility_changed', projectId, target: userId, details: { from: { tier: cur.tier, tags: cur.tags }, to: { tier, tags } } });
         const u = await tx.user(userId);
-        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags });
+        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags, kind: cur.kind });
       });
       // After the commit, so listeners (live documents re-checking access) read the new role.
       if (body.role !== undefined) bus.emit('member:role-changed', { projectId, userId, role: member.role });
