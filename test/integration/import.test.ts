@@ -215,6 +215,8 @@ describe.each(kinds)('import (%s)', (kind) => {
     expect(j).toMatchObject({ created: 2997, rejected: 0 });
     expect(j.message).toMatch(/^3 unknown annotators/);
     const trainer1 = t.logins.find((l) => l.email === 'trainer1@accord.local')!;
+    // Judgments attach to members only (or to new placeholders): trainer1 joins the project first.
+    expect((await lead.post(`/api/projects/${p}/members`, { email: trainer1.email, role: 'trainer' })).status).toBe(201);
     const bad = await importFile(
       lead,
       p,
@@ -232,7 +234,7 @@ describe.each(kinds)('import (%s)', (kind) => {
       [3, expect.stringMatching(/judgment\.preference\.b: is not a respon/)],
       [4, expect.stringMatching(/judgment\.preference\.value/)],
     ]);
-    // An existing user is matched by email (not a placeholder), and the preference is stored canonically.
+    // A member is matched by email (not a placeholder), and the preference is stored canonically.
     const mine = (await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments?source=import&limit=500&order=desc`)).body.items.find((x) => x.user.email === trainer1.email);
     expect(mine?.payload.preference).toEqual({ kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
     expect((await lead.request('POST', `/api/projects/${p}/imports?kind=judgments&format=csv`, undefined, { raw: 'a,b' })).status).toBe(400);
