@@ -208,12 +208,16 @@ describe.each(kinds)('import (%s)', (kind) => {
     expect((await importFile(lead, p, dataset('llmfao', 'items'))).unchanged).toBe(2139);
   });
 
-  it('imports the PandaLM test set with its three annotators; judgments for unknown items are rejected', async () => {
+  it('imports the PandaLM test set with its three annotators and two model judges; judgments for unknown items are rejected', async () => {
     const p = await newProject('PandaLM');
     expect(await importFile(lead, p, dataset('pandalm', 'items'))).toMatchObject({ created: 999, rejected: 0 });
     const j = await importFile(lead, p, dataset('pandalm', 'judgments'), { kind: 'judgments' });
-    expect(j).toMatchObject({ created: 2997, rejected: 0 });
-    expect(j.message).toMatch(/^3 unknown annotators/);
+    expect(j).toMatchObject({ created: 2997 + 974 + 999, rejected: 0 });
+    expect(j.message).toMatch(/^5 unknown annotators/);
+    // GPT-3.5 and PandaLM-7B are model annotators, counted apart from the people.
+    const pm = (await lead.get<{ items: (Member & { kind: string })[] }>(`/api/projects/${p}/members`)).body.items;
+    expect(pm.filter((m) => m.kind === 'model').map((m) => m.name).sort()).toEqual(['Model pandalm-judge-gpt-3.5-turbo', 'Model pandalm-judge-pandalm-7b']);
+    expect((await lead.get<Project & { counts: { models: number } }>(`/api/projects/${p}`)).body.counts).toMatchObject({ members: 4, models: 2 });
     const trainer1 = t.logins.find((l) => l.email === 'trainer1@accord.local')!;
     // Judgments attach to members only (or to new placeholders): trainer1 joins the project first.
     expect((await lead.post(`/api/projects/${p}/members`, { email: trainer1.email, role: 'trainer' })).status).toBe(201);
