@@ -69,7 +69,7 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     await expect.poll(() => lead.locator('[data-testid="field-error"][data-path="dimensions.3.name"]').count()).toBe(1);
     await expect.poll(() => lead.getByTestId('publish-error').textContent()).toContain('problem');
     await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-publish-errors.png') });
-    await lastName.fill('Overall preference');
+    await lastName.fill('Conciseness');
     await lead.getByTestId('publish-rubric').click();
     await expect.poll(() => lead.locator('[data-testid="field-error"]').count()).toBe(0);
 

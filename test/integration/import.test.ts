@@ -208,13 +208,19 @@ describe.each(kinds)('import (%s)', (kind) => {
     expect((await importFile(lead, p, dataset('llmfao', 'items'))).unchanged).toBe(2139);
   });
 
-  it('imports the PandaLM test set with its three annotators; judgments for unknown items are rejected', async () => {
+  it('imports the PandaLM test set with its three annotators and two model judges; judgments for unknown items are rejected', async () => {
     const p = await newProject('PandaLM');
     expect(await importFile(lead, p, dataset('pandalm', 'items'))).toMatchObject({ created: 999, rejected: 0 });
     const j = await importFile(lead, p, dataset('pandalm', 'judgments'), { kind: 'judgments' });
-    expect(j).toMatchObject({ created: 2997, rejected: 0 });
-    expect(j.message).toMatch(/^3 unknown annotators/);
+    expect(j).toMatchObject({ created: 2997 + 974 + 999, rejected: 0 });
+    expect(j.message).toMatch(/^5 unknown annotators/);
+    // GPT-3.5 and PandaLM-7B are model annotators, counted apart from the people.
+    const pm = (await lead.get<{ items: (Member & { kind: string })[] }>(`/api/projects/${p}/members`)).body.items;
+    expect(pm.filter((m) => m.kind === 'model').map((m) => m.name).sort()).toEqual(['Model pandalm-judge-gpt-3.5-turbo', 'Model pandalm-judge-pandalm-7b']);
+    expect((await lead.get<Project & { counts: { models: number } }>(`/api/projects/${p}`)).body.counts).toMatchObject({ members: 4, models: 2 });
     const trainer1 = t.logins.find((l) => l.email === 'trainer1@accord.local')!;
+    // Judgments attach to members only (or to new placeholders): trainer1 joins the project first.
+    expect((await lead.post(`/api/projects/${p}/members`, { email: trainer1.email, role: 'trainer' })).status).toBe(201);
     const bad = await importFile(
       lead,
       p,
@@ -232,7 +238,7 @@ describe.each(kinds)('import (%s)', (kind) => {
       [3, expect.stringMatching(/judgment\.preference\.b: is not a respon/)],
       [4, expect.stringMatching(/judgment\.preference\.value/)],
     ]);
-    // An existing user is matched by email (not a placeholder), and the preference is stored canonically.
+    // A member is matched by email (not a placeholder), and the preference is stored canonically.
     const mine = (await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments?source=import&limit=500&order=desc`)).body.items.find((x) => x.user.email === trainer1.email);
     expect(mine?.payload.preference).toEqual({ kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
     expect((await lead.request('POST', `/api/projects/${p}/imports?kind=judgments&format=csv`, undefined, { raw: 'a,b' })).status).toBe(400);

@@ -67,7 +67,7 @@ describe.each(kinds)('live documents over Socket.IO (%s)', (kind) => {
     const a = await live(lead);
     const b = await live(reviewer);
     expect(a.provider.access).toBe('write');
-    expect(readRubricDraft(a.doc).dimensions.map((d) => d.id)).toEqual(['helpfulness', 'harmlessness', 'honesty', 'preference']);
+    expect(readRubricDraft(a.doc).dimensions.map((d) => d.id)).toEqual(['helpfulness', 'harmlessness', 'honesty', 'conciseness']);
     getDimensionText(a.doc, 'helpfulness')!.insert(0, 'LEAD ');
     getDimensionText(b.doc, 'helpfulness')!.insert(0, 'REVIEWER ');
     await waitFor(() => description(a) === description(b) && description(a).includes('LEAD') && description(a).includes('REVIEWER'), { message: 'converged' });

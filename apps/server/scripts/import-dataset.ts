@@ -80,13 +80,33 @@ function convertPandalm(dir: string) {
       metadata: { source: 'PandaLM test set v1', idx: d.idx, motivation_app: d.motivation_app, cmp_key: d.cmp_key },
     };
   });
-  const judgments = data.flatMap((d) =>
+  const judgments: { externalId: string; annotator: string; annotatorKind?: 'model'; judgment: ReturnType<typeof vote> & { justification?: string } }[] = data.flatMap((d) =>
     (['annotator1', 'annotator2', 'annotator3'] as const).map((a) => ({
       externalId: `pandalm-${d.idx}`,
       annotator: `pandalm-${a}`,
       judgment: vote('r1', 'r2', d[a] === 1 ? -1 : d[a] === 2 ? 1 : 0),
     })),
   );
+  // The two model judges shipped with the test set, marked as model annotators (their reason is the justification).
+  // GPT-3.5 answered "garbage" for 25 items: no verdict, so no judgment.
+  const verdict = (v: unknown): -1 | 0 | 1 | null => (v === 1 || v === '1' ? -1 : v === 2 || v === '2' ? 1 : v === 0 || v === '0' || v === 'Tie' ? 0 : null);
+  const judges = [
+    { file: 'gpt-3.5-turbo-testset-v1.json', annotator: 'pandalm-judge-gpt-3.5-turbo', result: 'gpt_result', reason: 'gpt_reason' },
+    { file: 'pandalm-7b-testset-v1.json', annotator: 'pandalm-judge-pandalm-7b', result: 'pandalm_result', reason: 'pandalm_reason' },
+  ] as const;
+  for (const j of judges) {
+    const rows = JSON.parse(readFileSync(`${dir}/${j.file}`, 'utf8')) as Record<string, unknown>[];
+    for (const r of rows) {
+      const v = verdict(r[j.result]);
+      if (v === null) continue;
+      judgments.push({
+        externalId: `pandalm-${String(r.idx)}`,
+        annotator: j.annotator,
+        annotatorKind: 'model',
+        judgment: { ...vote('r1', 'r2', v), justification: String(r[j.reason] ?? '') },
+      });
+    }
+  }
   return { items, judgments };
 }
 

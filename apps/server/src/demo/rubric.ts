@@ -1,4 +1,8 @@
-/** The demo project's rubric: a pairwise-preference rubric in the spirit of HHH (helpful, harmless, honest). */
+/**
+ * The demo project's rubric: a pairwise-preference rubric in the spirit of HHH (helpful, harmless,
+ * honest). The overall preference is the task's pairwise preference scale, the one source of truth;
+ * the dimensions score each response.
+ */
 import type { RubricDraft } from '@accord/core';
 
 const likert5 = (anchors: [string, string, string, string, string]) =>
@@ -47,17 +51,19 @@ export const DEMO_RUBRIC: RubricDraft = {
       target: 'response',
     },
     {
-      id: 'preference',
-      name: 'Overall preference',
-      description: 'Which response would you rather receive? Decide with the dimensions above and the precedence rules.',
-      scale: { kind: 'categories', options: ['A is better', 'Tie', 'B is better'] },
+      // The overall preference is the pairwise preference scale itself (A much better … B much
+      // better), so it is not repeated here as a dimension a trainer could answer differently.
+      id: 'conciseness',
+      name: 'Conciseness',
+      description: 'Does the response say what it needs to without padding, repetition or needless caveats? Length that carries substance is fine.',
+      scale: { kind: 'likert', min: 1, max: 3 },
       levels: [
-        { value: 0, label: 'A is better', anchor: 'Response A is preferable on balance.' },
-        { value: 1, label: 'Tie', anchor: 'Neither is preferable; use sparingly.' },
-        { value: 2, label: 'B is better', anchor: 'Response B is preferable on balance.' },
+        { value: 1, label: 'Padded', anchor: 'Much of the text repeats itself, restates the prompt or hedges without need.' },
+        { value: 2, label: 'Some padding', anchor: 'Useful throughout, with a few sentences that could go.' },
+        { value: 3, label: 'To the point', anchor: 'Every sentence earns its place.' },
       ],
       weight: 1,
-      target: 'comparison',
+      target: 'response',
     },
   ],
   precedence: [

@@ -18,7 +18,8 @@ export const ProjectSchema = z.object({
   updatedAt: TimestampSchema,
   /** The caller's role here; admins who are not members act as lead. */
   myRole: ProjectRoleSchema,
-  counts: z.object({ members: z.number().int(), items: z.number().int() }),
+  /** `members` counts people; `models` counts model annotators (imported model judges), kept apart. */
+  counts: z.object({ members: z.number().int(), models: z.number().int(), items: z.number().int() }),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 
@@ -57,6 +58,8 @@ export const MemberSchema = z.object({
   /** Assignment eligibility (see the project's settings.eligibility): tier and domain tags. */
   tier: z.number().int(),
   tags: z.array(z.string()),
+  /** 'model' for an imported model judge (e.g. GPT-3.5 verdicts): kept apart from human trainers. */
+  kind: z.enum(['human', 'model']),
 });
 export type Member = z.infer<typeof MemberSchema>;
 

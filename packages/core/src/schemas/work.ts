@@ -154,10 +154,9 @@ export const TaskSchema = z.object({
   responseOrder: z.array(z.string()),
   /**
    * Response ids in the item's own (canonical) order, which stored payloads use: a comparison
-   * dimension's levels run from the first to the second (see judgment/display-order.ts). Optional
-   * only until every server sends it; without it the display order is taken as canonical.
+   * dimension's levels run from the first to the second (see judgment/display-order.ts).
    */
-  canonicalOrder: z.array(z.string()).optional(),
+  canonicalOrder: z.array(z.string()),
   reservedAt: TimestampSchema,
   expiresAt: TimestampSchema,
   rubric: PublishedRubricRefSchema.nullable(),
@@ -290,6 +289,8 @@ export const ImportJudgmentSchema = z.strictObject({
   externalId: ExternalIdSchema,
   /** A user id, an email, or another tool's annotator id (unknown ones become placeholder members). */
   annotator: z.union([z.string().trim().min(1).max(200), z.number().int().transform(String)]),
+  /** A model judge (e.g. GPT-3.5's verdicts) is marked as such and counted apart from human trainers. */
+  annotatorKind: z.enum(['human', 'model']).default('human'),
   judgment: z.strictObject({
     preference: PreferenceSchema,
     scores: JudgmentPayloadSchema.shape.scores,

@@ -27,6 +27,8 @@ export const projectMembers = pgTable(
     /** Trainer tier (1 = newest) and domain tags, for assignment eligibility. */
     tier: integer('tier').notNull().default(1),
     tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    /** 'model' for an imported model judge (e.g. GPT-3.5 verdicts): counted apart from human members. */
+    kind: text('kind', { enum: ['human', 'model'] }).notNull().default('human'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],

@@ -67,7 +67,8 @@ export function labelStudioToItem(task: unknown): unknown {
   if (!task || typeof task !== 'object' || Array.isArray(task)) throw new Error('is not a Label Studio task object');
   const t = task as Record<string, unknown>;
   const data = (t.data && typeof t.data === 'object' ? t.data : t) as Record<string, unknown>;
-  const used = new Set<string>();
+  // A bare task (no `data`): its own Label Studio keys are not item data.
+  const used = new Set<string>(data === t ? ['annotations', 'predictions', 'drafts', 'id'] : []);
   const take = (k: string) => {
     used.add(k);
     return data[k];
@@ -107,4 +108,151 @@ export function labelStudioToItem(task: unknown): unknown {
   for (const [k, v] of Object.entries(data)) if (!used.has(k)) metadata[k] = v;
   if (t.id !== undefined) metadata.labelStudioId = t.id;
   return { externalId, prompt, responses, reference: reference ?? undefined, metadata };
+}
+
+/** One Label Studio annotation turned into an import judgment line (before `ImportJudgmentSchema`). */
+export interface LabelStudioJudgment {
+  /** The annotation's id in Label Studio (or its position in the task, from 1), for messages. */
+  ref: string;
+  annotator: string;
+  judgment: { preference: unknown; scores: unknown[]; spans: unknown[]; flags: string[]; justification: string };
+  submittedAt?: string;
+  timeSpentMs?: number;
+}
+
+const TIE = new Set(['tie', 'equal', 'same', 'both', 'neither', 'draw', 'none', '0']);
+
+/**
+ * Finds the response a Label Studio name points at: the response id itself, a `response_<id>` /
+ * `answer_<id>` / … tag name, `left` / `right`, or a position (A, B, … or 1, 2, …) in the item's order.
+ */
+export function responseRef(name: unknown, ids: readonly string[]): string | null {
+  if (typeof name !== 'string' && typeof name !== 'number') return null;
+  const raw = String(name).trim();
+  const lower = raw.toLowerCase();
+  const byId = (x: string) => ids.find((id) => id === x) ?? ids.find((id) => id.toLowerCase() === x) ?? null;
+  const direct = byId(raw) ?? byId(lower);
+  if (direct) return direct;
+  const m = /^(?:response|answer|completion|output)[_ -]?([a-z0-9]+)$/i.exec(lower);
+  if (m) {
+    const s = m[1]!;
+    const hit = byId(s) ?? byId(`r${s}`);
+    if (hit) return hit;
+    return positional(s, ids);
+  }
+  if (lower === 'left') return ids[0] ?? null;
+  if (lower === 'right') return ids.length === 2 ? ids[1]! : null;
+  return positional(lower, ids);
+}
+
+function positional(s: string, ids: readonly string[]): string | null {
+  if (/^[a-z]$/.test(s)) return ids[s.charCodeAt(0) - 97] ?? null;
+  if (/^\d+$/.test(s)) return ids[Number(s) - 1] ?? null;
+  return null;
+}
+
+/** "this response is best" as a preference of the project's kind. */
+function bestOf(best: string | null, ids: readonly string[], taskKind: 'pairwise' | 'ranking'): unknown {
+  if (taskKind === 'pairwise') return { kind: 'pairwise', a: ids[0], b: ids[1], value: best === null ? 0 : best === ids[0] ? -2 : 2 };
+  return { kind: 'ranking', groups: best === null ? [[...ids]] : [[best], ids.filter((x) => x !== best)].filter((g) => g.length) };
+}
+
+/**
+ * The annotations of a Label Studio task as import judgments, or one reason per annotation that
+ * cannot be mapped. Mapping (documented in the README and the import route):
+ * - `pairwise` (`selected: left|right`) → the pairwise preference, left being the item's first response;
+ * - `ranker` with one list of response ids (best first) → the preference (pairwise: first beats second;
+ *   ranking: one response per group);
+ * - `choices` naming a response (its id, `response_<x>`, A/B, 1/2, left/right) or a tie → the preference;
+ *   other choices → flags (the choice text);
+ * - `rating` → a score named by `from_name`, on the response `to_name` points at (else on the comparison);
+ * - `textarea` → the justification (several are joined by blank lines);
+ * - `completed_by` → the annotator (its email when exported, else `label-studio-<id>`); `lead_time`
+ *   (seconds) → time spent; `created_at` → submitted at.
+ * An annotation that was cancelled, has no preference, or holds any other result type is reported.
+ */
+export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: 'pairwise' | 'ranking'): { judgments: LabelStudioJudgment[]; problems: string[] } {
+  const judgments: LabelStudioJudgment[] = [];
+  const problems: string[] = [];
+  if (!task || typeof task !== 'object') return { judgments, problems };
+  const list = (task as Record<string, unknown>).annotations;
+  if (list === undefined || list === null) return { judgments, problems };
+  if (!Array.isArray(list)) return { judgments, problems: ['annotations: is not a list, so none was imported'] };
+  list.forEach((raw, index) => {
+    const a = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    const ref = str(a.id) ?? String(index + 1);
+    const fail = (why: string) => problems.push(`annotation ${ref} (annotations.${index}): ${why}; not imported`);
+    if (!raw || typeof raw !== 'object') return fail('is not an object');
+    if (a.was_cancelled === true) return fail('was cancelled (skipped) in Label Studio');
+    const by = a.completed_by;
+    const annotator =
+      by && typeof by === 'object'
+        ? (str((by as Record<string, unknown>).email) ?? (str((by as Record<string, unknown>).id) !== undefined ? `label-studio-${str((by as Record<string, unknown>).id)}` : undefined))
+        : str(by) !== undefined
+          ? `label-studio-${str(by)}`
+          : undefined;
+    if (!annotator) return fail('has no completed_by annotator');
+    if (!Array.isArray(a.result)) return fail('has no result list');
+    let preference: unknown = null;
+    const scores: unknown[] = [];
+    const flags: string[] = [];
+    const notes: string[] = [];
+    const errors: string[] = [];
+    const setPreference = (p: unknown, i: number) => {
+      if (preference !== null) errors.push(`result.${i}: a second preference (the first one already decides)`);
+      else preference = p;
+    };
+    a.result.forEach((r0: unknown, i) => {
+      const r = (r0 && typeof r0 === 'object' ? r0 : {}) as Record<string, unknown>;
+      const v = (r.value && typeof r.value === 'object' ? r.value : {}) as Record<string, unknown>;
+      const type = str(r.type) ?? '(none)';
+      if (type === 'pairwise') {
+        const sel = str(v.selected)?.toLowerCase();
+        if (ids.length !== 2 || (sel !== 'left' && sel !== 'right')) errors.push(`result.${i}: pairwise selection ${JSON.stringify(v.selected ?? null)} is not left or right of two responses`);
+        else setPreference(bestOf(sel === 'left' ? ids[0]! : ids[1]!, ids, taskKind), i);
+      } else if (type === 'ranker') {
+        const buckets = v.ranker && typeof v.ranker === 'object' ? Object.values(v.ranker as Record<string, unknown>).filter((x) => Array.isArray(x) && x.length) : [];
+        const order = buckets.length === 1 ? (buckets[0] as unknown[]).map((x) => responseRef(x, ids)) : [];
+        if (!order.length || order.some((x) => x === null) || new Set(order).size !== order.length) errors.push(`result.${i}: ranker value is not one list of this item's response ids`);
+        else if (taskKind === 'pairwise') {
+          if (order.length !== 2) errors.push(`result.${i}: ranker ranks ${order.length} responses, a pairwise item has 2`);
+          else setPreference({ kind: 'pairwise', a: order[0], b: order[1], value: -2 }, i);
+        } else setPreference({ kind: 'ranking', groups: order.map((x) => [x]) }, i);
+      } else if (type === 'choices') {
+        const choices = Array.isArray(v.choices) ? v.choices.map((x) => str(x)).filter((x): x is string => x !== undefined) : [];
+        if (!choices.length) errors.push(`result.${i}: choices has no choice`);
+        for (const ch of choices) {
+          const hit = responseRef(ch, ids);
+          if (hit) setPreference(bestOf(hit, ids, taskKind), i);
+          else if (TIE.has(ch.trim().toLowerCase())) setPreference(bestOf(null, ids, taskKind), i);
+          else if (ch.trim() && ch.trim().length <= 100) flags.push(ch.trim());
+          else errors.push(`result.${i}: choice ${JSON.stringify(ch.slice(0, 40))} is neither a response nor a flag of at most 100 characters`);
+        }
+      } else if (type === 'rating') {
+        const n = typeof v.rating === 'number' && Number.isFinite(v.rating) ? v.rating : null;
+        const dim = str(r.from_name);
+        if (n === null || !dim) errors.push(`result.${i}: rating needs a number and a from_name`);
+        else {
+          const rid = responseRef(r.to_name, ids);
+          scores.push(rid ? { dimension: dim, responseId: rid, value: n } : { dimension: dim, value: n });
+        }
+      } else if (type === 'textarea') {
+        const t = Array.isArray(v.text) ? v.text.map((x) => str(x) ?? '').join('\n') : (str(v.text) ?? '');
+        if (t.trim()) notes.push(t.trim());
+      } else errors.push(`result.${i}: the result type ${type} has no place in an Accord judgment`);
+    });
+    if (!errors.length && preference === null) errors.push('has no preference (a pairwise, ranker or choices result naming a response)');
+    if (errors.length) return fail(errors.join('; '));
+    const created = str(a.created_at);
+    const at = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined;
+    const lead = typeof a.lead_time === 'number' && Number.isFinite(a.lead_time) && a.lead_time >= 0 ? Math.round(a.lead_time * 1000) : undefined;
+    judgments.push({
+      ref,
+      annotator,
+      judgment: { preference, scores, spans: [], flags: [...new Set(flags)], justification: notes.join('\n\n') },
+      ...(at ? { submittedAt: at } : {}),
+      ...(lead !== undefined ? { timeSpentMs: lead } : {}),
+    });
+  });
+  return { judgments, problems };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostileReason, jsonArrayRecords, jsonlRecords } from './import-parsers.ts';
+import { csvRecords, hostileReason, jsonArrayRecords, jsonlRecords } from './import-parsers.ts';
 
 /** Feeds the text in chunks of every size from 1 byte up, so no record depends on chunk boundaries. */
 async function all(gen: (src: AsyncIterable<Uint8Array>) => AsyncGenerator<unknown>, text: string | Buffer, chunk: number) {
@@ -52,5 +52,25 @@ describe('hostileReason', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 40; i++) deep = [deep];
     expect(hostileReason(deep)).toMatch(/nests deeper than 32/);
+  });
+});
+
+describe('csvRecords', () => {
+  it('reports the line each record starts on, with CRLF, quoted line breaks and blank lines, whatever the chunking', async () => {
+    const text = 'id,text\r\n"a","x\r\ny"\r\n\r\n"b","p\nq\nr"\r\nc,"bad"quote\r\nd,"one\r\ntwo""\r\nthree"\r\ne,"never closed\r\nf,1\r\n';
+    const want = [
+      { line: 2, value: { id: 'a', text: 'x\r\ny' } },
+      { line: 5, value: { id: 'b', text: 'p\nq\nr' } },
+      { line: 8, error: expect.stringMatching(/not a valid CSV record/) },
+      { line: 9, value: { id: 'd', text: 'one\r\ntwo"\r\nthree' } },
+      { line: 12, error: expect.stringMatching(/not a valid CSV record/) },
+    ];
+    for (const size of [1, 2, 3, 7, 1000]) expect(await all((s) => csvRecords(s), text, size)).toEqual(want);
+    expect(await all((s) => csvRecords(s), 'id,text\n1,a\n2,b', 4)).toEqual([{ line: 2, value: { id: '1', text: 'a' } }, { line: 3, value: { id: '2', text: 'b' } }]);
+  });
+
+  it('skips an over-long record to its end and goes on', async () => {
+    const text = `id,text\n1,"${'y\n'.repeat(50)}"\n2,ok\n`;
+    expect(await all((s) => csvRecords(s, 40), text, 5)).toEqual([{ line: 2, error: 'is a record longer than the limit of 40 bytes' }, { line: 53, value: { id: '2', text: 'ok' } }]);
   });
 });

@@ -4,8 +4,7 @@
  * file size. Hostile input (bad UTF-8, NUL, unpaired surrogates, deep nesting, `__proto__` keys,
  * huge lines) becomes a line-numbered rejection, never an exception.
  */
-import { parse as parseCsv } from 'csv-parse';
-import { Readable } from 'node:stream';
+import { parse as parseCsvSync } from 'csv-parse/sync';
 import { IMPORT_LIMITS } from '@accord/core';
 
 export type RawRecord = { line: number; value: unknown } | { line: number; error: string };
@@ -245,47 +244,95 @@ export async function* jsonArrayRecords(source: AsyncIterable<Uint8Array>, maxEl
   else if (end !== 'after') yield { line, error: 'ends before the JSON array is closed' };
 }
 
-/** CSV with a header row; each record is an object keyed by column name. */
-export async function* csvRecords(source: AsyncIterable<Uint8Array>, maxRecordBytes: number = IMPORT_LIMITS.maxLineBytes): AsyncGenerator<RawRecord> {
-  const skipped: RawRecord[] = [];
-  const parser = parseCsv({
-    columns: (header: string[]) => header.map((h) => h.trim()),
-    bom: true,
-    info: true,
-    max_record_size: maxRecordBytes,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-  });
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    skipped.push({ line: err.lines ?? 0, error: `is not a valid CSV record (${err.message.replace(/\s+/g, ' ').slice(0, 160)})` });
-  });
-  // Undecodable bytes must not be silently replaced: check each chunk boundary-safely with a streaming decoder.
-  const strict = new TextDecoder('utf-8', { fatal: true });
-  let utf8Error = false;
-  const checked = (async function* () {
-    for await (const chunk of source) {
-      if (!utf8Error) {
-        try {
-          strict.decode(chunk, { stream: true });
-        } catch {
-          utf8Error = true;
+/**
+ * Splits CSV bytes into records at line breaks (LF or CRLF) outside quotes, with the line each record
+ * starts on, never holding more than `maxRecordBytes` of one record. Quoted fields may hold line
+ * breaks; `""` inside quotes toggles twice, so the quote state stays right.
+ */
+export async function* csvRawRecords(source: AsyncIterable<Uint8Array>, maxRecordBytes: number): AsyncGenerator<{ line: number; text: string } | { line: number; error: string }> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  let inQuotes = false;
+  let line = 1;
+  let startLine = 1;
+  let first = true;
+  const finish = (): { line: number; text: string } | { line: number; error: string } => {
+    const n = startLine;
+    let out: { line: number; text: string } | { line: number; error: string };
+    if (tooLong) out = { line: n, error: `is a record longer than the limit of ${maxRecordBytes} bytes` };
+    else {
+      let buf = Buffer.concat(parts, size);
+      if (buf.length && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
+      const text = decode(buf);
+      out = text === null ? { line: n, error: 'is not valid UTF-8' } : { line: n, text };
+    }
+    parts = [];
+    size = 0;
+    tooLong = false;
+    return out;
+  };
+  const keep = (piece: Buffer) => {
+    if (tooLong || !piece.length) return;
+    if (size + piece.length > maxRecordBytes) {
+      tooLong = true;
+      parts = [];
+      size = 0;
+    } else {
+      parts.push(Buffer.from(piece));
+      size += piece.length;
+    }
+  };
+  for await (const chunk of source) {
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (first) {
+      first = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    let from = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (b === 0x22) inQuotes = !inQuotes;
+      else if (b === NL) {
+        line++;
+        if (!inQuotes) {
+          keep(buf.subarray(from, i));
+          yield finish();
+          from = i + 1;
+          startLine = line;
         }
       }
-      yield chunk;
     }
-  })();
-  Readable.from(checked).pipe(parser);
-  try {
-    for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      while (skipped.length) yield skipped.shift()!;
-      const bad = hostileReason(rec.record);
-      yield bad ? { line: rec.info.lines, error: bad } : { line: rec.info.lines, value: rec.record };
-    }
-  } catch (e) {
-    const err = e as Error & { lines?: number };
-    yield { line: err.lines ?? 0, error: `stops the CSV reader (${err.message.replace(/\s+/g, ' ').slice(0, 160)})` };
+    keep(buf.subarray(from));
   }
-  while (skipped.length) yield skipped.shift()!;
-  if (utf8Error) yield { line: 0, error: 'the file is not valid UTF-8; affected characters were replaced' };
+  if (size > 0 || tooLong || inQuotes) yield finish();
+}
+
+/**
+ * CSV with a header row; each record is an object keyed by column name, with the line the record
+ * starts on (quoted line breaks and CRLF included). Blank lines are skipped.
+ */
+export async function* csvRecords(source: AsyncIterable<Uint8Array>, maxRecordBytes: number = IMPORT_LIMITS.maxLineBytes): AsyncGenerator<RawRecord> {
+  let header: string[] | null = null;
+  for await (const r of csvRawRecords(source, maxRecordBytes)) {
+    if ('error' in r) {
+      yield r;
+      continue;
+    }
+    if (r.text.trim() === '') continue;
+    let fields: string[];
+    try {
+      fields = (parseCsvSync(r.text, { relax_column_count: true }) as string[][])[0] ?? [];
+    } catch (e) {
+      yield { line: r.line, error: `is not a valid CSV record (${(e as Error).message.replace(/\s+/g, ' ').replace(/ at line \d+/g, '').slice(0, 160)})` };
+      continue;
+    }
+    if (!header) {
+      header = fields.map((h) => h.trim());
+      continue;
+    }
+    const record = Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ''])) as Record<string, string>;
+    const bad = hostileReason(record);
+    yield bad ? { line: r.line, error: bad } : { line: r.line, value: record };
+  }
 }

@@ -82,10 +82,20 @@ export function createImportsRepo(db: Db) {
           reference: items.reference,
           gold: items.gold,
           metadata: items.metadata,
-          judged: sql<boolean>`exists (select 1 from ${judgments} where ${judgments.itemId} = ${items.id})`,
         })
         .from(items)
         .where(and(eq(items.projectId, projectId), inArray(items.externalId, externalIds)));
+    },
+
+    /**
+     * Which of these items have judgments (drafts included). A query of its own: inside a select of
+     * one table drizzle leaves columns unqualified, so a correlated `exists` in the select list
+     * compared judgments.item_id with judgments.id and never matched.
+     */
+    async judgedItemIds(itemIds: string[]): Promise<Set<string>> {
+      if (!itemIds.length) return new Set();
+      const rows = await db.selectDistinct({ id: judgments.itemId }).from(judgments).where(inArray(judgments.itemId, itemIds));
+      return new Set(rows.map((r) => r.id));
     },
 
     async updateItem(id: string, set: Partial<ItemValues>) {

@@ -19,11 +19,15 @@ import { join } from 'node:path';
 import {
   AppError,
   IMPORT_LIMITS,
+  canonicalPayload,
+  canonicalPreference,
+  preferenceIssues,
   ImportItemSchema,
   ImportJudgmentSchema,
   describeIssues,
   issuesOf,
   type ImportJob,
+  type ImportJudgment,
   type ImportQuery,
   type JudgmentPayload,
   type TaskKind,
@@ -31,9 +35,7 @@ import {
 import type { StoredResponse } from '@accord/db';
 import type { Logger } from '../../platform/logger.ts';
 import { stableJson } from '../../platform/stable-json.ts';
-// Pure judgment rules; they move to @accord/core with the judgment model.
-import { canonicalPayload, canonicalPreference, preferenceIssues } from '../judging/judgment-rules.ts';
-import { csvToItem, labelStudioToItem } from './import-formats.ts';
+import { csvToItem, labelStudioAnnotations, labelStudioToItem } from './import-formats.ts';
 import { csvRecords, jsonArrayRecords, jsonlRecords, type RawRecord } from './import-parsers.ts';
 import { toImportJob, type ImportsRepo, type JobRow } from './imports.repo.ts';
 
@@ -50,13 +52,17 @@ export interface ImportServiceOptions {
   maxBytes: number;
   /** From the users feature: finding accounts and creating placeholders for unknown annotators. */
   users: {
-    idById(id: string): Promise<string | null>;
-    idByEmail(email: string): Promise<string | null>;
+    account(by: { id: string } | { email: string }): Promise<{ id: string; placeholder: boolean } | null>;
     createPlaceholder(email: string, name: string): Promise<{ id: string; created: boolean }>;
   };
-  /** From the projects feature: annotators join the project as trainers. */
-  members: { ensureMember(projectId: string, userId: string, role: 'trainer'): Promise<void> };
+  /** From the projects feature: who is a member already; placeholder annotators join as trainers of their kind. */
+  members: {
+    member(projectId: string, userId: string): Promise<{ kind: AnnotatorKind } | null>;
+    ensureMember(projectId: string, userId: string, role: 'trainer', kind: AnnotatorKind): Promise<void>;
+  };
 }
+
+type AnnotatorKind = 'human' | 'model';
 
 interface Counters {
   bytesRead: number;
@@ -155,6 +161,10 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
     reference: string | null;
     gold: unknown;
     metadata: Record<string, unknown>;
+    /** Label Studio annotations of this task, imported as judgments once the item is stored. */
+    annotations: JudgmentRow[];
+    /** Label Studio annotations that cannot be mapped, reported on the task's line. */
+    problems: string[];
   }
 
   function normaliseItem(format: ImportQuery['format'], value: unknown, taskKind: TaskKind): ItemRow | string {
@@ -181,28 +191,50 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
       if (issues.length) return describeIssues(issues);
       gold = { preference: canonicalPreference(it.gold.preference, { responses }) };
     }
-    return { line: 0, externalId: it.externalId, prompt: it.prompt, context: it.context, responses, reference: it.reference ?? null, gold, metadata: it.metadata };
+    const row: ItemRow = { line: 0, externalId: it.externalId, prompt: it.prompt, context: it.context, responses, reference: it.reference ?? null, gold, metadata: it.metadata, annotations: [], problems: [] };
+    if (format === 'label-studio') {
+      const got = labelStudioAnnotations(value, responses.map((x) => x.id), taskKind);
+      row.problems = got.problems;
+      for (const a of got.judgments) {
+        const j = ImportJudgmentSchema.safeParse({ externalId: it.externalId, annotator: a.annotator, judgment: a.judgment, submittedAt: a.submittedAt, timeSpentMs: a.timeSpentMs });
+        if (!j.success) row.problems.push(`annotation ${a.ref}: ${describeIssues(issuesOf(j.error))}; not imported`);
+        else row.annotations.push(judgmentRow(0, j.data));
+      }
+    }
+    return row;
   }
+
+  /** What a trainer judged: changing any of it would make the item's judgments refer to something else. */
+  const JUDGED_FIELDS = ['prompt', 'context', 'responses', 'reference'] as const;
 
   const itemKey = (r: { prompt: string; context: unknown; responses: unknown; reference: unknown; gold: unknown; metadata: unknown }) =>
     stableJson({ prompt: r.prompt, context: r.context, responses: r.responses, reference: r.reference ?? null, gold: r.gold ?? null, metadata: r.metadata });
 
-  async function flushItems(projectId: string, batch: ItemRow[], c: Counters, basePosition: number) {
-    if (!batch.length) return;
+  /** Stores a batch of items; returns the external ids refused (their annotations are not imported). */
+  async function flushItems(projectId: string, batch: ItemRow[], c: Counters, basePosition: number): Promise<Set<string>> {
+    const refused = new Set<string>();
+    if (!batch.length) return refused;
     const existing = await repo.itemsForReimport(projectId, batch.map((b) => b.externalId));
+    const judged = await repo.judgedItemIds(existing.map((e) => e.id));
     const byId = new Map(existing.map((e) => [e.externalId, e]));
     const inserts: ItemRow[] = [];
     for (const row of batch) {
       const ex = byId.get(row.externalId);
       if (!ex) inserts.push(row);
       else if (itemKey(ex) === itemKey(row)) c.unchanged++;
-      else if (ex.judged) reject(c, row.line, `item ${row.externalId} already has judgments, so its content cannot change`);
-      else {
+      else if (judged.has(ex.id) && JUDGED_FIELDS.some((f) => stableJson(ex[f] ?? null) !== stableJson(row[f] ?? null))) {
+        const changed = JUDGED_FIELDS.filter((f) => stableJson(ex[f] ?? null) !== stableJson(row[f] ?? null));
+        const ids = (r: { responses: { id: string }[] }) => r.responses.map((x) => x.id).join(',');
+        const what = changed.map((f) => (f === 'responses' && ids(ex) !== ids(row) ? 'response ids' : f)).join(', ');
+        const lost = row.annotations.length ? `; its ${row.annotations.length} annotation${row.annotations.length === 1 ? ' was' : 's were'} not imported` : '';
+        reject(c, row.line, `item ${row.externalId} already has judgments, so its ${what} cannot change (the judgments refer to what was judged); to judge a new version, import it under a new external id${lost}`);
+        refused.add(row.externalId);
+      } else {
         await repo.updateItem(ex.id, { prompt: row.prompt, context: row.context, responses: row.responses, reference: row.reference, gold: row.gold, isGold: row.gold !== null, metadata: row.metadata, updatedAt: new Date() });
         c.updated++;
       }
     }
-    if (!inserts.length) return;
+    if (!inserts.length) return refused;
     const values = inserts.map((r) => ({
       projectId,
       externalId: r.externalId,
@@ -228,14 +260,42 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
           else c.unchanged++;
         } catch (err) {
           reject(c, inserts[i]!.line, `could not be stored (${(err as Error).message.slice(0, 120)})`);
+          refused.add(inserts[i]!.externalId);
         }
       }
     }
+    return refused;
   }
 
-  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters) {
+  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters): Promise<string | null> {
     const base = ((await repo.maxPosition(job.projectId)) ?? 0) + 1;
     const firstLine = new Map<string, number>();
+    // Label Studio annotations become judgments: counted apart from the items, rejections share the job's list.
+    const jc: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
+    const annotators = new Map<string, Resolved>();
+    const extra = { placeholders: 0 };
+    const firstJudgment = new Map<string, number>();
+    const flush = async (rows: ItemRow[]) => {
+      const refused = await flushItems(job.projectId, rows, c, base);
+      const js: JudgmentRow[] = [];
+      for (const r of rows) {
+        if (refused.has(r.externalId)) continue;
+        for (const j of r.annotations) {
+          const key = `${j.externalId}|${j.annotator}`;
+          const prev = firstJudgment.get(key);
+          if (prev !== undefined) reject(c, j.line, `annotation by ${j.annotator}: repeats the judgment of ${j.annotator} on ${j.externalId} (first on line ${prev}); not imported`);
+          else {
+            firstJudgment.set(key, j.line);
+            js.push(j);
+          }
+        }
+      }
+      await flushJudgments(job.projectId, taskKind, js, jc, annotators, extra);
+      c.rejected += jc.rejected;
+      for (const e of jc.errors) if (c.errors.length < IMPORT_LIMITS.maxErrorsKept) c.errors.push(e);
+      jc.rejected = 0;
+      jc.errors = [];
+    };
     let batch: ItemRow[] = [];
     for await (const rec of records(job.format, file, c)) {
       c.linesRead++;
@@ -249,21 +309,28 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
         continue;
       }
       row.line = rec.line;
+      for (const a of row.annotations) a.line = rec.line;
+      for (const why of row.problems) reject(c, rec.line, why);
       const prev = firstLine.get(row.externalId);
       if (prev !== undefined) {
-        reject(c, rec.line, `repeats external id ${row.externalId} (first on line ${prev})`);
+        reject(c, rec.line, `repeats external id ${row.externalId} (first on line ${prev})${row.annotations.length ? `; its ${row.annotations.length} annotation(s) were not imported` : ''}`);
         continue;
       }
       firstLine.set(row.externalId, rec.line);
       batch.push(row);
       if (batch.length >= BATCH) {
-        await flushItems(job.projectId, batch, c, base);
+        await flush(batch);
         batch = [];
         await saveProgress(job.id, c);
         if (closing) throw new Error('the server is shutting down');
       }
     }
-    await flushItems(job.projectId, batch, c, base);
+    await flush(batch);
+    const total = jc.created + jc.updated + jc.unchanged;
+    const notes: string[] = [];
+    if (total) notes.push(`${total} annotation${total === 1 ? '' : 's'} imported as judgments: ${jc.created} new, ${jc.updated} updated, ${jc.unchanged} unchanged.`);
+    if (extra.placeholders) notes.push(placeholderNote(extra.placeholders));
+    return notes.length ? notes.join(' ') : null;
   }
 
   // ---- judgments
@@ -272,6 +339,7 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
     line: number;
     externalId: string;
     annotator: string;
+    annotatorKind: AnnotatorKind;
     payload: JudgmentPayload;
     submittedAt: Date;
     timeSpentMs: number | null;
@@ -279,33 +347,54 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
 
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-  /** Maps another tool's annotator to a user: by id, by email, else an inactive placeholder member. */
-  async function resolveAnnotators(projectId: string, names: string[], cache: Map<string, string>, c: { placeholders: number }) {
-    for (const a of names) {
-      if (cache.has(a)) continue;
-      let userId: string | null = null;
-      if (UUID.test(a)) userId = await users.idById(a);
-      const isEmail = /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a);
-      const email = isEmail
-        ? a.toLowerCase()
-        : `annotator-${a.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 40)}-${createHash('sha256').update(a).digest('hex').slice(0, 8)}@placeholder.invalid`;
-      userId ??= await users.idByEmail(email);
-      if (!userId) {
-        const p = await users.createPlaceholder(email, isEmail ? email.split('@')[0]! : `Annotator ${a}`.slice(0, 200));
-        if (p.created) c.placeholders++;
-        userId = p.id;
-      }
-      await members.ensureMember(projectId, userId, 'trainer');
-      cache.set(a, userId);
-    }
+  function judgmentRow(line: number, d: ImportJudgment): JudgmentRow {
+    return {
+      line,
+      externalId: d.externalId,
+      annotator: d.annotator,
+      annotatorKind: d.annotatorKind,
+      payload: d.judgment,
+      submittedAt: d.submittedAt ? new Date(d.submittedAt) : new Date(),
+      timeSpentMs: d.timeSpentMs ?? null,
+    };
   }
 
-  async function flushJudgments(projectId: string, taskKind: TaskKind, batch: JudgmentRow[], c: Counters, cache: Map<string, string>, extra: { placeholders: number }) {
+  const placeholderNote = (n: number) => `${n} unknown annotator${n === 1 ? '' : 's'} added as inactive placeholder members.`;
+
+  /** An annotator's user in this project (with the kind of their membership), or why the line cannot have one. */
+  type Resolved = { userId: string; kind: AnnotatorKind } | { error: string };
+
+  /**
+   * Maps another tool's annotator to a user: a member of the project (by id or email), a placeholder
+   * nobody can sign in as, or a new inactive placeholder member. An existing account that is not a
+   * member (an admin, another project's trainer) is never enrolled by naming it.
+   */
+  async function resolveAnnotator(projectId: string, a: string, kind: AnnotatorKind, c: { placeholders: number }): Promise<Resolved> {
+    let acc = UUID.test(a) ? await users.account({ id: a.toLowerCase() }) : null;
+    const isEmail = /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a);
+    const email = isEmail
+      ? a.toLowerCase()
+      : `annotator-${a.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 40)}-${createHash('sha256').update(a).digest('hex').slice(0, 8)}@placeholder.invalid`;
+    acc ??= await users.account({ email });
+    if (acc) {
+      const m = await members.member(projectId, acc.id);
+      if (m) return { userId: acc.id, kind: m.kind };
+      if (!acc.placeholder)
+        return { error: `annotator ${a}: names an existing user who is not a member of this project; imports never enrol existing users (add them as a member first, or name the annotator differently for a new placeholder)` };
+      await members.ensureMember(projectId, acc.id, 'trainer', kind);
+      return { userId: acc.id, kind };
+    }
+    const p = await users.createPlaceholder(email, isEmail ? email.split('@')[0]! : `${kind === 'model' ? 'Model' : 'Annotator'} ${a}`.slice(0, 200));
+    if (p.created) c.placeholders++;
+    await members.ensureMember(projectId, p.id, 'trainer', kind);
+    return { userId: p.id, kind };
+  }
+
+  async function flushJudgments(projectId: string, taskKind: TaskKind, batch: JudgmentRow[], c: Counters, cache: Map<string, Resolved>, extra: { placeholders: number }) {
     if (!batch.length) return;
     const its = await repo.itemsByExternalId(projectId, [...new Set(batch.map((b) => b.externalId))]);
     const byExt = new Map(its.map((i) => [i.externalId, i]));
     const ok: (JudgmentRow & { itemId: string; userId: string; payload: JudgmentPayload })[] = [];
-    const needed: string[] = [];
     for (const row of batch) {
       const item = byExt.get(row.externalId);
       if (!item) {
@@ -322,11 +411,21 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
         reject(c, row.line, describeIssues(issues));
         continue;
       }
-      needed.push(row.annotator);
-      ok.push({ ...row, itemId: item.id, userId: '', payload: canonicalPayload(row.payload, item) });
+      let who = cache.get(row.annotator);
+      if (!who) {
+        who = await resolveAnnotator(projectId, row.annotator, row.annotatorKind, extra);
+        cache.set(row.annotator, who);
+      }
+      if ('error' in who) {
+        reject(c, row.line, who.error);
+        continue;
+      }
+      if (who.kind !== row.annotatorKind) {
+        reject(c, row.line, `annotator ${row.annotator}: is a ${who.kind} annotator of this project, so annotatorKind ${row.annotatorKind} does not match`);
+        continue;
+      }
+      ok.push({ ...row, itemId: item.id, userId: who.userId, payload: canonicalPayload(row.payload, item) });
     }
-    await resolveAnnotators(projectId, [...new Set(needed)], cache, extra);
-    for (const r of ok) r.userId = cache.get(r.annotator)!;
     if (!ok.length) return;
     const existing = await repo.judgmentsOf([...new Set(ok.map((r) => r.itemId))], [...new Set(ok.map((r) => r.userId))]);
     const ex = new Map(existing.map((e) => [`${e.itemId}|${e.userId}`, e]));
@@ -361,7 +460,7 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
 
   async function importJudgments(job: JobRow, taskKind: TaskKind, file: string, c: Counters): Promise<string | null> {
     if (job.format !== 'jsonl') throw new AppError('validation_failed', 'Judgments are imported from JSONL only.');
-    const cache = new Map<string, string>();
+    const cache = new Map<string, Resolved>();
     const extra = { placeholders: 0 };
     const first = new Map<string, number>();
     let batch: JudgmentRow[] = [];
@@ -382,14 +481,7 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
         continue;
       }
       first.set(key, rec.line);
-      batch.push({
-        line: rec.line,
-        externalId: r.data.externalId,
-        annotator: r.data.annotator,
-        payload: r.data.judgment,
-        submittedAt: r.data.submittedAt ? new Date(r.data.submittedAt) : new Date(),
-        timeSpentMs: r.data.timeSpentMs ?? null,
-      });
+      batch.push(judgmentRow(rec.line, r.data));
       if (batch.length >= BATCH) {
         await flushJudgments(job.projectId, taskKind, batch, c, cache, extra);
         batch = [];
@@ -398,13 +490,13 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
       }
     }
     await flushJudgments(job.projectId, taskKind, batch, c, cache, extra);
-    return extra.placeholders ? `${extra.placeholders} unknown annotator${extra.placeholders === 1 ? '' : 's'} added as inactive placeholder members.` : null;
+    return extra.placeholders ? placeholderNote(extra.placeholders) : null;
   }
 
   async function run(job: JobRow, taskKind: TaskKind, dir: string, file: string) {
     const c: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
     try {
-      const note = job.kind === 'items' ? (await importItems(job, taskKind, file, c), null) : await importJudgments(job, taskKind, file, c);
+      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c) : await importJudgments(job, taskKind, file, c);
       await saveProgress(job.id, c, { status: 'done', message: note });
       await repo.audit({
         actorId: job.createdBy,

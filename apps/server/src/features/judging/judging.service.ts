@@ -23,11 +23,12 @@ import {
   type Task,
   type TaskKind,
   type UpdateProjectSettingsBody,
+  canonicalPayload,
+  judgmentIssues,
 } from '@accord/core';
 import type { ProjectAccess } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
 import type { AssignmentRow, JudgingRepo } from './judging.repo.ts';
-import { canonicalPayload, judgmentIssues } from './judgment-rules.ts';
 
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
@@ -101,6 +102,7 @@ export function createJudgingService({ repo, members, rubrics }: JudgingServiceD
         reference: item.reference,
       },
       responseOrder: a.responseOrder,
+      canonicalOrder: item.responses.map((r) => r.id),
       reservedAt: a.reservedAt.toISOString(),
       expiresAt: a.expiresAt.toISOString(),
       rubric: rubric ? { version: rubric.version, content: rubric.content } : null,

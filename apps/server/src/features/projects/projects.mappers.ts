@@ -7,7 +7,7 @@ type ItemRow = typeof items.$inferSelect;
 
 const iso = (d: Date) => d.toISOString();
 
-export function toProject(p: ProjectRow, myRole: ProjectRole, counts: { members: number; items: number }): Project {
+export function toProject(p: ProjectRow, myRole: ProjectRole, counts: { members: number; models: number; items: number }): Project {
   return {
     id: p.id,
     name: p.name,
@@ -21,8 +21,8 @@ export function toProject(p: ProjectRow, myRole: ProjectRole, counts: { members:
   };
 }
 
-export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date; tier: number; tags: string[] }): Member {
-  return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt), tier: m.tier, tags: m.tags };
+export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date; tier: number; tags: string[]; kind: 'human' | 'model' }): Member {
+  return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt), tier: m.tier, tags: m.tags, kind: m.kind };
 }
 
 export function toItem(i: ItemRow, showGold: boolean): Item {

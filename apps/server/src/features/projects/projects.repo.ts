@@ -77,11 +77,15 @@ export function createProjectsRepo(db: Db) {
     },
 
     async counts(ids: string[]) {
-      const out = new Map<string, { members: number; items: number }>(ids.map((id) => [id, { members: 0, items: 0 }]));
+      const out = new Map<string, { members: number; models: number; items: number }>(ids.map((id) => [id, { members: 0, models: 0, items: 0 }]));
       if (ids.length === 0) return out;
-      const m = await db.select({ id: projectMembers.projectId, n: count() }).from(projectMembers).where(inArray(projectMembers.projectId, ids)).groupBy(projectMembers.projectId);
+      const m = await db
+        .select({ id: projectMembers.projectId, kind: projectMembers.kind, n: count() })
+        .from(projectMembers)
+        .where(inArray(projectMembers.projectId, ids))
+        .groupBy(projectMembers.projectId, projectMembers.kind);
       const i = await db.select({ id: items.projectId, n: count() }).from(items).where(inArray(items.projectId, ids)).groupBy(items.projectId);
-      for (const r of m) out.get(r.id)!.members = r.n;
+      for (const r of m) out.get(r.id)![r.kind === 'model' ? 'models' : 'members'] = r.n;
       for (const r of i) out.get(r.id)!.items = r.n;
       return out;
     },
@@ -128,7 +132,7 @@ export function createProjectsRepo(db: Db) {
       if (q.role) where.push(eq(projectMembers.role, q.role));
       const order = q.order === 'asc' ? asc(MEMBER_SORT[q.sort]) : desc(MEMBER_SORT[q.sort]);
       const rows = await db
-        .select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role, active: users.active, createdAt: projectMembers.createdAt, tier: projectMembers.tier, tags: projectMembers.tags })
+        .select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role, active: users.active, createdAt: projectMembers.createdAt, tier: projectMembers.tier, tags: projectMembers.tags, kind: projectMembers.kind })
         .from(projectMembers)
         .innerJoin(users, eq(users.id, projectMembers.userId))
         .where(and(...where))
@@ -151,8 +155,8 @@ export function createProjectsRepo(db: Db) {
     },
 
     /** Adds a member unless they already are one; null when they are. */
-    async insertMember(projectId: string, userId: string, role: ProjectRole): Promise<MemberRow | null> {
-      const [row] = await db.insert(projectMembers).values({ projectId, userId, role }).onConflictDoNothing().returning();
+    async insertMember(projectId: string, userId: string, role: ProjectRole, kind: 'human' | 'model' = 'human'): Promise<MemberRow | null> {
+      const [row] = await db.insert(projectMembers).values({ projectId, userId, role, kind }).onConflictDoNothing().returning();
       return row ?? null;
     },
 

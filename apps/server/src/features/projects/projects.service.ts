@@ -51,7 +51,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
 
     async create(actor: { id: string; isAdmin: boolean }, body: CreateProjectBody) {
       const row = await repo.create(actor.id, body);
-      return toProject(row, 'lead', { members: 1, items: 0 });
+      return toProject(row, 'lead', { members: 1, models: 0, items: 0 });
     },
 
     async update(actorId: string, a: ProjectAccess, body: UpdateProjectBody) {
@@ -74,9 +74,9 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
     /** The user's project roles. */
     membershipsOf: (userId: string) => repo.membershipsOf(userId),
 
-    /** Makes the user a member with this role unless they already are one (imports add annotators as trainers). */
-    async ensureMember(projectId: string, userId: string, role: ProjectRole): Promise<void> {
-      await repo.insertMember(projectId, userId, role);
+    /** Makes the user a member with this role and kind unless they already are one (imports add annotators as trainers, model judges as models). */
+    async ensureMember(projectId: string, userId: string, role: ProjectRole, kind: 'human' | 'model' = 'human'): Promise<void> {
+      await repo.insertMember(projectId, userId, role, kind);
     },
 
     async addMember(actorId: string, projectId: string, email: string, role: ProjectRole) {
@@ -86,7 +86,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
       if (!row) throw new AppError('conflict', 'This user is already a member of the project.', [{ path: 'body.email', message: 'is already a member' }]);
       await repo.touch(projectId);
       await repo.audit({ actorId, action: 'member.added', projectId, target: u.id, details: { role } });
-      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt, tier: row.tier, tags: row.tags });
+      return toMember({ userId: u.id, email: u.email, name: u.name, role, active: u.active, createdAt: row.createdAt, tier: row.tier, tags: row.tags, kind: row.kind });
     },
 
     /** Role, tier and domain tags; a field left out keeps its value. */
@@ -109,7 +109,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
         if (role !== cur.role) events.push({ name: 'member:role-changed', payload: { projectId, userId, role } });
         if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n')) events.push({ name: 'member:eligibility-changed', payload: { projectId, userId, tier } });
         await tx.events(events);
-        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags });
+        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags, kind: cur.kind });
       });
       await bus.applyPending();
       return member;

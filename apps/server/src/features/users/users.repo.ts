@@ -40,6 +40,15 @@ export function createUsersRepo(db: Db) {
       return row?.id ?? null;
     },
 
+    /** An account by id or email, and whether it is still a placeholder nobody can sign in as. */
+    async account(by: { id: string } | { email: string }): Promise<{ id: string; placeholder: boolean } | null> {
+      const [row] = await db
+        .select({ id: users.id, placeholder: users.placeholder, passwordHash: users.passwordHash })
+        .from(users)
+        .where('id' in by ? eq(users.id, by.id) : eq(users.email, by.email));
+      return row ? { id: row.id, placeholder: row.placeholder && row.passwordHash === null } : null;
+    },
+
     async idById(id: string): Promise<string | null> {
       const [row] = await db.select({ id: users.id }).from(users).where(eq(users.id, id));
       return row?.id ?? null;

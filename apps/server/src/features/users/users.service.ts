@@ -62,6 +62,8 @@ export function createUserService({ repo, bus, auth }: UserServiceDeps) {
     countUsers: () => repo.count(),
 
     idById: (id: string) => repo.idById(id),
+    /** An account by id or email; `placeholder` is true while nobody can sign in as it. */
+    account: (by: { id: string } | { email: string }) => repo.account(by),
     idByEmail: (email: string) => repo.idByEmail(email),
 
     /** An inactive account without a password standing for another tool's annotator; `created` is false when the email already existed. */

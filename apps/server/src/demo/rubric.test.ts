@@ -1,0 +1,12 @@
+import { RubricSchema } from '@accord/core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_RUBRIC } from './rubric.ts';
+
+describe('the demo rubric', () => {
+  it('is publishable and leaves the overall preference to the pairwise scale alone (no comparison dimension repeating it)', () => {
+    expect(RubricSchema.safeParse(DEMO_RUBRIC).success).toBe(true);
+    expect(DEMO_RUBRIC.dimensions.filter((d) => d.target === 'comparison')).toEqual([]);
+    expect(DEMO_RUBRIC.dimensions.filter((d) => /prefer/i.test(`${d.id} ${d.name}`))).toEqual([]);
+    expect(DEMO_RUBRIC.dimensions.length).toBeGreaterThanOrEqual(4);
+  });
+});
