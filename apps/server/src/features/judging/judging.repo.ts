@@ -12,7 +12,7 @@
  * retried.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { AppError, type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
+import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
 
@@ -212,31 +212,33 @@ export function createJudgingRepo(db: Db) {
     },
 
     /**
-     * Expired reservations of the project (anyone's, gold or not, oldest first), at most `limit`:
-     * each ends in its own short transaction; items another request holds are left for later.
+     * In one query: the member's reservations (live, and expired ones not reclaimed yet), oldest
+     * first, with their tasks; and up to `limit` expired reservations of the project (anyone's, gold
+     * or not, oldest first) for `reclaim`.
      */
-    async reclaimExpired(projectId: string, limit: number): Promise<number> {
-      const due = await rows(
-        db,
-        sql`select id, item_id, user_id from assignments where project_id = ${projectId} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit}`,
-      );
-      let n = 0;
-      for (const d of due) if (await endReservation(d.id as string, d.item_id as string, d.user_id as string, 'expired', true, true)) n++;
-      return n;
-    },
-
-    /** The member's live reservations and expired ones not reclaimed yet, oldest first, with their tasks. */
-    async ownReservations(projectId: string, userId: string): Promise<TaskRow[]> {
+    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[] }> {
       const got = await rows(
         db,
-        sql`select a.*, i.prompt, i.context, i.responses, i.reference, j.payload as draft_payload, j.time_spent_ms as draft_time, ${latestVersion(projectId)} as latest_version
-            from assignments a
-            join items i on i.id = a.item_id
-            left join judgments j on j.item_id = a.item_id and j.user_id = a.user_id and j.status = 'draft'
-            where a.project_id = ${projectId} and a.status = 'reserved' and a.user_id = ${userId}
-            order by a.reserved_at`,
+        sql`select o.*, d.due
+            from (select coalesce(json_agg(x), '[]') as due from (
+                    select id, item_id, user_id from assignments where project_id = ${projectId} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit}
+                  ) x) d
+            left join lateral (
+              select a.*, i.prompt, i.context, i.responses, i.reference, j.payload as draft_payload, j.time_spent_ms as draft_time, ${latestVersion(projectId)} as latest_version
+              from assignments a
+              join items i on i.id = a.item_id
+              left join judgments j on j.item_id = a.item_id and j.user_id = a.user_id and j.status = 'draft'
+              where a.project_id = ${projectId} and a.status = 'reserved' and a.user_id = ${userId}
+            ) o on true
+            order by o.reserved_at`,
       );
-      return got.map(taskOf);
+      const due = json<{ id: string; item_id: string; user_id: string }[]>(got[0]?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
+      return { own: got.filter((r) => r.id).map(taskOf), due };
+    },
+
+    /** Ends expired reservations of others in short transactions; items another request holds are left for later. */
+    async reclaim(due: { id: string; itemId: string; userId: string }[]): Promise<void> {
+      for (const d of due) await endReservation(d.id, d.itemId, d.userId, 'expired', true, true);
     },
 
     /** Ends the member's own expired reservation (waits for the item: it is theirs to end). */
@@ -269,47 +271,46 @@ export function createJudgingRepo(db: Db) {
     },
 
     /**
-     * Stores a submission in one transaction: locks the assignment, then `decide` sees its current
-     * status and the member's stored judgment (read only when the assignment is no longer reserved)
-     * and returns the values to store, or a result that ends the transaction.
+     * Stores a submission in one statement (one round trip, its own transaction): locks the
+     * assignment and stores the judgment only while the reservation is live; a concurrent
+     * identical submission waits for the lock and then finds the assignment submitted.
      */
-    async submit<T>(
-      assignmentId: string,
-      decide: (cur: { status: AssignmentRow['status']; expiresAt: Date; judgment: JudgmentRow | null }) => { store: Omit<typeof judgments.$inferInsert, 'id'> } | { done: T },
-    ): Promise<{ row: JudgmentRow } | { done: T }> {
-      return retrying(() =>
-        db.transaction(async (tx) => {
-          const [cur] = await rows(tx, sql`select status, expires_at, item_id, user_id from assignments where id = ${assignmentId} for update`);
-          const status = cur!.status as AssignmentRow['status'];
-          const stored =
-            status === 'reserved'
-              ? null
-              : ((await rows(tx, sql`select * from judgments where item_id = ${cur!.item_id as string} and user_id = ${cur!.user_id as string}`)).map(judgmentOf)[0] ?? null);
-          const d = decide({ status, expiresAt: date(cur!.expires_at), judgment: stored });
-          if ('done' in d) return d;
-          const v = d.store;
-          const at = v.submittedAt!;
-          const [j] = await rows(
-            tx,
-            sql`with j as (
-                  insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
-                  values (${v.projectId}, ${v.itemId}, ${v.userId}, ${v.assignmentId ?? null}, 'submitted', 'accord', ${v.rubricVersion ?? null},
-                          ${JSON.stringify(v.payload)}::jsonb, ${JSON.stringify(v.responseOrder ?? null)}::jsonb, ${v.timeSpentMs ?? null}, ${at.toISOString()}::timestamptz, ${at.toISOString()}::timestamptz)
-                  on conflict (item_id, user_id) do update set
-                    assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
-                    payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
-                    updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
-                  where judgments.status = 'draft'
-                  returning *
-                ),
-                a as (update assignments set status = 'submitted', submitted_at = ${at.toISOString()}::timestamptz where id = ${assignmentId} and exists (select 1 from j))
-                select * from j`,
-          );
-          // A submitted judgment of the member's for this item already existed (it cannot be overwritten).
-          if (!j) throw new AppError('conflict', 'You already have a judgment for this item; judgments cannot be changed after submission.');
-          return { row: judgmentOf(j) };
-        }),
+    async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
+      const at = v.submittedAt.toISOString();
+      const [j] = await retrying(() =>
+        rows(
+          db,
+          sql`with cur as (
+                select id from assignments where id = ${assignmentId} and status = 'reserved' and expires_at > now() for update
+              ),
+              j as (
+                insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
+                select ${v.projectId}, ${v.itemId}, ${v.userId}, cur.id, 'submitted', 'accord', ${v.rubricVersion ?? null},
+                       ${JSON.stringify(v.payload)}::jsonb, ${JSON.stringify(v.responseOrder ?? null)}::jsonb, ${v.timeSpentMs ?? null}, ${at}::timestamptz, ${at}::timestamptz
+                from cur
+                on conflict (item_id, user_id) do update set
+                  assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
+                  payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
+                  updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
+                where judgments.status = 'draft'
+                returning *
+              ),
+              a as (update assignments set status = 'submitted', submitted_at = ${at}::timestamptz where id in (select assignment_id from j))
+              select * from j`,
+        ),
       );
+      return j ? judgmentOf(j) : null;
+    },
+
+    /** The assignment's status now and the member's stored judgment of its item, after a submission stored nothing. */
+    async submissionState(assignmentId: string): Promise<{ status: AssignmentRow['status']; expiresAt: Date; judgment: JudgmentRow | null }> {
+      const [r] = await rows(
+        db,
+        sql`select a.status as a_status, a.expires_at as a_expires_at, j.*
+            from assignments a left join judgments j on j.item_id = a.item_id and j.user_id = a.user_id
+            where a.id = ${assignmentId}`,
+      );
+      return { status: r!.a_status as AssignmentRow['status'], expiresAt: date(r!.a_expires_at), judgment: r!.id ? judgmentOf(r!) : null };
     },
 
     async assignment(projectId: string, userId: string, assignmentId: string): Promise<AssignmentRow | null> {

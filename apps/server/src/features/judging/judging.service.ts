@@ -130,9 +130,14 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
     };
   }
 
-  /** The member's live reservation; their expired ones end here (never revived, gold or not). */
+  /**
+   * The member's live reservation; their expired ones end here (never revived, gold or not), and a
+   * few expired ones of others are reclaimed on the way (bounded work per request).
+   */
   async function resume(projectId: string, userId: string): Promise<TaskRow | null> {
-    for (const r of await repo.ownReservations(projectId, userId)) {
+    const { own, due } = await repo.queueState(projectId, userId, RECLAIM_PER_REQUEST);
+    await repo.reclaim(due.filter((d) => d.userId !== userId));
+    for (const r of own) {
       if (r.assignment.expiresAt > new Date()) return r;
       await repo.expireOwn(r.assignment);
     }
@@ -171,7 +176,6 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
       const projectId = a.project.id;
       const el = eligibility(a, s);
       if (!el.eligible) return { task: null, progress: await progress(a, userId, s) };
-      await repo.reclaimExpired(projectId, RECLAIM_PER_REQUEST);
       let row = await resume(projectId, userId);
       if (!row) {
         const minutes = s.reservationMinutes;
@@ -212,17 +216,11 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
       const issues = judgmentIssues(body.payload, r.item, a.project.taskKind, rubric?.view ?? null);
       const payload = canonicalPayload(body.payload, r.item);
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
-      const result = await repo.submit<{ row: JudgmentRow; repeated: true }>(asg.id, (cur) => {
-        if (cur.judgment?.status === 'submitted') {
-          if (stableJson(cur.judgment.payload) === stableJson(payload)) return { done: { row: cur.judgment, repeated: true } };
-          throw new AppError('conflict', 'You already submitted a different judgment for this item; judgments cannot be changed after submission.');
-        }
-        if (issues.length) throw new AppError('validation_failed', describeIssues(issues), issues);
-        if (cur.status === 'released') throw new AppError('conflict', 'This reservation has ended; ask for the next item.');
-        if (cur.status === 'expired' || cur.expiresAt <= new Date()) throw new AppError('conflict', 'Your reservation expired; your judgment was not submitted. Ask for the next item.');
-        const now = new Date();
-        return {
-          store: {
+      const now = new Date();
+      // The common case in one statement; anything else (repeat, conflict, ended) is decided from the state after it.
+      const stored = issues.length
+        ? null
+        : await repo.storeSubmission(asg.id, {
             projectId,
             itemId: asg.itemId,
             userId: user.id,
@@ -235,11 +233,22 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
             timeSpentMs: time,
             updatedAt: now,
             submittedAt: now,
-          },
-        };
-      });
-      const row = 'row' in result ? result.row : result.done.row;
-      const repeated = 'done' in result;
+          });
+      let result: { row: JudgmentRow; repeated: boolean };
+      if (stored) result = { row: stored, repeated: false };
+      else {
+        const cur = await repo.submissionState(asg.id);
+        if (cur.judgment?.status === 'submitted') {
+          if (stableJson(cur.judgment.payload) !== stableJson(payload))
+            throw new AppError('conflict', 'You already submitted a different judgment for this item; judgments cannot be changed after submission.');
+          result = { row: cur.judgment, repeated: true };
+        } else {
+          if (issues.length) throw new AppError('validation_failed', describeIssues(issues), issues);
+          if (cur.status === 'released') throw new AppError('conflict', 'This reservation has ended; ask for the next item.');
+          throw new AppError('conflict', 'Your reservation expired; your judgment was not submitted. Ask for the next item.');
+        }
+      }
+      const { row, repeated } = result;
       const judgment = toJudgment(row, { externalId: a.role !== 'trainer' ? r.item.externalId : null, prompt: r.item.prompt.slice(0, 300) }, { name: user.name, email: user.email });
       return { judgment, repeated };
     },
