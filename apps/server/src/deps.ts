@@ -76,7 +76,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     compactor,
     rubrics,
     imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),
-    judging: createJudgingService({ repo: createJudgingRepo(db.db), members: projects, rubrics }),
+    judging: createJudgingService({ repo: createJudgingRepo(db.db), rubrics }),
   };
 }
 

@@ -25,9 +25,14 @@ export const ProjectSettingsSchema = z.strictObject({
   overlap: z.number().int().min(1).max(50).default(3),
   /** A reservation expires after this long and the item returns to the pool. */
   reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
-  /** Share of queue requests answered with a gold item (when one is left for the trainer). */
+  /**
+   * Share of queue requests answered with a gold item while the member has unseen gold; when their
+   * ordinary work is used up, their remaining gold comes next (the queue never ends before it).
+   */
   goldRate: z.number().min(0).max(1).default(0.1),
   eligibility: EligibilitySchema.default({ roles: ['trainer'], minTier: 1, tags: [] }),
+  /** Whether trainers see each response's model name in their tasks (leads and reviewers always do in the Items list). */
+  showModelNames: z.boolean().default(false),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -37,6 +42,7 @@ export const UpdateProjectSettingsBodySchema = z
     overlap: z.number().int().min(1).max(50).optional(),
     reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
     goldRate: z.number().min(0).max(1).optional(),
+    showModelNames: z.boolean().optional(),
     eligibility: z
       .strictObject({
         roles: z.array(ProjectRoleSchema).min(1).max(3).optional(),
@@ -130,13 +136,16 @@ export const AssignmentParamsSchema = z.object({ projectId: IdSchema, assignment
 
 // ---------------------------------------------------------------- the trainer's task
 
+/** A response as a trainer sees it: the model name only when the project's lead shows model names. */
+export const TaskResponseSchema = ItemResponseSchema.extend({ model: ItemResponseSchema.shape.model.optional() });
+
 /** An item as a trainer sees it: no gold label, metadata, external id or others' judgments. */
 export const TaskItemSchema = z.object({
   id: IdSchema,
   prompt: z.string(),
   context: z.array(TurnSchema),
   /** In this trainer's display order (randomised per trainer and item). */
-  responses: z.array(ItemResponseSchema),
+  responses: z.array(TaskResponseSchema),
   reference: z.string().nullable(),
 });
 
@@ -170,8 +179,13 @@ export const QueueProgressSchema = z.object({
   done: z.number().int(),
   /** Reservations this member holds now. */
   reserved: z.number().int(),
-  /** Items this member could still be given. */
+  /**
+   * Items this member could still be given, besides those they hold (gold included, so taking any
+   * task lowers it by one; others' work lowers it when an item they have not seen fills up).
+   */
   available: z.number().int(),
+  /** What is left for this member: their reservations plus `available`; it goes down as they take work. */
+  left: z.number().int(),
   eligible: z.boolean(),
   /** Why this member gets no work, when not eligible. */
   reason: z.string().nullable(),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.ts';
 import { users } from './users.ts';
@@ -61,8 +62,18 @@ export const items = pgTable(
     isGold: boolean('is_gold').notNull().default(false),
     /** Import order, so lists and queues follow the file rather than insertion timestamps. */
     position: integer('position').notNull().default(0),
+    /**
+     * Slots of the item's k in use (submitted + imported judgments + live reservations) and whether
+     * an ordinary item still takes trainers (occupied < k; gold items are never open and keep no occupancy). Kept by triggers
+     * (migration 0004) in the same transaction as every change, so the queue never counts.
+     */
+    occupied: integer('occupied').notNull().default(0),
+    open: boolean('open').notNull().default(true),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,
   },
-  (t) => [unique('items_project_external_uq').on(t.projectId, t.externalId), index('items_queue_idx').on(t.projectId, t.isGold, t.position)],
+  (t) => [
+    unique('items_project_external_uq').on(t.projectId, t.externalId), index('items_queue_idx').on(t.projectId, t.isGold, t.position),
+    index('items_open_idx').on(t.projectId, t.position).where(sql`${t.open}`),
+  ],
 );

@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { id } from './columns.ts';
 import { items, projects } from './projects.ts';
 import { users } from './users.ts';
@@ -29,6 +30,7 @@ export const assignments = pgTable(
     unique('assignments_item_user_uq').on(t.itemId, t.userId),
     index('assignments_project_user_idx').on(t.projectId, t.userId),
     index('assignments_item_status_idx').on(t.itemId, t.status),
+    index('assignments_expiry_idx').on(t.projectId, t.expiresAt).where(sql`${t.status} = 'reserved'`),
   ],
 );
 
@@ -59,6 +61,40 @@ export const judgments = pgTable(
     submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [unique('judgments_item_user_uq').on(t.itemId, t.userId), index('judgments_project_idx').on(t.projectId, t.status)],
+);
+
+/**
+ * The queue's counters per project, kept by triggers (migration 0004) in the same transaction as
+ * the change: ordinary items still open (under k) and gold items.
+ */
+export const queueProjects = pgTable('queue_projects', {
+  projectId: uuid('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  openItems: integer('open_items').notNull().default(0),
+  goldItems: integer('gold_items').notNull().default(0),
+});
+
+/**
+ * Per project member, kept by triggers: submitted judgments, live reservations, and the items this
+ * member has seen (reserved, judged, skipped or imported) that are open ordinary items or gold.
+ * What is left for the member = (open − seenOpen) + (gold − seenGold): read, never counted.
+ */
+export const queueMembers = pgTable(
+  'queue_members',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    done: integer('done').notNull().default(0),
+    reserved: integer('reserved').notNull().default(0),
+    seenOpen: integer('seen_open').notNull().default(0),
+    seenGold: integer('seen_gold').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
 
 export const importJobs = pgTable(

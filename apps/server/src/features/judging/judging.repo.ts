@@ -1,36 +1,46 @@
 /**
  * Assignments and judgments in SQL: the only code of the judging feature that speaks to the
- * database. The k limit holds under concurrency: an item row is locked (FOR UPDATE SKIP LOCKED)
- * while its reservations are counted and one is added, so two requests at the same moment can
- * never both take its last slot.
+ * database. Nothing here counts a project's items: each item keeps its occupied slots and an `open`
+ * flag (occupied < k), each project its open and gold items, each member their submitted,
+ * reserved and seen items — kept by triggers (migration 0004) in the same transaction as every
+ * change, imports and COPY included. The k limit holds under concurrency because an item's row is
+ * locked (FOR UPDATE SKIP LOCKED) while a reservation is added and the trigger re-derives `open`
+ * under that lock; a request that finds only locked items waits for them and re-checks.
+ *
+ * Lock order, everywhere: item row, then assignment rows, then member counter rows (the triggers
+ * lock those in user-id order in one statement). A transaction that still loses a deadlock is
+ * retried.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Judgment, JudgmentListQuery, ProjectSettings } from '@accord/core';
-import { assignments, items, judgments, projects, users, type Db, type Tx } from '@accord/db';
+import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
+import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
 
 export type AssignmentRow = typeof assignments.$inferSelect;
 export type JudgmentRow = typeof judgments.$inferSelect;
-export type ItemRow = typeof items.$inferSelect;
-type JudgmentValues = typeof judgments.$inferInsert;
 
-/** Reservations and imported judgments that occupy one of an item's k slots. */
-const activeCount = (itemId: SQL | typeof items.id, exceptAssignment?: string) => sql<number>`(
-  (select count(*) from ${assignments} a where a.item_id = ${itemId}
-     and (a.status = 'submitted' or (a.status = 'reserved' and a.expires_at > now()))
-     ${exceptAssignment ? sql`and a.id <> ${exceptAssignment}` : sql``})
-  + (select count(*) from ${judgments} j where j.item_id = ${itemId} and j.source = 'import'))::int`;
+/** An assignment with what its task shows: the item, the member's draft, the latest rubric version. */
+export interface TaskRow {
+  assignment: AssignmentRow;
+  item: { prompt: string; context: StoredTurn[]; responses: StoredResponse[]; reference: string | null };
+  draft: { payload: unknown; timeSpentMs: number | null } | null;
+  rubricVersion: number | null;
+}
 
-/** Items this member could be given now (non-gold, not seen by them, under k). */
-function candidates(projectId: string, userId: string, k: number, gold: boolean) {
-  const conds: SQL[] = [
-    eq(items.projectId, projectId),
-    eq(items.isGold, gold),
-    sql`not exists (select 1 from ${assignments} a where a.item_id = ${items.id} and a.user_id = ${userId})`,
-    sql`not exists (select 1 from ${judgments} j where j.item_id = ${items.id} and j.user_id = ${userId})`,
-  ];
-  if (!gold) conds.push(sql`${activeCount(items.id)} < ${k}`);
-  return and(...conds);
+/** An assignment with what submitting it needs. */
+export interface SubmitRow {
+  assignment: AssignmentRow;
+  item: { responses: StoredResponse[]; prompt: string; externalId: string };
+  rubricVersion: number | null;
+}
+
+export interface QueueCounters {
+  openItems: number;
+  goldItems: number;
+  done: number;
+  reserved: number;
+  seenOpen: number;
+  seenGold: number;
 }
 
 export function toJudgment(j: JudgmentRow, item: { externalId: string | null; prompt: string }, user: { name: string; email: string }): Judgment {
@@ -53,150 +63,254 @@ export function toJudgment(j: JudgmentRow, item: { externalId: string | null; pr
   };
 }
 
-/** Queries that run inside one transaction; the locks they take hold until it commits. */
-function txRepo(tx: Tx) {
+type RawRow = Record<string, unknown>;
+
+async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
+  const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
+  return r.rows;
+}
+
+const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+function assignmentOf(r: RawRow): AssignmentRow {
   return {
-    /** Locks the item row, serialising everything that counts its slots. */
-    async lockItem(itemId: string) {
-      await tx.select({ id: items.id }).from(items).where(eq(items.id, itemId)).for('update');
-    },
-    /** Slots of the item in use, not counting `exceptAssignment`. */
-    async activeCount(itemId: string, exceptAssignment?: string): Promise<number> {
-      const [n] = await tx.select({ n: activeCount(sql`${itemId}`, exceptAssignment) }).from(sql`(select 1) as one`);
-      return n?.n ?? 0;
-    },
-    async lockAssignment(id: string): Promise<AssignmentRow> {
-      const [cur] = await tx.select().from(assignments).where(eq(assignments.id, id)).for('update');
-      return cur!;
-    },
-    async judgmentOf(itemId: string, userId: string): Promise<JudgmentRow | null> {
-      const [j] = await tx.select().from(judgments).where(and(eq(judgments.itemId, itemId), eq(judgments.userId, userId)));
-      return j ?? null;
-    },
-    async expire(assignmentId: string) {
-      await tx.update(assignments).set({ status: 'expired' }).where(eq(assignments.id, assignmentId));
-    },
-    async extend(assignmentId: string, expiresAt: Date): Promise<AssignmentRow | null> {
-      const [row] = await tx.update(assignments).set({ expiresAt }).where(eq(assignments.id, assignmentId)).returning();
-      return row ?? null;
-    },
-    /** Stores the submitted judgment over a draft (never over a submitted one). */
-    async upsertSubmitted(values: JudgmentValues): Promise<JudgmentRow> {
-      const [row] = await tx
-        .insert(judgments)
-        .values(values)
-        .onConflictDoUpdate({ target: [judgments.itemId, judgments.userId], set: values, setWhere: sql`${judgments.status} = 'draft'` })
-        .returning();
-      return row!;
-    },
-    async markSubmitted(assignmentId: string, at: Date) {
-      await tx.update(assignments).set({ status: 'submitted', submittedAt: at }).where(eq(assignments.id, assignmentId));
-    },
+    id: r.id as string,
+    projectId: r.project_id as string,
+    itemId: r.item_id as string,
+    userId: r.user_id as string,
+    status: r.status as AssignmentRow['status'],
+    isGold: r.is_gold as boolean,
+    responseOrder: json<string[]>(r.response_order),
+    reservedAt: date(r.reserved_at),
+    expiresAt: date(r.expires_at),
+    submittedAt: r.submitted_at ? date(r.submitted_at) : null,
   };
 }
 
-export type JudgingTx = ReturnType<typeof txRepo>;
+function judgmentOf(r: RawRow): JudgmentRow {
+  return {
+    id: r.id as string,
+    projectId: r.project_id as string,
+    itemId: r.item_id as string,
+    userId: r.user_id as string,
+    assignmentId: (r.assignment_id as string | null) ?? null,
+    status: r.status as JudgmentRow['status'],
+    source: r.source as JudgmentRow['source'],
+    rubricVersion: r.rubric_version === null || r.rubric_version === undefined ? null : Number(r.rubric_version),
+    payload: json<Record<string, unknown>>(r.payload),
+    responseOrder: r.response_order === null ? null : json<string[]>(r.response_order),
+    timeSpentMs: r.time_spent_ms === null || r.time_spent_ms === undefined ? null : Number(r.time_spent_ms),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+    submittedAt: r.submitted_at ? date(r.submitted_at) : null,
+  };
+}
+
+const latestVersion = (projectId: string) => sql`(select max(version) from rubric_versions rv where rv.project_id = ${projectId})`;
+
+/** Taskable row: the assignment's columns, the item's, the member's draft and the latest rubric version. */
+function taskOf(r: RawRow): TaskRow {
+  return {
+    assignment: assignmentOf(r),
+    item: { prompt: r.prompt as string, context: json<StoredTurn[]>(r.context), responses: json<StoredResponse[]>(r.responses), reference: (r.reference as string | null) ?? null },
+    draft: r.draft_payload === null || r.draft_payload === undefined ? null : { payload: json<unknown>(r.draft_payload), timeSpentMs: r.draft_time === null ? null : Number(r.draft_time) },
+    rubricVersion: r.latest_version === null || r.latest_version === undefined ? null : Number(r.latest_version),
+  };
+}
+
+const DEADLOCK = new Set(['40P01', '40001']);
+
+function isDeadlock(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && DEADLOCK.has(code)) return true;
+  }
+  return false;
+}
+
+/** Runs a transaction, again when it lost a deadlock (it rolled back whole, so it can run again). */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= 4 || !isDeadlock(e)) throw e;
+    }
+  }
+}
 
 export function createJudgingRepo(db: Db) {
-  return {
-    withTx: <T>(fn: (tx: JudgingTx) => Promise<T>): Promise<T> => db.transaction((tx) => fn(txRepo(tx))),
+  /** Ends one reservation (expired or released) with its draft: item lock first, as everywhere. */
+  async function endReservation(assignmentId: string, itemId: string, userId: string, status: 'expired' | 'released', onlyIfExpired: boolean, skipLocked: boolean): Promise<boolean> {
+    return retrying(() =>
+      db.transaction(async (tx) => {
+        const locked = await rows(tx, sql`select 1 from items where id = ${itemId} for update ${skipLocked ? sql`skip locked` : sql``}`);
+        if (locked.length === 0) return false;
+        const ended = await rows(
+          tx,
+          sql`update assignments set status = ${status} where id = ${assignmentId} and status = 'reserved' ${onlyIfExpired ? sql`and expires_at <= now()` : sql``} returning id`,
+        );
+        if (ended.length === 0) return false;
+        await tx.execute(sql`delete from judgments where item_id = ${itemId} and user_id = ${userId} and status = 'draft'`);
+        return true;
+      }),
+    );
+  }
 
+  /** One statement: the first candidate (locked unless gold), reserved for the member, with its task. */
+  async function reserveOne(projectId: string, userId: string, minutes: number, gold: boolean, wait: boolean): Promise<TaskRow | null> {
+    const candidate = gold
+      ? sql`select i.id, i.responses from items i
+            where i.project_id = ${projectId} and i.is_gold
+              and not exists (select 1 from assignments a where a.item_id = i.id and a.user_id = ${userId})
+              and not exists (select 1 from judgments j where j.item_id = i.id and j.user_id = ${userId})
+            order by i.position limit 1`
+      : sql`select i.id, i.responses from items i
+            where i.project_id = ${projectId} and i.open
+              and not exists (select 1 from assignments a where a.item_id = i.id and a.user_id = ${userId})
+              and not exists (select 1 from judgments j where j.item_id = i.id and j.user_id = ${userId})
+            order by i.position limit 1
+            for update of i ${wait ? sql`` : sql`skip locked`}`;
+    const got = await retrying(() =>
+      rows(
+        db,
+        sql`with c as (${candidate}),
+          ins as (
+            insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
+            select ${projectId}, c.id, ${userId}, ${gold},
+              (select jsonb_agg(r -> 'id' order by random()) from jsonb_array_elements(c.responses) r),
+              now(), now() + make_interval(mins => ${minutes}::int)
+            from c
+            on conflict do nothing
+            returning *
+          )
+          select ins.*, i.prompt, i.context, i.responses, i.reference, null as draft_payload, null as draft_time, ${latestVersion(projectId)} as latest_version
+          from ins join items i on i.id = ins.item_id`,
+      ),
+    );
+    return got[0] ? taskOf(got[0]) : null;
+  }
+
+  return {
     async saveSettings(actorId: string, projectId: string, settings: ProjectSettings, details: Record<string, unknown>) {
       await db.update(projects).set({ settings, updatedAt: new Date() }).where(eq(projects.id, projectId));
       await audit(db, { actorId, action: 'project.settings_changed', projectId, details });
     },
 
-    async countSubmitted(projectId: string, userId: string): Promise<number> {
-      const [done] = await db
-        .select({ n: count() })
-        .from(judgments)
-        .where(and(eq(judgments.projectId, projectId), eq(judgments.userId, userId), eq(judgments.status, 'submitted'), eq(judgments.source, 'accord')));
-      return done?.n ?? 0;
-    },
-
-    async countReserved(projectId: string, userId: string): Promise<number> {
-      const [reserved] = await db
-        .select({ n: count() })
-        .from(assignments)
-        .where(and(eq(assignments.projectId, projectId), eq(assignments.userId, userId), eq(assignments.status, 'reserved'), sql`${assignments.expiresAt} > now()`));
-      return reserved?.n ?? 0;
-    },
-
-    /** Non-gold items this member could be given now. */
-    async countAvailable(projectId: string, userId: string, k: number): Promise<number> {
-      const [r] = await db.select({ n: count() }).from(items).where(candidates(projectId, userId, k, false));
-      return r?.n ?? 0;
-    },
-
-    async item(itemId: string): Promise<ItemRow> {
-      const [item] = await db.select().from(items).where(eq(items.id, itemId));
-      return item!;
-    },
-
-    async judgmentOf(itemId: string, userId: string): Promise<JudgmentRow | null> {
-      const [j] = await db.select().from(judgments).where(and(eq(judgments.itemId, itemId), eq(judgments.userId, userId)));
-      return j ?? null;
+    /** The queue counters of a project and member: two primary-key reads, whatever the project's size. */
+    async counters(projectId: string, userId: string): Promise<QueueCounters> {
+      const [r] = await rows(
+        db,
+        sql`select q.open_items, q.gold_items, m.done, m.reserved, m.seen_open, m.seen_gold
+            from (select 1) one
+            left join queue_projects q on q.project_id = ${projectId}
+            left join queue_members m on m.project_id = ${projectId} and m.user_id = ${userId}`,
+      );
+      return { openItems: int(r?.open_items), goldItems: int(r?.gold_items), done: int(r?.done), reserved: int(r?.reserved), seenOpen: int(r?.seen_open), seenGold: int(r?.seen_gold) };
     },
 
     /**
-     * Reserves one item for the member in one transaction; null when nothing fits. First skips items
-     * another request is reserving right now; when that leaves nothing, waits for those locks
-     * instead, so a trainer asking at the same moment as others still gets work.
+     * In one query: the member's reservations (live, and expired ones not reclaimed yet), oldest
+     * first, with their tasks; and up to `limit` expired reservations of the project (anyone's, gold
+     * or not, oldest first) for `reclaim`.
      */
-    async reserve(
-      projectId: string,
-      userId: string,
-      s: { overlap: number; reservationMinutes: number },
-      gold: boolean,
-      order: (responseIds: string[]) => string[],
-    ): Promise<AssignmentRow | null> {
-      return db.transaction(async (tx) => {
-        const skip: string[] = [];
-        let wait = false;
-        for (let attempt = 0; attempt < 40; attempt++) {
-          const c = candidates(projectId, userId, s.overlap, gold);
-          const cond = skip.length ? and(c, sql`${items.id} not in (${sql.join(skip.map((id) => sql`${id}`), sql`, `)})`) : c;
-          const [cand] = await tx
-            .select({ id: items.id, responses: items.responses })
-            .from(items)
-            .where(cond)
-            .orderBy(gold ? sql`random()` : asc(items.position), asc(items.id))
-            .limit(1)
-            .for('update', wait ? {} : { skipLocked: true });
-          if (!cand) {
-            if (wait) return null;
-            wait = true;
-            continue;
-          }
-          if (!gold) {
-            // Counted again after the lock: a reservation committed meanwhile is visible to this statement.
-            const [n] = await tx.select({ n: activeCount(sql`${cand.id}`) }).from(sql`(select 1) as one`);
-            if ((n?.n ?? 0) >= s.overlap) {
-              skip.push(cand.id);
-              continue;
-            }
-          }
-          const reservedAt = new Date();
-          const expiresAt = new Date(reservedAt.getTime() + s.reservationMinutes * 60_000);
-          const [a] = await tx
-            .insert(assignments)
-            .values({ projectId, itemId: cand.id, userId, isGold: gold, responseOrder: order(cand.responses.map((r) => r.id)), reservedAt, expiresAt })
-            .onConflictDoNothing()
-            .returning();
-          if (a) return a;
-          skip.push(cand.id);
-        }
-        return null;
-      });
+    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[] }> {
+      const got = await rows(
+        db,
+        sql`select o.*, d.due
+            from (select coalesce(json_agg(x), '[]') as due from (
+                    select id, item_id, user_id from assignments where project_id = ${projectId} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit}
+                  ) x) d
+            left join lateral (
+              select a.*, i.prompt, i.context, i.responses, i.reference, j.payload as draft_payload, j.time_spent_ms as draft_time, ${latestVersion(projectId)} as latest_version
+              from assignments a
+              join items i on i.id = a.item_id
+              left join judgments j on j.item_id = a.item_id and j.user_id = a.user_id and j.status = 'draft'
+              where a.project_id = ${projectId} and a.status = 'reserved' and a.user_id = ${userId}
+            ) o on true
+            order by o.reserved_at`,
+      );
+      const due = json<{ id: string; item_id: string; user_id: string }[]>(got[0]?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
+      return { own: got.filter((r) => r.id).map(taskOf), due };
     },
 
-    /** The member's reservations in this project (expired ones included), oldest first. */
-    async openReservations(projectId: string, userId: string): Promise<AssignmentRow[]> {
-      return db
-        .select()
-        .from(assignments)
-        .where(and(eq(assignments.projectId, projectId), eq(assignments.userId, userId), eq(assignments.status, 'reserved')))
-        .orderBy(asc(assignments.reservedAt));
+    /** Ends expired reservations of others in short transactions; items another request holds are left for later. */
+    async reclaim(due: { id: string; itemId: string; userId: string }[]): Promise<void> {
+      for (const d of due) await endReservation(d.id, d.itemId, d.userId, 'expired', true, true);
+    },
+
+    /** Ends the member's own expired reservation (waits for the item: it is theirs to end). */
+    expireOwn: (a: AssignmentRow) => endReservation(a.id, a.itemId, a.userId, 'expired', true, false),
+
+    /**
+     * Reserves one item for the member; null when nothing fits. First skips items another request is
+     * reserving right now; when that leaves nothing, waits for those locks and re-checks them, so a
+     * trainer asking at the same moment as others still gets work.
+     */
+    async reserve(projectId: string, userId: string, minutes: number, gold: boolean): Promise<TaskRow | null> {
+      if (gold) return reserveOne(projectId, userId, minutes, true, false);
+      return (await reserveOne(projectId, userId, minutes, false, false)) ?? (await reserveOne(projectId, userId, minutes, false, true));
+    },
+
+    /** The member's assignment with the item and the latest rubric version, for submitting. */
+    async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
+      const [r] = await rows(
+        db,
+        sql`select a.*, i.responses, i.prompt, i.external_id, ${latestVersion(projectId)} as latest_version
+            from assignments a join items i on i.id = a.item_id
+            where a.id = ${assignmentId} and a.project_id = ${projectId} and a.user_id = ${userId}`,
+      );
+      if (!r) return null;
+      return {
+        assignment: assignmentOf(r),
+        item: { responses: json<StoredResponse[]>(r.responses), prompt: r.prompt as string, externalId: r.external_id as string },
+        rubricVersion: r.latest_version === null || r.latest_version === undefined ? null : Number(r.latest_version),
+      };
+    },
+
+    /**
+     * Stores a submission in one statement (one round trip, its own transaction): locks the
+     * assignment and stores the judgment only while the reservation is live; a concurrent
+     * identical submission waits for the lock and then finds the assignment submitted.
+     */
+    async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
+      const at = v.submittedAt.toISOString();
+      const [j] = await retrying(() =>
+        rows(
+          db,
+          sql`with cur as (
+                select id from assignments where id = ${assignmentId} and status = 'reserved' and expires_at > now() for update
+              ),
+              j as (
+                insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
+                select ${v.projectId}, ${v.itemId}, ${v.userId}, cur.id, 'submitted', 'accord', ${v.rubricVersion ?? null},
+                       ${JSON.stringify(v.payload)}::jsonb, ${JSON.stringify(v.responseOrder ?? null)}::jsonb, ${v.timeSpentMs ?? null}, ${at}::timestamptz, ${at}::timestamptz
+                from cur
+                on conflict (item_id, user_id) do update set
+                  assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
+                  payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
+                  updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
+                where judgments.status = 'draft'
+                returning *
+              ),
+              a as (update assignments set status = 'submitted', submitted_at = ${at}::timestamptz where id in (select assignment_id from j))
+              select * from j`,
+        ),
+      );
+      return j ? judgmentOf(j) : null;
+    },
+
+    /** The assignment's status now and the member's stored judgment of its item, after a submission stored nothing. */
+    async submissionState(assignmentId: string): Promise<{ status: AssignmentRow['status']; expiresAt: Date; judgment: JudgmentRow | null }> {
+      const [r] = await rows(
+        db,
+        sql`select a.status as a_status, a.expires_at as a_expires_at, j.*
+            from assignments a left join judgments j on j.item_id = a.item_id and j.user_id = a.user_id
+            where a.id = ${assignmentId}`,
+      );
+      return { status: r!.a_status as AssignmentRow['status'], expiresAt: date(r!.a_expires_at), judgment: r!.id ? judgmentOf(r!) : null };
     },
 
     async assignment(projectId: string, userId: string, assignmentId: string): Promise<AssignmentRow | null> {
@@ -205,7 +319,7 @@ export function createJudgingRepo(db: Db) {
     },
 
     /** Writes the draft unless the judgment is already submitted. */
-    async upsertDraft(values: JudgmentValues & { payload: unknown; timeSpentMs: number | null }, at: Date) {
+    async upsertDraft(values: typeof judgments.$inferInsert & { payload: unknown; timeSpentMs: number | null }, at: Date) {
       await db
         .insert(judgments)
         .values(values)
@@ -217,17 +331,7 @@ export function createJudgingRepo(db: Db) {
     },
 
     /** Gives a reservation back and deletes its draft. */
-    async release(assignmentId: string, itemId: string, userId: string) {
-      await db.update(assignments).set({ status: 'released' }).where(and(eq(assignments.id, assignmentId), eq(assignments.status, 'reserved')));
-      await db.delete(judgments).where(and(eq(judgments.itemId, itemId), eq(judgments.userId, userId), eq(judgments.status, 'draft')));
-    },
-
-    /** One judgment as the API shows it (the prompt cut to 300 characters). */
-    async view(j: JudgmentRow, showExternalId: boolean): Promise<Judgment> {
-      const [it] = await db.select({ externalId: items.externalId, prompt: items.prompt }).from(items).where(eq(items.id, j.itemId));
-      const [u] = await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, j.userId));
-      return toJudgment(j, { externalId: showExternalId ? it!.externalId : null, prompt: it!.prompt.slice(0, 300) }, u!);
-    },
+    release: (a: AssignmentRow) => endReservation(a.id, a.itemId, a.userId, 'released', false, false),
 
     async page(projectId: string, q: JudgmentListQuery, onlyUserId: string | null, showExternalId: boolean): Promise<{ items: Judgment[]; total: number }> {
       const where: SQL[] = [eq(judgments.projectId, projectId), eq(judgments.status, q.status)];
@@ -238,7 +342,7 @@ export function createJudgingRepo(db: Db) {
       const cond = and(...where);
       const at = sql`coalesce(${judgments.submittedAt}, ${judgments.updatedAt})`;
       const order = q.order === 'asc' ? asc(at) : desc(at);
-      const rows = await db
+      const found = await db
         .select({ j: judgments, externalId: items.externalId, prompt: sql<string>`left(${items.prompt}, 300)`, name: users.name, email: users.email })
         .from(judgments)
         .innerJoin(items, eq(items.id, judgments.itemId))
@@ -249,7 +353,7 @@ export function createJudgingRepo(db: Db) {
         .offset(q.offset);
       const [total] = await db.select({ n: count() }).from(judgments).where(cond);
       return {
-        items: rows.map((r) => toJudgment(r.j, { externalId: showExternalId ? r.externalId : null, prompt: r.prompt }, { name: r.name, email: r.email })),
+        items: found.map((r) => toJudgment(r.j, { externalId: showExternalId ? r.externalId : null, prompt: r.prompt }, { name: r.name, email: r.email })),
         total: total?.n ?? 0,
       };
     },

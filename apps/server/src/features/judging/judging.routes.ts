@@ -25,8 +25,8 @@ export const judgingRoutes = [
     method: 'get',
     path: '/api/projects/:projectId/settings',
     tag: 'assignment',
-    summary: 'Assignment settings: overlap k, reservation minutes, gold rate, eligibility',
-    access: { project: ANY_MEMBER },
+    summary: 'Assignment settings: overlap k, reservation minutes, gold rate, eligibility, model names (leads and reviewers; trainers never see the gold rate)',
+    access: { project: ['lead', 'reviewer'] },
     params: ProjectParamsSchema,
     response: ProjectSettingsSchema,
     handler: async ({ deps, project }) => deps.judging.settings(project.project),
@@ -48,7 +48,7 @@ export const judgingRoutes = [
     method: 'get',
     path: '/api/projects/:projectId/queue',
     tag: 'judging',
-    summary: 'Your queue progress: submitted, reserved, still available; whether you receive work',
+    summary: 'Your queue progress: submitted, reserved, still available, left for you; whether you receive work',
     access: { project: ANY_MEMBER },
     params: ProjectParamsSchema,
     response: QueueProgressSchema,
@@ -61,6 +61,7 @@ export const judgingRoutes = [
     summary: 'Your current task: your open reservation, or a newly reserved item (null when the queue is done)',
     description:
       'Responses come in an order randomised for you and this item; judgments refer to responses by id. Gold items look like any other. ' +
+      'Model names are included only when the project shows them to trainers (`showModelNames`). ' +
       'Other judgments of the item are never included.',
     access: { project: ANY_MEMBER },
     params: ProjectParamsSchema,
@@ -90,7 +91,7 @@ export const judgingRoutes = [
     params: AssignmentParamsSchema,
     body: SubmitJudgmentBodySchema,
     response: SubmitResultSchema,
-    handler: ({ deps, auth, project, params, body }) => deps.judging.submit(project, auth.user.id, params.assignmentId, body),
+    handler: ({ deps, auth, project, params, body }) => deps.judging.submit(project, auth.user, params.assignmentId, body),
   }),
   route({
     method: 'post',

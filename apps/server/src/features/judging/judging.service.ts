@@ -3,8 +3,12 @@
  * same item twice; a reservation expires and the item returns to the pool; gold items are mixed in
  * at the project's rate and look like any other item. The locking that keeps k under concurrency
  * lives in the repository; the rules (eligibility, expiry, idempotent submission) live here.
+ *
+ * Trainers stay blind to gold: taking, submitting, skipping or losing a gold task changes their
+ * counters exactly as an ordinary one does (gold they have not seen counts as work left), the queue
+ * hands out their remaining gold before it reports "done", and every reservation — gold or not —
+ * ends when it expires (reclaimed by the same sweep, never revived, a late submission refused).
  */
-import { randomInt } from 'node:crypto';
 import {
   AppError,
   ProjectSettingsSchema,
@@ -13,7 +17,6 @@ import {
   type DraftPayload,
   type Judgment,
   type JudgmentListQuery,
-  type ProjectRole,
   type ProjectSettings,
   type QueueNext,
   type QueueProgress,
@@ -21,19 +24,16 @@ import {
   type SaveDraftBody,
   type SubmitJudgmentBody,
   type Task,
-  type TaskKind,
   type UpdateProjectSettingsBody,
   canonicalPayload,
   judgmentIssues,
 } from '@accord/core';
-import type { ProjectAccess } from '../../platform/http/context.ts';
+import type { ProjectAccess, UserRow } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
-import type { AssignmentRow, JudgingRepo } from './judging.repo.ts';
+import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, type TaskRow } from './judging.repo.ts';
 
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
-  /** From the projects feature: a member's role, tier and domain tags. */
-  members: { member(projectId: string, userId: string): Promise<{ role: ProjectRole; tier: number; tags: string[] } | null> };
   /** From the rubrics feature: the newest published version as stored. */
   rubrics: { latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null> };
 }
@@ -43,34 +43,49 @@ export function readSettings(raw: unknown): ProjectSettings {
   return r.success ? r.data : ProjectSettingsSchema.parse({});
 }
 
-function shuffle<T>(xs: T[]): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 /** Time spent as reported by the client, bounded by the wall time since the reservation. */
 function clampTime(ms: number | undefined, reservedAt: Date): number | null {
   if (ms === undefined) return null;
   return Math.min(ms, Date.now() - reservedAt.getTime() + 60_000);
 }
 
-export function createJudgingService({ repo, members, rubrics }: JudgingServiceDeps) {
-  async function latestRubric(projectId: string): Promise<{ version: number; content: Record<string, unknown>; view: Rubric } | null> {
-    const row = await rubrics.latestContent(projectId);
-    if (!row) return null;
+/** Expired reservations of the project reclaimed by each queue request (bounded work per request). */
+const RECLAIM_PER_REQUEST = 4;
+/** Parsed rubric versions kept in memory; versions never change once published. */
+const RUBRIC_CACHE_SIZE = 500;
+
+type ParsedRubric = { version: number; content: Record<string, unknown>; view: Rubric };
+
+export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
+  const rubricCache = new Map<string, ParsedRubric>();
+
+  function parseRubric(projectId: string, row: { version: number; content: Record<string, unknown> }): ParsedRubric {
+    const key = `${projectId}:${row.version}`;
+    const hit = rubricCache.get(key);
+    if (hit) return hit;
     const view = RubricSchema.safeParse(row.content);
     if (!view.success) throw new AppError('internal', `Rubric version ${row.version} cannot be read for judging.`);
-    return { version: row.version, content: row.content, view: view.data };
+    const parsed = { version: row.version, content: row.content, view: view.data };
+    if (rubricCache.size >= RUBRIC_CACHE_SIZE) rubricCache.delete(rubricCache.keys().next().value!);
+    rubricCache.set(key, parsed);
+    return parsed;
   }
 
-  async function eligibility(projectId: string, userId: string, s: ProjectSettings): Promise<{ eligible: boolean; reason: string | null }> {
-    const m = await members.member(projectId, userId);
-    if (!m) return { eligible: false, reason: 'Only project members receive work.' };
-    if (!s.eligibility.roles.includes(m.role)) return { eligible: false, reason: `In this project only ${s.eligibility.roles.join(' and ')}s receive work.` };
+  async function latestRubric(projectId: string): Promise<ParsedRubric | null> {
+    const row = await rubrics.latestContent(projectId);
+    return row ? parseRubric(projectId, row) : null;
+  }
+
+  /** The rubric a request runs under: `version` is the latest one its query saw (null: none published). */
+  async function rubricAt(projectId: string, version: number | null): Promise<ParsedRubric | null> {
+    if (version === null) return null;
+    return rubricCache.get(`${projectId}:${version}`) ?? latestRubric(projectId);
+  }
+
+  function eligibility(a: ProjectAccess, s: ProjectSettings): { eligible: boolean; reason: string | null } {
+    const m = a.membership;
+    if (!a.member || !m) return { eligible: false, reason: 'Only project members receive work.' };
+    if (!s.eligibility.roles.includes(a.role)) return { eligible: false, reason: `In this project only ${s.eligibility.roles.join(' and ')}s receive work.` };
     if (m.tier < s.eligibility.minTier) return { eligible: false, reason: `This project needs tier ${s.eligibility.minTier} or higher (you are tier ${m.tier}).` };
     // Member tags are stored lowercase; settings tags may have been typed in any case.
     if (s.eligibility.tags.length && !s.eligibility.tags.some((t) => m.tags.includes(t.toLowerCase())))
@@ -78,53 +93,55 @@ export function createJudgingService({ repo, members, rubrics }: JudgingServiceD
     return { eligible: true, reason: null };
   }
 
-  async function progress(projectId: string, userId: string, s: ProjectSettings): Promise<QueueProgress> {
-    const el = await eligibility(projectId, userId, s);
-    const done = await repo.countSubmitted(projectId, userId);
-    const reserved = await repo.countReserved(projectId, userId);
-    const available = el.eligible ? await repo.countAvailable(projectId, userId, s.overlap) : 0;
-    return { done, reserved, available, ...el };
+  /**
+   * Read from counters, never counted. Gold the member has not seen counts as work left whenever
+   * the project hands out gold, so a gold task lowers `available` by one exactly like an ordinary one.
+   */
+  async function progress(a: ProjectAccess, userId: string, s: ProjectSettings): Promise<QueueProgress> {
+    const el = eligibility(a, s);
+    const c = await repo.counters(a.project.id, userId);
+    const available = el.eligible ? Math.max(0, c.openItems - c.seenOpen) + (s.goldRate > 0 ? Math.max(0, c.goldItems - c.seenGold) : 0) : 0;
+    return { done: c.done, reserved: c.reserved, available, left: c.reserved + available, ...el };
   }
 
-  async function toTask(a: AssignmentRow, taskKind: TaskKind): Promise<Task> {
-    const item = await repo.item(a.itemId);
-    const j = await repo.judgmentOf(a.itemId, a.userId);
-    const rubric = await latestRubric(a.projectId);
-    const byId = new Map(item.responses.map((r) => [r.id, r]));
+  async function toTask(r: TaskRow, a: ProjectAccess, s: ProjectSettings): Promise<Task> {
+    const rubric = await rubricAt(a.project.id, r.rubricVersion);
+    const byId = new Map(r.item.responses.map((x) => [x.id, x]));
+    const asg = r.assignment;
     return {
-      assignmentId: a.id,
-      taskKind,
+      assignmentId: asg.id,
+      taskKind: a.project.taskKind,
       item: {
-        id: item.id,
-        prompt: item.prompt,
-        context: item.context,
-        responses: a.responseOrder.map((id) => byId.get(id)!).filter(Boolean),
-        reference: item.reference,
+        id: asg.itemId,
+        prompt: r.item.prompt,
+        context: r.item.context,
+        // Model names only when the lead shows them: they can bias a judgment.
+        responses: asg.responseOrder
+          .map((id) => byId.get(id))
+          .filter((x) => x !== undefined)
+          .map(({ id, model, kind, content }) => (s.showModelNames ? { id, model, kind, content } : { id, kind, content })),
+        reference: r.item.reference,
       },
-      responseOrder: a.responseOrder,
-      canonicalOrder: item.responses.map((r) => r.id),
-      reservedAt: a.reservedAt.toISOString(),
-      expiresAt: a.expiresAt.toISOString(),
+      responseOrder: asg.responseOrder,
+      canonicalOrder: r.item.responses.map((x) => x.id),
+      reservedAt: asg.reservedAt.toISOString(),
+      expiresAt: asg.expiresAt.toISOString(),
       rubric: rubric ? { version: rubric.version, content: rubric.content } : null,
-      draft: j && j.status === 'draft' ? (j.payload as DraftPayload) : null,
-      timeSpentMs: j?.timeSpentMs ?? 0,
+      draft: r.draft ? (r.draft.payload as DraftPayload) : null,
+      timeSpentMs: r.draft?.timeSpentMs ?? 0,
     };
   }
 
-  /** The member's open reservation, revived if it expired and its slot is still free. */
-  async function resume(projectId: string, userId: string, s: ProjectSettings): Promise<AssignmentRow | null> {
-    for (const a of await repo.openReservations(projectId, userId)) {
-      if (a.expiresAt > new Date()) return a;
-      const revived = await repo.withTx(async (tx) => {
-        await tx.lockItem(a.itemId);
-        const n = await tx.activeCount(a.itemId, a.id);
-        if (!a.isGold && n >= s.overlap) {
-          await tx.expire(a.id);
-          return null;
-        }
-        return tx.extend(a.id, new Date(Date.now() + s.reservationMinutes * 60_000));
-      });
-      if (revived) return revived;
+  /**
+   * The member's live reservation; their expired ones end here (never revived, gold or not), and a
+   * few expired ones of others are reclaimed on the way (bounded work per request).
+   */
+  async function resume(projectId: string, userId: string): Promise<TaskRow | null> {
+    const { own, due } = await repo.queueState(projectId, userId, RECLAIM_PER_REQUEST);
+    await repo.reclaim(due.filter((d) => d.userId !== userId));
+    for (const r of own) {
+      if (r.assignment.expiresAt > new Date()) return r;
+      await repo.expireOwn(r.assignment);
     }
     return null;
   }
@@ -135,6 +152,8 @@ export function createJudgingService({ repo, members, rubrics }: JudgingServiceD
     if (!a) throw new AppError('not_found', 'No such assignment of yours in this project.');
     return a;
   }
+
+  const ended = (a: AssignmentRow) => a.status === 'reserved' && a.expiresAt <= new Date();
 
   return {
     latestRubric,
@@ -149,24 +168,32 @@ export function createJudgingService({ repo, members, rubrics }: JudgingServiceD
     },
 
     async progress(a: ProjectAccess, userId: string) {
-      return progress(a.project.id, userId, readSettings(a.project.settings));
+      await resume(a.project.id, userId);
+      return progress(a, userId, readSettings(a.project.settings));
     },
 
     /** The member's current task (their open reservation, or a new one), and their progress. */
     async next(a: ProjectAccess, userId: string): Promise<QueueNext> {
       const s = readSettings(a.project.settings);
       const projectId = a.project.id;
-      const el = await eligibility(projectId, userId, s);
-      if (!el.eligible) return { task: null, progress: await progress(projectId, userId, s) };
-      let row = await resume(projectId, userId, s);
-      if (!row && s.goldRate > 0 && Math.random() < s.goldRate) row = await repo.reserve(projectId, userId, s, true, shuffle);
-      row ??= await repo.reserve(projectId, userId, s, false, shuffle);
-      return { task: row ? await toTask(row, a.project.taskKind) : null, progress: await progress(projectId, userId, s) };
+      const el = eligibility(a, s);
+      if (!el.eligible) return { task: null, progress: await progress(a, userId, s) };
+      let row = await resume(projectId, userId);
+      if (!row) {
+        const minutes = s.reservationMinutes;
+        // Gold at the project's rate while the member has unseen gold; and before reporting "done",
+        // whatever gold they have left, so the queue never ends and later hands out more.
+        const gold = s.goldRate > 0;
+        if (gold && Math.random() < s.goldRate) row = (await repo.reserve(projectId, userId, minutes, true)) ?? (await repo.reserve(projectId, userId, minutes, false));
+        else row = (await repo.reserve(projectId, userId, minutes, false)) ?? (gold ? await repo.reserve(projectId, userId, minutes, true) : null);
+      }
+      return { task: row ? await toTask(row, a, s) : null, progress: await progress(a, userId, s) };
     },
 
     async saveDraft(a: ProjectAccess, userId: string, assignmentId: string, body: SaveDraftBody): Promise<{ savedAt: string }> {
       const asg = await ownAssignment(a.project.id, userId, assignmentId);
-      if (asg.status !== 'reserved') throw new AppError('conflict', asg.status === 'submitted' ? 'This judgment is already submitted.' : 'This reservation is no longer yours.');
+      if (asg.status === 'submitted') throw new AppError('conflict', 'This judgment is already submitted.');
+      if (asg.status !== 'reserved' || ended(asg)) throw new AppError('conflict', 'This reservation has ended; ask for the next item.');
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
       const now = new Date();
       await repo.upsertDraft(
@@ -178,59 +205,61 @@ export function createJudgingService({ repo, members, rubrics }: JudgingServiceD
 
     /**
      * Validates against the latest published rubric and stores the judgment once: a repeated
-     * submission of the same judgment (double click, retry) returns the stored one.
+     * submission of the same judgment (double click, retry) returns the stored one. A reservation
+     * past its expiry is over, gold or not: the submission is refused.
      */
-    async submit(a: ProjectAccess, userId: string, assignmentId: string, body: SubmitJudgmentBody): Promise<{ judgment: Judgment; repeated: boolean }> {
+    async submit(a: ProjectAccess, user: Pick<UserRow, 'id' | 'name' | 'email'>, assignmentId: string, body: SubmitJudgmentBody): Promise<{ judgment: Judgment; repeated: boolean }> {
       const projectId = a.project.id;
-      const s = readSettings(a.project.settings);
-      const asg = await ownAssignment(projectId, userId, assignmentId);
-      const item = await repo.item(asg.itemId);
-      const rubric = await latestRubric(projectId);
-      const issues = judgmentIssues(body.payload, item, a.project.taskKind, rubric?.view ?? null);
-      const payload = canonicalPayload(body.payload, item);
+      const r = await repo.forSubmit(projectId, user.id, assignmentId);
+      // Someone else's assignment is "not found": its existence is not revealed.
+      if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
+      const asg = r.assignment;
+      const rubric = await rubricAt(projectId, r.rubricVersion);
+      const issues = judgmentIssues(body.payload, r.item, a.project.taskKind, rubric?.view ?? null);
+      const payload = canonicalPayload(body.payload, r.item);
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
-      const result = await repo.withTx(async (tx) => {
-        const cur = await tx.lockAssignment(asg.id);
-        const existing = await tx.judgmentOf(asg.itemId, userId);
-        if (existing?.status === 'submitted') {
-          if (stableJson(existing.payload) === stableJson(payload)) return { row: existing, repeated: true };
-          throw new AppError('conflict', 'You already submitted a different judgment for this item; judgments cannot be changed after submission.');
+      const now = new Date();
+      // The common case in one statement; anything else (repeat, conflict, ended) is decided from the state after it.
+      const stored = issues.length
+        ? null
+        : await repo.storeSubmission(asg.id, {
+            projectId,
+            itemId: asg.itemId,
+            userId: user.id,
+            assignmentId: asg.id,
+            status: 'submitted' as const,
+            source: 'accord' as const,
+            rubricVersion: rubric?.version ?? null,
+            payload,
+            responseOrder: asg.responseOrder,
+            timeSpentMs: time,
+            updatedAt: now,
+            submittedAt: now,
+          });
+      let result: { row: JudgmentRow; repeated: boolean };
+      if (stored) result = { row: stored, repeated: false };
+      else {
+        const cur = await repo.submissionState(asg.id);
+        if (cur.judgment?.status === 'submitted') {
+          if (stableJson(cur.judgment.payload) !== stableJson(payload))
+            throw new AppError('conflict', 'You already submitted a different judgment for this item; judgments cannot be changed after submission.');
+          result = { row: cur.judgment, repeated: true };
+        } else {
+          if (issues.length) throw new AppError('validation_failed', describeIssues(issues), issues);
+          if (cur.status === 'released') throw new AppError('conflict', 'This reservation has ended; ask for the next item.');
+          throw new AppError('conflict', 'Your reservation expired; your judgment was not submitted. Ask for the next item.');
         }
-        if (issues.length) throw new AppError('validation_failed', describeIssues(issues), issues);
-        if (cur.status === 'released' || cur.status === 'expired') throw new AppError('conflict', 'This reservation has ended; ask for the next item.');
-        if (cur.expiresAt <= new Date() && !cur.isGold) {
-          await tx.lockItem(asg.itemId);
-          if ((await tx.activeCount(asg.itemId, asg.id)) >= s.overlap) {
-            await tx.expire(asg.id);
-            throw new AppError('conflict', 'Your reservation expired and the item went to someone else; your draft was not submitted.');
-          }
-        }
-        const now = new Date();
-        const row = await tx.upsertSubmitted({
-          projectId,
-          itemId: asg.itemId,
-          userId,
-          assignmentId: asg.id,
-          status: 'submitted' as const,
-          source: 'accord' as const,
-          rubricVersion: rubric?.version ?? null,
-          payload,
-          responseOrder: asg.responseOrder,
-          timeSpentMs: time,
-          updatedAt: now,
-          submittedAt: now,
-        });
-        await tx.markSubmitted(asg.id, now);
-        return { row, repeated: false };
-      });
-      return { judgment: await repo.view(result.row, a.role !== 'trainer'), repeated: result.repeated };
+      }
+      const { row, repeated } = result;
+      const judgment = toJudgment(row, { externalId: a.role !== 'trainer' ? r.item.externalId : null, prompt: r.item.prompt.slice(0, 300) }, { name: user.name, email: user.email });
+      return { judgment, repeated };
     },
 
     /** Gives a reserved item back to the pool (skip); the member will not get it again. */
     async release(a: ProjectAccess, userId: string, assignmentId: string) {
       const asg = await ownAssignment(a.project.id, userId, assignmentId);
       if (asg.status === 'submitted') throw new AppError('conflict', 'This judgment is already submitted.');
-      await repo.release(asg.id, asg.itemId, userId);
+      await repo.release(asg);
     },
 
     /** Trainers see only their own judgments; leads and reviewers see everyone's. */

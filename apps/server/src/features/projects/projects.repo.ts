@@ -66,9 +66,14 @@ export function createProjectsRepo(db: Db) {
     withTx: <T>(fn: (tx: ProjectsTx) => Promise<T>): Promise<T> => db.transaction((tx) => fn(txRepo(tx))),
 
     /** The project and the user's role in it (null role: not a member); null when there is no such project. */
-    async projectWithRole(projectId: string, userId: string): Promise<{ project: ProjectRow; role: ProjectRole | null } | null> {
-      const [row] = await db.select({ p: projects, role: projectMembers.role }).from(projects).leftJoin(projectMembers, withMember(userId)).where(eq(projects.id, projectId));
-      return row ? { project: row.p, role: row.role } : null;
+    /** The project with the caller's membership (role, tier, domain tags), in one query: it runs on every project request. */
+    async projectWithRole(projectId: string, userId: string): Promise<{ project: ProjectRow; role: ProjectRole | null; tier: number | null; tags: string[] | null } | null> {
+      const [row] = await db
+        .select({ p: projects, role: projectMembers.role, tier: projectMembers.tier, tags: projectMembers.tags })
+        .from(projects)
+        .leftJoin(projectMembers, withMember(userId))
+        .where(eq(projects.id, projectId));
+      return row ? { project: row.p, role: row.role, tier: row.tier, tags: row.tags } : null;
     },
 
     async leadsCount(userId: string): Promise<number> {

@@ -26,8 +26,8 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
     async access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null> {
       const row = await repo.projectWithRole(projectId, user.id);
       if (!row) return null;
-      if (row.role) return { project: row.project, role: row.role, member: true };
-      if (user.isAdmin) return { project: row.project, role: 'lead', member: false };
+      if (row.role) return { project: row.project, role: row.role, member: true, membership: { tier: row.tier ?? 1, tags: row.tags ?? [] } };
+      if (user.isAdmin) return { project: row.project, role: 'lead', member: false, membership: null };
       return null;
     },
 

@@ -19,6 +19,8 @@ export interface ProjectAccess {
   /** Effective role; an admin who is not a member acts as lead. */
   role: ProjectRole;
   member: boolean;
+  /** The member's tier and domain tags (assignment eligibility); null for non-members. */
+  membership: { tier: number; tags: string[] } | null;
 }
 
 /** The public view of a user row (never the password hash). */
