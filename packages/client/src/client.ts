@@ -28,7 +28,10 @@ export class ApiError extends Error {
   }
 }
 
-type Optional<T, K extends string> = {} extends T ? { [P in K]?: T } : { [P in K]: T };
+/** No required keys: the input may be left out. */
+type Empty = Record<never, never>;
+
+type Optional<T, K extends string> = Empty extends T ? { [P in K]?: T } : { [P in K]: T };
 
 /** What a call takes: the params, query and body its contract declares (before the server parses them). */
 export type CallInput<C extends ContractDef> = (C['params'] extends z.ZodType ? { params: ParamsOf<C, 'in'> } : unknown) &
@@ -37,7 +40,7 @@ export type CallInput<C extends ContractDef> = (C['params'] extends z.ZodType ? 
     signal?: AbortSignal;
   };
 
-export type CallMethod<C extends ContractDef> = {} extends CallInput<C>
+export type CallMethod<C extends ContractDef> = Empty extends CallInput<C>
   ? (input?: CallInput<C>) => Promise<ResponseOf<C>>
   : (input: CallInput<C>) => Promise<ResponseOf<C>>;
 

@@ -1,8 +1,6 @@
 import { contracts } from '@accord/core';
 import { bind } from '../../platform/http/route.ts';
 
-const AUTHORS = ['lead', 'reviewer'] as const;
-
 export const rubricRoutes = [
   bind(contracts.rubrics.state, {
     handler: ({ deps, project }) => deps.rubrics.state(project.project.id, project.role),

@@ -5,7 +5,7 @@
  * access rule, and the handler's types come from the contract.
  */
 import type { Context } from 'hono';
-import type { Access, BodyOf, Contract, ContractDef, ParamsOf, ProjectRole, QueryOf, ResponseOf } from '@accord/core';
+import type { BodyOf, Contract, ContractDef, ParamsOf, ProjectRole, QueryOf, ResponseOf } from '@accord/core';
 import type { Deps } from '../../deps.ts';
 import type { AuthContext, ProjectAccess } from './context.ts';
 
