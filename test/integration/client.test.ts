@@ -100,5 +100,8 @@ describe('@accord/client against the real server', () => {
     expect(badToken).toMatchObject({ status: 401, code: 'unauthenticated' });
     const wrongPassword = await apiError(createClient({ baseUrl: server.url }).auth.login({ body: { email: ADMIN.email, password: 'wrong password 123' } }));
     expect(wrongPassword).toMatchObject({ status: 401, code: 'unauthenticated' });
+    // A path parameter left out is refused before any request is sent (status 0).
+    const noId = await apiError(client.projects.get({ params: { projectId: '' } }));
+    expect(noId).toMatchObject({ status: 0, code: 'validation_failed', details: [{ path: 'params.projectId', message: 'is required' }] });
   });
 });

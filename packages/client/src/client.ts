@@ -99,7 +99,7 @@ export function createClient(options: ClientOptions): AccordClient {
   async function call(c: Contract, input: { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal } = {}): Promise<unknown> {
     const path = c.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
       const v = input.params?.[name];
-      if (v === undefined || v === null || v === '') throw new ApiError(0, 'unexpected_response', `${c.id}: params.${name} is required`, [{ path: `params.${name}`, message: 'is required' }]);
+      if (v === undefined || v === null || v === '') throw new ApiError(0, 'validation_failed', `${c.id}: params.${name} is required`, [{ path: `params.${name}`, message: 'is required' }]);
       return encodeURIComponent(String(v));
     });
     const headers: Record<string, string> = { accept: c.produces ?? 'application/json' };
@@ -110,7 +110,7 @@ export function createClient(options: ClientOptions): AccordClient {
     }
     const init: RequestInit & { duplex?: 'half' } = { method: c.method.toUpperCase(), headers, signal: input.signal };
     if (c.rawBody) {
-      if (input.body === undefined) throw new ApiError(0, 'unexpected_response', `${c.id}: body (the file) is required`, [{ path: 'body', message: 'is required' }]);
+      if (input.body === undefined) throw new ApiError(0, 'validation_failed', `${c.id}: body (the file) is required`, [{ path: 'body', message: 'is required' }]);
       init.body = rawBody(input.body as RawBody);
       headers['content-type'] = c.rawBody.contentTypes.at(-1) ?? 'application/octet-stream';
       if (init.body instanceof ReadableStream) init.duplex = 'half';
