@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { routeTable, type AnyRoute } from '@accord/server';
-import type { Task } from '@accord/core';
+import { errorCodesOf, type ErrorCode, type Task } from '@accord/core';
 import { ApiClient, type ApiResponse } from '../utils/client.ts';
 import { pairItem, validJudgment } from '../utils/work.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
@@ -225,6 +225,8 @@ describe.each(kinds)('authorization matrix (%s)', (kind) => {
         else {
           expect(res.status, res.text).toBe(want);
           expect(res.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+          // The OpenAPI document lists this refusal among the route's error responses.
+          expect(errorCodesOf(r), `${keyOf(r)}: undocumented error`).toContain((res.body as { error: { code: ErrorCode } }).error.code);
         }
         if (sample.relogin && actor.email) await actor.client.login(actor.email, actor.password!);
       });

@@ -8,13 +8,14 @@
  * `convert` reads LLMFAO (pairs-crowd.jsonl, crowd-comparisons.csv, models.jsonl) and the PandaLM
  * test set (testset-v1.json) and writes gzipped JSONL: <dataset>-items.jsonl.gz and
  * <dataset>-judgments.jsonl.gz. `upload` sends both to a project (items first) with an API token
- * (Account page) and prints each job's outcome.
+ * (Account page) through `@accord/client`, and prints each job's outcome.
  */
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
+import { ApiError, createClient } from '@accord/client';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const { positionals, values: args } = parseArgs({
@@ -112,15 +113,15 @@ function convertPandalm(dir: string) {
 
 async function upload(dataset: string) {
   if (!args.project || !args.token) throw new Error('upload needs --project <id> and --token <a personal API token from the Account page>');
+  const accord = createClient({ baseUrl: args.url, token: args.token });
+  const params = { projectId: args.project };
   for (const kind of ['items', 'judgments'] as const) {
-    const body = gunzipSync(readFileSync(`${args.files}/${dataset}-${kind}.jsonl.gz`));
-    const base = `${args.url}/api/projects/${args.project}/imports`;
-    const res = await fetch(`${base}?kind=${kind}&format=jsonl&fileName=${dataset}-${kind}.jsonl`, { method: 'POST', headers: { authorization: `Bearer ${args.token}` }, body });
-    let job = (await res.json()) as { id: string; status: string; created: number; unchanged: number; updated: number; rejected: number; message: string | null };
-    if (res.status !== 202) throw new Error(`import refused: ${res.status} ${JSON.stringify(job)}`);
+    const fileName = `${dataset}-${kind}.jsonl`;
+    const body = createReadStream(`${args.files}/${fileName}.gz`).pipe(createGunzip());
+    let job = await accord.imports.start({ params, query: { kind, format: 'jsonl', fileName }, body });
     while (job.status === 'running') {
       await new Promise((r) => setTimeout(r, 500));
-      job = (await (await fetch(`${base}/${job.id}`, { headers: { authorization: `Bearer ${args.token}` } })).json()) as typeof job;
+      job = await accord.imports.get({ params: { ...params, jobId: job.id } });
     }
     console.log(`${dataset} ${kind}: ${job.status}, created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, rejected ${job.rejected}${job.message ? ` — ${job.message}` : ''}`);
   }
@@ -135,7 +136,13 @@ if (cmd === 'convert') {
     console.log(`${name}: ${items.length} items, ${judgments.length} judgments → ${args.out}`);
   }
 } else if (cmd === 'upload' && (args.dataset === 'llmfao' || args.dataset === 'pandalm')) {
-  await upload(args.dataset);
+  try {
+    await upload(args.dataset);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    console.error(`import refused: ${e.status} ${e.code}: ${e.message}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`);
+    process.exit(1);
+  }
 } else {
   console.error('usage: import-dataset.ts convert [--data DIR] [--out DIR] | upload --dataset llmfao|pandalm --project ID --token TOKEN [--url URL]');
   process.exit(2);

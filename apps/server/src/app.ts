@@ -78,7 +78,8 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     const body = r.body ? validate(r.body, await readJson(c), 'body') : undefined;
     const result = await r.handler({ c, deps, params, query, body, auth, project });
     if (result instanceof Response) return result;
-    const out = r.response ? r.response.parse(result) : result;
+    const out = r.response.parse(result);
+    if (r.produces === 'text/html') return c.html(String(out), r.status ?? 200);
     return c.json(out as object, r.status ?? 200);
   };
   // Streamed uploads skip the limit middleware: without a Content-Length it would buffer the body.

@@ -7,3 +7,4 @@ export type { AnyRoute, Access } from './platform/http/route.ts';
 export { SESSION_COOKIE } from './platform/http/request.ts';
 export { KDF, parseHashParams } from './features/auth/passwords.ts';
 export { loadDemoItems, type DemoLogin } from './demo/seed.ts';
+export { buildOpenApi } from './platform/http/openapi.ts';

@@ -10,3 +10,4 @@ export * from './schemas/rubrics.ts';
 export * from './schemas/realtime.ts';
 export * from './rubric-diff.ts';
 export * from './judgment/index.ts';
+export * from './contracts/index.ts';

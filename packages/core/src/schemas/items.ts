@@ -24,8 +24,8 @@ export const ItemSchema = z.object({
   context: z.array(TurnSchema),
   responses: z.array(ItemResponseSchema),
   reference: z.string().nullable(),
-  /** Only leads see gold labels; for everyone else this is null. */
-  gold: z.unknown().nullable(),
+  /** Only leads see gold labels (`{ preference }`, as imported); for everyone else this is null. */
+  gold: z.record(z.string(), z.unknown()).nullable(),
   metadata: z.record(z.string(), z.unknown()),
   createdAt: TimestampSchema,
 });

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import { contracts } from '@accord/core';
 import { buildOpenApi, renderDocsHtml } from '../../platform/http/openapi.ts';
-import { route, type AnyRoute } from '../../platform/http/route.ts';
+import { bind, type AnyRoute } from '../../platform/http/route.ts';
 
 /** Health and the API reference. `table` is read lazily: the table includes these routes themselves. */
 export function createMetaRoutes(table: () => AnyRoute[]) {
@@ -13,13 +13,7 @@ export function createMetaRoutes(table: () => AnyRoute[]) {
     return docs;
   };
   return [
-    route({
-      method: 'get',
-      path: '/api/health',
-      tag: 'meta',
-      summary: 'Liveness and database reachability',
-      access: 'public',
-      response: z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']) }),
+    bind(contracts.meta.health, {
       async handler({ c, deps }) {
         try {
           await deps.db.ping();
@@ -30,22 +24,10 @@ export function createMetaRoutes(table: () => AnyRoute[]) {
       },
     }),
 
-    route({
-      method: 'get',
-      path: '/api/openapi.json',
-      tag: 'meta',
-      summary: 'This API as an OpenAPI 3.1 document, generated from the zod schemas',
-      access: 'public',
-      response: null,
+    bind(contracts.meta.openapi, {
       handler: async ({ c }) => c.json((await apiDocs()).json),
     }),
-    route({
-      method: 'get',
-      path: '/api/docs',
-      tag: 'meta',
-      summary: 'A readable API reference (HTML)',
-      access: 'public',
-      response: null,
+    bind(contracts.meta.docs, {
       handler: async ({ c }) => c.html((await apiDocs()).html),
     }),
   ];

@@ -34,7 +34,8 @@ export function toItem(i: ItemRow, showGold: boolean): Item {
     context: i.context,
     responses: i.responses,
     reference: i.reference,
-    gold: showGold ? (i.gold ?? null) : null,
+    // Stored only as imports validated it (`ImportItemSchema.gold`): a `{ preference }` object.
+    gold: showGold ? ((i.gold ?? null) as Item['gold']) : null,
     metadata: i.metadata,
     createdAt: iso(i.createdAt),
   };

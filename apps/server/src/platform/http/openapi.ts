@@ -1,30 +1,50 @@
 /**
- * Builds the OpenAPI 3.1 document from the route table, and a readable HTML reference from it.
- * Nothing here is written by hand per route: a new route appears in both automatically.
+ * Builds the OpenAPI 3.1 document from the route table (the contracts of `@accord/core`), and a
+ * readable HTML reference from it. Nothing here is written by hand per route: a new route appears in
+ * both automatically, with the error responses its access rule and schemas imply.
  */
 import { z } from 'zod';
+import { ERROR_STATUS, ErrorBodySchema, errorCodesOf, type ErrorCode } from '@accord/core';
 import type { AnyRoute } from './route.ts';
 
 type JsonSchema = Record<string, unknown>;
 
-const errorSchema: JsonSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        details: { description: 'For validation_failed: [{ path, message }]' },
-      },
-    },
-  },
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+
+/** What each error code means, for the description of an operation's error responses. */
+const ERROR_TEXT: Record<ErrorCode, string> = {
+  bad_request: '`bad_request`: the path is malformed (doubled or encoded slashes, dot segments).',
+  validation_failed: '`validation_failed`: a parameter, the query or the body does not fit; `details` names each field.',
+  unauthenticated: '`unauthenticated`: not signed in, or the session or API token is invalid, expired or revoked.',
+  forbidden: "`forbidden`: the caller's role does not allow this.",
+  csrf_rejected: '`csrf_rejected`: a state-changing request with a session cookie that did not come from Accord\'s own origin.',
+  not_found: '`not_found`: the resource does not exist, or (for a project) the caller is not a member.',
+  conflict: '`conflict`: the request contradicts the current state.',
+  project_archived: '`project_archived`: the project is archived and read-only.',
+  payload_too_large: '`payload_too_large`: the body is larger than the limit.',
+  unsupported_media_type: '`unsupported_media_type`: the body must be JSON (`Content-Type: application/json`).',
+  rate_limited: '`rate_limited`: too many attempts; wait for `Retry-After` seconds.',
+  internal: '`internal`: an unexpected error; the message carries the request id.',
+  unavailable: '`unavailable`: the database is unreachable; try again shortly (`Retry-After`).',
+};
+
+const TAGS: Record<string, string> = {
+  meta: 'Health and this reference.',
+  auth: 'Signing in and out, your password and your personal API tokens.',
+  users: 'User accounts (admins).',
+  projects: 'Projects: name, description, archiving.',
+  members: "A project's members, their roles, tiers and domain tags.",
+  items: "A project's items (prompts and the responses to judge).",
+  rubric: 'The live rubric draft and its published, immutable versions.',
+  import: 'Importing items and existing judgments from files.',
+  assignment: 'How items are assigned: overlap, reservations, gold, eligibility.',
+  judging: 'The queue, drafts, submitting and reading judgments.',
 };
 
 function toSchema(s: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  return z.toJSONSchema(s, { io, unrepresentable: 'any' }) as JsonSchema;
+  const js = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as JsonSchema;
+  delete js.$schema;
+  return js;
 }
 
 function accessText(r: AnyRoute): string {
@@ -32,6 +52,21 @@ function accessText(r: AnyRoute): string {
   if (r.access === 'user') return 'any signed-in user';
   if (r.access === 'admin') return 'admin';
   return `project ${r.access.project.join(', ')} (admins act as lead)`;
+}
+
+/** One response per error status this route can answer, each naming the codes behind it. */
+function errorResponses(r: AnyRoute): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorCodesOf(r)) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, codes]) => [
+      String(status),
+      { description: codes.map((code) => ERROR_TEXT[code]).join(' '), content: { 'application/json': { schema: ERROR_REF } } },
+    ]),
+  );
 }
 
 export function buildOpenApi(routes: AnyRoute[]) {
@@ -49,16 +84,18 @@ export function buildOpenApi(routes: AnyRoute[]) {
         parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: prop });
     }
     const status = String(r.status ?? 200);
+    const mediaType = r.produces ?? 'application/json';
     const op: Record<string, unknown> = {
       tags: [r.tag],
       summary: r.summary,
       description: [r.description, `Access: ${accessText(r)}.`].filter(Boolean).join('\n\n'),
-      operationId: `${r.method}${r.path.replace(/[/:{}-]+(\w)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
+      operationId: r.id,
       'x-access': r.access,
       parameters,
       responses: {
-        [status]: { description: 'OK', content: { 'application/json': { schema: r.response ? toSchema(r.response, 'output') : {} } } },
-        default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
+        [status]: { description: 'OK', content: { [mediaType]: { schema: toSchema(r.response, 'output') } } },
+        ...errorResponses(r),
+        500: { description: ERROR_TEXT.internal, content: { 'application/json': { schema: ERROR_REF } } },
       },
       security: r.access === 'public' ? [] : [{ session: [] }, { bearer: [] }],
     };
@@ -67,6 +104,7 @@ export function buildOpenApi(routes: AnyRoute[]) {
       op.requestBody = { required: true, description: 'The file, as the raw request body.', content: Object.fromEntries(r.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) };
     (paths[path] ??= {})[r.method] = op;
   }
+  const usedTags = new Set(routes.map((r) => r.tag));
   return {
     openapi: '3.1.0',
     info: {
@@ -75,8 +113,12 @@ export function buildOpenApi(routes: AnyRoute[]) {
       description:
         'Every error is `{ "error": { "code", "message", "details"? } }`. Browsers authenticate with the session cookie ' +
         '(state-changing requests must come from Accord\'s own origin); scripts send a personal API token as `Authorization: Bearer …`.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers: [{ url: '/', description: 'The Accord server that serves this document.' }],
+    tags: [...usedTags].map((name) => ({ name, description: TAGS[name] ?? name })),
     components: {
+      schemas: { Error: toSchema(ErrorBodySchema, 'output') },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'accord_session', description: 'Over https the cookie is named `__Host-accord_session`.' },
         bearer: { type: 'http', scheme: 'bearer' },
@@ -107,15 +149,15 @@ export function renderDocsHtml(doc: ReturnType<typeof buildOpenApi>): string {
   const byTag = new Map<string, string[]>();
   for (const [path, ops] of Object.entries(doc.paths)) {
     for (const [method, raw] of Object.entries(ops)) {
-      const op = raw as { tags: string[]; summary: string; description: string; parameters: { name: string; in: string; required: boolean; schema: JsonSchema }[]; requestBody?: { content: { 'application/json': { schema: JsonSchema } } }; responses: Record<string, { content: { 'application/json': { schema: JsonSchema } } }> };
+      const op = raw as { tags: string[]; summary: string; description: string; parameters: { name: string; in: string; required: boolean; schema: JsonSchema }[]; requestBody?: { content: { 'application/json': { schema: JsonSchema } } }; responses: Record<string, { content: Record<string, { schema: JsonSchema }> }> };
       const params = op.parameters.length
         ? `<table><thead><tr><th>parameter</th><th>in</th><th>type</th></tr></thead><tbody>${op.parameters
             .map((p) => `<tr><td><code>${esc(p.name)}</code>${p.required ? ' <span class="req">required</span>' : ''}</td><td>${p.in}</td><td>${esc(String((p.schema.enum as unknown[] | undefined)?.map((v) => JSON.stringify(v)).join(' | ') ?? p.schema.type ?? ''))}${p.schema.default !== undefined ? ` (default ${esc(JSON.stringify(p.schema.default))})` : ''}</td></tr>`)
             .join('')}</tbody></table>`
         : '';
-      const okStatus = Object.keys(op.responses).find((k) => k !== 'default')!;
+      const okStatus = Object.keys(op.responses).find((k) => k.startsWith('2'))!;
       const body = op.requestBody ? `<h4>Body</h4>${fieldsTable(op.requestBody.content['application/json'].schema)}` : '';
-      const resp = `<details><summary>Response ${okStatus} schema</summary><pre>${esc(JSON.stringify(op.responses[okStatus]!.content['application/json'].schema, null, 2))}</pre></details>`;
+      const resp = `<details><summary>Response ${okStatus} schema</summary><pre>${esc(JSON.stringify(Object.values(op.responses[okStatus]!.content)[0]?.schema, null, 2))}</pre></details>`;
       const html = `<section class="op" id="${esc(method + path)}"><h3><span class="m m-${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3><p>${esc(op.summary)}</p><p class="desc">${esc(op.description).replace(/\n\n/g, '<br>')}</p>${params}${body}${resp}</section>`;
       const tag = op.tags[0] ?? 'other';
       (byTag.get(tag) ?? byTag.set(tag, []).get(tag)!).push(html);

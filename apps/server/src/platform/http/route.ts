@@ -1,68 +1,37 @@
 /**
- * Routes are declared as data: method, path, who may call it, and the zod schemas of its params,
- * query, body and response. The same table builds the Hono app, the OpenAPI document and the
- * authorization matrix test, so a route cannot exist without an access rule.
+ * Routes are contracts (`@accord/core` `contracts`: method, path, who may call it, the zod schemas
+ * of its params, query, body and response) with a handler bound here. The same table builds the Hono
+ * app, the OpenAPI document and the authorization matrix test, so a route cannot exist without an
+ * access rule, and the handler's types come from the contract.
  */
 import type { Context } from 'hono';
-import type { z } from 'zod';
-import type { ProjectRole } from '@accord/core';
+import type { BodyOf, Contract, ContractDef, ParamsOf, ProjectRole, QueryOf, ResponseOf } from '@accord/core';
 import type { Deps } from '../../deps.ts';
 import type { AuthContext, ProjectAccess } from './context.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type { Access, Method } from '@accord/core';
 
-/**
- * - `public`: anyone, signed in or not;
- * - `user`: any signed-in user;
- * - `admin`: global admins;
- * - `{ project: roles }`: members of `:projectId` with one of these roles (admins act as lead);
- *   non-members get 404 so a project's existence is not revealed.
- */
-export type Access = 'public' | 'user' | 'admin' | { project: readonly ProjectRole[] };
-
-export interface HandlerContext<P, Q, B, A extends Access> {
+export interface HandlerContext<C extends ContractDef> {
   c: Context<AppEnv>;
   deps: Deps;
-  params: P;
-  query: Q;
-  body: B;
-  auth: A extends 'public' ? AuthContext | null : AuthContext;
-  project: A extends { project: readonly ProjectRole[] } ? ProjectAccess : null;
+  params: ParamsOf<C>;
+  query: QueryOf<C>;
+  body: BodyOf<C>;
+  auth: C['access'] extends 'public' ? AuthContext | null : AuthContext;
+  project: C['access'] extends { project: readonly ProjectRole[] } ? ProjectAccess : null;
 }
 
-export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown, A extends Access = Access> {
-  method: Method;
-  path: string;
-  tag: string;
-  summary: string;
-  description?: string;
-  access: A;
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
-  /** Response body schema; responses are parsed with it, which also strips fields not in it. */
-  response: z.ZodType<R> | null;
-  status?: 200 | 201 | 202;
-  /** Mutations on an archived project are refused unless the route says otherwise. */
-  allowArchived?: boolean;
-  /** Maximum request body in bytes (default 1 MiB). */
-  maxBody?: number;
-  /**
-   * The body is a file the handler streams itself (`c.req.raw.body`): it is neither buffered nor
-   * parsed as JSON, and the handler enforces its own size limit.
-   */
-  rawBody?: { contentTypes: string[] };
-  handler(ctx: HandlerContext<P, Q, B, A>): Promise<R | Response>;
-}
+export type Handler<C extends ContractDef> = (ctx: HandlerContext<C>) => Promise<ResponseOf<C, 'in'> | Response> | ResponseOf<C, 'in'> | Response;
 
-// The table holds routes of many shapes; the generic parameters only matter inside each definition.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDef<any, any, any, any, Access>;
+/** Every route in the table; the fields the table's readers need are the contract's own. */
+export type AnyRoute = Contract & {
+  /** Called by the app after it has checked access and validated params, query and body against the contract. */
+  handler(ctx: { c: Context<AppEnv>; deps: Deps; params: unknown; query: unknown; body: unknown; auth: AuthContext | null; project: ProjectAccess | null }): Promise<unknown> | unknown;
+};
 
-export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown, const A extends Access = Access>(
-  def: RouteDef<P, Q, B, R, A>,
-): AnyRoute {
-  return def as unknown as AnyRoute;
+/** Binds a handler to a contract; the handler's params, query, body and result are typed from it. */
+export function bind<C extends ContractDef>(contract: Contract<C>, impl: { handler: Handler<C> }): AnyRoute {
+  return { ...contract, handler: impl.handler } as unknown as AnyRoute;
 }
 
 export interface AppEnv {

@@ -1,0 +1,165 @@
+/**
+ * A typed client for the Accord API, derived from the route contracts of `@accord/core`: one method
+ * per contract (`client.projects.list({ query })`), inputs typed from the contract's schemas,
+ * responses parsed with its response schema, and every error thrown as an `ApiError`.
+ */
+import type { z } from 'zod';
+import { contracts, ErrorBodySchema, type BodyOf, type Contract, type ContractDef, type Contracts, type ErrorCode, type FieldIssue, type ParamsOf, type QueryOf, type ResponseOf } from '@accord/core';
+
+/** A file sent as the raw request body (imports): text, bytes, a Blob or a stream (e.g. `fs.createReadStream`). */
+export type RawBody = string | Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** The `code` of an error the client raises itself, when the answer is not the API's. */
+export type ClientErrorCode = 'unexpected_response' | 'network_error';
+
+/** An error answered by the API (`{ error: { code, message, details? } }`), or an answer the client could not read. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode | ClientErrorCode;
+  /** For `validation_failed` and some conflicts: the fields at fault, e.g. `{ path: 'body.email', message }`. */
+  readonly details: FieldIssue[] | undefined;
+
+  constructor(status: number, code: ErrorCode | ClientErrorCode, message: string, details?: FieldIssue[]) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** No required keys: the input may be left out. */
+type Empty = Record<never, never>;
+
+type Optional<T, K extends string> = Empty extends T ? { [P in K]?: T } : { [P in K]: T };
+
+/** What a call takes: the params, query and body its contract declares (before the server parses them). */
+export type CallInput<C extends ContractDef> = (C['params'] extends z.ZodType ? { params: ParamsOf<C, 'in'> } : unknown) &
+  (C['query'] extends z.ZodType ? Optional<QueryOf<C, 'in'>, 'query'> : unknown) &
+  (C['body'] extends z.ZodType ? Optional<BodyOf<C, 'in'>, 'body'> : C['rawBody'] extends object ? { body: RawBody } : unknown) & {
+    signal?: AbortSignal;
+  };
+
+export type CallMethod<C extends ContractDef> = Empty extends CallInput<C>
+  ? (input?: CallInput<C>) => Promise<ResponseOf<C>>
+  : (input: CallInput<C>) => Promise<ResponseOf<C>>;
+
+export type AccordClient = { readonly [D in keyof Contracts]: { readonly [N in keyof Contracts[D]]: Contracts[D][N] extends ContractDef ? CallMethod<Contracts[D][N]> : never } };
+
+export interface ClientOptions {
+  /** Where Accord runs, e.g. `http://localhost:3000` (or `''` for the page's own origin in a browser). */
+  baseUrl: string;
+  /** A personal API token (Account page); without one, the session cookie is used. */
+  token?: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+const SAFE = new Set(['get', 'head', 'options']);
+const SESSION = 'accord_session=';
+
+function toStream(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await it.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel(reason) {
+      await it.return?.(reason);
+    },
+  });
+}
+
+function rawBody(body: RawBody): NonNullable<RequestInit['body']> {
+  if (typeof body === 'string' || body instanceof ArrayBuffer || body instanceof Blob || body instanceof ReadableStream) return body;
+  if (body instanceof Uint8Array) return body as Uint8Array<ArrayBuffer>;
+  return toStream(body);
+}
+
+function queryString(query: Record<string, unknown> | undefined): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined || v === null) continue;
+    for (const one of Array.isArray(v) ? v : [v]) q.append(k, one instanceof Date ? one.toISOString() : String(one));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export function createClient(options: ClientOptions): AccordClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init));
+  // Outside a browser there is no cookie jar and no automatic Origin: the client keeps the session
+  // cookie it was given at sign-in and sends its own origin, as the server's CSRF check expects.
+  const origin = /^https?:\/\//i.test(baseUrl) ? new URL(baseUrl).origin : null;
+  let session: string | null = null;
+
+  async function call(c: Contract, input: { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal } = {}): Promise<unknown> {
+    const path = c.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
+      const v = input.params?.[name];
+      if (v === undefined || v === null || v === '') throw new ApiError(0, 'validation_failed', `${c.id}: params.${name} is required`, [{ path: `params.${name}`, message: 'is required' }]);
+      return encodeURIComponent(String(v));
+    });
+    const headers: Record<string, string> = { accept: c.produces ?? 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    else {
+      if (session) headers.cookie = `${SESSION}${session}`;
+      if (origin && !SAFE.has(c.method)) headers.origin = origin;
+    }
+    const init: RequestInit & { duplex?: 'half' } = { method: c.method.toUpperCase(), headers, signal: input.signal };
+    if (c.rawBody) {
+      if (input.body === undefined) throw new ApiError(0, 'validation_failed', `${c.id}: body (the file) is required`, [{ path: 'body', message: 'is required' }]);
+      init.body = rawBody(input.body as RawBody);
+      headers['content-type'] = c.rawBody.contentTypes.at(-1) ?? 'application/octet-stream';
+      if (init.body instanceof ReadableStream) init.duplex = 'half';
+    } else if (c.body) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(input.body ?? {});
+    }
+
+    let res: Response;
+    try {
+      res = await doFetch(`${baseUrl}${path}${queryString(input.query)}`, init);
+    } catch (e) {
+      throw new ApiError(0, 'network_error', `${c.id}: ${(e as Error).message}`);
+    }
+    const set = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie().find((h) => h.startsWith(SESSION)) : undefined;
+    if (set) {
+      const value = set.slice(SESSION.length).split(';')[0] ?? '';
+      session = value && !/max-age=0|expires=Thu, 01 Jan 1970/i.test(set) ? value : null;
+    }
+
+    const text = await res.text();
+    let json: unknown = undefined;
+    if (/json/i.test(res.headers.get('content-type') ?? '')) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ApiError(res.status, 'unexpected_response', `${c.id}: the answer is not valid JSON (HTTP ${res.status})`);
+      }
+    }
+    if (!res.ok) {
+      const err = ErrorBodySchema.safeParse(json);
+      if (err.success) throw new ApiError(res.status, err.data.error.code, err.data.error.message, err.data.error.details);
+      throw new ApiError(res.status, 'unexpected_response', `${c.id}: HTTP ${res.status} ${text.slice(0, 200)}`);
+    }
+    const parsed = c.response.safeParse(c.produces === 'text/html' ? text : json);
+    if (!parsed.success)
+      throw new ApiError(
+        res.status,
+        'unexpected_response',
+        `${c.id}: the answer does not fit the contract (is the server another version?)`,
+        parsed.error.issues.map((i) => ({ path: ['response', ...i.path.map(String)].join('.'), message: i.message })),
+      );
+    return parsed.data;
+  }
+
+  return Object.fromEntries(
+    Object.entries(contracts).map(([domain, defs]) => [
+      domain,
+      Object.fromEntries(Object.entries(defs as Record<string, Contract>).map(([name, c]) => [name, (input?: Parameters<typeof call>[1]) => call(c, input)])),
+    ]),
+  ) as unknown as AccordClient;
+}

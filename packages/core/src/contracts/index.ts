@@ -1,0 +1,26 @@
+import { authContracts } from './auth.ts';
+import type { Contract } from './contract.ts';
+import { importsContracts } from './imports.ts';
+import { judgingContracts } from './judging.ts';
+import { metaContracts } from './meta.ts';
+import { projectsContracts } from './projects.ts';
+import { rubricsContracts } from './rubrics.ts';
+import { usersContracts } from './users.ts';
+
+export * from './contract.ts';
+
+/** Every route contract of the API, by domain. */
+export const contracts = {
+  meta: metaContracts,
+  auth: authContracts,
+  users: usersContracts,
+  projects: projectsContracts,
+  rubrics: rubricsContracts,
+  imports: importsContracts,
+  judging: judgingContracts,
+} as const;
+
+export type Contracts = typeof contracts;
+
+/** The contracts as one list, in the order above. */
+export const contractList: Contract[] = Object.values(contracts).flatMap((domain) => Object.values(domain) as Contract[]);
