@@ -56,7 +56,8 @@ export interface ClientOptions {
 }
 
 const SAFE = new Set(['get', 'head', 'options']);
-const SESSION = 'accord_session=';
+// The session cookie's name: `__Host-accord_session` over https, `accord_session` over plain http.
+const SESSION_COOKIE = /^((?:__Host-)?accord_session)=([^;]*)/;
 
 function toStream(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const it = body[Symbol.asyncIterator]();
@@ -94,7 +95,7 @@ export function createClient(options: ClientOptions): AccordClient {
   // Outside a browser there is no cookie jar and no automatic Origin: the client keeps the session
   // cookie it was given at sign-in and sends its own origin, as the server's CSRF check expects.
   const origin = /^https?:\/\//i.test(baseUrl) ? new URL(baseUrl).origin : null;
-  let session: string | null = null;
+  let session: { name: string; value: string } | null = null;
 
   async function call(c: Contract, input: { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal } = {}): Promise<unknown> {
     const path = c.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
@@ -105,7 +106,7 @@ export function createClient(options: ClientOptions): AccordClient {
     const headers: Record<string, string> = { accept: c.produces ?? 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     else {
-      if (session) headers.cookie = `${SESSION}${session}`;
+      if (session) headers.cookie = `${session.name}=${session.value}`;
       if (origin && !SAFE.has(c.method)) headers.origin = origin;
     }
     const init: RequestInit & { duplex?: 'half' } = { method: c.method.toUpperCase(), headers, signal: input.signal };
@@ -125,11 +126,9 @@ export function createClient(options: ClientOptions): AccordClient {
     } catch (e) {
       throw new ApiError(0, 'network_error', `${c.id}: ${(e as Error).message}`);
     }
-    const set = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie().find((h) => h.startsWith(SESSION)) : undefined;
-    if (set) {
-      const value = set.slice(SESSION.length).split(';')[0] ?? '';
-      session = value && !/max-age=0|expires=Thu, 01 Jan 1970/i.test(set) ? value : null;
-    }
+    const set = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie().find((h) => SESSION_COOKIE.test(h)) : undefined;
+    const m = set ? SESSION_COOKIE.exec(set) : null;
+    if (set && m) session = m[2] && !/max-age=0|expires=Thu, 01 Jan 1970/i.test(set) ? { name: m[1]!, value: m[2] } : null;
 
     const text = await res.text();
     let json: unknown = undefined;
