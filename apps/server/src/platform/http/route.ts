@@ -56,8 +56,7 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown, A 
 }
 
 // The table holds routes of many shapes; the generic parameters only matter inside each definition.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDef<any, any, any, any, Access>;
+export type AnyRoute = RouteDef<unknown, unknown, unknown, unknown, Access>;
 
 export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown, const A extends Access = Access>(
   def: RouteDef<P, Q, B, R, A>,
