@@ -12,7 +12,7 @@ export interface TestRunEnv {
   fuzzSeed: number;
 }
 
-export function readTestEnv(source: Record<string, string | undefined> = process.env): TestRunEnv {
+function readTestEnv(source: Record<string, string | undefined> = process.env): TestRunEnv {
   const seed = source.FUZZ_SEED === undefined || source.FUZZ_SEED === '' ? 20261126 : Number(source.FUZZ_SEED);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`FUZZ_SEED: must be a non-negative integer (got ${source.FUZZ_SEED})`);
   return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed };

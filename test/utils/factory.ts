@@ -86,7 +86,7 @@ export const FACTORY_RUBRIC: RubricDraft = {
 };
 
 /** Fails with the response when the status is not the expected one, so setup errors read clearly. */
-export function expectStatus<T>(r: ApiResponse<T>, status: number, what: string): T {
+function expectStatus<T>(r: ApiResponse<T>, status: number, what: string): T {
   if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${r.text}`);
   return r.body;
 }
