@@ -284,7 +284,7 @@ describe.each(kinds)('authorization matrix (%s)', (kind) => {
         const actor = actors.get(actorName)!;
         const sample = SAMPLES[keyOf(r)]!;
         const res = await sample.run({ ...ctxBase, actor });
-        expect(res.status, res.text).toBe(want);
+        expect(res.status, res.text.slice(0, 300)).toBe(want);
         if (want >= 400) expect(res.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
         if (sample.relogin && actor.email) await actor.client.login(actor.email, actor.password!);
       });
