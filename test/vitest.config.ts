@@ -7,6 +7,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // expect.poll defaults to a 1-second window, which a loaded 2-core machine (CI's size) misses:
+    // a poll waits up to 30 s (it returns as soon as the condition holds).
+    expect: { poll: { timeout: 30_000, interval: 50 } },
     reporters: ['default'],
   },
 });

@@ -152,7 +152,7 @@ describe.each(kinds)('HTTP and handshake security (%s)', (kind) => {
         const headers: Record<string, string> = {};
         if (opts.origin) headers.origin = opts.origin;
         if (opts.cookie) headers.cookie = `accord_session=${opts.cookie}`;
-        const socket = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: headers, auth: opts.token ? { token: opts.token } : {}, reconnection: false, timeout: 5000 });
+        const socket = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: headers, auth: opts.token ? { token: opts.token } : {}, reconnection: false, timeout: 20_000 });
         socket.on('connect', () => resolve({ ok: true, socket }));
         socket.on('connect_error', (e) => resolve({ ok: false, error: e.message, socket }));
       });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { Item, Member, Project } from '@accord/core';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
+import { createFactory, type Factory } from '../utils/factory.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
 
 type Page<T> = { items: T[]; total: number; limit: number; offset: number };
@@ -13,10 +14,12 @@ describe.each(kinds)('projects, members and items (%s)', (kind) => {
   let t: TestServer;
   let admin: ApiClient;
   let lead: ApiClient;
+  let factory: Factory;
   beforeAll(async () => {
     t = await createTestServer(kind);
     admin = await t.as('admin');
     lead = await t.as('lead');
+    factory = createFactory(admin, t.server.deps);
   });
   afterAll(() => t?.close());
 
@@ -129,24 +132,26 @@ describe.each(kinds)('projects, members and items (%s)', (kind) => {
   });
 
   it('admins see every project and act as lead; trainers cannot create projects or browse items', async () => {
-    const p = (await lead.post<Project>('/api/projects', { name: 'Admin visibility' })).body;
+    const p = await factory.project({ items: 1, rubric: false });
     const seen = await admin.get<Page<Project>>('/api/projects?limit=500');
     expect(seen.body.items.find((x) => x.id === p.id)?.myRole).toBe('lead');
-    const trainer = await t.as('trainer');
+    const trainer = p.trainer.client;
     expect((await trainer.post<ErrorBody>('/api/projects', { name: 'Mine' })).status).toBe(403);
-    expect((await trainer.get(`/api/projects/${t.demoProjectId}/items`)).status).toBe(403);
-    expect((await trainer.get<Page<Project>>('/api/projects')).body.items.map((x) => x.id)).toEqual([t.demoProjectId]);
+    expect((await trainer.get(`/api/projects/${p.id}/items`)).status).toBe(403);
+    expect((await trainer.get<Page<Project>>('/api/projects')).body.items.map((x) => x.id)).toEqual([p.id]);
   });
 
   it('shows gold labels to leads only', async () => {
+    const p = await factory.project({ items: 2, rubric: false });
+    const ext = p.items[0]!;
     const { items } = await import('@accord/db');
-    const { eq } = await import('drizzle-orm');
-    await t.db.db.update(items).set({ gold: { winner: 'r1' } }).where(eq(items.externalId, 'pandalm-0'));
-    const asLead = await lead.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?q=pandalm-0&limit=1&sort=externalId`);
+    const { and, eq } = await import('drizzle-orm');
+    await t.db.db.update(items).set({ gold: { winner: 'r1' } }).where(and(eq(items.projectId, p.id), eq(items.externalId, ext)));
+    const q = `q=${encodeURIComponent(ext)}&limit=1&sort=externalId`;
+    const asLead = await p.lead.client.get<Page<Item>>(`/api/projects/${p.id}/items?${q}`);
     expect(asLead.body.items[0]!.gold).toEqual({ winner: 'r1' });
-    const reviewer = await t.as('reviewer');
-    const asReviewer = await reviewer.get<Page<Item>>(`/api/projects/${t.demoProjectId}/items?q=pandalm-0&limit=1&sort=externalId`);
-    expect(asReviewer.body.items[0]!.externalId).toBe('pandalm-0');
+    const asReviewer = await p.reviewer.client.get<Page<Item>>(`/api/projects/${p.id}/items?${q}`);
+    expect(asReviewer.body.items[0]!.externalId).toBe(ext);
     expect(asReviewer.body.items[0]!.gold).toBeNull();
   });
 

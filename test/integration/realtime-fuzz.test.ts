@@ -9,10 +9,11 @@ import { addDimension, getDimensionText, moveDimension, readRubricDraft, removeD
 import { createRng, pick, randomInt } from '@accord/collab/testing';
 import { createDocStore } from '@accord/db';
 import { connected, openDoc, openSocket, type LiveDoc } from '../utils/collab.ts';
+import { testRunEnv } from '../utils/env.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 import type { Socket } from 'socket.io-client';
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
+const SEED = testRunEnv.fuzzSeed;
 
 describe('live documents: seeded fuzz against the real server (pglite)', () => {
   let t: TestServer;

@@ -18,7 +18,7 @@ export function assertLoopback(url: string): void {
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`refusing to benchmark against ${host}: loopback only (127.0.0.1)`);
 }
 
-export function withDatabase(url: string, database: string): string {
+function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
@@ -147,7 +147,7 @@ export function copyItemLine(projectId: string, i: number): string {
 }
 
 /** A realistic pairwise rubric: two per-response dimensions, one comparison, justification of at least 15 words. */
-export const BENCH_RUBRIC: RubricDraft = {
+const BENCH_RUBRIC: RubricDraft = {
   dimensions: [
     {
       id: 'helpfulness',
@@ -219,7 +219,7 @@ export async function publishRubric(lead: ApiClient, projectId: string, draft: R
 
 // ---------------------------------------------------------------- statistics
 
-export function percentile(sorted: number[], p: number): number {
+function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
@@ -236,6 +236,6 @@ export function latencies(samples: number[]): Latencies {
   return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99) };
 }
 
-export const ms = (v: number) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ms = (v: number) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 export const fmtLat = (l: Latencies) => `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`;
 export const rate = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));

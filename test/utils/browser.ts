@@ -6,21 +6,22 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { testRunEnv } from './env.ts';
 import { REPO_ROOT } from './process.ts';
 import { createTestServer, type TestServer } from './server.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM = testRunEnv.chromiumPath;
 /** Screenshots taken by the browser tests, for people to look at. */
 export const SHOTS = join(REPO_ROOT, 'test-results');
 
-export function chromiumMissing(): string | null {
+function chromiumMissing(): string | null {
   if (existsSync(CHROMIUM)) return null;
   // CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
-  if (process.env.CI) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}`);
+  if (testRunEnv.ci) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}`);
   return `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+async function launchBrowser(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -1,4 +1,8 @@
-/** A small HTTP client for tests: one cookie jar, and the Origin header a browser would send. */
+/**
+ * A small HTTP client for tests: one cookie jar, and the Origin header a browser would send. It
+ * speaks to a listening server through `fetch`, or to an in-process app through `app.request`
+ * (test/utils/app.ts): pass that as `transport`.
+ */
 export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
@@ -15,10 +19,21 @@ export interface RequestOptions {
   token?: string;
 }
 
+/** How a request reaches the server: `fetch` over the network, or Hono's `app.request` in-process. */
+export type Transport = (url: string, init: RequestInit) => Response | Promise<Response>;
+
 export class ApiClient {
   cookie: string | null = null;
 
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    readonly transport: Transport = (url, init) => fetch(url, init),
+  ) {}
+
+  /** Another client (its own cookie jar, signed out) on the same server and transport. */
+  fresh(): ApiClient {
+    return new ApiClient(this.base, this.transport);
+  }
 
   async request<T = unknown>(method: string, path: string, json?: unknown, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};
@@ -32,7 +47,7 @@ export class ApiClient {
       body = JSON.stringify(json);
     }
     Object.assign(headers, opts.headers);
-    const res = await fetch(this.base + path, { method, headers, body, redirect: 'manual' });
+    const res = await this.transport(this.base + path, { method, headers, body, redirect: 'manual' });
     const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('accord_session='));
     if (setCookie) {
       const v = setCookie.split(';')[0]!.slice('accord_session='.length);

@@ -57,7 +57,7 @@ function forwardedHeaders(req: IncomingMessage, keepUpgrade: boolean): IncomingH
 
 const refused = (e: unknown) => ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'].includes((e as NodeJS.ErrnoException).code ?? '');
 
-export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
+async function startBalancer(o: BalancerOptions): Promise<Balancer> {
   const downFor = o.downForMs ?? 1000;
   const downUntil = new Map<string, number>();
   const counts = new Map<string, number>();
@@ -222,7 +222,7 @@ export interface Cluster {
 }
 
 /** Creates the database of `url` when it does not exist (connecting to `postgres` on the same server). */
-export async function ensureDatabase(url: string): Promise<void> {
+async function ensureDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.slice(1));
   if (!name) throw new Error(`DATABASE_URL ${url} names no database`);

@@ -31,7 +31,8 @@ export function openSocket(a: SocketAuth): Socket {
     reconnection: a.reconnection ?? true,
     reconnectionDelay: 100,
     reconnectionDelayMax: 500,
-    timeout: 5000,
+    // The connect timeout: a loaded machine can take seconds to answer a handshake.
+    timeout: 20_000,
   });
 }
 

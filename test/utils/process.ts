@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inheritedEnv } from './env.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = resolve(REPO_ROOT, 'apps/server/src/main.ts');
@@ -16,7 +17,7 @@ export interface ServerProcess {
 }
 
 export function runServerProcess(env: Record<string, string>, timeoutMs = 60_000): ServerProcess {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ACCORD_') && k !== 'DATABASE_URL' && k !== 'PORT'));
+  const clean = inheritedEnv();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: REPO_ROOT, env: { ...clean, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -68,8 +68,11 @@ export async function createTestServer(kind: 'pglite' | 'postgres' = 'pglite', e
   return ts;
 }
 
-/** Polls until `fn` returns a truthy value, instead of sleeping a fixed time. */
-export async function waitFor<T>(fn: () => T | Promise<T>, { timeout = 10_000, interval = 25, message = 'condition' } = {}): Promise<T> {
+/**
+ * Polls until `fn` returns a truthy value, instead of sleeping a fixed time. The default timeout is
+ * generous (30 s) so a loaded 2-core machine passes; it returns as soon as the condition holds.
+ */
+export async function waitFor<T>(fn: () => T | Promise<T>, { timeout = 30_000, interval = 25, message = 'condition' } = {}): Promise<T> {
   const end = Date.now() + timeout;
   let last: unknown;
   for (;;) {

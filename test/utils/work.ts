@@ -7,7 +7,7 @@ import type { ApiClient } from './client.ts';
 import { REPO_ROOT } from './process.ts';
 import { waitFor } from './server.ts';
 
-export const DATASETS = join(REPO_ROOT, 'test/fixtures/datasets');
+const DATASETS = join(REPO_ROOT, 'test/fixtures/datasets');
 
 export function dataset(name: 'llmfao' | 'pandalm', kind: 'items' | 'judgments'): Buffer {
   return gunzipSync(readFileSync(join(DATASETS, `${name}-${kind}.jsonl.gz`)));

@@ -105,7 +105,7 @@ function winMatrix(input: BradleyTerryInput): Float64Array {
 }
 
 /** Strong connectivity of the digraph i→j when M_ij > 0: everything reachable from 0 both ways. */
-export function stronglyConnected(m: Float64Array, k: number): boolean {
+function stronglyConnected(m: Float64Array, k: number): boolean {
   if (k <= 1) return true;
   for (const forward of [true, false]) {
     const seen = new Uint8Array(k);

@@ -79,7 +79,7 @@ function disagreement(i: number, j: number, weights: KappaWeights): number {
 }
 
 /** κ from a k×k count table (row-major) and its margins; null when chance disagreement is 0. */
-export function kappaFromTable(
+function kappaFromTable(
   table: Float64Array,
   rows: Float64Array,
   cols: Float64Array,

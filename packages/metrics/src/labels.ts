@@ -30,7 +30,7 @@ export interface CategoriesOption {
   readonly categories?: readonly Label[];
 }
 
-export function isEncoded(x: unknown): x is EncodedRatings {
+function isEncoded(x: unknown): x is EncodedRatings {
   return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'encoded-ratings';
 }
 

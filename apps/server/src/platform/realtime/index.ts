@@ -56,7 +56,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     },
   });
 
-  io.use(async (socket, next) => {
+  // Socket.IO ignores a middleware's promise: the handshake reports only through next(), even on failure.
+  const handshake = async (...[socket, next]: Parameters<Parameters<typeof io.use>[0]>) => {
     try {
       const req = socket.request;
       const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : null;
@@ -75,7 +76,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
       deps.logger.error('socket handshake failed', { message: (e as Error).message });
       next(new Error('unavailable'));
     }
-  });
+  };
+  io.use((socket, next) => void handshake(socket, next));
 
   const docs = bindDocs(io, deps);
   io.on('connection', (socket) => docs.onConnection(socket));
@@ -84,7 +86,9 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     io,
     async close() {
       docs.close();
-      await new Promise<void>((res) => io.close(() => res()));
+      await new Promise<void>((res, rej) => {
+        io.close(() => res()).catch(rej);
+      });
     },
   };
 }

@@ -69,19 +69,19 @@ export interface WorkState {
   justification: string;
 }
 
-export function preferenceOf(s: WorkState): JudgmentPayload['preference'] | null {
+function preferenceOf(s: WorkState): JudgmentPayload['preference'] | null {
   if (s.taskKind === 'pairwise') return s.pairwise === null ? null : { kind: 'pairwise', a: s.order[0]!, b: s.order[1]!, value: s.pairwise };
   return s.ranking.length ? { kind: 'ranking', groups: s.ranking.map((g) => [...g]) } : null;
 }
 
-export function scoresOf(s: WorkState): JudgmentPayload['scores'] {
+function scoresOf(s: WorkState): JudgmentPayload['scores'] {
   return Object.entries(s.scores).map(([k, value]) => {
     const [dimension, responseId] = k.split('|') as [string, string];
     return responseId ? { dimension, responseId, value } : { dimension, value };
   });
 }
 
-export function draftOf(s: WorkState): DraftPayload {
+function draftOf(s: WorkState): DraftPayload {
   return { preference: preferenceOf(s), scores: scoresOf(s), spans: s.spans, flags: s.flags, justification: s.justification };
 }
 
@@ -124,7 +124,7 @@ export function workFromDraft(draft: DraftPayload | null, o: JudgingOrders): Wor
   };
 }
 
-export const letterOf = (i: number) => String.fromCharCode(65 + i);
+const letterOf = (i: number) => String.fromCharCode(65 + i);
 
 /**
  * A submitted judgment's preference as its trainer saw it ("A better", "B slightly better",

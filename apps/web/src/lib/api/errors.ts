@@ -29,7 +29,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Keeps only well-formed `{ path, message }` entries; anything else in `details` is ignored. */
-export function toFieldIssues(details: unknown): FieldIssue[] {
+function toFieldIssues(details: unknown): FieldIssue[] {
   if (!Array.isArray(details)) return [];
   const out: FieldIssue[] = [];
   for (const d of details) {

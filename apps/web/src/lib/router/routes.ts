@@ -3,7 +3,7 @@
  * `{ name: 'project', params: { id: '42' } }`. Unknown or malformed paths match `not-found`.
  */
 
-export const ROUTES = [
+const ROUTES = [
   { name: 'home', pattern: '/', public: false },
   { name: 'login', pattern: '/login', public: true },
   { name: 'projects', pattern: '/projects', public: false },
@@ -26,7 +26,7 @@ function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
 
-export function matchPattern(pattern: string, pathname: string): Record<string, string> | null {
+function matchPattern(pattern: string, pathname: string): Record<string, string> | null {
   const want = splitPath(pattern);
   const got = splitPath(pathname);
   if (want.length !== got.length) return null;

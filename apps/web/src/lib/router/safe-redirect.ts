@@ -5,7 +5,7 @@
  * well as on the input: dot segments (`/..//evil`, `/%2e%2e//evil`) can normalise to a
  * protocol-relative path, and encoded slashes (`%2f`, `%5c`) may be decoded by whoever reads it next.
  */
-export const DEFAULT_AFTER_LOGIN = '/projects';
+const DEFAULT_AFTER_LOGIN = '/projects';
 
 const pageOrigin = (): string => (typeof location !== 'undefined' && location.origin.startsWith('http') ? location.origin : 'http://accord.invalid');
 

@@ -18,7 +18,7 @@ export function parseQuery(search: string): Query {
 }
 
 /** Only same-origin, non-API paths are handled by the SPA; everything else is a full page load. */
-export function isAppUrl(url: URL, origin: string): boolean {
+function isAppUrl(url: URL, origin: string): boolean {
   return url.origin === origin && url.pathname !== '/api' && !url.pathname.startsWith('/api/');
 }
 

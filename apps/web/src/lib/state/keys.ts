@@ -3,7 +3,7 @@
  * Pure logic; `state/shortcuts.svelte.ts` wires it to the document.
  */
 
-export const SEQUENCE_TIMEOUT_MS = 1200;
+const SEQUENCE_TIMEOUT_MS = 1200;
 
 export interface KeyLike {
   key: string;

@@ -16,6 +16,7 @@ export class Resource<T> {
     return this.data === undefined && this.error === null;
   }
 
+  /** Never rejects (a failure lands in `error`): callers that need no completion may `void` it. */
   load(fetcher: (signal: AbortSignal) => Promise<T>): Promise<void> {
     return untrack(() => {
       const seq = ++this.#seq;

@@ -13,7 +13,7 @@ export interface FormErrors {
 
 export const NO_ERRORS: FormErrors = { fields: {}, message: '' };
 
-export function formErrorsFromIssues(issues: readonly FieldIssue[], fields: readonly string[], fallback = ''): FormErrors {
+function formErrorsFromIssues(issues: readonly FieldIssue[], fields: readonly string[], fallback = ''): FormErrors {
   const all = fieldErrors(issues);
   const out: Record<string, string> = {};
   const rest: string[] = [];

@@ -47,9 +47,9 @@ const inlineMath: TokenizerAndRendererExtension = {
   renderer: (token) => math(String(token.text), false),
 };
 
-export const MAX_HIGHLIGHT_CHARS = 20_000;
+const MAX_HIGHLIGHT_CHARS = 20_000;
 
-export function highlight(code: string, lang: string | undefined): string {
+function highlight(code: string, lang: string | undefined): string {
   if (code.length > MAX_HIGHLIGHT_CHARS) return escapeText(code);
   const language = lang && hljs.getLanguage(lang) ? lang : undefined;
   return language ? hljs.highlight(code, { language, ignoreIllegals: true }).value : hljs.highlightAuto(code).value;

@@ -1,0 +1,31 @@
+/**
+ * The only reader of process.env for the integration and browser tests (the lint rule allows env
+ * modules only). A bad value stops the run with a message naming the variable.
+ */
+
+export interface TestRunEnv {
+  /** Chromium for the browser tests (CHROMIUM_PATH). */
+  chromiumPath: string;
+  /** CI installs every service and browser: there a missing one is a failure, not a skip (CI). */
+  ci: boolean;
+  /** Seed of the realtime fuzz test (FUZZ_SEED), so a failing run can be replayed. */
+  fuzzSeed: number;
+}
+
+function readTestEnv(source: Record<string, string | undefined> = process.env): TestRunEnv {
+  const seed = source.FUZZ_SEED === undefined || source.FUZZ_SEED === '' ? 20261126 : Number(source.FUZZ_SEED);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`FUZZ_SEED: must be a non-negative integer (got ${source.FUZZ_SEED})`);
+  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed };
+}
+
+export const testRunEnv: TestRunEnv = readTestEnv();
+
+/**
+ * The environment a child server process inherits: ours without what would point it elsewhere
+ * (ACCORD_*, DATABASE_URL, PORT); the caller adds its own settings on top.
+ */
+export function inheritedEnv(source: Record<string, string | undefined> = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('ACCORD_') && e[0] !== 'DATABASE_URL' && e[0] !== 'PORT'),
+  );
+}
