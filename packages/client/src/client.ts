@@ -16,16 +16,32 @@ export type ClientErrorCode = 'unexpected_response' | 'network_error';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | ClientErrorCode;
-  /** For `validation_failed` and some conflicts: the fields at fault, e.g. `{ path: 'body.email', message }`. */
-  readonly details: FieldIssue[] | undefined;
+  /** For `validation_failed` and some conflicts: the fields at fault, e.g. `{ path: 'body.email', message }`; empty otherwise. */
+  readonly details: FieldIssue[];
+  /** Seconds to wait before trying again, from `Retry-After` (429, 503); null when the answer gave none. */
+  readonly retryAfter: number | null;
+  /** The server's `X-Request-Id` of the failed request (quote it when reporting a problem); null when absent. */
+  readonly requestId: string | null;
 
-  constructor(status: number, code: ErrorCode | ClientErrorCode, message: string, details?: FieldIssue[]) {
+  constructor(status: number, code: ErrorCode | ClientErrorCode, message: string, details: FieldIssue[] = [], more: { retryAfter?: number | null; requestId?: string | null } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfter = more.retryAfter ?? null;
+    this.requestId = more.requestId ?? null;
   }
+}
+
+/** Parses `Retry-After` (delta-seconds or an HTTP date) into whole seconds. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** No required keys: the input may be left out. */
@@ -53,6 +69,8 @@ export interface ClientOptions {
   token?: string;
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
+  /** `credentials` of every request, e.g. `'same-origin'` for a web app served by Accord itself. */
+  credentials?: RequestInit['credentials'];
 }
 
 const SAFE = new Set(['get', 'head', 'options']);
@@ -88,6 +106,62 @@ function queryString(query: Record<string, unknown> | undefined): string {
   return s ? `?${s}` : '';
 }
 
+/** The untyped shape of any call's input. */
+type CallArgs = { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal };
+
+/** The contract's path with its parameters filled in; a missing one throws `validation_failed` (status 0). */
+export function pathOf(c: Contract, params: Record<string, unknown> | undefined): string {
+  return c.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
+    const v = params?.[name];
+    if (v === undefined || v === null || v === '') throw new ApiError(0, 'validation_failed', `${c.id}: params.${name} is required`, [{ path: `params.${name}`, message: 'is required' }]);
+    return encodeURIComponent(String(v));
+  });
+}
+
+/** The path and query string of a call, for callers that send it with their own transport (e.g. XHR for upload progress). */
+export function urlOf<C extends Contract>(c: C, input: { params?: object; query?: object }): string {
+  return pathOf(c, input.params as Record<string, unknown> | undefined) + queryString(input.query as Record<string, unknown> | undefined);
+}
+
+/** An HTTP answer, whatever carried it. */
+export interface RawAnswer {
+  status: number;
+  text: string;
+  header(name: string): string | null;
+}
+
+/**
+ * Reads an answer to a call of `c`: the parsed response on success; otherwise throws `ApiError` with
+ * the API's code, message and field details (or `unexpected_response`), `Retry-After` and the request id.
+ */
+export function readAnswer<C extends Contract>(c: C, answer: RawAnswer): ResponseOf<C> {
+  const { status, text } = answer;
+  const more = { retryAfter: parseRetryAfter(answer.header('retry-after')), requestId: answer.header('x-request-id') };
+  let json: unknown = undefined;
+  if (/json/i.test(answer.header('content-type') ?? '')) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError(status, 'unexpected_response', `${c.id}: the answer is not valid JSON (HTTP ${status})`, [], more);
+    }
+  }
+  if (status < 200 || status > 299) {
+    const err = ErrorBodySchema.safeParse(json);
+    if (err.success) throw new ApiError(status, err.data.error.code, err.data.error.message, err.data.error.details ?? [], more);
+    throw new ApiError(status, 'unexpected_response', `${c.id}: HTTP ${status} ${text.slice(0, 200)}`, [], more);
+  }
+  const parsed = c.response.safeParse(c.produces === 'text/html' ? text : json);
+  if (!parsed.success)
+    throw new ApiError(
+      status,
+      'unexpected_response',
+      `${c.id}: the answer does not fit the contract (is the server another version?)`,
+      parsed.error.issues.map((i) => ({ path: ['response', ...i.path.map(String)].join('.'), message: i.message })),
+      more,
+    );
+  return parsed.data as ResponseOf<C>;
+}
+
 export function createClient(options: ClientOptions): AccordClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init));
@@ -96,12 +170,8 @@ export function createClient(options: ClientOptions): AccordClient {
   const origin = /^https?:\/\//i.test(baseUrl) ? new URL(baseUrl).origin : null;
   let session: string | null = null;
 
-  async function call(c: Contract, input: { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; signal?: AbortSignal } = {}): Promise<unknown> {
-    const path = c.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
-      const v = input.params?.[name];
-      if (v === undefined || v === null || v === '') throw new ApiError(0, 'validation_failed', `${c.id}: params.${name} is required`, [{ path: `params.${name}`, message: 'is required' }]);
-      return encodeURIComponent(String(v));
-    });
+  async function call(c: Contract, input: CallArgs = {}): Promise<unknown> {
+    const path = pathOf(c, input.params);
     const headers: Record<string, string> = { accept: c.produces ?? 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     else {
@@ -119,10 +189,14 @@ export function createClient(options: ClientOptions): AccordClient {
       init.body = JSON.stringify(input.body ?? {});
     }
 
+    if (options.credentials) init.credentials = options.credentials;
+
     let res: Response;
     try {
       res = await doFetch(`${baseUrl}${path}${queryString(input.query)}`, init);
     } catch (e) {
+      // A call the caller cancelled rejects with the abort reason itself, not as a network failure.
+      if (input.signal?.aborted) throw e;
       throw new ApiError(0, 'network_error', `${c.id}: ${(e as Error).message}`);
     }
     const set = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie().find((h) => h.startsWith(SESSION)) : undefined;
@@ -130,30 +204,7 @@ export function createClient(options: ClientOptions): AccordClient {
       const value = set.slice(SESSION.length).split(';')[0] ?? '';
       session = value && !/max-age=0|expires=Thu, 01 Jan 1970/i.test(set) ? value : null;
     }
-
-    const text = await res.text();
-    let json: unknown = undefined;
-    if (/json/i.test(res.headers.get('content-type') ?? '')) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new ApiError(res.status, 'unexpected_response', `${c.id}: the answer is not valid JSON (HTTP ${res.status})`);
-      }
-    }
-    if (!res.ok) {
-      const err = ErrorBodySchema.safeParse(json);
-      if (err.success) throw new ApiError(res.status, err.data.error.code, err.data.error.message, err.data.error.details);
-      throw new ApiError(res.status, 'unexpected_response', `${c.id}: HTTP ${res.status} ${text.slice(0, 200)}`);
-    }
-    const parsed = c.response.safeParse(c.produces === 'text/html' ? text : json);
-    if (!parsed.success)
-      throw new ApiError(
-        res.status,
-        'unexpected_response',
-        `${c.id}: the answer does not fit the contract (is the server another version?)`,
-        parsed.error.issues.map((i) => ({ path: ['response', ...i.path.map(String)].join('.'), message: i.message })),
-      );
-    return parsed.data;
+    return readAnswer(c, { status: res.status, text: await res.text(), header: (name) => res.headers.get(name) });
   }
 
   return Object.fromEntries(
