@@ -4,7 +4,7 @@
  * responses parsed with its response schema, and every error thrown as an `ApiError`.
  */
 import type { z } from 'zod';
-import { contracts, ErrorBodySchema, type BodyOf, type Contract, type ContractDef, type Contracts, type ErrorCode, type FieldIssue, type ParamsOf, type QueryOf, type ResponseOf } from '@accord/core';
+import { contracts, ERROR_STATUS, ErrorBodySchema, type BodyOf, type Contract, type ContractDef, type Contracts, type ErrorCode, type FieldIssue, type ParamsOf, type QueryOf, type ResponseOf } from '@accord/core';
 
 /** A file sent as the raw request body (imports): text, bytes, a Blob or a stream (e.g. `fs.createReadStream`). */
 export type RawBody = string | Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -130,6 +130,24 @@ export interface RawAnswer {
   header(name: string): string | null;
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An error envelope that does not quite fit the schema (a code this client does not know, a malformed
+ * detail): its message and well-formed details are still worth more than "unexpected response".
+ */
+function looseError(json: unknown): { code: ErrorCode | ClientErrorCode; message: string; details: FieldIssue[] } | null {
+  if (!isRecord(json) || !isRecord(json.error) || typeof json.error.message !== 'string' || !json.error.message) return null;
+  const { code, message, details } = json.error;
+  const known = typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
+  const issues = Array.isArray(details)
+    ? details.filter((d): d is FieldIssue => isRecord(d) && typeof d.path === 'string' && typeof d.message === 'string').map((d) => ({ path: d.path, message: d.message }))
+    : [];
+  return { code: known ? (code as ErrorCode) : 'unexpected_response', message, details: issues };
+}
+
 /**
  * Reads an answer to a call of `c`: the parsed response on success; otherwise throws `ApiError` with
  * the API's code, message and field details (or `unexpected_response`), `Retry-After` and the request id.
@@ -148,6 +166,8 @@ export function readAnswer<C extends Contract>(c: C, answer: RawAnswer): Respons
   if (status < 200 || status > 299) {
     const err = ErrorBodySchema.safeParse(json);
     if (err.success) throw new ApiError(status, err.data.error.code, err.data.error.message, err.data.error.details ?? [], more);
+    const loose = looseError(json);
+    if (loose) throw new ApiError(status, loose.code, loose.message, loose.details, more);
     throw new ApiError(status, 'unexpected_response', `${c.id}: HTTP ${status} ${text.slice(0, 200)}`, [], more);
   }
   const parsed = c.response.safeParse(c.produces === 'text/html' ? text : json);
