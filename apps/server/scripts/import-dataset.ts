@@ -140,7 +140,7 @@ if (cmd === 'convert') {
     await upload(args.dataset);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    console.error(`import refused: ${e.status} ${e.code}: ${e.message}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`);
+    console.error(`import refused: ${e.status} ${e.code}: ${e.message}${e.details.length ? ` ${JSON.stringify(e.details)}` : ''}`);
     process.exit(1);
   }
 } else {

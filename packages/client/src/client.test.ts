@@ -1,72 +1,51 @@
-/**
- * The client's own logic, with the transport replaced by a recorder: what it refuses before sending,
- * how it builds requests, and how it reads refusals. The client against the real server is tested in
- * test/integration/client.test.ts.
- */
+import { contracts } from '@accord/core';
 import { describe, expect, it } from 'vitest';
-import { ApiError, createClient } from './index.ts';
+import { ApiError, readAnswer, urlOf } from './client.ts';
 
-interface Sent {
-  url: string;
-  init: RequestInit;
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const all: Record<string, string> = { 'content-type': 'application/json', ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) };
+  return { status, text: JSON.stringify(body), header: (name: string) => all[name.toLowerCase()] ?? null };
+};
+
+function refusal(answer: ReturnType<typeof json>): ApiError {
+  try {
+    readAnswer(contracts.projects.list, answer);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    return e as ApiError;
+  }
+  throw new Error('readAnswer accepted a refusal');
 }
 
-function recorder(answer: () => Response) {
-  const sent: Sent[] = [];
-  const fetch = (async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
-    sent.push({ url: String(input), init: init ?? {} });
-    return answer();
-  }) as typeof globalThis.fetch;
-  return { sent, fetch };
-}
+describe('urlOf', () => {
+  it('fills and encodes path parameters and appends the query', () => {
+    expect(urlOf(contracts.imports.start, { params: { projectId: 'a/b' }, query: { kind: 'items', fileName: 'x y.csv' } })).toBe('/api/projects/a%2Fb/imports?kind=items&fileName=x+y.csv');
+    expect(() => urlOf(contracts.imports.start, { params: {} })).toThrow(/params\.projectId is required/);
+  });
+});
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
-
-describe('@accord/client', () => {
-  it('refuses a call without its path parameter before anything is sent', async () => {
-    const t = recorder(() => json(200, {}));
-    const client = createClient({ baseUrl: 'http://accord.test', token: 't', fetch: t.fetch });
-    const err = await client.projects.get({ params: { projectId: '' } }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ status: 0, code: 'validation_failed', details: [{ path: 'params.projectId', message: 'is required' }] });
-    expect(t.sent).toHaveLength(0);
+describe('readAnswer', () => {
+  it('parses a success with the contract', () => {
+    expect(readAnswer(contracts.projects.list, json(200, { items: [], total: 0, limit: 20, offset: 0 }))).toEqual({ items: [], total: 0, limit: 20, offset: 0 });
   });
 
-  it('sends the token, encodes path parameters and query values, and omits undefined ones', async () => {
-    const t = recorder(() => json(200, { items: [], total: 0, limit: 5, offset: 0 }));
-    const client = createClient({ baseUrl: 'http://accord.test/', token: 'acc_secret', fetch: t.fetch });
-    await client.projects.list({ query: { q: 'a b&c', limit: 5 } });
-    expect(t.sent[0]!.url).toBe('http://accord.test/api/projects?q=a+b%26c&limit=5');
-    expect((t.sent[0]!.init.headers as Record<string, string>).authorization).toBe('Bearer acc_secret');
+  it('carries the code, details, Retry-After and request id of a refusal', () => {
+    const e = refusal(json(429, { error: { code: 'rate_limited', message: 'Slow down.' } }, { 'Retry-After': '7', 'X-Request-Id': 'r-1' }));
+    expect(e).toMatchObject({ status: 429, code: 'rate_limited', message: 'Slow down.', details: [], retryAfter: 7, requestId: 'r-1' });
   });
 
-  it('turns an error body into an ApiError with status, code, message and details', async () => {
-    const body = { error: { code: 'validation_failed', message: 'body.name: must not be empty', details: [{ path: 'body.name', message: 'must not be empty' }] } };
-    const t = recorder(() => json(400, body));
-    const client = createClient({ baseUrl: 'http://accord.test', token: 't', fetch: t.fetch });
-    const err = await client.projects.create({ body: { name: '', taskKind: 'pairwise' } }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 400, code: 'validation_failed', details: body.error.details });
+  it('keeps the message and well-formed details of an envelope that does not fit the schema', () => {
+    const e = refusal(json(400, { error: { code: 'validation_failed', message: 'bad', details: [{ path: 'query.limit', message: 'too big' }, { junk: 1 }] } }));
+    expect(e).toMatchObject({ code: 'validation_failed', message: 'bad', details: [{ path: 'query.limit', message: 'too big' }] });
+    expect(refusal(json(418, { error: { code: 'teapot', message: 'A newer server says no.' } }))).toMatchObject({ code: 'unexpected_response', message: 'A newer server says no.' });
   });
 
-  it('reports a failed connection as network_error and an answer outside the contract as unexpected_response', async () => {
-    const down = createClient({ baseUrl: 'http://accord.test', token: 't', fetch: (async () => Promise.reject(new Error('ECONNREFUSED'))) as typeof fetch });
-    await expect(down.meta.health()).rejects.toMatchObject({ code: 'network_error' });
-    const odd = createClient({ baseUrl: 'http://accord.test', token: 't', fetch: recorder(() => json(200, { nothing: true })).fetch });
-    await expect(odd.projects.list()).rejects.toMatchObject({ code: 'unexpected_response' });
-  });
-
-  it('keeps the session cookie from sign-in, under either name, and sends its origin on changes', async () => {
-    for (const name of ['accord_session', '__Host-accord_session']) {
-      const me = { user: { id: '00000000-0000-4000-8000-000000000001', email: 'a@b.c', name: 'A', isAdmin: false, active: true, placeholder: false, createdAt: new Date(0).toISOString() }, memberships: [], via: 'session' };
-      let n = 0;
-      const t = recorder(() => (n++ === 0 ? json(200, me, { 'set-cookie': `${name}=abc123; Path=/; HttpOnly` }) : json(200, { ok: true })));
-      const client = createClient({ baseUrl: 'https://accord.test', fetch: t.fetch });
-      await client.auth.login({ body: { email: 'a@b.c', password: 'x' } }).catch(() => undefined);
-      await client.auth.logout().catch(() => undefined);
-      const headers = t.sent[1]!.init.headers as Record<string, string>;
-      expect(headers.cookie).toBe(`${name}=abc123`);
-      expect(headers.origin).toBe('https://accord.test');
-    }
+  it('reports an answer that is not the API’s', () => {
+    expect(refusal({ status: 502, text: '<html>bad gateway</html>', header: (n) => (n === 'content-type' ? 'text/html' : null) })).toMatchObject({
+      status: 502,
+      code: 'unexpected_response',
+      message: 'projects.list: HTTP 502 <html>bad gateway</html>',
+    });
+    expect(() => readAnswer(contracts.projects.list, json(200, { items: 'no' }))).toThrow(/does not fit the contract/);
   });
 });

@@ -1,1 +1,15 @@
-export { ApiError, createClient, type AccordClient, type CallInput, type CallMethod, type ClientErrorCode, type ClientOptions, type RawBody } from './client.ts';
+export {
+  ApiError,
+  createClient,
+  parseRetryAfter,
+  pathOf,
+  readAnswer,
+  urlOf,
+  type AccordClient,
+  type CallInput,
+  type CallMethod,
+  type ClientErrorCode,
+  type ClientOptions,
+  type RawAnswer,
+  type RawBody,
+} from './client.ts';

@@ -1,52 +1,13 @@
 /**
- * The client side of the API's error contract: `{ error: { code, message, details? } }`.
- * Validation errors carry `details: [{ path: 'body.email', message }]`; `fieldErrors` turns those
- * into a per-field map that forms show next to their inputs.
+ * The web side of the API's error contract. Failures are `@accord/client`'s `ApiError { status,
+ * code, message, details: {path, message}[], retryAfter, requestId }`; `readableError` turns the
+ * client's technical messages (an answer that is not the API's, a lost connection) into sentences for
+ * the user, `fieldErrors` maps validation details onto form fields and `messageOf` is what a toast says.
  */
+import { ApiError } from '@accord/client';
 import type { FieldIssue } from '@accord/core';
 
-export class ApiError extends Error {
-  readonly status: number;
-  /** The server's error code (`validation_failed`, `forbidden`, ...) or `network_error` / `bad_response`. */
-  readonly code: string;
-  /** Field issues for validation errors; empty otherwise. */
-  readonly details: FieldIssue[];
-  /** Seconds to wait, from Retry-After on 429 answers. */
-  readonly retryAfter: number | null;
-
-  constructor(status: number, code: string, message: string, details: FieldIssue[] = [], retryAfter: number | null = null) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
-    this.retryAfter = retryAfter;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Keeps only well-formed `{ path, message }` entries; anything else in `details` is ignored. */
-function toFieldIssues(details: unknown): FieldIssue[] {
-  if (!Array.isArray(details)) return [];
-  const out: FieldIssue[] = [];
-  for (const d of details) {
-    if (isRecord(d) && typeof d.path === 'string' && typeof d.message === 'string') out.push({ path: d.path, message: d.message });
-  }
-  return out;
-}
-
-/** Parses Retry-After (delta-seconds or HTTP date) into whole seconds. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | null {
-  if (!header) return null;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, Math.ceil((at - now) / 1000));
-}
+export { ApiError, parseRetryAfter } from '@accord/client';
 
 const STATUS_MESSAGES: Record<number, string> = {
   400: 'The request was not valid.',
@@ -61,21 +22,26 @@ const STATUS_MESSAGES: Record<number, string> = {
   503: 'The server is unavailable right now.',
 };
 
-/** Builds an ApiError from a non-2xx answer, whatever its body looks like. */
-export function errorFromBody(status: number, body: unknown, retryAfterHeader: string | null = null): ApiError {
-  const retryAfter = parseRetryAfter(retryAfterHeader);
-  const fallback = STATUS_MESSAGES[status] ?? `Request failed (${status}).`;
-  if (isRecord(body) && isRecord(body.error)) {
-    const { code, message, details } = body.error;
-    return new ApiError(
-      status,
-      typeof code === 'string' ? code : 'unknown',
-      typeof message === 'string' && message ? message : fallback,
-      toFieldIssues(details),
-      retryAfter,
-    );
+export const OFFLINE_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
+
+/**
+ * The client's errors as the user should read them: a lost connection, an error page from a proxy
+ * (no API envelope: a readable message by status) or a 2xx answer of another shape (its first issue,
+ * but no field details, so no form mistakes it for a validation error). API errors pass unchanged.
+ */
+export function readableError(e: unknown): unknown {
+  if (!(e instanceof ApiError)) return e;
+  const more = { retryAfter: e.retryAfter, requestId: e.requestId };
+  if (e.code === 'network_error') return new ApiError(0, 'network_error', OFFLINE_MESSAGE, [], more);
+  if (e.code !== 'unexpected_response') return e;
+  if (e.status >= 200 && e.status <= 299) {
+    const first = e.details[0];
+    const where = first ? `${first.path}: ${first.message}` : 'unexpected shape';
+    return new ApiError(e.status, 'unexpected_response', `The server sent an unexpected answer (${where}).`, [], more);
   }
-  return new ApiError(status, status === 429 ? 'rate_limited' : 'unknown', fallback, [], retryAfter);
+  // An API envelope with a code this build does not know keeps its own message.
+  if (!/^[a-z]+\.[A-Za-z]+: (HTTP \d{3}|the answer is not valid JSON)/.test(e.message)) return e;
+  return new ApiError(e.status, e.status === 429 ? 'rate_limited' : 'unexpected_response', STATUS_MESSAGES[e.status] ?? `Request failed (${e.status}).`, [], more);
 }
 
 /**
@@ -93,11 +59,13 @@ export function fieldErrors(issues: readonly FieldIssue[], prefix = 'body'): Rec
   return out;
 }
 
-/** A sentence to show the user for any thrown value. */
+/** A sentence to show the user for any thrown value; server failures name their request id. */
 export function messageOf(e: unknown): string {
   if (e instanceof ApiError) {
-    if (e.code === 'rate_limited' && e.retryAfter && !/try again/i.test(e.message)) return `${e.message} Try again in ${e.retryAfter} s.`;
-    return e.message;
+    let message = e.message;
+    if (e.code === 'rate_limited' && e.retryAfter && !/try again/i.test(message)) message = `${message} Try again in ${e.retryAfter} s.`;
+    if (e.status >= 500 && e.requestId && !message.includes(e.requestId)) message = `${message} (request id ${e.requestId})`;
+    return message;
   }
   if (e instanceof Error) return e.message;
   return 'Something went wrong.';

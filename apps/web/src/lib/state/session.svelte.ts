@@ -1,6 +1,6 @@
 /** Who is signed in. `me` is null when signed out; `status` is 'loading' until the first probe answers. */
 import type { Me, ProjectRole } from '@accord/core';
-import { ApiError, api, client } from '../api/index.ts';
+import { ApiError, api, hooks } from '../api/index.ts';
 import { closeAppSocket } from '../realtime/socket.ts';
 
 export class Session {
@@ -47,7 +47,7 @@ export class Session {
   }
 
   async login(email: string, password: string): Promise<void> {
-    this.me = await api.auth.login({ email, password });
+    this.me = await api.auth.login({ body: { email, password } });
     this.expired = false;
     this.status = 'ready';
   }
@@ -70,4 +70,4 @@ export class Session {
 }
 
 export const session = new Session();
-client.onUnauthenticated = () => session.markExpired();
+hooks.onUnauthenticated = () => session.markExpired();
