@@ -5,12 +5,6 @@ import globals from 'globals';
 
 const NO_ONLY = { selector: 'CallExpression[callee.property.name="only"]', message: 'no .only in tests' };
 
-// TODO(merge, issue 8): test/bench/collab.ts and test/bench/collab-server.ts are being rewritten on
-// another branch; they still read process.env directly and are not yet checked by the type-aware
-// promise rules. Move their settings into test/utils/env.ts (or a test/bench/env.ts) and delete
-// this list when that branch lands.
-const PENDING_MERGE = ['test/bench/collab.ts', 'test/bench/collab-server.ts'];
-
 // One `no-restricted-imports` block per file group. ESLint applies only the LAST matching block's
 // options for a rule, so a block for `apps/server/src/platform/**` would silently drop what a block
 // for `apps/server/**` said. Here each group's block also carries the restrictions of every group
@@ -63,7 +57,7 @@ export default tseslint.config(
   // its package's tsconfig; tool configuration files (*.config.ts) are in no tsconfig and skip it.
   {
     files: ['**/*.ts', '**/*.svelte'],
-    ignores: ['**/*.config.ts', ...PENDING_MERGE],
+    ignores: ['**/*.config.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -74,7 +68,7 @@ export default tseslint.config(
   // everything else receives parsed values. Tool configuration files run outside the product.
   {
     files: ['**/*.ts', '**/*.svelte'],
-    ignores: ['**/env.ts', '**/*.config.ts', ...PENDING_MERGE],
+    ignores: ['**/env.ts', '**/*.config.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in an env.ts module and pass the parsed value.' }],
       'no-restricted-syntax': [

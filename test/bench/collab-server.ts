@@ -21,6 +21,9 @@ import { readRubricDraft } from '@accord/collab';
 import { eq } from 'drizzle-orm';
 import { createDocStore, users } from '@accord/db';
 import { startServer, type RunningServer } from '@accord/server';
+import { readCollabBenchEnv } from './env.ts';
+
+const { broadcastWindowMs } = readCollabBenchEnv();
 
 const kind = process.argv[2] as 'accord' | 'accord-pg' | 'hocuspocus' | 'reference';
 const send = (m: unknown) => process.send!(m);
@@ -80,7 +83,7 @@ if (kind === 'accord' || kind === 'accord-pg') {
       ACCORD_LOG: 'error',
       NODE_ENV: 'production',
       ...(scratch ? { DATABASE_URL: scratch.url } : {}),
-      ...(process.env.ACCORD_BROADCAST_WINDOW_MS ? { ACCORD_BROADCAST_WINDOW_MS: process.env.ACCORD_BROADCAST_WINDOW_MS } : {}),
+      ...(broadcastWindowMs ? { ACCORD_BROADCAST_WINDOW_MS: broadcastWindowMs } : {}),
     },
   });
   const { deps } = server;

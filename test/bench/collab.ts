@@ -15,15 +15,17 @@ import { Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCollabBenchEnv } from './env.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '50x100,200x200').split(',').map((s) => {
+const benchEnv = readCollabBenchEnv();
+const SCENARIOS = benchEnv.scenarios.split(',').map((s) => {
   const [clients, editsPerSecond] = s.split('x').map(Number);
   return { clients: clients!, editsPerSecond: editsPerSecond! };
 });
 type Kind = 'reference' | 'hocuspocus' | 'accord' | 'accord-pg';
 const ALL_KINDS: Kind[] = ['reference', 'hocuspocus', 'accord', 'accord-pg'];
-const requested = (process.env.BENCH_KINDS ?? ALL_KINDS.join(',')).split(',') as Kind[];
+const requested = (benchEnv.kinds ?? ALL_KINDS.join(',')).split(',') as Kind[];
 for (const k of requested) if (!ALL_KINDS.includes(k)) throw new Error(`BENCH_KINDS: unknown server ${k} (one of ${ALL_KINDS.join(', ')})`);
 const NEEDS_PG: Kind[] = ['hocuspocus', 'accord-pg'];
 const pgReachable = await new Promise<boolean>((resolve) => {
@@ -36,13 +38,13 @@ const pgReachable = await new Promise<boolean>((resolve) => {
 });
 const KINDS = requested.filter((k) => pgReachable || !NEEDS_PG.includes(k));
 if (KINDS.length < requested.length) console.log(`PostgreSQL at 127.0.0.1:5432 is unreachable: skipping ${requested.filter((k) => !KINDS.includes(k)).join(', ')}.\n`);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
-const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 10_000);
+const WARMUP_MS = benchEnv.warmupMs;
+const LOAD_MS = benchEnv.loadMs;
 
 type Msg = Record<string, unknown> & { type: string };
 
 function child(file: string, args: string[]): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
-  const prof = process.env.BENCH_PROFILE && file.includes(process.env.BENCH_PROFILE) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : [];
+  const prof = benchEnv.profile && file.includes(benchEnv.profile) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : [];
   // A larger young generation keeps the load generator's garbage collection out of the latencies (same for both servers).
   const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const inbox: Msg[] = [];
@@ -66,7 +68,7 @@ function child(file: string, args: string[]): { proc: ChildProcess; next(type: s
   };
 }
 
-const OBSERVERS = Number(process.env.BENCH_OBSERVERS ?? 8);
+const OBSERVERS = benchEnv.observers;
 
 interface Result {
   kind: string;

@@ -147,7 +147,7 @@ export function copyItemLine(projectId: string, i: number): string {
 }
 
 /** A realistic pairwise rubric: two per-response dimensions, one comparison, justification of at least 15 words. */
-const BENCH_RUBRIC: RubricDraft = {
+export const BENCH_RUBRIC: RubricDraft = {
   dimensions: [
     {
       id: 'helpfulness',

@@ -1,0 +1,34 @@
+/** The only reader of process.env for `npm run bench:collab` (the lint rule allows env modules only). */
+
+export interface CollabBenchEnv {
+  /** `clients x edits/s` scenarios, comma-separated (BENCH_SCENARIOS). */
+  scenarios: string;
+  /** Servers to measure, comma-separated (BENCH_KINDS); null: all. */
+  kinds: string | null;
+  warmupMs: number;
+  loadMs: number;
+  /** Profile the child whose file name contains this (BENCH_PROFILE). */
+  profile: string | null;
+  observers: number;
+  /** Passed on to Accord (ACCORD_BROADCAST_WINDOW_MS). */
+  broadcastWindowMs: string | null;
+}
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number (got ${raw})`);
+  return n;
+}
+
+export function readCollabBenchEnv(source: Record<string, string | undefined> = process.env): CollabBenchEnv {
+  return {
+    scenarios: source.BENCH_SCENARIOS || '50x100,200x200',
+    kinds: source.BENCH_KINDS || null,
+    warmupMs: positive('BENCH_WARMUP_MS', source.BENCH_WARMUP_MS, 2_000),
+    loadMs: positive('BENCH_LOAD_MS', source.BENCH_LOAD_MS, 10_000),
+    profile: source.BENCH_PROFILE || null,
+    observers: positive('BENCH_OBSERVERS', source.BENCH_OBSERVERS, 8),
+    broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
+  };
+}
