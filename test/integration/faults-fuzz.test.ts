@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import type { Ack, Project } from '@accord/core';
+import type { Ack } from '@accord/core';
 import { createTempPostgres, findPostgres, testDatabaseKinds, type TestDatabase } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc } from '../utils/collab.ts';
