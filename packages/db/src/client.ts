@@ -95,6 +95,10 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
   const pool = new pg.default.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => console.error('[db] idle client error:', err.message));
+  // A checked-out client has no pool listener (pg-pool removes it while the client is lent out):
+  // losing the connection between two queries of a transaction would crash the process with an
+  // unhandled 'error'. Its next query fails instead (a 503), and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', (err) => console.error('[db] client error:', err.message)));
   const db = drizzle({ client: pool, schema, casing: 'snake_case' });
 
   const withStartupLock = async <T>(fn: () => Promise<T>): Promise<T> => {

@@ -19,6 +19,8 @@ export function createMetaRoutes(table: () => AnyRoute[]) {
           await deps.db.ping();
           return { ok: true, db: deps.db.kind };
         } catch {
+          // Same as every other route on a lost database (app.ts onError): 503 with a Retry-After.
+          c.header('Retry-After', '5');
           return c.json({ error: { code: 'unavailable', message: 'The database is not reachable.' } }, 503);
         }
       },

@@ -21,6 +21,7 @@ const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
+const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg']);
 
 interface Joined {
   name: string;
@@ -227,13 +228,21 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   function onConnection(socket: DocSocket): void {
     // Untyped on purpose: anything can arrive, and each argument is checked before use.
     const on = socket.on.bind(socket) as unknown as (ev: string, fn: (...args: any[]) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
-    on('doc:join', (name, ack) => {
+    // The acknowledgement is the last argument when the client asked for one, so a join or leave
+    // sent without a name (or with extra arguments) still gets its error answer instead of silence.
+    const split = (args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? args.at(-1) : undefined;
+      return { name: ack !== undefined && args.length === 1 ? undefined : args[0], ack };
+    };
+    on('doc:join', (...args: unknown[]) => {
+      const { name, ack } = split(args);
       join(socket, name).then(
         (r) => safeAck(ack, r),
         () => safeAck(ack, fail('unavailable', 'The document could not be opened.')),
       );
     });
-    on('doc:leave', (name, ack) => {
+    on('doc:leave', (...args: unknown[]) => {
+      const { name, ack } = split(args);
       try {
         safeAck(ack, leave(socket, name));
       } catch (e) {
@@ -247,6 +256,10 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       } catch (e) {
         logger.error('doc:msg failed', { message: (e as Error).message });
       }
+    });
+    // An unknown event that asks for an answer gets an error rather than a client left waiting.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (!KNOWN_EVENTS.has(event as string)) safeAck(args.at(-1), fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 64))}.`));
     });
     socket.on('disconnect', () => {
       const mine = bySocket.get(socket.id);
