@@ -196,7 +196,7 @@ let cpu0 = process.cpuUsage();
 let elu0 = performance.eventLoopUtilization();
 let t0 = performance.now();
 
-process.on('message', async (m: { type: string }) => {
+async function onMessage(m: { type: string }): Promise<void> {
   if (m.type === 'measure-start') {
     (globalThis as { gc?: () => void }).gc?.();
     cpu0 = process.cpuUsage();
@@ -227,4 +227,5 @@ process.on('message', async (m: { type: string }) => {
     await shutdown();
     process.exit(0);
   }
-});
+}
+process.on('message', (m: { type: string }) => void onMessage(m));

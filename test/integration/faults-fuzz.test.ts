@@ -20,12 +20,13 @@ import { connected, emitAck, openDoc, openSocket, rawDoc } from '../utils/collab
 import { draftState, query, setupJudging, sleep } from '../utils/faults.ts';
 import { runServerProcess, type ServerProcess } from '../utils/process.ts';
 import { waitFor } from '../utils/server.ts';
+import { testRunEnv } from '../utils/env.ts';
 
 // Throws under CI=true when PostgreSQL is missing; otherwise prints why the suite is skipped.
 const hasPostgres = (await testDatabaseKinds()).includes('postgres');
 const ADMIN = { email: 'admin@faults-fuzz.local', password: 'faults-fuzz-admin-password' };
-const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const SEED = testRunEnv.fuzzSeed;
+const RUNS = testRunEnv.fuzzRuns;
 const POLL = { timeout: 60_000, interval: 200 };
 // socket.io-client refuses these names itself.
 const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);

@@ -18,7 +18,7 @@ export function assertLoopback(url: string): void {
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`refusing to benchmark against ${host}: loopback only (127.0.0.1)`);
 }
 
-function withDatabase(url: string, database: string): string {
+export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();

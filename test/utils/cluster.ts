@@ -57,7 +57,7 @@ function forwardedHeaders(req: IncomingMessage, keepUpgrade: boolean): IncomingH
 
 const refused = (e: unknown) => ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH'].includes((e as NodeJS.ErrnoException).code ?? '');
 
-async function startBalancer(o: BalancerOptions): Promise<Balancer> {
+export async function startBalancer(o: BalancerOptions): Promise<Balancer> {
   const downFor = o.downForMs ?? 1000;
   const downUntil = new Map<string, number>();
   const counts = new Map<string, number>();

@@ -8,14 +8,18 @@ export interface TestRunEnv {
   chromiumPath: string;
   /** CI installs every service and browser: there a missing one is a failure, not a skip (CI). */
   ci: boolean;
-  /** Seed of the realtime fuzz test (FUZZ_SEED), so a failing run can be replayed. */
+  /** Seed of the fuzz tests (FUZZ_SEED), so a failing run can be replayed. */
   fuzzSeed: number;
+  /** Runs of the socket/REST fuzz test (FUZZ_RUNS). */
+  fuzzRuns: number;
 }
 
 function readTestEnv(source: Record<string, string | undefined> = process.env): TestRunEnv {
   const seed = source.FUZZ_SEED === undefined || source.FUZZ_SEED === '' ? 20261126 : Number(source.FUZZ_SEED);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`FUZZ_SEED: must be a non-negative integer (got ${source.FUZZ_SEED})`);
-  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed };
+  const runs = source.FUZZ_RUNS === undefined || source.FUZZ_RUNS === '' ? 150 : Number(source.FUZZ_RUNS);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`FUZZ_RUNS: must be a positive integer (got ${source.FUZZ_RUNS})`);
+  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed, fuzzRuns: runs };
 }
 
 export const testRunEnv: TestRunEnv = readTestEnv();
