@@ -159,7 +159,13 @@ export function createJudgingRepo(db: Db) {
     );
   }
 
-  /** One statement: the first candidate (locked unless gold), reserved for the member, with its task. */
+  /**
+   * One statement: the first candidate (locked unless gold), reserved for the member, with its task.
+   * Its commit does not wait for the WAL flush (`synchronous_commit` off for this transaction only):
+   * a crash can lose a reservation made in the last fraction of a second — the trainer's submit of
+   * it is then refused and they ask for the next item — but never a judgment: a submission commits
+   * synchronously, and flushing its commit record flushes every earlier one, the reservation's too.
+   */
   async function reserveOne(projectId: string, userId: string, minutes: number, gold: boolean, wait: boolean): Promise<TaskRow | null> {
     const candidate = gold
       ? sql`select i.id, i.responses from items i
@@ -186,7 +192,8 @@ export function createJudgingRepo(db: Db) {
             on conflict do nothing
             returning *
           )
-          select ins.*, i.prompt, i.context, i.responses, i.reference, null as draft_payload, null as draft_time, ${latestVersion(projectId)} as latest_version
+          select ins.*, i.prompt, i.context, i.responses, i.reference, null as draft_payload, null as draft_time, ${latestVersion(projectId)} as latest_version,
+            set_config('synchronous_commit', 'off', true) as async_commit
           from ins join items i on i.id = ins.item_id`,
       ),
     );
@@ -213,16 +220,20 @@ export function createJudgingRepo(db: Db) {
 
     /**
      * In one query: the member's reservations (live, and expired ones not reclaimed yet), oldest
-     * first, with their tasks; and up to `limit` expired reservations of the project (anyone's, gold
-     * or not, oldest first) for `reclaim`.
+     * first, with their tasks; up to `limit` expired reservations of the project (anyone's, gold
+     * or not, oldest first) for `reclaim` (an index probe that finds nothing in the common case);
+     * and the queue counters as they stand before this request changes anything.
      */
-    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[] }> {
+    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[]; counters: QueueCounters }> {
       const got = await rows(
         db,
-        sql`select o.*, d.due
+        sql`select o.*, d.due, q.open_items as q_open_items, q.gold_items as q_gold_items,
+                   m.done as m_done, m.reserved as m_reserved, m.seen_open as m_seen_open, m.seen_gold as m_seen_gold
             from (select coalesce(json_agg(x), '[]') as due from (
                     select id, item_id, user_id from assignments where project_id = ${projectId} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit}
                   ) x) d
+            left join queue_projects q on q.project_id = ${projectId}
+            left join queue_members m on m.project_id = ${projectId} and m.user_id = ${userId}
             left join lateral (
               select a.*, i.prompt, i.context, i.responses, i.reference, j.payload as draft_payload, j.time_spent_ms as draft_time, ${latestVersion(projectId)} as latest_version
               from assignments a
@@ -232,8 +243,17 @@ export function createJudgingRepo(db: Db) {
             ) o on true
             order by o.reserved_at`,
       );
-      const due = json<{ id: string; item_id: string; user_id: string }[]>(got[0]?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
-      return { own: got.filter((r) => r.id).map(taskOf), due };
+      const r = got[0];
+      const due = json<{ id: string; item_id: string; user_id: string }[]>(r?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
+      const counters = {
+        openItems: int(r?.q_open_items),
+        goldItems: int(r?.q_gold_items),
+        done: int(r?.m_done),
+        reserved: int(r?.m_reserved),
+        seenOpen: int(r?.m_seen_open),
+        seenGold: int(r?.m_seen_gold),
+      };
+      return { own: got.filter((x) => x.id).map(taskOf), due, counters };
     },
 
     /** Ends expired reservations of others in short transactions; items another request holds are left for later. */
