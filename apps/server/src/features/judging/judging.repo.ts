@@ -12,6 +12,7 @@
  * retried.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
@@ -68,6 +69,28 @@ type RawRow = Record<string, unknown>;
 async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
   return r.rows;
+}
+
+const dialect = new PgDialect();
+
+/** node-postgres's pool, when the database is PostgreSQL (duck-typed: the server does not depend on `pg`). */
+type PgPool = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }>; totalCount: number };
+function pgPool(db: Db): PgPool | null {
+  const client = (db as unknown as { $client?: unknown }).$client as Partial<PgPool> | undefined;
+  return client && typeof client.query === 'function' && typeof client.totalCount === 'number' ? (client as PgPool) : null;
+}
+
+/**
+ * A hot statement outside any transaction: on PostgreSQL a named prepared statement (parsed and
+ * planned once per connection, then only bound and run); on PGlite as any other. `name` must stand
+ * for one SQL text: the statement's shape may not vary between calls of the same name. The row
+ * mappers below accept both drivers' value types (Date or text, parsed JSON or text, numbers or text).
+ */
+async function hotRows(db: Db, name: string, q: SQL): Promise<RawRow[]> {
+  const pool = pgPool(db);
+  if (!pool) return rows(db, q);
+  const { sql: text, params } = dialect.sqlToQuery(q);
+  return (await pool.query({ name, text, values: params })).rows;
 }
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -180,8 +203,9 @@ export function createJudgingRepo(db: Db) {
             order by i.position limit 1
             for update of i ${wait ? sql`` : sql`skip locked`}`;
     const got = await retrying(() =>
-      rows(
+      hotRows(
         db,
+        `accord_reserve_${gold ? 'gold' : wait ? 'wait' : 'skip'}`,
         sql`with c as (${candidate}),
           ins as (
             insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
@@ -225,8 +249,9 @@ export function createJudgingRepo(db: Db) {
      * and the queue counters as they stand before this request changes anything.
      */
     async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[]; counters: QueueCounters }> {
-      const got = await rows(
+      const got = await hotRows(
         db,
+        'accord_queue_state',
         sql`select o.*, d.due, q.open_items as q_open_items, q.gold_items as q_gold_items,
                    m.done as m_done, m.reserved as m_reserved, m.seen_open as m_seen_open, m.seen_gold as m_seen_gold
             from (select coalesce(json_agg(x), '[]') as due from (
@@ -276,8 +301,9 @@ export function createJudgingRepo(db: Db) {
 
     /** The member's assignment with the item and the latest rubric version, for submitting. */
     async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
-      const [r] = await rows(
+      const [r] = await hotRows(
         db,
+        'accord_for_submit',
         sql`select a.*, i.responses, i.prompt, i.external_id, ${latestVersion(projectId)} as latest_version
             from assignments a join items i on i.id = a.item_id
             where a.id = ${assignmentId} and a.project_id = ${projectId} and a.user_id = ${userId}`,
@@ -298,8 +324,9 @@ export function createJudgingRepo(db: Db) {
     async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
       const at = v.submittedAt.toISOString();
       const [j] = await retrying(() =>
-        rows(
+        hotRows(
           db,
+          'accord_store_submission',
           sql`with cur as (
                 select id from assignments where id = ${assignmentId} and status = 'reserved' and expires_at > now() for update
               ),
