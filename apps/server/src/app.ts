@@ -12,6 +12,7 @@ import { AppError, describeIssues, issuesOf, type FieldIssue } from '@accord/cor
 import type { z } from 'zod';
 import type { Deps } from './deps.ts';
 import { isHttps, originAllowed, ownOrigin, sessionCookieName } from './platform/http/request.ts';
+import type { AuthContext, ProjectLookup } from './platform/http/context.ts';
 import type { AnyRoute, AppEnv } from './platform/http/route.ts';
 import { routeTable } from './routes.ts';
 
@@ -52,6 +53,22 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The caller, from the credential the middleware read (once per request): null without one or for
+ * an invalid session cookie; an invalid API token is refused (401). With `projectId`, the same
+ * query reads that project and the caller's membership (`lookup`, for the access check).
+ */
+async function authenticate(c: Context<AppEnv>, deps: Deps, projectId?: string): Promise<(AuthContext & { lookup?: ProjectLookup }) | null> {
+  const cred = c.get('credential');
+  if (!cred) return null;
+  const auth = cred.kind === 'token' ? await deps.auth.fromToken(cred.value, projectId) : await deps.auth.fromCookie(cred.value, projectId);
+  if (!auth && cred.kind === 'token') throw new AppError('unauthenticated', 'The API token is invalid, expired or revoked.');
+  c.set('auth', auth);
+  return auth;
+}
+
 function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
   const limit = bodyLimit({
     maxSize: r.maxBody ?? DEFAULT_MAX_BODY,
@@ -59,15 +76,22 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
       throw new AppError('payload_too_large', `The request body is larger than ${r.maxBody ?? DEFAULT_MAX_BODY} bytes.`);
     },
   });
+  // Authentication comes first (before the body limit), as a middleware of the route: a project
+  // route reads its project with the credential (one query), when the id can be one.
+  const authn = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    const rawProjectId = typeof r.access === 'object' ? c.req.param('projectId') : undefined;
+    await authenticate(c, deps, rawProjectId && UUID.test(rawProjectId) ? rawProjectId : undefined);
+    await next();
+  };
   const handler = async (c: Context<AppEnv>) => {
-    const auth = c.get('auth');
+    const auth = c.get('auth') as (AuthContext & { lookup?: ProjectLookup }) | null;
     if (r.access !== 'public' && !auth) throw new AppError('unauthenticated', 'Sign in first.');
     if (r.access === 'admin' && !auth!.user.isAdmin) throw new AppError('forbidden', 'Only admins can do this.');
     const params = validate(r.params, c.req.param(), 'params');
     let project = null;
     if (typeof r.access === 'object') {
       const projectId = (params as { projectId: string }).projectId;
-      project = await deps.projects.access(auth!.user, projectId);
+      project = await deps.projects.access(auth!.user, projectId, auth!.lookup);
       // Non-members learn nothing about whether the project exists.
       if (!project) throw new AppError('not_found', 'Project not found.');
       if (!r.access.project.includes(project.role)) throw new AppError('forbidden', `This needs the role ${r.access.project.join(' or ')} in this project.`);
@@ -83,8 +107,8 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     return c.json(out as object, r.status ?? 200);
   };
   // Streamed uploads skip the limit middleware: without a Content-Length it would buffer the body.
-  if (r.rawBody) app.on(r.method.toUpperCase(), r.path, handler);
-  else app.on(r.method.toUpperCase(), r.path, limit, handler);
+  if (r.rawBody) app.on(r.method.toUpperCase(), r.path, authn, handler);
+  else app.on(r.method.toUpperCase(), r.path, authn, limit, handler);
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
@@ -120,6 +144,7 @@ export function createApp(deps: Deps) {
   app.use('*', async (c, next) => {
     c.set('requestId', randomUUID());
     c.set('auth', null);
+    c.set('credential', null);
     await next();
     const h = c.res.headers;
     h.set('X-Request-Id', c.get('requestId'));
@@ -145,20 +170,20 @@ export function createApp(deps: Deps) {
     await next();
   });
 
+  // The credential is read here and resolved by the route (with its project, in one query, on
+  // project routes). CSRF: anything that changes state with ambient credentials (or none yet, e.g.
+  // login) must come from our own origin; a bearer token is not ambient (an invalid one gets 401).
   app.use('/api/*', async (c, next) => {
     const authz = c.req.header('authorization');
     if (authz !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
-      const ctx = m ? await deps.auth.fromToken(m[1]!) : null;
-      if (!ctx) throw new AppError('unauthenticated', 'The API token is invalid, expired or revoked.');
-      c.set('auth', ctx);
+      if (!m) throw new AppError('unauthenticated', 'The API token is invalid, expired or revoked.');
+      c.set('credential', { kind: 'token', value: m[1]! });
     } else {
       const cookie = getCookie(c, sessionCookieName(isHttps(c, env)));
-      if (cookie) c.set('auth', await deps.auth.fromCookie(cookie));
+      c.set('credential', cookie ? { kind: 'cookie', value: cookie } : null);
     }
-    // CSRF: anything that changes state with ambient credentials (or none yet, e.g. login) must
-    // come from our own origin. Requests carrying a bearer token have no ambient credentials.
-    if (!SAFE_METHODS.has(c.req.method) && c.get('auth')?.via !== 'token') {
+    if (!SAFE_METHODS.has(c.req.method) && c.get('credential')?.kind !== 'token') {
       if (!originAllowed(c.req.header('origin'), c.req.header('sec-fetch-site'), ownOrigin(c, env), env.ACCORD_ORIGINS))
         throw new AppError('csrf_rejected', 'Cross-site request refused: this request must come from the Accord web app or use an API token.');
     }
@@ -167,8 +192,8 @@ export function createApp(deps: Deps) {
 
   for (const r of routeTable) mount(app, deps, r);
 
-  app.all('/api/*', (c) => {
-    if (!c.get('auth')) throw new AppError('unauthenticated', 'Sign in first.');
+  app.all('/api/*', async (c) => {
+    if (!(await authenticate(c, deps))) throw new AppError('unauthenticated', 'Sign in first.');
     throw new AppError('not_found', `No API route ${c.req.method} ${c.req.path}.`);
   });
 

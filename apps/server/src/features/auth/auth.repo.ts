@@ -1,8 +1,9 @@
 /** Sessions and API tokens in SQL: the only code of the auth feature that speaks to the database. */
-import { and, eq, isNull, lt, ne, or } from 'drizzle-orm';
+import { and, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { ApiToken } from '@accord/core';
-import { apiTokens, serverKeys, sessions, users, type Db } from '@accord/db';
+import { apiTokens, projectMembers, projects, serverKeys, sessions, users, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
+import type { ProjectWithRole } from '../../platform/http/context.ts';
 
 type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -20,7 +21,43 @@ export function toApiToken(t: TokenRow): ApiToken {
   };
 }
 
+type UserRow = typeof users.$inferSelect;
+type SessionRow = typeof sessions.$inferSelect;
+
+/** The project part of a credential read with `projectId`: the project and the user's membership. */
+function projectPart(r: { p: ProjectWithRole['project'] | null; role: ProjectWithRole['role']; tier: number | null; tags: string[] | null }): ProjectWithRole | null {
+  return r.p ? { project: r.p, role: r.role, tier: r.tier, tags: r.tags } : null;
+}
+
 export function createAuthRepo(db: Db) {
+  // The credential lookups run on every API request: prepared once (named statements on PostgreSQL,
+  // parsed and planned once per connection), with and without the project of a project route.
+  const member = and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, users.id));
+  const projectCols = { p: projects, role: projectMembers.role, tier: projectMembers.tier, tags: projectMembers.tags };
+  const tokenQ = db
+    .select({ t: apiTokens, u: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt)))
+    .prepare('accord_auth_token');
+  const tokenProjectQ = db
+    .select({ t: apiTokens, u: users, ...projectCols })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(projects, eq(projects.id, sql.placeholder('projectId')))
+    .leftJoin(projectMembers, member)
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt)))
+    .prepare('accord_auth_token_project');
+  const sessionQ = db.select({ s: sessions, u: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, sql.placeholder('id'))).prepare('accord_auth_session');
+  const sessionProjectQ = db
+    .select({ s: sessions, u: users, ...projectCols })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(projects, eq(projects.id, sql.placeholder('projectId')))
+    .leftJoin(projectMembers, member)
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare('accord_auth_session_project');
+
   return {
     audit: (entry: AuditEntry) => audit(db, entry),
 
@@ -52,13 +89,14 @@ export function createAuthRepo(db: Db) {
         .where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
     },
 
-    async sessionWithUser(id: string) {
-      const [row] = await db
-        .select({ s: sessions, u: users })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(eq(sessions.id, id));
-      return row ?? null;
+    /** The session and its user; with `projectId` also that project and the user's membership, in the same query. */
+    async sessionWithUser(id: string, projectId?: string): Promise<{ s: SessionRow; u: UserRow; project?: ProjectWithRole | null } | null> {
+      if (projectId === undefined) {
+        const [row] = await sessionQ.execute({ id });
+        return row ?? null;
+      }
+      const [row] = await sessionProjectQ.execute({ id, projectId });
+      return row ? { s: row.s, u: row.u, project: projectPart(row) } : null;
     },
 
     async touchSession(id: string, at: Date) {
@@ -78,13 +116,14 @@ export function createAuthRepo(db: Db) {
       });
     },
 
-    async liveTokenWithUser(tokenHash: string) {
-      const [row] = await db
-        .select({ t: apiTokens, u: users })
-        .from(apiTokens)
-        .innerJoin(users, eq(users.id, apiTokens.userId))
-        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
-      return row ?? null;
+    /** The live (unrevoked) token and its user; with `projectId` also that project and the user's membership, in the same query. */
+    async liveTokenWithUser(tokenHash: string, projectId?: string): Promise<{ t: TokenRow; u: UserRow; project?: ProjectWithRole | null } | null> {
+      if (projectId === undefined) {
+        const [row] = await tokenQ.execute({ hash: tokenHash });
+        return row ?? null;
+      }
+      const [row] = await tokenProjectQ.execute({ hash: tokenHash, projectId });
+      return row ? { t: row.t, u: row.u, project: projectPart(row) } : null;
     },
 
     async touchToken(id: string, at: Date) {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError, type Me, type ProjectRole } from '@accord/core';
 import type { Bus } from '../../platform/bus.ts';
 import { systemClock, type Clock } from '../../platform/clock.ts';
-import { toUser, type AuthContext } from '../../platform/http/context.ts';
+import { toUser, type AuthContext, type ProjectLookup } from '../../platform/http/context.ts';
 import type { RateLimiter } from '../../platform/rate-limit.ts';
 import type { AuthRepo } from './auth.repo.ts';
 import { signDevice, verifyDevice } from './devices.ts';
@@ -34,6 +34,10 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('base
 const secret = () => randomBytes(32).toString('base64url');
 /** Sessions are touched at most this often, so reads do not turn into a write per request. */
 const TOUCH_MS = 60_000;
+
+function withLookup(ctx: AuthContext, projectId: string | undefined, row: ProjectLookup['row'] | undefined): AuthContext & { lookup?: ProjectLookup } {
+  return projectId === undefined || row === undefined ? ctx : { ...ctx, lookup: { projectId, row } };
+}
 
 export function createAuthService(o: AuthServiceOptions) {
   const now = o.now ?? systemClock;
@@ -116,10 +120,13 @@ export function createAuthService(o: AuthServiceOptions) {
       await repo.deleteSession(sessionId);
     },
 
-    /** Resolves a cookie to a live session, applying idle and absolute expiry. */
-    async fromCookie(cookie: string): Promise<AuthContext | null> {
+    /**
+     * Resolves a cookie to a live session, applying idle and absolute expiry. With `projectId` (a
+     * project route), the same query reads that project and the caller's membership (`lookup`).
+     */
+    async fromCookie(cookie: string, projectId?: string): Promise<(AuthContext & { lookup?: ProjectLookup }) | null> {
       const id = sha256(cookie);
-      const row = await repo.sessionWithUser(id);
+      const row = await repo.sessionWithUser(id, projectId);
       if (!row) return null;
       const t = now().getTime();
       if (row.s.expiresAt.getTime() <= t || row.s.lastSeenAt.getTime() + o.idleMs <= t || !row.u.active) {
@@ -127,16 +134,17 @@ export function createAuthService(o: AuthServiceOptions) {
         return null;
       }
       if (t - row.s.lastSeenAt.getTime() > TOUCH_MS) await repo.touchSession(id, new Date(t));
-      return { user: row.u, via: 'session', sessionId: id };
+      return withLookup({ user: row.u, via: 'session', sessionId: id }, projectId, row.project);
     },
 
-    async fromToken(token: string): Promise<AuthContext | null> {
-      const row = await repo.liveTokenWithUser(sha256(token));
+    /** Resolves an API token (live, unexpired, active user); `projectId` as for `fromCookie`. */
+    async fromToken(token: string, projectId?: string): Promise<(AuthContext & { lookup?: ProjectLookup }) | null> {
+      const row = await repo.liveTokenWithUser(sha256(token), projectId);
       if (!row || !row.u.active) return null;
       const t = now();
       if (row.t.expiresAt && row.t.expiresAt.getTime() <= t.getTime()) return null;
       if (!row.t.lastUsedAt || t.getTime() - row.t.lastUsedAt.getTime() > TOUCH_MS) await repo.touchToken(row.t.id, t);
-      return { user: row.u, via: 'token', sessionId: null };
+      return withLookup({ user: row.u, via: 'token', sessionId: null }, projectId, row.project);
     },
 
     /** Changes the caller's password, ends every other session, and returns a fresh one for the caller. */

@@ -12,6 +12,7 @@
  * retried.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
@@ -68,6 +69,28 @@ type RawRow = Record<string, unknown>;
 async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
   return r.rows;
+}
+
+const dialect = new PgDialect();
+
+/** node-postgres's pool, when the database is PostgreSQL (duck-typed: the server does not depend on `pg`). */
+type PgPool = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }>; totalCount: number };
+function pgPool(db: Db): PgPool | null {
+  const client = (db as unknown as { $client?: unknown }).$client as Partial<PgPool> | undefined;
+  return client && typeof client.query === 'function' && typeof client.totalCount === 'number' ? (client as PgPool) : null;
+}
+
+/**
+ * A hot statement outside any transaction: on PostgreSQL a named prepared statement (parsed and
+ * planned once per connection, then only bound and run); on PGlite as any other. `name` must stand
+ * for one SQL text: the statement's shape may not vary between calls of the same name. The row
+ * mappers below accept both drivers' value types (Date or text, parsed JSON or text, numbers or text).
+ */
+async function hotRows(db: Db, name: string, q: SQL): Promise<RawRow[]> {
+  const pool = pgPool(db);
+  if (!pool) return rows(db, q);
+  const { sql: text, params } = dialect.sqlToQuery(q);
+  return (await pool.query({ name, text, values: params })).rows;
 }
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -159,7 +182,13 @@ export function createJudgingRepo(db: Db) {
     );
   }
 
-  /** One statement: the first candidate (locked unless gold), reserved for the member, with its task. */
+  /**
+   * One statement: the first candidate (locked unless gold), reserved for the member, with its task.
+   * Its commit does not wait for the WAL flush (`synchronous_commit` off for this transaction only):
+   * a crash can lose a reservation made in the last fraction of a second — the trainer's submit of
+   * it is then refused and they ask for the next item — but never a judgment: a submission commits
+   * synchronously, and flushing its commit record flushes every earlier one, the reservation's too.
+   */
   async function reserveOne(projectId: string, userId: string, minutes: number, gold: boolean, wait: boolean): Promise<TaskRow | null> {
     const candidate = gold
       ? sql`select i.id, i.responses from items i
@@ -174,8 +203,9 @@ export function createJudgingRepo(db: Db) {
             order by i.position limit 1
             for update of i ${wait ? sql`` : sql`skip locked`}`;
     const got = await retrying(() =>
-      rows(
+      hotRows(
         db,
+        `accord_reserve_${gold ? 'gold' : wait ? 'wait' : 'skip'}`,
         sql`with c as (${candidate}),
           ins as (
             insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
@@ -186,7 +216,8 @@ export function createJudgingRepo(db: Db) {
             on conflict do nothing
             returning *
           )
-          select ins.*, i.prompt, i.context, i.responses, i.reference, null as draft_payload, null as draft_time, ${latestVersion(projectId)} as latest_version
+          select ins.*, i.prompt, i.context, i.responses, i.reference, null as draft_payload, null as draft_time, ${latestVersion(projectId)} as latest_version,
+            set_config('synchronous_commit', 'off', true) as async_commit
           from ins join items i on i.id = ins.item_id`,
       ),
     );
@@ -213,16 +244,21 @@ export function createJudgingRepo(db: Db) {
 
     /**
      * In one query: the member's reservations (live, and expired ones not reclaimed yet), oldest
-     * first, with their tasks; and up to `limit` expired reservations of the project (anyone's, gold
-     * or not, oldest first) for `reclaim`.
+     * first, with their tasks; up to `limit` expired reservations of the project (anyone's, gold
+     * or not, oldest first) for `reclaim` (an index probe that finds nothing in the common case);
+     * and the queue counters as they stand before this request changes anything.
      */
-    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[] }> {
-      const got = await rows(
+    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[]; counters: QueueCounters }> {
+      const got = await hotRows(
         db,
-        sql`select o.*, d.due
+        'accord_queue_state',
+        sql`select o.*, d.due, q.open_items as q_open_items, q.gold_items as q_gold_items,
+                   m.done as m_done, m.reserved as m_reserved, m.seen_open as m_seen_open, m.seen_gold as m_seen_gold
             from (select coalesce(json_agg(x), '[]') as due from (
                     select id, item_id, user_id from assignments where project_id = ${projectId} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit}
                   ) x) d
+            left join queue_projects q on q.project_id = ${projectId}
+            left join queue_members m on m.project_id = ${projectId} and m.user_id = ${userId}
             left join lateral (
               select a.*, i.prompt, i.context, i.responses, i.reference, j.payload as draft_payload, j.time_spent_ms as draft_time, ${latestVersion(projectId)} as latest_version
               from assignments a
@@ -232,8 +268,17 @@ export function createJudgingRepo(db: Db) {
             ) o on true
             order by o.reserved_at`,
       );
-      const due = json<{ id: string; item_id: string; user_id: string }[]>(got[0]?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
-      return { own: got.filter((r) => r.id).map(taskOf), due };
+      const r = got[0];
+      const due = json<{ id: string; item_id: string; user_id: string }[]>(r?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
+      const counters = {
+        openItems: int(r?.q_open_items),
+        goldItems: int(r?.q_gold_items),
+        done: int(r?.m_done),
+        reserved: int(r?.m_reserved),
+        seenOpen: int(r?.m_seen_open),
+        seenGold: int(r?.m_seen_gold),
+      };
+      return { own: got.filter((x) => x.id).map(taskOf), due, counters };
     },
 
     /** Ends expired reservations of others in short transactions; items another request holds are left for later. */
@@ -256,8 +301,9 @@ export function createJudgingRepo(db: Db) {
 
     /** The member's assignment with the item and the latest rubric version, for submitting. */
     async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
-      const [r] = await rows(
+      const [r] = await hotRows(
         db,
+        'accord_for_submit',
         sql`select a.*, i.responses, i.prompt, i.external_id, ${latestVersion(projectId)} as latest_version
             from assignments a join items i on i.id = a.item_id
             where a.id = ${assignmentId} and a.project_id = ${projectId} and a.user_id = ${userId}`,
@@ -278,8 +324,9 @@ export function createJudgingRepo(db: Db) {
     async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
       const at = v.submittedAt.toISOString();
       const [j] = await retrying(() =>
-        rows(
+        hotRows(
           db,
+          'accord_store_submission',
           sql`with cur as (
                 select id from assignments where id = ${assignmentId} and status = 'reserved' and expires_at > now() for update
               ),

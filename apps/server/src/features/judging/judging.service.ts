@@ -30,7 +30,7 @@ import {
 } from '@accord/core';
 import type { ProjectAccess, UserRow } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
-import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, type TaskRow } from './judging.repo.ts';
+import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, type QueueCounters, type TaskRow } from './judging.repo.ts';
 
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
@@ -96,10 +96,11 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
   /**
    * Read from counters, never counted. Gold the member has not seen counts as work left whenever
    * the project hands out gold, so a gold task lowers `available` by one exactly like an ordinary one.
+   * `known`: counters this request already read (and kept up to date with its own change).
    */
-  async function progress(a: ProjectAccess, userId: string, s: ProjectSettings): Promise<QueueProgress> {
+  async function progress(a: ProjectAccess, userId: string, s: ProjectSettings, known: QueueCounters | null = null): Promise<QueueProgress> {
     const el = eligibility(a, s);
-    const c = await repo.counters(a.project.id, userId);
+    const c = known ?? (await repo.counters(a.project.id, userId));
     const available = el.eligible ? Math.max(0, c.openItems - c.seenOpen) + (s.goldRate > 0 ? Math.max(0, c.goldItems - c.seenGold) : 0) : 0;
     return { done: c.done, reserved: c.reserved, available, left: c.reserved + available, ...el };
   }
@@ -134,16 +135,20 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
 
   /**
    * The member's live reservation; their expired ones end here (never revived, gold or not), and a
-   * few expired ones of others are reclaimed on the way (bounded work per request).
+   * few expired ones of others are reclaimed on the way (bounded work per request). `counters` are
+   * those read with it, or null when ending reservations changed them since.
    */
-  async function resume(projectId: string, userId: string): Promise<TaskRow | null> {
-    const { own, due } = await repo.queueState(projectId, userId, RECLAIM_PER_REQUEST);
-    await repo.reclaim(due.filter((d) => d.userId !== userId));
+  async function resume(projectId: string, userId: string): Promise<{ row: TaskRow | null; counters: QueueCounters | null }> {
+    const { own, due, counters } = await repo.queueState(projectId, userId, RECLAIM_PER_REQUEST);
+    const others = due.filter((d) => d.userId !== userId);
+    let changed = others.length > 0;
+    await repo.reclaim(others);
     for (const r of own) {
-      if (r.assignment.expiresAt > new Date()) return r;
+      if (r.assignment.expiresAt > new Date()) return { row: r, counters: changed ? null : counters };
       await repo.expireOwn(r.assignment);
+      changed = true;
     }
-    return null;
+    return { row: null, counters: changed ? null : counters };
   }
 
   async function ownAssignment(projectId: string, userId: string, assignmentId: string) {
@@ -168,8 +173,8 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
     },
 
     async progress(a: ProjectAccess, userId: string) {
-      await resume(a.project.id, userId);
-      return progress(a, userId, readSettings(a.project.settings));
+      const { counters } = await resume(a.project.id, userId);
+      return progress(a, userId, readSettings(a.project.settings), counters);
     },
 
     /** The member's current task (their open reservation, or a new one), and their progress. */
@@ -178,16 +183,27 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
       const projectId = a.project.id;
       const el = eligibility(a, s);
       if (!el.eligible) return { task: null, progress: await progress(a, userId, s) };
-      let row = await resume(projectId, userId);
+      let { row, counters } = await resume(projectId, userId);
       if (!row) {
         const minutes = s.reservationMinutes;
+        // The counters (read in the same snapshot) tell which kinds of work are left for the member,
+        // so a request does not look for gold (or ordinary items) there are none of; unread: look.
+        const open = counters ? counters.openItems - counters.seenOpen > 0 : true;
+        const unseenGold = counters ? counters.goldItems - counters.seenGold > 0 : true;
+        const take = (isGold: boolean) => ((isGold ? unseenGold : open) ? repo.reserve(projectId, userId, minutes, isGold) : Promise.resolve(null));
         // Gold at the project's rate while the member has unseen gold; and before reporting "done",
         // whatever gold they have left, so the queue never ends and later hands out more.
         const gold = s.goldRate > 0;
-        if (gold && Math.random() < s.goldRate) row = (await repo.reserve(projectId, userId, minutes, true)) ?? (await repo.reserve(projectId, userId, minutes, false));
-        else row = (await repo.reserve(projectId, userId, minutes, false)) ?? (gold ? await repo.reserve(projectId, userId, minutes, true) : null);
+        if (gold && Math.random() < s.goldRate) row = (await take(true)) ?? (await take(false));
+        else row = (await take(false)) ?? (gold ? await take(true) : null);
+        // The reservation's own effect on the counters: one more reserved, one more item seen (which
+        // lowers `available` by one, whether the item stays open or closes with it).
+        if (row && counters) {
+          const g = row.assignment.isGold;
+          counters = { ...counters, reserved: counters.reserved + 1, seenOpen: counters.seenOpen + (g ? 0 : 1), seenGold: counters.seenGold + (g ? 1 : 0) };
+        }
       }
-      return { task: row ? await toTask(row, a, s) : null, progress: await progress(a, userId, s) };
+      return { task: row ? await toTask(row, a, s) : null, progress: await progress(a, userId, s, counters) };
     },
 
     async saveDraft(a: ProjectAccess, userId: string, assignmentId: string, body: SaveDraftBody): Promise<{ savedAt: string }> {

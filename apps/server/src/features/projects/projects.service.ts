@@ -9,7 +9,7 @@ import {
   type UpdateProjectBody,
 } from '@accord/core';
 import type { Bus, ControlEvent } from '../../platform/bus.ts';
-import type { ProjectAccess, ProjectRow } from '../../platform/http/context.ts';
+import type { ProjectAccess, ProjectLookup, ProjectRow } from '../../platform/http/context.ts';
 import { toMember, toProject } from './projects.mappers.ts';
 import type { MemberSort, ProjectsRepo } from './projects.repo.ts';
 
@@ -22,9 +22,12 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
   }
 
   return {
-    /** Access check used by every project route: null means "do not reveal that it exists". */
-    async access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null> {
-      const row = await repo.projectWithRole(projectId, user.id);
+    /**
+     * Access check used by every project route: null means "do not reveal that it exists". `lookup`
+     * is the project as read with the caller's credential (same query), used when it is this project.
+     */
+    async access(user: { id: string; isAdmin: boolean }, projectId: string, lookup?: ProjectLookup): Promise<ProjectAccess | null> {
+      const row = lookup && lookup.projectId === projectId ? lookup.row : await repo.projectWithRole(projectId, user.id);
       if (!row) return null;
       if (row.role) return { project: row.project, role: row.role, member: true, membership: { tier: row.tier ?? 1, tags: row.tags ?? [] } };
       if (user.isAdmin) return { project: row.project, role: 'lead', member: false, membership: null };

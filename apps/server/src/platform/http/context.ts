@@ -14,6 +14,23 @@ export interface AuthContext {
   sessionId: string | null;
 }
 
+/** A project row with the caller's membership in it (null role: not a member). */
+export interface ProjectWithRole {
+  project: ProjectRow;
+  role: ProjectRole | null;
+  tier: number | null;
+  tags: string[] | null;
+}
+
+/**
+ * A project read together with the caller's credential, in the same query (project routes): saves
+ * the access check its own round trip. `row` is null when no such project exists.
+ */
+export interface ProjectLookup {
+  projectId: string;
+  row: ProjectWithRole | null;
+}
+
 export interface ProjectAccess {
   project: ProjectRow;
   /** Effective role; an admin who is not a member acts as lead. */

@@ -37,6 +37,9 @@ export function bind<C extends ContractDef>(contract: Contract<C>, impl: { handl
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** Set by the authentication step of the route (or the API fallback); null before it. */
     auth: AuthContext | null;
+    /** The request's credential as read from its headers, resolved by the route. */
+    credential: { kind: 'token' | 'cookie'; value: string } | null;
   };
 }
