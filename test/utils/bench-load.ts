@@ -201,12 +201,17 @@ export async function publishRubric(lead: ApiClient, projectId: string, draft: R
   try {
     await waitFor(() => live.provider.synced, { timeout: 20_000, message: 'rubric draft synced' });
     writeRubricDraft(live.doc, draft);
+    // Behind a balancer each read may reach another node: wait until several reads in a row (so every
+    // node of a small cluster) see the draft, then publish on whichever node comes next.
+    let seen = 0;
     await waitFor(
       async () => {
         const s = (await lead.get<{ draft: RubricDraft }>(`/api/projects/${projectId}/rubric`)).body;
-        return s.draft.dimensions.length === draft.dimensions.length && s.draft.justification.minWords === draft.justification.minWords;
+        const ok = s.draft.dimensions.length === draft.dimensions.length && s.draft.justification.minWords === draft.justification.minWords;
+        seen = ok ? seen + 1 : 0;
+        return seen >= 4;
       },
-      { timeout: 20_000, message: 'rubric draft stored by the server' },
+      { timeout: 30_000, message: 'rubric draft stored by every node' },
     );
     const r = await lead.post<{ version: number }>(`/api/projects/${projectId}/rubric/publish`, { note: 'bench' });
     if (r.status !== 201) throw new Error(`publishing the rubric failed: ${r.status} ${r.text}`);

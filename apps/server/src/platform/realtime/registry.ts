@@ -134,8 +134,16 @@ export function createDocRegistry(o: DocRegistryOptions) {
     release,
     get: (name: string): SyncRoom | undefined => rooms.get(name)?.room,
     names: () => [...rooms.keys()],
-    /** Reads the server's copy once it is loaded. */
-    read: <T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> => withRoom(name, async (room) => fn(room.doc)),
+    /**
+     * Reads the server's copy once it is loaded. With several nodes it first reads what other nodes
+     * have logged since (a publish on this node sees edits made through another, not only after the
+     * notification arrives).
+     */
+    read: <T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> =>
+      withRoom(name, async (room) => {
+        if (o.listen) await room.catchUp();
+        return fn(room.doc);
+      }),
     /** A server-side change, broadcast and logged like a peer's ([P17]). */
     transact: <T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> => withRoom(name, (room) => room.transact(fn)),
     freeze(name: string): void {
