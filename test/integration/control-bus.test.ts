@@ -6,7 +6,6 @@
  * Plus the admin demotion in one process on PGlite (the bus in-process).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { ApiClient } from '../utils/client.ts';
 import { connected, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
 import { runServerProcess, type ServerProcess } from '../utils/process.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
+import { startRelay } from '../utils/faults.ts';
 
 // Throws under CI=true when PostgreSQL is missing; otherwise prints why the two-node suite is skipped.
 const hasPostgres = (await testDatabaseKinds()).includes('postgres');
@@ -24,48 +24,6 @@ const ADMIN = { email: 'admin@bus.local', password: 'bus-admin-password' };
 const PASSWORD = 'control-bus-password';
 const POLL = { timeout: 30_000, interval: 100 };
 const uniq = () => crypto.randomUUID().slice(0, 8);
-
-/**
- * A TCP relay in front of PostgreSQL for one node: `cut()` drops every connection and refuses new
- * ones (the node is partitioned from its database), `restore()` lets it back.
- */
-async function startRelay(target: { host: string; port: number }) {
-  const open = new Set<NetSocket>();
-  let down = false;
-  const server: Server = createServer((client) => {
-    if (down) return void client.destroy();
-    const up = connect(target.port, target.host);
-    open.add(client).add(up);
-    const drop = () => {
-      client.destroy();
-      up.destroy();
-      open.delete(client);
-      open.delete(up);
-    };
-    client.on('error', drop).on('close', drop);
-    up.on('error', drop).on('close', drop);
-    client.pipe(up);
-    up.pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    cut() {
-      down = true;
-      for (const s of open) s.destroy();
-      open.clear();
-    },
-    restore() {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 /** A user of the instance (created by an admin) with a signed-in client on `url`. */
 async function newUser(admin: ApiClient, url: string, o: { isAdmin?: boolean } = {}) {
