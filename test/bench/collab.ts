@@ -15,7 +15,7 @@ import { Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCollabBenchEnv } from './env.ts';
+import { readCollabBenchEnv, serverChildEnv } from './env.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchEnv = readCollabBenchEnv();
@@ -46,7 +46,7 @@ type Msg = Record<string, unknown> & { type: string };
 function child(file: string, args: string[]): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
   const prof = benchEnv.profile && file.includes(benchEnv.profile) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : [];
   // A larger young generation keeps the load generator's garbage collection out of the latencies (same for both servers).
-  const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: serverChildEnv() });
   const inbox: Msg[] = [];
   const waiters: Array<{ type: string; resolve: (m: Msg) => void }> = [];
   proc.on('message', (m: Msg) => {

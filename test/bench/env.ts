@@ -32,3 +32,11 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
     broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
   };
 }
+
+/**
+ * The environment of every server the benchmark starts (Accord, the relay, Hocuspocus alike): glibc
+ * returns large freed blocks to the system (see the README's Performance section, "memory").
+ */
+export function serverChildEnv(source: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  return { ...source, MALLOC_ARENA_MAX: source.MALLOC_ARENA_MAX ?? '2', MALLOC_MMAP_THRESHOLD_: source.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
+}

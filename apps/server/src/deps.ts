@@ -28,7 +28,7 @@ import { createDocRegistry } from './platform/realtime/registry.ts';
 
 export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: Logger } = {}) {
   const logger = overrides.logger ?? createLogger(env.ACCORD_LOG);
-  const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.ACCORD_DB_POOL } : { kind: 'pglite', dataDir: env.dataDir }));
+  const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.ACCORD_DB_POOL } : { kind: 'pglite', dataDir: env.dataDir, sharedBuffersMb: env.ACCORD_PGLITE_SHARED_BUFFERS_MB }));
   // The control bus: changes of rights written to `control_events` and applied by every node (NOTIFY on PostgreSQL).
   const listen = db.listen;
   const bus = createControlBus({ db: db.db, logger, ...(listen ? { listen: (channel, fn, onConnect) => listen(channel, fn, onConnect) } : {}) });

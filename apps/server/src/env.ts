@@ -28,6 +28,8 @@ export const EnvSchema = z
       .optional(),
     /** PostgreSQL connections per node (its pool); each request holds one only while a statement runs. */
     ACCORD_DB_POOL: int(16, 1, 1000),
+    /** Embedded database only: PostgreSQL's shared_buffers in MB (resident memory; the OS caches the files as well). */
+    ACCORD_PGLITE_SHARED_BUFFERS_MB: int(16, 1, 4096),
     ACCORD_DEMO: bool(true),
     ACCORD_ADMIN_EMAIL: z.string().email({ message: 'must be an email address' }).optional(),
     ACCORD_ADMIN_PASSWORD: z.string().min(10, { message: 'must be at least 10 characters' }).max(1024).optional(),

@@ -3,7 +3,8 @@
  * through node-postgres when given a URL. Both speak the same schema and committed migrations,
  * which are applied here at start-up.
  */
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -14,7 +15,14 @@ export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-export type DbOptions = { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string; poolSize?: number };
+export type DbOptions =
+  | {
+      kind: 'pglite';
+      dataDir: string | null;
+      /** PostgreSQL's shared_buffers inside PGlite, in MB (default 16; PostgreSQL's own default, 128, costs that much resident memory). */
+      sharedBuffersMb?: number;
+    }
+  | { kind: 'postgres'; url: string; poolSize?: number };
 
 export interface DbHandle {
   db: Db;
@@ -49,10 +57,25 @@ export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '
 
 export async function createDb(options: DbOptions): Promise<DbHandle> {
   if (options.kind === 'postgres') return openPostgres(options.url, options.poolSize ?? 10);
-  return openPglite(options.dataDir);
+  return openPglite(options.dataDir, options.sharedBuffersMb ?? 16);
 }
 
-async function openPglite(dataDir: string | null): Promise<DbHandle> {
+/**
+ * Runs initdb for a new PGlite folder in a child process. The WebAssembly instance that ran initdb
+ * is never released by the process that created it (about 300 MB resident), so the server itself
+ * only ever opens folders that exist.
+ */
+async function initPgliteFolder(pgdata: string): Promise<void> {
+  const script = fileURLToPath(new URL('./pglite-init.mjs', import.meta.url));
+  await new Promise<void>((resolvePromise, reject) => {
+    execFile(process.execPath, [script, pgdata], { timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`could not create the embedded database in ${pgdata}: ${stderr.trim() || err.message}`));
+      else resolvePromise();
+    });
+  });
+}
+
+async function openPglite(dataDir: string | null, sharedBuffersMb: number): Promise<DbHandle> {
   let lock: DataDirLock | null = null;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -62,7 +85,10 @@ async function openPglite(dataDir: string | null): Promise<DbHandle> {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    const client = dataDir ? new PGlite(join(dataDir, 'pgdata')) : new PGlite();
+    const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', 'maintenance_work_mem=8MB', '-c', 'temp_buffers=2MB'];
+    const pgdata = dataDir ? join(dataDir, 'pgdata') : null;
+    if (pgdata && !existsSync(join(pgdata, 'PG_VERSION'))) await initPgliteFolder(pgdata);
+    const client = pgdata ? new PGlite(pgdata, { startParams }) : new PGlite({ startParams });
     await client.waitReady;
     const db = drizzle({ client, schema, casing: 'snake_case' });
     await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
