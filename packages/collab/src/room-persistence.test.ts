@@ -193,6 +193,37 @@ describe('several nodes', () => {
     expect(text(onA.doc)).toBe(text(onB.doc));
   });
 
+  it('[P21] a catch-up asked for while one is reading reads again once it ends', async () => {
+    const persistence = createMemoryPersistence();
+    // B's reads wait for a gate, so that A's second write lands while B's first read is in flight.
+    let gate: (() => void) | null = null;
+    const readSince = persistence.readSince!.bind(persistence);
+    const gated = {
+      ...persistence,
+      readSince: async (name: string, seq: number) => {
+        const r = await readSince(name, seq);
+        if (gate === null) await new Promise<void>((open) => (gate = open));
+        return r;
+      },
+    };
+    const nodeA = await network({ persistence });
+    const nodeB = await network({ persistence: gated });
+    const onA = nodeA.addClient();
+    const onB = nodeB.addClient();
+    onA.doc.getText('t').insert(0, 'one ');
+    await nodeA.settle();
+    const first = nodeB.room.catchUp(); // reads seq 1, then waits at the gate
+    await Promise.resolve();
+    onA.doc.getText('t').insert(4, 'two');
+    await nodeA.settle();
+    const second = nodeB.room.catchUp(); // the notification of seq 2 arrives during the read
+    gate!();
+    await Promise.all([first, second]);
+    nodeB.flush();
+    expect(nodeB.room.lastSeq).toBe(nodeA.room.lastSeq);
+    expect(text(onB.doc)).toBe('one two');
+  });
+
   it('[P21] a client moving to a node with stale state loses nothing (Hocuspocus #971, #1119)', async () => {
     const persistence = createMemoryPersistence();
     const nodeA = await network({ persistence });

@@ -204,6 +204,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   let knownSeq = 0;
   let logLength = 0;
   let compacting: Promise<void> | null = null;
+  let catchUpAgain = false;
   let catchingUp: Promise<void> | null = null;
 
   const effectiveAccess = (conn: Conn): Access => (frozen ? 'read' : conn.access);
@@ -738,13 +739,20 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   function catchUp(): Promise<void> {
     const readSince = persistence.readSince;
     if (!readSince) return Promise.resolve();
-    if (catchingUp) return catchingUp;
+    // A request during a read may announce entries that read missed: read again once it ends [P21].
+    if (catchingUp) {
+      catchUpAgain = true;
+      return catchingUp;
+    }
     catchingUp = (async () => {
       await Promise.resolve();
       try {
         await whenLoaded;
-        const { updates, lastSeq } = await readSince.call(persistence, name, knownSeq);
-        await applyRemote(updates, lastSeq);
+        do {
+          catchUpAgain = false;
+          const { updates, lastSeq } = await readSince.call(persistence, name, knownSeq);
+          await applyRemote(updates, lastSeq);
+        } while (catchUpAgain && !destroyed);
       } catch (err) {
         report(err, 'remote');
       } finally {
