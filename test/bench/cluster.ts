@@ -19,7 +19,6 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Socket } from 'socket.io-client';
-import * as Y from 'yjs';
 import type { Project } from '@accord/core';
 import { getDimensionText } from '@accord/collab';
 import { ApiClient } from '../utils/client.ts';
