@@ -101,4 +101,46 @@ describe.skipIf(!hasPostgres)('three nodes behind the balancer (postgres)', () =
     const version = await publishRubric(admin, p);
     expect(version).toBe(1);
   });
+
+  it('presence crosses nodes: a client on one node sees who is in on another, and sees them leave', async () => {
+    if (!admin.cookie) await admin.login(ADMIN.email, ADMIN.password);
+    const p = (await admin.post<Project>('/api/projects', { name: 'Presence across nodes' })).body.id;
+    const name = `rubric:${p}`;
+    const [n1, n2] = cluster.nodes;
+    const s1 = await connected(openSocket({ url: n1!.url, cookie: admin.cookie, reconnection: false }));
+    const s2 = await connected(openSocket({ url: n2!.url, cookie: admin.cookie, reconnection: false }));
+    const a = openDoc(s1, name);
+    const b = openDoc(s2, name);
+    try {
+      await waitFor(() => a.provider.synced && b.provider.synced, { timeout: 20_000, message: 'both clients synced' });
+      a.awareness.setLocalStateField('cursor', { anchor: 3 });
+      await waitFor(() => (b.awareness.getStates().get(a.doc.clientID) as { cursor?: unknown } | undefined)?.cursor !== undefined, {
+        timeout: 20_000,
+        message: "node 2's client sees the cursor of node 1's client",
+      });
+      // Stamped by the node the client is connected to: the server-known identity.
+      expect((b.awareness.getStates().get(a.doc.clientID) as { user?: { name?: string } }).user?.name).toBeTruthy();
+      // A third client joining node 3 later is greeted with both.
+      const s3 = await connected(openSocket({ url: cluster.nodes[2]!.url, cookie: admin.cookie, reconnection: false }));
+      const c = openDoc(s3, name);
+      try {
+        b.awareness.setLocalStateField('cursor', { anchor: 1 });
+        await waitFor(() => c.provider.synced && c.awareness.getStates().has(a.doc.clientID) && c.awareness.getStates().has(b.doc.clientID), {
+          timeout: 20_000,
+          message: "node 3's client sees the clients of nodes 1 and 2",
+        });
+      } finally {
+        c.close();
+        s3.close();
+      }
+      a.close();
+      s1.close();
+      await waitFor(() => !b.awareness.getStates().has(a.doc.clientID), { timeout: 20_000, message: 'the departure reaches node 2' });
+    } finally {
+      a.close();
+      b.close();
+      s1.close();
+      s2.close();
+    }
+  });
 });

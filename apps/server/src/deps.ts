@@ -3,7 +3,7 @@
  * and each feature's service over its repository. A feature that needs another's data gets that
  * feature's service here. `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
  */
-import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
+import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
@@ -56,7 +56,13 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     compactor: compactor.compact,
     // Below the transport's 1 MB packet limit, so an oversized update gets a proper refusal.
     limits: { maxUpdateBytes: 512 * 1024, broadcastWindowMs: env.ACCORD_BROADCAST_WINDOW_MS },
-    ...(listen ? { listen: (fn: (payload: string) => void) => listen(DOC_NOTIFY_CHANNEL, fn) } : {}),
+    ...(listen
+      ? {
+          listen: (fn: (payload: string) => void) => listen(DOC_NOTIFY_CHANNEL, fn),
+          // Presence of clients connected to other nodes (cursors, who is in), relayed, never stored.
+          presence: { listen: (fn: (payload: string) => void) => listen(PRESENCE_NOTIFY_CHANNEL, fn), send: (payloads: string[]) => notifyAll(db.db, PRESENCE_NOTIFY_CHANNEL, payloads) },
+        }
+      : {}),
   });
   await docs.start();
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });

@@ -31,6 +31,7 @@ export {
   type ConnectOptions,
   type Peer,
   type PeerIdentity,
+  type PresenceEntry,
   type RoomErrorContext,
   type RoomErrorPhase,
   type RoomLimits,

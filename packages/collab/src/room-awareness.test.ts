@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAwarenessEntries, encodeFrame } from './protocol.ts';
 import { countFrames, framesOf } from './testing/frames.ts';
+import type { SyncRoom } from './room.ts';
 import { createTestNetwork, type TestClient, type TestNetwork, type TestNetworkOptions } from './testing/test-network.ts';
 
 const networks: TestNetwork[] = [];
@@ -263,5 +264,66 @@ describe('presence', () => {
     bob.reconnect();
     net.flush();
     expect(stateSeenBy(bob, alice)).toMatchObject({ cursor: 1 });
+  });
+});
+
+describe('presence across nodes', () => {
+  /** Two rooms of one document on two "nodes", each relaying its presence to the other (as PostgreSQL NOTIFY does). */
+  async function twoNodes() {
+    const relay: { a: SyncRoom | null; b: SyncRoom | null } = { a: null, b: null };
+    const a = await network({ onPresenceOut: (e) => relay.b?.applyRemotePresence(e) });
+    const b = await network({ onPresenceOut: (e) => relay.a?.applyRemotePresence(e) });
+    relay.a = a.room;
+    relay.b = b.room;
+    return { a, b };
+  }
+
+  it('[P25] a client on one node sees the presence of a client on another, and its departure', async () => {
+    const { a, b } = await twoNodes();
+    const alice = a.addClient({ identity: { userId: 'u-alice', name: 'Alice', color: '#f00' } });
+    const bob = b.addClient();
+    a.flush();
+    b.flush();
+    alice.awareness!.setLocalState({ cursor: { index: 2 } });
+    a.advance(100);
+    b.flush();
+    expect(stateSeenBy(bob, alice)).toEqual({ cursor: { index: 2 }, user: { userId: 'u-alice', name: 'Alice', color: '#f00' } });
+    // A client joining node B later is greeted with Alice's state too.
+    const carol = b.addClient();
+    b.flush();
+    expect(stateSeenBy(carol, alice)).toMatchObject({ cursor: { index: 2 } });
+    alice.disconnect();
+    a.flush();
+    b.flush();
+    expect(stateSeenBy(bob, alice)).toBeUndefined();
+    expect(stateSeenBy(carol, alice)).toBeUndefined();
+  });
+
+  it('[P25] ignores stale or foreign words on a client connected here, and forgets a silent node', async () => {
+    const { a, b } = await twoNodes();
+    const alice = a.addClient();
+    const bob = b.addClient();
+    a.flush();
+    b.flush();
+    bob.awareness!.setLocalState({ cursor: 1 });
+    b.advance(100);
+    a.flush();
+    // Another node claiming Bob's client id (an old copy, a replayed message) does not reach Bob's peers here.
+    const mark = bob.received.length;
+    b.room.applyRemotePresence([{ clientId: bob.doc.clientID, clock: 999, json: JSON.stringify({ cursor: 666 }) }]);
+    b.flush();
+    expect(framesOf(bob, mark).filter((f) => f.type === 'awareness')).toHaveLength(0);
+    expect(b.room.localPresence().map((e) => e.clientId)).toEqual([bob.doc.clientID]);
+    // Node B hears of a client on a node that then dies: after 35 s without renewal a new peer is not shown it.
+    b.room.applyRemotePresence([{ clientId: 4242, clock: 3, json: JSON.stringify({ cursor: 7 }) }]);
+    b.flush();
+    const early = b.addClient();
+    b.flush();
+    expect(early.awareness!.getStates().has(4242)).toBe(true);
+    b.advance(36_000);
+    const late = b.addClient();
+    b.flush();
+    expect(late.awareness!.getStates().has(4242)).toBe(false);
+    expect(stateSeenBy(alice, bob)).toMatchObject({ cursor: 1 });
   });
 });

@@ -112,6 +112,18 @@ export interface SyncRoomOptions {
   frozen?: boolean;
   /** Room-wide ceiling on peer access; `'read'` is the same as `frozen: true`. */
   access?: Access;
+  /**
+   * Several nodes: called with the presence entries this room forwards to its own peers (changes,
+   * renewals and removals, as sent), so other nodes' rooms of the document can show them [P25].
+   */
+  onPresenceOut?: (entries: PresenceEntry[]) => void;
+}
+
+/** A presence state on the wire between nodes: as stamped by the node its client is connected to; `json` 'null' removes it. */
+export interface PresenceEntry {
+  clientId: number;
+  clock: number;
+  json: string;
 }
 
 export interface SyncRoom {
@@ -133,6 +145,10 @@ export interface SyncRoom {
   transact<T>(fn: (doc: Y.Doc) => T): Promise<T>;
   applyRemote(updates: Uint8Array[], upToSeq: number): Promise<void>;
   catchUp(): Promise<void>;
+  /** Presence of clients connected to other nodes, forwarded to this room's peers [P25]. */
+  applyRemotePresence(entries: PresenceEntry[]): void;
+  /** The presence of this room's own clients, for a node that just opened the document [P25]. */
+  localPresence(): PresenceEntry[];
   flush(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -158,6 +174,9 @@ interface AwarenessRecord {
   lastBroadcastAt: number;
 }
 
+/** Presence from another node not renewed for this long is dropped (clients renew every 15 s, the server forwards renewals every 10 s). */
+const REMOTE_PRESENCE_TTL_MS = 35_000;
+
 // Transaction origins that are not peers.
 const LOAD = Symbol('load');
 const REMOTE = Symbol('remote');
@@ -179,6 +198,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   const doc = new Y.Doc();
   const conns = new Map<string, Conn>();
   const awareness = new Map<number, AwarenessRecord>();
+  /** Presence of clients on other nodes [P25], by client id, with when it was last heard of. */
+  const remotePresence = new Map<number, { clock: number; json: string; seenAt: number }>();
   /** Presence ids of users who left, by id, oldest first: they alone may claim them until `until` ([P12]). */
   const reserved = new Map<number, { userId: string; until: number }>();
   let frozen = (options.frozen ?? false) || options.access === 'read';
@@ -421,13 +442,14 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     send(conn, encodeFrame({ type: 'access', access }));
     // [P4] Asking writers for what we lack is how their offline edits come back; readers could only be refused.
     if (access === 'write') send(conn, encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
-    const states = [...awareness.entries()].filter(([, r]) => r.json !== null);
-    if (states.length > 0) {
-      send(conn, encodeFrame({
-        type: 'awareness',
-        update: encodeAwarenessEntries(states.map(([clientId, r]) => ({ clientId, clock: r.clock, json: r.json! }))),
-      }));
+    const states = [...awareness.entries()].filter(([, r]) => r.json !== null).map(([clientId, r]) => ({ clientId, clock: r.clock, json: r.json! }));
+    const now = clock.now();
+    for (const [clientId, r] of remotePresence) {
+      // A node that died cannot say its clients left: what was not renewed in time is gone (clients renew every 15 s).
+      if (now - r.seenAt > REMOTE_PRESENCE_TTL_MS) remotePresence.delete(clientId);
+      else if (!awareness.has(clientId)) states.push({ clientId, clock: r.clock, json: r.json });
     }
+    if (states.length > 0) send(conn, encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(states) }));
   }
 
   function closeConn(conn: Conn, code: number, reason: string): void {
@@ -462,6 +484,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (removed.length > 0) {
       const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(removed) });
       for (const other of conns.values()) if (other.greeted) send(other, frame);
+      presenceOut(removed);
     }
   }
 
@@ -697,6 +720,43 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (entries.length === 0) return;
     const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(entries) });
     for (const other of conns.values()) if (other !== conn && other.greeted) send(other, frame);
+    presenceOut(entries);
+  }
+
+  // ---- presence across nodes [P25]
+
+  function presenceOut(entries: PresenceEntry[]): void {
+    if (!options.onPresenceOut || entries.length === 0) return;
+    try {
+      options.onPresenceOut(entries);
+    } catch (err) {
+      report(err, 'send');
+    }
+  }
+
+  function applyRemotePresence(entries: PresenceEntry[]): void {
+    if (destroyed) return;
+    const now = clock.now();
+    const accepted: PresenceEntry[] = [];
+    for (const e of entries) {
+      // A client connected here speaks for itself; another node's word on it is stale.
+      if (awareness.has(e.clientId)) continue;
+      const cur = remotePresence.get(e.clientId);
+      if (cur && !(e.clock > cur.clock || (e.clock === cur.clock && e.json === 'null' && cur.json !== 'null'))) {
+        if (e.clock === cur.clock && e.json === cur.json) cur.seenAt = now;
+        continue;
+      }
+      if (e.json === 'null') remotePresence.delete(e.clientId);
+      else remotePresence.set(e.clientId, { clock: e.clock, json: e.json, seenAt: now });
+      accepted.push(e);
+    }
+    if (accepted.length === 0) return;
+    const frame = encodeFrame({ type: 'awareness', update: encodeAwarenessEntries(accepted) });
+    for (const c of conns.values()) if (c.greeted) send(c, frame);
+  }
+
+  function localPresence(): PresenceEntry[] {
+    return [...awareness.entries()].filter(([, r]) => r.json !== null).map(([clientId, r]) => ({ clientId, clock: r.clock, json: r.json! }));
   }
 
   // ---- server-side operations
@@ -842,6 +902,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     transact,
     applyRemote,
     catchUp,
+    applyRemotePresence,
+    localPresence,
     flush,
     destroy,
   };

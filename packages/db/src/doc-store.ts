@@ -11,6 +11,18 @@ import type { Db, Tx } from './client.ts';
 import { docSnapshots, docUpdates } from './schema/docs.ts';
 
 export const DOC_NOTIFY_CHANNEL = 'accord_docs';
+/** Presence of live-document clients, relayed between nodes (not stored). */
+export const PRESENCE_NOTIFY_CHANNEL = 'accord_presence';
+
+/** Sends each payload as one NOTIFY on `channel`, all in one statement (PostgreSQL; payloads under 8,000 bytes). */
+export async function notifyAll(db: Db, channel: string, payloads: string[]): Promise<void> {
+  if (payloads.length === 0) return;
+  const rows = sql.join(
+    payloads.map((p) => sql`(${p})`),
+    sql`, `,
+  );
+  await db.execute(sql`select pg_notify(${channel}, v.p) from (values ${rows}) as v(p)`);
+}
 
 export interface DocStore {
   load(name: string): Promise<{ snapshot: Uint8Array | null; updates: Uint8Array[]; lastSeq: number }>;

@@ -7,7 +7,7 @@ import { Awareness } from 'y-protocols/awareness';
 import { createMemoryPersistence, type DocPersistence } from '../persistence.ts';
 import type { Access } from '../protocol.ts';
 import { createDocProvider, type DocProvider, type DocTransport, type ProviderError } from '../provider.ts';
-import { createSyncRoom, type Peer, type PeerIdentity, type RoomErrorContext, type RoomLimits, type SyncRoom } from '../room.ts';
+import { createSyncRoom, type Peer, type PeerIdentity, type PresenceEntry, type RoomErrorContext, type RoomLimits, type SyncRoom } from '../room.ts';
 import { createManualClock, type ManualClock } from './manual-clock.ts';
 import { randomInt, type Rng } from './rng.ts';
 
@@ -20,6 +20,8 @@ export interface TestNetworkOptions {
   onError?: (error: unknown, context: RoomErrorContext) => void;
   /** Use an existing room (e.g. a second node) instead of creating one. */
   room?: SyncRoom;
+  /** The room's relay of presence to other nodes [P25]. */
+  onPresenceOut?: (entries: PresenceEntry[]) => void;
 }
 
 export interface TestClientOptions {
@@ -99,6 +101,7 @@ export function createTestNetwork(options: TestNetworkOptions = {}): TestNetwork
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.frozen !== undefined ? { frozen: options.frozen } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.onPresenceOut ? { onPresenceOut: options.onPresenceOut } : {}),
     });
   const states: ClientState[] = [];
   const clients: TestClient[] = [];

@@ -8,8 +8,9 @@
  * from another node makes the room read what it lacks; a poll of `max(seq)` every `pollMs` repairs
  * notifications lost while the listening connection was down.
  */
+import { randomUUID } from 'node:crypto';
 import type * as Y from 'yjs';
-import { createSyncRoom, type Compactor, type DocPersistence, type RoomErrorContext, type RoomLimits, type SyncRoom } from '@accord/collab';
+import { createSyncRoom, type Compactor, type DocPersistence, type PresenceEntry, type RoomErrorContext, type RoomLimits, type SyncRoom } from '@accord/collab';
 import type { Logger } from '../logger.ts';
 
 export interface DocRegistryOptions {
@@ -22,7 +23,36 @@ export interface DocRegistryOptions {
   /** Subscribes to other nodes' append notifications (PostgreSQL); absent for a single process. */
   listen?: (fn: (payload: string) => void) => Promise<() => Promise<void>>;
   pollMs?: number;
+  /**
+   * Several nodes: presence travels between them on its own channel [P25], coalesced per node for
+   * `presenceWindowMs`. `send` gets payloads of under 8,000 bytes (PostgreSQL's NOTIFY limit).
+   */
+  presence?: {
+    listen: (fn: (payload: string) => void) => Promise<() => Promise<void>>;
+    send: (payloads: string[]) => Promise<void>;
+  };
+  presenceWindowMs?: number;
 }
+
+/** One NOTIFY payload at most (PostgreSQL refuses 8,000 bytes and more). */
+const PRESENCE_PAYLOAD_MAX = 7_900;
+
+interface PresenceMessage {
+  /** The sending node. */
+  n: string;
+  /** The document. */
+  d: string;
+  /** Entries, or `h`: a node that just opened the document asks the others for their clients' presence. */
+  e?: PresenceEntry[];
+  h?: 1;
+}
+
+const isEntry = (x: unknown): x is PresenceEntry =>
+  typeof x === 'object' &&
+  x !== null &&
+  Number.isSafeInteger((x as PresenceEntry).clientId) &&
+  Number.isSafeInteger((x as PresenceEntry).clock) &&
+  typeof (x as PresenceEntry).json === 'string';
 
 interface Entry {
   room: SyncRoom;
@@ -35,7 +65,90 @@ export function createDocRegistry(o: DocRegistryOptions) {
   const idleMs = o.idleMs ?? 5_000;
   let closed = false;
   let stopListening: (() => Promise<void>) | null = null;
+  let stopPresence: (() => Promise<void>) | null = null;
   let poll: NodeJS.Timeout | null = null;
+  const nodeId = randomUUID();
+  /** Presence waiting to go to the other nodes, by document; `hello`: documents this node just opened. */
+  const presenceOut = new Map<string, PresenceEntry[]>();
+  const hello = new Set<string>();
+  let presenceTimer: NodeJS.Timeout | null = null;
+
+  function queuePresence(name: string, entries: PresenceEntry[]): void {
+    if (!o.presence || closed) return;
+    const list = presenceOut.get(name);
+    if (list) list.push(...entries);
+    else presenceOut.set(name, [...entries]);
+    schedulePresence();
+  }
+
+  function schedulePresence(): void {
+    if (presenceTimer) return;
+    presenceTimer = setTimeout(() => void sendPresence(), o.presenceWindowMs ?? 20);
+    presenceTimer.unref();
+  }
+
+  /** Everything queued, as NOTIFY payloads under the size limit; a state too large for one is not relayed. */
+  function presencePayloads(): string[] {
+    const payloads: string[] = [];
+    for (const d of hello) payloads.push(JSON.stringify({ n: nodeId, d, h: 1 } satisfies PresenceMessage));
+    hello.clear();
+    for (const [d, entries] of presenceOut) {
+      // The newest word on each client is enough.
+      const latest = new Map<number, PresenceEntry>();
+      for (const e of entries) latest.set(e.clientId, e);
+      let batch: PresenceEntry[] = [];
+      const base = JSON.stringify({ n: nodeId, d, e: [] }).length;
+      let size = base;
+      for (const e of latest.values()) {
+        const len = JSON.stringify(e).length + 1;
+        if (base + len > PRESENCE_PAYLOAD_MAX) {
+          o.logger.debug('presence state too large to relay to other nodes', { doc: d, bytes: len });
+          continue;
+        }
+        if (size + len > PRESENCE_PAYLOAD_MAX) {
+          payloads.push(JSON.stringify({ n: nodeId, d, e: batch } satisfies PresenceMessage));
+          batch = [];
+          size = base;
+        }
+        batch.push(e);
+        size += len;
+      }
+      if (batch.length > 0) payloads.push(JSON.stringify({ n: nodeId, d, e: batch } satisfies PresenceMessage));
+    }
+    presenceOut.clear();
+    return payloads;
+  }
+
+  async function sendPresence(): Promise<void> {
+    presenceTimer = null;
+    const payloads = presencePayloads();
+    if (payloads.length === 0 || !o.presence) return;
+    try {
+      await o.presence.send(payloads);
+    } catch (e) {
+      // Presence is ephemeral: clients renew it every 15 s, so a lost batch heals by itself.
+      o.logger.debug('presence relay failed', { message: (e as Error).message });
+    }
+  }
+
+  function onPresence(payload: string): void {
+    let m: PresenceMessage;
+    try {
+      m = JSON.parse(payload) as PresenceMessage;
+    } catch {
+      return;
+    }
+    if (typeof m !== 'object' || m === null || m.n === nodeId || typeof m.d !== 'string') return;
+    const room = rooms.get(m.d)?.room;
+    if (!room || !room.loaded) return;
+    if (m.h === 1) {
+      const own = room.localPresence();
+      if (own.length > 0) queuePresence(m.d, own);
+    } else if (Array.isArray(m.e)) {
+      const entries = m.e.filter(isEntry);
+      if (entries.length > 0) room.applyRemotePresence(entries);
+    }
+  }
 
   const onError = (error: unknown, ctx: RoomErrorContext) => {
     // Refusals are the room doing its job (hostile or stale clients); failures to load or persist are not.
@@ -52,9 +165,19 @@ export function createDocRegistry(o: DocRegistryOptions) {
       onError,
       ...(o.compactor ? { compactor: o.compactor } : {}),
       ...(o.limits ? { limits: o.limits } : {}),
+      ...(o.presence ? { onPresenceOut: (entries: PresenceEntry[]) => queuePresence(name, entries) } : {}),
     });
     const entry: Entry = { room, holds: 0, idle: null };
     rooms.set(name, entry);
+    if (o.presence)
+      room.whenLoaded.then(
+        () => {
+          if (rooms.get(name) !== entry || closed) return;
+          hello.add(name);
+          schedulePresence();
+        },
+        () => undefined,
+      );
     room.whenLoaded.catch(() => {
       // A failed load is not cached: the next join tries again.
       if (rooms.get(name) === entry) rooms.delete(name);
@@ -127,6 +250,7 @@ export function createDocRegistry(o: DocRegistryOptions) {
     async start(): Promise<void> {
       if (!o.listen || closed) return;
       stopListening = await o.listen(onNotify);
+      if (o.presence) stopPresence = await o.presence.listen(onPresence);
       poll = setInterval(() => void repair(), o.pollMs ?? 1_500);
       poll.unref();
     },
@@ -165,7 +289,9 @@ export function createDocRegistry(o: DocRegistryOptions) {
       if (closed) return;
       closed = true;
       if (poll) clearInterval(poll);
+      if (presenceTimer) clearTimeout(presenceTimer);
       await stopListening?.().catch(() => undefined);
+      await stopPresence?.().catch(() => undefined);
       const entries = [...rooms.values()];
       rooms.clear();
       for (const e of entries) if (e.idle) clearTimeout(e.idle);
