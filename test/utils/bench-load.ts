@@ -3,6 +3,7 @@
  * realistic items and rubric, and latency percentiles. Everything goes through the public HTTP
  * API of a running Accord except what the benchmark measures as its reference (COPY, plain INSERT).
  */
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import pg from 'pg';
 import type { RubricDraft } from '@accord/core';
@@ -244,3 +245,42 @@ export function latencies(samples: number[]): Latencies {
 const ms = (v: number) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 export const fmtLat = (l: Latencies) => `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`;
 export const rate = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+
+// ---------------------------------------------------------------- CPU accounting
+
+/**
+ * CPU time (user + system, ms) of processes, read from /proc: on a shared machine the wall-clock
+ * rate depends on what else runs, the CPU each side spends per judgment much less. Linux only;
+ * elsewhere every reading is 0 and the benchmark prints no CPU column.
+ */
+/** sysconf(_SC_CLK_TCK): 100 on every common Linux build. */
+const CLOCK_TICKS = 100;
+
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+export const cpuAvailable = processCpuMs(process.pid) !== null;
+
+/** CPU of a set of processes between `start()` and `stop()`; pids are looked up at both ends. */
+export async function cpuMeter(pids: () => Promise<number[]>): Promise<{ stop(): Promise<number> }> {
+  const before = new Map<number, number>();
+  for (const pid of await pids()) before.set(pid, processCpuMs(pid) ?? 0);
+  return {
+    async stop() {
+      let total = 0;
+      for (const pid of new Set([...before.keys(), ...(await pids())])) {
+        const now = processCpuMs(pid);
+        if (now !== null) total += now - (before.get(pid) ?? 0);
+      }
+      return total;
+    },
+  };
+}
