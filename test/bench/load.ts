@@ -5,7 +5,7 @@
  * pairwise project with a published rubric, trainers with API tokens, overlap k = 3. Measures
  *  - the import path: items/s through the import endpoint, against COPY of the same rows;
  *  - the trainer loop (`queue/next` + `submit` with a valid judgment) at 16 and 32 concurrent
- *    trainers on keep-alive connections, at 2,000 items and at 200,000 items;
+ *    trainers on keep-alive connections (a lean HTTP/1.1 client, as the reference's `pg` client is lean), at 2,000 items and at 200,000 items;
  *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency.
  * Prints a table and the goal lines of issue 13.
  *
@@ -39,7 +39,7 @@ import {
   copyItemLine,
   createScratchDatabase,
   fmtLat,
-  KeepAliveClient,
+  LeanHttpClient,
   latencies,
   publishRubric,
   rate,
@@ -108,7 +108,7 @@ let scratch: ScratchDatabase | null = null;
 let server: ServerProcess | null = null;
 let pool: pg.Pool | null = null;
 const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-load-'));
-const clients: KeepAliveClient[] = [];
+const clients: LeanHttpClient[] = [];
 
 async function cleanup() {
   for (const c of clients) c.close();
@@ -279,7 +279,7 @@ try {
   }
   log(`rubric published, ${MAX_TRAINERS} trainers added, overlap k = 3 on ${smallFor.size + 1} projects`);
 
-  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new KeepAliveClient(url, tokens[i]!));
+  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new LeanHttpClient(url, tokens[i]!));
 
   const sleepUntil = (t: number) => new Promise((res) => setTimeout(res, Math.max(0, t - performance.now())));
   /** CPU of each side from `from` to `to` (performance.now() times); `dbMine`: the backends are this benchmark's (the ceiling). */
@@ -318,7 +318,8 @@ try {
       clients.slice(0, n).map(async (c) => {
         while (performance.now() < end) {
           const t0 = performance.now();
-          const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`);
+          // A dropped connection counts as an error; the client connects again on its next request.
+          const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`).catch((e: Error) => ({ status: 0, body: e.message }) as const);
           if (next.status !== 200) {
             fail('queue/next', next.status, next.body);
             if (errors > 100) return;
@@ -331,7 +332,9 @@ try {
           }
           const payload = validJudgment(task, -1);
           const t1 = performance.now();
-          const sub = await c.post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 30_000 });
+          const sub = await c
+            .post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 30_000 })
+            .catch((e: Error) => ({ status: 0, body: e.message }));
           const t2 = performance.now();
           if (sub.status !== 200 && sub.status !== 201) {
             fail('submit', sub.status, sub.body);

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { Deps } from './deps.ts';
 import { isHttps, originAllowed, ownOrigin, sessionCookieName } from './platform/http/request.ts';
 import type { AuthContext, ProjectLookup } from './platform/http/context.ts';
+import { compileOutput } from './platform/http/output.ts';
 import type { AnyRoute, AppEnv } from './platform/http/route.ts';
 import { routeTable } from './routes.ts';
 
@@ -71,6 +72,8 @@ async function authenticate(c: Context<AppEnv>, deps: Deps, projectId?: string):
 
 function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
   const maxSize = r.maxBody ?? DEFAULT_MAX_BODY;
+  // The response schema, compiled once: strips unlisted fields as its parse does (platform/http/output.ts).
+  const shapeOutput = compileOutput(r.response);
   const tooLarge = () => {
     throw new AppError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
   };
@@ -115,7 +118,7 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     const body = r.body ? validate(r.body, await readJson(c), 'body') : undefined;
     const result = await r.handler({ c, deps, params, query, body, auth, project });
     if (result instanceof Response) return result;
-    const out = r.response.parse(result);
+    const out = shapeOutput(result);
     if (r.produces === 'text/html') return c.html(String(out), r.status ?? 200);
     return c.json(out as object, r.status ?? 200);
   };
