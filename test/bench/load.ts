@@ -168,7 +168,7 @@ try {
   const backends = (mine: boolean) => async () =>
     (
       await pool!.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND (application_name = $1) = $2 AND pid <> pg_backend_pid()`,
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND (application_name = $1) = $2 AND pid <> pg_backend_pid()`,
         [BENCH_APP, mine],
       )
     ).rows.map((r) => r.pid);

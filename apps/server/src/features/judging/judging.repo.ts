@@ -12,7 +12,6 @@
  * retried.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
@@ -71,8 +70,6 @@ async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   return r.rows;
 }
 
-const dialect = new PgDialect();
-
 /** node-postgres's pool, when the database is PostgreSQL (duck-typed: the server does not depend on `pg`). */
 type PgPool = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }>; totalCount: number };
 function pgPool(db: Db): PgPool | null {
@@ -81,21 +78,11 @@ function pgPool(db: Db): PgPool | null {
 }
 
 /**
- * A hot statement outside any transaction: on PostgreSQL a named prepared statement (parsed and
- * planned once per connection, then only bound and run); on PGlite as any other. `name` must stand
- * for one SQL text: the statement's shape may not vary between calls of the same name. The row
- * mappers below accept both drivers' value types (Date or text, parsed JSON or text, numbers or text).
- */
-async function hotRows(db: Db, name: string, q: SQL): Promise<RawRow[]> {
-  const pool = pgPool(db);
-  if (!pool) return rows(db, q);
-  const { sql: text, params } = dialect.sqlToQuery(q);
-  return (await pool.query({ name, text, values: params })).rows;
-}
-
-/**
- * A hot call with fixed text and positional parameters: on PostgreSQL a named prepared statement,
- * without building the statement through drizzle on every call; on PGlite as any other query.
+ * A hot statement outside any transaction, with fixed text and positional parameters: on PostgreSQL
+ * a named prepared statement (parsed and planned once per connection, then only bound and run, and
+ * not built through drizzle on every call); on PGlite as any other query. `name` stands for one SQL
+ * text. The row mappers below accept both drivers' value types (Date or text, parsed JSON or text,
+ * numbers or text).
  */
 async function hotCall(db: Db, name: string, text: string, values: unknown[]): Promise<RawRow[]> {
   const pool = pgPool(db);
@@ -142,7 +129,6 @@ function judgmentOf(r: RawRow): JudgmentRow {
   };
 }
 
-const latestVersion = (projectId: string) => sql`(select max(version) from rubric_versions rv where rv.project_id = ${projectId})`;
 
 const DEADLOCK = new Set(['40P01', '40001']);
 
@@ -255,12 +241,13 @@ export function createJudgingRepo(db: Db) {
 
     /** The member's assignment with the item and the latest rubric version, for submitting. */
     async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
-      const [r] = await hotRows(
+      const [r] = await hotCall(
         db,
         'accord_for_submit',
-        sql`select a.*, i.responses, i.prompt, i.external_id, ${latestVersion(projectId)} as latest_version
-            from assignments a join items i on i.id = a.item_id
-            where a.id = ${assignmentId} and a.project_id = ${projectId} and a.user_id = ${userId}`,
+        `select a.*, i.responses, i.prompt, i.external_id, (select max(version) from rubric_versions rv where rv.project_id = $1) as latest_version
+         from assignments a join items i on i.id = a.item_id
+         where a.id = $3 and a.project_id = $1 and a.user_id = $2`,
+        [projectId, userId, assignmentId],
       );
       if (!r) return null;
       return {
@@ -278,26 +265,26 @@ export function createJudgingRepo(db: Db) {
     async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
       const at = v.submittedAt.toISOString();
       const [j] = await retrying(() =>
-        hotRows(
+        hotCall(
           db,
           'accord_store_submission',
-          sql`with cur as (
-                select id from assignments where id = ${assignmentId} and status = 'reserved' and expires_at > now() for update
-              ),
-              j as (
-                insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
-                select ${v.projectId}, ${v.itemId}, ${v.userId}, cur.id, 'submitted', 'accord', ${v.rubricVersion ?? null},
-                       ${JSON.stringify(v.payload)}::jsonb, ${JSON.stringify(v.responseOrder ?? null)}::jsonb, ${v.timeSpentMs ?? null}, ${at}::timestamptz, ${at}::timestamptz
-                from cur
-                on conflict (item_id, user_id) do update set
-                  assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
-                  payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
-                  updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
-                where judgments.status = 'draft'
-                returning *
-              ),
-              a as (update assignments set status = 'submitted', submitted_at = ${at}::timestamptz where id in (select assignment_id from j))
-              select * from j`,
+          `with cur as (
+             select id from assignments where id = $1 and status = 'reserved' and expires_at > now() for update
+           ),
+           j as (
+             insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
+             select $2, $3, $4, cur.id, 'submitted', 'accord', $5::int, $6::jsonb, $7::jsonb, $8::bigint, $9::timestamptz, $9::timestamptz
+             from cur
+             on conflict (item_id, user_id) do update set
+               assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
+               payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
+               updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
+             where judgments.status = 'draft'
+             returning *
+           ),
+           a as (update assignments set status = 'submitted', submitted_at = $9::timestamptz where id in (select assignment_id from j))
+           select * from j`,
+          [assignmentId, v.projectId, v.itemId, v.userId, v.rubricVersion ?? null, JSON.stringify(v.payload), JSON.stringify(v.responseOrder ?? null), v.timeSpentMs ?? null, at],
         ),
       );
       return j ? judgmentOf(j) : null;
