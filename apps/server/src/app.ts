@@ -86,10 +86,9 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
     const length = c.req.header('content-length');
-    if (length !== undefined && /^\d+$/.test(length) && c.req.header('transfer-encoding') === undefined) {
-      if (Number(length) > maxSize) tooLarge();
-      return next();
-    }
+    // Within the limit: on to the handler. Over it (or without a length): Hono's limit, which answers
+    // 413 after taking up the body stream, so the client can finish sending before the connection closes.
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) <= maxSize && c.req.header('transfer-encoding') === undefined) return next();
     return streamedLimit(c, next);
   };
   // Authentication comes first (before the body limit), as a middleware of the route: a project
