@@ -5,12 +5,17 @@
  * pairwise project with a published rubric, trainers with API tokens, overlap k = 3. Measures
  *  - the import path: items/s through the import endpoint, against COPY of the same rows;
  *  - the trainer loop (`queue/next` + `submit` with a valid judgment) at 16 and 32 concurrent
- *    trainers on keep-alive connections, at 2,000 items and at 200,000 items;
+ *    trainers on keep-alive connections (a lean HTTP/1.1 client, as the reference's `pg` client is lean), at 2,000 items and at 200,000 items;
  *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency.
  * Prints a table and the goal lines of issue 13.
  *
  *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
- *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000]
+ *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR]
+ *
+ * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
+ * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
+ * and what each side spends per judgment moves much less than the wall-clock rate.
+ * `--profile DIR` runs the server under `node --cpu-prof` and leaves the profile in DIR.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,10 +34,12 @@ import {
   benchItem,
   connectAdmin,
   COPY_ITEM_COLUMNS,
+  cpuAvailable,
+  cpuMeter,
   copyItemLine,
   createScratchDatabase,
   fmtLat,
-  KeepAliveClient,
+  LeanHttpClient,
   latencies,
   publishRubric,
   rate,
@@ -49,6 +56,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     small: { type: 'string' },
     large: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 
@@ -71,6 +79,13 @@ const LARGE = num('large', args.large, QUICK ? 20_000 : 200_000, 10, 2_000_000);
 const MAX_TRAINERS = Math.max(...LEVELS);
 const GOAL_AT = LEVELS.includes(32) ? 32 : MAX_TRAINERS;
 type CreatedToken = { token: string };
+const BENCH_APP = 'accord-bench-load';
+/** CPU milliseconds spent during a measured window by each side. */
+interface Cpu {
+  server: number;
+  db: number;
+  bench: number;
+}
 const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
 
 try {
@@ -93,7 +108,7 @@ let scratch: ScratchDatabase | null = null;
 let server: ServerProcess | null = null;
 let pool: pg.Pool | null = null;
 const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-load-'));
-const clients: KeepAliveClient[] = [];
+const clients: LeanHttpClient[] = [];
 
 async function cleanup() {
   for (const c of clients) c.close();
@@ -119,6 +134,7 @@ interface LoopResult {
   errors: number;
   exhausted: number;
   firstError: string | null;
+  cpu: Cpu;
 }
 
 interface CeilingResult {
@@ -126,6 +142,7 @@ interface CeilingResult {
   inserts: number;
   perSecond: number;
   insert: Latencies;
+  cpu: Cpu;
 }
 
 try {
@@ -141,10 +158,29 @@ try {
     NODE_ENV: 'production',
     // The set-up signs in every trainer from 127.0.0.1.
     ACCORD_LOGIN_MAX_PER_ADDRESS: '100000',
-  });
+  }, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
   const url = await server.ready;
   log(`Accord (child process ${server.child.pid}) at ${url}`);
-  pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2 });
+  pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2, application_name: BENCH_APP });
+  const serverPid = server.child.pid!;
+  // CPU per side: the server process, the PostgreSQL backends (the server's, or for the ceiling this
+  // benchmark's own), and this process.
+  const backends = (mine: boolean) => async () =>
+    (
+      await pool!.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND (application_name = $1) = $2 AND pid <> pg_backend_pid()`,
+        [BENCH_APP, mine],
+      )
+    ).rows.map((r) => r.pid);
+  async function meter(dbMine: boolean) {
+    const t = process.cpuUsage();
+    const srv = await cpuMeter(async () => [serverPid]);
+    const dbm = await cpuMeter(backends(dbMine));
+    return async (): Promise<Cpu> => {
+      const u = process.cpuUsage(t);
+      return { server: dbMine ? 0 : await srv.stop(), db: await dbm.stop(), bench: (u.user + u.system) / 1000 };
+    };
+  }
 
   const admin = new ApiClient(url);
   await admin.login(ADMIN.email, ADMIN.password);
@@ -243,7 +279,22 @@ try {
   }
   log(`rubric published, ${MAX_TRAINERS} trainers added, overlap k = 3 on ${smallFor.size + 1} projects`);
 
-  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new KeepAliveClient(url, tokens[i]!));
+  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new LeanHttpClient(url, tokens[i]!));
+
+  const sleepUntil = (t: number) => new Promise((res) => setTimeout(res, Math.max(0, t - performance.now())));
+  /** CPU of each side from `from` to `to` (performance.now() times); `dbMine`: the backends are this benchmark's (the ceiling). */
+  async function cpuWindow(from: number, to: number, dbMine: boolean): Promise<Cpu> {
+    await sleepUntil(from);
+    const stop = await meter(dbMine);
+    await sleepUntil(to);
+    return stop();
+  }
+  /** `cpuWindow`, started now and awaited after the window (a failed run must not leave it unhandled). */
+  function startCpuWindow(from: number, to: number, dbMine: boolean): Promise<Cpu> {
+    const p = cpuWindow(from, to, dbMine);
+    p.catch(() => {});
+    return p;
+  }
 
   // ---------------------------------------------------------------- the trainer loop
   let samplePayload: unknown = null;
@@ -262,11 +313,13 @@ try {
       errors++;
       firstError ??= `${what}: ${status} ${JSON.stringify(body).slice(0, 300)}`;
     };
+    const cpu = startCpuWindow(measureFrom, end, false);
     await Promise.all(
       clients.slice(0, n).map(async (c) => {
         while (performance.now() < end) {
           const t0 = performance.now();
-          const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`);
+          // A dropped connection counts as an error; the client connects again on its next request.
+          const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`).catch((e: Error) => ({ status: 0, body: e.message }) as const);
           if (next.status !== 200) {
             fail('queue/next', next.status, next.body);
             if (errors > 100) return;
@@ -279,7 +332,9 @@ try {
           }
           const payload = validJudgment(task, -1);
           const t1 = performance.now();
-          const sub = await c.post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 30_000 });
+          const sub = await c
+            .post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 30_000 })
+            .catch((e: Error) => ({ status: 0, body: e.message }));
           const t2 = performance.now();
           if (sub.status !== 200 && sub.status !== 201) {
             fail('submit', sub.status, sub.body);
@@ -298,7 +353,7 @@ try {
     // A queue that ran dry shortens the window: divide by the time judgments were actually made.
     const window = (exhausted > 0 ? lastDone - measureFrom : end - measureFrom) / 1000;
     const perSecond = window > 0 ? loopMs.length / window : 0;
-    return { label, items, trainers: n, judgments: loopMs.length, seconds: window, perSecond, submit: latencies(submitMs), loop: latencies(loopMs), errors, exhausted, firstError };
+    return { label, items, trainers: n, judgments: loopMs.length, seconds: window, perSecond, submit: latencies(submitMs), loop: latencies(loopMs), errors, exhausted, firstError, cpu: await cpu };
   }
 
   // ---------------------------------------------------------------- the ceiling: plain INSERTs
@@ -309,6 +364,7 @@ try {
     const end = measureFrom + SECONDS * 1000;
     const insertMs: number[] = [];
     const per = Math.floor(itemIds.length / n);
+    const cpu = startCpuWindow(measureFrom, end, true);
     await Promise.all(
       Array.from({ length: n }, async (_, w) => {
         const c = await pool!.connect();
@@ -330,7 +386,7 @@ try {
       }),
     );
     await pool!.query('DELETE FROM judgments WHERE user_id = ANY($1::uuid[])', [ceilingUsers]);
-    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs) };
+    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs), cpu: await cpu };
   }
 
   const results: LoopResult[] = [];
@@ -358,13 +414,20 @@ try {
 
   // ---------------------------------------------------------------- report
   log('');
-  log('| path | items | trainers | judgments/s | submit p50 / p95 / p99 ms | next+submit p50 / p95 / p99 ms | errors |');
-  log('|---|---|---|---|---|---|---|');
+  // CPU ms per judgment of each side over the measured window (server / PostgreSQL backends / load generator).
+  const perJ = (cpu: Cpu, count: number, server: boolean) =>
+    count === 0 ? '–' : [server ? (cpu.server / count).toFixed(2) : '–', (cpu.db / count).toFixed(2), (cpu.bench / count).toFixed(2)].join(' / ');
+  const cpuHead = cpuAvailable ? ' CPU ms per judgment: server / PostgreSQL / load generator |' : '';
+  log(`| path | items | trainers | judgments/s | submit p50 / p95 / p99 ms | next+submit p50 / p95 / p99 ms | errors |${cpuHead}`);
+  log(`|---|---|---|---|---|---|---|${cpuAvailable ? '---|' : ''}`);
   for (const n of LEVELS) {
     for (const r of results.filter((x) => x.trainers === n))
-      log(`| Accord HTTP API | ${r.items.toLocaleString('en-US')} | ${n} | ${rate(r.perSecond)} | ${fmtLat(r.submit)} | ${fmtLat(r.loop)} | ${r.errors}${r.exhausted ? ` (queue dry: ${r.exhausted})` : ''} |`);
+      log(
+        `| Accord HTTP API | ${r.items.toLocaleString('en-US')} | ${n} | ${rate(r.perSecond)} | ${fmtLat(r.submit)} | ${fmtLat(r.loop)} | ${r.errors}${r.exhausted ? ` (queue dry: ${r.exhausted})` : ''} |` +
+          (cpuAvailable ? ` ${perJ(r.cpu, r.judgments, true)} |` : ''),
+      );
     const c = ceilings.find((x) => x.trainers === n)!;
-    log(`| plain INSERT (pg), ceiling | ${LARGE.toLocaleString('en-US')} | ${n} | ${rate(c.perSecond)} | ${fmtLat(c.insert)} (insert) | – | 0 |`);
+    log(`| plain INSERT (pg), ceiling | ${LARGE.toLocaleString('en-US')} | ${n} | ${rate(c.perSecond)} | ${fmtLat(c.insert)} (insert) | – | 0 |${cpuAvailable ? ` ${perJ(c.cpu, c.inserts, false)} |` : ''}`);
   }
   log('');
   log(importLine);

@@ -3,7 +3,9 @@
  * realistic items and rubric, and latency percentiles. Everything goes through the public HTTP
  * API of a running Accord except what the benchmark measures as its reference (COPY, plain INSERT).
  */
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
 import pg from 'pg';
 import type { RubricDraft } from '@accord/core';
 import { writeRubricDraft } from '@accord/collab';
@@ -111,6 +113,125 @@ export class KeepAliveClient {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * The same as `KeepAliveClient` with the least client-side work per request, for the load benchmark
+ * (its reference, plain INSERTs, runs on a lean `pg` client on the same cores): one persistent
+ * socket, the request written as one buffer, the answer read by Content-Length (or chunks). One
+ * request at a time per client, as a trainer's tab sends them.
+ */
+export class LeanHttpClient {
+  private socket: Socket | null = null;
+  private buf: Buffer = Buffer.alloc(0);
+  private pending: { resolve(r: JsonResponse<unknown>): void; reject(e: Error): void; timer: NodeJS.Timeout } | null = null;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly fixed: string;
+
+  constructor(base: string, token: string) {
+    const u = new URL(base);
+    this.host = u.hostname;
+    this.port = Number(u.port || 80);
+    this.fixed = `Host: ${u.host}\r\nAuthorization: Bearer ${token}\r\nAccept: application/json\r\n`;
+  }
+
+  private connect(): Socket {
+    const s = netConnect({ host: this.host, port: this.port, noDelay: true });
+    s.on('data', (d: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+      this.tryParse();
+    });
+    const gone = (e?: Error) => {
+      if (this.socket === s) this.socket = null;
+      this.fail(e ?? new Error('the server closed the connection'));
+    };
+    s.on('error', gone);
+    s.on('close', () => gone());
+    this.socket = s;
+    this.buf = Buffer.alloc(0);
+    return s;
+  }
+
+  private fail(e: Error) {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    clearTimeout(p.timer);
+    p.reject(e);
+  }
+
+  private tryParse() {
+    const p = this.pending;
+    if (!p) return;
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = this.buf.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    let body: Buffer;
+    let rest: Buffer;
+    if (length) {
+      const n = Number(length[1]);
+      if (this.buf.length < end + 4 + n) return;
+      body = this.buf.subarray(end + 4, end + 4 + n);
+      rest = this.buf.subarray(end + 4 + n);
+    } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+      const chunks: Buffer[] = [];
+      let at = end + 4;
+      for (;;) {
+        const eol = this.buf.indexOf('\r\n', at);
+        if (eol < 0) return;
+        const size = parseInt(this.buf.toString('latin1', at, eol), 16);
+        if (this.buf.length < eol + 2 + size + 2) return;
+        if (size === 0) {
+          at = eol + 4;
+          break;
+        }
+        chunks.push(this.buf.subarray(eol + 2, eol + 2 + size));
+        at = eol + 2 + size + 2;
+      }
+      body = Buffer.concat(chunks);
+      rest = this.buf.subarray(at);
+    } else {
+      body = Buffer.alloc(0);
+      rest = this.buf.subarray(end + 4);
+    }
+    this.buf = rest;
+    this.pending = null;
+    clearTimeout(p.timer);
+    if (/\r\nconnection:\s*close/i.test(head)) this.socket?.destroy();
+    const text = body.toString('utf8');
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    p.resolve({ status, body: parsed });
+  }
+
+  post<T>(path: string, json?: unknown): Promise<JsonResponse<T>> {
+    if (this.pending) return Promise.reject(new Error('one request at a time'));
+    const payload = json === undefined ? '' : JSON.stringify(json);
+    const req =
+      `POST ${path} HTTP/1.1\r\n${this.fixed}` +
+      (payload ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}` : 'Content-Length: 0\r\n\r\n');
+    const s = this.socket ?? this.connect();
+    return new Promise<JsonResponse<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new Error(`POST ${path}: no answer within 60 s`));
+        s.destroy();
+      }, 60_000);
+      this.pending = { resolve: resolve as (r: JsonResponse<unknown>) => void, reject, timer };
+      s.write(req);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
   }
 }
 
@@ -244,3 +365,42 @@ export function latencies(samples: number[]): Latencies {
 const ms = (v: number) => (Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 export const fmtLat = (l: Latencies) => `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`;
 export const rate = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+
+// ---------------------------------------------------------------- CPU accounting
+
+/**
+ * CPU time (user + system, ms) of processes, read from /proc: on a shared machine the wall-clock
+ * rate depends on what else runs, the CPU each side spends per judgment much less. Linux only;
+ * elsewhere every reading is 0 and the benchmark prints no CPU column.
+ */
+/** sysconf(_SC_CLK_TCK): 100 on every common Linux build. */
+const CLOCK_TICKS = 100;
+
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+export const cpuAvailable = processCpuMs(process.pid) !== null;
+
+/** CPU of a set of processes between `start()` and `stop()`; pids are looked up at both ends. */
+export async function cpuMeter(pids: () => Promise<number[]>): Promise<{ stop(): Promise<number> }> {
+  const before = new Map<number, number>();
+  for (const pid of await pids()) before.set(pid, processCpuMs(pid) ?? 0);
+  return {
+    async stop() {
+      let total = 0;
+      for (const pid of new Set([...before.keys(), ...(await pids())])) {
+        const now = processCpuMs(pid);
+        if (now !== null) total += now - (before.get(pid) ?? 0);
+      }
+      return total;
+    },
+  };
+}

@@ -16,9 +16,10 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function runServerProcess(env: Record<string, string>, timeoutMs = 60_000): ServerProcess {
+/** `nodeArgs`: extra flags for node before the entry point (e.g. `--cpu-prof` for a benchmark). */
+export function runServerProcess(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): ServerProcess {
   const clean = inheritedEnv();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: REPO_ROOT, env: { ...clean, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN], { cwd: REPO_ROOT, env: { ...clean, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { Deps } from './deps.ts';
 import { isHttps, originAllowed, ownOrigin, sessionCookieName } from './platform/http/request.ts';
 import type { AuthContext, ProjectLookup } from './platform/http/context.ts';
+import { compileOutput } from './platform/http/output.ts';
 import type { AnyRoute, AppEnv } from './platform/http/route.ts';
 import { routeTable } from './routes.ts';
 
@@ -70,12 +71,26 @@ async function authenticate(c: Context<AppEnv>, deps: Deps, projectId?: string):
 }
 
 function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
-  const limit = bodyLimit({
-    maxSize: r.maxBody ?? DEFAULT_MAX_BODY,
-    onError: () => {
-      throw new AppError('payload_too_large', `The request body is larger than ${r.maxBody ?? DEFAULT_MAX_BODY} bytes.`);
-    },
-  });
+  const maxSize = r.maxBody ?? DEFAULT_MAX_BODY;
+  // The response schema, compiled once: strips unlisted fields as its parse does (platform/http/output.ts).
+  const shapeOutput = compileOutput(r.response);
+  const tooLarge = () => {
+    throw new AppError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
+  };
+  const streamedLimit = bodyLimit({ maxSize, onError: tooLarge });
+  // A declared length is checked from the header (the HTTP parser holds the body to it), so the body
+  // is then read straight from the socket; only a body without one (chunked) is counted as it streams
+  // in. Hono's limit alone would build a full fetch Request for every request (its body stream), which
+  // costs more than the rest of a hot request's handling.
+  const limit = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    // Within the limit: on to the handler. Over it (or without a length): Hono's limit, which answers
+    // 413 after taking up the body stream, so the client can finish sending before the connection closes.
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) <= maxSize && c.req.header('transfer-encoding') === undefined) return next();
+    return streamedLimit(c, next);
+  };
   // Authentication comes first (before the body limit), as a middleware of the route: a project
   // route reads its project with the credential (one query), when the id can be one.
   const authn = async (c: Context<AppEnv>, next: () => Promise<void>) => {
@@ -102,7 +117,7 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     const body = r.body ? validate(r.body, await readJson(c), 'body') : undefined;
     const result = await r.handler({ c, deps, params, query, body, auth, project });
     if (result instanceof Response) return result;
-    const out = r.response.parse(result);
+    const out = shapeOutput(result);
     if (r.produces === 'text/html') return c.html(String(out), r.status ?? 200);
     return c.json(out as object, r.status ?? 200);
   };

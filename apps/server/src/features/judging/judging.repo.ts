@@ -12,7 +12,6 @@
  * retried.
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
@@ -71,8 +70,6 @@ async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   return r.rows;
 }
 
-const dialect = new PgDialect();
-
 /** node-postgres's pool, when the database is PostgreSQL (duck-typed: the server does not depend on `pg`). */
 type PgPool = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }>; totalCount: number };
 function pgPool(db: Db): PgPool | null {
@@ -81,16 +78,17 @@ function pgPool(db: Db): PgPool | null {
 }
 
 /**
- * A hot statement outside any transaction: on PostgreSQL a named prepared statement (parsed and
- * planned once per connection, then only bound and run); on PGlite as any other. `name` must stand
- * for one SQL text: the statement's shape may not vary between calls of the same name. The row
- * mappers below accept both drivers' value types (Date or text, parsed JSON or text, numbers or text).
+ * A hot statement outside any transaction, with fixed text and positional parameters: on PostgreSQL
+ * a named prepared statement (parsed and planned once per connection, then only bound and run, and
+ * not built through drizzle on every call); on PGlite as any other query. `name` stands for one SQL
+ * text. The row mappers below accept both drivers' value types (Date or text, parsed JSON or text,
+ * numbers or text).
  */
-async function hotRows(db: Db, name: string, q: SQL): Promise<RawRow[]> {
+async function hotCall(db: Db, name: string, text: string, values: unknown[]): Promise<RawRow[]> {
   const pool = pgPool(db);
-  if (!pool) return rows(db, q);
-  const { sql: text, params } = dialect.sqlToQuery(q);
-  return (await pool.query({ name, text, values: params })).rows;
+  if (pool) return (await pool.query({ name, text, values })).rows;
+  const client = (db as unknown as { $client: { query(text: string, values: unknown[]): Promise<{ rows: RawRow[] }> } }).$client;
+  return (await client.query(text, values)).rows;
 }
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -131,17 +129,6 @@ function judgmentOf(r: RawRow): JudgmentRow {
   };
 }
 
-const latestVersion = (projectId: string) => sql`(select max(version) from rubric_versions rv where rv.project_id = ${projectId})`;
-
-/** Taskable row: the assignment's columns, the item's, the member's draft and the latest rubric version. */
-function taskOf(r: RawRow): TaskRow {
-  return {
-    assignment: assignmentOf(r),
-    item: { prompt: r.prompt as string, context: json<StoredTurn[]>(r.context), responses: json<StoredResponse[]>(r.responses), reference: (r.reference as string | null) ?? null },
-    draft: r.draft_payload === null || r.draft_payload === undefined ? null : { payload: json<unknown>(r.draft_payload), timeSpentMs: r.draft_time === null ? null : Number(r.draft_time) },
-    rubricVersion: r.latest_version === null || r.latest_version === undefined ? null : Number(r.latest_version),
-  };
-}
 
 const DEADLOCK = new Set(['40P01', '40001']);
 
@@ -182,48 +169,6 @@ export function createJudgingRepo(db: Db) {
     );
   }
 
-  /**
-   * One statement: the first candidate (locked unless gold), reserved for the member, with its task.
-   * Its commit does not wait for the WAL flush (`synchronous_commit` off for this transaction only):
-   * a crash can lose a reservation made in the last fraction of a second — the trainer's submit of
-   * it is then refused and they ask for the next item — but never a judgment: a submission commits
-   * synchronously, and flushing its commit record flushes every earlier one, the reservation's too.
-   */
-  async function reserveOne(projectId: string, userId: string, minutes: number, gold: boolean, wait: boolean): Promise<TaskRow | null> {
-    const candidate = gold
-      ? sql`select i.id, i.responses from items i
-            where i.project_id = ${projectId} and i.is_gold
-              and not exists (select 1 from assignments a where a.item_id = i.id and a.user_id = ${userId})
-              and not exists (select 1 from judgments j where j.item_id = i.id and j.user_id = ${userId})
-            order by i.position limit 1`
-      : sql`select i.id, i.responses from items i
-            where i.project_id = ${projectId} and i.open
-              and not exists (select 1 from assignments a where a.item_id = i.id and a.user_id = ${userId})
-              and not exists (select 1 from judgments j where j.item_id = i.id and j.user_id = ${userId})
-            order by i.position limit 1
-            for update of i ${wait ? sql`` : sql`skip locked`}`;
-    const got = await retrying(() =>
-      hotRows(
-        db,
-        `accord_reserve_${gold ? 'gold' : wait ? 'wait' : 'skip'}`,
-        sql`with c as (${candidate}),
-          ins as (
-            insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
-            select ${projectId}, c.id, ${userId}, ${gold},
-              (select jsonb_agg(r -> 'id' order by random()) from jsonb_array_elements(c.responses) r),
-              now(), now() + make_interval(mins => ${minutes}::int)
-            from c
-            on conflict do nothing
-            returning *
-          )
-          select ins.*, i.prompt, i.context, i.responses, i.reference, null as draft_payload, null as draft_time, ${latestVersion(projectId)} as latest_version,
-            set_config('synchronous_commit', 'off', true) as async_commit
-          from ins join items i on i.id = ins.item_id`,
-      ),
-    );
-    return got[0] ? taskOf(got[0]) : null;
-  }
-
   return {
     async saveSettings(actorId: string, projectId: string, settings: ProjectSettings, details: Record<string, unknown>) {
       await db.update(projects).set({ settings, updatedAt: new Date() }).where(eq(projects.id, projectId));
@@ -243,34 +188,29 @@ export function createJudgingRepo(db: Db) {
     },
 
     /**
-     * In one query: the member's reservations (live, and expired ones not reclaimed yet), oldest
-     * first, with their tasks; up to `limit` expired reservations of the project (anyone's, gold
-     * or not, oldest first) for `reclaim` (an index probe that finds nothing in the common case);
-     * and the queue counters as they stand before this request changes anything.
+     * `queue/next` (and the queue progress) in one call of `accord_queue_next` (migration 0008): up to
+     * `reclaim` expired reservations of others are reclaimed, the member's own expired ones end, their
+     * live reservation is found or (with `reserve`) one item reserved, and the counters are read after
+     * all of that — one round trip and one transaction, committed without waiting for the WAL flush
+     * (see the migration for why that never loses a judgment). Retried when it lost a deadlock.
      */
-    async queueState(projectId: string, userId: string, limit: number): Promise<{ own: TaskRow[]; due: { id: string; itemId: string; userId: string }[]; counters: QueueCounters }> {
-      const got = await hotRows(
-        db,
-        'accord_queue_state',
-        sql`select o.*, d.due, q.open_items as q_open_items, q.gold_items as q_gold_items,
-                   m.done as m_done, m.reserved as m_reserved, m.seen_open as m_seen_open, m.seen_gold as m_seen_gold
-            from (select coalesce(json_agg(x), '[]') as due from (
-                    select id, item_id, user_id from assignments where project_id = ${projectId} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit}
-                  ) x) d
-            left join queue_projects q on q.project_id = ${projectId}
-            left join queue_members m on m.project_id = ${projectId} and m.user_id = ${userId}
-            left join lateral (
-              select a.*, i.prompt, i.context, i.responses, i.reference, j.payload as draft_payload, j.time_spent_ms as draft_time, ${latestVersion(projectId)} as latest_version
-              from assignments a
-              join items i on i.id = a.item_id
-              left join judgments j on j.item_id = a.item_id and j.user_id = a.user_id and j.status = 'draft'
-              where a.project_id = ${projectId} and a.status = 'reserved' and a.user_id = ${userId}
-            ) o on true
-            order by o.reserved_at`,
+    async queueNext(
+      projectId: string,
+      userId: string,
+      o: { reclaim: number; reserve: boolean; minutes: number; goldFirst: boolean; gold: boolean },
+    ): Promise<{ row: TaskRow | null; counters: QueueCounters }> {
+      const [r] = await retrying(() =>
+        hotCall(db, 'accord_queue_next', 'select * from accord_queue_next($1::uuid, $2::uuid, $3::int, $4::boolean, $5::int, $6::boolean, $7::boolean)', [
+          projectId,
+          userId,
+          o.reclaim,
+          o.reserve,
+          o.minutes,
+          o.goldFirst,
+          o.gold,
+        ]),
       );
-      const r = got[0];
-      const due = json<{ id: string; item_id: string; user_id: string }[]>(r?.due ?? []).map((d) => ({ id: d.id, itemId: d.item_id, userId: d.user_id }));
-      const counters = {
+      const counters: QueueCounters = {
         openItems: int(r?.q_open_items),
         goldItems: int(r?.q_gold_items),
         done: int(r?.m_done),
@@ -278,35 +218,36 @@ export function createJudgingRepo(db: Db) {
         seenOpen: int(r?.m_seen_open),
         seenGold: int(r?.m_seen_gold),
       };
-      return { own: got.filter((x) => x.id).map(taskOf), due, counters };
-    },
-
-    /** Ends expired reservations of others in short transactions; items another request holds are left for later. */
-    async reclaim(due: { id: string; itemId: string; userId: string }[]): Promise<void> {
-      for (const d of due) await endReservation(d.id, d.itemId, d.userId, 'expired', true, true);
-    },
-
-    /** Ends the member's own expired reservation (waits for the item: it is theirs to end). */
-    expireOwn: (a: AssignmentRow) => endReservation(a.id, a.itemId, a.userId, 'expired', true, false),
-
-    /**
-     * Reserves one item for the member; null when nothing fits. First skips items another request is
-     * reserving right now; when that leaves nothing, waits for those locks and re-checks them, so a
-     * trainer asking at the same moment as others still gets work.
-     */
-    async reserve(projectId: string, userId: string, minutes: number, gold: boolean): Promise<TaskRow | null> {
-      if (gold) return reserveOne(projectId, userId, minutes, true, false);
-      return (await reserveOne(projectId, userId, minutes, false, false)) ?? (await reserveOne(projectId, userId, minutes, false, true));
+      if (!r?.a_id) return { row: null, counters };
+      const row: TaskRow = {
+        assignment: {
+          id: r.a_id as string,
+          projectId,
+          itemId: r.a_item_id as string,
+          userId,
+          status: r.a_status as AssignmentRow['status'],
+          isGold: r.a_is_gold as boolean,
+          responseOrder: json<string[]>(r.a_response_order),
+          reservedAt: date(r.a_reserved_at),
+          expiresAt: date(r.a_expires_at),
+          submittedAt: null,
+        },
+        item: { prompt: r.i_prompt as string, context: json<StoredTurn[]>(r.i_context), responses: json<StoredResponse[]>(r.i_responses), reference: (r.i_reference as string | null) ?? null },
+        draft: r.d_payload === null || r.d_payload === undefined ? null : { payload: json<unknown>(r.d_payload), timeSpentMs: r.d_time === null || r.d_time === undefined ? null : Number(r.d_time) },
+        rubricVersion: r.latest_version === null || r.latest_version === undefined ? null : Number(r.latest_version),
+      };
+      return { row, counters };
     },
 
     /** The member's assignment with the item and the latest rubric version, for submitting. */
     async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
-      const [r] = await hotRows(
+      const [r] = await hotCall(
         db,
         'accord_for_submit',
-        sql`select a.*, i.responses, i.prompt, i.external_id, ${latestVersion(projectId)} as latest_version
-            from assignments a join items i on i.id = a.item_id
-            where a.id = ${assignmentId} and a.project_id = ${projectId} and a.user_id = ${userId}`,
+        `select a.*, i.responses, i.prompt, i.external_id, (select max(version) from rubric_versions rv where rv.project_id = $1) as latest_version
+         from assignments a join items i on i.id = a.item_id
+         where a.id = $3 and a.project_id = $1 and a.user_id = $2`,
+        [projectId, userId, assignmentId],
       );
       if (!r) return null;
       return {
@@ -324,26 +265,26 @@ export function createJudgingRepo(db: Db) {
     async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
       const at = v.submittedAt.toISOString();
       const [j] = await retrying(() =>
-        hotRows(
+        hotCall(
           db,
           'accord_store_submission',
-          sql`with cur as (
-                select id from assignments where id = ${assignmentId} and status = 'reserved' and expires_at > now() for update
-              ),
-              j as (
-                insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
-                select ${v.projectId}, ${v.itemId}, ${v.userId}, cur.id, 'submitted', 'accord', ${v.rubricVersion ?? null},
-                       ${JSON.stringify(v.payload)}::jsonb, ${JSON.stringify(v.responseOrder ?? null)}::jsonb, ${v.timeSpentMs ?? null}, ${at}::timestamptz, ${at}::timestamptz
-                from cur
-                on conflict (item_id, user_id) do update set
-                  assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
-                  payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
-                  updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
-                where judgments.status = 'draft'
-                returning *
-              ),
-              a as (update assignments set status = 'submitted', submitted_at = ${at}::timestamptz where id in (select assignment_id from j))
-              select * from j`,
+          `with cur as (
+             select id from assignments where id = $1 and status = 'reserved' and expires_at > now() for update
+           ),
+           j as (
+             insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
+             select $2, $3, $4, cur.id, 'submitted', 'accord', $5::int, $6::jsonb, $7::jsonb, $8::bigint, $9::timestamptz, $9::timestamptz
+             from cur
+             on conflict (item_id, user_id) do update set
+               assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
+               payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
+               updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
+             where judgments.status = 'draft'
+             returning *
+           ),
+           a as (update assignments set status = 'submitted', submitted_at = $9::timestamptz where id in (select assignment_id from j))
+           select * from j`,
+          [assignmentId, v.projectId, v.itemId, v.userId, v.rubricVersion ?? null, JSON.stringify(v.payload), JSON.stringify(v.responseOrder ?? null), v.timeSpentMs ?? null, at],
         ),
       );
       return j ? judgmentOf(j) : null;

@@ -133,24 +133,6 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
     };
   }
 
-  /**
-   * The member's live reservation; their expired ones end here (never revived, gold or not), and a
-   * few expired ones of others are reclaimed on the way (bounded work per request). `counters` are
-   * those read with it, or null when ending reservations changed them since.
-   */
-  async function resume(projectId: string, userId: string): Promise<{ row: TaskRow | null; counters: QueueCounters | null }> {
-    const { own, due, counters } = await repo.queueState(projectId, userId, RECLAIM_PER_REQUEST);
-    const others = due.filter((d) => d.userId !== userId);
-    let changed = others.length > 0;
-    await repo.reclaim(others);
-    for (const r of own) {
-      if (r.assignment.expiresAt > new Date()) return { row: r, counters: changed ? null : counters };
-      await repo.expireOwn(r.assignment);
-      changed = true;
-    }
-    return { row: null, counters: changed ? null : counters };
-  }
-
   async function ownAssignment(projectId: string, userId: string, assignmentId: string) {
     const a = await repo.assignment(projectId, userId, assignmentId);
     // Someone else's assignment is "not found": its existence is not revealed.
@@ -173,36 +155,30 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
     },
 
     async progress(a: ProjectAccess, userId: string) {
-      const { counters } = await resume(a.project.id, userId);
-      return progress(a, userId, readSettings(a.project.settings), counters);
+      const s = readSettings(a.project.settings);
+      // Expired reservations end here as on `queue/next`, so the counters show what is left now.
+      const { counters } = await repo.queueNext(a.project.id, userId, { reclaim: RECLAIM_PER_REQUEST, reserve: false, minutes: s.reservationMinutes, goldFirst: false, gold: false });
+      return progress(a, userId, s, counters);
     },
 
-    /** The member's current task (their open reservation, or a new one), and their progress. */
+    /**
+     * The member's current task (their open reservation, or a new one), and their progress: one
+     * database call after the credential's (see `repo.queueNext`). Gold at the project's rate while the
+     * member has unseen gold; and before reporting "done", whatever gold they have left, so the queue
+     * never ends and later hands out more.
+     */
     async next(a: ProjectAccess, userId: string): Promise<QueueNext> {
       const s = readSettings(a.project.settings);
-      const projectId = a.project.id;
       const el = eligibility(a, s);
       if (!el.eligible) return { task: null, progress: await progress(a, userId, s) };
-      let { row, counters } = await resume(projectId, userId);
-      if (!row) {
-        const minutes = s.reservationMinutes;
-        // The counters (read in the same snapshot) tell which kinds of work are left for the member,
-        // so a request does not look for gold (or ordinary items) there are none of; unread: look.
-        const open = counters ? counters.openItems - counters.seenOpen > 0 : true;
-        const unseenGold = counters ? counters.goldItems - counters.seenGold > 0 : true;
-        const take = (isGold: boolean) => ((isGold ? unseenGold : open) ? repo.reserve(projectId, userId, minutes, isGold) : Promise.resolve(null));
-        // Gold at the project's rate while the member has unseen gold; and before reporting "done",
-        // whatever gold they have left, so the queue never ends and later hands out more.
-        const gold = s.goldRate > 0;
-        if (gold && Math.random() < s.goldRate) row = (await take(true)) ?? (await take(false));
-        else row = (await take(false)) ?? (gold ? await take(true) : null);
-        // The reservation's own effect on the counters: one more reserved, one more item seen (which
-        // lowers `available` by one, whether the item stays open or closes with it).
-        if (row && counters) {
-          const g = row.assignment.isGold;
-          counters = { ...counters, reserved: counters.reserved + 1, seenOpen: counters.seenOpen + (g ? 0 : 1), seenGold: counters.seenGold + (g ? 1 : 0) };
-        }
-      }
+      const gold = s.goldRate > 0;
+      const { row, counters } = await repo.queueNext(a.project.id, userId, {
+        reclaim: RECLAIM_PER_REQUEST,
+        reserve: true,
+        minutes: s.reservationMinutes,
+        goldFirst: gold && Math.random() < s.goldRate,
+        gold,
+      });
       return { task: row ? await toTask(row, a, s) : null, progress: await progress(a, userId, s, counters) };
     },
 
