@@ -92,9 +92,8 @@ export function findMentions(text: string, n: number): Mention[] {
       const after = nextWord(m.index + m[0].length);
       const labelAfter = /^([.,;:!?)]|)$/.test(after) || VERBISH.has(after) || after === 'and' || after === 'or' || after === 'over' || after === 'than' || after === 'vs';
       const labelBefore = ['than', 'over', 'prefer', 'preferred', 'choose', 'chose', 'pick', 'picked', 'and', 'vs', 'versus', 'unlike', 'to', 'with', 'both'].includes(before);
+      // "A good answer is ...": an article, followed by a word that is not a verb.
       if (!labelAfter && !labelBefore) continue;
-      // "A good answer is ..." at a sentence start is an article: the word after is not a verb.
-      if (!labelAfter && /^[a-z]/.test(after)) continue;
     }
     add(letter.charCodeAt(0) - 65, m.index, m.index + m[0].length);
   }
@@ -205,6 +204,62 @@ function readClause(tokens: Token[]): { polarity: number; contrasts: number[]; c
   return { polarity, contrasts, cues };
 }
 
+const CONJUNCTIONS = new Set(['and', 'or']);
+const COMPARING = new Set(['compared', 'to', 'with', 'instead', 'of', 'in', 'contrast']);
+/** A reason clause about the subject: "… because it …", "… as it …". */
+const REASON = new Set(['because', 'since', 'as', 'for', 'which']);
+const PRONOUN = new Set(['it', 'its', "it's", 'they', 'this']);
+
+/**
+ * Scores one clause. Each response named owns the words up to the next one named (the words before
+ * the first belong to the first: "I prefer B"), except a reason about the subject ("B is worse than A
+ * because it invents …": "it" is B). A response named only before "and"/"or" shares the next one's
+ * words ("A and B miss …"). The response right after a contrast word ("than A", "unlike A,") takes
+ * the opposite of the one compared with it.
+ */
+function scoreClause(tokens: Token[], ms: Mention[], scores: number[]): void {
+  const owner = (t: Token) => {
+    let i = 0;
+    for (let k = 0; k < ms.length; k++) if (ms[k]!.start < t.start) i = k;
+    return i;
+  };
+  const groups: Token[][] = ms.map(() => []);
+  for (let j = 0; j < tokens.length; j++) {
+    const t = tokens[j]!;
+    const o = owner(t);
+    groups[o]!.push(t);
+    // "… than A because it …": the reason is the subject's (the clause's first response).
+    if (o > 0 && groups[o]!.length === 1 && REASON.has(t.word) && PRONOUN.has(tokens[j + 1]?.word ?? '')) {
+      groups[o]!.pop();
+      for (; j < tokens.length && owner(tokens[j]!) === owner(t); j++) groups[0]!.push(tokens[j]!);
+      j--;
+    }
+  }
+  const read = groups.map(readClause);
+  const pol = read.map((r, i) => {
+    const g = groups[i]!;
+    if (r.cues === 0 && r.polarity === 0) return g.some((t) => !CONJUNCTIONS.has(t.word) && !CONTRAST.has(t.word) && !COMPARING.has(t.word)) ? 0.3 : 0;
+    return r.polarity;
+  });
+  // "A and B both miss …": a response followed only by "and" shares the next one's polarity.
+  for (let i = ms.length - 2; i >= 0; i--) if (groups[i]!.length > 0 && groups[i]!.every((t) => CONJUNCTIONS.has(t.word))) pol[i] = pol[i + 1]!;
+  const add = new Map<number, number>();
+  ms.forEach((m, i) => add.set(m.position, Math.max(add.get(m.position) ?? -Infinity, pol[i]!)));
+  for (let i = 0; i < ms.length; i++) {
+    for (const c of read[i]!.contrasts) {
+      const after = ms.findIndex((m) => m.start > c);
+      if (after === -1) continue;
+      const before = ms.findLastIndex((m) => m.start < c);
+      // "Unlike A, B …": compared with the response after it.
+      const ref = before === -1 ? after + 1 : before;
+      if (ref >= ms.length || ref === after) continue;
+      const p = pol[ref]!;
+      add.set(ms[after]!.position, (ms[after]!.position === ms[ref]!.position ? 0 : (groups[after]!.length ? pol[after]! : 0)) - p);
+    }
+  }
+  for (const [pos, v] of add) scores[pos]! += v;
+}
+
 /** Which response (display position) the text argues for; `n` responses on the trainer's screen. */
 export function justificationStance(text: string, n: number): Stance {
   const scores = Array.from({ length: n }, () => 0);
@@ -216,7 +271,9 @@ export function justificationStance(text: string, n: number): Stance {
   // A response named right after a comma, colon or dash starts a clause of its own ("A is best, B is wrong").
   for (const m of mentions) {
     const lead = /[,:—–-]\s*(?:the\s+|and\s+)?$/i.exec(text.slice(Math.max(0, m.start - 8), m.start));
-    if (lead) cuts.push(m.start - lead[0].length, m.start - lead[0].length + 1);
+    // …but not after "Unlike A," or "Compared to A,", which compare with the response that follows.
+    const compared = /\b(?:unlike|compared\s+(?:to|with)|in\s+contrast\s+to)\s+[^,.;]*,\s*$/i.test(text.slice(Math.max(0, m.start - 60), m.start));
+    if (lead && !compared) cuts.push(m.start - lead[0].length, m.start - lead[0].length + 1);
   }
   cuts.sort((a, b) => a - b);
   cuts.push(text.length);
@@ -233,19 +290,7 @@ export function justificationStance(text: string, n: number): Stance {
       if (inClause.some((m) => at >= m.start && at < m.end)) continue;
       tokens.push({ word: w[0].toLowerCase().replace(/’/g, "'"), start: at });
     }
-    const { polarity, contrasts, cues } = readClause(tokens);
-    // The response right after a contrast word ("than B", "unlike B,") is the one argued against.
-    const against = new Set(contrasts.map((c) => inClause.find((m) => m.start > c)).filter((m) => m !== undefined));
-    // A subject without judging words leans slightly its way.
-    const p = cues === 0 && polarity === 0 ? 0.3 : polarity;
-    const seen = new Set<string>();
-    for (const m of inClause) {
-      const side = against.has(m) ? -1 : 1;
-      const key = `${m.position}:${side}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      scores[m.position]! += side * p;
-    }
+    scoreClause(tokens, inClause, scores);
   }
   if (n === 2) {
     // Two responses: arguing against one is arguing for the other ("A is worse" argues for B).
