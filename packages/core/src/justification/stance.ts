@@ -39,6 +39,8 @@ const VERBISH = new Set(
     'should would could might may must better worse more less'
   ).split(/\s+/),
 );
+/** "Response A", "Output (2)", "answer #1", "Assistant B's". */
+const LABELLED = new RegExp(`\\b(?:${NOUNS})s?\\s*(?:#\\s*)?(?:\\(\\s*([A-Z]|[1-9])\\s*\\)|([A-Z]|[1-9])(?![\\w-]|['’](?!s\\b)))`, 'gi');
 const ORDINALS: Record<string, number> = { first: 0, second: 1, third: 2, fourth: 3, fifth: 4 };
 
 /** Every reference to a response in the text, as display positions (0-based); `n` responses on screen. */
@@ -54,7 +56,7 @@ export function findMentions(text: string, n: number): Mention[] {
   const nextWord = (at: number) => /^[\s,]*([A-Za-z']+|[.,;:!?)]|$)/.exec(text.slice(at))?.[1]?.toLowerCase() ?? '';
 
   // "Response A", "Output (2)", "answer #1", "Assistant B's"
-  for (const m of text.matchAll(new RegExp(`\\b(?:${NOUNS})s?\\s*(?:#\\s*)?(?:\\(\\s*([A-Z]|[1-9])\\s*\\)|([A-Z]|[1-9])(?![\\w-]|['’](?!s\\b)))`, 'gi'))) {
+  for (const m of text.matchAll(LABELLED)) {
     const label = (m[1] ?? m[2])!;
     if (/[a-z]/.test(label)) continue; // "answer a question": lower-case letters are words, not labels
     add(/\d/.test(label) ? Number(label) - 1 : label.charCodeAt(0) - 65, m.index, m.index + m[0].length);
