@@ -137,6 +137,10 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.post(`${p(x)}/assignments/${(await taskOf(x))?.assignmentId ?? randomUUID()}/release`),
   },
   'GET /api/projects/:projectId/judgments': { run: (x) => x.actor.client.get(`${p(x)}/judgments`) },
+  'POST /api/projects/:projectId/assignments/:assignmentId/justification-check': {
+    run: async (x) => x.actor.client.post(`${p(x)}/assignments/${(await taskOf(x))?.assignmentId ?? randomUUID()}/justification-check`, { payload: { justification: 'A is better than B.' } }),
+  },
+  'GET /api/projects/:projectId/justifications/report': { run: (x) => x.actor.client.get(`${p(x)}/justifications/report`) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -211,6 +215,10 @@ const EXPECTED: Record<string, Row> = {
   'POST /api/projects/:projectId/assignments/:assignmentId/release': inProject(200, 404, 404),
   // Judgments: reviewers and leads review everyone's; trainers see only their own (the route filters).
   'GET /api/projects/:projectId/judgments': inProject(200, 200, 200),
+  // Justification checks: the trainer checks the judgment they are writing (only they hold the
+  // assignment); the per-trainer figures are for leads and reviewers, never for trainers.
+  'POST /api/projects/:projectId/assignments/:assignmentId/justification-check': inProject(200, 404, 404),
+  'GET /api/projects/:projectId/justifications/report': inProject(403, 200, 200),
 };
 
 const kinds = await testDatabaseKinds();

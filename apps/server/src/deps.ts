@@ -11,6 +11,8 @@ import { createImportsRepo } from './features/imports/imports.repo.ts';
 import { createImportService } from './features/imports/imports.service.ts';
 import { createJudgingRepo } from './features/judging/judging.repo.ts';
 import { createJudgingService } from './features/judging/judging.service.ts';
+import { createJustificationsRepo } from './features/justifications/justifications.repo.ts';
+import { createJustificationService } from './features/justifications/justifications.service.ts';
 import { createProjectsRepo } from './features/projects/projects.repo.ts';
 import { createProjectService } from './features/projects/projects.service.ts';
 import { createRubricsRepo } from './features/rubrics/rubrics.repo.ts';
@@ -69,6 +71,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
   // Live-document kinds: one line per kind (each declared in its feature folder).
   const docKinds = createDocKinds([createRubricDocKind()], bus);
+  const justifications = createJustificationService(createJustificationsRepo(db.db));
   return {
     env,
     logger,
@@ -82,7 +85,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     compactor,
     rubrics,
     imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),
-    judging: createJudgingService({ repo: createJudgingRepo(db.db), rubrics }),
+    justifications,
+    judging: createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AnyRoute } from './platform/http/route.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { importRoutes } from './features/imports/imports.routes.ts';
 import { judgingRoutes } from './features/judging/judging.routes.ts';
+import { justificationRoutes } from './features/justifications/justifications.routes.ts';
 import { createMetaRoutes } from './features/meta/meta.routes.ts';
 import { projectRoutes } from './features/projects/projects.routes.ts';
 import { rubricRoutes } from './features/rubrics/rubrics.routes.ts';
@@ -16,4 +17,5 @@ export const routeTable: AnyRoute[] = [
   ...rubricRoutes,
   ...importRoutes,
   ...judgingRoutes,
+  ...justificationRoutes,
 ];

@@ -2,6 +2,7 @@ import { authContracts } from './auth.ts';
 import type { Contract } from './contract.ts';
 import { importsContracts } from './imports.ts';
 import { judgingContracts } from './judging.ts';
+import { justificationsContracts } from './justifications.ts';
 import { metaContracts } from './meta.ts';
 import { projectsContracts } from './projects.ts';
 import { rubricsContracts } from './rubrics.ts';
@@ -18,6 +19,7 @@ export const contracts = {
   rubrics: rubricsContracts,
   imports: importsContracts,
   judging: judgingContracts,
+  justifications: justificationsContracts,
 } as const;
 
 export type Contracts = typeof contracts;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { IdSchema, PageQuerySchema, TimestampSchema } from './common.ts';
 import { ItemResponseSchema, TurnSchema } from './items.ts';
 import { ProjectRoleSchema, TaskKindSchema } from './projects.ts';
+import { DEFAULT_JUSTIFICATION_CHECKS, JustificationChecksSettingsSchema, JustificationTypingSchema } from './justifications.ts';
 
 // ---------------------------------------------------------------- project settings
 
@@ -33,6 +34,8 @@ export const ProjectSettingsSchema = z.strictObject({
   eligibility: EligibilitySchema.default({ roles: ['trainer'], minTier: 1, tags: [] }),
   /** Whether trainers see each response's model name in their tasks (leads and reviewers always do in the Items list). */
   showModelNames: z.boolean().default(false),
+  /** Which justification findings refuse a submit, and the thresholds of two of them. */
+  justificationChecks: JustificationChecksSettingsSchema.default(DEFAULT_JUSTIFICATION_CHECKS),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -43,6 +46,13 @@ export const UpdateProjectSettingsBodySchema = z
     reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
     goldRate: z.number().min(0).max(1).optional(),
     showModelNames: z.boolean().optional(),
+    justificationChecks: z
+      .strictObject({
+        block: JustificationChecksSettingsSchema.shape.block.unwrap().optional(),
+        nearCopyThreshold: JustificationChecksSettingsSchema.shape.nearCopyThreshold.unwrap().optional(),
+        pastedShare: JustificationChecksSettingsSchema.shape.pastedShare.unwrap().optional(),
+      })
+      .optional(),
     eligibility: z
       .strictObject({
         roles: z.array(ProjectRoleSchema).min(1).max(3).optional(),
@@ -129,8 +139,20 @@ const TimeSpentSchema = z
 export const SaveDraftBodySchema = z.strictObject({ payload: DraftPayloadSchema, timeSpentMs: TimeSpentSchema.optional() });
 export type SaveDraftBody = z.infer<typeof SaveDraftBodySchema>;
 
-export const SubmitJudgmentBodySchema = z.strictObject({ payload: JudgmentPayloadSchema, timeSpentMs: TimeSpentSchema.optional() });
+export const SubmitJudgmentBodySchema = z.strictObject({
+  payload: JudgmentPayloadSchema,
+  timeSpentMs: TimeSpentSchema.optional(),
+  /** How the justification was entered, as the client counted it (for the `pasted` check). */
+  typing: JustificationTypingSchema.optional(),
+});
 export type SubmitJudgmentBody = z.infer<typeof SubmitJudgmentBodySchema>;
+
+export const JustificationCheckBodySchema = z.strictObject({
+  /** The judgment as far as it is written, in canonical terms (as a draft is saved). */
+  payload: DraftPayloadSchema,
+  typing: JustificationTypingSchema.optional(),
+});
+export type JustificationCheckBody = z.infer<typeof JustificationCheckBodySchema>;
 
 export const AssignmentParamsSchema = z.object({ projectId: IdSchema, assignmentId: IdSchema });
 

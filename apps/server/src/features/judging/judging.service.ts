@@ -16,6 +16,8 @@ import {
   describeIssues,
   type DraftPayload,
   type Judgment,
+  type JustificationCheckBody,
+  type JustificationCheckResult,
   type JudgmentListQuery,
   type ProjectSettings,
   type QueueNext,
@@ -30,12 +32,15 @@ import {
 } from '@accord/core';
 import type { ProjectAccess, UserRow } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
+import type { JustificationService } from '../justifications/justifications.service.ts';
 import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, type QueueCounters, type TaskRow } from './judging.repo.ts';
 
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
   /** From the rubrics feature: the newest published version as stored. */
   rubrics: { latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null> };
+  /** Justification quality checks, run on submit (and on demand while the trainer writes). */
+  justifications: JustificationService;
 }
 
 export function readSettings(raw: unknown): ProjectSettings {
@@ -56,7 +61,7 @@ const RUBRIC_CACHE_SIZE = 500;
 
 type ParsedRubric = { version: number; content: Record<string, unknown>; view: Rubric };
 
-export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
+export function createJudgingService({ repo, rubrics, justifications }: JudgingServiceDeps) {
   const rubricCache = new Map<string, ParsedRubric>();
 
   function parseRubric(projectId: string, row: { version: number; content: Record<string, unknown> }): ParsedRubric {
@@ -149,7 +154,12 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
 
     async updateSettings(actorId: string, a: ProjectAccess, body: UpdateProjectSettingsBody): Promise<ProjectSettings> {
       const cur = readSettings(a.project.settings);
-      const next = ProjectSettingsSchema.parse({ ...cur, ...body, eligibility: { ...cur.eligibility, ...(body.eligibility ?? {}) } });
+      const next = ProjectSettingsSchema.parse({
+        ...cur,
+        ...body,
+        eligibility: { ...cur.eligibility, ...(body.eligibility ?? {}) },
+        justificationChecks: { ...cur.justificationChecks, ...(body.justificationChecks ?? {}) },
+      });
       await repo.saveSettings(actorId, a.project.id, next, body);
       return next;
     },
@@ -210,6 +220,20 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
       const issues = judgmentIssues(body.payload, r.item, a.project.taskKind, rubric?.view ?? null);
       const payload = canonicalPayload(body.payload, r.item);
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
+      // Justification checks (one LSH lookup): on a live reservation, blocking findings refuse the
+      // submit before anything is stored, so the draft stays; the others are stored with the judgment.
+      const checked = issues.length
+        ? null
+        : await justifications.check(projectId, readSettings(a.project.settings).justificationChecks, {
+            justification: payload.justification,
+            preference: payload.preference,
+            scores: payload.scores,
+            displayOrder: asg.responseOrder,
+            rubric: rubric?.view ?? null,
+            typing: body.typing,
+          });
+      const refusal = checked && asg.status === 'reserved' && !ended(asg) ? justifications.refusal(checked) : null;
+      if (refusal) throw refusal;
       const now = new Date();
       // The common case in one statement; anything else (repeat, conflict, ended) is decided from the state after it.
       const stored = issues.length
@@ -228,6 +252,7 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
             updatedAt: now,
             submittedAt: now,
           });
+      if (stored && checked) await justifications.record(stored, checked, body.typing);
       let result: { row: JudgmentRow; repeated: boolean };
       if (stored) result = { row: stored, repeated: false };
       else {
@@ -245,6 +270,26 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
       const { row, repeated } = result;
       const judgment = toJudgment(row, { externalId: a.role !== 'trainer' ? r.item.externalId : null, prompt: r.item.prompt.slice(0, 300) }, { name: user.name, email: user.email });
       return { judgment, repeated };
+    },
+
+    /**
+     * The justification findings of a judgment being written (the near-copy check included), for
+     * the trainer's form as they type; nothing is stored.
+     */
+    async checkJustification(a: ProjectAccess, userId: string, assignmentId: string, body: JustificationCheckBody): Promise<JustificationCheckResult> {
+      const r = await repo.forSubmit(a.project.id, userId, assignmentId);
+      if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
+      const settings = readSettings(a.project.settings).justificationChecks;
+      const rubric = await rubricAt(a.project.id, r.rubricVersion);
+      const { findings } = await justifications.check(a.project.id, settings, {
+        justification: body.payload.justification ?? '',
+        preference: body.payload.preference ?? null,
+        scores: body.payload.scores ?? [],
+        displayOrder: r.assignment.responseOrder,
+        rubric: rubric?.view ?? null,
+        typing: body.typing,
+      });
+      return { findings, block: settings.block };
     },
 
     /** Gives a reserved item back to the pool (skip); the member will not get it again. */

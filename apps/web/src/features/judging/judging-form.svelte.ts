@@ -5,7 +5,8 @@
  * server's own rules) and submits with retries. Everything it hands to its backend is in the item's
  * canonical terms (see judging.ts); the components only read and call it.
  */
-import { countWords, judgmentIssues, NO_RUBRIC_MAX_WORDS, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type RubricView, type Span } from '@accord/core';
+import { countWords, judgmentIssues, NO_RUBRIC_MAX_WORDS, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span } from '@accord/core';
+import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
 import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, missing, moveInRanking, PAIRWISE_SCALE, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
@@ -22,8 +23,10 @@ export interface JudgingSubject {
 /** Where the form's work goes. Both take canonical payloads. */
 export interface JudgingBackend {
   saveDraft(payload: DraftPayload): Promise<{ savedAt: string }>;
-  /** Must be idempotent for one piece of work: a retried submit is stored once. */
-  submit(payload: JudgmentPayload): Promise<Judgment>;
+  /** Must be idempotent for one piece of work: a retried submit is stored once. `typing`: how the justification was entered. */
+  submit(payload: JudgmentPayload, typing?: JustificationTyping): Promise<Judgment>;
+  /** The server's justification check (near-copies, and what the project refuses); optional. */
+  checkJustification?: CheckJustification;
 }
 
 export interface SpanDraft {
@@ -75,6 +78,8 @@ export class JudgingForm {
   readonly words: number;
   readonly minWords: number;
   readonly maxWords: number;
+  /** Justification findings as the trainer writes (see justification-check.svelte.ts). */
+  readonly justificationCheck: JustificationCheckState;
 
   #lastSaved = '';
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -110,7 +115,11 @@ export class JudgingForm {
     this.missing = $derived(missing(this.work, subject.rubric));
     this.payload = $derived(canonicalPayloadOf(this.work, this.orders));
     this.issues = $derived(this.payload ? judgmentIssues(this.payload, this.#item(), subject.taskKind, subject.rubric, 'payload') : []);
-    this.ready = $derived(this.missing.length === 0 && this.issues.length === 0);
+    this.justificationCheck = new JustificationCheckState(
+      { draft: () => canonicalDraftOf(this.work, this.orders), displayOrder: this.order, rubric: subject.rubric },
+      backend.checkJustification,
+    );
+    this.ready = $derived(this.missing.length === 0 && this.issues.length === 0 && this.justificationCheck.blocking.length === 0);
     this.words = $derived(countWords(this.justification));
   }
 
@@ -249,7 +258,7 @@ export class JudgingForm {
     this.status = 'submitting';
     for (let attempt = 0; ; attempt++) {
       try {
-        const judgment = await this.#backend.submit(payload);
+        const judgment = await this.#backend.submit(payload, this.justificationCheck.typing);
         this.submitted = judgment;
         this.status = 'submitted';
         return judgment;
@@ -259,6 +268,8 @@ export class JudgingForm {
           continue;
         }
         this.status = 'editing';
+        // The server may have refused findings this form did not know the project blocks: ask again.
+        void this.justificationCheck.run();
         throw e;
       }
     }
@@ -267,6 +278,7 @@ export class JudgingForm {
   /** Stops a pending autosave (the form is being left). */
   dispose(): void {
     clearTimeout(this.#saveTimer);
+    this.justificationCheck.dispose();
   }
 }
 

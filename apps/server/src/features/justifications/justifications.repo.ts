@@ -1,0 +1,101 @@
+/**
+ * Justification checks in SQL: the only code of the justifications feature that speaks to the
+ * database. Near-copy candidates are one lookup of the `justification_bands` primary key (project,
+ * band key) joined to the candidates' signatures; a submitted judgment's checks and bands are one
+ * statement.
+ */
+import { sql } from 'drizzle-orm';
+import type { JustificationFinding } from '@accord/core';
+import type { Db } from '@accord/db';
+
+type RawRow = Record<string, unknown>;
+
+async function rows(db: Db, q: ReturnType<typeof sql>): Promise<RawRow[]> {
+  return ((await db.execute(q)) as unknown as { rows: RawRow[] }).rows;
+}
+
+/** A PostgreSQL integer[] literal. */
+const intArray = (xs: readonly number[]) => `{${xs.map((x) => x | 0).join(',')}}`;
+const ints = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : typeof v === 'string' ? v.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number) : []);
+
+export interface StoredCheck {
+  judgmentId: string;
+  projectId: string;
+  userId: string;
+  findings: JustificationFinding[];
+  /** Signed 32-bit MinHash values, or null when the text is not compared. */
+  signature: number[] | null;
+  bandKeys: number[];
+  typedChars: number | null;
+  pastedChars: number | null;
+}
+
+export interface TrainerCounts {
+  userId: string;
+  name: string;
+  email: string;
+  checked: number;
+  counts: Record<string, number>;
+}
+
+/** Candidates looked at per check: band collisions beyond this many are not compared. */
+const MAX_CANDIDATES = 200;
+
+export function createJustificationsRepo(db: Db) {
+  return {
+    /** Signatures of the project's judgments that share a band key with these (never `exceptJudgmentId`). */
+    async candidates(projectId: string, keys: readonly number[], exceptJudgmentId: string | null): Promise<number[][]> {
+      const got = await rows(
+        db,
+        sql`select c.signature from justification_checks c
+            where c.judgment_id in (
+              select distinct b.judgment_id from justification_bands b
+              where b.project_id = ${projectId} and b.band_key = any(${intArray(keys)}::int[])
+              limit ${MAX_CANDIDATES}
+            ) and c.signature is not null and c.judgment_id <> ${exceptJudgmentId ?? '00000000-0000-0000-0000-000000000000'}::uuid`,
+      );
+      return got.map((r) => ints(r.signature));
+    },
+
+    /** Stores a judgment's checks and its bands in one statement; a repeat changes nothing. */
+    async store(c: StoredCheck): Promise<void> {
+      await db.execute(
+        sql`with c as (
+              insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature, typed_chars, pasted_chars)
+              values (${c.judgmentId}, ${c.projectId}, ${c.userId}, ${`{${c.findings.map((f) => f.kind).join(',')}}`}::text[], ${JSON.stringify(c.findings)}::jsonb,
+                      ${c.signature ? intArray(c.signature) : null}::int[], ${c.typedChars}, ${c.pastedChars})
+              on conflict (judgment_id) do nothing
+              returning judgment_id, project_id
+            )
+            insert into justification_bands (project_id, band_key, judgment_id)
+            select c.project_id, k, c.judgment_id from c, unnest(${intArray(c.bandKeys)}::int[]) k
+            on conflict do nothing`,
+      );
+    },
+
+    /** Per trainer: checked judgments and how many carry each finding. */
+    async counts(projectId: string, kinds: readonly string[]): Promise<TrainerCounts[]> {
+      const got = await rows(
+        db,
+        sql`select c.user_id, u.name, u.email, count(*)::int as checked,
+              ${sql.join(
+                kinds.map((k, i) => sql`(count(*) filter (where ${k} = any(c.kinds)))::int as ${sql.raw(`k${i}`)}`),
+                sql`, `,
+              )}
+            from justification_checks c join users u on u.id = c.user_id
+            where c.project_id = ${projectId}
+            group by c.user_id, u.name, u.email
+            order by u.name, u.email`,
+      );
+      return got.map((r) => ({
+        userId: r.user_id as string,
+        name: r.name as string,
+        email: r.email as string,
+        checked: Number(r.checked),
+        counts: Object.fromEntries(kinds.map((k, i) => [k, Number(r[`k${i}`])])),
+      }));
+    },
+  };
+}
+
+export type JustificationsRepo = ReturnType<typeof createJustificationsRepo>;

@@ -1,0 +1,3 @@
+export * from './stance.ts';
+export * from './minhash.ts';
+export * from './findings.ts';

@@ -1,0 +1,160 @@
+/**
+ * Justification quality through the API: a justification arguing for the other response is flagged
+ * (in the trainer's screen letters), a near-copy of another trainer's justification is flagged
+ * without revealing it, the project's blocking choice refuses a submit with a sentence per finding
+ * and keeps the draft, and non-blocking findings are stored and counted in the lead's report.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEAR_COPY_MESSAGE, type JudgmentPayload, type JustificationCheckResult, type JustificationReport, type QueueNext, type Task } from '@accord/core';
+import { testDatabaseKinds } from '@accord/db/testing';
+import type { ApiClient, ErrorBody } from '../utils/client.ts';
+import { createFactory, type Factory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
+import { createTestServer, type TestServer } from '../utils/server.ts';
+
+const kinds = await testDatabaseKinds();
+
+// PandaLM-style reasons (see test/fixtures/datasets/PROVENANCE.md), long enough to be compared for copies.
+const RECIPE =
+  'Response A provides a complete recipe with clear instructions and measurements, while Response B only lists the ingredients without any instructions on how to use them.';
+const ROAD_TRIP =
+  'Response A gives a detailed road trip plan with recommended stops and activities along the coast, while Response B only repeats the input without adding anything useful.';
+
+/** A judgment in screen terms: `prefer` is the letter on this trainer's screen; helpfulness scored `help` for both. */
+function judgment(task: Task, prefer: 'A' | 'B', justification: string, help = 2): JudgmentPayload {
+  const [a, b] = task.responseOrder as [string, string];
+  return {
+    preference: { kind: 'pairwise', a, b, value: prefer === 'A' ? -2 : 2 },
+    scores: [
+      { dimension: 'helpfulness', responseId: a, value: help },
+      { dimension: 'helpfulness', responseId: b, value: help },
+      { dimension: 'overall', value: 1 },
+    ],
+    spans: [],
+    flags: [],
+    justification,
+  };
+}
+
+describe.each(kinds)('justification quality (%s)', (kind) => {
+  let t: TestServer;
+  let factory: Factory;
+  let p: FactoryProject;
+  let one: FactoryUser, two: FactoryUser, three: FactoryUser;
+
+  const url = (path: string) => `/api/projects/${p.id}${path}`;
+  const next = async (c: ApiClient) => (await c.post<QueueNext>(url('/queue/next'))).body.task!;
+  const check = (c: ApiClient, task: Task, payload: Partial<JudgmentPayload>, typing?: { typedChars: number; pastedChars: number }) =>
+    c.post<JustificationCheckResult & ErrorBody>(url(`/assignments/${task.assignmentId}/justification-check`), { payload, ...(typing ? { typing } : {}) });
+  const submit = (c: ApiClient, task: Task, payload: JudgmentPayload, typing?: { typedChars: number; pastedChars: number }) =>
+    c.post<{ judgment: { id: string } } & ErrorBody>(url(`/assignments/${task.assignmentId}/submit`), { payload, timeSpentMs: 60_000, ...(typing ? { typing } : {}) });
+  const report = async () => (await p.lead.client.get<JustificationReport>(url('/justifications/report'))).body;
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    factory = createFactory(await t.as('admin'), t.server.deps);
+    p = await factory.project({ name: 'Justifications', items: 8, trainers: 3 });
+    [one, two, three] = p.trainers as [FactoryUser, FactoryUser, FactoryUser];
+  });
+  afterAll(() => t?.close());
+
+  it('flags a justification that argues for the response the judgment does not prefer, in the letters of the screen', async () => {
+    const task = await next(one.client);
+    const against = judgment(task, 'A', 'Response B is better: Response A rambles and ignores the actual question about the sky.');
+    const c = await check(one.client, task, against);
+    expect(c.status).toBe(200);
+    expect(c.body.findings).toEqual([{ kind: 'contradicts', message: 'The justification argues for Response B, but your judgment prefers Response A.', blocks: false }]);
+    // The same words under a judgment for B are consistent.
+    expect((await check(one.client, task, judgment(task, 'B', against.justification))).body.findings).toEqual([]);
+    // Not blocking by default: stored with the judgment.
+    expect((await submit(one.client, task, against)).status).toBe(200);
+  });
+
+  it('flags a near-copy of another trainer’s justification without revealing whose or which', async () => {
+    const first = await next(one.client);
+    expect((await submit(one.client, first, judgment(first, 'A', RECIPE))).status).toBe(200);
+    const task = await next(two.client);
+    // Case, punctuation and one changed word do not hide a copy.
+    const copy = RECIPE.toLowerCase().replace(/,/g, '').replace('use them', 'use them at all');
+    const c = await check(two.client, task, judgment(task, 'A', copy));
+    expect(c.status).toBe(200);
+    expect(c.body.findings).toEqual([{ kind: 'nearCopy', message: NEAR_COPY_MESSAGE, blocks: false }]);
+    expect(c.text).not.toContain(one.email);
+    expect(c.text).not.toContain(one.name);
+    expect(c.text).not.toContain(one.id);
+    // A justification of one's own words is not a copy.
+    expect((await check(two.client, task, judgment(task, 'A', ROAD_TRIP))).body.findings).toEqual([]);
+    expect((await submit(two.client, task, judgment(task, 'A', copy))).status).toBe(200);
+  });
+
+  it('names the lowest-scored dimension when the text does not mention it, and reports pasting as the client counted it', async () => {
+    const task = await next(three.client);
+    const low = judgment(task, 'A', 'A is the better answer overall and reads more naturally than B does.', 1);
+    const c = await check(three.client, task, low, { typedChars: 20, pastedChars: 400 });
+    expect(c.body.findings.map((f) => f.kind)).toEqual(['missingDimensions', 'pasted']);
+    expect(c.body.findings[0]).toMatchObject({ message: 'The justification does not mention Helpfulness, which you scored lowest.', dimensions: ['helpfulness'] });
+    const mentioned = judgment(task, 'A', 'A is far more helpful; B is not useful for the question that was asked at all.', 1);
+    expect((await check(three.client, task, mentioned, { typedChars: 400, pastedChars: 0 })).body.findings).toEqual([]);
+    expect((await submit(three.client, task, low, { typedChars: 20, pastedChars: 400 })).status).toBe(200);
+  });
+
+  it('gives leads and reviewers the rates per trainer and for the project; trainers get 403', async () => {
+    const r = await report();
+    expect(r.totals.checked).toBe(4);
+    expect(r.totals.findings).toEqual({
+      contradicts: { count: 1, rate: 0.25 },
+      missingDimensions: { count: 1, rate: 0.25 },
+      nearCopy: { count: 1, rate: 0.25 },
+      pasted: { count: 1, rate: 0.25 },
+    });
+    const by = new Map(r.trainers.map((x) => [x.email, x]));
+    expect(by.get(one.email)).toMatchObject({ checked: 2, findings: { contradicts: { count: 1, rate: 0.5 }, nearCopy: { count: 0, rate: 0 } } });
+    expect(by.get(two.email)).toMatchObject({ checked: 1, findings: { nearCopy: { count: 1, rate: 1 } } });
+    expect(by.get(three.email)).toMatchObject({ checked: 1, findings: { missingDimensions: { count: 1, rate: 1 }, pasted: { count: 1, rate: 1 } } });
+    expect((await p.reviewer.client.get(url('/justifications/report'))).status).toBe(200);
+    const denied = await one.client.get<ErrorBody>(url('/justifications/report'));
+    expect(denied.status).toBe(403);
+  });
+
+  it('refuses a submit with the findings the project blocks, one sentence each, and keeps the draft', async () => {
+    const bad = await p.lead.client.patch<ErrorBody>(url('/settings'), { justificationChecks: { block: ['contradicts', 'sloppy'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/^body\.justificationChecks\.block\.1/) })]);
+    const set = await p.lead.client.patch<{ justificationChecks: { block: string[]; nearCopyThreshold: number } }>(url('/settings'), { justificationChecks: { block: ['contradicts', 'nearCopy'] } });
+    expect(set.status).toBe(200);
+    expect(set.body.justificationChecks).toMatchObject({ block: ['contradicts', 'nearCopy'], nearCopyThreshold: 0.8 });
+
+    const task = await next(three.client);
+    const against = judgment(task, 'B', 'The first response is accurate and complete, while the second one misreads the question entirely.');
+    await three.client.request('PUT', url(`/assignments/${task.assignmentId}/draft`), { payload: against });
+    const c = await check(three.client, task, against);
+    expect(c.body.block).toEqual(['contradicts', 'nearCopy']);
+    expect(c.body.findings).toEqual([{ kind: 'contradicts', message: 'The justification argues for Response A, but your judgment prefers Response B.', blocks: true }]);
+
+    const refused = await submit(three.client, task, against);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('validation_failed');
+    expect(refused.body.error.message).toContain('The justification argues for Response A, but your judgment prefers Response B.');
+    expect(refused.body.error.details).toEqual([{ path: 'body.payload.justification', message: 'The justification argues for Response A, but your judgment prefers Response B.' }]);
+    // Nothing was stored: the same task comes back with its draft.
+    const again = await next(three.client);
+    expect(again.assignmentId).toBe(task.assignmentId);
+    expect(again.draft?.justification).toBe(against.justification);
+
+    // A near-copy is refused too, without saying whose text it copies.
+    const own = await submit(three.client, task, judgment(task, 'A', ROAD_TRIP.replace('Response A', 'A').replace('Response B', 'B')));
+    expect(own.status).toBe(200); // ROAD_TRIP was only checked, never submitted: nothing to copy
+    const task2 = await next(two.client);
+    const copy = await submit(two.client, task2, judgment(task2, 'A', RECIPE));
+    expect(copy.status).toBe(400);
+    expect(copy.body.error.details).toEqual([{ path: 'body.payload.justification', message: NEAR_COPY_MESSAGE }]);
+    expect(copy.text).not.toContain(one.email);
+    // Fixed, it goes through.
+    expect((await submit(two.client, task2, judgment(task2, 'A', 'A explains the scattering of short wavelengths correctly; B blames the ocean, which is a myth.'))).status).toBe(200);
+
+    const r = await report();
+    expect(r.block).toEqual(['contradicts', 'nearCopy']);
+    expect(r.totals.checked).toBe(6);
+    // Refused submits were not stored, so they are not counted.
+    expect(r.totals.findings.contradicts.count).toBe(1);
+  });
+});
