@@ -1,5 +1,6 @@
 import { authContracts } from './auth.ts';
 import type { Contract } from './contract.ts';
+import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
 import { importsContracts } from './imports.ts';
 import { judgingContracts } from './judging.ts';
 import { metaContracts } from './meta.ts';
@@ -18,6 +19,9 @@ export const contracts = {
   rubrics: rubricsContracts,
   imports: importsContracts,
   judging: judgingContracts,
+  gates: gatesContracts,
+  qualification: qualificationContracts,
+  feedback: feedbackContracts,
 } as const;
 
 export type Contracts = typeof contracts;
