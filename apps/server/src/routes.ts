@@ -1,5 +1,7 @@
 import type { AnyRoute } from './platform/http/route.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { feedbackRoutes } from './features/feedback/feedback.routes.ts';
+import { gatesRoutes } from './features/gates/gates.routes.ts';
 import { importRoutes } from './features/imports/imports.routes.ts';
 import { judgingRoutes } from './features/judging/judging.routes.ts';
 import { createMetaRoutes } from './features/meta/meta.routes.ts';
@@ -16,4 +18,6 @@ export const routeTable: AnyRoute[] = [
   ...rubricRoutes,
   ...importRoutes,
   ...judgingRoutes,
+  ...gatesRoutes,
+  ...feedbackRoutes,
 ];

@@ -20,6 +20,8 @@ export const ProjectSchema = z.object({
   myRole: ProjectRoleSchema,
   /** `members` counts people; `models` counts model annotators (imported model judges), kept apart. */
   counts: z.object({ members: z.number().int(), models: z.number().int(), items: z.number().int() }),
+  /** In the project list: whether you receive work here, and why not (paused, qualification, tier, domain). */
+  work: z.object({ eligible: z.boolean(), reason: z.string().nullable() }).nullable().default(null),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 
