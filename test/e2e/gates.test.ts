@@ -102,5 +102,5 @@ describe.skipIf(missing !== null)('browser: qualification, tiers and feedback', 
     expect(after.body.task).toBeNull();
     expect(after.body.progress.reason).toContain('Check the new rubric first');
     expect(errors).toEqual([]);
-  });
+  }, 300_000);
 });

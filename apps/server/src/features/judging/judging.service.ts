@@ -88,7 +88,7 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
     if (!s.eligibility.roles.includes(a.role)) return { eligible: false, reason: `In this project only ${s.eligibility.roles.join(' and ')}s receive work.` };
     // Gates (features/gates): a lead's pause, then the project's qualification; read with the membership.
     if (m.paused) return { eligible: false, reason: `Your work in this project is paused by a lead${m.paused.reason ? `: ${m.paused.reason}` : '.'}` };
-    if (a.project.qualificationRequired && !m.qualifiedAt) return { eligible: false, reason: 'This project needs its qualification first: take it from the project page.' };
+    if (a.project.qualificationRequired && !m.qualifiedAt) return { eligible: false, reason: 'This project needs its qualification first: take it from the Your work tab of the project.' };
     if (m.tier < s.eligibility.minTier) return { eligible: false, reason: `This project needs tier ${s.eligibility.minTier} or higher (you are tier ${m.tier}).` };
     // Member tags are stored lowercase; settings tags may have been typed in any case.
     if (s.eligibility.tags.length && !s.eligibility.tags.some((t) => m.tags.includes(t.toLowerCase())))
