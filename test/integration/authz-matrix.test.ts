@@ -68,6 +68,7 @@ async function qualificationBody(x: Ctx): Promise<Record<string, unknown>> {
     if (job.status !== 202) throw new Error(`the lead's gold import was refused: ${job.status} ${job.text}`);
     gold = await waitFor(async () => (await lead.get<{ items: { id: string; gold: unknown }[] }>(`${p(x)}/items?q=matrix-gold&limit=5`)).body.items.find((i) => i.gold), { message: 'the gold item' });
   }
+  if (!gold) throw new Error('no gold item for the qualification sample');
   return { required: false, itemIds: [gold.id], passThreshold: 0, retryDelayMinutes: 0, review: { checklist: ['Names the better response'], minShare: 0.5 } };
 }
 async function ensureQualification(x: Ctx): Promise<void> {
