@@ -281,7 +281,13 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
       if (!a.member || !a.membership) throw new AppError('conflict', 'Only members of the project take its qualification.');
       if (a.membership.paused) throw new AppError('conflict', 'Your work in this project is paused by a lead.');
       const latest = await repo.latestAttempt(a.project.id, userId);
-      if (latest?.attempt.status === 'in_progress') return state(a, latest);
+      if (latest?.attempt.status === 'in_progress') {
+        const answers = await repo.answers(latest.attempt.id);
+        // Every item answered but not closed (the request that stored the last answer stopped short): close it now.
+        if (!latest.attempt.itemIds.every((id) => answers.some((r) => r.itemId === id))) return state(a, latest, answers);
+        await finish(userId, latest.attempt, answers);
+        return state(a, (await repo.attempt(a.project.id, latest.attempt.id))!);
+      }
       const rule = attemptRule(a.membership.qualifiedAt, latest?.attempt ?? null, clock());
       if (!rule.can) throw new AppError('conflict', rule.why!, rule.retryAt ? [{ path: 'retryAt', message: rule.retryAt.toISOString() }] : undefined);
       const started = await repo.startAttempt({ projectId: a.project.id, userId, itemIds: q.row.itemIds, passThreshold: q.row.passThreshold, review: q.row.review ?? null, at: clock() });
