@@ -12,7 +12,7 @@ import { errorCodesOf, type ErrorCode, type Task } from '@accord/core';
 import { ApiClient, type ApiResponse } from '../utils/client.ts';
 import { createFactory, type FactoryProject } from '../utils/factory.ts';
 import { pairItem, validJudgment } from '../utils/work.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
+import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 
 const ACTORS = ['anonymous', 'trainer', 'reviewer', 'lead', 'nonMember', 'exMember', 'admin'] as const;
 type ActorName = (typeof ACTORS)[number];
@@ -31,8 +31,8 @@ interface Ctx {
   project: FactoryProject;
   /** A fresh active user that belongs to no project. */
   freshUser(): Promise<{ id: string; email: string; password: string }>;
-  /** A fresh user added to the project with this role. */
-  freshMember(role: 'lead' | 'reviewer' | 'trainer'): Promise<{ id: string; email: string }>;
+  /** A fresh user added to the project with this role (signed in). */
+  freshMember(role: 'lead' | 'reviewer' | 'trainer'): Promise<{ id: string; email: string; client: ApiClient }>;
 }
 
 interface Sample {
@@ -44,6 +44,58 @@ interface Sample {
 const p = (ctx: Ctx) => `/api/projects/${ctx.project.id}`;
 /** The caller's current task in the project, if they receive work (only trainers are eligible). */
 const taskOf = async (x: Ctx) => (await x.actor.client.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body?.task ?? null;
+
+/** The lead in a session of its own (the lead's password-change sample ends the lead's other sessions). */
+async function leadClient(x: Ctx): Promise<ApiClient> {
+  const lead = x.project.lead.client.fresh();
+  await lead.login(x.project.lead.email, x.project.lead.password);
+  return lead;
+}
+
+/**
+ * The project's qualification (made by the lead when missing): one gold item, not required (so the
+ * trainer's queue samples keep their work), pass threshold 0 and a review checklist, so every attempt
+ * ends awaiting a reviewer's grade.
+ */
+async function qualificationBody(x: Ctx): Promise<Record<string, unknown>> {
+  const lead = await leadClient(x);
+  const golds = await lead.get<{ items: { id: string; gold: unknown }[] }>(`${p(x)}/items?q=matrix-gold&limit=5`);
+  let gold = golds.body.items.find((i) => i.gold);
+  if (!gold) {
+    const job = await lead.request<{ id: string }>('POST', `${p(x)}/imports`, undefined, {
+      raw: JSON.stringify(pairItem(`matrix-gold-${randomUUID()}`, { gold: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: -2 } } })),
+    });
+    if (job.status !== 202) throw new Error(`the lead's gold import was refused: ${job.status} ${job.text}`);
+    gold = await waitFor(async () => (await lead.get<{ items: { id: string; gold: unknown }[] }>(`${p(x)}/items?q=matrix-gold&limit=5`)).body.items.find((i) => i.gold), { message: 'the gold item' });
+  }
+  if (!gold) throw new Error('no gold item for the qualification sample');
+  return { required: false, itemIds: [gold.id], passThreshold: 0, retryDelayMinutes: 0, review: { checklist: ['Names the better response'], minShare: 0.5 } };
+}
+async function ensureQualification(x: Ctx): Promise<void> {
+  const lead = await leadClient(x);
+  if ((await lead.get(`${p(x)}/qualification`)).status === 200) return;
+  const r = await lead.request('PUT', `${p(x)}/qualification`, await qualificationBody(x));
+  if (r.status !== 200) throw new Error(`the lead's qualification was refused: ${r.status} ${r.text}`);
+}
+/** A fresh trainer's qualification attempt, answered in full (so it awaits review). */
+async function answeredAttempt(x: Ctx): Promise<{ attemptId: string; itemId: string }> {
+  await ensureQualification(x);
+  const m = await x.freshMember('trainer');
+  const n = await m.client.post<{ attempt: { id: string }; task: (Task & { attemptId: string }) | null }>(`${p(x)}/qualification/next`);
+  const task = n.body.task!;
+  const a = await m.client.post(`${p(x)}/qualification/attempts/${task.attemptId}/items/${task.item.id}`, { payload: validJudgment(task) });
+  if (a.status !== 200) throw new Error(`the trainer's answer was refused: ${a.status} ${a.text}`);
+  return { attemptId: n.body.attempt.id, itemId: task.item.id };
+}
+/** A submitted judgment: the caller's own when they are the trainer, else a fresh trainer's. */
+async function judgmentId(x: Ctx): Promise<string> {
+  const c = x.actor.name === 'trainer' ? x.actor.client : (await x.freshMember('trainer')).client;
+  const task = (await c.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body.task;
+  if (!task) throw new Error('no work left for the judgment sample');
+  const r = await c.post<{ judgment: { id: string } }>(`${p(x)}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task) });
+  if (r.status !== 200) throw new Error(`submit refused: ${r.status} ${r.text}`);
+  return r.body.judgment.id;
+}
 
 const SAMPLES: Record<string, Sample> = {
   'GET /api/health': { run: (x) => x.actor.client.get('/api/health') },
@@ -141,6 +193,58 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.post(`${p(x)}/assignments/${(await taskOf(x))?.assignmentId ?? randomUUID()}/justification-check`, { payload: { justification: 'A is better than B.' } }),
   },
   'GET /api/projects/:projectId/justifications/report': { run: (x) => x.actor.client.get(`${p(x)}/justifications/report`) },
+  // Gates: a fresh trainer is paused, resumed, enrolled in calibration or taken off it.
+  'POST /api/projects/:projectId/members/:userId/pause': {
+    run: async (x) => x.actor.client.post(`${p(x)}/members/${(await x.freshMember('trainer')).id}/pause`, { reason: 'matrix' }),
+  },
+  'POST /api/projects/:projectId/members/:userId/resume': { run: async (x) => x.actor.client.post(`${p(x)}/members/${(await x.freshMember('trainer')).id}/resume`) },
+  'POST /api/projects/:projectId/members/:userId/calibration': {
+    run: async (x) => x.actor.client.post(`${p(x)}/members/${(await x.freshMember('trainer')).id}/calibration`, { note: 'matrix' }),
+  },
+  'DELETE /api/projects/:projectId/members/:userId/calibration': { run: async (x) => x.actor.client.delete(`${p(x)}/members/${(await x.freshMember('trainer')).id}/calibration`) },
+  'GET /api/projects/:projectId/standing': { run: (x) => x.actor.client.get(`${p(x)}/standing`) },
+  'GET /api/projects/:projectId/qualification': {
+    async run(x) {
+      await ensureQualification(x);
+      return x.actor.client.get(`${p(x)}/qualification`);
+    },
+  },
+  'PUT /api/projects/:projectId/qualification': { run: async (x) => x.actor.client.request('PUT', `${p(x)}/qualification`, await qualificationBody(x)) },
+  'DELETE /api/projects/:projectId/qualification': {
+    async run(x) {
+      await ensureQualification(x);
+      return x.actor.client.delete(`${p(x)}/qualification`);
+    },
+  },
+  'POST /api/projects/:projectId/qualification/next': {
+    async run(x) {
+      await ensureQualification(x);
+      return x.actor.client.post(`${p(x)}/qualification/next`);
+    },
+  },
+  'POST /api/projects/:projectId/qualification/attempts/:attemptId/items/:itemId': {
+    async run(x) {
+      await ensureQualification(x);
+      const n = await x.actor.client.post<{ task: (Task & { attemptId: string }) | null }>(`${p(x)}/qualification/next`);
+      const task = n.status === 200 ? n.body.task : null;
+      return x.actor.client.post(`${p(x)}/qualification/attempts/${task?.attemptId ?? randomUUID()}/items/${task?.item.id ?? randomUUID()}`, {
+        payload: task ? validJudgment(task) : { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: 1 } },
+      });
+    },
+  },
+  'GET /api/projects/:projectId/qualification/attempts': { run: (x) => x.actor.client.get(`${p(x)}/qualification/attempts`) },
+  'GET /api/projects/:projectId/qualification/attempts/:attemptId': { run: async (x) => x.actor.client.get(`${p(x)}/qualification/attempts/${(await answeredAttempt(x)).attemptId}`) },
+  'POST /api/projects/:projectId/qualification/attempts/:attemptId/grade': {
+    async run(x) {
+      const { attemptId, itemId } = await answeredAttempt(x);
+      return x.actor.client.post(`${p(x)}/qualification/attempts/${attemptId}/grade`, { answers: [{ itemId, met: [0] }], comment: 'matrix' });
+    },
+  },
+  'POST /api/projects/:projectId/judgments/:judgmentId/feedback': {
+    run: async (x) => x.actor.client.post(`${p(x)}/judgments/${await judgmentId(x)}/feedback`, { text: `Feedback by ${x.actor.name}`, rating: 4 }),
+  },
+  'GET /api/projects/:projectId/judgments/:judgmentId/feedback': { run: async (x) => x.actor.client.get(`${p(x)}/judgments/${await judgmentId(x)}/feedback`) },
+  'GET /api/projects/:projectId/feedback': { run: (x) => x.actor.client.get(`${p(x)}/feedback`) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -219,6 +323,28 @@ const EXPECTED: Record<string, Row> = {
   // assignment); the per-trainer figures are for leads and reviewers, never for trainers.
   'POST /api/projects/:projectId/assignments/:assignmentId/justification-check': inProject(200, 404, 404),
   'GET /api/projects/:projectId/justifications/report': inProject(403, 200, 200),
+  // Gates on a member's work are the lead's (pause, resume, calibration); every member reads their own standing.
+  'POST /api/projects/:projectId/members/:userId/pause': inProject(403, 403, 200),
+  'POST /api/projects/:projectId/members/:userId/resume': inProject(403, 403, 200),
+  'POST /api/projects/:projectId/members/:userId/calibration': inProject(403, 403, 200),
+  'DELETE /api/projects/:projectId/members/:userId/calibration': inProject(403, 403, 200),
+  'GET /api/projects/:projectId/standing': inProject(200, 200, 200),
+  // The qualification names gold items: leads and reviewers read it, the lead sets it; trainers never see which items are gold.
+  'GET /api/projects/:projectId/qualification': inProject(403, 200, 200),
+  'PUT /api/projects/:projectId/qualification': inProject(403, 403, 200),
+  'DELETE /api/projects/:projectId/qualification': inProject(403, 403, 200),
+  // Members take it (an admin who is not a member has nothing to qualify: 409; no attempt of theirs: 404).
+  'POST /api/projects/:projectId/qualification/next': { ...inProject(200, 200, 200), admin: 409 },
+  'POST /api/projects/:projectId/qualification/attempts/:attemptId/items/:itemId': { ...inProject(200, 200, 200), admin: 404 },
+  // Attempts: trainers their own (the route filters); answers with their agreement with gold are for those who grade them.
+  'GET /api/projects/:projectId/qualification/attempts': inProject(200, 200, 200),
+  'GET /api/projects/:projectId/qualification/attempts/:attemptId': inProject(403, 200, 200),
+  // Reviewers and leads grade justifications.
+  'POST /api/projects/:projectId/qualification/attempts/:attemptId/grade': inProject(403, 200, 200),
+  // Feedback is written by reviewers and leads; each trainer reads it on their own judgments (others' are 404).
+  'POST /api/projects/:projectId/judgments/:judgmentId/feedback': inProject(403, 201, 201),
+  'GET /api/projects/:projectId/judgments/:judgmentId/feedback': inProject(200, 200, 200),
+  'GET /api/projects/:projectId/feedback': inProject(200, 200, 200),
 };
 
 const kinds = await testDatabaseKinds();

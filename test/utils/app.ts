@@ -28,7 +28,8 @@ export interface TestApp {
 
 const ORIGIN = 'http://accord.test';
 
-export async function createTestApp(kind: 'pglite' | 'postgres' = 'pglite', env: Record<string, string> = {}): Promise<TestApp> {
+/** `clock`: the server's wall clock for time-based rules (qualification retry delays), so a test moves time instead of waiting. */
+export async function createTestApp(kind: 'pglite' | 'postgres' = 'pglite', env: Record<string, string> = {}, overrides: { clock?: () => Date } = {}): Promise<TestApp> {
   const tdb = await openTestDatabase(kind);
   const db = await createDb(tdb.options);
   const dataDir = mkdtempSync(join(tmpdir(), 'accord-app-'));
@@ -45,7 +46,7 @@ export async function createTestApp(kind: 'pglite' | 'postgres' = 'pglite', env:
         ACCORD_LOGIN_MAX_PER_ADDRESS: '100000',
         ...env,
       }),
-      { db },
+      { db, ...overrides },
     );
     await deps.imports.init();
     const app = createApp(deps);

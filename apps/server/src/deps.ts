@@ -7,6 +7,10 @@ import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, notifyAll, PRESENCE_NOTIF
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
+import { createFeedbackRepo } from './features/feedback/feedback.repo.ts';
+import { createFeedbackService } from './features/feedback/feedback.service.ts';
+import { createGatesRepo } from './features/gates/gates.repo.ts';
+import { createGatesService } from './features/gates/gates.service.ts';
 import { createImportsRepo } from './features/imports/imports.repo.ts';
 import { createImportService } from './features/imports/imports.service.ts';
 import { createJudgingRepo } from './features/judging/judging.repo.ts';
@@ -21,14 +25,16 @@ import { createUsersRepo } from './features/users/users.repo.ts';
 import { createUserService } from './features/users/users.service.ts';
 import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
 import { createControlBus } from './platform/bus.ts';
-import { systemClock } from './platform/clock.ts';
+import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
 import { createWorkerCompactor } from './platform/realtime/compactor.ts';
 import { createDocKinds } from './platform/realtime/doc-kinds.ts';
 import { createDocRegistry } from './platform/realtime/registry.ts';
 
-export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: Logger } = {}) {
+export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: Logger; clock?: Clock } = {}) {
+  // The wall clock of time-based rules that tests move instead of waiting (qualification retry delays).
+  const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(env.ACCORD_LOG);
   const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.ACCORD_DB_POOL } : { kind: 'pglite', dataDir: env.dataDir, sharedBuffersMb: env.ACCORD_PGLITE_SHARED_BUFFERS_MB }));
   // The control bus: changes of rights written to `control_events` and applied by every node (NOTIFY on PostgreSQL).
@@ -72,6 +78,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   // Live-document kinds: one line per kind (each declared in its feature folder).
   const docKinds = createDocKinds([createRubricDocKind()], bus);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
+  const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications });
   return {
     env,
     logger,
@@ -86,7 +93,9 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     rubrics,
     imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),
     justifications,
-    judging: createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications }),
+    judging,
+    gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),
+    feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { AnyRoute } from './platform/http/route.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { feedbackRoutes } from './features/feedback/feedback.routes.ts';
+import { gatesRoutes } from './features/gates/gates.routes.ts';
 import { importRoutes } from './features/imports/imports.routes.ts';
 import { judgingRoutes } from './features/judging/judging.routes.ts';
 import { justificationRoutes } from './features/justifications/justifications.routes.ts';
@@ -18,4 +20,6 @@ export const routeTable: AnyRoute[] = [
   ...importRoutes,
   ...judgingRoutes,
   ...justificationRoutes,
+  ...gatesRoutes,
+  ...feedbackRoutes,
 ];

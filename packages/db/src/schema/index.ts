@@ -7,3 +7,4 @@ export * from './work.ts';
 export * from './login.ts';
 export * from './control.ts';
 export * from './justifications.ts';
+export * from './gates.ts';

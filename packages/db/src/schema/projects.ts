@@ -11,6 +11,8 @@ export const projects = pgTable('projects', {
   archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
   /** Assignment and quality settings (overlap, reservation timeout, gold rate, eligibility), validated in core. */
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /** Members must pass the project's qualification (table `qualifications`) before real work. */
+  qualificationRequired: boolean('qualification_required').notNull().default(false),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   ...timestamps,
 });
@@ -30,6 +32,16 @@ export const projectMembers = pgTable(
     tags: jsonb('tags').$type<string[]>().notNull().default([]),
     /** 'model' for an imported model judge (e.g. GPT-3.5 verdicts): counted apart from human members. */
     kind: text('kind', { enum: ['human', 'model'] }).notNull().default('human'),
+    /** A lead paused the member's work here (no new work; read with the membership on every request). */
+    pausedAt: timestamp('paused_at', { withTimezone: true, mode: 'date' }),
+    pauseReason: text('pause_reason').notNull().default(''),
+    pausedBy: uuid('paused_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Enrolled in calibration by a lead: the next calibration session takes everyone enrolled. */
+    calibrationAt: timestamp('calibration_at', { withTimezone: true, mode: 'date' }),
+    calibrationNote: text('calibration_note').notNull().default(''),
+    calibrationBy: uuid('calibration_by').references(() => users.id, { onDelete: 'set null' }),
+    /** When the member passed the project's qualification (null: not passed). */
+    qualifiedAt: timestamp('qualified_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],

@@ -25,15 +25,23 @@ type UserRow = typeof users.$inferSelect;
 type SessionRow = typeof sessions.$inferSelect;
 
 /** The project part of a credential read with `projectId`: the project and the user's membership. */
-function projectPart(r: { p: ProjectWithRole['project'] | null; role: ProjectWithRole['role']; tier: number | null; tags: string[] | null }): ProjectWithRole | null {
-  return r.p ? { project: r.p, role: r.role, tier: r.tier, tags: r.tags } : null;
+function projectPart(r: { p: ProjectWithRole['project'] | null; role: ProjectWithRole['role']; tier: number | null; tags: string[] | null; pausedAt: Date | null; pauseReason: string | null; qualifiedAt: Date | null }): ProjectWithRole | null {
+  return r.p ? { project: r.p, role: r.role, tier: r.tier, tags: r.tags, pausedAt: r.pausedAt, pauseReason: r.pauseReason, qualifiedAt: r.qualifiedAt } : null;
 }
 
 export function createAuthRepo(db: Db) {
   // The credential lookups run on every API request: prepared once (named statements on PostgreSQL,
   // parsed and planned once per connection), with and without the project of a project route.
   const member = and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, users.id));
-  const projectCols = { p: projects, role: projectMembers.role, tier: projectMembers.tier, tags: projectMembers.tags };
+  const projectCols = {
+    p: projects,
+    role: projectMembers.role,
+    tier: projectMembers.tier,
+    tags: projectMembers.tags,
+    pausedAt: projectMembers.pausedAt,
+    pauseReason: projectMembers.pauseReason,
+    qualifiedAt: projectMembers.qualifiedAt,
+  };
   const tokenQ = db
     .select({ t: apiTokens, u: users })
     .from(apiTokens)

@@ -318,6 +318,11 @@ export function createJudgingRepo(db: Db) {
         });
     },
 
+    /** The member's reservations in the project that are still reserved (live or expired, not yet ended). */
+    async liveReservations(projectId: string, userId: string): Promise<AssignmentRow[]> {
+      return db.select().from(assignments).where(and(eq(assignments.projectId, projectId), eq(assignments.userId, userId), eq(assignments.status, 'reserved')));
+    },
+
     /** Gives a reservation back and deletes its draft. */
     release: (a: AssignmentRow) => endReservation(a.id, a.itemId, a.userId, 'released', false, false),
 

@@ -91,6 +91,9 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
     const m = a.membership;
     if (!a.member || !m) return { eligible: false, reason: 'Only project members receive work.' };
     if (!s.eligibility.roles.includes(a.role)) return { eligible: false, reason: `In this project only ${s.eligibility.roles.join(' and ')}s receive work.` };
+    // Gates (features/gates): a lead's pause, then the project's qualification; read with the membership.
+    if (m.paused) return { eligible: false, reason: `Your work in this project is paused by a lead${m.paused.reason ? `: ${m.paused.reason}` : '.'}` };
+    if (a.project.qualificationRequired && !m.qualifiedAt) return { eligible: false, reason: 'This project needs its qualification first: take it from the Your work tab of the project.' };
     if (m.tier < s.eligibility.minTier) return { eligible: false, reason: `This project needs tier ${s.eligibility.minTier} or higher (you are tier ${m.tier}).` };
     // Member tags are stored lowercase; settings tags may have been typed in any case.
     if (s.eligibility.tags.length && !s.eligibility.tags.some((t) => m.tags.includes(t.toLowerCase())))
@@ -290,6 +293,16 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
         typing: body.typing,
       });
       return { findings, block: settings.block };
+    },
+
+    /** Whether the member receives work here, and why not (paused, qualification, role, tier, tags). */
+    eligibility: (a: ProjectAccess) => eligibility(a, readSettings(a.project.settings)),
+
+    /** Ends every live reservation of the member (a lead paused them): the items go back to the pool, their drafts with them. */
+    async releaseAll(projectId: string, userId: string): Promise<number> {
+      let n = 0;
+      for (const asg of await repo.liveReservations(projectId, userId)) if (await repo.release(asg)) n++;
+      return n;
     },
 
     /** Gives a reserved item back to the pool (skip); the member will not get it again. */

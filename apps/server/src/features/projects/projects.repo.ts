@@ -4,7 +4,7 @@ import type { ItemListQuery, Member, ProjectListQuery, ProjectRole } from '@acco
 import { items, projectMembers, projects, users, type Db, type Tx } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
 import { recordControlEvents, type ControlEvent } from '../../platform/bus.ts';
-import type { ProjectRow } from '../../platform/http/context.ts';
+import type { ProjectRow, ProjectWithRole } from '../../platform/http/context.ts';
 import { escapeLike } from '../../platform/sql.ts';
 import { toItem, toMember } from './projects.mappers.ts';
 
@@ -67,13 +67,21 @@ export function createProjectsRepo(db: Db) {
 
     /** The project and the user's role in it (null role: not a member); null when there is no such project. */
     /** The project with the caller's membership (role, tier, domain tags), in one query: it runs on every project request. */
-    async projectWithRole(projectId: string, userId: string): Promise<{ project: ProjectRow; role: ProjectRole | null; tier: number | null; tags: string[] | null } | null> {
+    async projectWithRole(projectId: string, userId: string): Promise<ProjectWithRole | null> {
       const [row] = await db
-        .select({ p: projects, role: projectMembers.role, tier: projectMembers.tier, tags: projectMembers.tags })
+        .select({
+          p: projects,
+          role: projectMembers.role,
+          tier: projectMembers.tier,
+          tags: projectMembers.tags,
+          pausedAt: projectMembers.pausedAt,
+          pauseReason: projectMembers.pauseReason,
+          qualifiedAt: projectMembers.qualifiedAt,
+        })
         .from(projects)
         .leftJoin(projectMembers, withMember(userId))
         .where(eq(projects.id, projectId));
-      return row ? { project: row.p, role: row.role, tier: row.tier, tags: row.tags } : null;
+      return row ? { project: row.p, role: row.role, tier: row.tier, tags: row.tags, pausedAt: row.pausedAt, pauseReason: row.pauseReason, qualifiedAt: row.qualifiedAt } : null;
     },
 
     async leadsCount(userId: string): Promise<number> {
@@ -103,10 +111,21 @@ export function createProjectsRepo(db: Db) {
       if (!user.isAdmin) where.push(isNotNull(projectMembers.role));
       const cond = and(...where);
       const order = q.order === 'asc' ? asc(PROJECT_SORT[q.sort]) : desc(PROJECT_SORT[q.sort]);
-      const base = db.select({ p: projects, role: projectMembers.role }).from(projects).leftJoin(projectMembers, withMember(user.id));
+      const base = db
+        .select({
+          p: projects,
+          role: projectMembers.role,
+          tier: projectMembers.tier,
+          tags: projectMembers.tags,
+          pausedAt: projectMembers.pausedAt,
+          pauseReason: projectMembers.pauseReason,
+          qualifiedAt: projectMembers.qualifiedAt,
+        })
+        .from(projects)
+        .leftJoin(projectMembers, withMember(user.id));
       const rows = await base.where(cond).orderBy(order, asc(projects.id)).limit(q.limit).offset(q.offset);
       const [total] = await db.select({ n: count() }).from(projects).leftJoin(projectMembers, withMember(user.id)).where(cond);
-      return { rows: rows.map((r) => ({ project: r.p, role: r.role })), total: total?.n ?? 0 };
+      return { rows: rows.map((r): ProjectWithRole => ({ project: r.p, role: r.role, tier: r.tier, tags: r.tags, pausedAt: r.pausedAt, pauseReason: r.pauseReason, qualifiedAt: r.qualifiedAt })), total: total?.n ?? 0 };
     },
 
     /** A new project with its creator as lead, audited: one transaction. */
@@ -132,12 +151,31 @@ export function createProjectsRepo(db: Db) {
       await db.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
     },
 
-    async members(projectId: string, q: { role?: ProjectRole | undefined; sort: MemberSort; order: 'asc' | 'desc' }): Promise<Member[]> {
+    async members(projectId: string, q: { role?: ProjectRole | undefined; calibration?: boolean | undefined; paused?: boolean | undefined; sort: MemberSort; order: 'asc' | 'desc' }): Promise<Member[]> {
       const where: SQL[] = [eq(projectMembers.projectId, projectId)];
       if (q.role) where.push(eq(projectMembers.role, q.role));
+      if (q.calibration !== undefined) where.push(q.calibration ? isNotNull(projectMembers.calibrationAt) : isNull(projectMembers.calibrationAt));
+      if (q.paused !== undefined) where.push(q.paused ? isNotNull(projectMembers.pausedAt) : isNull(projectMembers.pausedAt));
       const order = q.order === 'asc' ? asc(MEMBER_SORT[q.sort]) : desc(MEMBER_SORT[q.sort]);
       const rows = await db
-        .select({ userId: users.id, email: users.email, name: users.name, role: projectMembers.role, active: users.active, createdAt: projectMembers.createdAt, tier: projectMembers.tier, tags: projectMembers.tags, kind: projectMembers.kind })
+        .select({
+          userId: users.id,
+          email: users.email,
+          name: users.name,
+          role: projectMembers.role,
+          active: users.active,
+          createdAt: projectMembers.createdAt,
+          tier: projectMembers.tier,
+          tags: projectMembers.tags,
+          kind: projectMembers.kind,
+          pausedAt: projectMembers.pausedAt,
+          pauseReason: projectMembers.pauseReason,
+          pausedBy: projectMembers.pausedBy,
+          calibrationAt: projectMembers.calibrationAt,
+          calibrationNote: projectMembers.calibrationNote,
+          calibrationBy: projectMembers.calibrationBy,
+          qualifiedAt: projectMembers.qualifiedAt,
+        })
         .from(projectMembers)
         .innerJoin(users, eq(users.id, projectMembers.userId))
         .where(and(...where))

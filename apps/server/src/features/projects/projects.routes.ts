@@ -3,7 +3,7 @@ import { bind } from '../../platform/http/route.ts';
 
 export const projectRoutes = [
   bind(contracts.projects.list, {
-    handler: ({ deps, auth, query }) => deps.projects.list(auth.user, query),
+    handler: ({ deps, auth, query }) => deps.projects.list(auth.user, query, deps.judging.eligibility),
   }),
   bind(contracts.projects.create, {
     async handler({ deps, auth, body }) {

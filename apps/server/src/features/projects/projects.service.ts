@@ -9,11 +9,18 @@ import {
   type UpdateProjectBody,
 } from '@accord/core';
 import type { Bus, ControlEvent } from '../../platform/bus.ts';
-import type { ProjectAccess, ProjectLookup, ProjectRow } from '../../platform/http/context.ts';
+import type { ProjectAccess, ProjectLookup, ProjectRow, ProjectWithRole } from '../../platform/http/context.ts';
 import { toMember, toProject } from './projects.mappers.ts';
 import type { MemberSort, ProjectsRepo } from './projects.repo.ts';
 
 export type { ProjectAccess, ProjectRow } from '../../platform/http/context.ts';
+
+/** A member's access to a project read with their membership row. */
+function accessOf(row: ProjectWithRole): ProjectAccess | null {
+  if (!row.role) return null;
+  const paused = row.pausedAt ? { at: row.pausedAt, reason: row.pauseReason ?? '' } : null;
+  return { project: row.project, role: row.role, member: true, membership: { tier: row.tier ?? 1, tags: row.tags ?? [], paused, qualifiedAt: row.qualifiedAt ?? null } };
+}
 
 export function createProjectService(repo: ProjectsRepo, bus: Bus) {
   async function get(a: ProjectAccess) {
@@ -29,7 +36,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
     async access(user: { id: string; isAdmin: boolean }, projectId: string, lookup?: ProjectLookup): Promise<ProjectAccess | null> {
       const row = lookup && lookup.projectId === projectId ? lookup.row : await repo.projectWithRole(projectId, user.id);
       if (!row) return null;
-      if (row.role) return { project: row.project, role: row.role, member: true, membership: { tier: row.tier ?? 1, tags: row.tags ?? [] } };
+      if (row.role) return accessOf(row);
       if (user.isAdmin) return { project: row.project, role: 'lead', member: false, membership: null };
       return null;
     },
@@ -39,11 +46,15 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
       return (await repo.leadsCount(user.id)) > 0;
     },
 
-    async list(user: { id: string; isAdmin: boolean }, q: ProjectListQuery) {
+    /** `work`: whether a member receives work in a project and why not (from the judging feature). */
+    async list(user: { id: string; isAdmin: boolean }, q: ProjectListQuery, work?: (a: ProjectAccess) => { eligible: boolean; reason: string | null }) {
       const { rows, total } = await repo.page(user, q);
       const c = await repo.counts(rows.map((r) => r.project.id));
       return {
-        items: rows.map((r) => toProject(r.project, r.role ?? 'lead', c.get(r.project.id)!)),
+        items: rows.map((r) => {
+          const a = accessOf(r);
+          return { ...toProject(r.project, r.role ?? 'lead', c.get(r.project.id)!), work: a && work ? work(a) : null };
+        }),
         total,
         limit: q.limit,
         offset: q.offset,
@@ -69,7 +80,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
       return get({ ...a, project: row });
     },
 
-    members: (projectId: string, q: { role?: ProjectRole | undefined; sort: MemberSort; order: 'asc' | 'desc' }) => repo.members(projectId, q),
+    members: (projectId: string, q: { role?: ProjectRole | undefined; calibration?: boolean | undefined; paused?: boolean | undefined; sort: MemberSort; order: 'asc' | 'desc' }) => repo.members(projectId, q),
 
     /** A member's row (role, tier, domain tags), or null for non-members. */
     member: (projectId: string, userId: string) => repo.member(projectId, userId),
@@ -112,7 +123,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
         if (role !== cur.role) events.push({ name: 'member:role-changed', payload: { projectId, userId, role } });
         if (tier !== cur.tier || tags.join('\n') !== cur.tags.join('\n')) events.push({ name: 'member:eligibility-changed', payload: { projectId, userId, tier } });
         await tx.events(events);
-        return toMember({ userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags, kind: cur.kind });
+        return toMember({ ...cur, userId, email: u!.email, name: u!.name, role, active: u!.active, createdAt: cur.createdAt, tier, tags, kind: cur.kind });
       });
       await bus.applyPending();
       return member;

@@ -20,6 +20,10 @@ export interface ProjectWithRole {
   role: ProjectRole | null;
   tier: number | null;
   tags: string[] | null;
+  /** The member's gates (null for non-members): a lead's pause, and when they passed the qualification. */
+  pausedAt?: Date | null;
+  pauseReason?: string | null;
+  qualifiedAt?: Date | null;
 }
 
 /**
@@ -37,7 +41,7 @@ export interface ProjectAccess {
   role: ProjectRole;
   member: boolean;
   /** The member's tier and domain tags (assignment eligibility); null for non-members. */
-  membership: { tier: number; tags: string[] } | null;
+  membership: { tier: number; tags: string[]; paused: { at: Date; reason: string } | null; qualifiedAt: Date | null } | null;
 }
 
 /** The public view of a user row (never the password hash). */
