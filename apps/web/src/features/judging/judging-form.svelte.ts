@@ -211,7 +211,7 @@ export class JudgingForm {
     if (!selected.trim() || !resp) return 'Select some text inside a response first (click, or focus its text and use Shift+arrows), then press s.';
     const where = at ?? findSpan(resp.content, selected);
     if (!where || where.end <= where.start || where.end > resp.content.length) return 'That selection could not be found in the response text. Select within one paragraph.';
-    this.spanDraft = { responseId, ...where, quote: resp.content.slice(where.start, where.end), category: this.rubric?.spanCategories[0]?.id ?? '', severity: 'minor', note: '' };
+    this.spanDraft = { responseId, start: where.start, end: where.end, quote: resp.content.slice(where.start, where.end), category: this.rubric?.spanCategories[0]?.id ?? '', severity: 'minor', note: '' };
     return null;
   }
 
