@@ -245,6 +245,18 @@ const SAMPLES: Record<string, Sample> = {
   },
   'GET /api/projects/:projectId/judgments/:judgmentId/feedback': { run: async (x) => x.actor.client.get(`${p(x)}/judgments/${await judgmentId(x)}/feedback`) },
   'GET /api/projects/:projectId/feedback': { run: (x) => x.actor.client.get(`${p(x)}/feedback`) },
+  'GET /api/projects/:projectId/judgments/:judgmentId': {
+    async run(x) {
+      // A judgment of the project's trainer (a session of their own submits one), read by the caller.
+      const tr = x.project.trainer.client.fresh();
+      await tr.login(x.project.trainer.email, x.project.trainer.password);
+      const task = (await tr.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body.task;
+      if (!task) throw new Error('the trainer has no work left for the judgment sample');
+      const sub = await tr.post<{ judgment: { id: string } }>(`${p(x)}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task) });
+      if (sub.status !== 200) throw new Error(`the trainer's judgment was refused: ${sub.status} ${sub.text}`);
+      return x.actor.client.get(`${p(x)}/judgments/${sub.body.judgment.id}`);
+    },
+  },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -345,6 +357,8 @@ const EXPECTED: Record<string, Row> = {
   'POST /api/projects/:projectId/judgments/:judgmentId/feedback': inProject(403, 201, 201),
   'GET /api/projects/:projectId/judgments/:judgmentId/feedback': inProject(200, 200, 200),
   'GET /api/projects/:projectId/feedback': inProject(200, 200, 200),
+  // One judgment with its item, to read it: the trainer's own (another trainer's is 404, see judging.test.ts).
+  'GET /api/projects/:projectId/judgments/:judgmentId': inProject(200, 200, 200),
 };
 
 const kinds = await testDatabaseKinds();
@@ -377,7 +391,7 @@ describe.each(kinds)('authorization matrix (%s)', (kind) => {
     // its own password change (which renews its session) leaves the factory's session alone.
     const factory = createFactory(await t.as('admin'), t.server.deps);
     // Enough items that the trainer always has work left for the assignment samples.
-    const project = await factory.project({ name: 'Authorization matrix', items: 12, trainers: 1 });
+    const project = await factory.project({ name: 'Authorization matrix', items: 20, trainers: 1 });
     const freshUser = async () => {
       const { id, email, password } = await factory.user({ name: 'Matrix user' });
       return { id, email, password };

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Judgment, JudgmentPayload, Project, QueueNext, Task } from '@accord/core';
+import type { Judgment, JudgmentPayload, JudgmentView, Project, QueueNext, Task } from '@accord/core';
 import { assignments, rubricVersions } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
@@ -155,6 +155,15 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect(mine.items[0]!.item.externalId).toBeNull();
     const bId = (await b.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
     expect((await a.get(`/api/projects/${p}/judgments?userId=${bId}`)).status).toBe(403);
+    // A past judgment opens with its item as the trainer saw it, without gold or metadata; another
+    // trainer's is "not found".
+    const own = await a.get<JudgmentView>(`/api/projects/${p}/judgments/${mine.items[0]!.id}`);
+    expect(own.status).toBe(200);
+    expect(own.text).not.toMatch(/GOLD-CANARY|"gold"|isGold|externalId":"|metadata|"model"/);
+    expect(own.body.item.responses.map((r) => r.id)).toEqual(first.body.task!.responseOrder);
+    expect(own.body.responseOrder).toEqual(first.body.task!.responseOrder);
+    expect((await b.get(`/api/projects/${p}/judgments/${mine.items[0]!.id}`)).status).toBe(404);
+    expect((await lead.get(`/api/projects/${p}/judgments/${mine.items[0]!.id}`)).status).toBe(200);
     // A trainer of another project sees nothing of this one.
     const outsider = (await setup({ items: 1, trainers: 1 })).trainers[0]!;
     for (const path of ['queue', 'judgments', 'settings']) expect((await outsider.get(`/api/projects/${p}/${path}`)).status).toBe(404);
@@ -212,6 +221,8 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
       expect(r.status, `${path}: ${r.text}`).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
       expect(r.body.error.details).toContainEqual({ path, message: expect.stringMatching(message) });
+      // The message reads as sentences; the details keep the paths.
+      expect(r.body.error.message).not.toMatch(/body\.|payload\./);
     }
     const zodRefused = await submit(c, p, task, { ...good, preference: { kind: 'pairwise', a: r1, b: r2, value: 4 } });
     expect(zodRefused.body.error.details).toContainEqual({ path: 'body.payload.preference.value', message: expect.any(String) });

@@ -1,3 +1,4 @@
+import { JudgmentParamsSchema } from '../schemas/work.ts';
 import { z } from 'zod';
 import { OkSchema, pageOf } from '../schemas/common.ts';
 import {
@@ -5,7 +6,6 @@ import {
   FeedbackBodySchema,
   FeedbackListQuerySchema,
   FeedbackSchema,
-  JudgmentParamsSchema,
   PauseMemberBodySchema,
   PutQualificationBodySchema,
   QualificationAnswerBodySchema,

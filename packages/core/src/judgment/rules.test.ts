@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RubricSchema, type Rubric } from '../schemas/rubrics.ts';
 import type { JudgmentPayload } from '../schemas/work.ts';
 import { readRubric } from './rubric-view.ts';
-import { canonicalPayload, countWords, judgmentIssues } from './rules.ts';
+import { canonicalPayload, countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences } from './rules.ts';
 
 // Parsed with the published schema, exactly as judging reads a stored version.
 const rubric: Rubric = RubricSchema.parse({
@@ -105,5 +105,19 @@ describe('countWords and canonicalPayload', () => {
   it('stores a pairwise preference in the item\'s response order', () => {
     const swapped = canonicalPayload({ ...valid, preference: { kind: 'pairwise', a: 'r2', b: 'r1', value: 2 } }, item);
     expect(swapped.preference).toEqual({ kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
+  });
+});
+
+describe('judgmentIssueSentence', () => {
+  it('names the part in words, never by path', () => {
+    expect(judgmentIssueSentence({ path: 'body.payload.justification', message: 'has 305 words; the rubric allows at most 300' })).toBe('Justification: 305 words; the rubric allows at most 300');
+    const payload = { scores: [{ dimension: 'helpfulness', responseId: 'r2', value: 9 }], spans: [], flags: ['spam'] };
+    const names = { dimension: (id: string) => (id === 'helpfulness' ? 'Helpfulness' : id), response: (id: string) => (id === 'r2' ? 'B' : 'A') };
+    expect(judgmentIssueSentence({ path: 'body.payload.scores.0.value', message: 'is out of scale for helpfulness (allowed: 1, 2, 3)' }, payload, names)).toBe('Score for Helpfulness on B: out of scale for helpfulness (allowed: 1, 2, 3)');
+    expect(judgmentIssueSentence({ path: 'payload.scores', message: 'missing a score for helpfulness on r1, r2' }, payload, names)).toBe('Scores: missing a score for Helpfulness on A, B');
+    expect(judgmentIssueSentence({ path: 'body.payload.flags.0', message: 'is not a flag of the rubric (known: unsafe)' }, payload)).toBe('Flag “spam”: not a flag of the rubric (known: unsafe)');
+    const all = judgmentIssueSentences(issues({ justification: 'one two three four five six seven eight nine', flags: ['spam'] }));
+    expect(all).not.toMatch(/body\.|payload/);
+    expect(all).toMatch(/Justification: 9 words; the rubric allows at most 8\./);
   });
 });

@@ -157,3 +157,74 @@ export function canonicalPayload(payload: JudgmentPayload, item: ItemForJudging)
     justification: payload.justification.trim(),
   };
 }
+
+/** How a sentence names a judgment's parts: dimensions and responses as the reader knows them. */
+export interface IssueNames {
+  dimension?: (id: string) => string;
+  response?: (id: string) => string;
+  spanCategory?: (id: string) => string;
+  flag?: (id: string) => string;
+}
+
+const capital = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
+
+/**
+ * One issue of `judgmentIssues` (or of the API's validation details for a judgment) as a sentence
+ * for the person judging, naming the part in words rather than by path:
+ * `body.payload.justification` "has 305 words; the rubric allows at most 300" →
+ * "Justification: 305 words; the rubric allows at most 300". `payload` (what was sent, when known)
+ * lets a score or span be named by its dimension and response rather than its index.
+ */
+export function judgmentIssueSentence(issue: FieldIssue, payload?: Partial<Pick<JudgmentPayload, 'scores' | 'spans' | 'flags'>> | null, names: IssueNames = {}): string {
+  const dim = (id: string) => names.dimension?.(id) ?? id;
+  const resp = (id: string) => names.response?.(id) ?? id;
+  // Everything after the payload: `body.payload.scores.2.value` → ['scores', '2', 'value'].
+  const parts = issue.path.replace(/^(body\.)?(payload\.?)?/, '').split('.').filter(Boolean);
+  let message = issue.message.replace(/^(has|is) /, '');
+  // Ids in the message read as names too ("missing a score for helpfulness on r2").
+  if (names.dimension || names.response) {
+    message = message.replace(/missing a score for (\S+?)( on (.+))?$/, (_, d: string, __: string | undefined, rs: string | undefined) => `missing a score for ${dim(d)}${rs ? ` on ${rs.split(', ').map(resp).join(', ')}` : ''}`);
+  }
+  const [field, index, sub] = parts;
+  const at = index !== undefined && /^\d+$/.test(index) ? Number(index) : null;
+  let what: string;
+  switch (field) {
+    case undefined:
+      what = 'Judgment';
+      break;
+    case 'preference':
+      what = 'Preference';
+      break;
+    case 'justification':
+      what = 'Justification';
+      break;
+    case 'scores': {
+      const s = at !== null ? payload?.scores?.[at] : undefined;
+      what = s ? `Score for ${dim(s.dimension)}${s.responseId ? ` on ${resp(s.responseId)}` : ''}` : at !== null ? `Score ${at + 1}` : 'Scores';
+      break;
+    }
+    case 'spans': {
+      const s = at !== null ? payload?.spans?.[at] : undefined;
+      const quote = s?.quote ? ` “${s.quote.length > 30 ? s.quote.slice(0, 29) + '…' : s.quote}”` : '';
+      what = at !== null ? `Span ${at + 1}${s ? ` in ${resp(s.responseId)}` : ''}${quote}` : 'Spans';
+      break;
+    }
+    case 'flags': {
+      const f = at !== null ? payload?.flags?.[at] : undefined;
+      what = f ? `Flag “${names.flag?.(f) ?? f}”` : 'Flags';
+      break;
+    }
+    default:
+      what = capital(field);
+  }
+  if (sub && field !== 'scores' && field !== 'spans' && field !== 'flags') what += ` › ${sub}`;
+  else if (sub && field === 'spans') what += ` (${sub})`;
+  return `${what}: ${message}`;
+}
+
+/** Several issues as sentences, at most `limit` of them and a count of the rest. */
+export function judgmentIssueSentences(issues: readonly FieldIssue[], payload?: Parameters<typeof judgmentIssueSentence>[1], names?: IssueNames, limit = 3): string {
+  const shown = issues.slice(0, limit).map((i) => judgmentIssueSentence(i, payload, names));
+  const more = issues.length > limit ? ` (and ${issues.length - limit} more)` : '';
+  return shown.map((s) => (/[.!?]$/.test(s) ? s : s + '.')).join(' ') + more;
+}

@@ -229,4 +229,3 @@ export const FeedbackListQuerySchema = PageQuerySchema.extend({
 });
 export type FeedbackListQuery = z.infer<typeof FeedbackListQuerySchema>;
 
-export const JudgmentParamsSchema = z.object({ projectId: IdSchema, judgmentId: IdSchema });

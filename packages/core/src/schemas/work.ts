@@ -339,6 +339,24 @@ export const ImportJudgmentSchema = z.strictObject({
 });
 export type ImportJudgment = z.infer<typeof ImportJudgmentSchema>;
 
+export const JudgmentParamsSchema = z.object({ projectId: IdSchema, judgmentId: IdSchema });
+
+/**
+ * A submitted judgment with what it was made on, to show it read-only in the judging form: the item
+ * as its trainer saw it (their response order; model names as the project shows them) and the
+ * rubric version it was judged under.
+ */
+export const JudgmentViewSchema = z.object({
+  judgment: JudgmentSchema,
+  taskKind: TaskKindSchema,
+  item: TaskItemSchema,
+  /** Response ids in the order the trainer saw them (the item's own order for imported judgments). */
+  responseOrder: z.array(z.string()),
+  canonicalOrder: z.array(z.string()),
+  rubric: PublishedRubricRefSchema.nullable(),
+});
+export type JudgmentView = z.infer<typeof JudgmentViewSchema>;
+
 export const SubmitResultSchema = z.object({ judgment: JudgmentSchema, repeated: z.boolean() });
 export const DraftSavedSchema = z.object({ savedAt: TimestampSchema });
 export const ImportJobListSchema = z.object({ items: z.array(ImportJobSchema) });

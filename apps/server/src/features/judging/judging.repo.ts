@@ -326,6 +326,17 @@ export function createJudgingRepo(db: Db) {
     /** Gives a reservation back and deletes its draft. */
     release: (a: AssignmentRow) => endReservation(a.id, a.itemId, a.userId, 'released', false, false),
 
+    /** One submitted judgment of the project with its item and its author; null when there is none. */
+    async judgmentWithItem(projectId: string, judgmentId: string) {
+      const [r] = await db
+        .select({ j: judgments, item: { externalId: items.externalId, prompt: items.prompt, context: items.context, responses: items.responses, reference: items.reference }, name: users.name, email: users.email })
+        .from(judgments)
+        .innerJoin(items, eq(items.id, judgments.itemId))
+        .innerJoin(users, eq(users.id, judgments.userId))
+        .where(and(eq(judgments.projectId, projectId), eq(judgments.id, judgmentId), eq(judgments.status, 'submitted')));
+      return r ?? null;
+    },
+
     async page(projectId: string, q: JudgmentListQuery, onlyUserId: string | null, showExternalId: boolean): Promise<{ items: Judgment[]; total: number }> {
       const where: SQL[] = [eq(judgments.projectId, projectId), eq(judgments.status, q.status)];
       if (onlyUserId) where.push(eq(judgments.userId, onlyUserId));

@@ -35,4 +35,7 @@ export const judgingRoutes = [
       return deps.judging.list(project, auth.user.id, query);
     },
   }),
+  bind(contracts.judging.viewJudgment, {
+    handler: ({ deps, auth, project, params }) => deps.judging.view(project, auth.user.id, params.judgmentId),
+  }),
 ];

@@ -13,12 +13,13 @@ import {
   AppError,
   ProjectSettingsSchema,
   RubricSchema,
-  describeIssues,
+  judgmentIssueSentences,
   type DraftPayload,
   type Judgment,
   type JustificationCheckBody,
   type JustificationCheckResult,
   type JudgmentListQuery,
+  type JudgmentView,
   type ProjectSettings,
   type QueueNext,
   type QueueProgress,
@@ -38,7 +39,11 @@ import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, typ
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
   /** From the rubrics feature: the newest published version as stored. */
-  rubrics: { latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null> };
+  rubrics: {
+    latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null>;
+    /** One published version's stored content (null when there is no such version). */
+    versionContent(projectId: string, version: number): Promise<{ version: number; content: Record<string, unknown> } | null>;
+  };
   /** Justification quality checks, run on submit (and on demand while the trainer writes). */
   justifications: JustificationService;
 }
@@ -265,7 +270,8 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
             throw new AppError('conflict', 'You already submitted a different judgment for this item; judgments cannot be changed after submission.');
           result = { row: cur.judgment, repeated: true };
         } else {
-          if (issues.length) throw new AppError('validation_failed', describeIssues(issues), issues);
+          // The message in words ("Justification: 305 words; …"); the details keep the field paths.
+          if (issues.length) throw new AppError('validation_failed', judgmentIssueSentences(issues, body.payload, { dimension: (id) => rubric?.view.dimensions.find((d) => d.id === id)?.name ?? id }), issues);
           if (cur.status === 'released') throw new AppError('conflict', 'This reservation has ended; ask for the next item.');
           throw new AppError('conflict', 'Your reservation expired; your judgment was not submitted. Ask for the next item.');
         }
@@ -310,6 +316,36 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
       const asg = await ownAssignment(a.project.id, userId, assignmentId);
       if (asg.status === 'submitted') throw new AppError('conflict', 'This judgment is already submitted.');
       await repo.release(asg);
+    },
+
+    /**
+     * One submitted judgment to read in the judging form: the item in its trainer's order and the
+     * rubric version it was judged under. Trainers see only their own (others' are "not found").
+     */
+    async view(a: ProjectAccess, userId: string, judgmentId: string): Promise<JudgmentView> {
+      const r = await repo.judgmentWithItem(a.project.id, judgmentId);
+      if (!r || (a.role === 'trainer' && r.j.userId !== userId)) throw new AppError('not_found', 'No such judgment of yours in this project.');
+      const s = readSettings(a.project.settings);
+      const canonicalOrder = r.item.responses.map((x) => x.id);
+      const byId = new Map(r.item.responses.map((x) => [x.id, x]));
+      const seen = r.j.responseOrder?.filter((id) => byId.has(id)) ?? [];
+      const responseOrder = seen.length === canonicalOrder.length ? seen : canonicalOrder;
+      const showModels = a.role !== 'trainer' || s.showModelNames;
+      const rubric = r.j.rubricVersion === null ? null : await rubrics.versionContent(a.project.id, r.j.rubricVersion);
+      return {
+        judgment: toJudgment(r.j, { externalId: a.role !== 'trainer' ? r.item.externalId : null, prompt: r.item.prompt.slice(0, 300) }, { name: r.name, email: r.email }),
+        taskKind: a.project.taskKind,
+        item: {
+          id: r.j.itemId,
+          prompt: r.item.prompt,
+          context: r.item.context,
+          responses: responseOrder.map((id) => byId.get(id)!).map(({ id, model, kind, content }) => (showModels ? { id, model, kind, content } : { id, kind, content })),
+          reference: r.item.reference,
+        },
+        responseOrder,
+        canonicalOrder,
+        rubric,
+      };
     },
 
     /** Trainers see only their own judgments; leads and reviewers see everyone's. */

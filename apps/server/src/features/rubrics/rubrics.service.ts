@@ -41,6 +41,12 @@ export function createRubricService(repo: RubricsRepo, docs: DocRegistry) {
     /** The newest published version's number and stored content (judging reads it with `RubricSchema`). */
     latestContent: (projectId: string) => repo.latestContent(projectId),
 
+    /** One published version's number and stored content (a past judgment is read under it). */
+    async versionContent(projectId: string, version: number): Promise<{ version: number; content: Record<string, unknown> } | null> {
+      const v = await repo.version(projectId, version);
+      return v ? { version, content: v.content as Record<string, unknown> } : null;
+    },
+
     async state(projectId: string, role: string) {
       return { doc: rubricDoc(projectId), draft: await draft(projectId), latest: await latest(projectId), canPublish: role === 'lead' };
     },

@@ -5,9 +5,9 @@
  * server's own rules) and submits with retries. Everything it hands to its backend is in the item's
  * canonical terms (see judging.ts); the components only read and call it.
  */
-import { countWords, judgmentIssues, NO_RUBRIC_MAX_WORDS, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span } from '@accord/core';
+import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span } from '@accord/core';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
-import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, missing, moveInRanking, PAIRWISE_SCALE, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
   taskKind: 'pairwise' | 'ranking';
@@ -18,6 +18,8 @@ export interface JudgingSubject {
   rubric: RubricView | null;
   /** The saved draft, as stored (canonical terms), or null. */
   draft: DraftPayload | null;
+  /** A submitted judgment shown to read (My judgments): nothing can be changed or sent. */
+  readOnly?: boolean;
 }
 
 /** Where the form's work goes. Both take canonical payloads. */
@@ -129,7 +131,16 @@ export class JudgingForm {
   }
 
   get editable(): boolean {
-    return this.status === 'editing';
+    return this.status === 'editing' && !this.subject.readOnly;
+  }
+
+  get readOnly(): boolean {
+    return this.subject.readOnly === true;
+  }
+
+  /** The keys of a cell's levels (the rubric's level numbers when they are digits). */
+  keysOf(cell: number): string[] {
+    return levelKeys(this.cells[cell]?.dimension.levels ?? []);
   }
 
   /** The screen letter of a response (A, B, …). */
@@ -155,12 +166,19 @@ export class JudgingForm {
     this.activeCell = i === null || n === 0 ? null : ((i % n) + n) % n;
   }
 
-  /** Digit d (1-based) picks level d of the active cell, then moves on to the next unscored cell. */
+  /** The first cell without a score (or the first cell), to start scoring at. */
+  firstOpenCell(): number | null {
+    if (!this.cells.length) return null;
+    const open = this.cells.findIndex((c) => this.scoreOf(c.dimension.id, c.responseId) === undefined);
+    return open === -1 ? 0 : open;
+  }
+
+  /** Digit key d picks the level keyed d of the active cell, then moves on to the next unscored cell. */
   pickLevel(d: number): boolean {
     if (this.activeCell === null || !this.editable) return false;
     const at = this.activeCell;
     const cell = this.cells[at]!;
-    const level = cell.dimension.levels[d - 1];
+    const level = cell.dimension.levels[this.keysOf(at).indexOf(String(d))];
     if (!level) return true;
     this.setScore(cell.dimension.id, cell.responseId, level.value);
     const nextOpen = this.cells.findIndex((c, i) => i > at && this.scoreOf(c.dimension.id, c.responseId) === undefined);
@@ -172,6 +190,11 @@ export class JudgingForm {
   pickPairwise(d: number): void {
     const choice = PAIRWISE_SCALE[d - 1];
     if (choice) this.choosePairwise(choice.value);
+  }
+
+  /** Drag and drop: into a group (tie) or a rank of its own. */
+  place(responseId: string, drop: RankDrop): void {
+    if (this.editable && this.subject.taskKind === 'ranking') this.ranking = placeInRanking(this.ranking, responseId, drop);
   }
 
   move(responseId: string, dir: -1 | 1): void {
@@ -188,14 +211,16 @@ export class JudgingForm {
 
   /**
    * Starts a span from text selected inside a response; returns an error for the trainer, or null.
-   * Offsets are found in the response source, since rendering may change the text.
+   * `at` is the selection's place in the response source (mapped back from the rendered text by
+   * the caller); without it the selected text is looked up verbatim in the source.
    */
-  startSpan(responseId: string, selected: string): string | null {
+  startSpan(responseId: string, selected: string, at?: { start: number; end: number } | null): string | null {
+    if (!this.editable) return 'This judgment is read-only.';
     const resp = this.subject.responses.find((r) => r.id === responseId);
-    if (!selected.trim() || !resp) return 'Select some text inside a response first, then press s.';
-    const at = findSpan(resp.content, selected);
-    if (!at) return 'That selection is not plain text of the response (formatting in between?). Select within one paragraph.';
-    this.spanDraft = { responseId, ...at, quote: resp.content.slice(at.start, at.end), category: this.rubric?.spanCategories[0]?.id ?? '', severity: 'minor', note: '' };
+    if (!selected.trim() || !resp) return 'Select some text inside a response first (click, or focus its text and use Shift+arrows), then press s.';
+    const where = at ?? findSpan(resp.content, selected);
+    if (!where || where.end <= where.start || where.end > resp.content.length) return 'That selection could not be found in the response text. Select within one paragraph.';
+    this.spanDraft = { responseId, start: where.start, end: where.end, quote: resp.content.slice(where.start, where.end), category: this.rubric?.spanCategories[0]?.id ?? '', severity: 'minor', note: '' };
     return null;
   }
 
@@ -282,9 +307,23 @@ export class JudgingForm {
   }
 }
 
-/** The form's rule issues in words for the trainer: "Justification has 9 words; …". */
-export function describeIssue(issue: FieldIssue): string {
-  const part = issue.path.split('.')[1] ?? '';
-  const what = part ? part[0]!.toUpperCase() + part.slice(1) : 'The judgment';
-  return `${what} ${issue.message}`;
+/** How issues name the form's parts: dimensions by name, responses by their screen letter. */
+export function issueNames(form: JudgingForm): IssueNames {
+  return {
+    dimension: (id) => form.rubric?.dimensions.find((d) => d.id === id)?.name ?? id,
+    response: (id) => (form.order.includes(id) ? `response ${form.labelOf(id)}` : id),
+    flag: (id) => form.rubric?.flags.find((f) => f.id === id)?.name ?? id,
+  };
+}
+
+/** A rule issue of the form (or of the server's answer) as a sentence: "Justification: 305 words; …". */
+export function describeIssue(issue: FieldIssue, form?: JudgingForm): string {
+  return judgmentIssueSentence(issue, form?.payload, form ? issueNames(form) : {});
+}
+
+/** The server's refusal of a submission in words, from its details when it has them. */
+export function describeSubmitError(e: unknown, form: JudgingForm, fallback: string): string {
+  const details = (e as { code?: string; details?: FieldIssue[] } | null)?.details;
+  if ((e as { code?: string } | null)?.code !== 'validation_failed' || !details?.length) return fallback;
+  return judgmentIssueSentences(details, form.payload, issueNames(form));
 }

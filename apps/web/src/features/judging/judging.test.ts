@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalPayload, judgmentIssues, readRubric } from '@accord/core';
-import { canonicalDraftOf, canonicalPayloadOf, moveInRanking, preferenceLabel, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+import { alignRendered, canonicalDraftOf, canonicalPayloadOf, keyRange, levelKeys, missing, moveInRanking, placeInRanking, preferenceLabel, sourceSpan, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 // The demo's comparison dimension: its levels run from the item's first response to its second.
 const rubric = readRubric({
@@ -75,5 +75,43 @@ describe('rankings', () => {
     expect(moveInRanking([['a'], ['b'], ['c']], 'c', -1)).toEqual([['a'], ['c'], ['b']]);
     expect(toggleTie([['a'], ['b']], 'b')).toEqual([['a', 'b']]);
     expect(toggleTie([['a', 'b']], 'b')).toEqual([['a'], ['b']]);
+  });
+});
+
+describe('levels, spans on rendered text, drag and drop, what is missing', () => {
+  it('keys levels by the rubric\'s own numbers when they are digits', () => {
+    expect(levelKeys([{ value: 1 }, { value: 2 }, { value: 3 }])).toEqual(['1', '2', '3']);
+    expect(levelKeys([{ value: 0 }, { value: 1 }])).toEqual(['0', '1']);
+    expect(levelKeys([{ value: 10 }, { value: 20 }])).toEqual(['1', '2']);
+    expect(keyRange(['0', '1'])).toBe('0–1');
+  });
+
+  it('maps a selection of the rendered markdown back to the source', () => {
+    const source = 'The **capital** of France is [Paris](https://example.com/p) &amp; more.\n\n- one `code` item';
+    const rendered = 'The capital of France is Paris & more.\none code item';
+    const map = alignRendered(source, rendered);
+    const pick = (text: string) => {
+      const at = rendered.indexOf(text);
+      const s = sourceSpan(map, rendered, at, at + text.length)!;
+      return source.slice(s.start, s.end);
+    };
+    expect(pick('capital of France')).toBe('capital** of France');
+    expect(pick('Paris')).toBe('Paris');
+    expect(pick('one code item')).toBe('one `code` item');
+    expect(pick(' & more')).toBe('&amp; more');
+    expect(sourceSpan(map, rendered, 3, 4)).toBeNull();
+  });
+
+  it('drops a response into a tie or a rank of its own', () => {
+    expect(placeInRanking([['a'], ['b'], ['c']], 'c', { into: 0 })).toEqual([['a', 'c'], ['b']]);
+    expect(placeInRanking([['a', 'c'], ['b']], 'c', { before: 2 })).toEqual([['a'], ['b'], ['c']]);
+    expect(placeInRanking([['a'], ['b'], ['c']], 'a', { before: 2 })).toEqual([['b'], ['a'], ['c']]);
+    expect(placeInRanking([['a'], ['b']], 'b', { before: 0 })).toEqual([['b'], ['a']]);
+  });
+
+  it('lists a justification over the maximum as missing', () => {
+    const w = { ...workFromDraft(null, ordersFor(['r1', 'r2'])), pairwise: 0, scores: { 'overall|': 1, 'accuracy|r1': 1, 'accuracy|r2': 1 } };
+    expect(missing({ ...w, justification: 'word '.repeat(52) }, rubric)).toEqual(['a justification 2 words shorter (at most 50)']);
+    expect(missing({ ...w, justification: '' }, rubric)).toEqual(['1 more word of justification']);
   });
 });

@@ -8,6 +8,7 @@
  */
 import {
   countWords,
+  NO_RUBRIC_MAX_WORDS,
   toCanonicalPayload,
   toDisplayPayload,
   type DraftPayload,
@@ -41,6 +42,20 @@ export function scoreCells(rubric: RubricView | null, responseIds: string[]): Sc
   return (rubric?.dimensions ?? []).flatMap((d): ScoreCell[] => (d.target === 'response' ? responseIds.map((id) => ({ dimension: d, responseId: id })) : [{ dimension: d, responseId: null }]));
 }
 
+/**
+ * The key of each level of a dimension: the rubric's own level numbers when they are single digits
+ * (Likert 1–5, binary 0/1, categories 0–n), else the position 1, 2, ….
+ */
+export function levelKeys(levels: readonly { value: number }[]): string[] {
+  const own = levels.every((l) => Number.isInteger(l.value) && l.value >= 0 && l.value <= 9) && new Set(levels.map((l) => l.value)).size === levels.length;
+  return levels.map((l, i) => String(own ? l.value : i + 1));
+}
+
+/** "1–5", "0–1", "1–12" for the footer and the hints. */
+export function keyRange(keys: readonly string[]): string {
+  return keys.length ? (keys.length === 1 ? keys[0]! : `${keys[0]}–${keys[keys.length - 1]}`) : '';
+}
+
 export const cellKey = (dimension: string, responseId: string | null) => `${dimension}|${responseId ?? ''}`;
 
 /**
@@ -55,6 +70,80 @@ export function findSpan(source: string, selected: string, hint = 0): { start: n
     if (best === null || Math.abs(i - hint) < Math.abs(best - hint)) best = i;
   }
   return best === null ? null : { start: best, end: best + text.length };
+}
+
+/**
+ * Where each character of the rendered text of a markdown source came from: `map[i]` is the source
+ * offset of rendered character i, or -1 where none was found (text made by the renderer). Rendering
+ * mostly drops syntax (`**`, `#`, link targets, escapes), so the rendered text is matched as a
+ * subsequence of the source, each character within a bounded distance of the previous match;
+ * whitespace matches loosely.
+ */
+export function alignRendered(source: string, rendered: string, window = 400): Int32Array {
+  const map = new Int32Array(rendered.length).fill(-1);
+  let j = 0;
+  for (let i = 0; i < rendered.length; i++) {
+    const c = rendered[i]!;
+    if (/\s/.test(c)) {
+      // Whitespace in the text maps onto the next source whitespace when it is close, else nowhere.
+      const m = /\s/.exec(source.slice(j, j + 4));
+      if (m) {
+        map[i] = j + m.index;
+        j += m.index + 1;
+      }
+      continue;
+    }
+    const k = source.indexOf(c, j);
+    if (k !== -1 && k - j <= window) {
+      map[i] = k;
+      j = k + 1;
+    }
+  }
+  return map;
+}
+
+/**
+ * The source span of rendered characters [start, end): from the first to the last character in it
+ * that has a source position (whitespace at the edges left out); null when none has.
+ */
+export function sourceSpan(map: Int32Array, rendered: string, start: number, end: number): { start: number; end: number } | null {
+  let a = Math.max(0, start);
+  let b = Math.min(rendered.length, end);
+  while (a < b && /\s/.test(rendered[a]!)) a++;
+  while (b > a && /\s/.test(rendered[b - 1]!)) b--;
+  let first = -1;
+  let last = -1;
+  for (let i = a; i < b; i++) {
+    const m = map[i]!;
+    if (m === -1 || /\s/.test(rendered[i]!)) continue;
+    if (first === -1) first = m;
+    last = m;
+  }
+  return first === -1 || last < first ? null : { start: first, end: last + 1 };
+}
+
+/** Where a ranking drag ends: onto a group (tie with it) or into the gap before group `before` (its own rank). */
+export type RankDrop = { into: number } | { before: number };
+
+/** Moves a response to a drop target, keeping groups non-empty. */
+export function placeInRanking(groups: string[][], id: string, drop: RankDrop): string[][] {
+  const from = groups.findIndex((g) => g.includes(id));
+  if (from === -1) return groups.map((g) => [...g]);
+  // Mark the target group before removing, so indices stay meaningful.
+  const tagged = groups.map((g, i) => ({ g: g.filter((x) => x !== id), i }));
+  if ('into' in drop) {
+    const t = tagged.find((x) => x.i === drop.into);
+    if (!t) return groups.map((g) => [...g]);
+    t.g.push(id);
+    return tagged.filter((x) => x.g.length).map((x) => x.g);
+  }
+  const out: string[][] = [];
+  for (const x of tagged) {
+    if (x.i === drop.before) out.push([id]);
+    if (x.g.length) out.push(x.g);
+  }
+  if (drop.before >= groups.length) out.push([id]);
+  return out;
 }
 
 export interface WorkState {
@@ -156,7 +245,9 @@ export function missing(s: WorkState, rubric: RubricView | null): string[] {
   if (unscored) out.push(`${unscored} score${unscored === 1 ? '' : 's'}`);
   const words = countWords(s.justification);
   const min = rubric?.justification.minWords ?? 0;
+  const max = rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
   if (words < min) out.push(`${min - words} more word${min - words === 1 ? '' : 's'} of justification`);
+  if (words > max) out.push(`a justification ${words - max} word${words - max === 1 ? '' : 's'} shorter (at most ${max})`);
   return out;
 }
 

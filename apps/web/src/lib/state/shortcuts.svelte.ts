@@ -12,6 +12,8 @@ export interface Shortcut {
   description: string;
   group: string;
   run: () => void;
+  /** When given, the binding applies only while this returns true (otherwise the key does what it normally does). */
+  when?: (e: KeyboardEvent) => boolean;
 }
 
 export class Shortcuts {
@@ -53,7 +55,7 @@ export class Shortcuts {
     const key = keyName(e);
     if (!key) return;
     // Later registrations (the current page) win over earlier ones (the app shell).
-    const result = this.#matcher.feed(key, [...this.bindings].reverse());
+    const result = this.#matcher.feed(key, this.bindings.filter((b) => !b.when || b.when(e)).reverse());
     clearTimeout(this.#pendingTimer);
     if (result.kind === 'match') {
       e.preventDefault();
