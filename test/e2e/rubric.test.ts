@@ -60,18 +60,37 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     await expect.poll(() => reviewer.locator('.cm-ySelectionInfo', { hasText: 'Lena Lead' }).count()).toBeGreaterThan(0);
     await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-coauthoring.png'), fullPage: true });
 
-    // Publishing an invalid draft shows the error at the field; fixed, it publishes.
+    // The edits are marked as unpublished (version 1 is the seeded one).
+    await expect.poll(() => lead.getByTestId('unpublished-changes').textContent()).toContain('differs from version 1');
+
+    // Publishing asks first; cancelling publishes nothing.
+    await lead.getByTestId('publish-rubric').click();
+    await expect.poll(() => lead.getByTestId('publish-confirm').textContent()).toContain('Publish version 2?');
+    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-publish-confirm.png') });
+    await lead.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => lead.getByTestId('publish-confirm').count()).toBe(0);
+    await lead.getByTestId('rubric-view-history').click();
+    await expect.poll(() => lead.getByTestId('rubric-version-row').count()).toBe(1);
+    await lead.getByTestId('rubric-view-draft').click();
+
+    // Publishing an invalid draft shows the error at the field, and names it in words; fixed, it publishes.
     const lastName = lead.getByTestId('dimension-name').nth(3);
     await lastName.fill('');
     await expect.poll(() => reviewer.getByTestId('dimension-name').nth(3).inputValue()).toBe('');
     await lead.getByTestId('publish-note').fill('Clearer helpfulness guidance');
     await lead.getByTestId('publish-rubric').click();
+    await lead.getByTestId('publish-confirm-confirm').click();
     await expect.poll(() => lead.locator('[data-testid="field-error"][data-path="dimensions.3.name"]').count()).toBe(1);
     await expect.poll(() => lead.getByTestId('publish-error').textContent()).toContain('problem');
+    expect(await lead.getByTestId('publish-problems').textContent()).toMatch(/Dimension 4 — name: \S/);
+    expect(await lead.getByTestId('publish-problems').textContent()).not.toContain('dimensions.3');
     await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-publish-errors.png') });
     await lastName.fill('Conciseness');
     await lead.getByTestId('publish-rubric').click();
+    await lead.getByTestId('publish-confirm-confirm').click();
     await expect.poll(() => lead.locator('[data-testid="field-error"]').count()).toBe(0);
+    await expect.poll(() => lead.getByTestId('draft-published').textContent()).toContain('version 2');
+    expect(await lead.getByTestId('unpublished-changes').count()).toBe(0);
 
     // The history lists both versions, with the diff between them.
     await lead.getByTestId('rubric-view-history').click();

@@ -2,9 +2,13 @@
 import '@accord/core/jitless';
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { theme } from './lib/state/theme.svelte.ts';
 import './app.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing from index.html');
+
+// Before the first render, so no page flashes in the other theme.
+theme.start();
 
 export default mount(App, { target });

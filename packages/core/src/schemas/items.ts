@@ -36,5 +36,7 @@ export const ItemListQuerySchema = PageQuerySchema.extend({
   q: z.string().trim().max(200).optional(),
   sort: z.enum(ITEM_SORT_KEYS).default('createdAt'),
   order: SortOrderSchema.default('asc'),
+  /** Only items with (or without) a gold label; leads only, as gold labels are. */
+  gold: z.enum(['with', 'without']).optional(),
 });
 export type ItemListQuery = z.infer<typeof ItemListQuerySchema>;

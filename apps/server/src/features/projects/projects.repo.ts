@@ -206,6 +206,7 @@ export function createProjectsRepo(db: Db) {
     async itemPage(projectId: string, q: ItemListQuery, showGold: boolean) {
       const where: SQL[] = [eq(items.projectId, projectId)];
       if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`))!);
+      if (q.gold) where.push(q.gold === 'with' ? isNotNull(items.gold) : isNull(items.gold));
       const cond = and(...where);
       const order = q.order === 'asc' ? asc(ITEM_SORT[q.sort]) : desc(ITEM_SORT[q.sort]);
       // Items created together (one import batch) keep the file's order.

@@ -142,6 +142,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
     },
 
     async items(projectId: string, q: ItemListQuery, showGold: boolean) {
+      if (q.gold && !showGold) throw new AppError('forbidden', 'Only leads see which items are gold.', [{ path: 'query.gold', message: 'only leads may filter by gold' }]);
       const page = await repo.itemPage(projectId, q, showGold);
       return { ...page, limit: q.limit, offset: q.offset };
     },

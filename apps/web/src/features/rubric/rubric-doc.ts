@@ -1,6 +1,7 @@
 /** Small edits of the live rubric draft that @accord/collab's mutators do not cover (level labels and examples, list items, notes). */
 import * as Y from 'yjs';
 import { RUBRIC_ROOTS } from '@accord/collab';
+import type { RubricDraft } from '@accord/core';
 
 export function setLevelLabel(doc: Y.Doc, dimensionId: string, value: number, label: string): void {
   levelMap(doc, dimensionId, value)?.set('label', label);
@@ -58,4 +59,55 @@ export function setPrecedenceNote(doc: Y.Doc, index: number, note: string): void
     if (cur instanceof Y.Text) replaceText(cur, note);
     else rule.set('note', note);
   });
+}
+
+const FIELD_WORDS: Record<string, string> = {
+  name: 'name',
+  description: 'description',
+  anchor: 'anchor',
+  label: 'label',
+  examples: 'examples',
+  weight: 'weight',
+  levels: 'levels',
+  scale: 'scale',
+  min: 'minimum',
+  max: 'maximum',
+  options: 'options',
+  target: 'target',
+  higher: 'higher',
+  lower: 'lower',
+  note: 'note',
+  minWords: 'minimum words',
+  maxWords: 'maximum words',
+};
+const words = (parts: string[]): string => parts.map((p) => FIELD_WORDS[p] ?? p).join(' ');
+
+/**
+ * A publish error's path in words, for people: `dimensions.2.name` → "Dimension 3 (“Safety”) — name",
+ * `dimensions.0.levels.4.anchor` → "Dimension 1 — level 5 anchor", `justification.minWords` →
+ * "Justification — minimum words".
+ */
+export function describeRubricPath(path: string, draft: RubricDraft | null): string {
+  const parts = path.split('.');
+  const [root, index, ...rest] = parts;
+  const n = Number(index);
+  const numbered = index !== undefined && Number.isInteger(n);
+  if (root === 'dimensions' && numbered) {
+    const name = draft?.dimensions[n]?.name.trim();
+    let field = rest;
+    let level = '';
+    if (rest[0] === 'levels' && rest[1] !== undefined && Number.isInteger(Number(rest[1]))) {
+      const value = draft?.dimensions[n]?.levels[Number(rest[1])]?.value;
+      level = `level ${value ?? Number(rest[1]) + 1}`;
+      field = rest.slice(2);
+    }
+    const what = [level, words(field)].filter(Boolean).join(' ');
+    return `Dimension ${n + 1}${name ? ` (“${name}”)` : ''}${what ? ` — ${what}` : ''}`;
+  }
+  const LISTS: Record<string, string> = { precedence: 'Precedence rule', spanCategories: 'Span category', flags: 'Flag' };
+  if (root && LISTS[root] && numbered) return `${LISTS[root]} ${n + 1}${rest.length ? ` — ${words(rest)}` : ''}`;
+  const ROOTS: Record<string, string> = { dimensions: 'Dimensions', precedence: 'Precedence rules', spanCategories: 'Span categories', flags: 'Flags', justification: 'Justification' };
+  const head = ROOTS[root ?? ''] ?? (root || 'Rubric');
+  const tail = parts.slice(1);
+  return tail.length ? `${head} — ${words(tail)}` : head;
 }

@@ -17,7 +17,19 @@ export interface Shortcut {
 }
 
 export class Shortcuts {
-  bindings: readonly Shortcut[] = $state.raw([]);
+  /**
+   * The registered bindings live in a plain array, not in state: pages register from effects that
+   * may run in different update batches, and a read-modify-write of a state field there could see
+   * an older list and drop another page's bindings (the Items tab's j, k and / were lost when the tab
+   * was opened by link, as the page around it re-registered its own). `#changes` only tells the help
+   * dialog to re-read the list.
+   */
+  #list: readonly Shortcut[] = [];
+  #changes = $state(0);
+  get bindings(): readonly Shortcut[] {
+    void this.#changes;
+    return this.#list;
+  }
   /** The keys typed so far of an unfinished sequence, shown as a hint ("g …"). */
   pending = $state('');
   helpOpen = $state(false);
@@ -38,9 +50,13 @@ export class Shortcuts {
 
   /** Adds bindings; the returned function removes them (use as an `$effect` cleanup). */
   register(...list: Shortcut[]): () => void {
-    // Untracked: registering from an effect must not make that effect depend on the list it edits.
-    untrack(() => (this.bindings = [...this.bindings, ...list]));
-    return () => untrack(() => (this.bindings = this.bindings.filter((b) => !list.includes(b))));
+    this.#list = [...this.#list, ...list];
+    // Untracked: registering from an effect must not make that effect depend on the counter it bumps.
+    untrack(() => this.#changes++);
+    return () => {
+      this.#list = this.#list.filter((b) => !list.includes(b));
+      untrack(() => this.#changes++);
+    };
   }
 
   handle = (e: KeyboardEvent): void => {
@@ -55,7 +71,7 @@ export class Shortcuts {
     const key = keyName(e);
     if (!key) return;
     // Later registrations (the current page) win over earlier ones (the app shell).
-    const result = this.#matcher.feed(key, this.bindings.filter((b) => !b.when || b.when(e)).reverse());
+    const result = this.#matcher.feed(key, this.#list.filter((b) => !b.when || b.when(e)).reverse());
     clearTimeout(this.#pendingTimer);
     if (result.kind === 'match') {
       e.preventDefault();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excerpt, formatRelative, initials, plural } from './format.ts';
+import { excerpt, formatDate, formatDateTime, formatRelative, formatTime, initials, plural } from './format.ts';
 
 describe('excerpt', () => {
   it('collapses whitespace and keeps short text', () => {
@@ -29,5 +29,18 @@ describe('initials / plural', () => {
     expect(initials('', 'zed@x.org')).toBe('ZE');
     expect(plural(1, 'item')).toBe('1 item');
     expect(plural(2, 'reply', 'replies')).toBe('2 replies');
+  });
+});
+
+describe('one date format', () => {
+  it('shows day, short month and year, and a 24-hour time, whatever the locale', () => {
+    const iso = '2025-06-01T09:05:07Z';
+    const local = new Date(iso);
+    const hh = String(local.getHours()).padStart(2, '0');
+    const mm = String(local.getMinutes()).padStart(2, '0');
+    expect(formatDate(iso)).toMatch(/^\d{1,2} [A-Z][a-z]{2} 2025$/);
+    expect(formatDateTime(iso)).toMatch(new RegExp(`^\\d{1,2} [A-Z][a-z]{2} 2025, ${hh}:${mm}$`));
+    expect(formatTime(iso)).toBe(`${hh}:${mm}:07`);
+    expect(formatDate('not a date')).toBe('—');
   });
 });

@@ -1,8 +1,13 @@
-/** Dates and numbers for display. Timestamps from the API are ISO strings with an offset. */
+/**
+ * Dates and numbers for display. Timestamps from the API are ISO strings with an offset. Every page
+ * shows dates in one format, whatever the browser's locale: "1 Dec 2026", "1 Dec 2026, 19:05",
+ * "19:05:12" (in the viewer's time zone), or relative ("3 days ago") with the full date beside it.
+ */
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const relFmt = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const dateFmt = new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'short', day: 'numeric' });
+const dateTimeFmt = new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const timeFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const relFmt = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -14,6 +19,12 @@ export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '—' : dateTimeFmt.format(d);
+}
+
+/** A time of day: "19:05:12". */
+export function formatTime(d: Date | string | number): string {
+  const t = new Date(d);
+  return Number.isNaN(t.getTime()) ? '—' : timeFmt.format(t);
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
