@@ -248,10 +248,13 @@ BEGIN
     DELETE FROM accord_quality_delta;
     DELETE FROM accord_quality_jr;
   END IF;
+  -- The items' rows first (primary key lookups), so no plan scans quality_items on a poor estimate.
+  WITH qi AS MATERIALIZED (SELECT q.item_id, q.project_id, q.block FROM quality_items q WHERE q.item_id = ANY (p_items))
   INSERT INTO accord_quality_delta
-  SELECT 1, q.project_id, q.block, c.item_id, c.scope, c.unit, c.value, c.n FROM accord_quality_item_counts(p_items) c JOIN quality_items q ON q.item_id = c.item_id;
+  SELECT 1, qi.project_id, qi.block, c.item_id, c.scope, c.unit, c.value, c.n FROM accord_quality_item_counts(p_items) c JOIN qi ON qi.item_id = c.item_id;
+  WITH qi AS MATERIALIZED (SELECT q.item_id, q.project_id, q.block FROM quality_items q WHERE q.item_id = ANY (p_items))
   INSERT INTO accord_quality_delta
-  SELECT -1, q.project_id, q.block, c.item_id, c.scope, c.unit, c.value, c.n FROM quality_counts c JOIN quality_items q ON q.item_id = c.item_id WHERE c.item_id = ANY (p_items);
+  SELECT -1, qi.project_id, qi.block, c.item_id, c.scope, c.unit, c.value, c.n FROM quality_counts c JOIN qi ON qi.item_id = c.item_id WHERE c.item_id = ANY (p_items);
 
   -- Coincidences: o(v1, v2) = n_v1 (n_v2 − [v1 = v2]) / (m − 1) per unit with m ≥ 2.
   WITH src AS (

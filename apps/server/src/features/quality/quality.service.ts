@@ -350,22 +350,47 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       b.ties += t.ties;
       comparisons += t.winsA + t.ties + t.winsB;
     }
-    // Bootstrap over blocks: each resample refits on the blocks drawn.
-    const byBlock = new Map<number, ModelTally[]>();
-    for (const t of tallies) byBlock.set(t.block, [...(byBlock.get(t.block) ?? []), t]);
+    // Bootstrap over blocks: each block as dense k×k wins and ties; a resample sums the blocks drawn and refits.
+    const k = models.length;
+    const index = new Map(models.map((m, i) => [m, i]));
+    const byBlock = new Map<number, { wins: Float64Array; ties: Float64Array }>();
+    for (const t of tallies) {
+      let b = byBlock.get(t.block);
+      if (!b) byBlock.set(t.block, (b = { wins: new Float64Array(k * k), ties: new Float64Array(k * k) }));
+      const i = index.get(t.modelA)!;
+      const j = index.get(t.modelB)!;
+      b.wins[i * k + j]! += t.winsA;
+      b.wins[j * k + i]! += t.winsB;
+      b.ties[i * k + j]! += t.ties;
+      b.ties[j * k + i]! += t.ties;
+    }
     const blocks = [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
     const samples: number[][] = models.map(() => []);
-    if (q.samples > 0 && blocks.length >= 2 && models.length >= 2) {
+    if (q.samples > 0 && blocks.length >= 2 && k >= 2) {
       const rng = createRandom(q.seed);
       for (let s = 0; s < q.samples; s++) {
-        const drawn = resample(blocks, rng).flat();
-        const seen = new Set<string>();
-        for (const t of drawn) seen.add(t.modelA).add(t.modelB);
-        const sub = models.filter((m) => seen.has(m));
+        const wins = new Float64Array(k * k);
+        const ties = new Float64Array(k * k);
+        for (const b of resample(blocks, rng)) {
+          for (let x = 0; x < k * k; x++) {
+            wins[x]! += b.wins[x]!;
+            ties[x]! += b.ties[x]!;
+          }
+        }
+        // Only the models compared in this resample are refitted (the MLE must exist).
+        const seen = models.map((_, i) => {
+          for (let j = 0; j < k; j++) if (wins[i * k + j]! + wins[j * k + i]! + ties[i * k + j]! > 0) return true;
+          return false;
+        });
+        const sub = models.map((_, i) => i).filter((i) => seen[i]);
         if (sub.length < 2) continue;
-        const fit = bradleyTerryOn(sub, drawn);
-        if (!fit) continue;
-        sub.forEach((m, i) => samples[models.indexOf(m)]!.push(fit[i]!));
+        const fit = bradleyTerry({
+          items: sub.map((i) => models[i]!),
+          wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
+          ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
+        });
+        if (!fit.mleExists || !fit.strengthsSumOne) continue;
+        sub.forEach((i, x) => samples[i]!.push(fit.strengthsSumOne![x]!));
       }
     }
     const rows = models.map((model, i) => {
@@ -374,24 +399,6 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     });
     rows.sort((a, b) => b.strength - a.strength || a.model.localeCompare(b.model));
     return { from: q.from, models: rows, comparisons, bootstrapSamples: q.samples, computedAt: iso(new Date()) };
-  }
-
-  /** A resample's fit: only when its MLE exists (no prior inside intervals). */
-  function bradleyTerryOn(models: string[], tallies: ModelTally[]): number[] | null {
-    const index = new Map(models.map((m, i) => [m, i]));
-    const k = models.length;
-    const wins = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-    const ties = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-    for (const t of tallies) {
-      const i = index.get(t.modelA)!;
-      const j = index.get(t.modelB)!;
-      wins[i]![j]! += t.winsA;
-      wins[j]![i]! += t.winsB;
-      ties[i]![j]! += t.ties;
-      ties[j]![i]! += t.ties;
-    }
-    const fit = bradleyTerry({ items: models, wins, ties });
-    return fit.mleExists ? fit.strengthsSumOne : null;
   }
 
   return {
