@@ -257,6 +257,13 @@ const SAMPLES: Record<string, Sample> = {
       return x.actor.client.get(`${p(x)}/judgments/${sub.body.judgment.id}`);
     },
   },
+  'GET /api/projects/:projectId/agreement': { run: (x) => x.actor.client.get(`${p(x)}/agreement?samples=20`) },
+  'GET /api/projects/:projectId/agreement/trainers': { run: (x) => x.actor.client.get(`${p(x)}/agreement/trainers`) },
+  'GET /api/projects/:projectId/leaderboard': { run: (x) => x.actor.client.get(`${p(x)}/leaderboard?from=consensus&samples=20`) },
+  'GET /api/projects/:projectId/me/stats': { run: (x) => x.actor.client.get(`${p(x)}/me/stats`) },
+  'GET /api/projects/:projectId/flags': { run: (x) => x.actor.client.get(`${p(x)}/flags?status=all`) },
+  // No flag exists in the matrix project: a lead is told so (404); others are refused first.
+  'POST /api/projects/:projectId/flags/:flagId/clear': { run: (x) => x.actor.client.post(`${p(x)}/flags/${randomUUID()}/clear`, { reason: 'reviewed' }) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -359,6 +366,14 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/projects/:projectId/feedback': inProject(200, 200, 200),
   // One judgment with its item, to read it: the trainer's own (another trainer's is 404, see judging.test.ts).
   'GET /api/projects/:projectId/judgments/:judgmentId': inProject(200, 200, 200),
+  // Quality figures (agreement, annotators, leaderboard, flags) are for leads and reviewers; each
+  // member reads only their own statistics; only the lead clears a flag.
+  'GET /api/projects/:projectId/agreement': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/agreement/trainers': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/leaderboard': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/me/stats': inProject(200, 200, 200),
+  'GET /api/projects/:projectId/flags': inProject(403, 200, 200),
+  'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 404),
 };
 
 const kinds = await testDatabaseKinds();

@@ -19,6 +19,8 @@ import { createJustificationsRepo } from './features/justifications/justificatio
 import { createJustificationService } from './features/justifications/justifications.service.ts';
 import { createProjectsRepo } from './features/projects/projects.repo.ts';
 import { createProjectService } from './features/projects/projects.service.ts';
+import { createQualityRepo } from './features/quality/quality.repo.ts';
+import { createQualityService } from './features/quality/quality.service.ts';
 import { createRubricsRepo } from './features/rubrics/rubrics.repo.ts';
 import { createRubricService } from './features/rubrics/rubrics.service.ts';
 import { createUsersRepo } from './features/users/users.repo.ts';
@@ -96,7 +98,17 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     judging,
     gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),
     feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
+    quality: createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) }),
   };
+}
+
+/** The dimensions of a project's newest published rubric version (quality figures name them). */
+async function rubricDimensions(rubrics: { latestContent(projectId: string): Promise<{ content: unknown } | null> }, projectId: string) {
+  const latest = await rubrics.latestContent(projectId);
+  const dims = (latest?.content as { dimensions?: { id?: unknown; name?: unknown; target?: unknown }[] } | undefined)?.dimensions ?? [];
+  return dims
+    .filter((d) => typeof d.id === 'string')
+    .map((d) => ({ id: d.id as string, name: typeof d.name === 'string' ? d.name : (d.id as string), target: d.target === 'comparison' ? ('comparison' as const) : ('response' as const) }));
 }
 
 export type Deps = Awaited<ReturnType<typeof createDeps>>;

@@ -7,6 +7,7 @@ import { judgingRoutes } from './features/judging/judging.routes.ts';
 import { justificationRoutes } from './features/justifications/justifications.routes.ts';
 import { createMetaRoutes } from './features/meta/meta.routes.ts';
 import { projectRoutes } from './features/projects/projects.routes.ts';
+import { qualityRoutes } from './features/quality/quality.routes.ts';
 import { rubricRoutes } from './features/rubrics/rubrics.routes.ts';
 import { userRoutes } from './features/users/users.routes.ts';
 
@@ -22,4 +23,5 @@ export const routeTable: AnyRoute[] = [
   ...justificationRoutes,
   ...gatesRoutes,
   ...feedbackRoutes,
+  ...qualityRoutes,
 ];

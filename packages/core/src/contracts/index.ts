@@ -6,10 +6,12 @@ import { judgingContracts } from './judging.ts';
 import { justificationsContracts } from './justifications.ts';
 import { metaContracts } from './meta.ts';
 import { projectsContracts } from './projects.ts';
+import { qualityContracts } from './quality.ts';
 import { rubricsContracts } from './rubrics.ts';
 import { usersContracts } from './users.ts';
 
 export * from './contract.ts';
+export * from './quality.ts';
 
 /** Every route contract of the API, by domain. */
 export const contracts = {
@@ -24,6 +26,7 @@ export const contracts = {
   gates: gatesContracts,
   qualification: qualificationContracts,
   feedback: feedbackContracts,
+  quality: qualityContracts,
 } as const;
 
 export type Contracts = typeof contracts;

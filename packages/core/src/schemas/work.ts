@@ -21,6 +21,15 @@ export const EligibilitySchema = z.strictObject({
   tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
 });
 
+/** Flag thresholds: a member whose figure over their last `window` items falls below one is flagged (null: not checked). */
+export const QualitySettingsSchema = z.strictObject({
+  minKappaVsConsensus: z.number().min(-1).max(1).nullable().default(null),
+  minGoldAccuracy: z.number().min(0).max(1).nullable().default(null),
+  /** The member's last n items the figures are evaluated over (also the drift window). */
+  window: z.number().int().min(2).max(10_000).default(20),
+});
+export type QualitySettings = z.infer<typeof QualitySettingsSchema>;
+
 export const ProjectSettingsSchema = z.strictObject({
   /** How many trainers judge each item (k). */
   overlap: z.number().int().min(1).max(50).default(3),
@@ -36,6 +45,7 @@ export const ProjectSettingsSchema = z.strictObject({
   showModelNames: z.boolean().default(false),
   /** Which justification findings refuse a submit, and the thresholds of two of them. */
   justificationChecks: JustificationChecksSettingsSchema.default(DEFAULT_JUSTIFICATION_CHECKS),
+  quality: QualitySettingsSchema.default({ minKappaVsConsensus: null, minGoldAccuracy: null, window: 20 }),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -51,6 +61,13 @@ export const UpdateProjectSettingsBodySchema = z
         block: JustificationChecksSettingsSchema.shape.block.unwrap().optional(),
         nearCopyThreshold: JustificationChecksSettingsSchema.shape.nearCopyThreshold.unwrap().optional(),
         pastedShare: JustificationChecksSettingsSchema.shape.pastedShare.unwrap().optional(),
+      })
+      .optional(),
+    quality: z
+      .strictObject({
+        minKappaVsConsensus: z.number().min(-1).max(1).nullable().optional(),
+        minGoldAccuracy: z.number().min(0).max(1).nullable().optional(),
+        window: z.number().int().min(2).max(10_000).optional(),
       })
       .optional(),
     eligibility: z

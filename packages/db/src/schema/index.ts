@@ -8,3 +8,4 @@ export * from './login.ts';
 export * from './control.ts';
 export * from './justifications.ts';
 export * from './gates.ts';
+export * from './quality.ts';

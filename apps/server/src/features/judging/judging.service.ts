@@ -167,6 +167,7 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
         ...body,
         eligibility: { ...cur.eligibility, ...(body.eligibility ?? {}) },
         justificationChecks: { ...cur.justificationChecks, ...(body.justificationChecks ?? {}) },
+        quality: { ...cur.quality, ...(body.quality ?? {}) },
       });
       await repo.saveSettings(actorId, a.project.id, next, body);
       return next;
