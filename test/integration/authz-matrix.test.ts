@@ -137,6 +137,13 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.post(`${p(x)}/assignments/${(await taskOf(x))?.assignmentId ?? randomUUID()}/release`),
   },
   'GET /api/projects/:projectId/judgments': { run: (x) => x.actor.client.get(`${p(x)}/judgments`) },
+  'GET /api/projects/:projectId/agreement': { run: (x) => x.actor.client.get(`${p(x)}/agreement?samples=20`) },
+  'GET /api/projects/:projectId/agreement/trainers': { run: (x) => x.actor.client.get(`${p(x)}/agreement/trainers`) },
+  'GET /api/projects/:projectId/leaderboard': { run: (x) => x.actor.client.get(`${p(x)}/leaderboard?from=consensus&samples=20`) },
+  'GET /api/projects/:projectId/me/stats': { run: (x) => x.actor.client.get(`${p(x)}/me/stats`) },
+  'GET /api/projects/:projectId/flags': { run: (x) => x.actor.client.get(`${p(x)}/flags?status=all`) },
+  // No flag exists in the matrix project: a lead is told so (404); others are refused first.
+  'POST /api/projects/:projectId/flags/:flagId/clear': { run: (x) => x.actor.client.post(`${p(x)}/flags/${randomUUID()}/clear`, { reason: 'reviewed' }) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -211,6 +218,14 @@ const EXPECTED: Record<string, Row> = {
   'POST /api/projects/:projectId/assignments/:assignmentId/release': inProject(200, 404, 404),
   // Judgments: reviewers and leads review everyone's; trainers see only their own (the route filters).
   'GET /api/projects/:projectId/judgments': inProject(200, 200, 200),
+  // Quality figures (agreement, annotators, leaderboard, flags) are for leads and reviewers; each
+  // member reads only their own statistics; only the lead clears a flag.
+  'GET /api/projects/:projectId/agreement': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/agreement/trainers': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/leaderboard': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/me/stats': inProject(200, 200, 200),
+  'GET /api/projects/:projectId/flags': inProject(403, 200, 200),
+  'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 404),
 };
 
 const kinds = await testDatabaseKinds();

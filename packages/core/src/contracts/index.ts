@@ -4,10 +4,12 @@ import { importsContracts } from './imports.ts';
 import { judgingContracts } from './judging.ts';
 import { metaContracts } from './meta.ts';
 import { projectsContracts } from './projects.ts';
+import { qualityContracts } from './quality.ts';
 import { rubricsContracts } from './rubrics.ts';
 import { usersContracts } from './users.ts';
 
 export * from './contract.ts';
+export * from './quality.ts';
 
 /** Every route contract of the API, by domain. */
 export const contracts = {
@@ -18,6 +20,7 @@ export const contracts = {
   rubrics: rubricsContracts,
   imports: importsContracts,
   judging: judgingContracts,
+  quality: qualityContracts,
 } as const;
 
 export type Contracts = typeof contracts;

@@ -28,13 +28,27 @@ export const ItemSchema = z.object({
   gold: z.record(z.string(), z.unknown()).nullable(),
   metadata: z.record(z.string(), z.unknown()),
   createdAt: TimestampSchema,
+  /** Submitted judgments of the item (all annotators). */
+  judgments: z.number().int(),
+  /** Percent agreement of its judgments (3-way view of the preference; rankings: agreeing response pairs); null under 2 judgments. */
+  agreement: z.number().nullable(),
+  /** Spread of its judgments: standard deviation of the graded preference (rankings: mean SD of each response's rank); null under 2. */
+  spread: z.number().nullable(),
 });
 export type Item = z.infer<typeof ItemSchema>;
 
-export const ITEM_SORT_KEYS = ['createdAt', 'externalId'] as const;
-export const ItemListQuerySchema = PageQuerySchema.extend({
+export const ITEM_SORT_KEYS = ['createdAt', 'externalId', 'judgments', 'agreement', 'spread'] as const;
+/** Unknown parameters are refused (400 naming them). Items without a figure sort last and fail a bound on it. */
+export const ItemListQuerySchema = z.strictObject({
+  ...PageQuerySchema.shape,
   q: z.string().trim().max(200).optional(),
   sort: z.enum(ITEM_SORT_KEYS).default('createdAt'),
   order: SortOrderSchema.default('asc'),
+  minJudgments: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  maxJudgments: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  minAgreement: z.coerce.number().min(0).max(1).optional(),
+  maxAgreement: z.coerce.number().min(0).max(1).optional(),
+  minSpread: z.coerce.number().min(0).max(100).optional(),
+  maxSpread: z.coerce.number().min(0).max(100).optional(),
 });
 export type ItemListQuery = z.infer<typeof ItemListQuerySchema>;

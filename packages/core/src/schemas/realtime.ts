@@ -35,6 +35,9 @@ export interface ClientToServerEvents {
   'doc:leave': (name: string, ack?: (result: Ack<null>) => void) => void;
   /** One collab frame for a joined document. */
   'doc:msg': (name: string, bytes: Uint8Array) => void;
+  /** Follow a project's quality figures (leads and reviewers; rights checked now and on each event). */
+  'quality:join': (projectId: string, ack: (result: Ack<null>) => void) => void;
+  'quality:leave': (projectId: string, ack?: (result: Ack<null>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -46,4 +49,12 @@ export interface ServerToClientEvents {
   'doc:closed': (name: string, code: number, reason: string) => void;
   /** A `doc:msg` the server could not take (not joined, not binary, too large). */
   'doc:error': (name: string, error: SocketError) => void;
+  /** A joined project's quality figures changed (a judgment was submitted or imported): refetch them. Carries no figures. */
+  'quality:changed': (event: QualityChanged) => void;
+}
+
+export interface QualityChanged {
+  projectId: string;
+  /** When the change was committed (ISO). */
+  at: string;
 }

@@ -20,6 +20,15 @@ export const EligibilitySchema = z.strictObject({
   tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
 });
 
+/** Flag thresholds: a member whose figure over their last `window` items falls below one is flagged (null: not checked). */
+export const QualitySettingsSchema = z.strictObject({
+  minKappaVsConsensus: z.number().min(-1).max(1).nullable().default(null),
+  minGoldAccuracy: z.number().min(0).max(1).nullable().default(null),
+  /** The member's last n items the figures are evaluated over (also the drift window). */
+  window: z.number().int().min(2).max(10_000).default(20),
+});
+export type QualitySettings = z.infer<typeof QualitySettingsSchema>;
+
 export const ProjectSettingsSchema = z.strictObject({
   /** How many trainers judge each item (k). */
   overlap: z.number().int().min(1).max(50).default(3),
@@ -33,6 +42,7 @@ export const ProjectSettingsSchema = z.strictObject({
   eligibility: EligibilitySchema.default({ roles: ['trainer'], minTier: 1, tags: [] }),
   /** Whether trainers see each response's model name in their tasks (leads and reviewers always do in the Items list). */
   showModelNames: z.boolean().default(false),
+  quality: QualitySettingsSchema.default({ minKappaVsConsensus: null, minGoldAccuracy: null, window: 20 }),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -43,6 +53,13 @@ export const UpdateProjectSettingsBodySchema = z
     reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
     goldRate: z.number().min(0).max(1).optional(),
     showModelNames: z.boolean().optional(),
+    quality: z
+      .strictObject({
+        minKappaVsConsensus: z.number().min(-1).max(1).nullable().optional(),
+        minGoldAccuracy: z.number().min(0).max(1).nullable().optional(),
+        window: z.number().int().min(2).max(10_000).optional(),
+      })
+      .optional(),
     eligibility: z
       .strictObject({
         roles: z.array(ProjectRoleSchema).min(1).max(3).optional(),

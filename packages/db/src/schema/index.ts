@@ -6,3 +6,4 @@ export * from './rubrics.ts';
 export * from './work.ts';
 export * from './login.ts';
 export * from './control.ts';
+export * from './quality.ts';

@@ -25,7 +25,14 @@ export function toMember(m: { userId: string; email: string; name: string; role:
   return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt), tier: m.tier, tags: m.tags, kind: m.kind };
 }
 
-export function toItem(i: ItemRow, showGold: boolean): Item {
+/** An item's agreement figures (features/quality keeps them per item). */
+export interface ItemQuality {
+  judgments: number;
+  agreement: number | null;
+  spread: number | null;
+}
+
+export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null }): Item {
   return {
     id: i.id,
     projectId: i.projectId,
@@ -38,5 +45,6 @@ export function toItem(i: ItemRow, showGold: boolean): Item {
     gold: showGold ? ((i.gold ?? null) as Item['gold']) : null,
     metadata: i.metadata,
     createdAt: iso(i.createdAt),
+    ...quality,
   };
 }

@@ -1,7 +1,7 @@
 /** Projects, members and the item listing in SQL: the only code of the projects feature that speaks to the database. */
-import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { ItemListQuery, Member, ProjectListQuery, ProjectRole } from '@accord/core';
-import { items, projectMembers, projects, users, type Db, type Tx } from '@accord/db';
+import { items, projectMembers, projects, qualityItems, users, type Db, type Tx } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
 import { recordControlEvents, type ControlEvent } from '../../platform/bus.ts';
 import type { ProjectRow } from '../../platform/http/context.ts';
@@ -10,7 +10,9 @@ import { toItem, toMember } from './projects.mappers.ts';
 
 const PROJECT_SORT = { name: projects.name, createdAt: projects.createdAt, updatedAt: projects.updatedAt } as const;
 const MEMBER_SORT = { name: users.name, email: users.email, role: projectMembers.role, addedAt: projectMembers.createdAt } as const;
-const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId } as const;
+/** Item figures are kept by the quality trigger (features/quality); an item without a row has none yet. */
+const ITEM_JUDGMENTS = sql<number>`coalesce(${qualityItems.judgments}, 0)`;
+const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread } as const;
 
 export type MemberSort = keyof typeof MEMBER_SORT;
 type MemberRow = typeof projectMembers.$inferSelect;
@@ -168,12 +170,30 @@ export function createProjectsRepo(db: Db) {
     async itemPage(projectId: string, q: ItemListQuery, showGold: boolean) {
       const where: SQL[] = [eq(items.projectId, projectId)];
       if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`))!);
+      if (q.minJudgments !== undefined) where.push(gte(ITEM_JUDGMENTS, q.minJudgments));
+      if (q.maxJudgments !== undefined) where.push(lte(ITEM_JUDGMENTS, q.maxJudgments));
+      if (q.minAgreement !== undefined) where.push(gte(qualityItems.agreement, q.minAgreement));
+      if (q.maxAgreement !== undefined) where.push(lte(qualityItems.agreement, q.maxAgreement));
+      if (q.minSpread !== undefined) where.push(gte(qualityItems.spread, q.minSpread));
+      if (q.maxSpread !== undefined) where.push(lte(qualityItems.spread, q.maxSpread));
       const cond = and(...where);
-      const order = q.order === 'asc' ? asc(ITEM_SORT[q.sort]) : desc(ITEM_SORT[q.sort]);
+      const key = ITEM_SORT[q.sort];
+      // Items without a figure sort last either way.
+      const order = q.order === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`;
       // Items created together (one import batch) keep the file's order.
-      const rows = await db.select().from(items).where(cond).orderBy(order, asc(items.position), asc(items.externalId)).limit(q.limit).offset(q.offset);
-      const [total] = await db.select({ n: count() }).from(items).where(cond);
-      return { items: rows.map((r) => toItem(r, showGold)), total: total?.n ?? 0 };
+      const rows = await db
+        .select({ item: items, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread })
+        .from(items)
+        .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
+        .where(cond)
+        .orderBy(order, asc(items.position), asc(items.externalId))
+        .limit(q.limit)
+        .offset(q.offset);
+      const [total] = await db.select({ n: count() }).from(items).leftJoin(qualityItems, eq(qualityItems.itemId, items.id)).where(cond);
+      return {
+        items: rows.map((r) => toItem(r.item, showGold, { judgments: Number(r.judgments), agreement: r.agreement, spread: r.spread })),
+        total: total?.n ?? 0,
+      };
     },
   };
 }

@@ -1,0 +1,185 @@
+/**
+ * Quality figures' stored contributions, kept by the trigger `quality_judgment_submitted` (migration
+ * "quality") in the same transaction as every submitted or imported judgment. Nothing here is read
+ * whole per request: the dashboard sums block rows (GROUP BY), and blocks are the bootstrap's units.
+ *
+ * - Items are spread over 256 blocks (`block` = a hash of the item id): aggregate rows are per block,
+ *   so concurrent submits of a project rarely touch the same row, and resampling blocks is a
+ *   bootstrap over random groups of items (one item per block in small projects).
+ * - A scope is what a coincidence matrix is about: `pref` (the graded preference of pairwise
+ *   judgments), `pref@v<N>` (under rubric version N; `pref@v0` without one), `pref@w<YYYY-MM-DD>` (the
+ *   ISO week of submission), `rank` (rankings: each response's rank), `dim:<id>` (a rubric dimension's
+ *   scores; per response or per comparison).
+ */
+import { sql } from 'drizzle-orm';
+import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id } from './columns.ts';
+import { items, projects } from './projects.ts';
+import { users } from './users.ts';
+import { judgments } from './work.ts';
+
+/** Per item: its lock row for the trigger, and its own figures (for the item list). */
+export const qualityItems = pgTable(
+  'quality_items',
+  {
+    itemId: uuid('item_id')
+      .primaryKey()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    block: smallint('block').notNull(),
+    judgments: integer('judgments').notNull().default(0),
+    /** Percent agreement of the item's judgments (3-way view; rankings: agreeing response pairs); null under 2. */
+    agreement: doublePrecision('agreement'),
+    /** SD of the graded preference (rankings: mean SD of each response's rank); null under 2. */
+    spread: doublePrecision('spread'),
+    /** Majority of the 3-way view (−1 first, 0 tie, 1 second); null without a strict majority. */
+    consensus: smallint('consensus'),
+    /** Kendall's W of the item's rankings (null under 2 rankings or for pairwise items). */
+    kendallW: doublePrecision('kendall_w'),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('quality_items_judgments_idx').on(t.projectId, t.judgments),
+    index('quality_items_agreement_idx').on(t.projectId, t.agreement),
+    index('quality_items_spread_idx').on(t.projectId, t.spread),
+  ],
+);
+
+/** Per item, scope and unit (a response id for per-response dimensions and rankings, else ''): value counts. */
+export const qualityCounts = pgTable(
+  'quality_counts',
+  {
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    unit: text('unit').notNull(),
+    value: doublePrecision('value').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.scope, t.unit, t.value] })],
+);
+
+/** Coincidences o(v1, v2) summed over the units of a block (both orders, as in Krippendorff). */
+export const qualityCoincidences = pgTable(
+  'quality_coincidences',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    block: smallint('block').notNull(),
+    v1: doublePrecision('v1').notNull(),
+    v2: doublePrecision('v2').notNull(),
+    o: doublePrecision('o').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.scope, t.block, t.v1, t.v2] })],
+);
+
+/**
+ * Per block, scope and unit size m: how many units have m values, and the sum of their pairwise
+ * agreement Σ_c n_c(n_c−1)/(m(m−1)) (3-way view for preferences) — percent agreement and Fleiss' κ.
+ */
+export const qualityUnits = pgTable(
+  'quality_units',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    block: smallint('block').notNull(),
+    m: integer('m').notNull(),
+    units: integer('units').notNull(),
+    paSum: doublePrecision('pa_sum').notNull(),
+    /** Per category (3-way view for preferences): values in units of this size, for Fleiss' κ. */
+    values: jsonb('values').$type<Record<string, number>>().notNull().default({}),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.scope, t.block, t.m] })],
+);
+
+/** Model pair tallies per block: from every judgment, and from each item's consensus. `model_a` < `model_b`. */
+export const qualityModelPairs = pgTable(
+  'quality_model_pairs',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    source: text('source', { enum: ['judgments', 'consensus'] }).notNull(),
+    block: smallint('block').notNull(),
+    modelA: text('model_a').notNull(),
+    modelB: text('model_b').notNull(),
+    winsA: integer('wins_a').notNull().default(0),
+    ties: integer('ties').notNull().default(0),
+    winsB: integer('wins_b').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.source, t.block, t.modelA, t.modelB] })],
+);
+
+/** Per submitted judgment, what the annotator figures need (the consensus is the other annotators' majority). */
+export const qualityJudgments = pgTable(
+  'quality_judgments',
+  {
+    judgmentId: uuid('judgment_id')
+      .primaryKey()
+      .references(() => judgments.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** −1 first better, 0 tie, 1 second better (canonical order); null for rankings. */
+    threeWay: smallint('three_way'),
+    graded: smallint('graded'),
+    /** Non-tie: picked the response shown first (imported: the item's first). */
+    firstPick: boolean('first_pick'),
+    /** Non-tie between responses of different length: picked the longer. */
+    longerPick: boolean('longer_pick'),
+    words: integer('words').notNull().default(0),
+    seconds: doublePrecision('seconds'),
+    /** Agrees with the item's gold (3-way view); null when the item has none. */
+    goldMatch: boolean('gold_match'),
+    /** The majority of the item's other judgments (leave-one-out), null without a strict one. */
+    consensus: smallint('consensus'),
+  },
+  (t) => [index('quality_judgments_user_idx').on(t.projectId, t.userId, t.submittedAt), index('quality_judgments_item_idx').on(t.itemId)],
+);
+
+/** A member whose figure over their last n items fell below the project's threshold. */
+export const qualityFlags = pgTable(
+  'quality_flags',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['kappaVsConsensus', 'goldAccuracy'] }).notNull(),
+    /** '' for the overall preference. */
+    dimension: text('dimension').notNull().default(''),
+    value: doublePrecision('value').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    window: integer('window').notNull(),
+    items: jsonb('items').$type<string[]>().notNull().default([]),
+    status: text('status', { enum: ['open', 'cleared'] }).notNull().default('open'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    clearedAt: timestamp('cleared_at', { withTimezone: true, mode: 'date' }),
+    clearedBy: uuid('cleared_by').references(() => users.id, { onDelete: 'set null' }),
+    clearReason: text('clear_reason'),
+  },
+  (t) => [
+    index('quality_flags_project_idx').on(t.projectId, t.status),
+    uniqueIndex('quality_flags_open_uq')
+      .on(t.projectId, t.userId, t.kind, t.dimension)
+      .where(sql`${t.status} = 'open'`),
+  ],
+);
