@@ -6,6 +6,7 @@ export * from './schemas/auth.ts';
 export * from './schemas/items.ts';
 export * from './validation.ts';
 export * from './schemas/work.ts';
+export * from './schemas/gates.ts';
 export * from './schemas/rubrics.ts';
 export * from './schemas/realtime.ts';
 export * from './rubric-diff.ts';

@@ -1,5 +1,6 @@
 import { authContracts } from './auth.ts';
 import type { Contract } from './contract.ts';
+import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
 import { importsContracts } from './imports.ts';
 import { judgingContracts } from './judging.ts';
 import { metaContracts } from './meta.ts';
@@ -21,6 +22,9 @@ export const contracts = {
   imports: importsContracts,
   judging: judgingContracts,
   quality: qualityContracts,
+  gates: gatesContracts,
+  qualification: qualificationContracts,
+  feedback: feedbackContracts,
 } as const;
 
 export type Contracts = typeof contracts;

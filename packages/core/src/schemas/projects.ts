@@ -48,6 +48,11 @@ export const ProjectListQuerySchema = PageQuerySchema.extend({
 });
 export type ProjectListQuery = z.infer<typeof ProjectListQuerySchema>;
 
+/** A lead paused the member's work in the project (no new work until resumed). */
+export const MemberPauseSchema = z.object({ at: TimestampSchema, reason: z.string(), by: IdSchema.nullable() });
+/** A lead enrolled the member in calibration (the next calibration session takes everyone enrolled). */
+export const MemberCalibrationSchema = z.object({ at: TimestampSchema, note: z.string(), by: IdSchema.nullable() });
+
 export const MemberSchema = z.object({
   userId: IdSchema,
   email: z.string(),
@@ -60,6 +65,10 @@ export const MemberSchema = z.object({
   tags: z.array(z.string()),
   /** 'model' for an imported model judge (e.g. GPT-3.5 verdicts): kept apart from human trainers. */
   kind: z.enum(['human', 'model']),
+  paused: MemberPauseSchema.nullable().default(null),
+  calibration: MemberCalibrationSchema.nullable().default(null),
+  /** When the member passed the project's qualification (null: not passed). */
+  qualifiedAt: TimestampSchema.nullable().default(null),
 });
 export type Member = z.infer<typeof MemberSchema>;
 
@@ -90,6 +99,10 @@ export type UpdateMemberBody = z.infer<typeof UpdateMemberBodySchema>;
 export const MEMBER_SORT_KEYS = ['name', 'email', 'role', 'addedAt'] as const;
 export const MemberListQuerySchema = z.object({
   role: ProjectRoleSchema.optional(),
+  /** Only members enrolled in calibration (`true`) or not (`false`). */
+  calibration: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Only paused members (`true`) or members at work (`false`). */
+  paused: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   sort: z.enum(MEMBER_SORT_KEYS).default('role'),
   order: SortOrderSchema.default('asc'),
 });

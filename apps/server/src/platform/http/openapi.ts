@@ -33,12 +33,14 @@ const TAGS: Record<string, string> = {
   auth: 'Signing in and out, your password and your personal API tokens.',
   users: 'User accounts (admins).',
   projects: 'Projects: name, description, archiving.',
-  members: "A project's members, their roles, tiers and domain tags.",
+  members: "A project's members, their roles, tiers and domain tags; pauses, calibration enrolment and your own standing.",
   items: "A project's items (prompts and the responses to judge).",
   rubric: 'The live rubric draft and its published, immutable versions.',
   import: 'Importing items and existing judgments from files.',
   assignment: 'How items are assigned: overlap, reservations, gold, eligibility.',
   judging: 'The queue, drafts, submitting and reading judgments.',
+  qualification: 'Qualification before real work: gold items, pass threshold, retries, reviewed justifications; passing grants a tier or domain tags.',
+  feedback: "Reviewers' feedback on judgments; trainers read the feedback on their own.",
 };
 
 function toSchema(s: z.ZodType, io: 'input' | 'output'): JsonSchema {
