@@ -454,6 +454,8 @@ export function heatmapOption(shown: readonly Annotator[], p: Palette): EChartsO
       {
         type: 'heatmap',
         name: "Cohen's κ",
+        // Drawn in one pass (no progressive chunks): a screenshot or a print never catches it half drawn.
+        progressive: 0,
         data: data.filter((d) => d[2] !== null),
         itemStyle: { borderColor: p.surface, borderWidth: small ? 0.5 : 1 },
         label: { show: !small, fontSize: 9, color: p.text, formatter: (x: unknown) => num((x as { data: [number, number, number] }).data[2], 2) },
@@ -496,7 +498,7 @@ export function driftOption(lines: readonly DriftLine[], p: Palette, threshold: 
         return `<b>${escapeHtml(l.name)}</b> (${kindLabel(l.kind)})<br/>after ${d.judgments.toLocaleString()} judgments: ${pct(d.value, 1)} agree with consensus<br/>over the last ${d.n.toLocaleString()}`;
       },
     },
-    xAxis: { type: 'value', name: 'Judgments submitted', nameLocation: 'middle', nameGap: 22, minInterval: 1, ...axisStyle(p) },
+    xAxis: { type: 'value', name: 'Judgments submitted', nameLocation: 'middle', nameGap: 22, minInterval: 1, min: 'dataMin', max: 'dataMax', ...axisStyle(p) },
     yAxis: { type: 'value', min: 0, max: 1, ...axisStyle(p), axisLabel: { color: p.muted, fontSize: 11, formatter: (v: number) => pct(v) } },
     series: lines.map((l, i) => ({
       type: 'line' as const,
