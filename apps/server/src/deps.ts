@@ -13,6 +13,8 @@ import { createJudgingRepo } from './features/judging/judging.repo.ts';
 import { createJudgingService } from './features/judging/judging.service.ts';
 import { createProjectsRepo } from './features/projects/projects.repo.ts';
 import { createProjectService } from './features/projects/projects.service.ts';
+import { createQualityRepo } from './features/quality/quality.repo.ts';
+import { createQualityService } from './features/quality/quality.service.ts';
 import { createRubricsRepo } from './features/rubrics/rubrics.repo.ts';
 import { createRubricService } from './features/rubrics/rubrics.service.ts';
 import { createUsersRepo } from './features/users/users.repo.ts';
@@ -77,7 +79,17 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     rubrics,
     imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),
     judging: createJudgingService({ repo: createJudgingRepo(db.db), rubrics }),
+    quality: createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) }),
   };
+}
+
+/** The dimensions of a project's newest published rubric version (quality figures name them). */
+async function rubricDimensions(rubrics: { latestContent(projectId: string): Promise<{ content: unknown } | null> }, projectId: string) {
+  const latest = await rubrics.latestContent(projectId);
+  const dims = (latest?.content as { dimensions?: { id?: unknown; name?: unknown; target?: unknown }[] } | undefined)?.dimensions ?? [];
+  return dims
+    .filter((d) => typeof d.id === 'string')
+    .map((d) => ({ id: d.id as string, name: typeof d.name === 'string' ? d.name : (d.id as string), target: d.target === 'comparison' ? ('comparison' as const) : ('response' as const) }));
 }
 
 export type Deps = Awaited<ReturnType<typeof createDeps>>;

@@ -4,6 +4,7 @@ import { importRoutes } from './features/imports/imports.routes.ts';
 import { judgingRoutes } from './features/judging/judging.routes.ts';
 import { createMetaRoutes } from './features/meta/meta.routes.ts';
 import { projectRoutes } from './features/projects/projects.routes.ts';
+import { qualityRoutes } from './features/quality/quality.routes.ts';
 import { rubricRoutes } from './features/rubrics/rubrics.routes.ts';
 import { userRoutes } from './features/users/users.routes.ts';
 
@@ -16,4 +17,5 @@ export const routeTable: AnyRoute[] = [
   ...rubricRoutes,
   ...importRoutes,
   ...judgingRoutes,
+  ...qualityRoutes,
 ];

@@ -14,7 +14,7 @@ export {
 export { percentAgreement, type PercentAgreement, type PercentAgreementOptions } from './percent-agreement.ts';
 export { cohenKappa, lightKappa, type CohenOptions, type KappaWeights } from './cohen.ts';
 export { fleissKappa, type FleissKappa, type FleissCategory } from './fleiss.ts';
-export { krippendorffAlpha, type AlphaLevel, type AlphaOptions } from './krippendorff.ts';
+export { krippendorffAlpha, krippendorffAlphaFromCoincidences, type AlphaLevel, type AlphaOptions } from './krippendorff.ts';
 export { kendallW, kendallTauB, spearmanRho, averageRanks, type KendallW } from './rank.ts';
 export { icc, type Icc } from './icc.ts';
 export { majorityVote, type MajorityVote } from './majority.ts';

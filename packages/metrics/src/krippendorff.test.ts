@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { krippendorffAlpha } from './krippendorff.ts';
+import { krippendorffAlpha, krippendorffAlphaFromCoincidences } from './krippendorff.ts';
 import { MetricsError, encodeRatings } from './labels.ts';
 import { createRandom } from './random.ts';
 import { textbookAlpha } from '../test/textbook.ts';
@@ -98,5 +98,30 @@ describe('krippendorffAlpha definitions', () => {
     expect(() => krippendorffAlpha([['a', 'b']], { level: 'interval' })).toThrow(/interval alpha needs numeric labels/);
     expect(() => krippendorffAlpha([[-1, 2]], { level: 'ratio' })).toThrow(/non-negative/);
     expect(() => krippendorffAlpha([[1, 2]], { level: 'bogus' as never })).toThrow(MetricsError);
+  });
+});
+
+describe('krippendorffAlphaFromCoincidences', () => {
+  /** Per-unit coincidences summed: n_a (n_b − [a = b]) / (m − 1) over units with m ≥ 2. */
+  function coincidences(units: readonly (readonly (number | null)[])[]) {
+    const categories = [...new Set(units.flat().filter((v): v is number => v !== null))].sort((a, b) => a - b);
+    const o = categories.map(() => categories.map(() => 0));
+    for (const u of units) {
+      const vals = u.filter((v): v is number => v !== null);
+      if (vals.length < 2) continue;
+      for (let i = 0; i < vals.length; i++)
+        for (let j = 0; j < vals.length; j++) if (i !== j) o[categories.indexOf(vals[i]!)]![categories.indexOf(vals[j]!)]! += 1 / (vals.length - 1);
+    }
+    return { categories, o };
+  }
+
+  it.each(['nominal', 'ordinal', 'interval', 'ratio'] as const)('equals krippendorffAlpha on Krippendorff (2011), %s', (level) => {
+    const { categories, o } = coincidences(k2011 as (number | null)[][]);
+    expect(krippendorffAlphaFromCoincidences(categories, o, level)).toBeCloseTo(krippendorffAlpha(k2011, { level })!, 12);
+  });
+
+  it('is null without pairable values', () => {
+    expect(krippendorffAlphaFromCoincidences([], [], 'nominal')).toBeNull();
+    expect(krippendorffAlphaFromCoincidences([1, 2], [[0, 0], [0, 0]], 'ordinal')).toBeNull();
   });
 });

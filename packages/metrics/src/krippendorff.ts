@@ -42,6 +42,36 @@ export function krippendorffAlpha(ratings: Ratings | EncodedRatings, options: Al
   return k <= DENSE_MAX_K ? denseAlpha(enc, level, values) : sparseAlpha(enc, level, values);
 }
 
+/**
+ * α from a coincidence matrix already summed over units: `o[a][b]` for categories `categories`
+ * (ascending; numeric for interval and ratio), both orders and the diagonal included, as
+ * Krippendorff (2011) defines it. For figures kept incrementally: sums of per-unit coincidences.
+ */
+export function krippendorffAlphaFromCoincidences(categories: readonly number[], o: readonly (readonly number[])[], level: AlphaLevel): number | null {
+  if (!LEVELS.includes(level)) throw new MetricsError(`krippendorffAlphaFromCoincidences: unknown level ${String(level)}`);
+  const k = categories.length;
+  if (o.length !== k || o.some((row) => row.length !== k)) throw new MetricsError('krippendorffAlphaFromCoincidences: o must be k×k');
+  if (k === 0) return null;
+  const marg = new Float64Array(k);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) marg[a]! += o[a]![b]!;
+  const delta = deltaFunction(level, marg, Float64Array.from(categories));
+  let n = 0;
+  let observed = 0;
+  let expected = 0;
+  for (let a = 0; a < k; a++) {
+    n += marg[a]!;
+    for (let b = 0; b < k; b++) {
+      if (a === b) continue;
+      const d = delta(a, b);
+      observed += o[a]![b]! * d;
+      expected += marg[a]! * marg[b]! * d;
+    }
+  }
+  // Sums of floating contributions: a rounding residue is not a real value.
+  if (Math.abs(n) < 1e-9) return null;
+  return finish(n, observed, expected);
+}
+
 /** Returns δ²(a, b) for category positions, given the pairable marginals. */
 function deltaFunction(
   level: AlphaLevel,

@@ -44,6 +44,7 @@ export const qualityItems = pgTable(
     index('quality_items_judgments_idx').on(t.projectId, t.judgments),
     index('quality_items_agreement_idx').on(t.projectId, t.agreement),
     index('quality_items_spread_idx').on(t.projectId, t.spread),
+    index('quality_items_updated_idx').on(t.projectId, t.updatedAt),
   ],
 );
 
@@ -80,7 +81,8 @@ export const qualityCoincidences = pgTable(
 
 /**
  * Per block, scope and unit size m: how many units have m values, and the sum of their pairwise
- * agreement Σ_c n_c(n_c−1)/(m(m−1)) (3-way view for preferences) — percent agreement and Fleiss' κ.
+ * agreement Σ_c n_c(n_c−1)/(m(m−1)) (3-way view for preferences) — percent agreement and Fleiss' κ
+ * (whose category shares are the coincidences' marginals when every unit has the same m).
  */
 export const qualityUnits = pgTable(
   'quality_units',
@@ -93,8 +95,6 @@ export const qualityUnits = pgTable(
     m: integer('m').notNull(),
     units: integer('units').notNull(),
     paSum: doublePrecision('pa_sum').notNull(),
-    /** Per category (3-way view for preferences): values in units of this size, for Fleiss' κ. */
-    values: jsonb('values').$type<Record<string, number>>().notNull().default({}),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.scope, t.block, t.m] })],
 );
@@ -115,6 +115,29 @@ export const qualityModelPairs = pgTable(
     winsB: integer('wins_b').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.source, t.block, t.modelA, t.modelB] })],
+);
+
+/**
+ * Per pair of annotators (user_a < user_b): items both judged, by their two 3-way values — Cohen's κ
+ * of every pair without a self-join of judgments.
+ */
+export const qualityPairs = pgTable(
+  'quality_pairs',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userA: uuid('user_a')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    userB: uuid('user_b')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    va: smallint('va').notNull(),
+    vb: smallint('vb').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userA, t.userB, t.va, t.vb] })],
 );
 
 /** Per submitted judgment, what the annotator figures need (the consensus is the other annotators' majority). */

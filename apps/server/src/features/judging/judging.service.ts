@@ -167,7 +167,7 @@ export function createJudgingService({ repo, rubrics }: JudgingServiceDeps) {
 
     async updateSettings(actorId: string, a: ProjectAccess, body: UpdateProjectSettingsBody): Promise<ProjectSettings> {
       const cur = readSettings(a.project.settings);
-      const next = ProjectSettingsSchema.parse({ ...cur, ...body, eligibility: { ...cur.eligibility, ...(body.eligibility ?? {}) } });
+      const next = ProjectSettingsSchema.parse({ ...cur, ...body, eligibility: { ...cur.eligibility, ...(body.eligibility ?? {}) }, quality: { ...cur.quality, ...(body.quality ?? {}) } });
       await repo.saveSettings(actorId, a.project.id, next, body);
       return next;
     },

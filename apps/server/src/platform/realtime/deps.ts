@@ -20,6 +20,10 @@ export interface RealtimeDeps {
     fromCookie(cookie: string): Promise<AuthContext | null>;
     fromToken(token: string): Promise<AuthContext | null>;
   };
+  /** PostgreSQL's LISTEN (absent with PGlite), for the quality change feed. */
+  db: { listen?(channel: string, fn: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>> };
+  /** The newest change of each project's quality figures (polled with PGlite). */
+  quality: { lastChange(projectIds: string[]): Promise<Map<string, number>> };
   projects: {
     /** The user's effective role in the project; null when they must not learn it exists. */
     access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null>;

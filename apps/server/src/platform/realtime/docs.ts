@@ -21,7 +21,8 @@ const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
-const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg']);
+/** Events bound elsewhere on the same socket (quality.ts) are known too. */
+const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave']);
 
 interface Joined {
   name: string;

@@ -13,6 +13,7 @@ import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
 import { sessionCookieName } from '../http/request.ts';
 import { bindDocs } from './docs.ts';
+import { bindQuality } from './quality.ts';
 
 export interface SocketData {
   auth: AuthContext;
@@ -80,12 +81,17 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   io.use((socket, next) => void handshake(socket, next));
 
   const docs = bindDocs(io, deps);
-  io.on('connection', (socket) => docs.onConnection(socket));
+  const quality = bindQuality(io, deps);
+  io.on('connection', (socket) => {
+    docs.onConnection(socket);
+    quality.onConnection(socket);
+  });
 
   return {
     io,
     async close() {
       docs.close();
+      quality.close();
       await new Promise<void>((res, rej) => {
         io.close(() => res()).catch(rej);
       });

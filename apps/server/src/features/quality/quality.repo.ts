@@ -1,0 +1,313 @@
+/**
+ * Quality figures in SQL: reads of the contributions the `accord_quality_*` triggers keep (db
+ * migration "quality"), and quality flags. Reads sum per-block rows (GROUP BY); nothing here reads
+ * a project's judgments whole, except the per-annotator aggregates over `quality_judgments`.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '@accord/db';
+
+type RawRow = Record<string, unknown>;
+
+async function rows(db: Db, q: SQL): Promise<RawRow[]> {
+  const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
+  return r.rows;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+
+export interface CoincidenceRow {
+  scope: string;
+  block: number;
+  v1: number;
+  v2: number;
+  o: number;
+}
+export interface UnitRow {
+  scope: string;
+  block: number;
+  m: number;
+  units: number;
+  paSum: number;
+}
+export interface ModelPairRow {
+  block: number;
+  modelA: string;
+  modelB: string;
+  winsA: number;
+  ties: number;
+  winsB: number;
+}
+export interface AnnotatorAggregate {
+  userId: string;
+  judgments: number;
+  goldN: number;
+  goldOk: number;
+  firstN: number;
+  firstK: number;
+  ties: number;
+  threeWayN: number;
+  longerN: number;
+  longerK: number;
+  consensusLongerK: number;
+  medianSeconds: number | null;
+  medianWords: number | null;
+}
+export interface ConfusionRow {
+  userId: string;
+  v: number;
+  c: number;
+  n: number;
+}
+export interface RecentJudgment {
+  userId: string;
+  itemId: string;
+  at: Date;
+  threeWay: number | null;
+  consensus: number | null;
+  goldMatch: boolean | null;
+}
+export interface PairRow {
+  userA: string;
+  userB: string;
+  va: number;
+  vb: number;
+  n: number;
+}
+export interface MemberRow {
+  userId: string;
+  name: string;
+  kind: 'human' | 'model';
+  role: 'lead' | 'reviewer' | 'trainer';
+  active: boolean;
+}
+export interface FlagRow {
+  id: string;
+  userId: string;
+  name: string;
+  kind: 'kappaVsConsensus' | 'goldAccuracy';
+  dimension: string;
+  value: number;
+  threshold: number;
+  window: number;
+  items: string[];
+  status: 'open' | 'cleared';
+  createdAt: Date;
+  updatedAt: Date;
+  clearedAt: Date | null;
+  clearedBy: string | null;
+  clearedByName: string | null;
+  clearReason: string | null;
+}
+
+function flagOf(r: RawRow): FlagRow {
+  return {
+    id: String(r.id),
+    userId: String(r.user_id),
+    name: String(r.name ?? ''),
+    kind: r.kind as FlagRow['kind'],
+    dimension: String(r.dimension ?? ''),
+    value: num(r.value),
+    threshold: num(r.threshold),
+    window: num(r.window),
+    items: (typeof r.items === 'string' ? JSON.parse(r.items) : r.items) as string[],
+    status: r.status as FlagRow['status'],
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+    clearedAt: r.cleared_at ? date(r.cleared_at) : null,
+    clearedBy: r.cleared_by ? String(r.cleared_by) : null,
+    clearedByName: r.cleared_by_name ? String(r.cleared_by_name) : null,
+    clearReason: r.clear_reason ? String(r.clear_reason) : null,
+  };
+}
+
+const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
+  from quality_flags f join users u on u.id = f.user_id left join users cb on cb.id = f.cleared_by`;
+
+export function createQualityRepo(db: Db) {
+  return {
+    async coincidences(projectId: string): Promise<CoincidenceRow[]> {
+      const r = await rows(db, sql`select scope, block, v1, v2, o from quality_coincidences where project_id = ${projectId} and o <> 0`);
+      return r.map((x) => ({ scope: String(x.scope), block: num(x.block), v1: num(x.v1), v2: num(x.v2), o: num(x.o) }));
+    },
+
+    async units(projectId: string): Promise<UnitRow[]> {
+      const r = await rows(db, sql`select scope, block, m, units, pa_sum from quality_units where project_id = ${projectId} and units <> 0`);
+      return r.map((x) => ({ scope: String(x.scope), block: num(x.block), m: num(x.m), units: num(x.units), paSum: num(x.pa_sum) }));
+    },
+
+    /** Kendall's W of the project's ranked items, summed per block. */
+    async kendallW(projectId: string): Promise<{ block: number; sum: number; n: number }[]> {
+      const r = await rows(
+        db,
+        sql`select block, sum(kendall_w) as s, count(kendall_w) as n from quality_items where project_id = ${projectId} and kendall_w is not null group by block`,
+      );
+      return r.map((x) => ({ block: num(x.block), sum: num(x.s), n: num(x.n) }));
+    },
+
+    async counts(projectId: string): Promise<{ items: number; annotators: number }> {
+      const [r] = await rows(
+        db,
+        sql`select (select count(*) from quality_items where project_id = ${projectId} and judgments > 0) as items,
+                   (select count(*) from project_members pm where pm.project_id = ${projectId}
+                      and exists (select 1 from quality_judgments q where q.project_id = pm.project_id and q.user_id = pm.user_id)) as annotators`,
+      );
+      return { items: num(r!.items), annotators: num(r!.annotators) };
+    },
+
+    async modelPairs(projectId: string, source: 'judgments' | 'consensus'): Promise<ModelPairRow[]> {
+      const r = await rows(
+        db,
+        sql`select block, model_a, model_b, wins_a, ties, wins_b from quality_model_pairs
+            where project_id = ${projectId} and source = ${source} and (wins_a <> 0 or ties <> 0 or wins_b <> 0)`,
+      );
+      return r.map((x) => ({ block: num(x.block), modelA: String(x.model_a), modelB: String(x.model_b), winsA: num(x.wins_a), ties: num(x.ties), winsB: num(x.wins_b) }));
+    },
+
+    async members(projectId: string): Promise<MemberRow[]> {
+      const r = await rows(
+        db,
+        sql`select pm.user_id, u.name, pm.kind, pm.role, u.active from project_members pm join users u on u.id = pm.user_id
+            where pm.project_id = ${projectId} order by u.name, pm.user_id`,
+      );
+      return r.map((x) => ({ userId: String(x.user_id), name: String(x.name), kind: x.kind as MemberRow['kind'], role: x.role as MemberRow['role'], active: Boolean(x.active) }));
+    },
+
+    /** Per annotator over all their judgments (one user, or every one). */
+    async aggregates(projectId: string, userId?: string): Promise<AnnotatorAggregate[]> {
+      const r = await rows(
+        db,
+        sql`select user_id, count(*) as judgments,
+                   count(gold_match) as gold_n, count(*) filter (where gold_match) as gold_ok,
+                   count(first_pick) as first_n, count(*) filter (where first_pick) as first_k,
+                   count(*) filter (where three_way = 0) as ties, count(three_way) as three_n,
+                   count(*) filter (where longer_pick is not null and three_way <> 0 and consensus is not null and consensus <> 0) as longer_n,
+                   count(*) filter (where longer_pick and three_way <> 0 and consensus is not null and consensus <> 0) as longer_k,
+                   count(*) filter (where three_way <> 0 and consensus is not null and consensus <> 0 and longer_pick is not null
+                                      and (case when consensus = three_way then longer_pick else not longer_pick end)) as consensus_longer_k,
+                   percentile_cont(0.5) within group (order by seconds) as median_seconds,
+                   percentile_cont(0.5) within group (order by nullif(words, 0)) as median_words
+            from quality_judgments
+            where project_id = ${projectId} ${userId ? sql`and user_id = ${userId}` : sql``}
+            group by user_id`,
+      );
+      return r.map((x) => ({
+        userId: String(x.user_id),
+        judgments: num(x.judgments),
+        goldN: num(x.gold_n),
+        goldOk: num(x.gold_ok),
+        firstN: num(x.first_n),
+        firstK: num(x.first_k),
+        ties: num(x.ties),
+        threeWayN: num(x.three_n),
+        longerN: num(x.longer_n),
+        longerK: num(x.longer_k),
+        consensusLongerK: num(x.consensus_longer_k),
+        medianSeconds: numOrNull(x.median_seconds),
+        medianWords: numOrNull(x.median_words),
+      }));
+    },
+
+    /** Each annotator's 3-way values against the others' consensus. */
+    async confusion(projectId: string, userId?: string): Promise<ConfusionRow[]> {
+      const r = await rows(
+        db,
+        sql`select user_id, three_way as v, consensus as c, count(*) as n from quality_judgments
+            where project_id = ${projectId} and three_way is not null and consensus is not null ${userId ? sql`and user_id = ${userId}` : sql``}
+            group by user_id, three_way, consensus`,
+      );
+      return r.map((x) => ({ userId: String(x.user_id), v: num(x.v), c: num(x.c), n: num(x.n) }));
+    },
+
+    /** Each member's last `limit` judgments (newest first), through the (project, user, time) index. */
+    async recent(projectId: string, limit: number, userId?: string, after?: Map<string, Date>): Promise<RecentJudgment[]> {
+      const users = userId
+        ? sql`select ${userId}::uuid as user_id`
+        : sql`select pm.user_id from project_members pm where pm.project_id = ${projectId}`;
+      const r = await rows(
+        db,
+        sql`select q.user_id, q.item_id, q.submitted_at, q.three_way, q.consensus, q.gold_match
+            from (${users}) u cross join lateral (
+              select * from quality_judgments q where q.project_id = ${projectId} and q.user_id = u.user_id
+              order by q.submitted_at desc, q.judgment_id desc limit ${limit}
+            ) q`,
+      );
+      const out = r.map((x) => ({
+        userId: String(x.user_id),
+        itemId: String(x.item_id),
+        at: date(x.submitted_at),
+        threeWay: numOrNull(x.three_way),
+        consensus: numOrNull(x.consensus),
+        goldMatch: x.gold_match === null || x.gold_match === undefined ? null : Boolean(x.gold_match),
+      }));
+      return after ? out.filter((j) => !after.has(j.userId) || j.at > after.get(j.userId)!) : out;
+    },
+
+    async pairs(projectId: string): Promise<PairRow[]> {
+      const r = await rows(db, sql`select user_a, user_b, va, vb, n from quality_pairs where project_id = ${projectId} and n <> 0`);
+      return r.map((x) => ({ userA: String(x.user_a), userB: String(x.user_b), va: num(x.va), vb: num(x.vb), n: num(x.n) }));
+    },
+
+    /** The newest change of the project's figures (polled when there is no NOTIFY, i.e. PGlite). */
+    async lastChange(projectIds: string[]): Promise<Map<string, number>> {
+      if (projectIds.length === 0) return new Map();
+      const r = await rows(
+        db,
+        sql`select p.id, (select max(q.updated_at) from quality_items q where q.project_id = p.id) as at
+            from projects p where p.id in (${sql.join(
+              projectIds.map((id) => sql`${id}`),
+              sql`, `,
+            )})`,
+      );
+      return new Map(r.map((x) => [String(x.id), x.at ? date(x.at).getTime() : 0]));
+    },
+
+    // ---- flags
+
+    async flags(projectId: string, q: { status: 'open' | 'cleared' | 'all'; userId?: string; kind?: string }): Promise<FlagRow[]> {
+      const where: SQL[] = [sql`f.project_id = ${projectId}`];
+      if (q.status !== 'all') where.push(sql`f.status = ${q.status}`);
+      if (q.userId) where.push(sql`f.user_id = ${q.userId}`);
+      if (q.kind) where.push(sql`f.kind = ${q.kind}`);
+      const r = await rows(db, sql`${FLAG_SELECT} where ${sql.join(where, sql` and `)} order by f.created_at desc, f.id`);
+      return r.map(flagOf);
+    },
+
+    async flag(projectId: string, flagId: string): Promise<FlagRow | null> {
+      const [r] = await rows(db, sql`${FLAG_SELECT} where f.project_id = ${projectId} and f.id = ${flagId}`);
+      return r ? flagOf(r) : null;
+    },
+
+    /** When each member's flags of this kind were last cleared (later judgments alone may raise it again). */
+    async lastCleared(projectId: string, kind: string): Promise<Map<string, Date>> {
+      const r = await rows(
+        db,
+        sql`select user_id, max(cleared_at) as at from quality_flags where project_id = ${projectId} and kind = ${kind} and status = 'cleared' group by user_id`,
+      );
+      return new Map(r.map((x) => [String(x.user_id), date(x.at)]));
+    },
+
+    /** Raises the flag, or updates the open one of the same member, kind and dimension. */
+    async raiseFlag(f: { projectId: string; userId: string; kind: string; dimension: string; value: number; threshold: number; window: number; items: string[] }) {
+      await db.execute(
+        sql`insert into quality_flags (project_id, user_id, kind, dimension, value, threshold, "window", items)
+            values (${f.projectId}, ${f.userId}, ${f.kind}, ${f.dimension}, ${f.value}, ${f.threshold}, ${f.window}, ${JSON.stringify(f.items)}::jsonb)
+            on conflict (project_id, user_id, kind, dimension) where status = 'open'
+            do update set value = excluded.value, threshold = excluded.threshold, "window" = excluded."window", items = excluded.items, updated_at = now()`,
+      );
+    },
+
+    /** Clears an open flag; null when it is not open (any more). */
+    async clearFlag(projectId: string, flagId: string, actorId: string, reason: string): Promise<boolean> {
+      const r = await rows(
+        db,
+        sql`update quality_flags set status = 'cleared', cleared_at = now(), cleared_by = ${actorId}, clear_reason = ${reason}, updated_at = now()
+            where project_id = ${projectId} and id = ${flagId} and status = 'open' returning id`,
+      );
+      return r.length > 0;
+    },
+  };
+}
+
+export type QualityRepo = ReturnType<typeof createQualityRepo>;

@@ -1,0 +1,421 @@
+/**
+ * Quality: project agreement, per-annotator statistics, flags, the model leaderboard and a member's
+ * own statistics — all read from contributions the database keeps per item and block in each
+ * judgment's transaction (db migration "quality"), summed here and bootstrapped over blocks. Also
+ * the "figures changed" signal for open dashboards: NOTIFY `accord_quality` from the trigger on
+ * PostgreSQL (every node hears it), a poll of the newest item change with PGlite.
+ */
+import {
+  AppError,
+  QualitySettingsSchema,
+  type AgreementQuery,
+  type AnnotatorStatsQuery,
+  type FlagListQuery,
+  type LeaderboardQuery,
+  type QualityFlag,
+  type QualitySettings,
+} from '@accord/core';
+import { binomialTestHalf, bradleyTerry, createRandom } from '@accord/metrics';
+import type { Logger } from '../../platform/logger.ts';
+import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
+import { emptyPart, figuresOf, interval, kappaFromPairs, median, resample, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+
+/** What the service needs of a project (a `ProjectAccess`'s project row fits). */
+export interface QualityProject {
+  id: string;
+  taskKind: 'pairwise' | 'ranking';
+  settings: unknown;
+}
+
+export interface RubricDimensionInfo {
+  id: string;
+  name: string;
+  target: 'response' | 'comparison';
+}
+
+/** Drift points kept per annotator. */
+const DRIFT_POINTS = 30;
+
+export function readQualitySettings(settings: unknown): QualitySettings {
+  const raw = (settings as { quality?: unknown } | null)?.quality;
+  const r = QualitySettingsSchema.safeParse(raw ?? {});
+  return r.success ? r.data : QualitySettingsSchema.parse({});
+}
+
+const iso = (d: Date) => d.toISOString();
+
+function toFlag(f: FlagRow): QualityFlag {
+  return {
+    id: f.id,
+    userId: f.userId,
+    name: f.name,
+    kind: f.kind,
+    dimension: f.dimension === '' ? null : f.dimension,
+    value: f.value,
+    threshold: f.threshold,
+    window: f.window,
+    items: f.items,
+    reason: reasonOf(f),
+    status: f.status,
+    createdAt: iso(f.createdAt),
+    updatedAt: iso(f.updatedAt),
+    clearedAt: f.clearedAt ? iso(f.clearedAt) : null,
+    clearedBy: f.clearedBy ? { userId: f.clearedBy, name: f.clearedByName ?? '' } : null,
+    clearReason: f.clearReason,
+  };
+}
+
+function reasonOf(f: Pick<FlagRow, 'kind' | 'dimension' | 'value' | 'threshold' | 'window' | 'items'>): string {
+  const what = f.kind === 'kappaVsConsensus' ? 'κ vs consensus' : 'gold accuracy';
+  const dim = f.dimension ? ` on ${f.dimension}` : '';
+  const items = f.kind === 'kappaVsConsensus' ? 'disagreeing with consensus' : 'judged unlike gold';
+  return `${what}${dim} ${f.value.toFixed(2)} < ${f.threshold.toFixed(2)} over the last ${f.window} items (${f.items.length} ${items})`;
+}
+
+/** Drift: agreement with consensus over rolling windows of the annotator's judgments, oldest first. */
+function driftOf(recentNewestFirst: RecentJudgment[], total: number, window: number) {
+  const js = recentNewestFirst.filter((j) => j.threeWay !== null).reverse();
+  const firstIndex = total - recentNewestFirst.length; // judgments before the ones read
+  const points: { judgments: number; at: string; value: number | null; n: number }[] = [];
+  if (js.length === 0) return points;
+  const step = Math.max(1, Math.ceil(Math.max(0, js.length - window + 1) / DRIFT_POINTS));
+  for (let end = Math.min(window, js.length) - 1; end < js.length; end += step) {
+    const slice = js.slice(Math.max(0, end - window + 1), end + 1).filter((j) => j.consensus !== null);
+    const agree = slice.filter((j) => j.consensus === j.threeWay).length;
+    points.push({ judgments: firstIndex + end + 1, at: iso(js[end]!.at), value: slice.length > 0 ? agree / slice.length : null, n: slice.length });
+  }
+  const last = js.length - 1;
+  if (points.length > 0 && points[points.length - 1]!.judgments !== firstIndex + last + 1) {
+    const slice = js.slice(Math.max(0, last - window + 1)).filter((j) => j.consensus !== null);
+    const agree = slice.filter((j) => j.consensus === j.threeWay).length;
+    points.push({ judgments: firstIndex + last + 1, at: iso(js[last]!.at), value: slice.length > 0 ? agree / slice.length : null, n: slice.length });
+  }
+  return points;
+}
+
+export function createQualityService(deps: { repo: QualityRepo; logger: Logger; dimensions: (projectId: string) => Promise<RubricDimensionInfo[]> }) {
+  const { repo } = deps;
+
+  async function scopes(projectId: string): Promise<Map<string, ScopeData>> {
+    const [cells, units] = await Promise.all([repo.coincidences(projectId), repo.units(projectId)]);
+    const out = new Map<string, ScopeData>();
+    const part = (scope: string, block: number) => {
+      let s = out.get(scope);
+      if (!s) out.set(scope, (s = new Map()));
+      let p = s.get(block);
+      if (!p) s.set(block, (p = emptyPart()));
+      return p;
+    };
+    for (const c of cells) part(c.scope, c.block).cells.set(`${c.v1}|${c.v2}`, c.o);
+    for (const u of units) part(u.scope, u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
+    return out;
+  }
+
+  const judgmentsIn = (data: ScopeData | undefined) => {
+    let n = 0;
+    let items = 0;
+    for (const p of data?.values() ?? [])
+      for (const [m, u] of p.units) {
+        n += m * u.units;
+        items += u.units;
+      }
+    return { judgments: Math.round(n), items: Math.round(items) };
+  };
+
+  async function agreement(project: QualityProject, q: AgreementQuery) {
+    const [all, kendall, counts, rubricDims] = await Promise.all([scopes(project.id), repo.kendallW(project.id), repo.counts(project.id), deps.dimensions(project.id)]);
+    const opts = { samples: q.samples, seed: q.seed };
+    const ranking = project.taskKind === 'ranking';
+    const mainScope = ranking ? 'rank' : 'pref';
+    const kendallMap = ranking ? new Map(kendall.map((k) => [k.block, { sum: k.sum, n: k.n }])) : null;
+    const prefView = ranking ? (v: number) => v : threeWay;
+    const overall = figuresOf(all.get(mainScope) ?? new Map(), prefView, opts, kendallMap);
+
+    const dimIds = [...all.keys()].filter((s) => s.startsWith('dim:')).map((s) => s.slice(4));
+    const known = new Map(rubricDims.map((d) => [d.id, d]));
+    const order = [...rubricDims.map((d) => d.id).filter((id) => dimIds.includes(id)), ...dimIds.filter((id) => !known.has(id)).sort()];
+    const dimensions = order.map((id) => {
+      const data = all.get(`dim:${id}`)!;
+      const f = figuresOf(data, (v) => v, opts, null);
+      const info = known.get(id);
+      return {
+        dimension: id,
+        name: info?.name ?? id,
+        // A dimension no published version names (imported scores): per response is the common case.
+        target: info?.target ?? ('response' as const),
+        judgments: judgmentsIn(data).judgments,
+        alpha: f.alpha,
+        percentAgreement: f.percentAgreement,
+        fleissKappa: f.fleissKappa,
+      };
+    });
+
+    const byVersion = [...all.keys()]
+      .filter((s) => s.startsWith('pref@v'))
+      .map((s) => ({ s, v: Number(s.slice(6)) }))
+      .sort((a, b) => a.v - b.v)
+      .map(({ s, v }) => {
+        const data = all.get(s)!;
+        return { rubricVersion: v === 0 ? null : v, ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
+      });
+
+    const overTime = [...all.keys()]
+      .filter((s) => s.startsWith('pref@w'))
+      .sort()
+      .map((s) => {
+        const start = new Date(`${s.slice(6)}T00:00:00Z`);
+        const data = all.get(s)!;
+        return { period: 'week' as const, start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
+      });
+
+    const dist = new Map<number, number>();
+    for (const p of all.get('dist')?.values() ?? []) for (const [v, u] of p.units) dist.set(v, (dist.get(v) ?? 0) + u.units);
+    const graded = [...dist.entries()].filter(([, c]) => c !== 0).sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count }));
+    const threeWayDist = { first: 0, tie: 0, second: 0 };
+    for (const { value, count } of graded) threeWayDist[value < 0 ? 'first' : value > 0 ? 'second' : 'tie'] += count;
+    const judgments = ranking ? (await repo.aggregates(project.id)).reduce((s, a) => s + a.judgments, 0) : graded.reduce((s, g) => s + g.count, 0);
+
+    return {
+      taskKind: project.taskKind,
+      judgments,
+      items: counts.items,
+      annotators: counts.annotators,
+      overall,
+      dimensions,
+      byVersion,
+      overTime,
+      distribution: { graded, threeWay: threeWayDist },
+      bootstrapSamples: q.samples,
+      computedAt: iso(new Date()),
+    };
+  }
+
+  function positionBias(firstK: number, firstN: number) {
+    return { firstShare: firstN > 0 ? firstK / firstN : null, n: firstN, p: firstN > 0 ? binomialTestHalf(firstK, firstN) : null };
+  }
+
+  const figure = (value: number | null, n: number) => ({ value, n, ci: null });
+
+  // ---- flags
+
+  /** Evaluates every human member's last-window figures against the project's thresholds. */
+  async function evaluateFlags(project: QualityProject): Promise<void> {
+    const s = readQualitySettings(project.settings);
+    const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
+    if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
+    if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
+    if (checks.length === 0) return;
+    const members = (await repo.members(project.id)).filter((m) => m.kind === 'human');
+    for (const c of checks) {
+      const cleared = await repo.lastCleared(project.id, c.kind);
+      // Enough recent judgments to find `window` that count for the figure.
+      const recent = await repo.recent(project.id, s.window * 4, undefined, cleared);
+      const byUser = new Map<string, RecentJudgment[]>();
+      for (const j of recent) {
+        const list = byUser.get(j.userId) ?? [];
+        list.push(j);
+        byUser.set(j.userId, list);
+      }
+      for (const m of members) {
+        const js = byUser.get(m.userId) ?? [];
+        const counted = js.filter((j) => (c.kind === 'goldAccuracy' ? j.goldMatch !== null : j.consensus !== null && j.threeWay !== null)).slice(0, s.window);
+        if (counted.length < s.window) continue;
+        let value: number | null;
+        let bad: RecentJudgment[];
+        if (c.kind === 'goldAccuracy') {
+          bad = counted.filter((j) => j.goldMatch === false);
+          value = 1 - bad.length / counted.length;
+        } else {
+          const tally = new Map<string, { a: number; b: number; n: number }>();
+          for (const j of counted) {
+            const k = `${j.threeWay}|${j.consensus}`;
+            const t = tally.get(k) ?? { a: j.threeWay!, b: j.consensus!, n: 0 };
+            t.n++;
+            tally.set(k, t);
+          }
+          const kappa = kappaFromPairs(tally.values()).kappa;
+          // All agreeing with a constant consensus leaves κ undefined: that is not a disagreement.
+          value = kappa ?? (counted.every((j) => j.threeWay === j.consensus) ? 1 : 0);
+          bad = counted.filter((j) => j.threeWay !== j.consensus);
+        }
+        if (value < c.threshold)
+          await repo.raiseFlag({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
+      }
+    }
+  }
+
+  async function annotators(project: QualityProject, q: AnnotatorStatsQuery) {
+    await evaluateFlags(project);
+    const s = readQualitySettings(project.settings);
+    const [members, aggs, conf, pairs, flags] = await Promise.all([
+      repo.members(project.id),
+      repo.aggregates(project.id),
+      repo.confusion(project.id),
+      repo.pairs(project.id),
+      repo.flags(project.id, { status: 'open' }),
+    ]);
+    const recent = await repo.recent(project.id, Math.max(s.window * 3, 60));
+    const aggOf = new Map(aggs.map((a) => [a.userId, a]));
+    const confOf = new Map<string, { a: number; b: number; n: number }[]>();
+    for (const c of conf) confOf.set(c.userId, [...(confOf.get(c.userId) ?? []), { a: c.v, b: c.c, n: c.n }]);
+    const recentOf = new Map<string, RecentJudgment[]>();
+    for (const r of recent) recentOf.set(r.userId, [...(recentOf.get(r.userId) ?? []), r]);
+    const peerTables = new Map<string, Map<string, { a: number; b: number; n: number }[]>>();
+    const addPeer = (u: string, w: string, a: number, b: number, n: number) => {
+      let m = peerTables.get(u);
+      if (!m) peerTables.set(u, (m = new Map()));
+      m.set(w, [...(m.get(w) ?? []), { a, b, n }]);
+    };
+    for (const p of pairs) {
+      addPeer(p.userA, p.userB, p.va, p.vb, p.n);
+      addPeer(p.userB, p.userA, p.vb, p.va, p.n);
+    }
+    const list = members
+      .filter((m) => q.kind === 'all' || m.kind === q.kind)
+      .filter((m) => !q.active || (aggOf.get(m.userId)?.judgments ?? 0) > 0)
+      .map((m) => {
+        const a = aggOf.get(m.userId);
+        const k = kappaFromPairs(confOf.get(m.userId) ?? []);
+        const peers = [...(peerTables.get(m.userId)?.entries() ?? [])]
+          .map(([w, t]) => {
+            const r = kappaFromPairs(t);
+            return { annotator: w, kappa: r.kappa, shared: r.n };
+          })
+          .filter((p) => p.shared > 0)
+          .sort((x, y) => y.shared - x.shared || x.annotator.localeCompare(y.annotator));
+        return {
+          annotator: m.userId,
+          name: m.name,
+          kind: m.kind,
+          role: m.role,
+          active: m.active,
+          judgments: a?.judgments ?? 0,
+          kappaVsConsensus: figure(k.kappa, k.n),
+          goldAccuracy: figure(a && a.goldN > 0 ? a.goldOk / a.goldN : null, a?.goldN ?? 0),
+          positionBias: positionBias(a?.firstK ?? 0, a?.firstN ?? 0),
+          tieRate: a && a.threeWayN > 0 ? a.ties / a.threeWayN : null,
+          lengthBias: {
+            longerShare: a && a.longerN > 0 ? a.longerK / a.longerN : null,
+            consensusLongerShare: a && a.longerN > 0 ? a.consensusLongerK / a.longerN : null,
+            n: a?.longerN ?? 0,
+          },
+          medianSeconds: a?.medianSeconds ?? null,
+          justificationLength: a?.medianWords ?? null,
+          drift: driftOf(recentOf.get(m.userId) ?? [], a?.judgments ?? 0, s.window),
+          flags: flags.filter((f) => f.userId === m.userId).map(toFlag),
+          peers,
+        };
+      });
+    return { annotators: list, thresholds: s, computedAt: iso(new Date()) };
+  }
+
+  async function myStats(project: QualityProject, userId: string) {
+    const s = readQualitySettings(project.settings);
+    const [aggs, conf, recent] = await Promise.all([repo.aggregates(project.id, userId), repo.confusion(project.id, userId), repo.recent(project.id, Math.max(s.window * 3, 60), userId)]);
+    const a = aggs[0];
+    const table = conf.map((c) => ({ a: c.v, b: c.c, n: c.n }));
+    const k = kappaFromPairs(table);
+    const agree = table.filter((t) => t.a === t.b).reduce((x, t) => x + t.n, 0);
+    return {
+      judgments: a?.judgments ?? 0,
+      kappaVsConsensus: figure(k.kappa, k.n),
+      agreementWithConsensus: figure(k.n > 0 ? agree / k.n : null, k.n),
+      goldAccuracy: figure(a && a.goldN > 0 ? a.goldOk / a.goldN : null, a?.goldN ?? 0),
+      positionBias: positionBias(a?.firstK ?? 0, a?.firstN ?? 0),
+      tieRate: a && a.threeWayN > 0 ? a.ties / a.threeWayN : null,
+      medianSeconds: a?.medianSeconds ?? null,
+      justificationLength: a?.medianWords ?? null,
+      drift: driftOf(recent, a?.judgments ?? 0, s.window),
+      window: s.window,
+      computedAt: iso(new Date()),
+    };
+  }
+
+  async function leaderboard(project: QualityProject, q: LeaderboardQuery) {
+    const tallies: ModelTally[] = await repo.modelPairs(project.id, q.from);
+    const modelSet = new Set<string>();
+    for (const t of tallies) modelSet.add(t.modelA).add(t.modelB);
+    const models = [...modelSet].sort();
+    const est = strengths(models, tallies);
+    const record = new Map(models.map((m) => [m, { wins: 0, ties: 0, losses: 0 }]));
+    let comparisons = 0;
+    for (const t of tallies) {
+      const a = record.get(t.modelA)!;
+      const b = record.get(t.modelB)!;
+      a.wins += t.winsA;
+      a.losses += t.winsB;
+      a.ties += t.ties;
+      b.wins += t.winsB;
+      b.losses += t.winsA;
+      b.ties += t.ties;
+      comparisons += t.winsA + t.ties + t.winsB;
+    }
+    // Bootstrap over blocks: each resample refits on the blocks drawn.
+    const byBlock = new Map<number, ModelTally[]>();
+    for (const t of tallies) byBlock.set(t.block, [...(byBlock.get(t.block) ?? []), t]);
+    const blocks = [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
+    const samples: number[][] = models.map(() => []);
+    if (q.samples > 0 && blocks.length >= 2 && models.length >= 2) {
+      const rng = createRandom(q.seed);
+      for (let s = 0; s < q.samples; s++) {
+        const drawn = resample(blocks, rng).flat();
+        const seen = new Set<string>();
+        for (const t of drawn) seen.add(t.modelA).add(t.modelB);
+        const sub = models.filter((m) => seen.has(m));
+        if (sub.length < 2) continue;
+        const fit = bradleyTerryOn(sub, drawn);
+        if (!fit) continue;
+        sub.forEach((m, i) => samples[models.indexOf(m)]!.push(fit[i]!));
+      }
+    }
+    const rows = models.map((model, i) => {
+      const r = record.get(model)!;
+      return { model, strength: est?.[i] ?? 0, ci: interval(samples[i]!), comparisons: r.wins + r.ties + r.losses, wins: r.wins, ties: r.ties, losses: r.losses };
+    });
+    rows.sort((a, b) => b.strength - a.strength || a.model.localeCompare(b.model));
+    return { from: q.from, models: rows, comparisons, bootstrapSamples: q.samples, computedAt: iso(new Date()) };
+  }
+
+  /** A resample's fit: only when its MLE exists (no prior inside intervals). */
+  function bradleyTerryOn(models: string[], tallies: ModelTally[]): number[] | null {
+    const index = new Map(models.map((m, i) => [m, i]));
+    const k = models.length;
+    const wins = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    const ties = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    for (const t of tallies) {
+      const i = index.get(t.modelA)!;
+      const j = index.get(t.modelB)!;
+      wins[i]![j]! += t.winsA;
+      wins[j]![i]! += t.winsB;
+      ties[i]![j]! += t.ties;
+      ties[j]![i]! += t.ties;
+    }
+    const fit = bradleyTerry({ items: models, wins, ties });
+    return fit.mleExists ? fit.strengthsSumOne : null;
+  }
+
+  return {
+    agreement,
+    annotators,
+    myStats,
+    leaderboard,
+    evaluateFlags,
+
+    async listFlags(project: QualityProject, q: FlagListQuery) {
+      await evaluateFlags(project);
+      return { items: (await repo.flags(project.id, q)).map(toFlag) };
+    },
+
+    async clearFlag(project: QualityProject, flagId: string, actorId: string, reason: string) {
+      const f = await repo.flag(project.id, flagId);
+      if (!f) throw new AppError('not_found', 'No such flag in this project.');
+      if (f.status !== 'open' || !(await repo.clearFlag(project.id, flagId, actorId, reason))) throw new AppError('conflict', 'This flag is already cleared.');
+      return toFlag((await repo.flag(project.id, flagId))!);
+    },
+
+    /** Newest change per project (for the PGlite poll). */
+    lastChange: (projectIds: string[]) => repo.lastChange(projectIds),
+  };
+}
+
+export type QualityService = ReturnType<typeof createQualityService>;

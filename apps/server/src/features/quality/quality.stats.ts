@@ -1,0 +1,290 @@
+/**
+ * The statistics of quality figures over stored contributions, with @accord/metrics: α from summed
+ * coincidences, percent agreement and Fleiss' κ from unit sizes, Bradley–Terry from model pair
+ * tallies, and the bootstrap over blocks (random groups of items; one item per block in small
+ * projects). Pure functions: no database, no Hono.
+ */
+import { bradleyTerry, createRandom, krippendorffAlphaFromCoincidences, type Random } from '@accord/metrics';
+import type { AgreementFigures, Figure } from '@accord/core';
+
+/** One block's contribution to a scope: coincidence cells and units by size. */
+export interface BlockPart {
+  /** `${v1}|${v2}` → o */
+  cells: Map<string, number>;
+  /** m → { units, paSum } */
+  units: Map<number, { units: number; paSum: number }>;
+}
+
+export type ScopeData = Map<number, BlockPart>;
+
+export function emptyPart(): BlockPart {
+  return { cells: new Map(), units: new Map() };
+}
+
+/**
+ * A scope's blocks as dense arrays over its categories (ascending values) and unit sizes, so a
+ * bootstrap resample is a sum of typed arrays.
+ */
+interface Dense {
+  categories: number[];
+  /** Nominal-view category of each category, and how many view categories there are. */
+  view: Int32Array;
+  viewK: number;
+  sizes: number[];
+  /** Per block: k×k coincidences, then per size: units and pa sums. */
+  cells: Float64Array[];
+  units: Float64Array[];
+  pa: Float64Array[];
+}
+
+function densify(parts: BlockPart[], nominalView: View): Dense {
+  const cats = new Set<number>();
+  const sizes = new Set<number>();
+  for (const p of parts) {
+    for (const k of p.cells.keys()) for (const v of k.split('|')) cats.add(Number(v));
+    for (const m of p.units.keys()) sizes.add(m);
+  }
+  const categories = [...cats].sort((a, b) => a - b);
+  const viewValues = [...new Set(categories.map(nominalView))].sort((a, b) => a - b);
+  const view = Int32Array.from(categories, (c) => viewValues.indexOf(nominalView(c)));
+  const sizeList = [...sizes].sort((a, b) => a - b);
+  const ci = new Map(categories.map((c, i) => [c, i]));
+  const k = categories.length;
+  const cells: Float64Array[] = [];
+  const units: Float64Array[] = [];
+  const pa: Float64Array[] = [];
+  for (const p of parts) {
+    const c = new Float64Array(k * k);
+    for (const [key, o] of p.cells) {
+      const [a, b] = key.split('|').map(Number) as [number, number];
+      c[ci.get(a)! * k + ci.get(b)!]! += o;
+    }
+    const u = new Float64Array(sizeList.length);
+    const q = new Float64Array(sizeList.length);
+    sizeList.forEach((m, i) => {
+      const x = p.units.get(m);
+      if (x) {
+        u[i] = x.units;
+        q[i] = x.paSum;
+      }
+    });
+    cells.push(c);
+    units.push(u);
+    pa.push(q);
+  }
+  return { categories, view, viewK: viewValues.length, sizes: sizeList, cells, units, pa };
+}
+
+function sumDense(d: Dense, pick: readonly number[]): { cells: Float64Array; units: Float64Array; pa: Float64Array } {
+  const k = d.categories.length;
+  const cells = new Float64Array(k * k);
+  const units = new Float64Array(d.sizes.length);
+  const pa = new Float64Array(d.sizes.length);
+  for (const b of pick) {
+    const c = d.cells[b]!;
+    for (let i = 0; i < c.length; i++) cells[i]! += c[i]!;
+    const u = d.units[b]!;
+    const q = d.pa[b]!;
+    for (let i = 0; i < u.length; i++) {
+      units[i]! += u[i]!;
+      pa[i]! += q[i]!;
+    }
+  }
+  return { cells, units, pa };
+}
+
+const rows2d = (flat: Float64Array, k: number): number[][] => Array.from({ length: k }, (_, i) => Array.from(flat.subarray(i * k, i * k + k)));
+
+function statsOfDense(d: Dense, s: { cells: Float64Array; units: Float64Array; pa: Float64Array }): Stats {
+  const k = d.categories.length;
+  const vk = d.viewK;
+  const nominal = new Float64Array(vk * vk);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) nominal[d.view[a]! * vk + d.view[b]!]! += s.cells[a * k + b]!;
+  let pairable = 0;
+  let paSum = 0;
+  const present: number[] = [];
+  d.sizes.forEach((m, i) => {
+    if (Math.round(s.units[i]!) === 0) return;
+    present.push(m);
+    if (m >= 2) {
+      pairable += s.units[i]!;
+      paSum += s.pa[i]!;
+    }
+  });
+  const percent = pairable > 0.5 ? paSum / pairable : null;
+  const sameSize = present.length === 1 && present[0]! >= 2;
+  let fleiss: number | null = null;
+  if (sameSize && percent !== null) {
+    // The coincidences' marginals are each category's values in pairable units: Fleiss' p_j.
+    const marg = Array.from({ length: vk }, (_, a) => nominal.subarray(a * vk, a * vk + vk).reduce((x, y) => x + y, 0));
+    const total = marg.reduce((x, y) => x + y, 0);
+    const pe = total > 0 ? marg.reduce((x, y) => x + (y / total) ** 2, 0) : 1;
+    fleiss = pe < 1 - 1e-12 ? (percent - pe) / (1 - pe) : null;
+  }
+  const viewCats = Array.from({ length: vk }, (_, i) => i);
+  return {
+    alphaOrdinal: clean(krippendorffAlphaFromCoincidences(d.categories, rows2d(s.cells, k), 'ordinal')),
+    alphaNominal: clean(krippendorffAlphaFromCoincidences(viewCats, rows2d(nominal, vk), 'nominal')),
+    percent,
+    fleiss,
+    pairable: Math.round(pairable),
+    sameSize,
+  };
+}
+
+/** `nominalView`: the categories of nominal α, percent agreement and Fleiss (3-way for preferences). */
+export function statsOf(part: BlockPart, nominalView: View): Stats {
+  const d = densify([part], nominalView);
+  return statsOfDense(d, sumDense(d, [0]));
+}
+
+type View = (v: number) => number;
+export const threeWay: View = (v) => Math.sign(v);
+
+export interface Stats {
+  alphaOrdinal: number | null;
+  alphaNominal: number | null;
+  percent: number | null;
+  fleiss: number | null;
+  /** Units with two or more values. */
+  pairable: number;
+  /** Whether every unit has the same number of values (Fleiss' κ is defined). */
+  sameSize: boolean;
+}
+
+const clean = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
+
+/** Empirical quantile (R type 7) of a sorted array. */
+export function quantile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 1) return sorted[0]!;
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  return sorted[lo]! + (h - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!);
+}
+
+export function interval(values: number[]): [number, number] | null {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length < 2) return null;
+  return [quantile(v, 0.025), quantile(v, 0.975)];
+}
+
+/** Draws as many blocks as there are, with replacement. */
+export function resample<T>(blocks: readonly T[], rng: Random): T[] {
+  const out: T[] = new Array<T>(blocks.length);
+  for (let i = 0; i < blocks.length; i++) out[i] = blocks[rng.int(blocks.length)]!;
+  return out;
+}
+
+/**
+ * A scope's figures with bootstrap intervals over its blocks. `kendall`: per block Σ W and count
+ * (rankings), or null.
+ */
+export function figuresOf(
+  data: ScopeData,
+  nominalView: View,
+  opts: { samples: number; seed: number },
+  kendall: Map<number, { sum: number; n: number }> | null,
+): AgreementFigures {
+  const blocks = [...data.keys()].sort((a, b) => a - b);
+  const d = densify(
+    blocks.map((b) => data.get(b)!),
+    nominalView,
+  );
+  const all = blocks.map((_, i) => i);
+  const est = statsOfDense(d, sumDense(d, all));
+  const boot = { ord: [] as number[], nom: [] as number[], pa: [] as number[], fl: [] as number[] };
+  const rng = createRandom(opts.seed);
+  if (opts.samples > 0 && blocks.length >= 2) {
+    for (let s = 0; s < opts.samples; s++) {
+      const st = statsOfDense(d, sumDense(d, resample(all, rng)));
+      if (st.alphaOrdinal !== null) boot.ord.push(st.alphaOrdinal);
+      if (st.alphaNominal !== null) boot.nom.push(st.alphaNominal);
+      if (st.percent !== null) boot.pa.push(st.percent);
+      if (st.fleiss !== null) boot.fl.push(st.fleiss);
+    }
+  }
+  const fig = (value: number | null, b: number[]): Figure => ({ value, n: est.pairable, ci: value === null ? null : interval(b) });
+  let kendallW: Figure | null = null;
+  if (kendall) {
+    const kb = [...kendall.keys()].sort((a, b) => a - b).map((b) => kendall.get(b)!);
+    const total = kb.reduce((x, y) => ({ sum: x.sum + y.sum, n: x.n + y.n }), { sum: 0, n: 0 });
+    const samples: number[] = [];
+    const krng = createRandom(opts.seed + 1);
+    if (opts.samples > 0 && kb.length >= 2)
+      for (let s = 0; s < opts.samples; s++) {
+        const r = resample(kb, krng).reduce((x, y) => ({ sum: x.sum + y.sum, n: x.n + y.n }), { sum: 0, n: 0 });
+        if (r.n > 0) samples.push(r.sum / r.n);
+      }
+    const value = total.n > 0 ? total.sum / total.n : null;
+    kendallW = { value, n: total.n, ci: value === null ? null : interval(samples) };
+  }
+  return {
+    alpha: { ordinal: fig(est.alphaOrdinal, boot.ord), nominal: fig(est.alphaNominal, boot.nom) },
+    percentAgreement: fig(est.percent, boot.pa),
+    fleissKappa: est.sameSize ? fig(est.fleiss, boot.fl) : null,
+    kendallW,
+  };
+}
+
+/** Cohen's κ from a confusion table { "a|b": n }; null when undefined. */
+export function kappaFromPairs(pairs: Iterable<{ a: number; b: number; n: number }>): { kappa: number | null; n: number } {
+  let n = 0;
+  let agree = 0;
+  const rows = new Map<number, number>();
+  const cols = new Map<number, number>();
+  for (const p of pairs) {
+    if (p.n === 0) continue;
+    n += p.n;
+    if (p.a === p.b) agree += p.n;
+    rows.set(p.a, (rows.get(p.a) ?? 0) + p.n);
+    cols.set(p.b, (cols.get(p.b) ?? 0) + p.n);
+  }
+  if (n === 0) return { kappa: null, n: 0 };
+  const po = agree / n;
+  let pe = 0;
+  for (const [c, r] of rows) pe += (r / n) * ((cols.get(c) ?? 0) / n);
+  return { kappa: pe >= 1 - 1e-12 ? null : (po - pe) / (1 - pe), n };
+}
+
+export interface ModelTally {
+  block: number;
+  modelA: string;
+  modelB: string;
+  winsA: number;
+  ties: number;
+  winsB: number;
+}
+
+/** Bradley–Terry strengths (ties half, sum one); a weak prior of a tenth of a tie per compared pair when the MLE does not exist. */
+export function strengths(models: readonly string[], tallies: readonly ModelTally[]): number[] | null {
+  const index = new Map(models.map((m, i) => [m, i]));
+  const k = models.length;
+  if (k < 2) return k === 1 ? [1] : null;
+  const wins = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const ties = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (const t of tallies) {
+    const i = index.get(t.modelA)!;
+    const j = index.get(t.modelB)!;
+    wins[i]![j]! += t.winsA;
+    wins[j]![i]! += t.winsB;
+    ties[i]![j]! += t.ties;
+    ties[j]![i]! += t.ties;
+  }
+  const fit = bradleyTerry({ items: models, wins, ties });
+  if (fit.mleExists && fit.strengthsSumOne) return fit.strengthsSumOne;
+  const compared = new Set(tallies.filter((t) => t.winsA + t.ties + t.winsB > 0).map((t) => `${index.get(t.modelA)}|${index.get(t.modelB)}`));
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++)
+      if (i !== j) {
+        ties[i]![j]! += 0.05;
+        if (compared.has(`${i}|${j}`) || compared.has(`${j}|${i}`)) ties[i]![j]! += 0.05;
+      }
+  const prior = bradleyTerry({ items: models, wins, ties });
+  return prior.strengthsSumOne;
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const v = [...values].sort((a, b) => a - b);
+  return quantile(v, 0.5);
+}

@@ -1,0 +1,238 @@
+/**
+ * Quality figures at scale (`npm run bench:quality [-- --judgments N]`), on PostgreSQL: a generated
+ * project of 1,000,000 judgments (200 trainers, 200,000 items, 5 rubric dimensions: 3 per response,
+ * 2 per comparison; 5 judgments per item) written with COPY, the quality triggers keeping their
+ * contributions as the rows arrive (COPY in chunks of whole items). Then, in the same run:
+ * - the dashboard's API calls (agreement with 200 bootstrap resamples, annotators, both
+ *   leaderboards, flags, the item list sorted by agreement), each the median of 3 — goal < 1 s;
+ * - a submit's incremental update: the insert of one submitted judgment with the quality triggers
+ *   minus the same insert without them (median of 40 each, on different items) — goal < 5 ms;
+ * - a full recompute with @accord/metrics from the raw judgments (read, α nominal and ordinal,
+ *   percent agreement, Bradley–Terry) for comparison.
+ * Each goal ends with a line `goal (…): met|NOT met (…)`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createDb } from '@accord/db';
+import { openTestDatabase } from '@accord/db/testing';
+import { startServer } from '@accord/server';
+import { bradleyTerry, createRandom, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
+import { ApiClient } from '../utils/client.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: a positive whole number, got ${process.argv[i + 1]}`);
+  return n;
+}
+
+const JUDGMENTS = arg('judgments', 1_000_000);
+const PER_ITEM = 5;
+const ITEMS = Math.max(1, Math.floor(JUDGMENTS / PER_ITEM));
+const TRAINERS = Math.min(200, Math.max(PER_ITEM, Math.round(ITEMS / 1000)));
+const MODELS = 20;
+const CHUNK_ITEMS = 10_000;
+const rng = createRandom(42);
+
+const tdb = await openTestDatabase('postgres');
+if (tdb.options.kind !== 'postgres') throw new Error('bench:quality needs PostgreSQL (127.0.0.1:5432)');
+const url = tdb.options.url;
+const db = await createDb(tdb.options);
+const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-'));
+const server = await startServer({ env: { PORT: '0', HOST: '127.0.0.1', ACCORD_DATA_DIR: dataDir, ACCORD_LOG: 'error', NODE_ENV: 'test' }, db });
+const client = new pg.Client({ connectionString: url });
+await client.connect();
+const ms = (t0: number) => performance.now() - t0;
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+try {
+  if (server.seed?.kind !== 'demo') throw new Error('expected the demo seed');
+  const leadLogin = server.seed.logins.find((l) => l.role === 'lead')!;
+  const lead = new ApiClient(server.url);
+  await lead.login(leadLogin.email, leadLogin.password);
+  const project = (await lead.post<{ id: string }>('/api/projects', { name: 'Bench quality' })).body.id;
+  console.log(`bench:quality — ${JUDGMENTS.toLocaleString('en')} judgments, ${ITEMS.toLocaleString('en')} items, ${TRAINERS} trainers, 5 dimensions, ${MODELS} models (PostgreSQL)`);
+
+  // ---- generate: trainers, items, a published rubric version, judgments (COPY)
+  let t0 = performance.now();
+  await client.query(
+    `insert into users (email, name, password_hash, active)
+     select 'bench-' || g || '@bench.invalid', 'Bench trainer ' || g, 'x', true from generate_series(1, $1) g`,
+    [TRAINERS],
+  );
+  const trainers = (await client.query<{ id: string }>(`select id from users where email like 'bench-%@bench.invalid' order by email`)).rows.map((r) => r.id);
+  await client.query(`insert into project_members (project_id, user_id, role) select $1, unnest($2::uuid[]), 'trainer'`, [project, trainers]);
+  const dims = [
+    { id: 'helpfulness', target: 'response' },
+    { id: 'accuracy', target: 'response' },
+    { id: 'safety', target: 'response' },
+    { id: 'overall', target: 'comparison' },
+    { id: 'style', target: 'comparison' },
+  ];
+  await client.query(
+    `insert into rubric_versions (project_id, version, content, note) values ($1, 1, $2::jsonb, 'bench')`,
+    [project, JSON.stringify({ dimensions: dims.map((d) => ({ ...d, name: d.id, description: d.id, scale: { kind: 'likert', min: 1, max: 5 }, levels: [], weight: 1 })), precedence: [], justification: { minWords: 0, maxWords: 100 }, spanCategories: [], flags: [] })],
+  );
+  const models = Array.from({ length: MODELS }, (_, i) => `model-${String(i).padStart(2, '0')}`);
+  const quality = models.map((_, i) => 1 + i / 4); // model i's latent strength
+  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+  async function copy(sql: string, rows: Iterable<string>) {
+    const stream = client.query(copyFrom(sql));
+    await pipeline(Readable.from(rows), stream);
+  }
+  function* itemRows() {
+    for (let i = 0; i < ITEMS; i++) {
+      const a = rng.int(MODELS);
+      let b = rng.int(MODELS - 1);
+      if (b >= a) b++;
+      const responses = [
+        { id: 'r1', model: models[a], kind: 'markdown', content: 'x'.repeat(50 + rng.int(400)) },
+        { id: 'r2', model: models[b], kind: 'markdown', content: 'y'.repeat(50 + rng.int(400)) },
+      ];
+      yield `${project}\tbench-${i}\tPrompt ${i}\t${esc(JSON.stringify(responses))}\t${i}\n`;
+    }
+  }
+  await copy(`copy items (project_id, external_id, prompt, responses, position) from stdin`, itemRows());
+  const itemRowsDb = (await client.query<{ id: string; responses: { model: string }[] }>(`select id, responses from items where project_id = $1 order by position`, [project])).rows;
+  console.log(`  items: ${fmt(ms(t0) / 1000)} s`);
+
+  t0 = performance.now();
+  const start = Date.now() - 60 * 86_400_000;
+  let written = 0;
+  const raw: { item: number; user: number; v: number }[] = [];
+  for (let c0 = 0; c0 < itemRowsDb.length; c0 += CHUNK_ITEMS) {
+    const chunk = itemRowsDb.slice(c0, c0 + CHUNK_ITEMS);
+    function* judgmentRows() {
+      for (let k = 0; k < chunk.length; k++) {
+        const it = chunk[k]!;
+        const qa = quality[models.indexOf(it.responses[0]!.model)]!;
+        const qb = quality[models.indexOf(it.responses[1]!.model)]!;
+        const first = rng.int(TRAINERS);
+        for (let r = 0; r < PER_ITEM; r++) {
+          const user = (first + r * 7) % TRAINERS;
+          const u = rng.next();
+          const pB = qb / (qa + qb);
+          const v = u < 0.1 ? 0 : rng.next() < pB ? 1 + rng.int(3) : -(1 + rng.int(3));
+          raw.push({ item: c0 + k, user, v });
+          const scores = [
+            ...['helpfulness', 'accuracy', 'safety'].flatMap((d) => ['r1', 'r2'].map((id) => ({ dimension: d, responseId: id, value: 1 + rng.int(5) }))),
+            { dimension: 'overall', value: 1 + rng.int(5) },
+            { dimension: 'style', value: 1 + rng.int(5) },
+          ];
+          const payload = { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: v }, scores, spans: [], flags: [], justification: 'word '.repeat(5 + rng.int(30)).trim() };
+          const at = new Date(start + Math.floor(((c0 + k) / ITEMS) * 60 * 86_400_000) + r * 60_000).toISOString();
+          const order = rng.next() < 0.5 ? '["r1","r2"]' : '["r2","r1"]';
+          yield `${project}\t${it.id}\t${trainers[user]}\tsubmitted\taccord\t1\t${esc(JSON.stringify(payload))}\t${order}\t${20_000 + rng.int(100_000)}\t${at}\t${at}\n`;
+        }
+      }
+    }
+    await copy(
+      `copy judgments (project_id, item_id, user_id, status, source, rubric_version, payload, response_order, time_spent_ms, submitted_at, updated_at) from stdin`,
+      judgmentRows(),
+    );
+    written += chunk.length * PER_ITEM;
+    if ((c0 / CHUNK_ITEMS) % 5 === 4 || c0 + CHUNK_ITEMS >= itemRowsDb.length) console.log(`  judgments: ${written.toLocaleString('en')} in ${fmt(ms(t0) / 1000)} s`);
+  }
+  await client.query('analyze');
+
+  // ---- the dashboard's API calls
+  console.log('dashboard API (median of 3 calls each):');
+  const base = `/api/projects/${project}`;
+  const calls: [string, string][] = [
+    ['agreement (200 resamples)', `${base}/agreement?samples=200`],
+    ['annotators', `${base}/agreement/trainers`],
+    ['leaderboard from judgments', `${base}/leaderboard?from=judgments&samples=200`],
+    ['leaderboard from consensus', `${base}/leaderboard?from=consensus&samples=200`],
+    ['flags', `${base}/flags`],
+    ['items by agreement', `${base}/items?sort=agreement&order=asc&limit=50`],
+  ];
+  const apiTimes: number[] = [];
+  let alphaApi: number | null = null;
+  for (const [name, path] of calls) {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = performance.now();
+      const r = await lead.get<{ overall?: { alpha: { nominal: { value: number | null } } } }>(path);
+      times.push(ms(s));
+      if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.text.slice(0, 300)}`);
+      if (r.body.overall) alphaApi = r.body.overall.alpha.nominal.value;
+    }
+    apiTimes.push(median(times));
+    console.log(`  ${name.padEnd(30)} ${fmt(median(times))} ms`);
+  }
+
+  // ---- a submit's incremental update
+  const insert = async (itemIdx: number, user: string) => {
+    const it = itemRowsDb[itemIdx]!;
+    const s = performance.now();
+    await client.query(
+      `insert into judgments (project_id, item_id, user_id, status, source, rubric_version, payload, response_order, time_spent_ms, submitted_at)
+       values ($1, $2, $3, 'submitted', 'accord', 1, $4::jsonb, '["r1","r2"]', 30000, now())`,
+      [project, it.id, user, JSON.stringify({ preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: 1 }, scores: [{ dimension: 'overall', value: 3 }], justification: 'bench submit' })],
+    );
+    return ms(s);
+  };
+  // A trainer who has not judged these items (users judge items first + 7r mod TRAINERS).
+  const extra = (await client.query<{ id: string }>(`insert into users (email, name, password_hash) values ('bench-extra@bench.invalid', 'Extra', 'x') returning id`)).rows[0]!.id;
+  await client.query(`insert into project_members (project_id, user_id, role) values ($1, $2, 'trainer')`, [project, extra]);
+  const picked = new Set<number>();
+  while (picked.size < Math.min(80, itemRowsDb.length)) picked.add(rng.int(itemRowsDb.length));
+  const sample = [...picked];
+  await client.query('alter table judgments disable trigger accord_quality_insert');
+  const without: number[] = [];
+  for (const i of sample.slice(0, 40)) without.push(await insert(i, extra));
+  await client.query('alter table judgments enable trigger accord_quality_insert');
+  const withQ: number[] = [];
+  for (const i of sample.slice(40)) withQ.push(await insert(i, extra));
+  const incremental = median(withQ) - median(without);
+  console.log(`submit: insert of one judgment ${fmt(median(without))} ms without the quality trigger, ${fmt(median(withQ))} ms with it (medians of 40)`);
+
+  // ---- a full recompute with @accord/metrics
+  let s = performance.now();
+  const all = await client.query<{ item_id: string; user_id: string; v: number }>(
+    `select item_id, user_id, (payload->'preference'->>'value')::int as v from judgments where project_id = $1 and status = 'submitted'`,
+    [project],
+  );
+  const readMs = ms(s);
+  s = performance.now();
+  const users = new Map<string, number>();
+  const units = new Map<string, (number | null)[]>();
+  for (const r of all.rows) {
+    if (!users.has(r.user_id)) users.set(r.user_id, users.size);
+  }
+  for (const r of all.rows) {
+    let u = units.get(r.item_id);
+    if (!u) units.set(r.item_id, (u = new Array<number | null>(users.size).fill(null)));
+    u[users.get(r.user_id)!] = Math.sign(r.v);
+  }
+  const ratings = [...units.values()];
+  const alphaFull = krippendorffAlpha(ratings, { level: 'nominal' });
+  krippendorffAlpha(ratings, { level: 'ordinal' });
+  percentAgreement(ratings);
+  const modelOf = new Map(itemRowsDb.map((i) => [i.id, i.responses]));
+  const comps: Comparison[] = all.rows.map((r) => {
+    const [x, y] = modelOf.get(r.item_id) ?? [{ model: 'extra-a' }, { model: 'extra-b' }];
+    return [x!.model, y!.model, r.v < 0 ? 'first' : r.v > 0 ? 'second' : 'tie'];
+  });
+  bradleyTerry(pairwiseCounts(comps));
+  const computeMs = ms(s);
+  console.log(`full recompute with @accord/metrics: read ${fmt(readMs)} ms + compute ${fmt(computeMs)} ms = ${fmt(readMs + computeMs)} ms (α nominal ${alphaFull?.toFixed(6)}; API before the 40 extra judgments ${alphaApi?.toFixed(6)})`);
+
+  const worst = Math.max(...apiTimes);
+  console.log(`goal (dashboard API < 1 s per call): ${worst < 1000 ? 'met' : 'NOT met'} (slowest ${fmt(worst)} ms; full recompute ${fmt(readMs + computeMs)} ms)`);
+  console.log(`goal (a submit's incremental update < 5 ms): ${incremental < 5 ? 'met' : 'NOT met'} (${fmt(incremental)} ms = ${fmt(median(withQ))} − ${fmt(median(without))} ms)`);
+  void raw;
+} finally {
+  await client.end();
+  await server.close();
+  await db.close().catch(() => {});
+  await tdb.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

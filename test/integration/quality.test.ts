@@ -1,0 +1,351 @@
+/**
+ * Quality figures on real data, through the API: LLMFAO's crowd votes give the α, percent agreement
+ * and leaderboard that @accord/metrics computes on the raw file and the published Bradley–Terry
+ * scores; PandaLM's three annotators give the published pairwise κ (0.85 / 0.88 / 0.86) and its two
+ * model judges appear as model annotators. Access (trainers 403), bad parameters (400 naming the
+ * field), the item list's figures, flags, a trainer's own statistics and the live "figures changed"
+ * event.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as ioClient } from 'socket.io-client';
+import msgpackParser from 'socket.io-msgpack-parser';
+import type { AnnotatorStats, Item, Leaderboard, MyStats, ProjectAgreement, QualityFlag, Task } from '@accord/core';
+import { bradleyTerry, cohenKappa, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
+import { testDatabaseKinds } from '@accord/db/testing';
+import type { ApiClient, ErrorBody } from '../utils/client.ts';
+import { createFactory } from '../utils/factory.ts';
+import { REPO_ROOT } from '../utils/process.ts';
+import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { dataset, importFile, validJudgment } from '../utils/work.ts';
+
+interface RawJudgment {
+  externalId: string;
+  annotator: string;
+  annotatorKind?: string;
+  judgment: { preference: { a: string; b: string; value: number } };
+}
+const lines = (b: Buffer) =>
+  b
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Units × annotators of 3-way values (first better −1, tie 0, second better 1). */
+function ratingsOf(judgments: RawJudgment[], filter: (j: RawJudgment) => boolean = () => true) {
+  const units = new Map<string, Map<string, number>>();
+  for (const j of judgments.filter(filter)) {
+    const v = Math.sign(j.judgment.preference.value);
+    const u = units.get(j.externalId) ?? new Map<string, number>();
+    u.set(j.annotator, v);
+    units.set(j.externalId, u);
+  }
+  const raters = [...new Set(judgments.filter(filter).map((j) => j.annotator))].sort();
+  const ids = [...units.keys()].sort();
+  return { ids, raters, rows: ids.map((id) => raters.map((r) => units.get(id)!.get(r) ?? null)), units };
+}
+
+/** LLMFAO's published crowd leaderboard (leaderboard.ipynb, cell 5). */
+function published(): Map<string, { score: number; pairs: number }> {
+  const text = readFileSync(join(REPO_ROOT, 'test/fixtures/datasets/llmfao-published-leaderboard-scores.txt'), 'utf8');
+  const out = new Map<string, { score: number; pairs: number }>();
+  let inCrowd = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('####')) {
+      inCrowd = line.includes('df_crowd = aggregate("crowd-comparisons.csv")');
+      continue;
+    }
+    const m = inCrowd ? /^(.+?)\s+(\d\.\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line) : null;
+    if (m) out.set(m[1]!.trim(), { score: Number(m[2]), pairs: Number(m[3]) });
+  }
+  return out;
+}
+
+const kinds = await testDatabaseKinds();
+
+describe.each(kinds)('quality figures (%s)', (kind) => {
+  let t: TestServer;
+  let lead: ApiClient;
+  let llmfao: string;
+  let pandalm: string;
+  const llmfaoItems = lines(dataset('llmfao', 'items')) as { externalId: string; responses: { id: string; model: string }[] }[];
+  const llmfaoVotes = lines(dataset('llmfao', 'judgments')) as unknown as RawJudgment[];
+  const pandalmVotes = lines(dataset('pandalm', 'judgments')) as unknown as RawJudgment[];
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    lead = await t.as('lead');
+    llmfao = (await lead.post<{ id: string }>('/api/projects', { name: 'LLMFAO quality' })).body.id;
+    // Generous waits: the machine running the suite may be loaded.
+    const timeout = 600_000;
+    expect(await importFile(lead, llmfao, dataset('llmfao', 'items'), { timeout })).toMatchObject({ created: 2139, rejected: 0 });
+    expect(await importFile(lead, llmfao, dataset('llmfao', 'judgments'), { kind: 'judgments', timeout })).toMatchObject({ created: 8931, rejected: 0 });
+    pandalm = (await lead.post<{ id: string }>('/api/projects', { name: 'PandaLM quality' })).body.id;
+    expect(await importFile(lead, pandalm, dataset('pandalm', 'items'), { timeout })).toMatchObject({ created: 999, rejected: 0 });
+    expect(await importFile(lead, pandalm, dataset('pandalm', 'judgments'), { kind: 'judgments', timeout })).toMatchObject({ rejected: 0 });
+  }, 1_500_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("LLMFAO: the project's α (nominal on the 3-way view, ordinal on the graded scale) and percent agreement equal @accord/metrics on the raw votes", async () => {
+    const r = await lead.get<ProjectAgreement>(`/api/projects/${llmfao}/agreement?samples=50`);
+    expect(r.status).toBe(200);
+    const { rows } = ratingsOf(llmfaoVotes);
+    const nominal = krippendorffAlpha(rows, { level: 'nominal' })!;
+    const ordinal = krippendorffAlpha(rows, { level: 'ordinal' })!;
+    const pa = percentAgreement(rows).meanPairwiseAvailable!;
+    const o = r.body.overall;
+    expect(o.alpha.nominal.value).toBeCloseTo(nominal, 9);
+    expect(o.alpha.ordinal.value).toBeCloseTo(ordinal, 9);
+    expect(o.percentAgreement.value).toBeCloseTo(pa, 9);
+    expect(o.alpha.nominal.n).toBe(percentAgreement(rows).unitsWithTwoOrMore);
+    // Items have different numbers of votes: Fleiss' κ is not defined; no rankings.
+    expect(o.fleissKappa).toBeNull();
+    expect(o.kendallW).toBeNull();
+    const [lo, hi] = o.alpha.nominal.ci!;
+    expect(lo).toBeLessThanOrEqual(nominal);
+    expect(hi).toBeGreaterThanOrEqual(nominal);
+    expect(r.body).toMatchObject({ taskKind: 'pairwise', judgments: 8931, items: 2139, annotators: 124 });
+    const signs = { first: 0, tie: 0, second: 0 };
+    for (const v of llmfaoVotes) signs[v.judgment.preference.value < 0 ? 'first' : v.judgment.preference.value > 0 ? 'second' : 'tie']++;
+    expect(r.body.distribution.threeWay).toEqual(signs);
+    // Imported without a rubric version: one byVersion entry (null), the same figures.
+    expect(r.body.byVersion).toHaveLength(1);
+    expect(r.body.byVersion[0]).toMatchObject({ rubricVersion: null, judgments: 8931 });
+    expect(r.body.byVersion[0]!.alpha.nominal.value).toBeCloseTo(nominal, 9);
+    expect(r.body.overTime.length).toBeGreaterThan(0);
+    expect(r.body.overTime.reduce((s, w) => s + w.judgments, 0)).toBe(8931);
+  });
+
+  it('LLMFAO: the leaderboard from judgments equals the published Bradley–Terry scores (within 1e-4) and sums to 1', async () => {
+    const r = await lead.get<Leaderboard>(`/api/projects/${llmfao}/leaderboard?from=judgments&samples=30`);
+    expect(r.status).toBe(200);
+    const pub = published();
+    expect(pub.size).toBe(59);
+    expect(r.body.models).toHaveLength(59);
+    for (const m of r.body.models) {
+      expect(Math.abs(m.strength - pub.get(m.model)!.score), m.model).toBeLessThan(1e-4);
+      // The published `pairs` column counts the vote rows involving the model.
+      expect(m.comparisons, m.model).toBe(pub.get(m.model)!.pairs);
+    }
+    expect(r.body.models.reduce((s, m) => s + m.strength, 0)).toBeCloseTo(1, 9);
+    expect(r.body.models[0]!.model).toBe('GPT 4');
+    // Wins, ties and losses are the raw votes'.
+    const model = new Map(llmfaoItems.map((i) => [i.externalId, i.responses]));
+    const gpt4 = { wins: 0, ties: 0, losses: 0 };
+    for (const v of llmfaoVotes) {
+      const [x, y] = model.get(v.externalId)!;
+      const side = x!.model === 'GPT 4' ? -1 : y!.model === 'GPT 4' ? 1 : 0;
+      if (side === 0) continue;
+      const val = Math.sign(v.judgment.preference.value);
+      if (val === 0) gpt4.ties++;
+      else if (val === side) gpt4.wins++;
+      else gpt4.losses++;
+    }
+    expect(r.body.models[0]).toMatchObject({ ...gpt4, comparisons: gpt4.wins + gpt4.ties + gpt4.losses });
+    expect(r.body.comparisons).toBe(8931);
+    for (const m of r.body.models) {
+      expect(m.ci).not.toBeNull();
+      expect(m.ci![0]).toBeLessThanOrEqual(m.ci![1]);
+    }
+  });
+
+  it("LLMFAO: the leaderboard from consensus is Bradley–Terry over each item's majority", async () => {
+    const r = await lead.get<Leaderboard>(`/api/projects/${llmfao}/leaderboard?from=consensus&samples=0`);
+    expect(r.status).toBe(200);
+    const { units } = ratingsOf(llmfaoVotes);
+    const model = new Map(llmfaoItems.map((i) => [i.externalId, i.responses]));
+    const comparisons: Comparison[] = [];
+    for (const [id, votes] of units) {
+      const c = new Map<number, number>();
+      for (const v of votes.values()) c.set(v, (c.get(v) ?? 0) + 1);
+      const max = Math.max(...c.values());
+      const top = [...c.entries()].filter(([, n]) => n === max);
+      if (top.length !== 1) continue;
+      const [x, y] = model.get(id)!;
+      comparisons.push([x!.model, y!.model, top[0]![0] < 0 ? 'first' : top[0]![0] > 0 ? 'second' : 'tie']);
+    }
+    const fit = bradleyTerry(pairwiseCounts(comparisons));
+    expect(r.body.comparisons).toBe(comparisons.length);
+    expect(r.body.models.every((m) => m.ci === null)).toBe(true);
+    if (fit.mleExists) {
+      const want = new Map(fit.items.map((m, i) => [m as string, fit.strengthsSumOne![i]!]));
+      for (const m of r.body.models) expect(m.strength).toBeCloseTo(want.get(m.model)!, 6);
+    }
+    expect(r.body.models.reduce((s, m) => s + m.strength, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('PandaLM: the peer κ of the three annotators is the published 0.85 / 0.88 / 0.86; the two model judges are model annotators', async () => {
+    const r = await lead.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${pandalm}/agreement/trainers`);
+    expect(r.status).toBe(200);
+    const byName = new Map(r.body.annotators.map((a) => [a.name, a]));
+    const human = (n: number) => [...byName.values()].find((a) => a.name.endsWith(`pandalm-annotator${n}`))!;
+    const [a1, a2, a3] = [human(1), human(2), human(3)];
+    const peer = (x: AnnotatorStats, y: AnnotatorStats) => x.peers.find((p) => p.annotator === y.annotator)!;
+    expect([peer(a1, a2).kappa, peer(a1, a3).kappa, peer(a2, a3).kappa].map((k) => Number(k!.toFixed(2)))).toEqual([0.85, 0.88, 0.86]);
+    expect(peer(a1, a2).shared).toBe(999);
+    // Symmetric, and equal to @accord/metrics' Cohen's κ on the raw labels.
+    expect(peer(a2, a1).kappa).toBeCloseTo(peer(a1, a2).kappa!, 12);
+    const { rows, raters } = ratingsOf(pandalmVotes, (j) => j.annotator.startsWith('pandalm-annotator'));
+    const col = (i: number) => rows.map((row) => row[i] ?? null);
+    expect(peer(a1, a2).kappa).toBeCloseTo(cohenKappa(col(raters.indexOf('pandalm-annotator1')), col(raters.indexOf('pandalm-annotator2')))!, 12);
+    const models = r.body.annotators.filter((a) => a.kind === 'model');
+    expect(models.map((m) => m.name).sort()).toEqual(['Model pandalm-judge-gpt-3.5-turbo', 'Model pandalm-judge-pandalm-7b']);
+    const gpt = models.find((m) => m.name.includes('gpt'))!;
+    expect(gpt.judgments).toBe(974);
+    // Human–model agreement beside human–human.
+    expect(peer(a1, gpt).shared).toBe(974);
+    expect(peer(a1, gpt).kappa).toBeLessThan(peer(a1, a2).kappa!);
+    for (const a of [a1, a2, a3]) {
+      expect(a.kind).toBe('human');
+      expect(a.judgments).toBe(999);
+      expect(a.positionBias.n).toBeGreaterThan(0);
+      expect(a.positionBias.p).not.toBeNull();
+      expect(a.tieRate).toBeGreaterThanOrEqual(0);
+      expect(a.kappaVsConsensus.value).toBeGreaterThan(0.5);
+    }
+    // Only model judges: the filter.
+    const onlyModels = await lead.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${pandalm}/agreement/trainers?kind=model`);
+    expect(onlyModels.body.annotators.map((a) => a.kind)).toEqual(['model', 'model']);
+  });
+
+  it("the item list carries each item's judgments, agreement and spread, and sorts and filters by them", async () => {
+    const r = await lead.get<{ items: Item[]; total: number }>(`/api/projects/${llmfao}/items?sort=agreement&order=asc&minJudgments=3&limit=5`);
+    expect(r.status).toBe(200);
+    const { units } = ratingsOf(llmfaoVotes);
+    const atLeast3 = [...units.values()].filter((u) => u.size >= 3).length;
+    expect(r.body.total).toBe(atLeast3);
+    const agreements = r.body.items.map((i) => i.agreement!);
+    expect([...agreements].sort((a, b) => a - b)).toEqual(agreements);
+    for (const i of r.body.items) {
+      const votes = [...units.get(i.externalId)!.values()];
+      expect(i.judgments).toBe(votes.length);
+      const c = new Map<number, number>();
+      for (const v of votes) c.set(v, (c.get(v) ?? 0) + 1);
+      const agree = [...c.values()].reduce((s, n) => s + n * (n - 1), 0) / (votes.length * (votes.length - 1));
+      expect(i.agreement).toBeCloseTo(agree, 12);
+      expect(i.spread).not.toBeNull();
+    }
+    const unanimous = await lead.get<{ items: Item[]; total: number }>(`/api/projects/${llmfao}/items?minAgreement=1&minJudgments=2&limit=500`);
+    expect(unanimous.body.items.every((i) => i.agreement === 1 && i.spread === 0)).toBe(true);
+    const bySpread = await lead.get<{ items: Item[] }>(`/api/projects/${llmfao}/items?sort=spread&order=desc&limit=3`);
+    expect(bySpread.body.items[0]!.spread).toBeGreaterThanOrEqual(bySpread.body.items[2]!.spread!);
+  });
+
+  it('refuses bad parameters with 400 naming the field, and project figures to trainers with 403', async () => {
+    const bad: [string, string][] = [
+      [`/api/projects/${llmfao}/leaderboard?from=votes`, 'query.from'],
+      [`/api/projects/${llmfao}/agreement?samples=-1`, 'query.samples'],
+      [`/api/projects/${llmfao}/agreement?bogus=1`, 'query'],
+      [`/api/projects/${llmfao}/agreement/trainers?kind=robot`, 'query.kind'],
+      [`/api/projects/${llmfao}/items?sort=mood`, 'query.sort'],
+      [`/api/projects/${llmfao}/items?minAgreement=2`, 'query.minAgreement'],
+      [`/api/projects/${llmfao}/items?colour=red`, 'query'],
+      [`/api/projects/${llmfao}/flags?status=maybe`, 'query.status'],
+    ];
+    for (const [url, field] of bad) {
+      const r = await lead.get<ErrorBody>(url);
+      expect(r.status, url).toBe(400);
+      expect(r.body.error.details!.map((d) => d.path).join(' '), url).toContain(field);
+    }
+    const trainer = await t.as('trainer1');
+    await lead.post(`/api/projects/${llmfao}/members`, { email: 'trainer1@accord.local', role: 'trainer' });
+    for (const path of ['agreement', 'agreement/trainers', 'leaderboard', 'flags'])
+      expect((await trainer.get(`/api/projects/${llmfao}/${path}`)).status, path).toBe(403);
+    expect((await trainer.get(`/api/projects/${llmfao}/items`)).status).toBe(403);
+  });
+});
+
+describe.each(kinds)('live quality: submits, flags, own statistics, the changed event (%s)', (kind) => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a submit updates the figures and tells open dashboards; a disagreeing trainer is flagged; the lead clears it; trainers read only their own figures', async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const p = await factory.project({ name: 'Live quality', items: 8, trainers: 3, settings: { overlap: 3, goldRate: 0, quality: { minKappaVsConsensus: 0.5, window: 4 } } });
+    const base = `/api/projects/${p.id}`;
+    const lead = p.lead.client;
+
+    // The lead follows the project's figures; a trainer may not.
+    const socket = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: { origin: t.url, cookie: `accord_session=${lead.cookie}` } });
+    const events: string[] = [];
+    socket.on('quality:changed', (e: { projectId: string }) => events.push(e.projectId));
+    const joined = await new Promise<{ ok: boolean }>((res) => socket.emit('quality:join', p.id, res));
+    expect(joined).toEqual({ ok: true, data: null });
+    const tsock = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: { origin: t.url, cookie: `accord_session=${p.trainer.client.cookie}` } });
+    const refused = await new Promise<{ ok: boolean; error?: { code: string } }>((res) => tsock.emit('quality:join', p.id, res));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    // Trainers 0 and 1 prefer the first response; trainer 2 always the second.
+    const submitAll = async (i: number, value: number) => {
+      const c = p.trainers[i]!.client;
+      for (;;) {
+        const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
+        if (!task) return;
+        // In the item's own order: the value is how much better the second response is.
+        const payload = { ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value } };
+        const r = await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload });
+        expect(r.status).toBe(200);
+      }
+    };
+    await submitAll(0, -2);
+    await waitFor(() => events.includes(p.id), { message: 'quality:changed after a submit' });
+    await submitAll(1, -1);
+    await submitAll(2, 3);
+
+    const ag = (await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
+    expect(ag.judgments).toBe(24);
+    expect(ag.items).toBe(8);
+    // Every item has 3 judgments: Fleiss' κ is defined (2 against 1 on every item).
+    expect(ag.overall.fleissKappa).not.toBeNull();
+    expect(ag.overall.percentAgreement.value).toBeCloseTo(1 / 3, 12);
+    expect(ag.dimensions.map((d) => d.dimension)).toEqual(['helpfulness', 'overall']);
+    expect(ag.byVersion.map((v) => v.rubricVersion)).toEqual([1]);
+
+    const flags = (await lead.get<{ items: QualityFlag[] }>(`${base}/flags`)).body.items;
+    expect(flags).toHaveLength(1);
+    const flag = flags[0]!;
+    expect(flag).toMatchObject({ userId: p.trainers[2]!.id, kind: 'kappaVsConsensus', status: 'open', threshold: 0.5, window: 4, dimension: null });
+    expect(flag.items).toHaveLength(4);
+    expect(flag.reason).toMatch(/κ vs consensus .* < 0\.50 over the last 4 items/);
+    const stats = (await lead.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`)).body.annotators;
+    expect(stats.find((a) => a.annotator === p.trainers[2]!.id)!.flags.map((f) => f.id)).toEqual([flag.id]);
+
+    // Reviewers see flags; only the lead clears, with a reason; twice is a conflict.
+    expect((await p.reviewer.client.post(`${base}/flags/${flag.id}/clear`, { reason: 'x' })).status).toBe(403);
+    expect((await lead.post<ErrorBody>(`${base}/flags/${flag.id}/clear`, { reason: '' })).body.error.details![0]!.path).toBe('body.reason');
+    const cleared = await lead.post<QualityFlag>(`${base}/flags/${flag.id}/clear`, { reason: 'Talked it through; they misread the rubric.' });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ status: 'cleared', clearReason: 'Talked it through; they misread the rubric.', clearedBy: { userId: p.lead.id } });
+    expect((await lead.post(`${base}/flags/${flag.id}/clear`, { reason: 'again' })).status).toBe(409);
+    // Cleared flags are not raised again by the same judgments.
+    expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags`)).body.items).toEqual([]);
+    expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags?status=all`)).body.items).toHaveLength(1);
+
+    // A trainer's own statistics, and nobody else's.
+    const mine = await p.trainers[2]!.client.get<MyStats & Record<string, unknown>>(`${base}/me/stats`);
+    expect(mine.status).toBe(200);
+    expect(mine.body.judgments).toBe(8);
+    expect(mine.body.agreementWithConsensus).toMatchObject({ value: 0, n: 8 });
+    expect(mine.body.drift.length).toBeGreaterThan(0);
+    expect(JSON.stringify(mine.body)).not.toContain(p.trainers[0]!.id);
+    expect(Object.keys(mine.body)).not.toContain('peers');
+    // Trainer 0's consensus is trainers 1 and 2, who disagree: no majority, so nothing to compare with.
+    const mine0 = (await p.trainers[0]!.client.get<MyStats>(`${base}/me/stats`)).body;
+    expect(mine0.agreementWithConsensus).toMatchObject({ value: null, n: 0 });
+    expect(mine0.positionBias.n).toBe(8);
+
+    socket.disconnect();
+    tsock.disconnect();
+  });
+});
