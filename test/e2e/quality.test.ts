@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import type { Leaderboard, MyStats, Project, ProjectAgreement, QueueNext } from '@accord/core';
 import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
 import type { ApiClient } from '../utils/client.ts';
-import { waitFor } from '../utils/server.ts';
 import { dataset, importFile, validJudgment } from '../utils/work.ts';
 
 const missing = browserMissing();
