@@ -32,9 +32,9 @@ describe.skipIf(missing !== null)('browser: the quality dashboard and my statist
     const { t, browser } = ctx;
     const lead = await t.as('lead');
     projectId = (await lead.post<Project>('/api/projects', { name: 'LLMFAO crowd' })).body.id;
-    const items = await importFile(lead, projectId, dataset('llmfao', 'items'), { fileName: 'llmfao-items.jsonl', timeout: 180_000 });
+    const items = await importFile(lead, projectId, dataset('llmfao', 'items'), { fileName: 'llmfao-items.jsonl', timeout: 420_000 });
     expect(items.status).toBe('done');
-    const votes = await importFile(lead, projectId, dataset('llmfao', 'judgments'), { kind: 'judgments', fileName: 'llmfao-judgments.jsonl', timeout: 180_000 });
+    const votes = await importFile(lead, projectId, dataset('llmfao', 'judgments'), { kind: 'judgments', fileName: 'llmfao-judgments.jsonl', timeout: 420_000 });
     expect(votes.status).toBe('done');
     // trainer1 joins and may get items that the crowd judged already.
     const admin = await t.as('admin');
@@ -113,7 +113,7 @@ describe.skipIf(missing !== null)('browser: the quality dashboard and my statist
     }
     expect(errors).toEqual([]);
     await page.close();
-  }, 600_000);
+  }, 900_000);
 
   it('a trainer sees only their own statistics and cannot open the Quality tab', async () => {
     const { t, browser } = ctx;
