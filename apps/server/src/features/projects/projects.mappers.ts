@@ -21,8 +21,32 @@ export function toProject(p: ProjectRow, myRole: ProjectRole, counts: { members:
   };
 }
 
-export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date; tier: number; tags: string[]; kind: 'human' | 'model' }): Member {
-  return { userId: m.userId, email: m.email, name: m.name, role: m.role, active: m.active, addedAt: iso(m.createdAt), tier: m.tier, tags: m.tags, kind: m.kind };
+/** The member's gates (pause, calibration, qualification), when the row was read with them. */
+export interface MemberGates {
+  pausedAt?: Date | null;
+  pauseReason?: string;
+  pausedBy?: string | null;
+  calibrationAt?: Date | null;
+  calibrationNote?: string;
+  calibrationBy?: string | null;
+  qualifiedAt?: Date | null;
+}
+
+export function toMember(m: { userId: string; email: string; name: string; role: ProjectRole; active: boolean; createdAt: Date; tier: number; tags: string[]; kind: 'human' | 'model' } & MemberGates): Member {
+  return {
+    userId: m.userId,
+    email: m.email,
+    name: m.name,
+    role: m.role,
+    active: m.active,
+    addedAt: iso(m.createdAt),
+    tier: m.tier,
+    tags: m.tags,
+    kind: m.kind,
+    paused: m.pausedAt ? { at: iso(m.pausedAt), reason: m.pauseReason ?? '', by: m.pausedBy ?? null } : null,
+    calibration: m.calibrationAt ? { at: iso(m.calibrationAt), note: m.calibrationNote ?? '', by: m.calibrationBy ?? null } : null,
+    qualifiedAt: m.qualifiedAt ? iso(m.qualifiedAt) : null,
+  };
 }
 
 /** An item's agreement figures (features/quality keeps them per item). */
