@@ -254,14 +254,14 @@ BEGIN
   SELECT -1, q.project_id, q.block, c.item_id, c.scope, c.unit, c.value, c.n FROM quality_counts c JOIN quality_items q ON q.item_id = c.item_id WHERE c.item_id = ANY (p_items);
 
   -- Coincidences: o(v1, v2) = n_v1 (n_v2 − [v1 = v2]) / (m − 1) per unit with m ≥ 2.
-  WITH src AS (SELECT * FROM accord_quality_delta WHERE scope NOT LIKE 'm_:%'),
-  um AS (SELECT sg, item_id, scope, unit, sum(n) AS m FROM src GROUP BY sg, item_id, scope, unit),
+  WITH src AS (
+    SELECT d.*, sum(n) OVER (PARTITION BY sg, item_id, scope, unit) AS m FROM accord_quality_delta d WHERE scope NOT LIKE 'm_:%'
+  ),
   cells AS (
     SELECT a.project_id, a.block, a.scope, a.value AS v1, b.value AS v2,
-           sum(a.sg * a.n * (b.n - CASE WHEN a.value = b.value THEN 1 ELSE 0 END)::double precision / (um.m - 1)) AS o
+           sum(a.sg * a.n * (b.n - CASE WHEN a.value = b.value THEN 1 ELSE 0 END)::double precision / (a.m - 1)) AS o
     FROM src a JOIN src b ON a.sg = b.sg AND a.item_id = b.item_id AND a.scope = b.scope AND a.unit = b.unit
-    JOIN um ON um.sg = a.sg AND um.item_id = a.item_id AND um.scope = a.scope AND um.unit = a.unit
-    WHERE um.m >= 2
+    WHERE a.m >= 2
     GROUP BY a.project_id, a.block, a.scope, a.value, b.value
   )
   INSERT INTO quality_coincidences AS q (project_id, scope, block, v1, v2, o)

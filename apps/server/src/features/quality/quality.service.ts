@@ -18,7 +18,7 @@ import {
 import { binomialTestHalf, bradleyTerry, createRandom } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { emptyPart, figuresOf, interval, kappaFromPairs, median, resample, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { emptyPart, figuresOf, interval, kappaFromPairs, resample, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {

@@ -282,9 +282,3 @@ export function strengths(models: readonly string[], tallies: readonly ModelTall
   const prior = bradleyTerry({ items: models, wins, ties });
   return prior.strengthsSumOne;
 }
-
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const v = [...values].sort((a, b) => a - b);
-  return quantile(v, 0.5);
-}

@@ -1,0 +1,127 @@
+/**
+ * Property: the figures the database keeps incrementally (per-item contributions updated in each
+ * judgment's transaction) equal a full recompute with @accord/metrics from the stored judgments,
+ * after any sequence of submits (through the queue) and imported judgments (new ones, and changed
+ * ones that replace earlier values).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { AnnotatorStats, Item, Judgment, Leaderboard, ProjectAgreement, Task } from '@accord/core';
+import { bradleyTerry, cohenKappa, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
+import { testDatabaseKinds } from '@accord/db/testing';
+import type { ApiClient } from '../utils/client.ts';
+import { createFactory, type Factory } from '../utils/factory.ts';
+import { createTestServer, type TestServer } from '../utils/server.ts';
+import { importFile, jsonlOf, validJudgment } from '../utils/work.ts';
+
+const kinds = await testDatabaseKinds();
+
+async function allJudgments(c: ApiClient, projectId: string): Promise<Judgment[]> {
+  const out: Judgment[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = (await c.get<{ items: Judgment[]; total: number }>(`/api/projects/${projectId}/judgments?limit=500&offset=${offset}`)).body;
+    out.push(...page.items);
+    if (out.length >= page.total || page.items.length === 0) return out;
+  }
+}
+
+describe.each(kinds)('incremental quality figures equal a full recompute (%s)', (kind) => {
+  let t: TestServer;
+  let factory: Factory;
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    factory = createFactory(await t.as('admin'), t.server.deps);
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('after random submits and imports', async () => {
+    const action = fc.oneof(
+      fc.record({ kind: fc.constant('submit' as const), trainer: fc.nat(3), value: fc.integer({ min: -3, max: 3 }) }),
+      fc.record({ kind: fc.constant('import' as const), annotator: fc.nat(2), item: fc.nat(5), value: fc.integer({ min: -3, max: 3 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 18 }), async (actions) => {
+        const p = await factory.project({ name: 'Property', items: 6, trainers: 4, settings: { overlap: 4, goldRate: 0 } });
+        const lead = p.lead.client;
+        const base = `/api/projects/${p.id}`;
+        for (const a of actions) {
+          if (a.kind === 'submit') {
+            const c = p.trainers[a.trainer]!.client;
+            const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
+            if (!task) continue;
+            const payload = { ...validJudgment(task, a.value), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value: a.value } };
+            expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
+          } else {
+            const row = { externalId: p.items[a.item]!, annotator: `prop-annotator-${a.annotator}`, judgment: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: a.value } } };
+            const job = await importFile(lead, p.id, jsonlOf([row]), { kind: 'judgments' });
+            expect(job.rejected).toBe(0);
+          }
+        }
+
+        // The full recompute, from the stored judgments.
+        const js = await allJudgments(lead, p.id);
+        const items = (await lead.get<{ items: Item[] }>(`${base}/items?limit=500`)).body.items;
+        const byId = new Map(items.map((i) => [i.id, i]));
+        const users = [...new Set(js.map((j) => j.userId))].sort();
+        const units = new Map<string, (number | null)[]>();
+        const graded = new Map<string, (number | null)[]>();
+        const comps: Comparison[] = [];
+        for (const j of js) {
+          const pref = j.payload.preference as { a: string; b: string; value: number };
+          const item = byId.get(j.itemId)!;
+          const v = pref.a === item.responses[0]!.id ? pref.value : -pref.value;
+          const row = units.get(j.itemId) ?? users.map(() => null);
+          row[users.indexOf(j.userId)] = Math.sign(v);
+          units.set(j.itemId, row);
+          const grow = graded.get(j.itemId) ?? users.map(() => null);
+          grow[users.indexOf(j.userId)] = v;
+          graded.set(j.itemId, grow);
+          comps.push([item.responses[0]!.model, item.responses[1]!.model, v < 0 ? 'first' : v > 0 ? 'second' : 'tie']);
+        }
+        const ratings = [...units.values()];
+        const ag = (await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
+        const close = (got: number | null, want: number | null) => (want === null ? expect(got).toBeNull() : expect(got).toBeCloseTo(want, 9));
+        expect(ag.judgments).toBe(js.length);
+        if (js.length > 0) {
+          close(ag.overall.alpha.nominal.value, krippendorffAlpha(ratings, { level: 'nominal' }));
+          close(ag.overall.alpha.ordinal.value, krippendorffAlpha([...graded.values()], { level: 'ordinal' }));
+          close(ag.overall.percentAgreement.value, percentAgreement(ratings).meanPairwiseAvailable);
+        }
+        // Items: judgments per item and their agreement.
+        for (const i of items) {
+          const row = units.get(i.id)?.filter((v): v is number => v !== null) ?? [];
+          expect(i.judgments).toBe(row.length);
+          if (row.length < 2) expect(i.agreement).toBeNull();
+          else close(i.agreement, percentAgreement([row]).meanPairwiseAvailable);
+        }
+        // The leaderboard: raw counts, and Bradley–Terry when its MLE exists.
+        const lb = (await lead.get<Leaderboard>(`${base}/leaderboard?samples=0`)).body;
+        expect(lb.comparisons).toBe(comps.length);
+        if (comps.length > 0) {
+          const fit = bradleyTerry(pairwiseCounts(comps));
+          if (fit.mleExists) for (const m of lb.models) expect(m.strength).toBeCloseTo(fit.strengthsSumOne![fit.items.indexOf(m.model)]!, 6);
+        }
+        // Peer κ between every two annotators who share items.
+        const ann = (await lead.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`)).body.annotators;
+        for (const a of ann)
+          for (const peer of a.peers) {
+            const ia = users.indexOf(a.annotator);
+            const ib = users.indexOf(peer.annotator);
+            const pairs = ratings.filter((r) => r[ia] !== null && r[ib] !== null);
+            expect(peer.shared).toBe(pairs.length);
+            close(
+              peer.kappa,
+              cohenKappa(
+                pairs.map((r) => r[ia]!),
+                pairs.map((r) => r[ib]!),
+              ),
+            );
+          }
+      }),
+      { numRuns: 3, seed: 20261201 },
+    );
+  }, 900_000);
+});
