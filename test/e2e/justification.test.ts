@@ -14,11 +14,16 @@ const missing = browserMissing();
 
 async function fillForm(page: Page) {
   await page.getByTestId('judge-prompt').waitFor();
-  const cells = await page.getByTestId('score-cell').count();
+  // Each score cell's keys are its rubric's own level numbers (a binary dimension is 0/1).
+  const keys = (await page.evaluate(
+    `[...document.querySelectorAll('[data-testid="score-cell"]')].map((c) => [...c.querySelectorAll('[role="radio"]')].map((e) => e.textContent.trim()))`,
+  )) as string[][];
   await page.keyboard.press('2'); // A better
-  if (cells) {
+  if (keys.length) {
+    // Back to the page, then Tab starts scoring: 2 where the scale has it, else its highest level.
+    await page.keyboard.press('Escape');
     await page.keyboard.press('Tab');
-    for (let c = 0; c < cells; c++) await page.keyboard.press('2');
+    for (const k of keys) await page.keyboard.press(k.includes('2') ? '2' : k[k.length - 1]!);
   }
 }
 

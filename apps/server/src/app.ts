@@ -19,6 +19,8 @@ import { routeTable } from './routes.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DEFAULT_MAX_BODY = 1024 * 1024;
+/** A body declared over a route's limit but under this is read (and dropped) before the 413. */
+const DRAIN_BEFORE_413 = 16 * 1024 * 1024;
 
 export const CSP = [
   "default-src 'self'",
@@ -88,7 +90,26 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
     const length = c.req.header('content-length');
     // Within the limit: on to the handler. Over it (or without a length): Hono's limit, which answers
     // 413 after taking up the body stream, so the client can finish sending before the connection closes.
-    if (length !== undefined && /^\d+$/.test(length) && Number(length) <= maxSize && c.req.header('transfer-encoding') === undefined) return next();
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) <= maxSize && c.req.header('transfer-encoding') === undefined) {
+      await next();
+      // Refused before its body was read (authentication, parameters): read it now, before answering,
+      // so a client still sending gets the 4xx instead of a connection reset (the adapter would drain it
+      // after the response, with a timeout). Read bodies are cached, so this costs nothing then.
+      if (c.res.status >= 400) await c.req.arrayBuffer().catch(() => undefined);
+      return;
+    }
+    // Declared too large, but not absurdly: read and discard it, then answer 413, so the client (still
+    // sending) reads the answer instead of a connection reset. Larger ones are cut off as they come.
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) <= DRAIN_BEFORE_413 && c.req.header('transfer-encoding') === undefined) {
+      const reader = c.req.raw.body?.getReader();
+      for (let n = 0; reader; ) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        n += value.byteLength;
+        if (n > DRAIN_BEFORE_413) break;
+      }
+      tooLarge();
+    }
     return streamedLimit(c, next);
   };
   // Authentication comes first (before the body limit), as a middleware of the route: a project
