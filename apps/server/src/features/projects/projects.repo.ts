@@ -59,6 +59,17 @@ function txRepo(tx: Tx) {
 
 export type ProjectsTx = ReturnType<typeof txRepo>;
 
+/** A project with the caller's membership (role, tier, tags, pause, qualification): what access and eligibility read. */
+const PROJECT_WITH_MEMBERSHIP = {
+  p: projects,
+  role: projectMembers.role,
+  tier: projectMembers.tier,
+  tags: projectMembers.tags,
+  pausedAt: projectMembers.pausedAt,
+  pauseReason: projectMembers.pauseReason,
+  qualifiedAt: projectMembers.qualifiedAt,
+};
+
 export function createProjectsRepo(db: Db) {
   const withMember = (userId: string) => and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId));
 
@@ -67,19 +78,10 @@ export function createProjectsRepo(db: Db) {
 
     withTx: <T>(fn: (tx: ProjectsTx) => Promise<T>): Promise<T> => db.transaction((tx) => fn(txRepo(tx))),
 
-    /** The project and the user's role in it (null role: not a member); null when there is no such project. */
     /** The project with the caller's membership (role, tier, domain tags), in one query: it runs on every project request. */
     async projectWithRole(projectId: string, userId: string): Promise<ProjectWithRole | null> {
       const [row] = await db
-        .select({
-          p: projects,
-          role: projectMembers.role,
-          tier: projectMembers.tier,
-          tags: projectMembers.tags,
-          pausedAt: projectMembers.pausedAt,
-          pauseReason: projectMembers.pauseReason,
-          qualifiedAt: projectMembers.qualifiedAt,
-        })
+        .select(PROJECT_WITH_MEMBERSHIP)
         .from(projects)
         .leftJoin(projectMembers, withMember(userId))
         .where(eq(projects.id, projectId));
@@ -114,15 +116,7 @@ export function createProjectsRepo(db: Db) {
       const cond = and(...where);
       const order = q.order === 'asc' ? asc(PROJECT_SORT[q.sort]) : desc(PROJECT_SORT[q.sort]);
       const base = db
-        .select({
-          p: projects,
-          role: projectMembers.role,
-          tier: projectMembers.tier,
-          tags: projectMembers.tags,
-          pausedAt: projectMembers.pausedAt,
-          pauseReason: projectMembers.pauseReason,
-          qualifiedAt: projectMembers.qualifiedAt,
-        })
+        .select(PROJECT_WITH_MEMBERSHIP)
         .from(projects)
         .leftJoin(projectMembers, withMember(user.id));
       const rows = await base.where(cond).orderBy(order, asc(projects.id)).limit(q.limit).offset(q.offset);
