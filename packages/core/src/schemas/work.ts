@@ -30,6 +30,36 @@ export const QualitySettingsSchema = z.strictObject({
 });
 export type QualitySettings = z.infer<typeof QualitySettingsSchema>;
 
+export const CONSENSUS_RULES = ['unanimous', 'majority', 'dawid-skene', 'bradley-terry'] as const;
+export const ConsensusRuleSchema = z.enum(CONSENSUS_RULES);
+
+/**
+ * How an item's k judgments become a consensus label, and who settles the rest. `threshold` is the
+ * share of judgments that must agree for `majority` (0.5: more than half; the share must exceed it)
+ * and the posterior the winning class must exceed for `dawid-skene`.
+ */
+export const ConsensusSettingsSchema = z.strictObject({
+  rule: ConsensusRuleSchema.default('majority'),
+  threshold: z.number().min(0).max(0.99).default(0.5),
+  /** Sign-offs a dispute's proposal needs before a reviewer may commit it (a lead always may). */
+  signOffs: z.number().int().min(1).max(20).default(2),
+  /** Reviewers adjudicate (write in rooms, sign off, commit); false: they only read rooms. */
+  reviewersAdjudicate: z.boolean().default(true),
+  /** Adjudication rooms hide who made each judgment. */
+  blind: z.boolean().default(false),
+  /** Flags on a judgment that open a dispute on the item as soon as it is submitted. */
+  seriousFlags: z.array(z.string().min(1).max(100)).max(50).default(['unsafe', 'broken']),
+});
+export type ConsensusSettings = z.infer<typeof ConsensusSettingsSchema>;
+export const DEFAULT_CONSENSUS: ConsensusSettings = {
+  rule: 'majority',
+  threshold: 0.5,
+  signOffs: 2,
+  reviewersAdjudicate: true,
+  blind: false,
+  seriousFlags: ['unsafe', 'broken'],
+};
+
 export const ProjectSettingsSchema = z.strictObject({
   /** How many trainers judge each item (k). */
   overlap: z.number().int().min(1).max(50).default(3),
@@ -46,6 +76,7 @@ export const ProjectSettingsSchema = z.strictObject({
   /** Which justification findings refuse a submit, and the thresholds of two of them. */
   justificationChecks: JustificationChecksSettingsSchema.default(DEFAULT_JUSTIFICATION_CHECKS),
   quality: QualitySettingsSchema.default({ minKappaVsConsensus: null, minGoldAccuracy: null, window: 20 }),
+  consensus: ConsensusSettingsSchema.default(DEFAULT_CONSENSUS),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -68,6 +99,16 @@ export const UpdateProjectSettingsBodySchema = z
         minKappaVsConsensus: z.number().min(-1).max(1).nullable().optional(),
         minGoldAccuracy: z.number().min(0).max(1).nullable().optional(),
         window: z.number().int().min(2).max(10_000).optional(),
+      })
+      .optional(),
+    consensus: z
+      .strictObject({
+        rule: ConsensusRuleSchema.optional(),
+        threshold: ConsensusSettingsSchema.shape.threshold.unwrap().optional(),
+        signOffs: ConsensusSettingsSchema.shape.signOffs.unwrap().optional(),
+        reviewersAdjudicate: z.boolean().optional(),
+        blind: z.boolean().optional(),
+        seriousFlags: ConsensusSettingsSchema.shape.seriousFlags.unwrap().optional(),
       })
       .optional(),
     eligibility: z

@@ -9,3 +9,4 @@ export * from './control.ts';
 export * from './justifications.ts';
 export * from './gates.ts';
 export * from './quality.ts';
+export * from './consensus.ts';

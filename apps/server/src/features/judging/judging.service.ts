@@ -168,6 +168,7 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
         eligibility: { ...cur.eligibility, ...(body.eligibility ?? {}) },
         justificationChecks: { ...cur.justificationChecks, ...(body.justificationChecks ?? {}) },
         quality: { ...cur.quality, ...(body.quality ?? {}) },
+        consensus: { ...cur.consensus, ...(body.consensus ?? {}) },
       });
       await repo.saveSettings(actorId, a.project.id, next, body);
       return next;
