@@ -26,7 +26,7 @@ const text = (doc: Y.Doc): string => doc.getText('t').toString();
 /** Memory persistence that records calls and can be told to fail. */
 function spyPersistence() {
   const inner = createMemoryPersistence();
-  const calls = { append: [] as number[], compact: [] as number[], load: 0 };
+  const calls = { append: [] as number[], compact: [] as number[], load: 0, readSince: [] as number[] };
   let failAppends = 0;
   const persistence: DocPersistence = {
     load: (name) => {
@@ -45,7 +45,10 @@ function spyPersistence() {
       calls.compact.push(upToSeq);
       return inner.compact(name, upToSeq, snapshot);
     },
-    readSince: (name, seq) => inner.readSince!(name, seq),
+    readSince: (name, seq) => {
+      calls.readSince.push(seq);
+      return inner.readSince!(name, seq);
+    },
   };
   return { persistence, inner, calls, failNextAppends: (n: number) => (failAppends = n) };
 }
@@ -174,6 +177,66 @@ describe('several nodes', () => {
     // Replaying an old batch is a no-op.
     await nodeB.room.applyRemote(updates, lastSeq);
     expect(text(nodeB.room.doc)).toBe('from A');
+  });
+
+  it('[P21] entries carried by a notification apply at once when they follow, and a gap before them is read from the log', async () => {
+    const spy = spyPersistence();
+    const nodeA = await network({ persistence: spy.persistence });
+    const nodeB = await network({ persistence: spy.persistence });
+    const onA = nodeA.addClient();
+    const onB = nodeB.addClient();
+    onA.doc.getText('t').insert(0, 'one ');
+    await nodeA.settle();
+    const first = await spy.persistence.readSince!('test:doc', 0);
+    onA.doc.getText('t').insert(4, 'two');
+    await nodeA.settle();
+    const second = await spy.persistence.readSince!('test:doc', first.lastSeq);
+    // The second notice arrives first: its entries do not follow what B has, so B reads the log.
+    const readsBefore = spy.calls.readSince.length;
+    await nodeB.room.applyRemote(second.updates, second.lastSeq, first.lastSeq);
+    expect(text(nodeB.room.doc)).toBe('one two');
+    expect(spy.calls.readSince.length).toBeGreaterThan(readsBefore);
+    // A notice that follows applies without a read.
+    onA.doc.getText('t').insert(7, '!');
+    await nodeA.settle();
+    const third = await spy.persistence.readSince!('test:doc', second.lastSeq);
+    const reads = spy.calls.readSince.length;
+    await nodeB.room.applyRemote(third.updates, third.lastSeq, second.lastSeq);
+    expect(spy.calls.readSince.length).toBe(reads); // applied without reading the log
+    nodeB.flush();
+    expect(text(onB.doc)).toBe('one two!');
+    expect(nodeB.room.lastSeq).toBe(third.lastSeq);
+  });
+
+  it('[P26] changes relayed ahead of the log reach the other node\'s peers at once, are not logged twice, and the log brings them again harmlessly', async () => {
+    const spy = spyPersistence();
+    const relayed: Uint8Array[] = [];
+    const relayedByB: Uint8Array[] = [];
+    const nodeA = await network({ persistence: spy.persistence, onUpdateOut: (u) => relayed.push(u) });
+    const nodeB = await network({ persistence: spy.persistence, onUpdateOut: (u) => relayedByB.push(u) });
+    const onA = nodeA.addClient();
+    const onB = nodeB.addClient();
+    onA.doc.getText('t').insert(0, 'relayed');
+    nodeA.flush(); // A's room has the change; its log write waits for the persist window
+    expect(relayed.length).toBeGreaterThan(0);
+    const appends = spy.calls.append.length;
+    nodeB.room.applyRelayed(relayed);
+    nodeB.flush();
+    expect(text(onB.doc)).toBe('relayed');
+    expect(nodeB.room.lastSeq).toBe(0);
+    await nodeB.settle();
+    expect(spy.calls.append.length).toBe(appends); // B logs nothing
+    await nodeA.settle();
+    const { updates, lastSeq } = await spy.persistence.readSince!('test:doc', 0);
+    await nodeB.room.applyRemote(updates, lastSeq, 0);
+    nodeB.flush();
+    expect(text(onB.doc)).toBe('relayed');
+    expect(nodeB.room.lastSeq).toBe(lastSeq);
+    // Changes that came from another node are never relayed again.
+    expect(relayedByB).toEqual([]);
+    onB.doc.getText('t').insert(0, '!');
+    nodeB.flush();
+    expect(relayedByB.length).toBe(1);
   });
 
   it('[P21] a node that finds a gap after its own append catches up by itself', async () => {

@@ -117,6 +117,11 @@ export interface SyncRoomOptions {
    * renewals and removals, as sent), so other nodes' rooms of the document can show them [P25].
    */
   onPresenceOut?: (entries: PresenceEntry[]) => void;
+  /**
+   * Several nodes: called with each change this room accepted from its own peers or the server, as
+   * soon as it is accepted, so other nodes' rooms can show it before it is logged [P26].
+   */
+  onUpdateOut?: (update: Uint8Array) => void;
 }
 
 /** A presence state on the wire between nodes: as stamped by the node its client is connected to; `json` 'null' removes it. */
@@ -143,7 +148,17 @@ export interface SyncRoom {
   kick(peerId: string, reason: string): void;
   freeze(): void;
   transact<T>(fn: (doc: Y.Doc) => T): Promise<T>;
-  applyRemote(updates: Uint8Array[], upToSeq: number): Promise<void>;
+  /**
+   * Applies entries another node logged, up to `upToSeq`. With `fromSeq` (the entries are exactly
+   * (fromSeq, upToSeq], e.g. carried by a notification) a gap before them makes the room read the
+   * log instead.
+   */
+  applyRemote(updates: Uint8Array[], upToSeq: number, fromSeq?: number): Promise<void>;
+  /**
+   * Changes another node's room accepted and relayed before logging them [P26]: applied and sent to
+   * this room's peers, neither logged here nor counted in `lastSeq` (the log brings them again).
+   */
+  applyRelayed(updates: Uint8Array[]): void;
   catchUp(): Promise<void>;
   /** Presence of clients connected to other nodes, forwarded to this room's peers [P25]. */
   applyRemotePresence(entries: PresenceEntry[]): void;
@@ -273,6 +288,13 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (origin !== REMOTE) {
       persistQueue.push(update);
       schedulePersist();
+      if (options.onUpdateOut) {
+        try {
+          options.onUpdateOut(update);
+        } catch (err) {
+          report(err, 'send');
+        }
+      }
     }
   });
 
@@ -772,9 +794,33 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     return result;
   }
 
-  async function applyRemote(updates: Uint8Array[], upToSeq: number): Promise<void> {
+  function applyRelayed(updates: Uint8Array[]): void {
+    if (destroyed || !loaded) return;
+    doc.transact(() => {
+      for (const update of updates) {
+        const check = checkUpdate(update, { ...limits, maxUpdateBytes: Number.POSITIVE_INFINITY });
+        if (!check.ok) {
+          report(new Error(check.reason), 'remote');
+          continue;
+        }
+        try {
+          Y.applyUpdate(doc, update, REMOTE);
+        } catch (err) {
+          report(err, 'remote');
+        }
+      }
+    }, REMOTE);
+    boundPending();
+  }
+
+  async function applyRemote(updates: Uint8Array[], upToSeq: number, fromSeq?: number): Promise<void> {
     await whenLoaded;
     if (destroyed || upToSeq <= knownSeq) return;
+    if (fromSeq !== undefined && fromSeq > knownSeq) {
+      // Entries before these are missing here: the log has them [P21].
+      await catchUp();
+      return;
+    }
     doc.transact(() => {
       for (const update of updates) {
         // Written by a node that checked it, but a log is still input: keep the structural check.
@@ -901,6 +947,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     },
     transact,
     applyRemote,
+    applyRelayed,
     catchUp,
     applyRemotePresence,
     localPresence,

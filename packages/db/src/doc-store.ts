@@ -14,6 +14,22 @@ export const DOC_NOTIFY_CHANNEL = 'accord_docs';
 /** Presence of live-document clients, relayed between nodes (not stored). */
 export const PRESENCE_NOTIFY_CHANNEL = 'accord_presence';
 
+/** A NOTIFY payload at most (PostgreSQL refuses 8,000 bytes and more). */
+const NOTICE_MAX = 7_900;
+
+/**
+ * The append notice: `{ doc, maxSeq, n }`, and the `n` entries themselves in base64 (`u`) when they
+ * fit, so the other nodes apply them without reading the log back [P21].
+ */
+export function docNotice(doc: string, maxSeq: number, updates: Uint8Array[]): string {
+  const bare = { doc, maxSeq, n: updates.length };
+  let size = 0;
+  for (const u of updates) size += Math.ceil(u.byteLength / 3) * 4 + 3;
+  if (size + doc.length + 60 > NOTICE_MAX) return JSON.stringify(bare);
+  const full = JSON.stringify({ ...bare, u: updates.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64')) });
+  return full.length <= NOTICE_MAX ? full : JSON.stringify(bare);
+}
+
 /** Sends each payload as one NOTIFY on `channel`, all in one statement (PostgreSQL; payloads under 8,000 bytes). */
 export async function notifyAll(db: Db, channel: string, payloads: string[]): Promise<void> {
   if (payloads.length === 0) return;
@@ -71,7 +87,7 @@ export function createDocStore(db: Db, options: DocStoreOptions = {}): DocStore 
         const { lastSeq } = await state(tx, name);
         await tx.insert(docUpdates).values(updates.map((data, i) => ({ doc: name, seq: lastSeq + i + 1, data })));
         const maxSeq = lastSeq + updates.length;
-        if (options.notify) await tx.execute(sql`select pg_notify(${DOC_NOTIFY_CHANNEL}, ${JSON.stringify({ doc: name, maxSeq })})`);
+        if (options.notify) await tx.execute(sql`select pg_notify(${DOC_NOTIFY_CHANNEL}, ${docNotice(name, maxSeq, updates)})`);
         return maxSeq;
       });
     },

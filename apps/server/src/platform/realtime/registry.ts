@@ -4,8 +4,9 @@
  * flushed on shutdown. Knows neither Socket.IO nor HTTP: the socket binding and the services both
  * go through it, so server-side changes reach the document through the room ([P17]).
  *
- * Several nodes on one PostgreSQL: the update log is the channel ([P21]). A NOTIFY `{doc, maxSeq}`
- * from another node makes the room read what it lacks; a poll of `max(seq)` every `pollMs` repairs
+ * Several nodes on one PostgreSQL: the update log is the channel ([P21]). A NOTIFY `{doc, maxSeq, n, u}`
+ * from another node carries its entries when they fit in a notification (applied at once when they
+ * follow what the room has); otherwise, or after a gap, the room reads what it lacks; a poll of `max(seq)` every `pollMs` repairs
  * notifications lost while the listening connection was down.
  */
 import { randomUUID } from 'node:crypto';
@@ -32,6 +33,8 @@ export interface DocRegistryOptions {
     send: (payloads: string[]) => Promise<void>;
   };
   presenceWindowMs?: number;
+  /** Several nodes: how long accepted changes are gathered before they are relayed ahead of the log [P26]. */
+  relayWindowMs?: number;
 }
 
 /** One NOTIFY payload at most (PostgreSQL refuses 8,000 bytes and more). */
@@ -45,6 +48,8 @@ interface PresenceMessage {
   /** Entries, or `h`: a node that just opened the document asks the others for their clients' presence. */
   e?: PresenceEntry[];
   h?: 1;
+  /** Document changes the sending node's room just accepted, in base64, ahead of its log [P26]. */
+  x?: string[];
 }
 
 const isEntry = (x: unknown): x is PresenceEntry =>
@@ -72,6 +77,51 @@ export function createDocRegistry(o: DocRegistryOptions) {
   const presenceOut = new Map<string, PresenceEntry[]>();
   const hello = new Set<string>();
   let presenceTimer: NodeJS.Timeout | null = null;
+  /** Changes waiting to go to the other nodes, by document [P26]. */
+  const relayOut = new Map<string, string[]>();
+  let relayTimer: NodeJS.Timeout | null = null;
+
+  function queueRelay(name: string, update: Uint8Array): void {
+    if (!o.presence || closed) return;
+    const b64 = Buffer.from(update.buffer, update.byteOffset, update.byteLength).toString('base64');
+    // Too large for one notification: the log's notice brings it ([P21]).
+    if (b64.length + name.length + 80 > PRESENCE_PAYLOAD_MAX) return;
+    const list = relayOut.get(name);
+    if (list) list.push(b64);
+    else relayOut.set(name, [b64]);
+    if (!relayTimer) {
+      relayTimer = setTimeout(() => void sendRelay(), o.relayWindowMs ?? 2);
+      relayTimer.unref();
+    }
+  }
+
+  async function sendRelay(): Promise<void> {
+    relayTimer = null;
+    const payloads: string[] = [];
+    for (const [d, list] of relayOut) {
+      const base = JSON.stringify({ n: nodeId, d, x: [] }).length;
+      let batch: string[] = [];
+      let size = base;
+      for (const b of list) {
+        if (size + b.length + 3 > PRESENCE_PAYLOAD_MAX && batch.length > 0) {
+          payloads.push(JSON.stringify({ n: nodeId, d, x: batch } satisfies PresenceMessage));
+          batch = [];
+          size = base;
+        }
+        batch.push(b);
+        size += b.length + 3;
+      }
+      if (batch.length > 0) payloads.push(JSON.stringify({ n: nodeId, d, x: batch } satisfies PresenceMessage));
+    }
+    relayOut.clear();
+    if (payloads.length === 0 || !o.presence) return;
+    try {
+      await o.presence.send(payloads);
+    } catch (e) {
+      // The relay only goes ahead of the log: the append notice and the poll still deliver.
+      o.logger.debug('document relay failed', { message: (e as Error).message });
+    }
+  }
 
   function queuePresence(name: string, entries: PresenceEntry[]): void {
     if (!o.presence || closed) return;
@@ -147,6 +197,9 @@ export function createDocRegistry(o: DocRegistryOptions) {
     } else if (Array.isArray(m.e)) {
       const entries = m.e.filter(isEntry);
       if (entries.length > 0) room.applyRemotePresence(entries);
+    } else if (Array.isArray(m.x)) {
+      const updates = m.x.filter((b): b is string => typeof b === 'string').map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+      if (updates.length > 0) room.applyRelayed(updates);
     }
   }
 
@@ -165,7 +218,9 @@ export function createDocRegistry(o: DocRegistryOptions) {
       onError,
       ...(o.compactor ? { compactor: o.compactor } : {}),
       ...(o.limits ? { limits: o.limits } : {}),
-      ...(o.presence ? { onPresenceOut: (entries: PresenceEntry[]) => queuePresence(name, entries) } : {}),
+      ...(o.presence
+        ? { onPresenceOut: (entries: PresenceEntry[]) => queuePresence(name, entries), onUpdateOut: (update: Uint8Array) => queueRelay(name, update) }
+        : {}),
     });
     const entry: Entry = { room, holds: 0, idle: null };
     rooms.set(name, entry);
@@ -222,10 +277,15 @@ export function createDocRegistry(o: DocRegistryOptions) {
 
   function onNotify(payload: string): void {
     try {
-      const { doc, maxSeq } = JSON.parse(payload) as { doc?: unknown; maxSeq?: unknown };
+      const { doc, maxSeq, n, u } = JSON.parse(payload) as { doc?: unknown; maxSeq?: unknown; n?: unknown; u?: unknown };
       if (typeof doc !== 'string' || typeof maxSeq !== 'number') return;
       const entry = rooms.get(doc);
-      if (entry && entry.room.loaded && maxSeq > entry.room.lastSeq) void entry.room.catchUp();
+      if (!entry || !entry.room.loaded || maxSeq <= entry.room.lastSeq) return;
+      // The notice carries the entries when they fit: apply them unless some before them are missing.
+      if (Array.isArray(u) && typeof n === 'number' && u.length === n && n > 0 && u.every((x) => typeof x === 'string')) {
+        const updates = (u as string[]).map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+        void entry.room.applyRemote(updates, maxSeq, maxSeq - n);
+      } else void entry.room.catchUp();
     } catch {
       /* not ours */
     }
@@ -290,6 +350,7 @@ export function createDocRegistry(o: DocRegistryOptions) {
       closed = true;
       if (poll) clearInterval(poll);
       if (presenceTimer) clearTimeout(presenceTimer);
+      if (relayTimer) clearTimeout(relayTimer);
       await stopListening?.().catch(() => undefined);
       await stopPresence?.().catch(() => undefined);
       const entries = [...rooms.values()];
