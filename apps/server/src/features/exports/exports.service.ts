@@ -338,13 +338,18 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
         }));
       }
     }
-    let after: string | null = null;
+    // The next page is read while this one is encoded and sent (two pages in memory at most).
+    const read = (after: string | null) => {
+      const p = repo.labels(project.id, filter, after, PAGE);
+      p.catch(() => {}); // awaited below; a download cancelled meanwhile must not leave it unhandled
+      return p;
+    };
+    let pending = read(null);
     for (;;) {
-      const labels = await repo.labels(project.id, filter, after, PAGE);
+      const labels = await pending;
       if (labels.length === 0) return;
-      after = labels[labels.length - 1]!.externalId;
+      pending = labels.length < PAGE ? Promise.resolve([]) : read(labels[labels.length - 1]!.externalId);
       yield labels.flatMap((l) => rowsOfLabel(kind, l, conv));
-      if (labels.length < PAGE) return;
     }
   }
 
