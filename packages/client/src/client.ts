@@ -157,7 +157,9 @@ export function readAnswer<C extends Contract>(c: C, answer: RawAnswer): Respons
   const { status, text } = answer;
   const more = { retryAfter: parseRetryAfter(answer.header('retry-after')), requestId: answer.header('x-request-id') };
   let json: unknown = undefined;
-  if (/json/i.test(answer.header('content-type') ?? '')) {
+  // A downloaded file (JSONL is `application/x-ndjson`) is not one JSON document; its errors are.
+  const file = c.download !== undefined && status >= 200 && status <= 299;
+  if (!file && /json/i.test(answer.header('content-type') ?? '')) {
     try {
       json = JSON.parse(text);
     } catch {
