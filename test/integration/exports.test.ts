@@ -332,6 +332,33 @@ describe.each(kinds)('exports (%s)', (kind) => {
     }
   });
 
+  it('a project larger than a page: every label once, in external-id order, across page boundaries, for every format', async () => {
+    const big = await createFactory(await t.as('admin'), t.server.deps).project({ name: 'Paged', items: [] });
+    const n = 1234;
+    await t.db.db.execute(sql`insert into items (project_id, external_id, prompt, responses, position)
+      select ${big.id}::uuid, 'p-' || lpad(g::text, 5, '0'), 'Prompt ' || g,
+        jsonb_build_array(jsonb_build_object('id', 'r1', 'model', 'm1', 'kind', 'markdown', 'content', 'one ' || g), jsonb_build_object('id', 'r2', 'model', 'm2', 'kind', 'markdown', 'content', 'two ' || g)), g
+      from generate_series(1, ${n}) g`);
+    await t.db.db.execute(sql`insert into consensus_labels (project_id, item_id, label, method, agreement, rubric_version, judgments)
+      select i.project_id, i.id, jsonb_build_object('preference', jsonb_build_object('kind', 'pairwise', 'a', 'r1', 'b', 'r2', 'value', (i.position % 3) - 1), 'scores', '[]'::jsonb, 'spans', '[]'::jsonb),
+        'majority', 0.75, 1, 3
+      from items i where i.project_id = ${big.id}::uuid`);
+    const dl = (q: string) => download(big.id, q, big.lead.client);
+    const ids = jsonl((await dl('consensus')).text).map((x) => x.externalId as string);
+    expect(ids).toHaveLength(n);
+    expect(ids).toEqual(Array.from({ length: n }, (_, i) => `p-${String(i + 1).padStart(5, '0')}`));
+    // Value (position % 3) − 1: one in three is a tie.
+    const ties = Array.from({ length: n }, (_, i) => (i + 1) % 3 === 1).filter(Boolean).length;
+    const dpo = await dl('dpo');
+    expect(dpo.headers.get('x-export-rows')).toBe(String(n - ties));
+    expect(lines(dpo.text)).toHaveLength(n - ties);
+    const csv = parseCsv((await dl('dpo?format=csv')).text, { columns: true }) as unknown[];
+    expect(csv).toHaveLength(n - ties);
+    const pq = await dl('dpo?format=parquet');
+    const back = await parquetReadObjects({ file: pq.bytes.buffer.slice(pq.bytes.byteOffset, pq.bytes.byteOffset + pq.bytes.byteLength) });
+    expect(back.map((r) => r.externalId)).toEqual(jsonl(dpo.text).map((r) => r.externalId));
+  });
+
   it('only the lead downloads (reviewers and trainers 403), and each download is audited', async () => {
     expect((await download(plain.id, 'dpo', plain.reviewer.client)).status).toBe(403);
     expect((await download(plain.id, 'dpo', plain.trainer.client)).status).toBe(403);
