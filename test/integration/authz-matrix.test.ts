@@ -264,6 +264,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/flags': { run: (x) => x.actor.client.get(`${p(x)}/flags?status=all`) },
   // No flag exists in the matrix project: a lead is told so (404); others are refused first.
   'POST /api/projects/:projectId/flags/:flagId/clear': { run: (x) => x.actor.client.post(`${p(x)}/flags/${randomUUID()}/clear`, { reason: 'reviewed' }) },
+  'GET /api/projects/:projectId/exports/:kind': { run: (x) => x.actor.client.get(`${p(x)}/exports/dpo?format=csv`) },
+  'GET /api/projects/:projectId/exports/:kind/count': { run: (x) => x.actor.client.get(`${p(x)}/exports/consensus/count`) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -374,6 +376,9 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/projects/:projectId/me/stats': inProject(200, 200, 200),
   'GET /api/projects/:projectId/flags': inProject(403, 200, 200),
   'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 404),
+  // Exports (training data, raw judgments with annotator names, model names) are the lead's.
+  'GET /api/projects/:projectId/exports/:kind': inProject(403, 403, 200),
+  'GET /api/projects/:projectId/exports/:kind/count': inProject(403, 403, 200),
 };
 
 const kinds = await testDatabaseKinds();

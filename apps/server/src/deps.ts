@@ -7,6 +7,8 @@ import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, notifyAll, PRESENCE_NOTIF
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
+import { createExportsRepo } from './features/exports/exports.repo.ts';
+import { createExportService } from './features/exports/exports.service.ts';
 import { createFeedbackRepo } from './features/feedback/feedback.repo.ts';
 import { createFeedbackService } from './features/feedback/feedback.service.ts';
 import { createGatesRepo } from './features/gates/gates.repo.ts';
@@ -26,6 +28,7 @@ import { createRubricService } from './features/rubrics/rubrics.service.ts';
 import { createUsersRepo } from './features/users/users.repo.ts';
 import { createUserService } from './features/users/users.service.ts';
 import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
+import { audit } from './platform/audit.ts';
 import { createControlBus } from './platform/bus.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
@@ -81,6 +84,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const docKinds = createDocKinds([createRubricDocKind()], bus);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
   const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications });
+  const quality = createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) });
   return {
     env,
     logger,
@@ -98,7 +102,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     judging,
     gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),
     feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
-    quality: createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) }),
+    quality,
+    exports: createExportService({ repo: createExportsRepo(db.db), quality, audit: (entry) => audit(db.db, entry) }),
   };
 }
 

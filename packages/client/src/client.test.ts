@@ -25,6 +25,12 @@ describe('urlOf', () => {
 });
 
 describe('readAnswer', () => {
+  it('answers a download with its text (a JSONL file is not one JSON document)', () => {
+    const text = '{"prompt":"p","chosen":"a","rejected":"b"}\n{"prompt":"q","chosen":"c","rejected":"d"}\n';
+    const answer = { status: 200, text, header: (n: string) => (n.toLowerCase() === 'content-type' ? 'application/x-ndjson; charset=utf-8' : null) };
+    expect(readAnswer(contracts.exports.download, answer)).toBe(text);
+  });
+
   it('parses a success with the contract', () => {
     expect(readAnswer(contracts.projects.list, json(200, { items: [], total: 0, limit: 20, offset: 0 }))).toEqual({ items: [], total: 0, limit: 20, offset: 0 });
   });

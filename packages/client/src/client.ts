@@ -157,7 +157,9 @@ export function readAnswer<C extends Contract>(c: C, answer: RawAnswer): Respons
   const { status, text } = answer;
   const more = { retryAfter: parseRetryAfter(answer.header('retry-after')), requestId: answer.header('x-request-id') };
   let json: unknown = undefined;
-  if (/json/i.test(answer.header('content-type') ?? '')) {
+  // A downloaded file (JSONL is `application/x-ndjson`) is not one JSON document; its errors are.
+  const file = c.download !== undefined && status >= 200 && status <= 299;
+  if (!file && /json/i.test(answer.header('content-type') ?? '')) {
     try {
       json = JSON.parse(text);
     } catch {
@@ -171,7 +173,8 @@ export function readAnswer<C extends Contract>(c: C, answer: RawAnswer): Respons
     if (loose) throw new ApiError(status, loose.code, loose.message, loose.details, more);
     throw new ApiError(status, 'unexpected_response', `${c.id}: HTTP ${status} ${text.slice(0, 200)}`, [], more);
   }
-  const parsed = c.response.safeParse(c.produces === 'text/html' ? text : json);
+  // A download (`c.download`) is answered as its text: JSONL and CSV read as such; binary formats need the raw response.
+  const parsed = c.response.safeParse(c.produces === 'text/html' || c.download ? text : json);
   if (!parsed.success)
     throw new ApiError(
       status,
@@ -193,7 +196,7 @@ export function createClient(options: ClientOptions): AccordClient {
 
   async function call(c: Contract, input: CallArgs = {}): Promise<unknown> {
     const path = pathOf(c, input.params);
-    const headers: Record<string, string> = { accept: c.produces ?? 'application/json' };
+    const headers: Record<string, string> = { accept: c.download ? '*/*' : (c.produces ?? 'application/json') };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     else {
       if (session) headers.cookie = `${session.name}=${session.value}`;

@@ -54,6 +54,8 @@ export interface ContractDef {
   response: z.ZodType;
   /** The response's media type (default `application/json`); a `text/*` response is a string. */
   produces?: 'application/json' | 'text/html';
+  /** The response is a file the handler streams itself (a `Response`), in one of these media types. */
+  download?: { mediaTypes: readonly string[] };
   status?: 200 | 201 | 202;
   /** Errors the route's own rules can answer, beyond those implied by its access and schemas. */
   errors?: readonly ErrorCode[];

@@ -1,5 +1,6 @@
 import { authContracts } from './auth.ts';
 import type { Contract } from './contract.ts';
+import { exportsContracts } from './exports.ts';
 import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
 import { importsContracts } from './imports.ts';
 import { judgingContracts } from './judging.ts';
@@ -12,6 +13,7 @@ import { usersContracts } from './users.ts';
 
 export * from './contract.ts';
 export * from './quality.ts';
+export * from './exports.ts';
 
 /** Every route contract of the API, by domain. */
 export const contracts = {
@@ -27,6 +29,7 @@ export const contracts = {
   qualification: qualificationContracts,
   feedback: feedbackContracts,
   quality: qualityContracts,
+  exports: exportsContracts,
 } as const;
 
 export type Contracts = typeof contracts;

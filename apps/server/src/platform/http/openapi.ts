@@ -41,6 +41,7 @@ const TAGS: Record<string, string> = {
   judging: 'The queue, drafts, submitting and reading judgments.',
   qualification: 'Qualification before real work: gold items, pass threshold, retries, reviewed justifications; passing grants a tier or domain tags.',
   feedback: "Reviewers' feedback on judgments; trainers read the feedback on their own.",
+  exports: 'Training data and reports as files: DPO pairs, reward-model rankings, SFT, scores, judgments, consensus labels, the leaderboard and the agreement report.',
 };
 
 function toSchema(s: z.ZodType, io: 'input' | 'output'): JsonSchema {
@@ -95,7 +96,9 @@ export function buildOpenApi(routes: AnyRoute[]) {
       'x-access': r.access,
       parameters,
       responses: {
-        [status]: { description: 'OK', content: { [mediaType]: { schema: toSchema(r.response, 'output') } } },
+        [status]: r.download
+          ? { description: 'The file.', content: Object.fromEntries(r.download.mediaTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
+          : { description: 'OK', content: { [mediaType]: { schema: toSchema(r.response, 'output') } } },
         ...errorResponses(r),
         500: { description: ERROR_TEXT.internal, content: { 'application/json': { schema: ERROR_REF } } },
       },
