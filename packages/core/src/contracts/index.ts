@@ -1,4 +1,5 @@
 import { authContracts } from './auth.ts';
+import { consensusContracts, disputesContracts } from './consensus.ts';
 import type { Contract } from './contract.ts';
 import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
 import { importsContracts } from './imports.ts';
@@ -12,6 +13,7 @@ import { usersContracts } from './users.ts';
 
 export * from './contract.ts';
 export * from './quality.ts';
+export * from './consensus.ts';
 
 /** Every route contract of the API, by domain. */
 export const contracts = {
@@ -27,6 +29,8 @@ export const contracts = {
   qualification: qualificationContracts,
   feedback: feedbackContracts,
   quality: qualityContracts,
+  consensus: consensusContracts,
+  disputes: disputesContracts,
 } as const;
 
 export type Contracts = typeof contracts;
