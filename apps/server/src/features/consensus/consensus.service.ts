@@ -226,6 +226,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
 
   /** Computes the queue (one project's, or all) until it is empty. */
   async function drain(projectId: string | null): Promise<number> {
+    const started = Date.now();
     let total = 0;
     const touched = new Set<string>();
     for (;;) {
@@ -235,6 +236,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       if (claimed < BATCH) break;
     }
     for (const p of touched) await changed(p, null);
+    if (total >= BATCH) logger.info('consensus computed', { items: total, ms: Date.now() - started });
     return total;
   }
 
