@@ -257,12 +257,19 @@ describe('consensus and disputes (pglite)', () => {
     expect((await lead.patch(url('/settings'), { consensus: { reviewersAdjudicate: false } })).status).toBe(200);
     const items = await lead.get<{ items: { id: string }[] }>(url('/items?limit=1'));
     const itemId = items.body.items[0]!.id;
+    // An open queue page (a reviewer following the project) hears that the disputes changed.
+    const follower = await connected(openSocket({ url: t.url, cookie: reviewer.cookie }));
+    closers.push(() => follower.close());
+    const heard: { projectId: string; disputeId: string | null }[] = [];
+    follower.on('disputes:changed', (e: { projectId: string; disputeId: string | null }) => heard.push(e));
+    expect(await emitAck(follower, 'quality:join', demo)).toEqual({ ok: true, data: null });
     const empty = await reviewer.post<ErrorBody>(url(`/items/${itemId}/disputes`), { note: '' });
     expect(empty.status).toBe(400);
     expect(empty.body.error.details?.[0]?.path).toBe('body.note');
     const opened = await reviewer.post<DisputeSummary>(url(`/items/${itemId}/disputes`), { note: 'Looks mislabeled to me.' });
     expect(opened.status).toBe(201);
     expect(opened.body.reason).toBe('manual');
+    await waitFor(() => heard.some((e) => e.projectId === demo && e.disputeId === opened.body.id), { message: 'disputes:changed' });
     expect((await reviewer.post(url(`/items/${itemId}/disputes`), { note: 'twice' })).status).toBe(409);
 
     const s = await connected(openSocket({ url: t.url, cookie: reviewer.cookie }));
