@@ -127,13 +127,13 @@ describe('consensus and disputes (pglite)', () => {
   }, 900_000);
 
   it('the demo project starts with two open disputes, sorted by reason (the serious flag first)', async () => {
-    const q = await waitFor(
+    const q = (await waitFor(
       async () => {
         const r = await reviewer.get<{ items: DisputeSummary[]; total: number }>(url('/disputes'));
         return r.body.total >= 2 ? r.body : null;
       },
       { message: 'two demo disputes' },
-    );
+    ))!;
     expect(q.items.map((d) => d.reason)).toEqual(['serious-flag', 'disagreement']);
     expect(q.items[0]!.detail).toMatch(/broken/);
     expect(q.items[1]!.detail).toMatch(/1 the first response better, 1 the second response better/);
