@@ -52,7 +52,7 @@ describe('consensus and disputes (pglite)', () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);
     reviewer2 = await factory.user({ name: 'Second Reviewer' });
     await factory.addMember(demo, reviewer2, 'reviewer');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const c of closers) c();
