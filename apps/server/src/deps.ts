@@ -29,6 +29,9 @@ import { createUsersRepo } from './features/users/users.repo.ts';
 import { createUserService } from './features/users/users.service.ts';
 import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
 import { audit } from './platform/audit.ts';
+import { createConsensusRepo } from './features/consensus/consensus.repo.ts';
+import { createConsensusService } from './features/consensus/consensus.service.ts';
+import { createDisputeDocKind } from './features/consensus/disputes.doc-kind.ts';
 import { createControlBus } from './platform/bus.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
@@ -80,8 +83,11 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   await docs.start();
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
+  // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
+  // imports and by a sweep); disputes settled in live rooms.
+  const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId), faultCommitPauseMs: env.ACCORD_FAULT_COMMIT_PAUSE_MS });
   // Live-document kinds: one line per kind (each declared in its feature folder).
-  const docKinds = createDocKinds([createRubricDocKind()], bus);
+  const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus)], bus);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
   const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications });
   const quality = createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) });
@@ -97,7 +103,16 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     docKinds,
     compactor,
     rubrics,
-    imports: createImportService({ repo: createImportsRepo(db.db), logger, maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024, users, members: projects }),
+    imports: createImportService({
+      repo: createImportsRepo(db.db),
+      logger,
+      maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024,
+      users,
+      members: projects,
+      // Judgments imported: their items' consensus, computed before the job reports done.
+      onJudgments: (projectId) => consensus.process(projectId).then(() => undefined),
+    }),
+    consensus,
     justifications,
     judging,
     gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),

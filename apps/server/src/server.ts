@@ -39,6 +39,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     const seed = await seedIfEmpty(deps);
     await deps.imports.init();
+    deps.consensus.start();
     const app = createApp(deps);
     const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
     // Slow or stalled clients must not hold sockets forever.
@@ -68,6 +69,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           await deps.docs.close();
           await deps.compactor.close();
           await deps.imports.close();
+          await deps.consensus.close();
           httpServer.closeAllConnections?.();
           await new Promise<void>((res) => httpServer.close(() => res()));
           if (closeDb) await deps.db.close();
@@ -78,6 +80,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   } catch (e) {
     await deps.bus.close();
     await deps.imports.close();
+    await deps.consensus.close();
     await deps.docs.close();
     await deps.compactor.close();
     if (!options.db) await deps.db.close();

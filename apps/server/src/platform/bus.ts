@@ -38,6 +38,8 @@ export interface BusEvents {
   'doc:frozen': { doc: string };
   /** A document was committed (a dispute's verdict): frozen like `doc:frozen`. */
   'doc:committed': { doc: string };
+  /** A project's disputes or consensus labels changed: open queue pages (leads, reviewers) refetch. */
+  'disputes:changed': { projectId: string; disputeId: string | null };
 }
 export type BusEventName = keyof BusEvents;
 export const BUS_EVENT_NAMES: readonly BusEventName[] = [
@@ -51,6 +53,7 @@ export const BUS_EVENT_NAMES: readonly BusEventName[] = [
   'project:archived',
   'doc:frozen',
   'doc:committed',
+  'disputes:changed',
 ];
 
 /** One event, for the repositories that write events in their transactions. */

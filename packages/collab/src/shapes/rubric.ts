@@ -9,6 +9,8 @@
  *   'rubric.precedence'     Y.Array<Y.Map { higher, lower, note: Y.Text }>
  *   'rubric.spanCategories' Y.Array<Y.Map { id, name, description: Y.Text }>
  *   'rubric.flags'          Y.Array<Y.Map { id, name, description: Y.Text }>
+ *   'rubric.proposals'      Y.Array<{ id, disputeId, itemId, note, by, at }>  change proposals (a
+ *                           dispute tagged `guideline-gap` adds one); not part of the published rubric
  *
  * Collections are root types rather than entries of the 'rubric' map: two editors that both create a
  * missing nested container concurrently would have one container (and its contents) discarded.
@@ -76,6 +78,7 @@ export const RUBRIC_ROOTS = {
   precedence: 'rubric.precedence',
   spanCategories: 'rubric.spanCategories',
   flags: 'rubric.flags',
+  proposals: 'rubric.proposals',
 } as const;
 
 export const DEFAULT_JUSTIFICATION: JustificationPolicy = { minWords: 0, maxWords: 300 };
@@ -387,6 +390,41 @@ export function removeNamed(doc: Y.Doc, list: 'spanCategories' | 'flags', id: st
       if (isRecord(item) && item.get('id') === id) arr.delete(i, 1);
     }
   });
+}
+
+// ---- change proposals (from adjudication)
+
+export interface RubricProposal {
+  /** Stable id; a dispute's proposal is `dispute:<disputeId>`, so adding it twice is a no-op. */
+  id: string;
+  disputeId: string | null;
+  itemId: string | null;
+  note: string;
+  /** Who proposed it (a name) and when (ISO). */
+  by: string;
+  at: string;
+}
+
+export function readRubricProposals(doc: Y.Doc): RubricProposal[] {
+  return doc
+    .getArray<unknown>(RUBRIC_ROOTS.proposals)
+    .toArray()
+    .filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null && typeof (p as { id?: unknown }).id === 'string')
+    .map((p) => ({
+      id: p.id as string,
+      disputeId: typeof p.disputeId === 'string' ? p.disputeId : null,
+      itemId: typeof p.itemId === 'string' ? p.itemId : null,
+      note: str(p.note),
+      by: str(p.by),
+      at: str(p.at),
+    }));
+}
+
+/** Appends a proposal unless one with its id is there already; answers whether it added one. */
+export function addRubricProposal(doc: Y.Doc, proposal: RubricProposal): boolean {
+  if (readRubricProposals(doc).some((p) => p.id === proposal.id)) return false;
+  doc.getArray<unknown>(RUBRIC_ROOTS.proposals).push([{ ...proposal }]);
+  return true;
 }
 
 // The Yjs draft reads as exactly the JSON shape core validates on publish; this fails to compile if they drift.

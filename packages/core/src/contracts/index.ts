@@ -1,4 +1,5 @@
 import { authContracts } from './auth.ts';
+import { consensusContracts, disputesContracts } from './consensus.ts';
 import type { Contract } from './contract.ts';
 import { exportsContracts } from './exports.ts';
 import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
@@ -14,6 +15,7 @@ import { usersContracts } from './users.ts';
 export * from './contract.ts';
 export * from './quality.ts';
 export * from './exports.ts';
+export * from './consensus.ts';
 
 /** Every route contract of the API, by domain. */
 export const contracts = {
@@ -30,6 +32,8 @@ export const contracts = {
   feedback: feedbackContracts,
   quality: qualityContracts,
   exports: exportsContracts,
+  consensus: consensusContracts,
+  disputes: disputesContracts,
 } as const;
 
 export type Contracts = typeof contracts;

@@ -51,6 +51,19 @@ export interface ServerToClientEvents {
   'doc:error': (name: string, error: SocketError) => void;
   /** A joined project's quality figures changed (a judgment was submitted or imported): refetch them. Carries no figures. */
   'quality:changed': (event: QualityChanged) => void;
+  /**
+   * A joined project's disputes or consensus labels changed (a dispute opened, signed off, committed;
+   * a label committed or reopened): refetch the queue or the dispute. Sent to sockets that joined the
+   * project with `quality:join` (leads and reviewers). Carries no content.
+   */
+  'disputes:changed': (event: DisputesChanged) => void;
+}
+
+export interface DisputesChanged {
+  projectId: string;
+  /** The dispute that changed, when one did (null: many, e.g. after an import). */
+  disputeId: string | null;
+  at: string;
 }
 
 export interface QualityChanged {

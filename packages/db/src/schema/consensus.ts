@@ -99,3 +99,22 @@ export const disputeSignoffs = pgTable(
   },
   (t) => [primaryKey({ columns: [t.disputeId, t.userId] })],
 );
+
+/**
+ * Items whose consensus must be (re)computed: a row is added by a trigger when a judgment of the item
+ * is submitted (or an imported one changes), in that judgment's transaction, and removed by the
+ * process that computed it. Work left by a process that died is found by the sweep.
+ */
+export const consensusPending = pgTable(
+  'consensus_pending',
+  {
+    itemId: uuid('item_id')
+      .primaryKey()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('consensus_pending_project_idx').on(t.projectId, t.queuedAt)],
+);

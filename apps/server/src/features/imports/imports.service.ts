@@ -60,6 +60,8 @@ export interface ImportServiceOptions {
     member(projectId: string, userId: string): Promise<{ kind: AnnotatorKind } | null>;
     ensureMember(projectId: string, userId: string, role: 'trainer', kind: AnnotatorKind): Promise<void>;
   };
+  /** Runs after judgments were imported (the consensus of their items), before the job reports done. */
+  onJudgments?: (projectId: string) => Promise<void>;
 }
 
 type AnnotatorKind = 'human' | 'model';
@@ -74,7 +76,7 @@ interface Counters {
   errors: { line: number; reason: string }[];
 }
 
-export function createImportService({ repo, logger, maxBytes, users, members }: ImportServiceOptions) {
+export function createImportService({ repo, logger, maxBytes, users, members, onJudgments }: ImportServiceOptions) {
   const running = new Map<string, Promise<void>>();
   let closing = false;
   let timer: NodeJS.Timeout | null = null;
@@ -497,6 +499,10 @@ export function createImportService({ repo, logger, maxBytes, users, members }: 
     const c: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
     try {
       const note = job.kind === 'items' ? await importItems(job, taskKind, file, c) : await importJudgments(job, taskKind, file, c);
+      if (onJudgments && (job.kind === 'judgments' || c.created + c.updated > 0)) {
+        // Failure here loses nothing: the items stay queued for the consensus sweep.
+        await onJudgments(job.projectId).catch((e: unknown) => logger.error('consensus after import failed', { jobId: job.id, message: (e as Error).message }));
+      }
       await saveProgress(job.id, c, { status: 'done', message: note });
       await repo.audit({
         actorId: job.createdBy,

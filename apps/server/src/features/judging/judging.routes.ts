@@ -21,7 +21,12 @@ export const judgingRoutes = [
     handler: ({ deps, auth, project, params, body }) => deps.judging.saveDraft(project, auth.user.id, params.assignmentId, body),
   }),
   bind(contracts.judging.submit, {
-    handler: ({ deps, auth, project, params, body }) => deps.judging.submit(project, auth.user, params.assignmentId, body),
+    async handler({ deps, auth, project, params, body }) {
+      const r = await deps.judging.submit(project, auth.user, params.assignmentId, body);
+      // The item's consensus, after this commit and off the trainer's path (queued by a trigger; a sweep recovers).
+      if (!r.repeated) void deps.consensus.schedule();
+      return r;
+    },
   }),
   bind(contracts.judging.release, {
     async handler({ deps, auth, project, params }) {

@@ -191,6 +191,10 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
   }
 
   const offs = [
+    // Disputes and consensus labels changed (on any node): the project's followers refetch.
+    deps.bus.on('disputes:changed', ({ projectId, disputeId }) => {
+      if (UUID_RE.test(projectId)) io.to(room(projectId)).emit('disputes:changed', { projectId, disputeId, at: new Date().toISOString() });
+    }),
     deps.bus.on('user:sessions-ended', ({ userId }) => recheckUser(userId)),
     deps.bus.on('user:admin-changed', ({ userId }) => recheckUser(userId)),
     deps.bus.on('member:removed', ({ userId, projectId }) => recheckUser(userId, projectId)),

@@ -1,0 +1,395 @@
+/**
+ * Consensus labels, disputes and sign-offs in SQL. The queue of items to compute
+ * (`consensus_pending`, filled by a judgments trigger) is claimed with `FOR UPDATE SKIP LOCKED`, so
+ * several processes share it and a batch is computed and written in one transaction: a process that
+ * dies mid-batch leaves its rows queued for the sweep.
+ */
+import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
+import { recordControlEvent } from '../../platform/bus.ts';
+import { audit } from '../../platform/audit.ts';
+
+type RawRow = Record<string, unknown>;
+async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
+  return ((await db.execute(q)) as unknown as { rows: RawRow[] }).rows;
+}
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+
+export type LabelRow = typeof consensusLabels.$inferSelect & { itemExternalId: string | null; committedByName: string | null; supersededByName: string | null };
+export type DisputeRow = typeof disputes.$inferSelect & { itemExternalId: string | null; openedByName: string | null; committedByName: string | null; signOffs: number };
+export type NewLabel = typeof consensusLabels.$inferInsert;
+export type NewDispute = typeof disputes.$inferInsert;
+
+export interface ItemRow {
+  id: string;
+  projectId: string;
+  externalId: string;
+  prompt: string;
+  context: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  responses: { id: string; model: string; kind: 'markdown' | 'code' | 'image'; content: string }[];
+  reference: string | null;
+  gold: { preference?: unknown } | null;
+  isGold: boolean;
+}
+
+export interface JudgmentRow {
+  id: string;
+  itemId: string;
+  userId: string;
+  name: string;
+  kind: 'human' | 'model';
+  source: 'accord' | 'import';
+  rubricVersion: number | null;
+  payload: Record<string, unknown>;
+  submittedAt: Date | null;
+  timeSpentMs: number | null;
+}
+
+const labelSelect = (db: Db | Tx) =>
+  db
+    .select({
+      label: consensusLabels,
+      itemExternalId: items.externalId,
+      committedByName: sql<string | null>`(select name from users where id = ${consensusLabels.committedBy})`,
+      supersededByName: sql<string | null>`(select name from users where id = ${consensusLabels.supersededBy})`,
+    })
+    .from(consensusLabels)
+    .innerJoin(items, eq(items.id, consensusLabels.itemId));
+
+const toLabel = (r: { label: typeof consensusLabels.$inferSelect; itemExternalId: string | null; committedByName: string | null; supersededByName: string | null }): LabelRow => ({
+  ...r.label,
+  itemExternalId: r.itemExternalId,
+  committedByName: r.committedByName,
+  supersededByName: r.supersededByName,
+});
+
+const disputeSelect = (db: Db | Tx) =>
+  db
+    .select({
+      d: disputes,
+      itemExternalId: items.externalId,
+      openedByName: sql<string | null>`(select name from users where id = ${disputes.openedBy})`,
+      committedByName: sql<string | null>`(select name from users where id = ${disputes.committedBy})`,
+      signOffs: sql<number>`(select count(*)::int from dispute_signoffs s where s.dispute_id = ${disputes.id})`,
+    })
+    .from(disputes)
+    .innerJoin(items, eq(items.id, disputes.itemId));
+
+const toDispute = (r: { d: typeof disputes.$inferSelect; itemExternalId: string | null; openedByName: string | null; committedByName: string | null; signOffs: number }): DisputeRow => ({
+  ...r.d,
+  itemExternalId: r.itemExternalId,
+  openedByName: r.openedByName,
+  committedByName: r.committedByName,
+  signOffs: Number(r.signOffs),
+});
+
+/** Reason order of the queue: the most urgent first. */
+const REASON_ORDER = sql`case ${disputes.reason} when 'serious-flag' then 0 when 'gold-missed' then 1 when 'reopened' then 2 when 'disagreement' then 3 else 4 end`;
+
+export function createConsensusRepo(db: Db) {
+  async function judgmentsOf(dbx: Db | Tx, itemIds: string[]): Promise<JudgmentRow[]> {
+    if (itemIds.length === 0) return [];
+    const r = await rows(
+      dbx,
+      sql`select j.id, j.item_id, j.user_id, u.name, coalesce(m.kind, 'human') as kind, j.source, j.rubric_version, j.payload, j.submitted_at, j.time_spent_ms
+          from judgments j
+          join users u on u.id = j.user_id
+          left join project_members m on m.project_id = j.project_id and m.user_id = j.user_id
+          where j.item_id in (${sql.join(
+            itemIds.map((id) => sql`${id}`),
+            sql`, `,
+          )}) and j.status = 'submitted'
+          order by j.submitted_at nulls first, j.created_at, j.id`,
+    );
+    return r.map((x) => ({
+      id: String(x.id),
+      itemId: String(x.item_id),
+      userId: String(x.user_id),
+      name: String(x.name ?? ''),
+      kind: x.kind === 'model' ? 'model' : 'human',
+      source: x.source === 'import' ? 'import' : 'accord',
+      rubricVersion: x.rubric_version === null || x.rubric_version === undefined ? null : Number(x.rubric_version),
+      payload: json<Record<string, unknown>>(x.payload),
+      submittedAt: x.submitted_at ? date(x.submitted_at) : null,
+      timeSpentMs: x.time_spent_ms === null || x.time_spent_ms === undefined ? null : Number(x.time_spent_ms),
+    }));
+  }
+
+  async function itemsOf(dbx: Db | Tx, itemIds: string[]): Promise<ItemRow[]> {
+    if (itemIds.length === 0) return [];
+    const r = await dbx
+      .select({
+        id: items.id,
+        projectId: items.projectId,
+        externalId: items.externalId,
+        prompt: items.prompt,
+        context: items.context,
+        responses: items.responses,
+        reference: items.reference,
+        gold: items.gold,
+        isGold: items.isGold,
+      })
+      .from(items)
+      .where(inArray(items.id, itemIds));
+    return r.map((x) => ({ ...x, gold: (x.gold ?? null) as ItemRow['gold'] }));
+  }
+
+  return {
+    db,
+    judgmentsOf: (itemIds: string[]) => judgmentsOf(db, itemIds),
+    itemsOf: (itemIds: string[]) => itemsOf(db, itemIds),
+
+    async item(projectId: string, itemId: string): Promise<ItemRow | null> {
+      const [r] = await itemsOf(db, [itemId]);
+      return r && r.projectId === projectId ? r : null;
+    },
+
+    async project(projectId: string, dbx: Db | Tx = db) {
+      const [p] = await dbx.select({ id: projects.id, settings: projects.settings, taskKind: projects.taskKind, archivedAt: projects.archivedAt }).from(projects).where(eq(projects.id, projectId));
+      return p ?? null;
+    },
+
+    /** Every submitted human judgment's preference in a project (the Dawid–Skene fit). */
+    async projectPreferences(projectId: string, dbx: Db | Tx = db): Promise<{ itemId: string; userId: string; preference: unknown }[]> {
+      const r = await rows(
+        dbx,
+        sql`select j.item_id, j.user_id, j.payload->'preference' as preference
+            from judgments j left join project_members m on m.project_id = j.project_id and m.user_id = j.user_id
+            where j.project_id = ${projectId} and j.status = 'submitted' and coalesce(m.kind, 'human') = 'human'`,
+      );
+      return r.map((x) => ({ itemId: String(x.item_id), userId: String(x.user_id), preference: json(x.preference) }));
+    },
+
+    async pendingProjects(): Promise<string[]> {
+      const r = await rows(db, sql`select distinct project_id from consensus_pending`);
+      return r.map((x) => String(x.project_id));
+    },
+
+    /**
+     * Claims up to `limit` queued items (of one project, or any) and runs `fn` on them in the same
+     * transaction: the rows are deleted at its commit, or stay queued if it fails or the process dies.
+     */
+    async withClaim<T>(limit: number, projectId: string | null, fn: (tx: Tx, claimed: { itemId: string; projectId: string }[]) => Promise<T>): Promise<{ claimed: number; result: T | null }> {
+      return db.transaction(async (tx) => {
+        const r = await rows(
+          tx,
+          sql`delete from consensus_pending where item_id in (
+                select item_id from consensus_pending ${projectId ? sql`where project_id = ${projectId}` : sql``}
+                order by queued_at limit ${limit} for update skip locked)
+              returning item_id, project_id`,
+        );
+        const claimed = r.map((x) => ({ itemId: String(x.item_id), projectId: String(x.project_id) }));
+        if (claimed.length === 0) return { claimed: 0, result: null };
+        return { claimed: claimed.length, result: await fn(tx, claimed) };
+      });
+    },
+
+    txItems: itemsOf,
+    txJudgments: judgmentsOf,
+
+    /** Items with a current label, and the disputes of the items (any status), in a transaction. */
+    async stateOf(tx: Tx, itemIds: string[]): Promise<{ labelled: Set<string>; disputes: Map<string, { reason: string; status: string }[]> }> {
+      const labelled = new Set(
+        (
+          await tx
+            .select({ itemId: consensusLabels.itemId })
+            .from(consensusLabels)
+            .where(and(inArray(consensusLabels.itemId, itemIds), isNull(consensusLabels.supersededAt)))
+        ).map((r) => r.itemId),
+      );
+      const ds = new Map<string, { reason: string; status: string }[]>();
+      for (const d of await tx.select({ itemId: disputes.itemId, reason: disputes.reason, status: disputes.status }).from(disputes).where(inArray(disputes.itemId, itemIds))) {
+        const list = ds.get(d.itemId) ?? [];
+        list.push(d);
+        ds.set(d.itemId, list);
+      }
+      return { labelled, disputes: ds };
+    },
+
+    async insertLabels(tx: Tx, labels: NewLabel[]): Promise<number> {
+      if (labels.length === 0) return 0;
+      const r = await tx.insert(consensusLabels).values(labels).onConflictDoNothing().returning({ id: consensusLabels.id });
+      return r.length;
+    },
+
+    async insertDisputes(tx: Tx, list: NewDispute[]): Promise<string[]> {
+      if (list.length === 0) return [];
+      const r = await tx.insert(disputes).values(list).onConflictDoNothing().returning({ id: disputes.id });
+      return r.map((x) => x.id);
+    },
+
+    // ---- labels
+
+    async labels(projectId: string, q: { method?: string; minAgreement?: number; rubricVersion?: number; itemId?: string; state: 'current' | 'all'; order: 'asc' | 'desc'; limit: number; offset: number }) {
+      const where = and(
+        eq(consensusLabels.projectId, projectId),
+        q.state === 'current' ? isNull(consensusLabels.supersededAt) : undefined,
+        q.method ? eq(consensusLabels.method, q.method as NewLabel['method']) : undefined,
+        q.minAgreement !== undefined ? gte(consensusLabels.agreement, q.minAgreement - 1e-6) : undefined,
+        q.rubricVersion !== undefined ? eq(consensusLabels.rubricVersion, q.rubricVersion) : undefined,
+        q.itemId ? eq(consensusLabels.itemId, q.itemId) : undefined,
+      );
+      const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(consensusLabels).where(where);
+      const order = q.order === 'desc' ? [desc(consensusLabels.committedAt), desc(consensusLabels.id)] : [asc(consensusLabels.committedAt), asc(consensusLabels.id)];
+      const r = await labelSelect(db)
+        .where(where)
+        .orderBy(...order)
+        .limit(q.limit)
+        .offset(q.offset);
+      return { items: r.map(toLabel), total: Number(count?.n ?? 0) };
+    },
+
+    async label(projectId: string, labelId: string, dbx: Db | Tx = db): Promise<LabelRow | null> {
+      const [r] = await labelSelect(dbx).where(and(eq(consensusLabels.projectId, projectId), eq(consensusLabels.id, labelId)));
+      return r ? toLabel(r) : null;
+    },
+
+    async labelOfDispute(disputeId: string, dbx: Db | Tx = db): Promise<LabelRow | null> {
+      const [r] = await labelSelect(dbx).where(eq(consensusLabels.disputeId, disputeId));
+      return r ? toLabel(r) : null;
+    },
+
+    async history(itemId: string): Promise<LabelRow[]> {
+      const r = await labelSelect(db)
+        .where(eq(consensusLabels.itemId, itemId))
+        .orderBy(desc(consensusLabels.committedAt), desc(consensusLabels.id));
+      return r.map(toLabel);
+    },
+
+    /** Supersedes a current label and opens a `reopened` dispute, in one transaction; null when not current. */
+    async reopen(projectId: string, labelId: string, actorId: string, note: string): Promise<{ disputeId: string } | 'not_current' | 'open_dispute'> {
+      return db.transaction(async (tx) => {
+        const [l] = await tx
+          .select()
+          .from(consensusLabels)
+          .where(and(eq(consensusLabels.id, labelId), eq(consensusLabels.projectId, projectId)))
+          .for('update');
+        if (!l || l.supersededAt) return 'not_current';
+        const [open] = await tx.select({ id: disputes.id }).from(disputes).where(and(eq(disputes.itemId, l.itemId), eq(disputes.status, 'open')));
+        if (open) return 'open_dispute';
+        await tx.update(consensusLabels).set({ supersededAt: new Date(), supersededBy: actorId }).where(eq(consensusLabels.id, labelId));
+        const [d] = await tx
+          .insert(disputes)
+          .values({ projectId, itemId: l.itemId, reason: 'reopened', detail: note, agreement: l.agreement, openedBy: actorId })
+          .returning({ id: disputes.id });
+        await audit(tx, { actorId, action: 'consensus.reopen', projectId, target: labelId, details: { disputeId: d!.id, note } });
+        return { disputeId: d!.id };
+      });
+    },
+
+    // ---- disputes
+
+    async disputes(projectId: string, q: { status: string; reason?: string; sort: 'reason' | 'age' | 'agreement'; order: 'asc' | 'desc'; limit: number; offset: number }) {
+      const where = and(eq(disputes.projectId, projectId), q.status === 'all' ? undefined : eq(disputes.status, q.status as 'open'), q.reason ? eq(disputes.reason, q.reason as 'manual') : undefined);
+      const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(disputes).where(where);
+      const dir = (x: SQL) => (q.order === 'desc' ? sql`${x} desc` : sql`${x} asc`);
+      const age = dir(sql`${disputes.openedAt}`);
+      const order =
+        q.sort === 'reason'
+          ? [dir(REASON_ORDER), sql`${disputes.openedAt} asc`]
+          : q.sort === 'agreement'
+            ? [dir(sql`coalesce(${disputes.agreement}, -1)`), sql`${disputes.openedAt} asc`]
+            : [age];
+      const r = await disputeSelect(db)
+        .where(where)
+        .orderBy(...order, asc(disputes.id))
+        .limit(q.limit)
+        .offset(q.offset);
+      return { items: r.map(toDispute), total: Number(count?.n ?? 0) };
+    },
+
+    async dispute(projectId: string, disputeId: string, dbx: Db | Tx = db): Promise<DisputeRow | null> {
+      const [r] = await disputeSelect(dbx).where(and(eq(disputes.projectId, projectId), eq(disputes.id, disputeId)));
+      return r ? toDispute(r) : null;
+    },
+
+    /** For the document kind: the dispute's project and status (null: no such dispute). */
+    async disputeState(disputeId: string): Promise<{ projectId: string; status: string; itemId: string } | null> {
+      const [r] = await db.select({ projectId: disputes.projectId, status: disputes.status, itemId: disputes.itemId }).from(disputes).where(eq(disputes.id, disputeId));
+      return r ?? null;
+    },
+
+    async openDispute(d: NewDispute): Promise<string | null> {
+      const [r] = await db.insert(disputes).values(d).onConflictDoNothing().returning({ id: disputes.id });
+      return r?.id ?? null;
+    },
+
+    async signoffs(disputeId: string) {
+      return db
+        .select({ userId: disputeSignoffs.userId, name: users.name, proposal: disputeSignoffs.proposal, signedAt: disputeSignoffs.signedAt })
+        .from(disputeSignoffs)
+        .innerJoin(users, eq(users.id, disputeSignoffs.userId))
+        .where(eq(disputeSignoffs.disputeId, disputeId))
+        .orderBy(asc(disputeSignoffs.signedAt));
+    },
+
+    async signoff(disputeId: string, userId: string, digest: string): Promise<void> {
+      const now = new Date();
+      await db
+        .insert(disputeSignoffs)
+        .values({ disputeId, userId, proposal: digest, signedAt: now })
+        .onConflictDoUpdate({ target: [disputeSignoffs.disputeId, disputeSignoffs.userId], set: { proposal: digest, signedAt: now } });
+    },
+
+    async withdraw(disputeId: string, userId: string): Promise<void> {
+      await db.delete(disputeSignoffs).where(and(eq(disputeSignoffs.disputeId, disputeId), eq(disputeSignoffs.userId, userId)));
+    },
+
+    /**
+     * The commit: in ONE transaction the dispute is locked, and (if still open) the label is written,
+     * any current label of the item superseded, the dispute closed, the audit record written and the
+     * control event that freezes the room on every node recorded. A dispute already committed answers
+     * its label (`created: false`): first commit wins.
+     */
+    async commit(
+      projectId: string,
+      disputeId: string,
+      actorId: string,
+      label: Omit<NewLabel, 'projectId' | 'itemId' | 'disputeId' | 'committedBy' | 'method'>,
+      extra: { idempotencyKey: string | null; digest: string; signoffs: number },
+      hooks: { beforeCommit?: () => Promise<void> } = {},
+    ): Promise<{ labelId: string; created: boolean } | 'not_open'> {
+      return db.transaction(async (tx) => {
+        const [d] = await tx
+          .select()
+          .from(disputes)
+          .where(and(eq(disputes.id, disputeId), eq(disputes.projectId, projectId)))
+          .for('update');
+        if (!d) return 'not_open';
+        if (d.status === 'committed' && d.labelId) return { labelId: d.labelId, created: false };
+        if (d.status !== 'open') return 'not_open';
+        const now = new Date();
+        await tx
+          .update(consensusLabels)
+          .set({ supersededAt: now, supersededBy: actorId })
+          .where(and(eq(consensusLabels.itemId, d.itemId), isNull(consensusLabels.supersededAt)));
+        const [l] = await tx
+          .insert(consensusLabels)
+          .values({ ...label, projectId, itemId: d.itemId, disputeId, method: 'adjudicated', committedBy: actorId, committedAt: now })
+          .returning({ id: consensusLabels.id });
+        await tx.update(disputes).set({ status: 'committed', labelId: l!.id, idempotencyKey: extra.idempotencyKey, committedBy: actorId, committedAt: now }).where(eq(disputes.id, disputeId));
+        await audit(tx, {
+          actorId,
+          action: 'consensus.commit',
+          projectId,
+          target: disputeId,
+          details: { labelId: l!.id, itemId: d.itemId, idempotencyKey: extra.idempotencyKey, proposal: extra.digest, signoffs: extra.signoffs, tag: label.tag ?? null },
+        });
+        await recordControlEvent(tx, 'doc:committed', { doc: `dispute:${disputeId}` });
+        // Tests stop the process here, before the commit, to prove all-or-nothing.
+        await hooks.beforeCommit?.();
+        return { labelId: l!.id, created: true };
+      });
+    },
+
+    async promoteGold(projectId: string, itemId: string, preference: unknown, actorId: string, disputeId: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.update(items).set({ gold: { preference }, isGold: true }).where(and(eq(items.id, itemId), eq(items.projectId, projectId)));
+        await audit(tx, { actorId, action: 'consensus.gold', projectId, target: itemId, details: { disputeId } });
+      });
+    },
+  };
+}
+
+export type ConsensusRepo = ReturnType<typeof createConsensusRepo>;

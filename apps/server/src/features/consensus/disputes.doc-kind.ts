@@ -1,0 +1,32 @@
+/**
+ * The adjudication room as a live document, `dispute:<disputeId>` (shape: collab's
+ * shapes/dispute.ts). Leads and admins write; reviewers write when the project lets them adjudicate
+ * (`consensus.reviewersAdjudicate`), else they read; trainers are refused (they must not learn of
+ * disputes). Frozen once the dispute is no longer open, read from the database, so a restart or
+ * another node loads it frozen. On load, an empty room of an open dispute is seeded with the rule's
+ * result on the item (through the room, [P17]). Registered in deps.ts.
+ */
+import type { DocKindDef } from '../../platform/realtime/doc-kinds.ts';
+import type { ConsensusService } from './consensus.service.ts';
+import { readSettings } from './consensus.service.ts';
+
+export function createDisputeDocKind(consensus: Pick<ConsensusService, 'state' | 'seedFor' | 'seedDoc'>): DocKindDef {
+  return {
+    prefix: 'dispute',
+    projectOf: async (id) => (await consensus.state(id))?.projectId ?? null,
+    access: ({ role }, ctx) => {
+      if (role === 'trainer') return { refuse: 'Adjudication rooms are for leads and reviewers.' };
+      if (role === 'lead') return 'write';
+      return ctx && readSettings(ctx.project.settings).consensus.reviewersAdjudicate ? 'write' : 'read';
+    },
+    frozen: async ({ id, project }) => project.archivedAt !== null || (await consensus.state(id))?.status !== 'open',
+    hooks: {
+      async load(id, room) {
+        if (room.frozen) return;
+        const seed = await consensus.seedFor(id);
+        if (!seed?.label) return;
+        await room.transact((doc) => consensus.seedDoc(doc, seed.label, seed.rule)).catch(() => undefined);
+      },
+    },
+  };
+}
