@@ -7,6 +7,9 @@ import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, notifyAll, PRESENCE_NOTIF
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
+import { createCalibrationDocKind } from './features/calibration/calibration.doc-kind.ts';
+import { createCalibrationRepo } from './features/calibration/calibration.repo.ts';
+import { createCalibrationService } from './features/calibration/calibration.service.ts';
 import { createFeedbackRepo } from './features/feedback/feedback.repo.ts';
 import { createFeedbackService } from './features/feedback/feedback.service.ts';
 import { createGatesRepo } from './features/gates/gates.repo.ts';
@@ -77,10 +80,12 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   await docs.start();
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
-  // Live-document kinds: one line per kind (each declared in its feature folder).
-  const docKinds = createDocKinds([createRubricDocKind()], bus);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
   const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications });
+  const quality = createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) });
+  const calibration = createCalibrationService({ repo: createCalibrationRepo(db.db), bus, clock, rubrics, quality, projects, settings: judging.settings });
+  // Live-document kinds: one line per kind (each declared in its feature folder).
+  const docKinds = createDocKinds([createRubricDocKind(), createCalibrationDocKind(calibration)], bus);
   return {
     env,
     logger,
@@ -98,7 +103,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     judging,
     gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),
     feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
-    quality: createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) }),
+    quality,
+    calibration,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AnyRoute } from './platform/http/route.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { calibrationRoutes } from './features/calibration/calibration.routes.ts';
 import { feedbackRoutes } from './features/feedback/feedback.routes.ts';
 import { gatesRoutes } from './features/gates/gates.routes.ts';
 import { importRoutes } from './features/imports/imports.routes.ts';
@@ -24,4 +25,5 @@ export const routeTable: AnyRoute[] = [
   ...gatesRoutes,
   ...feedbackRoutes,
   ...qualityRoutes,
+  ...calibrationRoutes,
 ];

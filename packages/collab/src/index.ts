@@ -82,3 +82,4 @@ export {
   type SocketDocTransport,
   type SocketTransportOptions,
 } from './socket-transport.ts';
+export { itemNotes, notesKey } from './shapes/calibration.ts';

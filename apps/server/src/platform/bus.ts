@@ -38,6 +38,10 @@ export interface BusEvents {
   'doc:frozen': { doc: string };
   /** A document was committed (a dispute's verdict): frozen like `doc:frozen`. */
   'doc:committed': { doc: string };
+  /** Who may write a document changed (its kind's `access` answers differently now): open peers are re-resolved. */
+  'doc:access-changed': { doc: string };
+  /** A calibration session's phase, round, participants or submissions changed: its followers get the new state. */
+  'calibration:changed': { sessionId: string; projectId: string };
 }
 export type BusEventName = keyof BusEvents;
 export const BUS_EVENT_NAMES: readonly BusEventName[] = [
@@ -51,6 +55,8 @@ export const BUS_EVENT_NAMES: readonly BusEventName[] = [
   'project:archived',
   'doc:frozen',
   'doc:committed',
+  'doc:access-changed',
+  'calibration:changed',
 ];
 
 /** One event, for the repositories that write events in their transactions. */

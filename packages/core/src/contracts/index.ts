@@ -1,4 +1,5 @@
 import { authContracts } from './auth.ts';
+import { calibrationContracts } from './calibration.ts';
 import type { Contract } from './contract.ts';
 import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
 import { importsContracts } from './imports.ts';
@@ -27,6 +28,7 @@ export const contracts = {
   qualification: qualificationContracts,
   feedback: feedbackContracts,
   quality: qualityContracts,
+  calibration: calibrationContracts,
 } as const;
 
 export type Contracts = typeof contracts;

@@ -10,10 +10,10 @@ describe('the rubric draft document kind', () => {
   it('trainers refused, every other role writes, frozen while the project is archived', async () => {
     const k = createRubricDocKind();
     const caller = { userId: 'u', isAdmin: false, member: true };
-    expect(k.access({ ...caller, role: 'trainer' })).toEqual({ refuse: expect.stringContaining('Trainers') });
-    expect(k.access({ ...caller, role: 'reviewer' })).toBe('write');
-    expect(k.access({ ...caller, role: 'lead' })).toBe('write');
-    expect(k.access({ ...caller, role: 'lead', isAdmin: true, member: false })).toBe('write');
+    expect(k.access({ ...caller, role: 'trainer' }, P)).toEqual({ refuse: expect.stringContaining('Trainers') });
+    expect(k.access({ ...caller, role: 'reviewer' }, P)).toBe('write');
+    expect(k.access({ ...caller, role: 'lead' }, P)).toBe('write');
+    expect(k.access({ ...caller, role: 'lead', isAdmin: true, member: false }, P)).toBe('write');
     expect(await k.frozen({ id: P, project: project(null) })).toBe(false);
     expect(await k.frozen({ id: P, project: project(new Date()) })).toBe(true);
   });

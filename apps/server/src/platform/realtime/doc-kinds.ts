@@ -29,7 +29,8 @@ export interface DocCaller {
 export interface DocKindDef {
   prefix: DocKindName;
   projectOf(id: string): string | null | Promise<string | null>;
-  access(caller: DocCaller): Access | { refuse: string };
+  /** `id`: the document's id (a kind whose access depends on the document, e.g. a calibration session's participants and phase). */
+  access(caller: DocCaller, id: string): Access | { refuse: string } | Promise<Access | { refuse: string }>;
   frozen(ctx: { id: string; project: ProjectRow }): boolean | Promise<boolean>;
   hooks?: {
     /** Runs on each node once the room has loaded, before the first peer syncs (e.g. seed an empty document). */
