@@ -22,7 +22,7 @@ const MAX_JOIN_RESOLVES = 5;
 const MAX_DOCS_PER_SOCKET = 16;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
 /** Events bound elsewhere on the same socket (quality.ts) are known too. */
-const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave']);
+const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave', 'calibration:join', 'calibration:leave']);
 
 interface Joined {
   name: string;
