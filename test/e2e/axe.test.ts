@@ -33,6 +33,7 @@ const PAGES: PageSpec[] = [
   { name: 'project-items', path: (i) => `/projects/${i.demo}?tab=items`, ready: '[data-testid="item-row"]', roles: ['admin', 'lead', 'reviewer'] },
   { name: 'project-import', path: (i) => `/projects/${i.demo}?tab=import`, ready: '[data-testid="import-form"]', roles: ['admin', 'lead'] },
   { name: 'project-settings', path: (i) => `/projects/${i.demo}?tab=settings`, ready: '[data-testid="settings-form"]', roles: ['admin', 'lead'] },
+  { name: 'project-calibration', path: (i) => `/projects/${i.demo}?tab=calibration`, ready: '[data-testid="calibration-tab"] h2', roles: ALL },
   { name: 'account', path: () => '/account', ready: '[data-testid="tokens-panel"]', roles: ALL },
   { name: 'admin-users', path: () => '/admin/users', ready: '[data-testid="user-row"]', roles: ['admin'] },
   { name: 'page-not-found', path: () => '/no/such/page', ready: '[data-testid="not-found"]', roles: ALL },

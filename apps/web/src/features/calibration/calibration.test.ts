@@ -11,8 +11,8 @@ describe('calibration labels', () => {
   });
   it('names phases and preference values', () => {
     expect(phaseLabel('judging')).toBe('Blind round');
-    expect(preferenceWord(-3)).toBe('First much better');
+    expect(preferenceWord(-3)).toBe('Response 1 much better');
     expect(preferenceWord(0)).toBe('Tie');
-    expect(preferenceWord(1)).toBe('Second slightly better');
+    expect(preferenceWord(1)).toBe('Response 2 slightly better');
   });
 });

@@ -29,9 +29,9 @@ export function shareText(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`;
 }
 
-/** The preference values −3…3 as words, from the first response's side. */
+/** The preference values −3…3 as words, naming the responses by the item's own order. */
 export function preferenceWord(value: number): string {
   if (value === 0) return 'Tie';
   const strength = ['', 'slightly', 'clearly', 'much'][Math.abs(value)] ?? '';
-  return `${value < 0 ? 'First' : 'Second'} ${strength} better`;
+  return `Response ${value < 0 ? 1 : 2} ${strength} better`;
 }
