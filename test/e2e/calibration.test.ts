@@ -72,6 +72,8 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
     // The trainers find it in the same tab and join.
     for (const page of trainers) {
       await page.goto(`${t.url}/projects/${p.id}?tab=calibration`);
+      await page.getByTestId('calibration-banner').waitFor();
+      if (page === trainers[0]) violations.push(...(await sweep(page, 'trainer-project-tab')));
       await page.getByTestId('calibration-open').first().click();
       await page.getByTestId('calibration-lobby').waitFor();
     }
