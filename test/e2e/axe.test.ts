@@ -34,6 +34,7 @@ const PAGES: PageSpec[] = [
   { name: 'project-import', path: (i) => `/projects/${i.demo}?tab=import`, ready: '[data-testid="import-form"]', roles: ['admin', 'lead'] },
   { name: 'project-settings', path: (i) => `/projects/${i.demo}?tab=settings`, ready: '[data-testid="settings-form"]', roles: ['admin', 'lead'] },
   { name: 'project-export', path: (i) => `/projects/${i.demo}?tab=export`, ready: '[data-testid="export-columns"]', roles: ['admin', 'lead'] },
+  { name: 'project-calibration', path: (i) => `/projects/${i.demo}?tab=calibration`, ready: '[data-testid="calibration-tab"] h2', roles: ALL },
   { name: 'account', path: () => '/account', ready: '[data-testid="tokens-panel"]', roles: ALL },
   { name: 'admin-users', path: () => '/admin/users', ready: '[data-testid="user-row"]', roles: ['admin'] },
   { name: 'page-not-found', path: () => '/no/such/page', ready: '[data-testid="not-found"]', roles: ALL },

@@ -133,6 +133,36 @@ async function judgmentId(x: Ctx): Promise<string> {
   return r.body.judgment.id;
 }
 
+/**
+ * Calibration sessions for the matrix: created by the lead with the project's trainer as the only
+ * participant, on the project's last two items (so the trainer's ordinary work is untouched), and
+ * taken to the stage a sample needs. The reviewer is a member but no participant.
+ */
+async function calibrationItems(x: Ctx): Promise<string[]> {
+  const lead = await leadClient(x);
+  const all = await lead.get<{ items: { id: string; externalId: string }[] }>(`${p(x)}/items?limit=100`);
+  const byExt = new Map(all.body.items.map((i) => [i.externalId, i.id]));
+  return x.project.items.slice(-2).map((e) => byExt.get(e)!);
+}
+async function calibrationSession(x: Ctx, stage: 'lobby' | 'judging' | 'revealed'): Promise<{ id: string; roundId: string | null; task: Task | null }> {
+  const lead = await leadClient(x);
+  const itemIds = await calibrationItems(x);
+  const s = await lead.post<{ id: string }>(`${p(x)}/calibration`, { title: 'Matrix session', participants: [x.project.trainer.id], items: itemIds });
+  if (s.status !== 201) throw new Error(`the lead's calibration session was refused: ${s.status} ${s.text}`);
+  if (stage === 'lobby') return { id: s.body.id, roundId: null, task: null };
+  const r = await lead.post<{ round: { id: string } }>(`${p(x)}/calibration/${s.body.id}/rounds`);
+  const tr = x.project.trainer.client.fresh();
+  await tr.login(x.project.trainer.email, x.project.trainer.password);
+  await tr.post(`${p(x)}/calibration/${s.body.id}/join`);
+  const task = (await tr.get<{ task: Task }>(`${p(x)}/calibration/${s.body.id}`)).body.task;
+  if (stage === 'judging') return { id: s.body.id, roundId: r.body.round.id, task };
+  const sub = await tr.post(`${p(x)}/calibration/${s.body.id}/submit`, { roundId: r.body.round.id, payload: validJudgment(task) });
+  if (sub.status !== 200) throw new Error(`the trainer's calibration judgment was refused: ${sub.status} ${sub.text}`);
+  await lead.post(`${p(x)}/calibration/${s.body.id}/reveal`, {});
+  return { id: s.body.id, roundId: r.body.round.id, task };
+}
+const cal = (x: Ctx, id: string, rest = '') => `${p(x)}/calibration/${id}${rest}`;
+
 const SAMPLES: Record<string, Sample> = {
   'GET /api/health': { run: (x) => x.actor.client.get('/api/health') },
   'GET /api/openapi.json': { run: (x) => x.actor.client.get('/api/openapi.json') },
@@ -316,6 +346,31 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.post(`${p(x)}/disputes/${await disputeWithProposal(x)}/commit`, undefined, { headers: { 'idempotency-key': randomUUID() } }),
   },
   'POST /api/projects/:projectId/disputes/:disputeId/gold': { run: async (x) => x.actor.client.post(`${p(x)}/disputes/${await committedDispute(x)}/gold`) },
+  'GET /api/projects/:projectId/calibration': { run: (x) => x.actor.client.get(`${p(x)}/calibration`) },
+  'POST /api/projects/:projectId/calibration': {
+    run: async (x) => x.actor.client.post(`${p(x)}/calibration`, { title: 'Matrix', participants: [x.project.trainer.id], items: await calibrationItems(x) }),
+  },
+  'GET /api/projects/:projectId/calibration/:sessionId': { run: async (x) => x.actor.client.get(cal(x, (await calibrationSession(x, 'judging')).id)) },
+  'POST /api/projects/:projectId/calibration/:sessionId/participants': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'lobby')).id, '/participants'), { userIds: [x.project.reviewer.id] }) },
+  'POST /api/projects/:projectId/calibration/:sessionId/join': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'lobby')).id, '/join')) },
+  'POST /api/projects/:projectId/calibration/:sessionId/rounds': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'lobby')).id, '/rounds')) },
+  'POST /api/projects/:projectId/calibration/:sessionId/next': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'revealed')).id, '/next')) },
+  'POST /api/projects/:projectId/calibration/:sessionId/submit': {
+    async run(x) {
+      const s = await calibrationSession(x, 'judging');
+      return x.actor.client.post(cal(x, s.id, '/submit'), { roundId: s.roundId, payload: validJudgment(s.task!) });
+    },
+  },
+  'POST /api/projects/:projectId/calibration/:sessionId/reveal': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'judging')).id, '/reveal'), { force: true }) },
+  'GET /api/projects/:projectId/calibration/:sessionId/rounds/:roundId': {
+    async run(x) {
+      const s = await calibrationSession(x, 'revealed');
+      return x.actor.client.get(cal(x, s.id, `/rounds/${s.roundId}`));
+    },
+  },
+  'POST /api/projects/:projectId/calibration/:sessionId/end': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'revealed')).id, '/end'), { judgments: 'discarded' }) },
+  'GET /api/projects/:projectId/calibration/:sessionId/report': { run: async (x) => x.actor.client.get(cal(x, (await calibrationSession(x, 'revealed')).id, '/report')) },
+  'GET /api/projects/:projectId/calibration/:sessionId/audit': { run: async (x) => x.actor.client.get(cal(x, (await calibrationSession(x, 'revealed')).id, '/audit')) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -442,6 +497,23 @@ const EXPECTED: Record<string, Row> = {
   'DELETE /api/projects/:projectId/disputes/:disputeId/signoff': inProject(403, 200, 200),
   'POST /api/projects/:projectId/disputes/:disputeId/commit': inProject(403, 403, 201),
   'POST /api/projects/:projectId/disputes/:disputeId/gold': inProject(403, 403, 200),
+  // Calibration sessions: the lead runs them; each member lists those they take part in; a session,
+  // its revealed rounds and its report are for its participants (the trainer here) and the leads,
+  // never for another member (the reviewer, not a participant: 403). Only participants join and
+  // submit (a lead who does not take part may not); the audit log is the lead's.
+  'GET /api/projects/:projectId/calibration': inProject(200, 200, 200),
+  'POST /api/projects/:projectId/calibration': inProject(403, 403, 201),
+  'GET /api/projects/:projectId/calibration/:sessionId': inProject(200, 403, 200),
+  'POST /api/projects/:projectId/calibration/:sessionId/participants': inProject(403, 403, 200),
+  'POST /api/projects/:projectId/calibration/:sessionId/join': { ...inProject(200, 403, 403), admin: 403 },
+  'POST /api/projects/:projectId/calibration/:sessionId/rounds': inProject(403, 403, 200),
+  'POST /api/projects/:projectId/calibration/:sessionId/next': inProject(403, 403, 200),
+  'POST /api/projects/:projectId/calibration/:sessionId/submit': { ...inProject(200, 403, 403), admin: 403 },
+  'POST /api/projects/:projectId/calibration/:sessionId/reveal': inProject(403, 403, 200),
+  'GET /api/projects/:projectId/calibration/:sessionId/rounds/:roundId': inProject(200, 403, 200),
+  'POST /api/projects/:projectId/calibration/:sessionId/end': inProject(403, 403, 200),
+  'GET /api/projects/:projectId/calibration/:sessionId/report': inProject(200, 403, 200),
+  'GET /api/projects/:projectId/calibration/:sessionId/audit': inProject(403, 403, 200),
 };
 
 const kinds = await testDatabaseKinds();

@@ -9,6 +9,9 @@ import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
 import { createExportsRepo } from './features/exports/exports.repo.ts';
 import { createExportService } from './features/exports/exports.service.ts';
+import { createCalibrationDocKind } from './features/calibration/calibration.doc-kind.ts';
+import { createCalibrationRepo } from './features/calibration/calibration.repo.ts';
+import { createCalibrationService } from './features/calibration/calibration.service.ts';
 import { createFeedbackRepo } from './features/feedback/feedback.repo.ts';
 import { createFeedbackService } from './features/feedback/feedback.service.ts';
 import { createGatesRepo } from './features/gates/gates.repo.ts';
@@ -83,14 +86,15 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   await docs.start();
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
-  // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
-  // imports and by a sweep); disputes settled in live rooms.
-  const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId), faultCommitPauseMs: env.ACCORD_FAULT_COMMIT_PAUSE_MS });
-  // Live-document kinds: one line per kind (each declared in its feature folder).
-  const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus)], bus);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
   const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications });
   const quality = createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) });
+  // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
+  // imports and by a sweep); disputes settled in live rooms.
+  const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId), faultCommitPauseMs: env.ACCORD_FAULT_COMMIT_PAUSE_MS });
+  const calibration = createCalibrationService({ repo: createCalibrationRepo(db.db), bus, clock, rubrics, quality, projects, settings: judging.settings });
+  // Live-document kinds: one line per kind (each declared in its feature folder).
+  const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus), createCalibrationDocKind(calibration)], bus);
   return {
     env,
     logger,
@@ -119,6 +123,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
     quality,
     exports: createExportService({ repo: createExportsRepo(db.db), quality, audit: (entry) => audit(db.db, entry) }),
+    calibration,
   };
 }
 

@@ -2,6 +2,7 @@ import type { AnyRoute } from './platform/http/route.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { exportRoutes } from './features/exports/exports.routes.ts';
 import { consensusRoutes } from './features/consensus/consensus.routes.ts';
+import { calibrationRoutes } from './features/calibration/calibration.routes.ts';
 import { feedbackRoutes } from './features/feedback/feedback.routes.ts';
 import { gatesRoutes } from './features/gates/gates.routes.ts';
 import { importRoutes } from './features/imports/imports.routes.ts';
@@ -28,4 +29,5 @@ export const routeTable: AnyRoute[] = [
   ...qualityRoutes,
   ...exportRoutes,
   ...consensusRoutes,
+  ...calibrationRoutes,
 ];

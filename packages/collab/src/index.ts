@@ -105,3 +105,4 @@ export {
   type ProposalScore,
   type ProposalSpan,
 } from './shapes/dispute.ts';
+export { itemNotes, notesKey } from './shapes/calibration.ts';

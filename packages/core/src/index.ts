@@ -14,3 +14,4 @@ export * from './rubric-diff.ts';
 export * from './judgment/index.ts';
 export * from './justification/index.ts';
 export * from './contracts/index.ts';
+export * from './schemas/calibration.ts';

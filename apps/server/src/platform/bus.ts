@@ -40,6 +40,10 @@ export interface BusEvents {
   'doc:committed': { doc: string };
   /** A project's disputes or consensus labels changed: open queue pages (leads, reviewers) refetch. */
   'disputes:changed': { projectId: string; disputeId: string | null };
+  /** Who may write a document changed (its kind's `access` answers differently now): open peers are re-resolved. */
+  'doc:access-changed': { doc: string };
+  /** A calibration session's phase, round, participants or submissions changed: its followers get the new state. */
+  'calibration:changed': { sessionId: string; projectId: string };
 }
 export type BusEventName = keyof BusEvents;
 export const BUS_EVENT_NAMES: readonly BusEventName[] = [
@@ -54,6 +58,8 @@ export const BUS_EVENT_NAMES: readonly BusEventName[] = [
   'doc:frozen',
   'doc:committed',
   'disputes:changed',
+  'doc:access-changed',
+  'calibration:changed',
 ];
 
 /** One event, for the repositories that write events in their transactions. */

@@ -1,5 +1,6 @@
 import { authContracts } from './auth.ts';
 import { consensusContracts, disputesContracts } from './consensus.ts';
+import { calibrationContracts } from './calibration.ts';
 import type { Contract } from './contract.ts';
 import { exportsContracts } from './exports.ts';
 import { feedbackContracts, gatesContracts, qualificationContracts } from './gates.ts';
@@ -34,6 +35,7 @@ export const contracts = {
   exports: exportsContracts,
   consensus: consensusContracts,
   disputes: disputesContracts,
+  calibration: calibrationContracts,
 } as const;
 
 export type Contracts = typeof contracts;

@@ -4,6 +4,7 @@
  * Every client event with an ack answers `{ ok: true, data } | { ok: false, error }`.
  */
 import { z } from 'zod';
+import type { CalibrationState } from './calibration.ts';
 
 export const DOC_KINDS = ['rubric', 'dispute', 'calibration'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
@@ -38,6 +39,9 @@ export interface ClientToServerEvents {
   /** Follow a project's quality figures (leads and reviewers; rights checked now and on each event). */
   'quality:join': (projectId: string, ack: (result: Ack<null>) => void) => void;
   'quality:leave': (projectId: string, ack?: (result: Ack<null>) => void) => void;
+  /** Follow a calibration session's live state (its participants and the project's leads); answers the state now. */
+  'calibration:join': (sessionId: string, ack: (result: Ack<CalibrationState>) => void) => void;
+  'calibration:leave': (sessionId: string, ack?: (result: Ack<null>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -51,6 +55,8 @@ export interface ServerToClientEvents {
   'doc:error': (name: string, error: SocketError) => void;
   /** A joined project's quality figures changed (a judgment was submitted or imported): refetch them. Carries no figures. */
   'quality:changed': (event: QualityChanged) => void;
+  /** A followed calibration session changed (phase, round, who has submitted): never anyone's judgment. */
+  'calibration:state': (state: CalibrationState) => void;
   /**
    * A joined project's disputes or consensus labels changed (a dispute opened, signed off, committed;
    * a label committed or reopened): refetch the queue or the dispute. Sent to sockets that joined the

@@ -10,3 +10,4 @@ export * from './justifications.ts';
 export * from './gates.ts';
 export * from './quality.ts';
 export * from './consensus.ts';
+export * from './calibration.ts';

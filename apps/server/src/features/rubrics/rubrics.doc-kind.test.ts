@@ -10,10 +10,11 @@ describe('the rubric draft document kind', () => {
   it('trainers refused, every other role writes, frozen while the project is archived', async () => {
     const k = createRubricDocKind();
     const caller = { userId: 'u', isAdmin: false, member: true };
-    expect(k.access({ ...caller, role: 'trainer' })).toEqual({ refuse: expect.stringContaining('Trainers') });
-    expect(k.access({ ...caller, role: 'reviewer' })).toBe('write');
-    expect(k.access({ ...caller, role: 'lead' })).toBe('write');
-    expect(k.access({ ...caller, role: 'lead', isAdmin: true, member: false })).toBe('write');
+    const ctx = { id: P, project: project(null) };
+    expect(k.access({ ...caller, role: 'trainer' }, ctx)).toEqual({ refuse: expect.stringContaining('Trainers') });
+    expect(k.access({ ...caller, role: 'reviewer' }, ctx)).toBe('write');
+    expect(k.access({ ...caller, role: 'lead' }, ctx)).toBe('write');
+    expect(k.access({ ...caller, role: 'lead', isAdmin: true, member: false }, ctx)).toBe('write');
     expect(await k.frozen({ id: P, project: project(null) })).toBe(false);
     expect(await k.frozen({ id: P, project: project(new Date()) })).toBe(true);
   });

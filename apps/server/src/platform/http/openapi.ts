@@ -40,6 +40,7 @@ const TAGS: Record<string, string> = {
   assignment: 'How items are assigned: overlap, reservations, gold, eligibility.',
   judging: 'The queue, drafts, submitting and reading judgments.',
   qualification: 'Qualification before real work: gold items, pass threshold, retries, reviewed justifications; passing grants a tier or domain tags.',
+  calibration: 'Live calibration sessions: blind rounds, reveal, discussion, re-vote, agreement before and after.',
   feedback: "Reviewers' feedback on judgments; trainers read the feedback on their own.",
   exports: 'Training data and reports as files: DPO pairs, reward-model rankings, SFT, scores, judgments, consensus labels, the leaderboard and the agreement report.',
 };

@@ -20,7 +20,7 @@ export async function resolveDocAccess(deps: Pick<RealtimeDeps, 'docKinds' | 'pr
   if (!projectId) return NOT_FOUND;
   const project = await deps.projects.access(user, projectId);
   if (!project) return NOT_FOUND;
-  const decided = r.kind.access({ userId: user.id, isAdmin: user.isAdmin, role: project.role, member: project.member }, { id: r.id, project: project.project });
+  const decided = await r.kind.access({ userId: user.id, isAdmin: user.isAdmin, role: project.role, member: project.member }, { id: r.id, project: project.project });
   if (typeof decided === 'object') return { ok: false, code: 'forbidden', message: decided.refuse };
   const frozen = await r.kind.frozen({ id: r.id, project: project.project });
   return { ok: true, access: frozen ? 'read' : decided, frozen, projectId };

@@ -2,6 +2,7 @@
  * What the realtime layer needs from the composed server, stated here so that the platform does
  * not depend on the features: `createDeps()`'s result satisfies it structurally.
  */
+import type { CalibrationState } from '@accord/core';
 import type { Env } from '../../env.ts';
 import type { Bus } from '../bus.ts';
 import type { AuthContext, ProjectAccess } from '../http/context.ts';
@@ -24,6 +25,11 @@ export interface RealtimeDeps {
   db: { listen?(channel: string, fn: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>> };
   /** The newest change of each project's quality figures (polled with PGlite). */
   quality: { lastChange(projectIds: string[]): Promise<Map<string, number>> };
+  /** Calibration sessions' live state (who joined, who submitted; never what). */
+  calibration: {
+    stateFor(user: { id: string; isAdmin: boolean; active: boolean }, sessionId: string): Promise<{ ok: true; state: CalibrationState; projectId: string } | { ok: false; code: 'not_found' | 'forbidden' }>;
+    state(sessionId: string): Promise<CalibrationState | null>;
+  };
   projects: {
     /** The user's effective role in the project; null when they must not learn it exists. */
     access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null>;

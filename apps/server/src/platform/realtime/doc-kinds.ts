@@ -29,8 +29,11 @@ export interface DocCaller {
 export interface DocKindDef {
   prefix: DocKindName;
   projectOf(id: string): string | null | Promise<string | null>;
-  /** `ctx`: the document and its project (settings included), for kinds whose access depends on them. */
-  access(caller: DocCaller, ctx?: { id: string; project: ProjectRow }): Access | { refuse: string };
+  /**
+   * `ctx`: the document's id and its project (settings included), for kinds whose access depends on
+   * them (a dispute's reviewers follow `reviewersAdjudicate`; a calibration session's participants and phase).
+   */
+  access(caller: DocCaller, ctx: { id: string; project: ProjectRow }): Access | { refuse: string } | Promise<Access | { refuse: string }>;
   frozen(ctx: { id: string; project: ProjectRow }): boolean | Promise<boolean>;
   hooks?: {
     /** Runs on each node once the room has loaded, before the first peer syncs (e.g. seed an empty document). */

@@ -22,7 +22,7 @@ const MAX_JOIN_RESOLVES = 5;
 const MAX_DOCS_PER_SOCKET = 16;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
 /** Events bound elsewhere on the same socket (quality.ts) are known too. */
-const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave']);
+const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave', 'calibration:join', 'calibration:leave']);
 
 interface Joined {
   name: string;
@@ -316,6 +316,22 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     }
   }
 
+  /** One document's access changed (e.g. a calibration round revealed): every peer of it on this node is re-resolved. */
+  async function recheckDoc(name: string): Promise<void> {
+    for (const mine of [...bySocket.values()]) {
+      const j = mine.get(name);
+      if (!j || j instanceof Promise) continue;
+      let auth: AuthContext | null = null;
+      try {
+        auth = await currentAuth(j.socket);
+      } catch (e) {
+        logger.error('socket re-check failed', { message: (e as Error).message });
+      }
+      if (!auth) j.socket.disconnect(true);
+      else await reresolve(j, auth.user);
+    }
+  }
+
   /** Every loaded document of a project on this node (any kind). */
   async function roomsOf(projectId: string): Promise<string[]> {
     const out: string[] = [];
@@ -352,6 +368,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     }),
     on('doc:frozen', ({ doc }) => docs.freeze(doc)),
     on('doc:committed', ({ doc }) => docs.freeze(doc)),
+    on('doc:access-changed', ({ doc }) => recheckDoc(doc)),
   ];
 
   return {

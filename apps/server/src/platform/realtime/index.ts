@@ -12,6 +12,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@accord/core';
 import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
 import { sessionCookieName } from '../http/request.ts';
+import { bindCalibration } from './calibration.ts';
 import { bindDocs } from './docs.ts';
 import { bindQuality } from './quality.ts';
 
@@ -82,9 +83,11 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
 
   const docs = bindDocs(io, deps);
   const quality = bindQuality(io, deps);
+  const calibration = bindCalibration(io, deps);
   io.on('connection', (socket) => {
     docs.onConnection(socket);
     quality.onConnection(socket);
+    calibration.onConnection(socket);
   });
 
   return {
@@ -92,6 +95,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     async close() {
       docs.close();
       quality.close();
+      calibration.close();
       await new Promise<void>((res, rej) => {
         io.close(() => res()).catch(rej);
       });

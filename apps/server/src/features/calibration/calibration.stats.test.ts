@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { krippendorffAlpha } from '@accord/metrics';
+import type { JudgmentPayload } from '@accord/core';
+import { agreementOf, pairScore, preferenceAlpha, rankingW, raterAgreement, spanF1, type StatUnit } from './calibration.stats.ts';
+
+const pair = (value: number, spans: JudgmentPayload['spans'] = []): JudgmentPayload => ({ preference: { kind: 'pairwise', a: 'r1', b: 'r2', value }, scores: [], spans, flags: [], justification: '' });
+const rank = (groups: string[][]): JudgmentPayload => ({ preference: { kind: 'ranking', groups }, scores: [], spans: [], flags: [], justification: '' });
+const unit = (payloads: JudgmentPayload[], canonical = ['r1', 'r2']): StatUnit => ({ itemId: 'i', canonical, judgments: payloads.map((payload, i) => ({ rater: `u${i}`, payload })) });
+const span = (responseId: string, start: number, end: number) => ({ responseId, start, end, category: 'c', severity: 'minor' as const, note: '' });
+
+describe('calibration statistics', () => {
+  it('α ordinal on the preference equals @accord/metrics on the same matrix', () => {
+    const values = [-3, -1, 0, 2, 3];
+    expect(preferenceAlpha([unit(values.map((v) => pair(v)))]).value).toBeCloseTo(krippendorffAlpha([values], { level: 'ordinal', categories: [-3, -2, -1, 0, 1, 2, 3] })!, 12);
+    // Everyone agrees on one value: no expected disagreement, α undefined.
+    expect(preferenceAlpha([unit([pair(2), pair(2), pair(2)])]).value).toBeNull();
+  });
+
+  it("Kendall's W is 1 for identical rankings and lower when they differ", () => {
+    const same = rankingW([unit([rank([['a'], ['b'], ['c']]), rank([['a'], ['b'], ['c']])], ['a', 'b', 'c'])]);
+    expect(same.value).toBeCloseTo(1, 12);
+    const differ = rankingW([unit([rank([['a'], ['b'], ['c']]), rank([['c'], ['b'], ['a']])], ['a', 'b', 'c'])]);
+    expect(differ.value).toBeCloseTo(0, 12);
+  });
+
+  it('span F1 matches only on the same response, and is the mean over pairs', () => {
+    expect(spanF1([unit([pair(0, [span('r1', 0, 5)]), pair(0, [span('r1', 2, 6)])])]).value).toBe(1);
+    expect(spanF1([unit([pair(0, [span('r1', 0, 5)]), pair(0, [span('r2', 0, 5)])])]).value).toBe(0);
+  });
+
+  it('pair scores and per-rater agreement', () => {
+    expect(pairScore(pair(-3), pair(3), ['r1', 'r2'])).toBe(0);
+    expect(pairScore(pair(1), pair(1), ['r1', 'r2'])).toBe(1);
+    const by = raterAgreement([unit([pair(0), pair(0), pair(3)])]);
+    expect(by.get('u0')).toBeCloseTo((1 + 0.5) / 2, 12);
+    expect(by.get('u2')).toBeCloseTo(0.5, 12);
+  });
+
+  it('gives an interval from three participants on, seeded (the same judgments, the same interval)', () => {
+    const u = [unit([-3, -1, 0, 2, 3, 1].map((v) => pair(v)))];
+    const a = agreementOf(u, 'pairwise', []);
+    const b = agreementOf(u, 'pairwise', []);
+    expect(a.preference.ci).not.toBeNull();
+    expect(a.preference.ci![0]).toBeLessThanOrEqual(a.preference.ci![1]);
+    expect(a).toEqual(b);
+    expect(agreementOf([unit([pair(-3), pair(3)])], 'pairwise', []).preference.ci).toBeNull();
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * A calibration round's figures, from its judgments (canonical terms), with the statistic that fits:
+ * - graded pairwise preferences: Krippendorff's α, ordinal, on the values −3…3 (units = items, raters
+ *   = participants);
+ * - rankings: Kendall's W (tie-corrected) of each item's rankings (objects = responses, scores = the
+ *   group position, best = 1), averaged over items;
+ * - per-dimension scores: α ordinal per dimension (units = item × response, or the item for a
+ *   comparison dimension);
+ * - spans: mean overlap F1 (`spanAgreement`) over participant pairs and items; a span matches only
+ *   on the same response and category.
+ * Intervals: a percentile bootstrap over participants (resampled with replacement; seeded, so the
+ * same judgments always give the same interval). Pure functions over plain data.
+ */
+import { createRandom, kendallTauB, kendallW, krippendorffAlpha, spanAgreement } from '@accord/metrics';
+import type { CalibrationAgreement, CalibrationFigure, JudgmentPayload, TaskKind } from '@accord/core';
+
+export const PREFERENCE_VALUES = [-3, -2, -1, 0, 1, 2, 3] as const;
+const BOOTSTRAP = 400;
+
+export interface StatJudgment {
+  rater: string;
+  payload: JudgmentPayload;
+}
+export interface StatUnit {
+  itemId: string;
+  /** The item's response ids in canonical order. */
+  canonical: string[];
+  judgments: StatJudgment[];
+}
+export interface StatDimension {
+  id: string;
+  target: 'response' | 'comparison';
+}
+
+type Figure = { value: number | null; n: number };
+
+function raterIndex(units: readonly StatUnit[]): string[] {
+  return [...new Set(units.flatMap((u) => u.judgments.map((j) => j.rater)))].sort();
+}
+
+/** α ordinal on the preference values, units × raters. */
+export function preferenceAlpha(units: readonly StatUnit[], raters = raterIndex(units)): Figure {
+  const col = new Map(raters.map((r, i) => [r, i]));
+  let n = 0;
+  const ratings: (number | null)[][] = units.map((u) => {
+    const row: (number | null)[] = raters.map(() => null);
+    for (const j of u.judgments) {
+      const p = j.payload.preference;
+      if (p.kind !== 'pairwise') continue;
+      row[col.get(j.rater)!] = p.value;
+      n++;
+    }
+    return row;
+  });
+  return { value: safe(() => krippendorffAlpha(ratings, { level: 'ordinal', categories: [...PREFERENCE_VALUES] })), n };
+}
+
+/** Positions of each canonical response in a ranking (1 = best group). */
+export function rankPositions(groups: readonly (readonly string[])[], canonical: readonly string[]): (number | null)[] {
+  const pos = new Map<string, number>();
+  groups.forEach((g, i) => g.forEach((id) => pos.set(id, i + 1)));
+  return canonical.map((id) => pos.get(id) ?? null);
+}
+
+/** Kendall's W (tie-corrected) per item, averaged over the items where it is defined. */
+export function rankingW(units: readonly StatUnit[]): Figure {
+  let sum = 0;
+  let k = 0;
+  let n = 0;
+  for (const u of units) {
+    const rankings = u.judgments.flatMap((j) => (j.payload.preference.kind === 'ranking' ? [rankPositions(j.payload.preference.groups, u.canonical)] : []));
+    n += rankings.length;
+    // objects (responses) × raters
+    const scores = u.canonical.map((_, o) => rankings.map((r) => r[o] ?? null));
+    const w = safe(() => {
+      const r = kendallW(scores);
+      return r.Wt ?? r.W;
+    });
+    if (w !== null) {
+      sum += w;
+      k++;
+    }
+  }
+  return { value: k ? sum / k : null, n };
+}
+
+/** α ordinal of one dimension's scores. */
+export function dimensionAlpha(units: readonly StatUnit[], d: StatDimension, raters = raterIndex(units)): Figure {
+  const col = new Map(raters.map((r, i) => [r, i]));
+  const rows: (number | null)[][] = [];
+  let n = 0;
+  for (const u of units) {
+    const targets = d.target === 'response' ? u.canonical : [null];
+    for (const t of targets) {
+      const row: (number | null)[] = raters.map(() => null);
+      for (const j of u.judgments) {
+        const s = j.payload.scores.find((x) => x.dimension === d.id && (x.responseId ?? null) === t);
+        if (s) {
+          row[col.get(j.rater)!] = s.value;
+          n++;
+        }
+      }
+      rows.push(row);
+    }
+  }
+  return { value: safe(() => krippendorffAlpha(rows, { level: 'ordinal' })), n };
+}
+
+const spanKey = (responseId: string, category: string) => `${responseId}\u0001${category}`;
+const spansOf = (p: JudgmentPayload) => p.spans.map((s) => ({ start: s.start, end: s.end, category: spanKey(s.responseId, s.category) }));
+
+/** Mean overlap F1 over participant pairs and items (pairs where neither marked anything are skipped). */
+export function spanF1(units: readonly StatUnit[]): Figure {
+  let sum = 0;
+  let k = 0;
+  let n = 0;
+  for (const u of units) {
+    n += u.judgments.length;
+    for (let i = 0; i < u.judgments.length; i++)
+      for (let j = i + 1; j < u.judgments.length; j++) {
+        const f = safe(() => spanAgreement(spansOf(u.judgments[i]!.payload), spansOf(u.judgments[j]!.payload)).overall.overlapF1);
+        if (f !== null) {
+          sum += f;
+          k++;
+        }
+      }
+  }
+  return { value: k ? sum / k : null, n };
+}
+
+function safe(f: () => number | null): number | null {
+  try {
+    const v = f();
+    return v === null || !Number.isFinite(v) ? null : v;
+  } catch {
+    return null;
+  }
+}
+
+/** 95% percentile bootstrap over participants; null with fewer than three participants or too few defined resamples. */
+function bootstrap(units: readonly StatUnit[], stat: (u: StatUnit[]) => number | null, seed: number): [number, number] | null {
+  const raters = raterIndex(units);
+  if (raters.length < 3) return null;
+  const rng = createRandom(seed);
+  const values: number[] = [];
+  for (let b = 0; b < BOOTSTRAP; b++) {
+    const picks = raters.map(() => raters[rng.int(raters.length)]!);
+    // Each pick becomes its own rater (a participant drawn twice counts twice).
+    const resampled = units.map((u) => ({ ...u, judgments: picks.flatMap((r, i) => u.judgments.filter((j) => j.rater === r).map((j) => ({ ...j, rater: `${i}` }))) }));
+    const v = stat(resampled);
+    if (v !== null) values.push(v);
+  }
+  if (values.length < BOOTSTRAP / 2) return null;
+  values.sort((a, b) => a - b);
+  const q = (p: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor(p * (values.length - 1))))]!;
+  return [q(0.025), q(0.975)];
+}
+
+function figure(statistic: CalibrationFigure['statistic'], units: readonly StatUnit[], f: (u: readonly StatUnit[]) => Figure, seed: number): CalibrationFigure {
+  const point = f(units);
+  return { statistic, value: point.value, n: point.n, ci: point.value === null ? null : bootstrap(units, (u) => f(u).value, seed) };
+}
+
+/** The figures of a set of units (one round, or several items' rounds pooled). */
+export function agreementOf(units: readonly StatUnit[], taskKind: TaskKind, dimensions: readonly StatDimension[]): CalibrationAgreement {
+  const withSpans = units.some((u) => u.judgments.some((j) => j.payload.spans.length > 0));
+  return {
+    preference: taskKind === 'pairwise' ? figure('alpha-ordinal', units, (u) => preferenceAlpha(u), 1) : figure('kendall-w', units, rankingW, 2),
+    dimensions: dimensions.map((d, i) => ({ dimension: d.id, ...figure('alpha-ordinal', units, (u) => dimensionAlpha(u, d), 10 + i) })),
+    spans: withSpans ? figure('span-f1', units, spanF1, 3) : null,
+  };
+}
+
+/** How close two judgments' preferences are, 0…1: 1 − |Δ|/6 for graded pairs, (τ_b + 1)/2 for rankings. */
+export function pairScore(a: JudgmentPayload, b: JudgmentPayload, canonical: readonly string[]): number | null {
+  const p = a.preference;
+  const q = b.preference;
+  if (p.kind === 'pairwise' && q.kind === 'pairwise') return 1 - Math.abs(p.value - q.value) / 6;
+  if (p.kind === 'ranking' && q.kind === 'ranking') {
+    const x = rankPositions(p.groups, canonical);
+    const y = rankPositions(q.groups, canonical);
+    const tau = safe(() => kendallTauB(x as number[], y as number[]));
+    return tau === null ? null : (tau + 1) / 2;
+  }
+  return null;
+}
+
+/** Each rater's mean pair score against the other raters of the same units. */
+export function raterAgreement(units: readonly StatUnit[]): Map<string, number | null> {
+  const acc = new Map<string, { sum: number; n: number }>();
+  for (const u of units)
+    for (const a of u.judgments) {
+      const t = acc.get(a.rater) ?? { sum: 0, n: 0 };
+      acc.set(a.rater, t);
+      for (const b of u.judgments) {
+        if (a === b) continue;
+        const s = pairScore(a.payload, b.payload, u.canonical);
+        if (s !== null) {
+          t.sum += s;
+          t.n++;
+        }
+      }
+    }
+  return new Map([...acc].map(([r, t]) => [r, t.n ? t.sum / t.n : null]));
+}
+
