@@ -36,7 +36,18 @@ export class ProposalForm {
   readonly cells: ScoreCell[];
   readonly #allowed: () => boolean;
 
-  activeCell = $state<number | null>(null);
+  /**
+   * No active score cell in the room: the score grid opens the active cell's anchors on focus, and
+   * with several people clicking levels the grid must not move under the pointer (a focus on
+   * mousedown that opens anchors above the target shifts it before mouseup, and the click is lost).
+   * The anchors stay in each level button's title.
+   */
+  get activeCell(): number | null {
+    return null;
+  }
+  set activeCell(_cell: number | null) {
+    // ignored, see above
+  }
   spanDraft = $state<SpanDraft | null>(null);
 
   /** The room as it is now (re-read on every change of the document). */
