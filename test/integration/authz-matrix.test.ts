@@ -11,6 +11,7 @@ import { routeTable, type AnyRoute } from '@accord/server';
 import { errorCodesOf, type ErrorCode, type Task } from '@accord/core';
 import { ApiClient, type ApiResponse } from '../utils/client.ts';
 import { createFactory, type FactoryProject } from '../utils/factory.ts';
+import { setProposalPreference, setProposalScore } from '@accord/collab';
 import { pairItem, validJudgment } from '../utils/work.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 
@@ -76,6 +77,40 @@ async function ensureQualification(x: Ctx): Promise<void> {
   if ((await lead.get(`${p(x)}/qualification`)).status === 200) return;
   const r = await lead.request('PUT', `${p(x)}/qualification`, await qualificationBody(x));
   if (r.status !== 200) throw new Error(`the lead's qualification was refused: ${r.status} ${r.text}`);
+}
+
+/** A fresh item imported by the lead (its id), for samples that open a dispute on it. */
+async function freshItem(x: Ctx): Promise<string> {
+  const lead = await leadClient(x);
+  const ext = `matrix-dispute-${randomUUID()}`;
+  const job = await lead.request<{ id: string }>('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(ext)) });
+  if (job.status !== 202) throw new Error(`the lead's item import was refused: ${job.status} ${job.text}`);
+  return waitFor(async () => (await lead.get<{ items: { id: string }[] }>(`${p(x)}/items?q=${ext}&limit=1`)).body.items[0]?.id, { message: 'the imported item' });
+}
+/**
+ * A dispute opened by the lead on a fresh item, its room holding a complete proposal under the
+ * factory rubric (written through the server's room, as a reviewer's edit would be).
+ */
+async function disputeWithProposal(x: Ctx): Promise<string> {
+  const lead = await leadClient(x);
+  const itemId = await freshItem(x);
+  const d = await lead.post<{ id: string }>(`${p(x)}/items/${itemId}/disputes`, { note: 'matrix' });
+  if (d.status !== 201) throw new Error(`the lead's dispute was refused: ${d.status} ${d.text}`);
+  await x.t.server.deps.docs.transact(`dispute:${d.body.id}`, (doc) => {
+    setProposalPreference(doc, { kind: 'pairwise', a: 'r1', b: 'r2', value: -1 });
+    setProposalScore(doc, 'helpfulness', 'r1', 3);
+    setProposalScore(doc, 'helpfulness', 'r2', 2);
+    setProposalScore(doc, 'overall', undefined, 1);
+  });
+  return d.body.id;
+}
+/** A dispute the lead has committed (its label exists). */
+async function committedDispute(x: Ctx): Promise<string> {
+  const id = await disputeWithProposal(x);
+  const lead = await leadClient(x);
+  const c = await lead.post(`${p(x)}/disputes/${id}/commit`, undefined, { headers: { 'idempotency-key': randomUUID() } });
+  if (c.status !== 201) throw new Error(`the lead's commit was refused: ${c.status} ${c.text}`);
+  return id;
 }
 /** A fresh trainer's qualification attempt, answered in full (so it awaits review). */
 async function answeredAttempt(x: Ctx): Promise<{ attemptId: string; itemId: string }> {
@@ -264,6 +299,20 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/flags': { run: (x) => x.actor.client.get(`${p(x)}/flags?status=all`) },
   // No flag exists in the matrix project: a lead is told so (404); others are refused first.
   'POST /api/projects/:projectId/flags/:flagId/clear': { run: (x) => x.actor.client.post(`${p(x)}/flags/${randomUUID()}/clear`, { reason: 'reviewed' }) },
+  'GET /api/projects/:projectId/consensus': { run: (x) => x.actor.client.get(`${p(x)}/consensus`) },
+  // No such label: leads and reviewers are told so (404); trainers are refused first.
+  'GET /api/projects/:projectId/consensus/:labelId': { run: (x) => x.actor.client.get(`${p(x)}/consensus/${randomUUID()}`) },
+  'POST /api/projects/:projectId/consensus/:labelId/reopen': { run: (x) => x.actor.client.post(`${p(x)}/consensus/${randomUUID()}/reopen`, { note: 'matrix' }) },
+  'GET /api/projects/:projectId/disputes': { run: (x) => x.actor.client.get(`${p(x)}/disputes?status=all`) },
+  'GET /api/projects/:projectId/disputes/:disputeId': { run: async (x) => x.actor.client.get(`${p(x)}/disputes/${await disputeWithProposal(x)}`) },
+  'POST /api/projects/:projectId/items/:itemId/disputes': { run: async (x) => x.actor.client.post(`${p(x)}/items/${await freshItem(x)}/disputes`, { note: `opened by ${x.actor.name}` }) },
+  'POST /api/projects/:projectId/disputes/:disputeId/signoff': { run: async (x) => x.actor.client.post(`${p(x)}/disputes/${await disputeWithProposal(x)}/signoff`) },
+  'DELETE /api/projects/:projectId/disputes/:disputeId/signoff': { run: async (x) => x.actor.client.delete(`${p(x)}/disputes/${await disputeWithProposal(x)}/signoff`) },
+  // Reviewers commit only with the project's sign-offs (none here): 403; the lead always may.
+  'POST /api/projects/:projectId/disputes/:disputeId/commit': {
+    run: async (x) => x.actor.client.post(`${p(x)}/disputes/${await disputeWithProposal(x)}/commit`, undefined, { headers: { 'idempotency-key': randomUUID() } }),
+  },
+  'POST /api/projects/:projectId/disputes/:disputeId/gold': { run: async (x) => x.actor.client.post(`${p(x)}/disputes/${await committedDispute(x)}/gold`) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -374,6 +423,19 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/projects/:projectId/me/stats': inProject(200, 200, 200),
   'GET /api/projects/:projectId/flags': inProject(403, 200, 200),
   'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 404),
+  // Consensus and disputes are for leads and reviewers; trainers never learn of them (blindness).
+  // Reviewers open disputes and adjudicate (sign off; commit with the project's sign-offs); leads
+  // also commit at once, reopen labels and promote adjudicated items to gold.
+  'GET /api/projects/:projectId/consensus': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/consensus/:labelId': inProject(403, 404, 404),
+  'POST /api/projects/:projectId/consensus/:labelId/reopen': inProject(403, 403, 404),
+  'GET /api/projects/:projectId/disputes': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/disputes/:disputeId': inProject(403, 200, 200),
+  'POST /api/projects/:projectId/items/:itemId/disputes': inProject(403, 201, 201),
+  'POST /api/projects/:projectId/disputes/:disputeId/signoff': inProject(403, 200, 200),
+  'DELETE /api/projects/:projectId/disputes/:disputeId/signoff': inProject(403, 200, 200),
+  'POST /api/projects/:projectId/disputes/:disputeId/commit': inProject(403, 403, 201),
+  'POST /api/projects/:projectId/disputes/:disputeId/gold': inProject(403, 403, 200),
 };
 
 const kinds = await testDatabaseKinds();

@@ -82,7 +82,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
   // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
   // imports and by a sweep); disputes settled in live rooms.
-  const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId) });
+  const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId), faultCommitPauseMs: env.ACCORD_FAULT_COMMIT_PAUSE_MS });
   // Live-document kinds: one line per kind (each declared in its feature folder).
   const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus)], bus);
   const justifications = createJustificationService(createJustificationsRepo(db.db));

@@ -56,6 +56,11 @@ export const EnvSchema = z
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
     /** Largest import file accepted, in MiB. */
     ACCORD_IMPORT_MAX_MB: int(1024, 1, 64 * 1024),
+    /**
+     * Fault tests only: a dispute commit holds its transaction open this many ms before COMMIT, after
+     * logging (error level) that it does, so a test can kill the process mid-commit. 0: off.
+     */
+    ACCORD_FAULT_COMMIT_PAUSE_MS: int(0, 0, 600_000),
   })
   .superRefine((e, ctx) => {
     if (e.ACCORD_ADMIN_EMAIL && !e.ACCORD_ADMIN_PASSWORD)

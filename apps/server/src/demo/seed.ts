@@ -8,12 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
-import { items, projectMembers, projects, users } from '@accord/db';
+import { disputes, items, judgments, projectMembers, projects, users } from '@accord/db';
 import type { ProjectRole } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import { audit } from '../platform/audit.ts';
 import { hashPassword } from '../features/auth/passwords.ts';
 import { DEMO_RUBRIC } from './rubric.ts';
+import { computeConsensus } from '../features/consensus/consensus.engine.ts';
 import type { StoredResponse } from '@accord/db';
 
 export interface DemoLogin {
@@ -113,10 +114,67 @@ async function seedUnlocked(deps: Deps): Promise<SeedResult | null> {
   await deps.rubrics.writeDraft(projectId, DEMO_RUBRIC);
   await deps.rubrics.publish(leadRow?.id ?? null, projectId, 'Initial rubric');
   await deps.docs.flush();
+  await seedDisputes(deps, projectId);
 
   mkdirSync(env.dataDir, { recursive: true });
   const file = join(env.dataDir, 'demo-logins.json');
   const out: DemoLogin[] = logins.map(({ email, password, role }) => ({ email, password, role }));
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });
   return { kind: 'demo', logins: out, file, projectId };
+}
+
+/** A demo judgment under the demo rubric (version 1): every dimension scored, a justification of 10+ words. */
+function demoJudgment(value: number, levels: [number, number], justification: string, flags: string[] = []) {
+  const scores = ['r1', 'r2'].flatMap((responseId, i) => [
+    { dimension: 'conciseness', responseId, value: Math.min(3, levels[i]!) },
+    { dimension: 'harmlessness', responseId, value: 1 },
+    { dimension: 'helpfulness', responseId, value: levels[i]! },
+    { dimension: 'honesty', responseId, value: Math.min(3, levels[i]!) },
+  ]);
+  return { preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value }, scores, spans: [], flags, justification };
+}
+
+/**
+ * Two open disputes for a reviewer to adjudicate right after `npm start`, on the last two items (the
+ * ones trainers reach last): the lead and the reviewer judged one item opposite ways, and the
+ * reviewer flagged the other as broken (a serious flag). Their judgments take no trainer's slot.
+ */
+async function seedDisputes(deps: Deps, projectId: string): Promise<void> {
+  const db = deps.db.db;
+  const byEmail = new Map((await db.select({ id: users.id, email: users.email }).from(users)).map((u) => [u.email, u.id]));
+  const lead = byEmail.get('lead@accord.local')!;
+  const reviewer = byEmail.get('reviewer@accord.local')!;
+  const rows = await db.select({ id: items.id, externalId: items.externalId, position: items.position, responses: items.responses }).from(items).where(eq(items.projectId, projectId));
+  rows.sort((a, b) => a.position - b.position);
+  const [split, broken] = rows.slice(-2);
+  if (!split || !broken) return;
+  const now = new Date();
+  const j = (itemId: string, userId: string, payload: ReturnType<typeof demoJudgment>) => ({
+    projectId,
+    itemId,
+    userId,
+    status: 'submitted' as const,
+    source: 'accord' as const,
+    rubricVersion: 1,
+    payload,
+    responseOrder: ['r1', 'r2'],
+    submittedAt: now,
+  });
+  const splitJudgments = [
+    demoJudgment(-2, [4, 2], 'The first response answers the whole request clearly, while the second one drifts away from what was asked.'),
+    demoJudgment(2, [2, 4], 'The second response is more complete and accurate; the first one leaves out the main part of the request entirely.'),
+  ];
+  await db.insert(judgments).values([
+    j(split.id, lead, splitJudgments[0]!),
+    j(split.id, reviewer, splitJudgments[1]!),
+    j(broken.id, reviewer, demoJudgment(0, [2, 2], 'Both responses look cut off and the prompt itself seems garbled, so this item cannot be judged fairly.', ['broken'])),
+  ]);
+  const c = computeConsensus(
+    { responses: split.responses.map((r) => ({ id: r.id, content: r.content })) },
+    splitJudgments.map((p, i) => ({ id: String(i), userId: String(i), rubricVersion: 1, payload: p })),
+    { rule: 'majority', threshold: 0.5 },
+  );
+  await db.insert(disputes).values({ projectId, itemId: split.id, reason: 'disagreement', detail: c.reason, agreement: c.agreement });
+  // The flagged judgment opens its dispute through the consensus queue like any submitted judgment.
+  await deps.consensus.process(projectId);
 }

@@ -145,15 +145,15 @@ export function createConsensusRepo(db: Db) {
       return r && r.projectId === projectId ? r : null;
     },
 
-    async project(projectId: string) {
-      const [p] = await db.select({ id: projects.id, settings: projects.settings, taskKind: projects.taskKind, archivedAt: projects.archivedAt }).from(projects).where(eq(projects.id, projectId));
+    async project(projectId: string, dbx: Db | Tx = db) {
+      const [p] = await dbx.select({ id: projects.id, settings: projects.settings, taskKind: projects.taskKind, archivedAt: projects.archivedAt }).from(projects).where(eq(projects.id, projectId));
       return p ?? null;
     },
 
     /** Every submitted human judgment's preference in a project (the Dawid–Skene fit). */
-    async projectPreferences(projectId: string): Promise<{ itemId: string; userId: string; preference: unknown }[]> {
+    async projectPreferences(projectId: string, dbx: Db | Tx = db): Promise<{ itemId: string; userId: string; preference: unknown }[]> {
       const r = await rows(
-        db,
+        dbx,
         sql`select j.item_id, j.user_id, j.payload->'preference' as preference
             from judgments j left join project_members m on m.project_id = j.project_id and m.user_id = j.user_id
             where j.project_id = ${projectId} and j.status = 'submitted' and coalesce(m.kind, 'human') = 'human'`,

@@ -49,6 +49,8 @@ export interface ConsensusServiceDeps {
   /** The newest published rubric version of a project (null: none). */
   latestRubric(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null>;
   sweepMs?: number;
+  /** Fault tests: hold a commit's transaction open this long before COMMIT (env ACCORD_FAULT_COMMIT_PAUSE_MS). */
+  faultCommitPauseMs?: number;
 }
 
 const BATCH = 250;
@@ -114,7 +116,7 @@ function storedClass(pref: unknown): string | null {
   return null;
 }
 
-export function createConsensusService({ repo, logger, docs, bus, latestRubric, sweepMs = 5_000 }: ConsensusServiceDeps) {
+export function createConsensusService({ repo, logger, docs, bus, latestRubric, sweepMs = 5_000, faultCommitPauseMs = 0 }: ConsensusServiceDeps) {
   const dsCache = new Map<string, { at: number; model: ReliabilityModel | null }>();
   const rubricCache = new Map<string, { version: number; view: Rubric }>();
   let running: Promise<void> | null = null;
@@ -122,10 +124,11 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
 
-  async function reliability(projectId: string, taskKind: TaskKind, fresh = false): Promise<ReliabilityModel | null> {
+  /** `tx`: inside a transaction (PGlite has one connection: a query outside it would wait forever). */
+  async function reliability(projectId: string, taskKind: TaskKind, tx?: Tx): Promise<ReliabilityModel | null> {
     const hit = dsCache.get(projectId);
-    if (hit && !fresh && Date.now() - hit.at < DS_TTL_MS) return hit.model;
-    const prefs = await repo.projectPreferences(projectId);
+    if (hit && Date.now() - hit.at < DS_TTL_MS) return hit.model;
+    const prefs = await repo.projectPreferences(projectId, tx);
     const rows = prefs.map((p) => ({ itemId: p.itemId, userId: p.userId, cls: storedClass(p.preference) })).filter((r): r is { itemId: string; userId: string; cls: string } => r.cls !== null);
     const model = fitReliability(rows, taskKind === 'pairwise' ? ['first', 'tie', 'second'] : undefined);
     dsCache.set(projectId, { at: Date.now(), model });
@@ -156,7 +159,10 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
   async function handleBatch(tx: Tx, claimed: { itemId: string; projectId: string }[]): Promise<Set<string>> {
     const touched = new Set<string>();
     const ids = claimed.map((c) => c.itemId);
-    const [itemRows, judgmentRows, state] = await Promise.all([repo.txItems(tx, ids), repo.txJudgments(tx, ids), repo.stateOf(tx, ids)]);
+    // Every read goes through the claim's transaction, one at a time.
+    const itemRows = await repo.txItems(tx, ids);
+    const judgmentRows = await repo.txJudgments(tx, ids);
+    const state = await repo.stateOf(tx, ids);
     const byItem = new Map<string, JudgmentRow[]>();
     for (const j of judgmentRows) if (j.kind === 'human') byItem.set(j.itemId, [...(byItem.get(j.itemId) ?? []), j]);
     const projectsById = new Map<string, { settings: ProjectSettings; taskKind: TaskKind } | null>();
@@ -165,7 +171,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     for (const item of itemRows) {
       let p = projectsById.get(item.projectId);
       if (p === undefined) {
-        const row = await repo.project(item.projectId);
+        const row = await repo.project(item.projectId, tx);
         p = row ? { settings: readSettings(row.settings), taskKind: row.taskKind } : null;
         projectsById.set(item.projectId, p);
       }
@@ -197,7 +203,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
         continue;
       }
       if (labelled) continue;
-      const model = s.consensus.rule === 'dawid-skene' ? await reliability(item.projectId, p.taskKind) : null;
+      const model = s.consensus.rule === 'dawid-skene' ? await reliability(item.projectId, p.taskKind, tx) : null;
       const r = computeConsensus(ei, ej, s.consensus, model);
       if (r.met && r.label) {
         labels.push({
@@ -220,6 +226,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
 
   /** Computes the queue (one project's, or all) until it is empty. */
   async function drain(projectId: string | null): Promise<number> {
+    const started = Date.now();
     let total = 0;
     const touched = new Set<string>();
     for (;;) {
@@ -229,6 +236,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       if (claimed < BATCH) break;
     }
     for (const p of touched) await changed(p, null);
+    if (total >= BATCH) logger.info('consensus computed', { items: total, ms: Date.now() - started });
     return total;
   }
 
@@ -481,7 +489,15 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
      * First commit wins: the dispute row is locked in the commit's transaction; a commit that finds
      * it committed answers the label written by the first (`created: false`, 200).
      */
-    async commit(a: ProjectAccess, actor: { id: string; name: string }, disputeId: string, idempotencyKey: string | null, hooks: { beforeCommit?: () => Promise<void> } = {}): Promise<CommitResult> {
+    async commit(a: ProjectAccess, actor: { id: string; name: string }, disputeId: string, idempotencyKey: string | null): Promise<CommitResult> {
+      const hooks = faultCommitPauseMs
+        ? {
+            beforeCommit: async () => {
+              logger.error('fault injection: dispute commit holding its transaction before COMMIT', { disputeId, ms: faultCommitPauseMs });
+              await new Promise((r) => setTimeout(r, faultCommitPauseMs));
+            },
+          }
+        : {};
       if (idempotencyKey !== null && !KEY_RE.test(idempotencyKey))
         throw new AppError('validation_failed', 'headers.idempotency-key: must be 1–200 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'must be 1–200 visible ASCII characters' }]);
       const s = readSettings(a.project.settings);
