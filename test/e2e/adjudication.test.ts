@@ -38,12 +38,11 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     return c;
   }
 
-  /** An open dispute of the demo project: a seeded one, or one opened by hand on an item. */
+  /** An open dispute of the demo project: a seeded one (the test sets every part of it), or one opened by hand. */
   async function openDispute(reviewer: ApiClient): Promise<DisputeSummary> {
     const base = `/api/projects/${ctx.t.demoProjectId}`;
     const open = await reviewer.get<{ items: DisputeSummary[] }>(`${base}/disputes?status=open`);
     expect(open.status).toBe(200);
-    // Prefer one whose room has no proposal yet would be ideal; any open one works, the test sets every part.
     if (open.body.items[0]) return open.body.items[0];
     const items = await reviewer.get<{ items: Item[] }>(`${base}/items?limit=1`);
     const made = await reviewer.post<DisputeSummary>(`${base}/items/${items.body.items[0]!.id}/disputes`, { note: 'The two responses read the prompt differently.' });
@@ -90,11 +89,9 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     const judgments = await r1api.get<{ judgments: unknown[] }>(`/api/projects/${ctx.t.demoProjectId}/disputes/${dispute.id}`);
     expect(await r1.getByTestId('judgment-card').count()).toBe(judgments.body.judgments.length);
 
-    // An incomplete proposal is refused, in words naming what is missing.
+    // Reviewer 1 sets the preference; reviewer 2 sees it.
     await r1.getByTestId('pref--3').click();
     await expect.poll(() => r2.getByTestId('proposal-summary').textContent()).toBe('A much better');
-    await r1.getByTestId('commit-button').click();
-    await expect.poll(() => r1.getByTestId('commit-error').textContent()).toMatch(/missing a score for Helpfulness on response A/);
 
     // Reviewer 2 changes the preference; reviewer 1 sees it. Both fill scores (each sees the other's).
     await r2.getByTestId('pref--2').click();
@@ -172,4 +169,36 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     for (const p of [r1, r2, trainer]) await p.context().close();
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it('a reviewer opens a dispute by hand from the Items table; an empty proposal is refused in words; the table shows the item disputed', async () => {
+    const errors: string[] = [];
+    const page = await openAs(await ctx.t.as('reviewer'), 'reviewer', errors);
+    await page.goto(`${ctx.t.url}/projects/${ctx.t.demoProjectId}?tab=items`);
+    const row = page.locator('[data-testid="item-row"]', { has: page.locator('[data-testid="item-consensus"][data-status="none"]') }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const itemId = await row.getAttribute('data-item-id');
+    await row.getByTestId('item-open-dispute').click();
+    await page.getByTestId('open-dispute-note').fill('Response B answers a different question.');
+    await page.getByTestId('open-dispute-confirm').click();
+    await page.getByTestId('dispute-room').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('dispute-detail').textContent()).toContain('Response B answers a different question.');
+    await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 30_000 }).toContain('Live');
+
+    // The server's refusal of an incomplete proposal names what is missing, in words.
+    await page.getByTestId('pref-1').click();
+    await page.getByTestId('commit-button').click();
+    await expect.poll(() => page.getByTestId('commit-error').textContent()).toMatch(/missing a score for Helpfulness on response A/);
+
+    // The Items table marks it disputed, links to the room, and filters on it.
+    await page.goto(`${ctx.t.url}/projects/${ctx.t.demoProjectId}?tab=items&istatus=disputed`);
+    const disputed = page.locator(`[data-testid="item-row"][data-item-id="${itemId}"]`);
+    await disputed.waitFor({ timeout: 30_000 });
+    expect(await disputed.getByTestId('item-consensus').getAttribute('data-status')).toBe('disputed');
+    await expect.poll(() => page.locator('[data-testid="item-consensus"]:not([data-status="disputed"])').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'e2e-items-disputed.png'), fullPage: true });
+    await disputed.getByTestId('item-dispute-link').click();
+    await page.getByTestId('dispute-room').waitFor();
+    await page.context().close();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
