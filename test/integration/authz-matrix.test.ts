@@ -85,7 +85,8 @@ async function freshItem(x: Ctx): Promise<string> {
   const ext = `matrix-dispute-${randomUUID()}`;
   const job = await lead.request<{ id: string }>('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(ext)) });
   if (job.status !== 202) throw new Error(`the lead's item import was refused: ${job.status} ${job.text}`);
-  return waitFor(async () => (await lead.get<{ items: { id: string }[] }>(`${p(x)}/items?q=${ext}&limit=1`)).body.items[0]?.id, { message: 'the imported item' });
+  const id = await waitFor(async () => (await lead.get<{ items: { id: string }[] }>(`${p(x)}/items?q=${ext}&limit=1`)).body.items[0]?.id, { message: 'the imported item' });
+  return id!;
 }
 /**
  * A dispute opened by the lead on a fresh item, its room holding a complete proposal under the

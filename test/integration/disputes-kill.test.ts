@@ -66,7 +66,7 @@ describe.each(kinds)('a dispute commit killed mid-transaction (%s)', (kind) => {
       const r = await lead.get<{ items: DisputeSummary[] }>(`/api/projects/${projectId}/disputes`);
       return r.body.items.length >= 2 ? r.body.items : null;
     });
-    const [a, b] = disputes;
+    const [a, b] = disputes!;
     const pending = lead.post(`/api/projects/${projectId}/disputes/${a!.id}/commit`, undefined, { headers: { 'idempotency-key': 'killed' } }).catch((e: unknown) => e);
     await waitFor(() => first.proc.output().includes('dispute commit holding its transaction before COMMIT'), { timeout: 60_000, message: 'the commit inside its transaction' });
     await first.proc.stop('SIGKILL');

@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { majorityVote } from '@accord/metrics';
-import { encodeFrame, getRationaleText, readDispute, readDisputeProposal, setDisputeTag, setProposalPreference, setProposalScore } from '@accord/collab';
+import { encodeFrame, getRationaleText, readDispute, readDisputeProposal, readRubricProposals, setDisputeTag, setProposalPreference, setProposalScore } from '@accord/collab';
 import type { CommitResult, ConsensusLabel, ConsensusLabelDetail, DisputeDetail, DisputeSummary, SignoffResult, Ack, DocJoined } from '@accord/core';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
@@ -127,13 +127,13 @@ describe('consensus and disputes (pglite)', () => {
   }, 900_000);
 
   it('the demo project starts with two open disputes, sorted by reason (the serious flag first)', async () => {
-    const q = await waitFor(
+    const q = (await waitFor(
       async () => {
         const r = await reviewer.get<{ items: DisputeSummary[]; total: number }>(url('/disputes'));
         return r.body.total >= 2 ? r.body : null;
       },
       { message: 'two demo disputes' },
-    );
+    ))!;
     expect(q.items.map((d) => d.reason)).toEqual(['serious-flag', 'disagreement']);
     expect(q.items[0]!.detail).toMatch(/broken/);
     expect(q.items[1]!.detail).toMatch(/1 the first response better, 1 the second response better/);
@@ -246,9 +246,18 @@ describe('consensus and disputes (pglite)', () => {
     expect(old.body.history.map((h) => h.id)).toContain(d.labelId);
     const current = await lead.get<{ items: ConsensusLabel[] }>(url(`/consensus?itemId=${d.itemId}`));
     expect(current.body.items).toHaveLength(0);
-    // Committing the reopened dispute makes a new current label; the old one stays in history.
+    // Committing the reopened dispute makes a new current label; the old one stays in history. Tagged
+    // a guideline gap, it adds a change proposal naming the dispute to the rubric draft.
+    const r = await room(lead, re.body.doc);
+    await waitFor(() => r.provider.synced && readDisputeProposal(r.doc).preference !== null, { message: 'the reopened room' });
+    setDisputeTag(r.doc, 'guideline-gap');
+    await waitFor(async () => (await t.server.deps.docs.read(re.body.doc, (doc) => readDispute(doc).tag)) === 'guideline-gap', { message: 'the tag reaches the server' });
     const c = await lead.post<CommitResult>(url(`/disputes/${re.body.id}/commit`), undefined, { headers: { 'idempotency-key': 'reopened-1' } });
     expect(c.status).toBe(201);
+    expect(c.body.label.tag).toBe('guideline-gap');
+    expect(c.body.rubricProposal).toBe(`dispute:${re.body.id}`);
+    const proposals = await t.server.deps.docs.read(`rubric:${demo}`, (doc) => readRubricProposals(doc));
+    expect(proposals.filter((x) => x.disputeId === re.body.id)).toHaveLength(1);
     const hist = await lead.get<ConsensusLabelDetail>(url(`/consensus/${c.body.label.id}`));
     expect(hist.body.history.map((h) => h.id)).toEqual([c.body.label.id, d.labelId]);
   });

@@ -73,3 +73,16 @@ describe('dispute document shape', () => {
     expect(proposalDigest(readDisputeProposal(d))).not.toBe(before);
   });
 });
+
+describe('seeding', () => {
+  it('two replicas seeding the same proposal concurrently read as one proposal (no duplicated spans)', () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    const seed = { preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value: 0 }, scores: [], spans: [{ responseId: 'r1', start: 0, end: 2, category: 'x', severity: 'minor' as const, note: '' }] };
+    writeDisputeProposal(a, seed, 'majority');
+    writeDisputeProposal(b, seed, 'majority');
+    sync(a, b);
+    expect(readDisputeProposal(a)).toEqual(readDisputeProposal(b));
+    expect(readDisputeProposal(a).spans).toHaveLength(1);
+  });
+});

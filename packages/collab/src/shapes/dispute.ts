@@ -109,11 +109,13 @@ export function readDisputeProposal(doc: Y.Doc): DisputeProposal {
   return { preference: pref.success ? pref.data : null, scores, spans };
 }
 
+/** Spans in document order; one per id (two nodes seeding one room at once would each add the seed's). */
 function readSpans(doc: Y.Doc): ProposalSpan[] {
+  const seen = new Set<string>();
   return roots(doc)
     .spans.toArray()
     .map(readSpan)
-    .filter((s): s is ProposalSpan => s !== null);
+    .filter((s): s is ProposalSpan => s !== null && !seen.has(s.id) && Boolean(seen.add(s.id)));
 }
 
 export function readDispute(doc: Y.Doc): DisputeRoom {
