@@ -123,10 +123,10 @@ export class ProposalForm {
 
   // ---- scores
 
-  #scores = $derived.by(() => new Map(this.room.proposal.scores.map((s: Score) => [cellKey(s.dimension, s.responseId ?? null), s.value])));
+  #scores: Record<string, number> = $derived.by(() => Object.fromEntries(this.room.proposal.scores.map((s: Score) => [cellKey(s.dimension, s.responseId ?? null), s.value])));
 
   scoreOf(dimension: string, responseId: string | null): number | undefined {
-    return this.#scores.get(cellKey(dimension, responseId));
+    return this.#scores[cellKey(dimension, responseId)];
   }
 
   setScore(dimension: string, responseId: string | null, value: number): void {
