@@ -18,7 +18,7 @@ const PAGES_DIR = join(SHOTS, 'pages');
 type Role = 'admin' | 'lead' | 'reviewer' | 'trainer';
 interface PageSpec {
   name: string;
-  path: (ids: { demo: string; privateProject: string }) => string;
+  path: (ids: { demo: string; privateProject: string; dispute: string }) => string;
   /** A selector present once the page has loaded its data. */
   ready: string;
   roles: Role[];
@@ -31,6 +31,8 @@ const PAGES: PageSpec[] = [
   { name: 'project-members', path: (i) => `/projects/${i.demo}?tab=members`, ready: '[data-testid="member-row"]', roles: ALL },
   { name: 'project-rubric', path: (i) => `/projects/${i.demo}?tab=rubric`, ready: '[data-testid="dimension-card"], [data-testid="rubric-view"]', roles: ALL },
   { name: 'project-items', path: (i) => `/projects/${i.demo}?tab=items`, ready: '[data-testid="item-row"]', roles: ['admin', 'lead', 'reviewer'] },
+  { name: 'project-disputes', path: (i) => `/projects/${i.demo}?tab=disputes`, ready: '[data-testid="dispute-row"]', roles: ['admin', 'lead', 'reviewer'] },
+  { name: 'dispute-room', path: (i) => `/projects/${i.demo}/disputes/${i.dispute}`, ready: '[data-testid="dispute-room"] [data-testid="proposal-summary"]', roles: ['admin', 'lead', 'reviewer'] },
   { name: 'project-import', path: (i) => `/projects/${i.demo}?tab=import`, ready: '[data-testid="import-form"]', roles: ['admin', 'lead'] },
   { name: 'project-settings', path: (i) => `/projects/${i.demo}?tab=settings`, ready: '[data-testid="settings-form"]', roles: ['admin', 'lead'] },
   { name: 'project-export', path: (i) => `/projects/${i.demo}?tab=export`, ready: '[data-testid="export-columns"]', roles: ['admin', 'lead'] },
@@ -52,7 +54,7 @@ const THEMES = ['light', 'dark'] as const;
 
 describe.skipIf(missing !== null)('browser: accessibility audit and screenshots of every page', () => {
   const ctx = useBrowserServer();
-  const ids = { demo: '', privateProject: '' };
+  const ids = { demo: '', privateProject: '', dispute: '' };
 
   beforeAll(async () => {
     mkdirSync(PAGES_DIR, { recursive: true });
@@ -60,6 +62,8 @@ describe.skipIf(missing !== null)('browser: accessibility audit and screenshots 
     // A project the admin made and belongs to alone: the others see the no-access page.
     const admin = await ctx.t.as('admin');
     ids.privateProject = (await admin.post<Project>('/api/projects', { name: 'Private project' })).body.id;
+    // One of the demo's open disputes (its adjudication room).
+    ids.dispute = (await admin.get<{ items: { id: string }[] }>(`/api/projects/${ids.demo}/disputes`)).body.items[0]!.id;
   });
 
   async function openAs(role: Role | null, errors: string[]): Promise<Page> {

@@ -34,6 +34,13 @@ export const ItemSchema = z.object({
   agreement: z.number().nullable(),
   /** Spread of its judgments: standard deviation of the graded preference (rankings: mean SD of each response's rank); null under 2. */
   spread: z.number().nullable(),
+  /**
+   * The item's current consensus label and how it came to be (the methods of contracts/consensus.ts'
+   * `ConsensusMethodSchema`, repeated here as that module imports this one), or null.
+   */
+  consensus: z.object({ labelId: IdSchema, method: z.enum(['unanimous', 'majority', 'dawid-skene', 'bradley-terry', 'adjudicated']) }).nullable(),
+  /** The item's open dispute, or null. */
+  dispute: z.object({ id: IdSchema, reason: z.enum(['disagreement', 'gold-missed', 'serious-flag', 'manual', 'reopened']) }).nullable(),
 });
 export type Item = z.infer<typeof ItemSchema>;
 
@@ -52,5 +59,7 @@ export const ItemListQuerySchema = z.strictObject({
   maxAgreement: z.coerce.number().min(0).max(1).optional(),
   minSpread: z.coerce.number().min(0).max(100).optional(),
   maxSpread: z.coerce.number().min(0).max(100).optional(),
+  /** `consensus`: items with a current consensus label; `disputed`: items with an open dispute. */
+  status: z.enum(['consensus', 'disputed']).optional(),
 });
 export type ItemListQuery = z.infer<typeof ItemListQuerySchema>;

@@ -55,9 +55,12 @@ export interface ItemQuality {
   judgments: number;
   agreement: number | null;
   spread: number | null;
+  /** Its current consensus label and open dispute (features/consensus writes them). */
+  consensus: Item['consensus'];
+  dispute: Item['dispute'];
 }
 
-export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null }): Item {
+export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null, consensus: null, dispute: null }): Item {
   return {
     id: i.id,
     projectId: i.projectId,

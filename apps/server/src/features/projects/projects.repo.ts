@@ -1,7 +1,7 @@
 /** Projects, members and the item listing in SQL: the only code of the projects feature that speaks to the database. */
 import { and, asc, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { ItemListQuery, Member, ProjectListQuery, ProjectRole } from '@accord/core';
-import { items, projectMembers, projects, qualityItems, users, type Db, type Tx } from '@accord/db';
+import { consensusLabels, disputes, items, projectMembers, projects, qualityItems, users, type Db, type Tx } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
 import { recordControlEvents, type ControlEvent } from '../../platform/bus.ts';
 import type { ProjectRow, ProjectWithRole } from '../../platform/http/context.ts';
@@ -209,22 +209,50 @@ export function createProjectsRepo(db: Db) {
       if (q.maxAgreement !== undefined) where.push(lte(qualityItems.agreement, q.maxAgreement));
       if (q.minSpread !== undefined) where.push(gte(qualityItems.spread, q.minSpread));
       if (q.maxSpread !== undefined) where.push(lte(qualityItems.spread, q.maxSpread));
+      if (q.status === 'consensus') where.push(isNotNull(consensusLabels.id));
+      if (q.status === 'disputed') where.push(isNotNull(disputes.id));
       const cond = and(...where);
       const key = ITEM_SORT[q.sort];
       // Items without a figure sort last either way.
       const order = q.order === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`;
+      // At most one current label and one open dispute per item: the joins match the partial unique
+      // indexes (consensus_labels_current_uq, disputes_open_item_uq), so they add no rows.
+      const currentLabel = and(eq(consensusLabels.itemId, items.id), isNull(consensusLabels.supersededAt));
+      const openDispute = and(eq(disputes.itemId, items.id), eq(disputes.status, 'open'));
       // Items created together (one import batch) keep the file's order.
       const rows = await db
-        .select({ item: items, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread })
+        .select({
+          item: items,
+          judgments: ITEM_JUDGMENTS,
+          agreement: qualityItems.agreement,
+          spread: qualityItems.spread,
+          labelId: consensusLabels.id,
+          method: consensusLabels.method,
+          disputeId: disputes.id,
+          reason: disputes.reason,
+        })
         .from(items)
         .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
+        .leftJoin(consensusLabels, currentLabel)
+        .leftJoin(disputes, openDispute)
         .where(cond)
         .orderBy(order, asc(items.position), asc(items.externalId))
         .limit(q.limit)
         .offset(q.offset);
-      const [total] = await db.select({ n: count() }).from(items).leftJoin(qualityItems, eq(qualityItems.itemId, items.id)).where(cond);
+      let counted = db.select({ n: count() }).from(items).leftJoin(qualityItems, eq(qualityItems.itemId, items.id)).$dynamic();
+      if (q.status === 'consensus') counted = counted.leftJoin(consensusLabels, currentLabel);
+      if (q.status === 'disputed') counted = counted.leftJoin(disputes, openDispute);
+      const [total] = await counted.where(cond);
       return {
-        items: rows.map((r) => toItem(r.item, showGold, { judgments: Number(r.judgments), agreement: r.agreement, spread: r.spread })),
+        items: rows.map((r) =>
+          toItem(r.item, showGold, {
+            judgments: Number(r.judgments),
+            agreement: r.agreement,
+            spread: r.spread,
+            consensus: r.labelId && r.method ? { labelId: r.labelId, method: r.method } : null,
+            dispute: r.disputeId && r.reason ? { id: r.disputeId, reason: r.reason } : null,
+          }),
+        ),
         total: total?.n ?? 0,
       };
     },

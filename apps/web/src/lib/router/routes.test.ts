@@ -10,6 +10,7 @@ describe('matchRoute', () => {
     ['/projects/0b7e1f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', 'project', { id: '0b7e1f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b' }],
     ['/projects/a%20b', 'project', { id: 'a b' }],
     ['/projects/p1/calibration/s1', 'calibration', { id: 'p1', sessionId: 's1' }],
+    ['/projects/p1/disputes/d1', 'dispute', { id: 'p1', disputeId: 'd1' }],
     ['/account', 'account', {}],
     ['/admin/users', 'admin-users', {}],
   ])('%s → %s', (path, name, params) => {

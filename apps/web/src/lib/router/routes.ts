@@ -11,6 +11,7 @@ const ROUTES = [
   { name: 'judge', pattern: '/projects/:id/judge', public: false },
   { name: 'qualify', pattern: '/projects/:id/qualify', public: false },
   { name: 'calibration', pattern: '/projects/:id/calibration/:sessionId', public: false },
+  { name: 'dispute', pattern: '/projects/:id/disputes/:disputeId', public: false },
   { name: 'account', pattern: '/account', public: false },
   { name: 'admin-users', pattern: '/admin/users', public: false },
 ] as const;

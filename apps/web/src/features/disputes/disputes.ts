@@ -1,0 +1,71 @@
+/**
+ * Disputes and consensus in words for the screens: reasons, verdict tags, methods, agreement and
+ * age, and a consensus payload's preference read out in the room's letters (A, B, … in the item's
+ * canonical order, the order proposals and labels use).
+ */
+import type { ConsensusMethod, DisputeReason, DisputeTag, Preference } from '@accord/core';
+
+export const REASON_WORDS: Record<DisputeReason, string> = {
+  disagreement: 'Disagreement',
+  'gold-missed': 'Gold missed',
+  'serious-flag': 'Serious flag',
+  manual: 'Opened by hand',
+  reopened: 'Reopened',
+};
+
+export const TAG_WORDS: Record<DisputeTag, string> = {
+  'trainer-error': 'Trainer error',
+  'ambiguous-item': 'Ambiguous item',
+  'guideline-gap': 'Guideline gap',
+  'gold-wrong': 'Gold wrong',
+};
+
+export const METHOD_WORDS: Record<ConsensusMethod, string> = {
+  unanimous: 'Unanimous',
+  majority: 'Majority',
+  'dawid-skene': 'Dawid–Skene',
+  'bradley-terry': 'Bradley–Terry',
+  adjudicated: 'Adjudicated',
+};
+
+/** The badge tone of a reason: serious flags and missed gold first. */
+export function reasonTone(r: DisputeReason): 'danger' | 'warning' | 'neutral' | 'brand' {
+  return r === 'serious-flag' ? 'danger' : r === 'gold-missed' || r === 'reopened' ? 'warning' : r === 'manual' ? 'brand' : 'neutral';
+}
+
+export function formatAgreement(a: number | null | undefined): string {
+  return a === null || a === undefined ? '—' : `${Math.round(a * 100)}%`;
+}
+
+/** "3 min", "5 h", "2 d": how long a dispute has been open. */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86_400)} d`;
+}
+
+export const letterAt = (i: number): string => String.fromCharCode(65 + i);
+
+/**
+ * A preference in the room's letters: "A better", "B slightly better", "Tie", "B = A > C".
+ * `order` is the item's canonical response order.
+ */
+export function preferenceWords(p: Preference | null | undefined, order: readonly string[]): string {
+  if (!p) return '—';
+  const name = (id: string) => {
+    const i = order.indexOf(id);
+    return i === -1 ? id : letterAt(i);
+  };
+  if (p.kind === 'ranking') return p.groups.map((g) => g.map(name).join(' = ')).join(' > ');
+  if (p.value === 0) return 'Tie';
+  const winner = name(p.value < 0 ? p.a : p.b);
+  const strength = ['slightly better', 'better', 'much better'][Math.min(3, Math.abs(p.value)) - 1] ?? 'better';
+  return `${winner} ${strength}`;
+}
+
+/** The screen value of a pairwise preference (how much better B, the second response, is), or null. */
+export function pairwiseScreenValue(p: Preference | null | undefined, order: readonly string[]): number | null {
+  if (!p || p.kind !== 'pairwise') return null;
+  return p.a === order[0] ? p.value : -p.value;
+}
