@@ -33,6 +33,8 @@ function arg(name: string, fallback: number): number {
 }
 
 const JUDGMENTS = arg('judgments', 1_000_000);
+/** `--keep`: leave the generated database in place (its URL is printed) to EXPLAIN the queries. */
+const KEEP = process.argv.includes('--keep');
 const PER_ITEM = 5;
 const ITEMS = Math.max(1, Math.floor(JUDGMENTS / PER_ITEM));
 const TRAINERS = Math.min(200, Math.max(PER_ITEM, Math.round(ITEMS / 1000)));
@@ -233,6 +235,7 @@ try {
   await client.end();
   await server.close();
   await db.close().catch(() => {});
-  await tdb.drop();
+  if (KEEP) console.log(`kept the database: ${url}`);
+  else await tdb.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -12,6 +12,7 @@ const PROJECT_SORT = { name: projects.name, createdAt: projects.createdAt, updat
 const MEMBER_SORT = { name: users.name, email: users.email, role: projectMembers.role, addedAt: projectMembers.createdAt } as const;
 /** Item figures are kept by the quality trigger (features/quality); an item without a row has none yet. */
 const ITEM_JUDGMENTS = sql<number>`coalesce(${qualityItems.judgments}, 0)`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread } as const;
 
 export type MemberSort = keyof typeof MEMBER_SORT;
@@ -201,7 +202,8 @@ export function createProjectsRepo(db: Db) {
 
     async itemPage(projectId: string, q: ItemListQuery, showGold: boolean) {
       const where: SQL[] = [eq(items.projectId, projectId)];
-      if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`))!);
+      // An item id finds its item (quality flags link to the items they name).
+      if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`), ...(UUID.test(q.q) ? [eq(items.id, q.q.toLowerCase())] : []))!);
       if (q.gold) where.push(q.gold === 'with' ? isNotNull(items.gold) : isNull(items.gold));
       if (q.minJudgments !== undefined) where.push(gte(ITEM_JUDGMENTS, q.minJudgments));
       if (q.maxJudgments !== undefined) where.push(lte(ITEM_JUDGMENTS, q.maxJudgments));

@@ -18,7 +18,7 @@ import {
 import { binomialTestHalf, bradleyTerry, createRandom } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { emptyPart, figuresOf, interval, kappaFromPairs, resample, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { addScaled, emptyPart, figuresOf, interval, kappaFromPairs, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
@@ -106,7 +106,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       if (!p) s.set(block, (p = emptyPart()));
       return p;
     };
-    for (const c of cells) part(c.scope, c.block).cells.set(`${c.v1}|${c.v2}`, c.o);
+    for (const { scope, cells: c } of cells) for (let i = 0; i < c.length; i += 4) part(scope, c[i]!).cells.push(c[i + 1]!, c[i + 2]!, c[i + 3]!);
     for (const u of units) part(u.scope, u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
     return out;
   }
@@ -242,6 +242,45 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
           await repo.raiseFlag({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
       }
     }
+    if (s.minKappaVsConsensus !== null) await evaluateDimensionFlags(project.id, s.minKappaVsConsensus, s.window);
+  }
+
+  /**
+   * The κ threshold per rubric dimension: over the member's last `window` judgments (after the
+   * dimension's flag was last cleared) that have a consensus on the dimension, their scores against
+   * the leave-one-out majority of the item's other scores (per response for per-response dimensions).
+   */
+  async function evaluateDimensionFlags(projectId: string, threshold: number, window: number) {
+    const [scores, cleared] = await Promise.all([repo.recentDimensionScores(projectId, window * 2), repo.lastClearedByDimension(projectId, 'kappaVsConsensus')]);
+    // user → dimension → judgments newest first, each with its (score, consensus) units
+    const byUser = new Map<string, Map<string, { judgmentId: string; itemId: string; at: Date; units: { a: number; b: number }[] }[]>>();
+    for (const x of scores) {
+      const after = cleared.get(`${x.userId}|${x.dimension}`);
+      if (after && x.at <= after) continue;
+      let dims = byUser.get(x.userId);
+      if (!dims) byUser.set(x.userId, (dims = new Map()));
+      let list = dims.get(x.dimension);
+      if (!list) dims.set(x.dimension, (list = []));
+      let last = list[list.length - 1];
+      if (!last || last.judgmentId !== x.judgmentId) list.push((last = { judgmentId: x.judgmentId, itemId: x.itemId, at: x.at, units: [] }));
+      last.units.push({ a: x.value, b: x.consensus });
+    }
+    for (const [userId, dims] of byUser)
+      for (const [dimension, list] of dims) {
+        const counted = list.slice(0, window);
+        if (counted.length < window) continue;
+        const tally = new Map<string, { a: number; b: number; n: number }>();
+        for (const j of counted)
+          for (const u of j.units) {
+            const t = tally.get(`${u.a}|${u.b}`) ?? { a: u.a, b: u.b, n: 0 };
+            t.n++;
+            tally.set(`${u.a}|${u.b}`, t);
+          }
+        const bad = counted.filter((j) => j.units.some((u) => u.a !== u.b));
+        const kappa = kappaFromPairs(tally.values()).kappa;
+        const value = kappa ?? (bad.length === 0 ? 1 : 0);
+        if (value < threshold) await repo.raiseFlag({ projectId, userId, kind: 'kappaVsConsensus', dimension, value, threshold, window, items: bad.map((j) => j.itemId) });
+      }
   }
 
   async function annotators(project: QualityProject, q: AnnotatorStatsQuery) {
@@ -371,11 +410,13 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       for (let s = 0; s < q.samples; s++) {
         const wins = new Float64Array(k * k);
         const ties = new Float64Array(k * k);
-        for (const b of resample(blocks, rng)) {
-          for (let x = 0; x < k * k; x++) {
-            wins[x]! += b.wins[x]!;
-            ties[x]! += b.ties[x]!;
-          }
+        // Each drawn block once, times its draws.
+        const times = new Float64Array(blocks.length);
+        for (let i = 0; i < blocks.length; i++) times[rng.int(blocks.length)]!++;
+        for (let b = 0; b < blocks.length; b++) {
+          if (times[b] === 0) continue;
+          addScaled(wins, blocks[b]!.wins, times[b]!);
+          addScaled(ties, blocks[b]!.ties, times[b]!);
         }
         // Only the models compared in this resample are refitted (the MLE must exist).
         const seen = models.map((_, i) => {
@@ -384,11 +425,15 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
         });
         const sub = models.map((_, i) => i).filter((i) => seen[i]);
         if (sub.length < 2) continue;
-        const fit = bradleyTerry({
-          items: sub.map((i) => models[i]!),
-          wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
-          ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
-        });
+        // An interval needs strengths to a few digits, not to the last bit.
+        const fit = bradleyTerry(
+          {
+            items: sub.map((i) => models[i]!),
+            wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
+            ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
+          },
+          { tolerance: 1e-9 },
+        );
         if (!fit.mleExists || !fit.strengthsSumOne) continue;
         sub.forEach((i, x) => samples[i]!.push(fit.strengthsSumOne![x]!));
       }
