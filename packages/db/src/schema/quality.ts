@@ -171,7 +171,11 @@ export const qualityJudgments = pgTable(
     /** The majority of the item's other judgments (leave-one-out), null without a strict one. */
     consensus: smallint('consensus'),
   },
-  (t) => [index('quality_judgments_user_idx').on(t.projectId, t.userId, t.submittedAt), index('quality_judgments_item_idx').on(t.itemId)],
+  (t) => [
+    index('quality_judgments_user_idx').on(t.projectId, t.userId, t.submittedAt),
+    index('quality_judgments_item_idx').on(t.itemId),
+    index('quality_judgments_time_idx').on(t.projectId, t.submittedAt),
+  ],
 );
 
 /**
