@@ -145,6 +145,49 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ scope: String(x.scope), cells: String(x.cells).split(',').map(Number) }));
     },
 
+    /**
+     * When the project last calibrated: for now the newest calibration enrolment of a member
+     * (`project_members.calibration_at`); calibration sessions, once they exist, answer here instead.
+     */
+    async lastCalibration(projectId: string): Promise<Date | null> {
+      const [r] = await rows(db, sql`select max(calibration_at) as at from project_members where project_id = ${projectId}`);
+      return r?.at ? date(r.at) : null;
+    },
+
+    /**
+     * The graded preference's contributions among the judgments submitted since `since` (agreement
+     * among the judgments of the same item within the period), per block as the stored ones are:
+     * coincidence cells (`c`: block, v1, v2, o) and units by size (`u`: block, m, units, pa sum).
+     */
+    async prefSince(projectId: string, since: Date): Promise<{ cells: { block: number; v1: number; v2: number; o: number }[]; units: UnitRow[] }> {
+      const r = await rows(
+        db,
+        sql`with j as (
+              select q.item_id, q.graded::double precision as v from quality_judgments q
+              where q.project_id = ${projectId} and q.submitted_at >= ${since} and q.graded is not null
+            ),
+            c as (select item_id, v, count(*)::double precision as n from j group by 1, 2),
+            m as (select item_id, sum(n) as m from c group by 1),
+            b as (select qi.item_id, qi.block from quality_items qi join m on m.item_id = qi.item_id),
+            cat as (select item_id, sign(v) as k, sum(n) as n from c group by 1, 2),
+            per as (select item_id, sum(n) as m, sum(n * (n - 1)) as agree from cat group by 1)
+            select 'c' as kind, b.block, x.v as a1, y.v as a2, sum(x.n * (y.n - case when x.v = y.v then 1 else 0 end) / (m.m - 1)) as a3
+            from c x join c y on y.item_id = x.item_id join m on m.item_id = x.item_id join b on b.item_id = x.item_id
+            where m.m >= 2 group by b.block, x.v, y.v
+            union all
+            select 'u', b.block, per.m, count(*), sum(case when per.m >= 2 then per.agree / (per.m * (per.m - 1)) else 0 end)
+            from per join b on b.item_id = per.item_id group by b.block, per.m`,
+      );
+      const cells: { block: number; v1: number; v2: number; o: number }[] = [];
+      const units: UnitRow[] = [];
+      for (const x of r) {
+        if (x.kind === 'c') {
+          if (num(x.a3) !== 0) cells.push({ block: num(x.block), v1: num(x.a1), v2: num(x.a2), o: num(x.a3) });
+        } else units.push({ scope: 'pref', block: num(x.block), m: num(x.a1), units: num(x.a2), paSum: num(x.a3) });
+      }
+      return { cells, units };
+    },
+
     async units(projectId: string): Promise<UnitRow[]> {
       const r = await rows(db, sql`select scope, block, m, units, pa_sum from quality_units where project_id = ${projectId} and units <> 0`);
       return r.map((x) => ({ scope: String(x.scope), block: num(x.block), m: num(x.m), units: num(x.units), paSum: num(x.pa_sum) }));

@@ -165,8 +165,24 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       .map((s) => {
         const start = new Date(`${s.slice(6)}T00:00:00Z`);
         const data = all.get(s)!;
-        return { period: 'week' as const, start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
+        return { period: 'week' as 'week' | 'sinceCalibration', start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
       });
+
+    // Since the last calibration (pairwise): agreement among the judgments submitted from then on.
+    const calibratedAt = ranking ? null : await repo.lastCalibration(project.id);
+    if (calibratedAt) {
+      const since = await repo.prefSince(project.id, calibratedAt);
+      const data: ScopeData = new Map();
+      const part = (block: number) => {
+        let p = data.get(block);
+        if (!p) data.set(block, (p = emptyPart()));
+        return p;
+      };
+      for (const c of since.cells) part(c.block).cells.push(c.v1, c.v2, c.o);
+      for (const u of since.units) part(u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
+      if (data.size > 0)
+        overTime.push({ period: 'sinceCalibration' as const, start: iso(calibratedAt), end: iso(new Date()), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) });
+    }
 
     const dist = new Map<number, number>();
     for (const p of all.get('dist')?.values() ?? []) for (const [v, u] of p.units) dist.set(v, (dist.get(v) ?? 0) + u.units);
