@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qualityFlags } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { routeTable, type AnyRoute } from '@accord/server';
 import { errorCodesOf, type ErrorCode, type Task } from '@accord/core';
@@ -262,8 +263,18 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/leaderboard': { run: (x) => x.actor.client.get(`${p(x)}/leaderboard?from=consensus&samples=20`) },
   'GET /api/projects/:projectId/me/stats': { run: (x) => x.actor.client.get(`${p(x)}/me/stats`) },
   'GET /api/projects/:projectId/flags': { run: (x) => x.actor.client.get(`${p(x)}/flags?status=all`) },
-  // No flag exists in the matrix project: a lead is told so (404); others are refused first.
-  'POST /api/projects/:projectId/flags/:flagId/clear': { run: (x) => x.actor.client.post(`${p(x)}/flags/${randomUUID()}/clear`, { reason: 'reviewed' }) },
+  // A real open flag each time, on a fresh trainer of the project (inserted as the flag evaluation
+  // raises them), so the lead's call proves the allowed path; others are refused before the flag is read.
+  'POST /api/projects/:projectId/flags/:flagId/clear': {
+    async run(x) {
+      const u = await x.freshMember('trainer');
+      const [flag] = await x.t.db.db
+        .insert(qualityFlags)
+        .values({ projectId: x.project.id, userId: u.id, kind: 'kappaVsConsensus', value: 0.1, threshold: 0.4, window: 20, items: [] })
+        .returning({ id: qualityFlags.id });
+      return x.actor.client.post(`${p(x)}/flags/${flag!.id}/clear`, { reason: 'reviewed' });
+    },
+  },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -373,7 +384,7 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/projects/:projectId/leaderboard': inProject(403, 200, 200),
   'GET /api/projects/:projectId/me/stats': inProject(200, 200, 200),
   'GET /api/projects/:projectId/flags': inProject(403, 200, 200),
-  'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 404),
+  'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 200),
 };
 
 const kinds = await testDatabaseKinds();
