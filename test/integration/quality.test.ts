@@ -288,6 +288,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
 
     // Trainers 0 and 1 prefer the first response; trainer 2 always the second, and scores the
     // comparison dimension `overall` yes (1) where the others say no (0).
+    const flagged: string[] = [];
     const submitAll = async (i: number, value: number) => {
       const c = p.trainers[i]!.client;
       for (;;) {
@@ -296,7 +297,9 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
         // In the item's own order: the value is how much better the second response is.
         const valid = validJudgment(task, value);
         const scores = valid.scores.map((x) => (i === 2 && x.dimension === 'overall' ? { ...x, value: 1 } : x));
-        const payload = { ...valid, scores, preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value } };
+        // Trainer 2 also flags the first four items they judge as broken (the item list counts them).
+        const flags = i === 2 && flagged.length < 4 ? (flagged.push(task.item.id), ['broken']) : [];
+        const payload = { ...valid, scores, flags, preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value } };
         const r = await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload });
         expect(r.status).toBe(200);
       }
@@ -309,6 +312,15 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect((await lead.post(`${base}/members/${p.trainers[0]!.id}/calibration`, { note: 'week 1' })).status).toBe(200);
     await submitAll(1, -1);
     await submitAll(2, 3);
+
+    // The item list: judgments that flagged each item, as a column, a filter and a sort.
+    const withFlags = (await lead.get<{ items: Item[]; total: number }>(`${base}/items?flagged=with&sort=flagged&order=desc`)).body;
+    expect(withFlags.items.map((x) => x.id).sort()).toEqual([...flagged].sort());
+    expect(withFlags.items.every((x) => x.flagged === 1)).toBe(true);
+    const without = (await lead.get<{ items: Item[]; total: number }>(`${base}/items?flagged=without`)).body;
+    expect(without.total).toBe(4);
+    expect(without.items.every((x) => x.flagged === 0 && !flagged.includes(x.id))).toBe(true);
+    expect((await lead.get<ErrorBody>(`${base}/items?flagged=maybe`)).status).toBe(400);
 
     const ag = (await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
     expect(ag.judgments).toBe(24);

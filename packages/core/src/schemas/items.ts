@@ -34,10 +34,12 @@ export const ItemSchema = z.object({
   agreement: z.number().nullable(),
   /** Spread of its judgments: standard deviation of the graded preference (rankings: mean SD of each response's rank); null under 2. */
   spread: z.number().nullable(),
+  /** Submitted judgments of the item that raise a rubric flag (the item is broken, unsafe, …). */
+  flagged: z.number().int(),
 });
 export type Item = z.infer<typeof ItemSchema>;
 
-export const ITEM_SORT_KEYS = ['createdAt', 'externalId', 'judgments', 'agreement', 'spread'] as const;
+export const ITEM_SORT_KEYS = ['createdAt', 'externalId', 'judgments', 'agreement', 'spread', 'flagged'] as const;
 /** Unknown parameters are refused (400 naming them). Items without a figure sort last and fail a bound on it. */
 export const ItemListQuerySchema = z.strictObject({
   ...PageQuerySchema.shape,
@@ -51,6 +53,8 @@ export const ItemListQuerySchema = z.strictObject({
   minAgreement: z.coerce.number().min(0).max(1).optional(),
   maxAgreement: z.coerce.number().min(0).max(1).optional(),
   minSpread: z.coerce.number().min(0).max(100).optional(),
+  /** Only items some judgment flagged (`with`), or none did (`without`). */
+  flagged: z.enum(['with', 'without']).optional(),
   maxSpread: z.coerce.number().min(0).max(100).optional(),
 });
 export type ItemListQuery = z.infer<typeof ItemListQuerySchema>;

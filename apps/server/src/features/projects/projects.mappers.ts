@@ -55,9 +55,10 @@ export interface ItemQuality {
   judgments: number;
   agreement: number | null;
   spread: number | null;
+  flagged: number;
 }
 
-export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null }): Item {
+export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null, flagged: 0 }): Item {
   return {
     id: i.id,
     projectId: i.projectId,

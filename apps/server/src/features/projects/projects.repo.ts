@@ -13,7 +13,10 @@ const MEMBER_SORT = { name: users.name, email: users.email, role: projectMembers
 /** Item figures are kept by the quality trigger (features/quality); an item without a row has none yet. */
 const ITEM_JUDGMENTS = sql<number>`coalesce(${qualityItems.judgments}, 0)`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread } as const;
+/** Submitted judgments of the item that raise a rubric flag (broken, unsafe, …). */
+const ITEM_FLAGGED = sql<number>`(select count(*) from judgments j where j.item_id = ${items.id} and j.status = 'submitted'
+  and jsonb_typeof(j.payload->'flags') = 'array' and jsonb_array_length(j.payload->'flags') > 0)::integer`;
+const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread, flagged: ITEM_FLAGGED } as const;
 
 export type MemberSort = keyof typeof MEMBER_SORT;
 type MemberRow = typeof projectMembers.$inferSelect;
@@ -211,13 +214,14 @@ export function createProjectsRepo(db: Db) {
       if (q.maxAgreement !== undefined) where.push(lte(qualityItems.agreement, q.maxAgreement));
       if (q.minSpread !== undefined) where.push(gte(qualityItems.spread, q.minSpread));
       if (q.maxSpread !== undefined) where.push(lte(qualityItems.spread, q.maxSpread));
+      if (q.flagged) where.push(q.flagged === 'with' ? sql`${ITEM_FLAGGED} > 0` : sql`${ITEM_FLAGGED} = 0`);
       const cond = and(...where);
       const key = ITEM_SORT[q.sort];
       // Items without a figure sort last either way.
       const order = q.order === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`;
       // Items created together (one import batch) keep the file's order.
       const rows = await db
-        .select({ item: items, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread })
+        .select({ item: items, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread, flagged: ITEM_FLAGGED })
         .from(items)
         .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
         .where(cond)
@@ -226,7 +230,7 @@ export function createProjectsRepo(db: Db) {
         .offset(q.offset);
       const [total] = await db.select({ n: count() }).from(items).leftJoin(qualityItems, eq(qualityItems.itemId, items.id)).where(cond);
       return {
-        items: rows.map((r) => toItem(r.item, showGold, { judgments: Number(r.judgments), agreement: r.agreement, spread: r.spread })),
+        items: rows.map((r) => toItem(r.item, showGold, { judgments: Number(r.judgments), agreement: r.agreement, spread: r.spread, flagged: Number(r.flagged) })),
         total: total?.n ?? 0,
       };
     },
