@@ -403,13 +403,24 @@ export function createQualityRepo(db: Db) {
       return out;
     },
 
-    /** Raises the flag, or updates the open one of the same member, kind and dimension. */
-    async raiseFlag(f: { projectId: string; userId: string; kind: string; dimension: string; value: number; threshold: number; window: number; items: string[] }) {
+    /**
+     * Raises the flags, or updates the open ones of the same member, kind and dimension — in one
+     * statement (a project's evaluation may flag every member on every dimension). An open flag
+     * whose figures did not change is left as it is.
+     */
+    async raiseFlags(flags: { projectId: string; userId: string; kind: string; dimension: string; value: number; threshold: number; window: number; items: string[] }[]) {
+      if (flags.length === 0) return;
       await db.execute(
         sql`insert into quality_flags (project_id, user_id, kind, dimension, value, threshold, "window", items)
-            values (${f.projectId}, ${f.userId}, ${f.kind}, ${f.dimension}, ${f.value}, ${f.threshold}, ${f.window}, ${JSON.stringify(f.items)}::jsonb)
+            select x.project_id, x.user_id, x.kind, x.dimension, x.value, x.threshold, x."window", x.items
+            from jsonb_to_recordset(${JSON.stringify(
+              flags.map((f) => ({ project_id: f.projectId, user_id: f.userId, kind: f.kind, dimension: f.dimension, value: f.value, threshold: f.threshold, window: f.window, items: f.items })),
+            )}::jsonb) as x(project_id uuid, user_id uuid, kind text, dimension text, value double precision, threshold double precision, "window" integer, items jsonb)
+            order by x.user_id, x.kind, x.dimension
             on conflict (project_id, user_id, kind, dimension) where status = 'open'
-            do update set value = excluded.value, threshold = excluded.threshold, "window" = excluded."window", items = excluded.items, updated_at = now()`,
+            do update set value = excluded.value, threshold = excluded.threshold, "window" = excluded."window", items = excluded.items, updated_at = now()
+            where quality_flags.value is distinct from excluded.value or quality_flags.threshold is distinct from excluded.threshold
+               or quality_flags."window" is distinct from excluded."window" or quality_flags.items is distinct from excluded.items`,
       );
     },
 

@@ -222,6 +222,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
     if (checks.length === 0) return;
     const members = (await repo.members(project.id)).filter((m) => m.kind === 'human');
+    const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
     for (const c of checks) {
       const cleared = await repo.lastCleared(project.id, c.kind);
       // Enough recent judgments to find `window` that count for the figure.
@@ -254,11 +255,11 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
           value = kappa ?? (counted.every((j) => j.threeWay === j.consensus) ? 1 : 0);
           bad = counted.filter((j) => j.threeWay !== j.consensus);
         }
-        if (value < c.threshold)
-          await repo.raiseFlag({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
+        if (value < c.threshold) raise.push({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
       }
     }
-    if (s.minKappaVsConsensus !== null) await evaluateDimensionFlags(project.id, s.minKappaVsConsensus, s.window);
+    if (s.minKappaVsConsensus !== null) raise.push(...(await dimensionFlags(project.id, s.minKappaVsConsensus, s.window)));
+    await repo.raiseFlags(raise);
   }
 
   /**
@@ -266,7 +267,8 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
    * dimension's flag was last cleared) that have a consensus on the dimension, their scores against
    * the leave-one-out majority of the item's other scores (per response for per-response dimensions).
    */
-  async function evaluateDimensionFlags(projectId: string, threshold: number, window: number) {
+  async function dimensionFlags(projectId: string, threshold: number, window: number): Promise<Parameters<QualityRepo['raiseFlags']>[0]> {
+    const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
     const [scores, cleared] = await Promise.all([repo.recentDimensionScores(projectId, window * 2), repo.lastClearedByDimension(projectId, 'kappaVsConsensus')]);
     // user → dimension → judgments newest first, each with its (score, consensus) units
     const byUser = new Map<string, Map<string, { judgmentId: string; itemId: string; at: Date; units: { a: number; b: number }[] }[]>>();
@@ -295,8 +297,9 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
         const bad = counted.filter((j) => j.units.some((u) => u.a !== u.b));
         const kappa = kappaFromPairs(tally.values()).kappa;
         const value = kappa ?? (bad.length === 0 ? 1 : 0);
-        if (value < threshold) await repo.raiseFlag({ projectId, userId, kind: 'kappaVsConsensus', dimension, value, threshold, window, items: bad.map((j) => j.itemId) });
+        if (value < threshold) raise.push({ projectId, userId, kind: 'kappaVsConsensus', dimension, value, threshold, window, items: bad.map((j) => j.itemId) });
       }
+    return raise;
   }
 
   async function annotators(project: QualityProject, q: AnnotatorStatsQuery) {
