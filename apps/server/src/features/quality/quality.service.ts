@@ -214,9 +214,23 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   // ---- flags
 
-  /** Evaluates every human member's last-window figures against the project's thresholds. */
+  /**
+   * Per project, what the last evaluation of flags saw: the newest change of its figures and its
+   * thresholds. Nothing else raises a flag, so an evaluation that would see the same is skipped
+   * (at a million judgments an evaluation reads every member's recent scores: seconds, not ms).
+   */
+  const evaluated = new Map<string, string>();
+
+  /** Evaluates every human member's last-window figures against the project's thresholds (when anything changed since the last time). */
   async function evaluateFlags(project: QualityProject): Promise<void> {
     const s = readQualitySettings(project.settings);
+    const key = `${(await repo.lastChange([project.id])).get(project.id) ?? 0}|${JSON.stringify(s)}`;
+    if (evaluated.get(project.id) === key) return;
+    await evaluateFlagsNow(project, s);
+    evaluated.set(project.id, key);
+  }
+
+  async function evaluateFlagsNow(project: QualityProject, s: QualitySettings): Promise<void> {
     const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
     if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
     if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
