@@ -2,7 +2,7 @@
  * The quality dashboard on real data: LLMFAO (2,139 pairs, 8,931 crowd votes) imported through the
  * API. A lead sees α and the leaderboard with the API's numbers, reads a chart as a table, downloads
  * a CSV, and watches the figures follow a trainer's submit without reloading. A trainer cannot open
- * the Quality tab (nor its API) and sees only their own statistics on "My statistics".
+ * the Quality tab (nor its API) and sees only their own statistics on "Your work".
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,12 +135,14 @@ describe.skipIf(missing !== null)('browser: the quality dashboard and my statist
     await page.getByTestId('project-overview').waitFor();
     expect(await page.getByTestId('quality-dashboard').count()).toBe(0);
 
-    await page.getByTestId('tab-me').click();
+    // "Your work": their statistics above their standing, qualification, judgments and feedback.
+    await page.getByTestId('tab-mywork').click();
     await expect.poll(() => page.getByTestId('my-judgments-value').textContent()).toBe('4');
     await page.getByTestId('my-position').waitFor();
-    if (gates) await page.getByTestId('my-feedback-empty').waitFor();
+    if (gates) await page.getByTestId('my-judgments-feedback').waitFor();
+    expect(await page.getByTestId('tab-me').count()).toBe(0);
     // Nobody else's identity is on the page: no crowd worker, no other member.
-    const text = (await page.getByTestId('my-stats').textContent()) ?? '';
+    const text = ((await page.getByTestId('my-stats').textContent()) ?? '') + ((gates ? await page.getByTestId('my-work').textContent() : '') ?? '');
     expect(text).not.toMatch(/llmfao-worker|trainer2|Lead/);
     await page.screenshot({ path: join(SHOTS, 'e2e-quality-my-stats.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qualityFlags } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { routeTable, type AnyRoute } from '@accord/server';
 import { errorCodesOf, type ErrorCode, type Task } from '@accord/core';
@@ -328,8 +329,18 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/leaderboard': { run: (x) => x.actor.client.get(`${p(x)}/leaderboard?from=consensus&samples=20`) },
   'GET /api/projects/:projectId/me/stats': { run: (x) => x.actor.client.get(`${p(x)}/me/stats`) },
   'GET /api/projects/:projectId/flags': { run: (x) => x.actor.client.get(`${p(x)}/flags?status=all`) },
-  // No flag exists in the matrix project: a lead is told so (404); others are refused first.
-  'POST /api/projects/:projectId/flags/:flagId/clear': { run: (x) => x.actor.client.post(`${p(x)}/flags/${randomUUID()}/clear`, { reason: 'reviewed' }) },
+  // A real open flag each time, on a fresh trainer of the project (inserted as the flag evaluation
+  // raises them), so the lead's call proves the allowed path; others are refused before the flag is read.
+  'POST /api/projects/:projectId/flags/:flagId/clear': {
+    async run(x) {
+      const u = await x.freshMember('trainer');
+      const [flag] = await x.t.db.db
+        .insert(qualityFlags)
+        .values({ projectId: x.project.id, userId: u.id, kind: 'kappaVsConsensus', value: 0.1, threshold: 0.4, window: 20, items: [] })
+        .returning({ id: qualityFlags.id });
+      return x.actor.client.post(`${p(x)}/flags/${flag!.id}/clear`, { reason: 'reviewed' });
+    },
+  },
   'GET /api/projects/:projectId/exports/:kind': { run: (x) => x.actor.client.get(`${p(x)}/exports/dpo?format=csv`) },
   'GET /api/projects/:projectId/exports/:kind/count': { run: (x) => x.actor.client.get(`${p(x)}/exports/consensus/count`) },
   'GET /api/projects/:projectId/consensus': { run: (x) => x.actor.client.get(`${p(x)}/consensus`) },
@@ -480,7 +491,7 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/projects/:projectId/leaderboard': inProject(403, 200, 200),
   'GET /api/projects/:projectId/me/stats': inProject(200, 200, 200),
   'GET /api/projects/:projectId/flags': inProject(403, 200, 200),
-  'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 404),
+  'POST /api/projects/:projectId/flags/:flagId/clear': inProject(403, 403, 200),
   // Exports (training data, raw judgments with annotator names, model names) are the lead's.
   'GET /api/projects/:projectId/exports/:kind': inProject(403, 403, 200),
   'GET /api/projects/:projectId/exports/:kind/count': inProject(403, 403, 200),

@@ -303,6 +303,34 @@ describe.each(kinds)('gates (%s)', (kind) => {
     });
   });
 
+  describe('qualification items and real work', () => {
+    it('the queue never serves a member the items of their attempt (shown or not yet), and other gold still comes as checks', async () => {
+      // Not required: the member works while their attempt is open; every item is gold so the
+      // queue would hand out gold items first if it could.
+      const p = await a.factory.project({ items: [goldItem('q-1'), goldItem('q-2'), goldItem('q-3'), pairItem('w-1')], trainers: 1, settings: { goldRate: 1 } });
+      const items = (await p.lead.client.get<{ items: { id: string; externalId: string }[] }>(url(p, '/items?limit=50'))).body.items;
+      const id = (e: string) => items.find((i) => i.externalId === e)!.id;
+      const qualification = [id('q-1'), id('q-2')];
+      expect((await p.lead.client.request('PUT', url(p, '/qualification'), { itemIds: qualification, required: false, passThreshold: 0.5 })).status).toBe(200);
+      const started = await p.trainer.client.post<QualificationNext>(url(p, '/qualification/next'));
+      expect(started.body.task).toMatchObject({ index: 1, item: { id: qualification[0] } });
+      const served: string[] = [];
+      for (;;) {
+        const task = (await next(p.trainer.client, p)).body.task;
+        if (!task) break;
+        served.push(task.item.id);
+        expect((await p.trainer.client.post(url(p, `/assignments/${task.assignmentId}/submit`), { payload: validJudgment(task) })).status).toBe(200);
+      }
+      expect(served.sort()).toEqual([id('q-3'), id('w-1')].sort());
+      // The attempt goes on with its second item, which the member never judged as work.
+      let step = started.body;
+      step = (await p.trainer.client.post<QualificationNext>(url(p, `/qualification/attempts/${step.task!.attemptId}/items/${step.task!.item.id}`), { payload: answer(step.task!, true) })).body;
+      expect(step.task).toMatchObject({ index: 2, item: { id: qualification[1] } });
+      // Answers are not judgments: the project counts the two real judgments only.
+      expect((await p.lead.client.get<{ total: number }>(url(p, '/judgments'))).body.total).toBe(2);
+    });
+  });
+
   describe('feedback on judgments', () => {
     let p: FactoryProject;
     let j1: string;

@@ -106,6 +106,28 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
         }
         // Peer κ between every two annotators who share items.
         const ann = (await lead.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`)).body.annotators;
+        // Each annotator's tallies (kept per member by the trigger): judgments, tie rate, κ against the
+        // leave-one-out majority of the others on the same items.
+        for (const a of ann) {
+          const ia = users.indexOf(a.annotator);
+          const mine = ratings.filter((r) => ia >= 0 && r[ia] !== null);
+          expect(a.judgments, a.name).toBe(mine.length);
+          if (mine.length > 0) close(a.tieRate, mine.filter((r) => r[ia] === 0).length / mine.length);
+          const own: number[] = [];
+          const cons: number[] = [];
+          for (const r of mine) {
+            const count = new Map<number, number>();
+            r.forEach((v, u) => v !== null && u !== ia && count.set(v, (count.get(v) ?? 0) + 1));
+            const max = Math.max(0, ...count.values());
+            const top = [...count.entries()].filter(([, n]) => n === max);
+            if (max > 0 && top.length === 1) {
+              own.push(r[ia]!);
+              cons.push(top[0]![0]);
+            }
+          }
+          expect(a.kappaVsConsensus.n, a.name).toBe(own.length);
+          if (own.length > 0) close(a.kappaVsConsensus.value, cohenKappa(own, cons));
+        }
         for (const a of ann)
           for (const peer of a.peers) {
             const ia = users.indexOf(a.annotator);

@@ -18,7 +18,7 @@ import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory } from '../utils/factory.ts';
 import { REPO_ROOT } from '../utils/process.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
-import { dataset, importFile, validJudgment } from '../utils/work.ts';
+import { dataset, importFile, pairItem, validJudgment } from '../utils/work.ts';
 
 interface RawJudgment {
   externalId: string;
@@ -286,22 +286,41 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     const refused = await new Promise<{ ok: boolean; error?: { code: string } }>((res) => tsock.emit('quality:join', p.id, res));
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
 
-    // Trainers 0 and 1 prefer the first response; trainer 2 always the second.
+    // Trainers 0 and 1 prefer the first response; trainer 2 always the second, and scores the
+    // comparison dimension `overall` yes (1) where the others say no (0).
+    const flagged: string[] = [];
     const submitAll = async (i: number, value: number) => {
       const c = p.trainers[i]!.client;
       for (;;) {
         const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
         if (!task) return;
         // In the item's own order: the value is how much better the second response is.
-        const payload = { ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value } };
+        const valid = validJudgment(task, value);
+        const scores = valid.scores.map((x) => (i === 2 && x.dimension === 'overall' ? { ...x, value: 1 } : x));
+        // Trainer 2 also flags the first four items they judge as broken (the item list counts them).
+        const flags = i === 2 && flagged.length < 4 ? (flagged.push(task.item.id), ['broken']) : [];
+        const payload = { ...valid, scores, flags, preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value } };
         const r = await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload });
         expect(r.status).toBe(200);
       }
     };
     await submitAll(0, -2);
     await waitFor(() => events.includes(p.id), { message: 'quality:changed after a submit' });
+    // A calibration (for now: a member's enrolment) between trainer 0's judgments and the others'.
+    expect((await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body.overTime.some((x) => x.period === 'sinceCalibration')).toBe(false);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await lead.post(`${base}/members/${p.trainers[0]!.id}/calibration`, { note: 'week 1' })).status).toBe(200);
     await submitAll(1, -1);
     await submitAll(2, 3);
+
+    // The item list: judgments that flagged each item, as a column, a filter and a sort.
+    const withFlags = (await lead.get<{ items: Item[]; total: number }>(`${base}/items?flagged=with&sort=flagged&order=desc`)).body;
+    expect(withFlags.items.map((x) => x.id).sort()).toEqual([...flagged].sort());
+    expect(withFlags.items.every((x) => x.flagged === 1)).toBe(true);
+    const without = (await lead.get<{ items: Item[]; total: number }>(`${base}/items?flagged=without`)).body;
+    expect(without.total).toBe(4);
+    expect(without.items.every((x) => x.flagged === 0 && !flagged.includes(x.id))).toBe(true);
+    expect((await lead.get<ErrorBody>(`${base}/items?flagged=maybe`)).status).toBe(400);
 
     const ag = (await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
     expect(ag.judgments).toBe(24);
@@ -311,15 +330,34 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect(ag.overall.percentAgreement.value).toBeCloseTo(1 / 3, 12);
     expect(ag.dimensions.map((d) => d.dimension)).toEqual(['helpfulness', 'overall']);
     expect(ag.byVersion.map((v) => v.rubricVersion)).toEqual([1]);
+    // Since the calibration: trainers 1 and 2 only, who disagree on every item.
+    const since = ag.overTime.find((x) => x.period === 'sinceCalibration')!;
+    expect(since).toMatchObject({ judgments: 16, items: 8 });
+    expect(since.percentAgreement).toMatchObject({ value: 0, n: 8 });
+    expect(ag.overTime.filter((x) => x.period === 'week').reduce((n, w) => n + w.judgments, 0)).toBe(24);
 
     const flags = (await lead.get<{ items: QualityFlag[] }>(`${base}/flags`)).body.items;
-    expect(flags).toHaveLength(1);
-    const flag = flags[0]!;
+    expect(flags).toHaveLength(2);
+    // Per rubric dimension: trainer 2's `overall` scores against the others' majority (trainers 0
+    // and 1 have none: the other two split).
+    const dimFlag = flags.find((f) => f.dimension !== null)!;
+    expect(dimFlag).toMatchObject({ userId: p.trainers[2]!.id, kind: 'kappaVsConsensus', dimension: 'overall', value: 0, window: 4 });
+    expect(dimFlag.items).toHaveLength(4);
+    expect(dimFlag.reason).toMatch(/on overall 0\.00 < 0\.50 over the last 4 items \(4 disagreeing/);
+    const flag = flags.find((f) => f.dimension === null)!;
     expect(flag).toMatchObject({ userId: p.trainers[2]!.id, kind: 'kappaVsConsensus', status: 'open', threshold: 0.5, window: 4, dimension: null });
     expect(flag.items).toHaveLength(4);
     expect(flag.reason).toMatch(/κ vs consensus .* < 0\.50 over the last 4 items/);
     const stats = (await lead.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`)).body.annotators;
-    expect(stats.find((a) => a.annotator === p.trainers[2]!.id)!.flags.map((f) => f.id)).toEqual([flag.id]);
+    expect(
+      stats
+        .find((a) => a.annotator === p.trainers[2]!.id)!
+        .flags.map((f) => f.id)
+        .sort(),
+    ).toEqual([flag.id, dimFlag.id].sort());
+    // The flag's items are found by id in the item list (the dashboard links them).
+    const linked = await lead.get<{ items: Item[] }>(`${base}/items?q=${dimFlag.items[0]}`);
+    expect(linked.body.items.map((i) => i.id)).toEqual([dimFlag.items[0]]);
 
     // Reviewers see flags; only the lead clears, with a reason; twice is a conflict.
     expect((await p.reviewer.client.post(`${base}/flags/${flag.id}/clear`, { reason: 'x' })).status).toBe(403);
@@ -328,9 +366,11 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect(cleared.status).toBe(200);
     expect(cleared.body).toMatchObject({ status: 'cleared', clearReason: 'Talked it through; they misread the rubric.', clearedBy: { userId: p.lead.id } });
     expect((await lead.post(`${base}/flags/${flag.id}/clear`, { reason: 'again' })).status).toBe(409);
-    // Cleared flags are not raised again by the same judgments.
+    // Cleared flags are not raised again by the same judgments; the dimension's flag is its own.
+    expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags`)).body.items.map((f) => f.id)).toEqual([dimFlag.id]);
+    expect((await lead.post(`${base}/flags/${dimFlag.id}/clear`, { reason: 'Rubric wording fixed.' })).status).toBe(200);
     expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags`)).body.items).toEqual([]);
-    expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags?status=all`)).body.items).toHaveLength(1);
+    expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags?status=all`)).body.items).toHaveLength(2);
 
     // A trainer's own statistics, and nobody else's.
     const mine = await p.trainers[2]!.client.get<MyStats & Record<string, unknown>>(`${base}/me/stats`);
@@ -347,5 +387,37 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
 
     socket.disconnect();
     tsock.disconnect();
+  });
+
+  it("the leaderboard from consensus of a ranking project: each response pair's strict majority, ties half", async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const rows = ['rk-1', 'rk-2', 'rk-3'].map((id) => ({
+      ...pairItem(id),
+      responses: ['A', 'B', 'C'].map((m, i) => ({ id: `r${i + 1}`, model: `model-${m}`, content: `Answer ${m} to ${id}.` })),
+    }));
+    const p = await factory.project({ name: 'Ranking consensus', taskKind: 'ranking', items: rows, trainers: 3, settings: { overlap: 3, goldRate: 0 } });
+    const base = `/api/projects/${p.id}`;
+    // Trainers 0 and 1: A > B = C; trainer 2: B > C > A. Per item: A beats B (2 of 3), A beats C
+    // (2 of 3), B ties C (2 of 3).
+    const rankings = [[['r1'], ['r2', 'r3']], [['r1'], ['r2', 'r3']], [['r2'], ['r3'], ['r1']]];
+    for (const [i, groups] of rankings.entries()) {
+      const c = p.trainers[i]!.client;
+      for (;;) {
+        const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
+        if (!task) break;
+        const payload = { ...validJudgment(task), preference: { kind: 'ranking' as const, groups } };
+        expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
+      }
+    }
+    const lb = (await p.lead.client.get<Leaderboard>(`${base}/leaderboard?from=consensus&samples=0`)).body;
+    expect(lb.comparisons).toBe(9);
+    const by = new Map(lb.models.map((m) => [m.model, m]));
+    expect(by.get('model-A')).toMatchObject({ wins: 6, ties: 0, losses: 0, comparisons: 6 });
+    expect(by.get('model-B')).toMatchObject({ wins: 0, ties: 3, losses: 3, comparisons: 6 });
+    expect(by.get('model-C')).toMatchObject({ wins: 0, ties: 3, losses: 3, comparisons: 6 });
+    expect(lb.models[0]!.model).toBe('model-A');
+    expect(lb.models.reduce((x, m) => x + m.strength, 0)).toBeCloseTo(1, 9);
+    // From judgments: every judgment's three pairs.
+    expect((await p.lead.client.get<Leaderboard>(`${base}/leaderboard?from=judgments&samples=0`)).body.comparisons).toBe(27);
   });
 });

@@ -127,7 +127,7 @@ export const QualityFlagSchema = z.object({
   reason: z.string(),
   status: z.enum(['open', 'cleared']),
   createdAt: TimestampSchema,
-  /** When the figure was last re-evaluated while the flag was open. */
+  /** When the figure (or its items) last changed while the flag was open. */
   updatedAt: TimestampSchema,
   clearedAt: TimestampSchema.nullable(),
   clearedBy: z.object({ userId: IdSchema, name: z.string() }).nullable(),

@@ -41,10 +41,12 @@ export const ItemSchema = z.object({
   consensus: z.object({ labelId: IdSchema, method: z.enum(['unanimous', 'majority', 'dawid-skene', 'bradley-terry', 'adjudicated']) }).nullable(),
   /** The item's open dispute, or null. */
   dispute: z.object({ id: IdSchema, reason: z.enum(['disagreement', 'gold-missed', 'serious-flag', 'manual', 'reopened']) }).nullable(),
+  /** Submitted judgments of the item that raise a rubric flag (the item is broken, unsafe, …). */
+  flagged: z.number().int(),
 });
 export type Item = z.infer<typeof ItemSchema>;
 
-export const ITEM_SORT_KEYS = ['createdAt', 'externalId', 'judgments', 'agreement', 'spread'] as const;
+export const ITEM_SORT_KEYS = ['createdAt', 'externalId', 'judgments', 'agreement', 'spread', 'flagged'] as const;
 /** Unknown parameters are refused (400 naming them). Items without a figure sort last and fail a bound on it. */
 export const ItemListQuerySchema = z.strictObject({
   ...PageQuerySchema.shape,
@@ -58,6 +60,8 @@ export const ItemListQuerySchema = z.strictObject({
   minAgreement: z.coerce.number().min(0).max(1).optional(),
   maxAgreement: z.coerce.number().min(0).max(1).optional(),
   minSpread: z.coerce.number().min(0).max(100).optional(),
+  /** Only items some judgment flagged (`with`), or none did (`without`). */
+  flagged: z.enum(['with', 'without']).optional(),
   maxSpread: z.coerce.number().min(0).max(100).optional(),
   /** `consensus`: items with a current consensus label; `disputed`: items with an open dispute. */
   status: z.enum(['consensus', 'disputed']).optional(),

@@ -3,7 +3,7 @@
  * "quality") in the same transaction as every submitted or imported judgment. Nothing here is read
  * whole per request: the dashboard sums block rows (GROUP BY), and blocks are the bootstrap's units.
  *
- * - Items are spread over 256 blocks (`block` = a hash of the item id): aggregate rows are per block,
+ * - Items are spread over 64 blocks (`block` = a hash of the item id): aggregate rows are per block,
  *   so concurrent submits of a project rarely touch the same row, and resampling blocks is a
  *   bootstrap over random groups of items (one item per block in small projects).
  * - A scope is what a coincidence matrix is about: `pref` (the graded preference of pairwise
@@ -171,7 +171,57 @@ export const qualityJudgments = pgTable(
     /** The majority of the item's other judgments (leave-one-out), null without a strict one. */
     consensus: smallint('consensus'),
   },
-  (t) => [index('quality_judgments_user_idx').on(t.projectId, t.userId, t.submittedAt), index('quality_judgments_item_idx').on(t.itemId)],
+  (t) => [
+    index('quality_judgments_user_idx').on(t.projectId, t.userId, t.submittedAt),
+    index('quality_judgments_item_idx').on(t.itemId),
+    index('quality_judgments_time_idx').on(t.projectId, t.submittedAt),
+  ],
+);
+
+/**
+ * Per annotator: the tallies of their `quality_judgments` rows (kept with them by the trigger), so
+ * annotator figures read one row per member instead of scanning the project's judgments.
+ */
+export const qualityAnnotators = pgTable(
+  'quality_annotators',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    judgments: integer('judgments').notNull().default(0),
+    goldN: integer('gold_n').notNull().default(0),
+    goldOk: integer('gold_ok').notNull().default(0),
+    firstN: integer('first_n').notNull().default(0),
+    firstK: integer('first_k').notNull().default(0),
+    ties: integer('ties').notNull().default(0),
+    threeN: integer('three_n').notNull().default(0),
+    /** Non-tie judgments of items with a non-tie consensus, between responses of different length … */
+    longerN: integer('longer_n').notNull().default(0),
+    /** … where the annotator picked the longer, and where the consensus did. */
+    longerK: integer('longer_k').notNull().default(0),
+    consensusLongerK: integer('consensus_longer_k').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
+);
+
+/** Per annotator: their 3-way values against the others' consensus (κ vs consensus). */
+export const qualityConfusion = pgTable(
+  'quality_confusion',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    v: smallint('v').notNull(),
+    c: smallint('c').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId, t.v, t.c] })],
 );
 
 /** A member whose figure over their last n items fell below the project's threshold. */

@@ -13,7 +13,10 @@
  *
  * Blindness: a trainer learns the attempt's overall score once it is closed, never which answers
  * matched gold (only leads and reviewers read answers with their agreement); qualification items
- * count as seen for the member's real work, so a gold item met here never comes back as work.
+ * count as seen for the member's real work from the attempt's start, so a gold item met here never
+ * comes back as work. Qualification and real work share the project's gold pool (each member meets
+ * each gold item once, in one or the other): answers are kept apart from judgments and never count
+ * in quality figures, and a gold item a member already judged as work may still be in their attempt.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -291,6 +294,10 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
       const rule = attemptRule(a.membership.qualifiedAt, latest?.attempt ?? null, clock());
       if (!rule.can) throw new AppError('conflict', rule.why!, rule.retryAt ? [{ path: 'retryAt', message: rule.retryAt.toISOString() }] : undefined);
       const started = await repo.startAttempt({ projectId: a.project.id, userId, itemIds: q.row.itemIds, passThreshold: q.row.passThreshold, review: q.row.review ?? null, at: clock() });
+      // Every item of the attempt counts as seen for real work from its start, not only once shown:
+      // the queue never hands the member an item their attempt still holds (when the qualification
+      // is not required they work meanwhile), so an answer here is never also a judgment there.
+      for (const item of await repo.items(a.project.id, started.itemIds)) await repo.markSeen(a.project.id, userId, item, clock());
       return state(a, (await repo.attempt(a.project.id, started.id))!);
     },
 

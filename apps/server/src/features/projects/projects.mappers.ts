@@ -58,9 +58,10 @@ export interface ItemQuality {
   /** Its current consensus label and open dispute (features/consensus writes them). */
   consensus: Item['consensus'];
   dispute: Item['dispute'];
+  flagged: number;
 }
 
-export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null, consensus: null, dispute: null }): Item {
+export function toItem(i: ItemRow, showGold: boolean, quality: ItemQuality = { judgments: 0, agreement: null, spread: null, consensus: null, dispute: null, flagged: 0 }): Item {
   return {
     id: i.id,
     projectId: i.projectId,

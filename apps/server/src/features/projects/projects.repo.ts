@@ -12,7 +12,11 @@ const PROJECT_SORT = { name: projects.name, createdAt: projects.createdAt, updat
 const MEMBER_SORT = { name: users.name, email: users.email, role: projectMembers.role, addedAt: projectMembers.createdAt } as const;
 /** Item figures are kept by the quality trigger (features/quality); an item without a row has none yet. */
 const ITEM_JUDGMENTS = sql<number>`coalesce(${qualityItems.judgments}, 0)`;
-const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Submitted judgments of the item that raise a rubric flag (broken, unsafe, …). */
+const ITEM_FLAGGED = sql<number>`(select count(*) from judgments j where j.item_id = ${items.id} and j.status = 'submitted'
+  and jsonb_typeof(j.payload->'flags') = 'array' and jsonb_array_length(j.payload->'flags') > 0)::integer`;
+const ITEM_SORT = { createdAt: items.createdAt, externalId: items.externalId, judgments: ITEM_JUDGMENTS, agreement: qualityItems.agreement, spread: qualityItems.spread, flagged: ITEM_FLAGGED } as const;
 
 export type MemberSort = keyof typeof MEMBER_SORT;
 type MemberRow = typeof projectMembers.$inferSelect;
@@ -201,7 +205,8 @@ export function createProjectsRepo(db: Db) {
 
     async itemPage(projectId: string, q: ItemListQuery, showGold: boolean) {
       const where: SQL[] = [eq(items.projectId, projectId)];
-      if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`))!);
+      // An item id finds its item (quality flags link to the items they name).
+      if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`), ...(UUID.test(q.q) ? [eq(items.id, q.q.toLowerCase())] : []))!);
       if (q.gold) where.push(q.gold === 'with' ? isNotNull(items.gold) : isNull(items.gold));
       if (q.minJudgments !== undefined) where.push(gte(ITEM_JUDGMENTS, q.minJudgments));
       if (q.maxJudgments !== undefined) where.push(lte(ITEM_JUDGMENTS, q.maxJudgments));
@@ -211,6 +216,7 @@ export function createProjectsRepo(db: Db) {
       if (q.maxSpread !== undefined) where.push(lte(qualityItems.spread, q.maxSpread));
       if (q.status === 'consensus') where.push(isNotNull(consensusLabels.id));
       if (q.status === 'disputed') where.push(isNotNull(disputes.id));
+      if (q.flagged) where.push(q.flagged === 'with' ? sql`${ITEM_FLAGGED} > 0` : sql`${ITEM_FLAGGED} = 0`);
       const cond = and(...where);
       const key = ITEM_SORT[q.sort];
       // Items without a figure sort last either way.
@@ -230,6 +236,7 @@ export function createProjectsRepo(db: Db) {
           method: consensusLabels.method,
           disputeId: disputes.id,
           reason: disputes.reason,
+          flagged: ITEM_FLAGGED,
         })
         .from(items)
         .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
@@ -251,6 +258,7 @@ export function createProjectsRepo(db: Db) {
             spread: r.spread,
             consensus: r.labelId && r.method ? { labelId: r.labelId, method: r.method } : null,
             dispute: r.disputeId && r.reason ? { id: r.disputeId, reason: r.reason } : null,
+            flagged: Number(r.flagged),
           }),
         ),
         total: total?.n ?? 0,

@@ -15,15 +15,11 @@ async function rows(db: Db, q: SQL): Promise<RawRow[]> {
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+/** Median time and justification length are over a member's newest judgments, this many. */
+export const MEDIAN_WINDOW = 500;
+
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 
-export interface CoincidenceRow {
-  scope: string;
-  block: number;
-  v1: number;
-  v2: number;
-  o: number;
-}
 export interface UnitRow {
   scope: string;
   block: number;
@@ -67,6 +63,15 @@ export interface RecentJudgment {
   threeWay: number | null;
   consensus: number | null;
   goldMatch: boolean | null;
+}
+export interface DimensionScore {
+  userId: string;
+  itemId: string;
+  judgmentId: string;
+  at: Date;
+  dimension: string;
+  value: number;
+  consensus: number;
 }
 export interface PairRow {
   userA: string;
@@ -127,9 +132,60 @@ const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
 
 export function createQualityRepo(db: Db) {
   return {
-    async coincidences(projectId: string): Promise<CoincidenceRow[]> {
-      const r = await rows(db, sql`select scope, block, v1, v2, o from quality_coincidences where project_id = ${projectId} and o <> 0`);
-      return r.map((x) => ({ scope: String(x.scope), block: num(x.block), v1: num(x.v1), v2: num(x.v2), o: num(x.o) }));
+    /**
+     * The project's coincidence cells per scope, as flat `block, v1, v2, o` numbers: one text per
+     * scope (a tenth of the client's work of one row object per cell; float8 text is exact).
+     */
+    async coincidences(projectId: string): Promise<{ scope: string; cells: number[] }[]> {
+      const r = await rows(
+        db,
+        sql`select scope, string_agg(block || ',' || v1 || ',' || v2 || ',' || o, ',') as cells
+            from quality_coincidences where project_id = ${projectId} and o <> 0 group by scope`,
+      );
+      return r.map((x) => ({ scope: String(x.scope), cells: String(x.cells).split(',').map(Number) }));
+    },
+
+    /**
+     * When the project last calibrated: for now the newest calibration enrolment of a member
+     * (`project_members.calibration_at`); calibration sessions, once they exist, answer here instead.
+     */
+    async lastCalibration(projectId: string): Promise<Date | null> {
+      const [r] = await rows(db, sql`select max(calibration_at) as at from project_members where project_id = ${projectId}`);
+      return r?.at ? date(r.at) : null;
+    },
+
+    /**
+     * The graded preference's contributions among the judgments submitted since `since` (agreement
+     * among the judgments of the same item within the period), per block as the stored ones are:
+     * coincidence cells (`c`: block, v1, v2, o) and units by size (`u`: block, m, units, pa sum).
+     */
+    async prefSince(projectId: string, since: Date): Promise<{ cells: { block: number; v1: number; v2: number; o: number }[]; units: UnitRow[] }> {
+      const r = await rows(
+        db,
+        sql`with j as (
+              select q.item_id, q.graded::double precision as v from quality_judgments q
+              where q.project_id = ${projectId} and q.submitted_at >= ${since} and q.graded is not null
+            ),
+            c as (select item_id, v, count(*)::double precision as n from j group by 1, 2),
+            m as (select item_id, sum(n) as m from c group by 1),
+            b as (select qi.item_id, qi.block from quality_items qi join m on m.item_id = qi.item_id),
+            cat as (select item_id, sign(v) as k, sum(n) as n from c group by 1, 2),
+            per as (select item_id, sum(n) as m, sum(n * (n - 1)) as agree from cat group by 1)
+            select 'c' as kind, b.block, x.v as a1, y.v as a2, sum(x.n * (y.n - case when x.v = y.v then 1 else 0 end) / (m.m - 1)) as a3
+            from c x join c y on y.item_id = x.item_id join m on m.item_id = x.item_id join b on b.item_id = x.item_id
+            where m.m >= 2 group by b.block, x.v, y.v
+            union all
+            select 'u', b.block, per.m, count(*), sum(case when per.m >= 2 then per.agree / (per.m * (per.m - 1)) else 0 end)
+            from per join b on b.item_id = per.item_id group by b.block, per.m`,
+      );
+      const cells: { block: number; v1: number; v2: number; o: number }[] = [];
+      const units: UnitRow[] = [];
+      for (const x of r) {
+        if (x.kind === 'c') {
+          if (num(x.a3) !== 0) cells.push({ block: num(x.block), v1: num(x.a1), v2: num(x.a2), o: num(x.a3) });
+        } else units.push({ scope: 'pref', block: num(x.block), m: num(x.a1), units: num(x.a2), paSum: num(x.a3) });
+      }
+      return { cells, units };
     },
 
     async units(projectId: string): Promise<UnitRow[]> {
@@ -150,8 +206,8 @@ export function createQualityRepo(db: Db) {
       const [r] = await rows(
         db,
         sql`select (select count(*) from quality_items where project_id = ${projectId} and judgments > 0) as items,
-                   (select count(*) from project_members pm where pm.project_id = ${projectId}
-                      and exists (select 1 from quality_judgments q where q.project_id = pm.project_id and q.user_id = pm.user_id)) as annotators`,
+                   (select count(*) from quality_annotators a join project_members pm on pm.project_id = a.project_id and pm.user_id = a.user_id
+                      where a.project_id = ${projectId} and a.judgments > 0) as annotators`,
       );
       return { items: num(r!.items), annotators: num(r!.annotators) };
     },
@@ -174,23 +230,21 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ userId: String(x.user_id), name: String(x.name), kind: x.kind as MemberRow['kind'], role: x.role as MemberRow['role'], active: Boolean(x.active) }));
     },
 
-    /** Per annotator over all their judgments (one user, or every one). */
+    /**
+     * Per annotator (one user, or every one): the tallies the trigger keeps in `quality_annotators`,
+     * and the median time and justification length over their newest MEDIAN_WINDOW judgments.
+     */
     async aggregates(projectId: string, userId?: string): Promise<AnnotatorAggregate[]> {
       const r = await rows(
         db,
-        sql`select user_id, count(*) as judgments,
-                   count(gold_match) as gold_n, count(*) filter (where gold_match) as gold_ok,
-                   count(first_pick) as first_n, count(*) filter (where first_pick) as first_k,
-                   count(*) filter (where three_way = 0) as ties, count(three_way) as three_n,
-                   count(*) filter (where longer_pick is not null and three_way <> 0 and consensus is not null and consensus <> 0) as longer_n,
-                   count(*) filter (where longer_pick and three_way <> 0 and consensus is not null and consensus <> 0) as longer_k,
-                   count(*) filter (where three_way <> 0 and consensus is not null and consensus <> 0 and longer_pick is not null
-                                      and (case when consensus = three_way then longer_pick else not longer_pick end)) as consensus_longer_k,
-                   percentile_cont(0.5) within group (order by seconds) as median_seconds,
-                   percentile_cont(0.5) within group (order by nullif(words, 0)) as median_words
-            from quality_judgments
-            where project_id = ${projectId} ${userId ? sql`and user_id = ${userId}` : sql``}
-            group by user_id`,
+        sql`select a.*, m.median_seconds, m.median_words from quality_annotators a
+            left join lateral (
+              select percentile_cont(0.5) within group (order by r.seconds) as median_seconds,
+                     percentile_cont(0.5) within group (order by nullif(r.words, 0)) as median_words
+              from (select q.seconds, q.words from quality_judgments q where q.project_id = a.project_id and q.user_id = a.user_id
+                    order by q.submitted_at desc, q.judgment_id desc limit ${MEDIAN_WINDOW}) r
+            ) m on true
+            where a.project_id = ${projectId} and a.judgments > 0 ${userId ? sql`and a.user_id = ${userId}` : sql``}`,
       );
       return r.map((x) => ({
         userId: String(x.user_id),
@@ -209,13 +263,12 @@ export function createQualityRepo(db: Db) {
       }));
     },
 
-    /** Each annotator's 3-way values against the others' consensus. */
+    /** Each annotator's 3-way values against the others' consensus (kept by the trigger). */
     async confusion(projectId: string, userId?: string): Promise<ConfusionRow[]> {
       const r = await rows(
         db,
-        sql`select user_id, three_way as v, consensus as c, count(*) as n from quality_judgments
-            where project_id = ${projectId} and three_way is not null and consensus is not null ${userId ? sql`and user_id = ${userId}` : sql``}
-            group by user_id, three_way, consensus`,
+        sql`select user_id, v, c, n from quality_confusion
+            where project_id = ${projectId} and n <> 0 ${userId ? sql`and user_id = ${userId}` : sql``}`,
       );
       return r.map((x) => ({ userId: String(x.user_id), v: num(x.v), c: num(x.c), n: num(x.n) }));
     },
@@ -288,13 +341,86 @@ export function createQualityRepo(db: Db) {
       return new Map(r.map((x) => [String(x.user_id), date(x.at)]));
     },
 
-    /** Raises the flag, or updates the open one of the same member, kind and dimension. */
-    async raiseFlag(f: { projectId: string; userId: string; kind: string; dimension: string; value: number; threshold: number; window: number; items: string[] }) {
+    /** When each member's flags of this kind were last cleared, per dimension: `${userId}|${dimension}` → time. */
+    async lastClearedByDimension(projectId: string, kind: string): Promise<Map<string, Date>> {
+      const r = await rows(
+        db,
+        sql`select user_id, dimension, max(cleared_at) as at from quality_flags
+            where project_id = ${projectId} and kind = ${kind} and status = 'cleared' group by user_id, dimension`,
+      );
+      return new Map(r.map((x) => [`${String(x.user_id)}|${String(x.dimension)}`, date(x.at)]));
+    },
+
+    /**
+     * Each human member's rubric scores on their newest `limit` judgments, each beside the consensus
+     * of the item's other judgments on the same dimension and unit (leave-one-out strict majority,
+     * from the item's stored value counts); units without one are left out. Newest first.
+     */
+    async recentDimensionScores(projectId: string, limit: number): Promise<DimensionScore[]> {
+      const r = await rows(
+        db,
+        sql`with r as (
+              select q.user_id, q.item_id, q.judgment_id, q.submitted_at
+              from project_members pm cross join lateral (
+                select q.* from quality_judgments q where q.project_id = pm.project_id and q.user_id = pm.user_id
+                order by q.submitted_at desc, q.judgment_id desc limit ${limit}
+              ) q
+              where pm.project_id = ${projectId} and pm.kind = 'human'
+            ),
+            own as (
+              select r.user_id, r.item_id, r.judgment_id, r.submitted_at, 'dim:' || (s->>'dimension') as scope,
+                     coalesce(s->>'responseId', '') as unit, (s->>'value')::double precision as v
+              from r join judgments j on j.id = r.judgment_id
+              cross join lateral jsonb_array_elements(case when jsonb_typeof(j.payload->'scores') = 'array' then j.payload->'scores' else '[]'::jsonb end) s
+              where jsonb_typeof(s->'value') = 'number' and s->>'dimension' is not null
+            ),
+            loo as (
+              select o.judgment_id, o.scope, o.unit, c.value, c.n - case when c.value = o.v then 1 else 0 end as n
+              from own o join quality_counts c on c.item_id = o.item_id and c.scope = o.scope and c.unit = o.unit
+            ),
+            ranked as (select loo.*, max(n) over (partition by judgment_id, scope, unit) as mx from loo where n > 0),
+            cons as (select judgment_id, scope, unit, max(value) as c from ranked where n = mx group by 1, 2, 3 having count(*) = 1)
+            select o.user_id, string_agg(o.item_id || '|' || o.judgment_id || '|' || (extract(epoch from o.submitted_at) * 1000)::bigint || '|' || substr(o.scope, 5)
+                                         || '|' || o.v || '|' || cons.c, E'\n' order by o.submitted_at desc, o.judgment_id desc) as s
+            from own o join cons on cons.judgment_id = o.judgment_id and cons.scope = o.scope and cons.unit = o.unit
+            group by o.user_id`,
+      );
+      const out: DimensionScore[] = [];
+      for (const x of r)
+        for (const line of String(x.s).split('\n')) {
+          const f = line.split('|');
+          // The dimension id sits between the time and the two values (and may itself hold a bar).
+          out.push({
+            userId: String(x.user_id),
+            itemId: f[0]!,
+            judgmentId: f[1]!,
+            at: new Date(Number(f[2])),
+            dimension: f.slice(3, -2).join('|'),
+            value: Number(f[f.length - 2]),
+            consensus: Number(f[f.length - 1]),
+          });
+        }
+      return out;
+    },
+
+    /**
+     * Raises the flags, or updates the open ones of the same member, kind and dimension — in one
+     * statement (a project's evaluation may flag every member on every dimension). An open flag
+     * whose figures did not change is left as it is.
+     */
+    async raiseFlags(flags: { projectId: string; userId: string; kind: string; dimension: string; value: number; threshold: number; window: number; items: string[] }[]) {
+      if (flags.length === 0) return;
       await db.execute(
         sql`insert into quality_flags (project_id, user_id, kind, dimension, value, threshold, "window", items)
-            values (${f.projectId}, ${f.userId}, ${f.kind}, ${f.dimension}, ${f.value}, ${f.threshold}, ${f.window}, ${JSON.stringify(f.items)}::jsonb)
+            select x.project_id, x.user_id, x.kind, x.dimension, x.value, x.threshold, x."window", x.items
+            from jsonb_to_recordset(${JSON.stringify(
+              flags.map((f) => ({ project_id: f.projectId, user_id: f.userId, kind: f.kind, dimension: f.dimension, value: f.value, threshold: f.threshold, window: f.window, items: f.items })),
+            )}::jsonb) as x(project_id uuid, user_id uuid, kind text, dimension text, value double precision, threshold double precision, "window" integer, items jsonb)
+            order by x.user_id, x.kind, x.dimension
             on conflict (project_id, user_id, kind, dimension) where status = 'open'
-            do update set value = excluded.value, threshold = excluded.threshold, "window" = excluded."window", items = excluded.items, updated_at = now()`,
+            do update set value = excluded.value, threshold = excluded.threshold, "window" = excluded."window", items = excluded.items, updated_at = now()
+            where quality_flags.value is distinct from excluded.value or quality_flags.threshold is distinct from excluded.threshold
+               or quality_flags."window" is distinct from excluded."window" or quality_flags.items is distinct from excluded.items`,
       );
     },
 

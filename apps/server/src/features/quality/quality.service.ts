@@ -18,7 +18,7 @@ import {
 import { binomialTestHalf, bradleyTerry, createRandom } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { emptyPart, figuresOf, interval, kappaFromPairs, resample, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { addScaled, emptyPart, figuresOf, interval, kappaFromPairs, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
@@ -106,7 +106,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       if (!p) s.set(block, (p = emptyPart()));
       return p;
     };
-    for (const c of cells) part(c.scope, c.block).cells.set(`${c.v1}|${c.v2}`, c.o);
+    for (const { scope, cells: c } of cells) for (let i = 0; i < c.length; i += 4) part(scope, c[i]!).cells.push(c[i + 1]!, c[i + 2]!, c[i + 3]!);
     for (const u of units) part(u.scope, u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
     return out;
   }
@@ -165,8 +165,24 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       .map((s) => {
         const start = new Date(`${s.slice(6)}T00:00:00Z`);
         const data = all.get(s)!;
-        return { period: 'week' as const, start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
+        return { period: 'week' as 'week' | 'sinceCalibration', start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
       });
+
+    // Since the last calibration (pairwise): agreement among the judgments submitted from then on.
+    const calibratedAt = ranking ? null : await repo.lastCalibration(project.id);
+    if (calibratedAt) {
+      const since = await repo.prefSince(project.id, calibratedAt);
+      const data: ScopeData = new Map();
+      const part = (block: number) => {
+        let p = data.get(block);
+        if (!p) data.set(block, (p = emptyPart()));
+        return p;
+      };
+      for (const c of since.cells) part(c.block).cells.push(c.v1, c.v2, c.o);
+      for (const u of since.units) part(u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
+      if (data.size > 0)
+        overTime.push({ period: 'sinceCalibration' as const, start: iso(calibratedAt), end: iso(new Date()), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) });
+    }
 
     const dist = new Map<number, number>();
     for (const p of all.get('dist')?.values() ?? []) for (const [v, u] of p.units) dist.set(v, (dist.get(v) ?? 0) + u.units);
@@ -198,14 +214,29 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   // ---- flags
 
-  /** Evaluates every human member's last-window figures against the project's thresholds. */
+  /**
+   * Per project, what the last evaluation of flags saw: the newest change of its figures and its
+   * thresholds. Nothing else raises a flag, so an evaluation that would see the same is skipped
+   * (at a million judgments an evaluation reads every member's recent scores: seconds, not ms).
+   */
+  const evaluated = new Map<string, string>();
+
+  /** Evaluates every human member's last-window figures against the project's thresholds (when anything changed since the last time). */
   async function evaluateFlags(project: QualityProject): Promise<void> {
     const s = readQualitySettings(project.settings);
+    const key = `${(await repo.lastChange([project.id])).get(project.id) ?? 0}|${JSON.stringify(s)}`;
+    if (evaluated.get(project.id) === key) return;
+    await evaluateFlagsNow(project, s);
+    evaluated.set(project.id, key);
+  }
+
+  async function evaluateFlagsNow(project: QualityProject, s: QualitySettings): Promise<void> {
     const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
     if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
     if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
     if (checks.length === 0) return;
     const members = (await repo.members(project.id)).filter((m) => m.kind === 'human');
+    const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
     for (const c of checks) {
       const cleared = await repo.lastCleared(project.id, c.kind);
       // Enough recent judgments to find `window` that count for the figure.
@@ -238,10 +269,51 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
           value = kappa ?? (counted.every((j) => j.threeWay === j.consensus) ? 1 : 0);
           bad = counted.filter((j) => j.threeWay !== j.consensus);
         }
-        if (value < c.threshold)
-          await repo.raiseFlag({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
+        if (value < c.threshold) raise.push({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
       }
     }
+    if (s.minKappaVsConsensus !== null) raise.push(...(await dimensionFlags(project.id, s.minKappaVsConsensus, s.window)));
+    await repo.raiseFlags(raise);
+  }
+
+  /**
+   * The κ threshold per rubric dimension: over the member's last `window` judgments (after the
+   * dimension's flag was last cleared) that have a consensus on the dimension, their scores against
+   * the leave-one-out majority of the item's other scores (per response for per-response dimensions).
+   */
+  async function dimensionFlags(projectId: string, threshold: number, window: number): Promise<Parameters<QualityRepo['raiseFlags']>[0]> {
+    const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
+    const [scores, cleared] = await Promise.all([repo.recentDimensionScores(projectId, window * 2), repo.lastClearedByDimension(projectId, 'kappaVsConsensus')]);
+    // user → dimension → judgments newest first, each with its (score, consensus) units
+    const byUser = new Map<string, Map<string, { judgmentId: string; itemId: string; at: Date; units: { a: number; b: number }[] }[]>>();
+    for (const x of scores) {
+      const after = cleared.get(`${x.userId}|${x.dimension}`);
+      if (after && x.at <= after) continue;
+      let dims = byUser.get(x.userId);
+      if (!dims) byUser.set(x.userId, (dims = new Map()));
+      let list = dims.get(x.dimension);
+      if (!list) dims.set(x.dimension, (list = []));
+      let last = list[list.length - 1];
+      if (!last || last.judgmentId !== x.judgmentId) list.push((last = { judgmentId: x.judgmentId, itemId: x.itemId, at: x.at, units: [] }));
+      last.units.push({ a: x.value, b: x.consensus });
+    }
+    for (const [userId, dims] of byUser)
+      for (const [dimension, list] of dims) {
+        const counted = list.slice(0, window);
+        if (counted.length < window) continue;
+        const tally = new Map<string, { a: number; b: number; n: number }>();
+        for (const j of counted)
+          for (const u of j.units) {
+            const t = tally.get(`${u.a}|${u.b}`) ?? { a: u.a, b: u.b, n: 0 };
+            t.n++;
+            tally.set(`${u.a}|${u.b}`, t);
+          }
+        const bad = counted.filter((j) => j.units.some((u) => u.a !== u.b));
+        const kappa = kappaFromPairs(tally.values()).kappa;
+        const value = kappa ?? (bad.length === 0 ? 1 : 0);
+        if (value < threshold) raise.push({ projectId, userId, kind: 'kappaVsConsensus', dimension, value, threshold, window, items: bad.map((j) => j.itemId) });
+      }
+    return raise;
   }
 
   async function annotators(project: QualityProject, q: AnnotatorStatsQuery) {
@@ -371,11 +443,13 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       for (let s = 0; s < q.samples; s++) {
         const wins = new Float64Array(k * k);
         const ties = new Float64Array(k * k);
-        for (const b of resample(blocks, rng)) {
-          for (let x = 0; x < k * k; x++) {
-            wins[x]! += b.wins[x]!;
-            ties[x]! += b.ties[x]!;
-          }
+        // Each drawn block once, times its draws.
+        const times = new Float64Array(blocks.length);
+        for (let i = 0; i < blocks.length; i++) times[rng.int(blocks.length)]!++;
+        for (let b = 0; b < blocks.length; b++) {
+          if (times[b] === 0) continue;
+          addScaled(wins, blocks[b]!.wins, times[b]!);
+          addScaled(ties, blocks[b]!.ties, times[b]!);
         }
         // Only the models compared in this resample are refitted (the MLE must exist).
         const seen = models.map((_, i) => {
@@ -384,11 +458,15 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
         });
         const sub = models.map((_, i) => i).filter((i) => seen[i]);
         if (sub.length < 2) continue;
-        const fit = bradleyTerry({
-          items: sub.map((i) => models[i]!),
-          wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
-          ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
-        });
+        // An interval needs strengths to a few digits, not to the last bit.
+        const fit = bradleyTerry(
+          {
+            items: sub.map((i) => models[i]!),
+            wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
+            ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
+          },
+          { tolerance: 1e-9 },
+        );
         if (!fit.mleExists || !fit.strengthsSumOne) continue;
         sub.forEach((i, x) => samples[i]!.push(fit.strengthsSumOne![x]!));
       }

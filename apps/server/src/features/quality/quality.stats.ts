@@ -9,8 +9,8 @@ import type { AgreementFigures, Figure } from '@accord/core';
 
 /** One block's contribution to a scope: coincidence cells and units by size. */
 export interface BlockPart {
-  /** `${v1}|${v2}` → o */
-  cells: Map<string, number>;
+  /** Coincidence cells: v1, v2, o (one triple per stored row). */
+  cells: number[];
   /** m → { units, paSum } */
   units: Map<number, { units: number; paSum: number }>;
 }
@@ -18,7 +18,7 @@ export interface BlockPart {
 export type ScopeData = Map<number, BlockPart>;
 
 export function emptyPart(): BlockPart {
-  return { cells: new Map(), units: new Map() };
+  return { cells: [], units: new Map() };
 }
 
 /**
@@ -41,7 +41,7 @@ function densify(parts: BlockPart[], nominalView: View): Dense {
   const cats = new Set<number>();
   const sizes = new Set<number>();
   for (const p of parts) {
-    for (const k of p.cells.keys()) for (const v of k.split('|')) cats.add(Number(v));
+    for (let i = 0; i < p.cells.length; i += 3) cats.add(p.cells[i]!).add(p.cells[i + 1]!);
     for (const m of p.units.keys()) sizes.add(m);
   }
   const categories = [...cats].sort((a, b) => a - b);
@@ -55,10 +55,7 @@ function densify(parts: BlockPart[], nominalView: View): Dense {
   const pa: Float64Array[] = [];
   for (const p of parts) {
     const c = new Float64Array(k * k);
-    for (const [key, o] of p.cells) {
-      const [a, b] = key.split('|').map(Number) as [number, number];
-      c[ci.get(a)! * k + ci.get(b)!]! += o;
-    }
+    for (let i = 0; i < p.cells.length; i += 3) c[ci.get(p.cells[i]!)! * k + ci.get(p.cells[i + 1]!)!]! += p.cells[i + 2]!;
     const u = new Float64Array(sizeList.length);
     const q = new Float64Array(sizeList.length);
     sizeList.forEach((m, i) => {
@@ -75,20 +72,26 @@ function densify(parts: BlockPart[], nominalView: View): Dense {
   return { categories, view, viewK: viewValues.length, sizes: sizeList, cells, units, pa };
 }
 
+/** dst += w × src (element-wise). */
+export function addScaled(dst: Float64Array, src: Float64Array, w: number): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) dst[i] = dst[i]! + w * src[i]!;
+}
+
 function sumDense(d: Dense, pick: readonly number[]): { cells: Float64Array; units: Float64Array; pa: Float64Array } {
   const k = d.categories.length;
   const cells = new Float64Array(k * k);
   const units = new Float64Array(d.sizes.length);
   const pa = new Float64Array(d.sizes.length);
-  for (const b of pick) {
-    const c = d.cells[b]!;
-    for (let i = 0; i < c.length; i++) cells[i]! += c[i]!;
-    const u = d.units[b]!;
-    const q = d.pa[b]!;
-    for (let i = 0; i < u.length; i++) {
-      units[i]! += u[i]!;
-      pa[i]! += q[i]!;
-    }
+  // A resample draws blocks with replacement: add each drawn block once, times its draws.
+  const times = new Float64Array(d.cells.length);
+  for (const b of pick) times[b]!++;
+  for (let b = 0; b < times.length; b++) {
+    const w = times[b]!;
+    if (w === 0) continue;
+    addScaled(cells, d.cells[b]!, w);
+    addScaled(units, d.units[b]!, w);
+    addScaled(pa, d.pa[b]!, w);
   }
   return { cells, units, pa };
 }
