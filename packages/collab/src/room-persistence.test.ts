@@ -208,37 +208,6 @@ describe('several nodes', () => {
     expect(nodeB.room.lastSeq).toBe(third.lastSeq);
   });
 
-  it('[P26] changes relayed ahead of the log reach the other node\'s peers at once, are not logged twice, and the log brings them again harmlessly', async () => {
-    const spy = spyPersistence();
-    const relayed: Uint8Array[] = [];
-    const relayedByB: Uint8Array[] = [];
-    const nodeA = await network({ persistence: spy.persistence, onUpdateOut: (u) => relayed.push(u) });
-    const nodeB = await network({ persistence: spy.persistence, onUpdateOut: (u) => relayedByB.push(u) });
-    const onA = nodeA.addClient();
-    const onB = nodeB.addClient();
-    onA.doc.getText('t').insert(0, 'relayed');
-    nodeA.flush(); // A's room has the change; its log write waits for the persist window
-    expect(relayed.length).toBeGreaterThan(0);
-    const appends = spy.calls.append.length;
-    nodeB.room.applyRelayed(relayed);
-    nodeB.flush();
-    expect(text(onB.doc)).toBe('relayed');
-    expect(nodeB.room.lastSeq).toBe(0);
-    await nodeB.settle();
-    expect(spy.calls.append.length).toBe(appends); // B logs nothing
-    await nodeA.settle();
-    const { updates, lastSeq } = await spy.persistence.readSince!('test:doc', 0);
-    await nodeB.room.applyRemote(updates, lastSeq, 0);
-    nodeB.flush();
-    expect(text(onB.doc)).toBe('relayed');
-    expect(nodeB.room.lastSeq).toBe(lastSeq);
-    // Changes that came from another node are never relayed again.
-    expect(relayedByB).toEqual([]);
-    onB.doc.getText('t').insert(0, '!');
-    nodeB.flush();
-    expect(relayedByB.length).toBe(1);
-  });
-
   it('[P21] a node that finds a gap after its own append catches up by itself', async () => {
     const persistence = createMemoryPersistence();
     const nodeA = await network({ persistence });

@@ -117,11 +117,6 @@ export interface SyncRoomOptions {
    * renewals and removals, as sent), so other nodes' rooms of the document can show them [P25].
    */
   onPresenceOut?: (entries: PresenceEntry[]) => void;
-  /**
-   * Several nodes: called with each change this room accepted from its own peers or the server, as
-   * soon as it is accepted, so other nodes' rooms can show it before it is logged [P26].
-   */
-  onUpdateOut?: (update: Uint8Array) => void;
 }
 
 /** A presence state on the wire between nodes: as stamped by the node its client is connected to; `json` 'null' removes it. */
@@ -154,11 +149,6 @@ export interface SyncRoom {
    * log instead.
    */
   applyRemote(updates: Uint8Array[], upToSeq: number, fromSeq?: number): Promise<void>;
-  /**
-   * Changes another node's room accepted and relayed before logging them [P26]: applied and sent to
-   * this room's peers, neither logged here nor counted in `lastSeq` (the log brings them again).
-   */
-  applyRelayed(updates: Uint8Array[]): void;
   catchUp(): Promise<void>;
   /** Presence of clients connected to other nodes, forwarded to this room's peers [P25]. */
   applyRemotePresence(entries: PresenceEntry[]): void;
@@ -288,13 +278,6 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (origin !== REMOTE) {
       persistQueue.push(update);
       schedulePersist();
-      if (options.onUpdateOut) {
-        try {
-          options.onUpdateOut(update);
-        } catch (err) {
-          report(err, 'send');
-        }
-      }
     }
   });
 
@@ -794,25 +777,6 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     return result;
   }
 
-  function applyRelayed(updates: Uint8Array[]): void {
-    if (destroyed || !loaded) return;
-    doc.transact(() => {
-      for (const update of updates) {
-        const check = checkUpdate(update, { ...limits, maxUpdateBytes: Number.POSITIVE_INFINITY });
-        if (!check.ok) {
-          report(new Error(check.reason), 'remote');
-          continue;
-        }
-        try {
-          Y.applyUpdate(doc, update, REMOTE);
-        } catch (err) {
-          report(err, 'remote');
-        }
-      }
-    }, REMOTE);
-    boundPending();
-  }
-
   async function applyRemote(updates: Uint8Array[], upToSeq: number, fromSeq?: number): Promise<void> {
     await whenLoaded;
     if (destroyed || upToSeq <= knownSeq) return;
@@ -947,7 +911,6 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     },
     transact,
     applyRemote,
-    applyRelayed,
     catchUp,
     applyRemotePresence,
     localPresence,

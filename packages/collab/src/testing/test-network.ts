@@ -22,8 +22,6 @@ export interface TestNetworkOptions {
   room?: SyncRoom;
   /** The room's relay of presence to other nodes [P25]. */
   onPresenceOut?: (entries: PresenceEntry[]) => void;
-  /** The room's relay of accepted changes to other nodes [P26]. */
-  onUpdateOut?: (update: Uint8Array) => void;
 }
 
 export interface TestClientOptions {
@@ -104,7 +102,6 @@ export function createTestNetwork(options: TestNetworkOptions = {}): TestNetwork
       ...(options.frozen !== undefined ? { frozen: options.frozen } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.onPresenceOut ? { onPresenceOut: options.onPresenceOut } : {}),
-      ...(options.onUpdateOut ? { onUpdateOut: options.onUpdateOut } : {}),
     });
   const states: ClientState[] = [];
   const clients: TestClient[] = [];

@@ -33,8 +33,6 @@ export interface DocRegistryOptions {
     send: (payloads: string[]) => Promise<void>;
   };
   presenceWindowMs?: number;
-  /** Several nodes: how long accepted changes are gathered before they are relayed ahead of the log [P26]. */
-  relayWindowMs?: number;
 }
 
 /** One NOTIFY payload at most (PostgreSQL refuses 8,000 bytes and more). */
@@ -48,8 +46,6 @@ interface PresenceMessage {
   /** Entries, or `h`: a node that just opened the document asks the others for their clients' presence. */
   e?: PresenceEntry[];
   h?: 1;
-  /** Document changes the sending node's room just accepted, in base64, ahead of its log [P26]. */
-  x?: string[];
 }
 
 const isEntry = (x: unknown): x is PresenceEntry =>
@@ -77,52 +73,6 @@ export function createDocRegistry(o: DocRegistryOptions) {
   const presenceOut = new Map<string, PresenceEntry[]>();
   const hello = new Set<string>();
   let presenceTimer: NodeJS.Timeout | null = null;
-  /** Changes waiting to go to the other nodes, by document [P26]. */
-  const relayOut = new Map<string, string[]>();
-  let relayTimer: NodeJS.Timeout | null = null;
-
-  function queueRelay(name: string, update: Uint8Array): void {
-    if (!o.presence || closed) return;
-    const b64 = Buffer.from(update.buffer, update.byteOffset, update.byteLength).toString('base64');
-    // Too large for one notification: the log's notice brings it ([P21]).
-    if (b64.length + name.length + 80 > PRESENCE_PAYLOAD_MAX) return;
-    const list = relayOut.get(name);
-    if (list) list.push(b64);
-    else relayOut.set(name, [b64]);
-    if (!relayTimer) {
-      relayTimer = setTimeout(() => void sendRelay(), o.relayWindowMs ?? 2);
-      relayTimer.unref();
-    }
-  }
-
-  async function sendRelay(): Promise<void> {
-    relayTimer = null;
-    const payloads: string[] = [];
-    for (const [d, list] of relayOut) {
-      const base = JSON.stringify({ n: nodeId, d, x: [] }).length;
-      let batch: string[] = [];
-      let size = base;
-      for (const b of list) {
-        if (size + b.length + 3 > PRESENCE_PAYLOAD_MAX && batch.length > 0) {
-          payloads.push(JSON.stringify({ n: nodeId, d, x: batch } satisfies PresenceMessage));
-          batch = [];
-          size = base;
-        }
-        batch.push(b);
-        size += b.length + 3;
-      }
-      if (batch.length > 0) payloads.push(JSON.stringify({ n: nodeId, d, x: batch } satisfies PresenceMessage));
-    }
-    relayOut.clear();
-    if (payloads.length === 0 || !o.presence) return;
-    try {
-      await o.presence.send(payloads);
-    } catch (e) {
-      // The relay only goes ahead of the log: the append notice and the poll still deliver.
-      o.logger.debug('document relay failed', { message: (e as Error).message });
-    }
-  }
-
   function queuePresence(name: string, entries: PresenceEntry[]): void {
     if (!o.presence || closed) return;
     const list = presenceOut.get(name);
@@ -197,9 +147,6 @@ export function createDocRegistry(o: DocRegistryOptions) {
     } else if (Array.isArray(m.e)) {
       const entries = m.e.filter(isEntry);
       if (entries.length > 0) room.applyRemotePresence(entries);
-    } else if (Array.isArray(m.x)) {
-      const updates = m.x.filter((b): b is string => typeof b === 'string').map((b) => new Uint8Array(Buffer.from(b, 'base64')));
-      if (updates.length > 0) room.applyRelayed(updates);
     }
   }
 
@@ -218,9 +165,7 @@ export function createDocRegistry(o: DocRegistryOptions) {
       onError,
       ...(o.compactor ? { compactor: o.compactor } : {}),
       ...(o.limits ? { limits: o.limits } : {}),
-      ...(o.presence
-        ? { onPresenceOut: (entries: PresenceEntry[]) => queuePresence(name, entries), onUpdateOut: (update: Uint8Array) => queueRelay(name, update) }
-        : {}),
+      ...(o.presence ? { onPresenceOut: (entries: PresenceEntry[]) => queuePresence(name, entries) } : {}),
     });
     const entry: Entry = { room, holds: 0, idle: null };
     rooms.set(name, entry);
@@ -350,7 +295,6 @@ export function createDocRegistry(o: DocRegistryOptions) {
       closed = true;
       if (poll) clearInterval(poll);
       if (presenceTimer) clearTimeout(presenceTimer);
-      if (relayTimer) clearTimeout(relayTimer);
       await stopListening?.().catch(() => undefined);
       await stopPresence?.().catch(() => undefined);
       const entries = [...rooms.values()];
