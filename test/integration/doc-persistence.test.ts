@@ -46,18 +46,21 @@ describe.each(kinds)('document store (%s)', (kind) => {
 
   // PGlite is one process: nothing to notify.
   if (kind === 'postgres')
-    it('[P21] sends one NOTIFY per append with the document and its new last seq', async () => {
+    it('[P21] sends one NOTIFY per append with the document, its new last seq and the entries', async () => {
       const store = createDocStore(handle.db, { notify: true });
       const got: string[] = [];
       const stop = await handle.listen!(DOC_NOTIFY_CHANNEL, (p) => got.push(p));
       try {
         const name = `rubric:${crypto.randomUUID()}`;
-        await store.append(name, [update('a'), update('b')]);
-        await store.append(name, [update('c')]);
+        const [a, b, c] = [update('a'), update('b'), update('c')];
+        await store.append(name, [a, b]);
+        await store.append(name, [c]);
         await waitFor(() => got.filter((g) => g.includes(name)).length === 2, { message: 'two notifications' });
+        // Each notice carries its entries (base64) when they fit, so other nodes need not read them back.
+        const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
         expect(got.filter((g) => g.includes(name)).map((g) => JSON.parse(g))).toEqual([
-          { doc: name, maxSeq: 2 },
-          { doc: name, maxSeq: 3 },
+          { doc: name, maxSeq: 2, n: 2, u: [b64(a), b64(b)] },
+          { doc: name, maxSeq: 3, n: 1, u: [b64(c)] },
         ]);
       } finally {
         await stop();
