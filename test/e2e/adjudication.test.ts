@@ -2,7 +2,8 @@
  * Two reviewers adjudicate a demo dispute together in two Chromium contexts: they find it in the
  * queue, edit the proposal and the rationale at once (each sees the other's choices and text),
  * comment, are refused a commit before the sign-offs are in (in words), sign off, commit, and both
- * see the room frozen with the committed label. A trainer cannot open the room. Screenshots of the
+ * see the room frozen with the committed label; its guideline-gap verdict leaves a change proposal
+ * that the rubric editor lists and a reviewer marks done. A trainer cannot open the room. Screenshots of the
  * queue and the room (desktop, phone; light, dark) go to test-results/.
  */
 import { join } from 'node:path';
@@ -127,8 +128,8 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     await r2.getByTestId('comment-input').fill('Agreed: B ignores the second question.');
     await r2.getByTestId('comment-send').click();
     await expect.poll(() => r1.getByTestId('comment').last().textContent()).toContain('B ignores the second question');
-    await r1.getByTestId('tag-ambiguous-item').click();
-    await expect.poll(() => r2.getByTestId('tag-ambiguous-item').getAttribute('aria-checked')).toBe('true');
+    await r1.getByTestId('tag-guideline-gap').click();
+    await expect.poll(() => r2.getByTestId('tag-guideline-gap').getAttribute('aria-checked')).toBe('true');
 
     // Both sign off; the count follows on both screens.
     await r1.getByTestId('signoff-button').click();
@@ -152,7 +153,16 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     const labels = await r1api.get<{ items: { disputeId: string | null; method: string; rationale: string; tag: string | null }[] }>(`/api/projects/${ctx.t.demoProjectId}/consensus?method=adjudicated`);
     const label = labels.body.items.find((l) => l.disputeId === dispute.id);
     expect(both(label?.rationale ?? '')).toBe(true);
-    expect(label?.tag).toBe('ambiguous-item');
+    expect(label?.tag).toBe('guideline-gap');
+
+    // The guideline gap left a change proposal in the rubric draft: the room links to it, the rubric
+    // editor lists it with a link back to the dispute, and a reviewer marks it done.
+    await r1.getByTestId('guideline-gap-link').getByRole('link').click();
+    const proposal = r1.locator('[data-testid="rubric-proposal"]', { has: r1.locator(`a[href$="/disputes/${dispute.id}"]`) });
+    await proposal.waitFor({ timeout: 30_000 });
+    await r1.screenshot({ path: join(SHOTS, 'e2e-rubric-proposals.png') });
+    await proposal.getByTestId('proposal-done').click();
+    await expect.poll(() => proposal.count()).toBe(0);
 
     // The queue no longer lists it as open.
     await r1.goto(`${ctx.t.url}/projects/${ctx.t.demoProjectId}?tab=disputes`);

@@ -55,6 +55,7 @@ export {
   addPrecedenceRule,
   addRubricProposal,
   readRubricProposals,
+  removeRubricProposal,
   type RubricProposal,
   addSpanCategory,
   getDimensionText,

@@ -5,12 +5,15 @@ import {
   RUBRIC_ROOTS,
   addDimension,
   addPrecedenceRule,
+  addRubricProposal,
   getDimensionText,
   getLevelAnchorText,
   moveDimension,
   readRubricDraft,
+  readRubricProposals,
   removeDimension,
   removeNamed,
+  removeRubricProposal,
   setField,
   setJustification,
   writeRubricDraft,
@@ -206,5 +209,19 @@ describe('rubric draft shape', () => {
     expect(expected.dimensions.find((d) => d.id === 'helpful')?.description).toBe('[reviewed] How helpful is judged');
     expect(expected.dimensions[0]?.id).toBe('tone');
     await net.destroy();
+  });
+
+  it('keeps change proposals once each, and removes the one dealt with', () => {
+    const doc = new Y.Doc();
+    const p = (id: string) => ({ id, disputeId: id.slice(8), itemId: 'item-1', note: `gap ${id}`, by: 'Lead', at: '2026-12-02T00:00:00.000Z' });
+    expect(addRubricProposal(doc, p('dispute:a'))).toBe(true);
+    expect(addRubricProposal(doc, p('dispute:a'))).toBe(false);
+    expect(addRubricProposal(doc, p('dispute:b'))).toBe(true);
+    expect(readRubricProposals(doc).map((x) => x.id)).toEqual(['dispute:a', 'dispute:b']);
+    expect(removeRubricProposal(doc, 'dispute:a')).toBe(true);
+    expect(removeRubricProposal(doc, 'dispute:a')).toBe(false);
+    expect(readRubricProposals(doc)).toEqual([p('dispute:b')]);
+    // The draft itself does not carry proposals: publishing never sees them.
+    expect(readRubricDraft(doc)).not.toHaveProperty('proposals');
   });
 });

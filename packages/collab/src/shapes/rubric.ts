@@ -427,6 +427,15 @@ export function addRubricProposal(doc: Y.Doc, proposal: RubricProposal): boolean
   return true;
 }
 
+/** Removes the proposal with this id (it has been dealt with); answers whether there was one. */
+export function removeRubricProposal(doc: Y.Doc, id: string): boolean {
+  const arr = doc.getArray<unknown>(RUBRIC_ROOTS.proposals);
+  const index = arr.toArray().findIndex((p) => typeof p === 'object' && p !== null && (p as { id?: unknown }).id === id);
+  if (index < 0) return false;
+  arr.delete(index, 1);
+  return true;
+}
+
 // The Yjs draft reads as exactly the JSON shape core validates on publish; this fails to compile if they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const draftMatchesCore: Same<RubricDraft, import('@accord/core').RubricDraft> = true;
