@@ -45,12 +45,13 @@ const PAGES: PageSpec[] = [
 ];
 const JUDGE: PageSpec = { name: 'judge', path: (i) => `/projects/${i.demo}/judge`, ready: '[data-testid="judge-prompt"], [data-testid="queue-empty"], [data-testid="error-state"]', roles: ALL };
 
-const VIEWS = [
-  { label: '1280', width: 1280, height: 720, audit: true },
-  { label: '390', width: 390, height: 844, audit: true },
-  { label: '1440', width: 1440, height: 900, audit: false },
-] as const;
 const THEMES = ['light', 'dark'] as const;
+/** Audited in both themes; the wide desktop is only photographed, in light (its layout is the 1280 one, wider). */
+const VIEWS = [
+  { label: '1280', width: 1280, height: 720, audit: true, themes: THEMES },
+  { label: '390', width: 390, height: 844, audit: true, themes: THEMES },
+  { label: '1440', width: 1440, height: 900, audit: false, themes: ['light'] as const },
+] as const;
 
 describe.skipIf(missing !== null)('browser: accessibility audit and screenshots of every page', () => {
   const ctx = useBrowserServer();
@@ -82,7 +83,7 @@ describe.skipIf(missing !== null)('browser: accessibility audit and screenshots 
     const found: string[] = [];
     for (const view of VIEWS) {
       await page.setViewportSize({ width: view.width, height: view.height });
-      for (const theme of THEMES) {
+      for (const theme of view.themes) {
         await page.emulateMedia({ colorScheme: theme });
         await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
         // Two frames: styles and layout settle after the theme and the width change.

@@ -13,7 +13,7 @@ import { errorCodesOf, type ErrorCode, type Task } from '@accord/core';
 import { ApiClient, type ApiResponse } from '../utils/client.ts';
 import { createFactory, type FactoryProject } from '../utils/factory.ts';
 import { setProposalPreference, setProposalScore } from '@accord/collab';
-import { pairItem, validJudgment } from '../utils/work.ts';
+import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 
 const ACTORS = ['anonymous', 'trainer', 'reviewer', 'lead', 'nonMember', 'exMember', 'admin'] as const;
@@ -33,8 +33,12 @@ interface Ctx {
   project: FactoryProject;
   /** A fresh active user that belongs to no project. */
   freshUser(): Promise<{ id: string; email: string; password: string }>;
-  /** A fresh user added to the project with this role (signed in). */
-  freshMember(role: 'lead' | 'reviewer' | 'trainer'): Promise<{ id: string; email: string; client: ApiClient }>;
+  /** A fresh user added to the project with this role (not signed in). */
+  freshMember(role: 'lead' | 'reviewer' | 'trainer'): Promise<{ id: string; email: string; password: string }>;
+  /** The same, signed in. */
+  freshSignedInMember(role: 'lead' | 'reviewer' | 'trainer'): Promise<{ id: string; email: string; client: ApiClient }>;
+  /** Items imported up front that no sample has used yet (their ids). */
+  itemPool: string[];
 }
 
 interface Sample {
@@ -47,12 +51,23 @@ const p = (ctx: Ctx) => `/api/projects/${ctx.project.id}`;
 /** The caller's current task in the project, if they receive work (only trainers are eligible). */
 const taskOf = async (x: Ctx) => (await x.actor.client.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body?.task ?? null;
 
-/** The lead in a session of its own (the lead's password-change sample ends the lead's other sessions). */
-async function leadClient(x: Ctx): Promise<ApiClient> {
-  const lead = x.project.lead.client.fresh();
-  await lead.login(x.project.lead.email, x.project.lead.password);
-  return lead;
+/**
+ * A session of its own for a project member, kept across samples (signing in costs a scrypt hash) and
+ * renewed when a sample ended it (the member's password-change sample ends their other sessions).
+ */
+const sessions = new Map<string, ApiClient>();
+async function sessionOf(u: { email: string; password: string; client: ApiClient }): Promise<ApiClient> {
+  let c = sessions.get(u.email);
+  if (c && (await c.get('/api/auth/me')).status === 200) return c;
+  c = u.client.fresh();
+  await c.login(u.email, u.password);
+  sessions.set(u.email, c);
+  return c;
 }
+/** The lead in a session of its own. */
+const leadClient = (x: Ctx) => sessionOf(x.project.lead);
+/** The project's trainer in a session of their own (not the trainer actor's). */
+const trainerClient = (x: Ctx) => sessionOf(x.project.trainer);
 
 /**
  * The project's qualification (made by the lead when missing): one gold item, not required (so the
@@ -80,8 +95,10 @@ async function ensureQualification(x: Ctx): Promise<void> {
   if (r.status !== 200) throw new Error(`the lead's qualification was refused: ${r.status} ${r.text}`);
 }
 
-/** A fresh item imported by the lead (its id), for samples that open a dispute on it. */
+/** A fresh item imported by the lead (its id), for samples that open a dispute on it: from the pool imported up front, then one at a time. */
 async function freshItem(x: Ctx): Promise<string> {
+  const pooled = x.itemPool.pop();
+  if (pooled) return pooled;
   const lead = await leadClient(x);
   const ext = `matrix-dispute-${randomUUID()}`;
   const job = await lead.request<{ id: string }>('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(ext)) });
@@ -114,19 +131,27 @@ async function committedDispute(x: Ctx): Promise<string> {
   if (c.status !== 201) throw new Error(`the lead's commit was refused: ${c.status} ${c.text}`);
   return id;
 }
+/** A committed consensus label (its id): a dispute the lead has committed. */
+async function committedLabel(x: Ctx): Promise<string> {
+  const id = await disputeWithProposal(x);
+  const lead = await leadClient(x);
+  const c = await lead.post<{ label: { id: string } }>(`${p(x)}/disputes/${id}/commit`, undefined, { headers: { 'idempotency-key': randomUUID() } });
+  if (c.status !== 201) throw new Error(`the lead's commit was refused: ${c.status} ${c.text}`);
+  return c.body.label.id;
+}
 /** A fresh trainer's qualification attempt, answered in full (so it awaits review). */
 async function answeredAttempt(x: Ctx): Promise<{ attemptId: string; itemId: string }> {
   await ensureQualification(x);
-  const m = await x.freshMember('trainer');
+  const m = await x.freshSignedInMember('trainer');
   const n = await m.client.post<{ attempt: { id: string }; task: (Task & { attemptId: string }) | null }>(`${p(x)}/qualification/next`);
   const task = n.body.task!;
   const a = await m.client.post(`${p(x)}/qualification/attempts/${task.attemptId}/items/${task.item.id}`, { payload: validJudgment(task) });
   if (a.status !== 200) throw new Error(`the trainer's answer was refused: ${a.status} ${a.text}`);
   return { attemptId: n.body.attempt.id, itemId: task.item.id };
 }
-/** A submitted judgment: the caller's own when they are the trainer, else a fresh trainer's. */
+/** A submitted judgment: the caller's own when they are the trainer, else the project trainer's (in a session of their own). */
 async function judgmentId(x: Ctx): Promise<string> {
-  const c = x.actor.name === 'trainer' ? x.actor.client : (await x.freshMember('trainer')).client;
+  const c = x.actor.name === 'trainer' ? x.actor.client : await trainerClient(x);
   const task = (await c.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body.task;
   if (!task) throw new Error('no work left for the judgment sample');
   const r = await c.post<{ judgment: { id: string } }>(`${p(x)}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task) });
@@ -152,8 +177,7 @@ async function calibrationSession(x: Ctx, stage: 'lobby' | 'judging' | 'revealed
   if (s.status !== 201) throw new Error(`the lead's calibration session was refused: ${s.status} ${s.text}`);
   if (stage === 'lobby') return { id: s.body.id, roundId: null, task: null };
   const r = await lead.post<{ round: { id: string } }>(`${p(x)}/calibration/${s.body.id}/rounds`);
-  const tr = x.project.trainer.client.fresh();
-  await tr.login(x.project.trainer.email, x.project.trainer.password);
+  const tr = await trainerClient(x);
   await tr.post(`${p(x)}/calibration/${s.body.id}/join`);
   const task = (await tr.get<{ task: Task }>(`${p(x)}/calibration/${s.body.id}`)).body.task;
   if (stage === 'judging') return { id: s.body.id, roundId: r.body.round.id, task };
@@ -230,9 +254,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/imports': { run: (x) => x.actor.client.get(`${p(x)}/imports`) },
   'GET /api/projects/:projectId/imports/:jobId': {
     async run(x) {
-      // A session of its own: the lead's password-change sample ends the lead's other sessions.
-      const lead = x.project.lead.client.fresh();
-      await lead.login(x.project.lead.email, x.project.lead.password);
+      const lead = await leadClient(x);
       const job = await lead.request<{ id: string }>('POST', `${p(x)}/imports`, undefined, { raw: JSON.stringify(pairItem(`matrix-${randomUUID()}`)) });
       if (job.status !== 202) throw new Error(`the lead's import was refused: ${job.status} ${job.text}`);
       return x.actor.client.get(`${p(x)}/imports/${job.body.id}`);
@@ -315,8 +337,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/judgments/:judgmentId': {
     async run(x) {
       // A judgment of the project's trainer (a session of their own submits one), read by the caller.
-      const tr = x.project.trainer.client.fresh();
-      await tr.login(x.project.trainer.email, x.project.trainer.password);
+      const tr = await trainerClient(x);
       const task = (await tr.post<{ task: Task | null }>(`${p(x)}/queue/next`)).body.task;
       if (!task) throw new Error('the trainer has no work left for the judgment sample');
       const sub = await tr.post<{ judgment: { id: string } }>(`${p(x)}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task) });
@@ -344,9 +365,9 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/projects/:projectId/exports/:kind': { run: (x) => x.actor.client.get(`${p(x)}/exports/dpo?format=csv`) },
   'GET /api/projects/:projectId/exports/:kind/count': { run: (x) => x.actor.client.get(`${p(x)}/exports/consensus/count`) },
   'GET /api/projects/:projectId/consensus': { run: (x) => x.actor.client.get(`${p(x)}/consensus`) },
-  // No such label: leads and reviewers are told so (404); trainers are refused first.
-  'GET /api/projects/:projectId/consensus/:labelId': { run: (x) => x.actor.client.get(`${p(x)}/consensus/${randomUUID()}`) },
-  'POST /api/projects/:projectId/consensus/:labelId/reopen': { run: (x) => x.actor.client.post(`${p(x)}/consensus/${randomUUID()}/reopen`, { note: 'matrix' }) },
+  // A real committed label each time, so the allowed callers prove the allowed path.
+  'GET /api/projects/:projectId/consensus/:labelId': { run: async (x) => x.actor.client.get(`${p(x)}/consensus/${await committedLabel(x)}`) },
+  'POST /api/projects/:projectId/consensus/:labelId/reopen': { run: async (x) => x.actor.client.post(`${p(x)}/consensus/${await committedLabel(x)}/reopen`, { note: 'matrix' }) },
   'GET /api/projects/:projectId/disputes': { run: (x) => x.actor.client.get(`${p(x)}/disputes?status=all`) },
   'GET /api/projects/:projectId/disputes/:disputeId': { run: async (x) => x.actor.client.get(`${p(x)}/disputes/${await disputeWithProposal(x)}`) },
   'POST /api/projects/:projectId/items/:itemId/disputes': { run: async (x) => x.actor.client.post(`${p(x)}/items/${await freshItem(x)}/disputes`, { note: `opened by ${x.actor.name}` }) },
@@ -499,8 +520,8 @@ const EXPECTED: Record<string, Row> = {
   // Reviewers open disputes and adjudicate (sign off; commit with the project's sign-offs); leads
   // also commit at once, reopen labels and promote adjudicated items to gold.
   'GET /api/projects/:projectId/consensus': inProject(403, 200, 200),
-  'GET /api/projects/:projectId/consensus/:labelId': inProject(403, 404, 404),
-  'POST /api/projects/:projectId/consensus/:labelId/reopen': inProject(403, 403, 404),
+  'GET /api/projects/:projectId/consensus/:labelId': inProject(403, 200, 200),
+  'POST /api/projects/:projectId/consensus/:labelId/reopen': inProject(403, 403, 201),
   'GET /api/projects/:projectId/disputes': inProject(403, 200, 200),
   'GET /api/projects/:projectId/disputes/:disputeId': inProject(403, 200, 200),
   'POST /api/projects/:projectId/items/:itemId/disputes': inProject(403, 201, 201),
@@ -557,17 +578,30 @@ describe.each(kinds)('authorization matrix (%s)', (kind) => {
     // its own password change (which renews its session) leaves the factory's session alone.
     const factory = createFactory(await t.as('admin'), t.server.deps);
     // Enough items that the trainer always has work left for the assignment samples.
-    const project = await factory.project({ name: 'Authorization matrix', items: 20, trainers: 1 });
+    const project = await factory.project({ name: 'Authorization matrix', items: 40, trainers: 1 });
     const freshUser = async () => {
-      const { id, email, password } = await factory.user({ name: 'Matrix user' });
+      const { id, email, password } = await factory.account({ name: 'Matrix user' });
       return { id, email, password };
     };
     const freshMember = async (role: 'lead' | 'reviewer' | 'trainer') => {
+      const u = await factory.account({ name: `Matrix ${role}` });
+      await factory.addMember(project.id, u, role);
+      return u;
+    };
+    const freshSignedInMember = async (role: 'lead' | 'reviewer' | 'trainer') => {
       const u = await factory.user({ name: `Matrix ${role}` });
       await factory.addMember(project.id, u, role);
       return u;
     };
-    ctxBase = { t, project, freshUser, freshMember };
+    // Items for the samples that open a dispute (one each), imported in one job: an import per
+    // sample would poll its job every time.
+    const pool = Array.from({ length: 64 }, (_, i) => pairItem(`matrix-pool-${i}-${randomUUID()}`));
+    const poolJob = await importFile(project.lead.client, project.id, jsonlOf(pool));
+    expect(poolJob).toMatchObject({ status: 'done', rejected: 0 });
+    const poolItems = await project.lead.client.get<{ items: { id: string }[] }>(`/api/projects/${project.id}/items?q=matrix-pool&limit=100`);
+    const itemPool = poolItems.body.items.map((i) => i.id);
+    expect(itemPool).toHaveLength(pool.length);
+    ctxBase = { t, project, freshUser, freshMember, freshSignedInMember, itemPool };
     const adminUser = await factory.user({ name: 'Matrix admin', isAdmin: true });
     for (const [name, u] of [
       ['trainer', project.trainer],

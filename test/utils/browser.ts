@@ -23,10 +23,17 @@ function chromiumMissing(): string | null {
 
 async function launchBrowser(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+  // Every page asks for reduced motion unless a test says otherwise, so the app runs no animation:
+  // audits and screenshots see final colours, not a toast half faded in.
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = (o) => newContext({ reducedMotion: 'reduce', ...o });
+  browser.newPage = (o) => newPage({ reducedMotion: 'reduce', ...o });
+  return browser;
 }
 
 /** Whether this file's browser tests run; prints the reason once when they do not. */

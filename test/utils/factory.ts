@@ -50,9 +50,11 @@ export interface Factory {
   /** The admin every call goes through. */
   admin: ApiClient;
   user(o?: { name?: string; isAdmin?: boolean }): Promise<FactoryUser>;
+  /** A user created by the admin, not signed in (signing in costs a password hash on the server). */
+  account(o?: { name?: string; isAdmin?: boolean }): Promise<Omit<FactoryUser, 'client'>>;
   project(o?: ProjectOptions): Promise<FactoryProject>;
   /** Adds an existing user to the project with this role (as the admin). */
-  addMember(projectId: string, user: FactoryUser, role: ProjectRole): Promise<void>;
+  addMember(projectId: string, user: Pick<FactoryUser, 'email'>, role: ProjectRole): Promise<void>;
   /** Replaces the live draft and publishes it; returns the new version. */
   publishRubric(p: Pick<FactoryProject, 'id' | 'lead'>, rubric?: RubricDraft, note?: string): Promise<RubricVersion>;
 }
@@ -99,18 +101,23 @@ export function createFactory(admin: ApiClient, deps: Pick<Deps, 'rubrics'>): Fa
   let n = 0;
   const tag = () => `${(n++).toString(36)}-${randomUUID().slice(0, 8)}`;
 
-  async function user(o: { name?: string; isAdmin?: boolean } = {}): Promise<FactoryUser> {
+  async function account(o: { name?: string; isAdmin?: boolean } = {}): Promise<Omit<FactoryUser, 'client'>> {
     const t = tag();
     const email = `f-${t}@example.com`;
     const name = o.name ?? `Factory user ${t}`;
     const password = `factory password ${t}`;
     const created = expectStatus(await admin.post<User>('/api/users', { email, name, password, isAdmin: o.isAdmin ?? false }), 201, `create user ${email}`);
-    const client = admin.fresh();
-    await client.login(email, password);
-    return { id: created.id, email, name, password, client };
+    return { id: created.id, email, name, password };
   }
 
-  async function addMember(projectId: string, u: FactoryUser, role: ProjectRole) {
+  async function user(o: { name?: string; isAdmin?: boolean } = {}): Promise<FactoryUser> {
+    const a = await account(o);
+    const client = admin.fresh();
+    await client.login(a.email, a.password);
+    return { ...a, client };
+  }
+
+  async function addMember(projectId: string, u: Pick<FactoryUser, 'email'>, role: ProjectRole) {
     expectStatus(await admin.post(`/api/projects/${projectId}/members`, { email: u.email, role }), 201, `add ${u.email} as ${role}`);
   }
 
@@ -144,5 +151,5 @@ export function createFactory(admin: ApiClient, deps: Pick<Deps, 'rubrics'>): Fa
     return { id, project, lead, reviewer, trainer: trainers[0], trainers, items, rubricVersion };
   }
 
-  return { admin, user, project, addMember, publishRubric };
+  return { admin, user, account, project, addMember, publishRubric };
 }
