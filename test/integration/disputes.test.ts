@@ -319,6 +319,16 @@ describe('consensus and disputes (pglite)', () => {
     const badKey = await lead.post<ErrorBody>(url(`/disputes/${opened.body.id}/commit`), undefined, { headers: { 'idempotency-key': 'x'.repeat(201) } });
     expect(badKey.status).toBe(400);
     expect(badKey.body.error.details?.[0]?.path).toBe('headers.idempotency-key');
+
+    // The setting reaches a reviewer already in the room, without a rejoin: a writer, then a reader again.
+    const inRoom = await room(reviewer, opened.body.doc);
+    await waitFor(() => inRoom.provider.synced, { message: 'the reviewer in the room' });
+    expect(inRoom.provider.access).toBe('read');
     expect((await lead.patch(url('/settings'), { consensus: { reviewersAdjudicate: true } })).status).toBe(200);
+    await waitFor(() => inRoom.provider.access === 'write', { message: 'the reviewer becomes a writer' });
+    expect((await lead.patch(url('/settings'), { consensus: { reviewersAdjudicate: false } })).status).toBe(200);
+    await waitFor(() => inRoom.provider.access === 'read', { message: 'the reviewer becomes a reader again' });
+    expect((await lead.patch(url('/settings'), { consensus: { reviewersAdjudicate: true } })).status).toBe(200);
+    await waitFor(() => inRoom.provider.access === 'write', { message: 'and a writer' });
   });
 });

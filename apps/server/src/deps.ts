@@ -87,7 +87,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
-  const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications });
+  const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications, bus });
   const quality = createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) });
   // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
   // imports and by a sweep); disputes settled in live rooms.

@@ -34,6 +34,8 @@ export interface BusEvents {
   /** Tier or domain tags changed (who gets which work). */
   'member:eligibility-changed': { projectId: string; userId: string; tier: number };
   'project:archived': { projectId: string; archived: boolean };
+  /** A project setting that decides who may write its documents changed (e.g. whether reviewers adjudicate): its open documents' peers are re-resolved. */
+  'project:access-changed': { projectId: string };
   /** A document became read-only for everyone (its kind's `frozen` now answers true from the database). */
   'doc:frozen': { doc: string };
   /** A document was committed (a dispute's verdict): frozen like `doc:frozen`. */
@@ -55,6 +57,7 @@ export const BUS_EVENT_NAMES: readonly BusEventName[] = [
   'member:role-changed',
   'member:eligibility-changed',
   'project:archived',
+  'project:access-changed',
   'doc:frozen',
   'doc:committed',
   'disputes:changed',

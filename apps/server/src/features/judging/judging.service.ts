@@ -31,6 +31,7 @@ import {
   canonicalPayload,
   judgmentIssues,
 } from '@accord/core';
+import type { Bus } from '../../platform/bus.ts';
 import type { ProjectAccess, UserRow } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
 import type { JustificationService } from '../justifications/justifications.service.ts';
@@ -38,6 +39,8 @@ import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, typ
 
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
+  /** The control bus: a settings change that alters who may write documents is announced on it. */
+  bus?: Pick<Bus, 'emit'>;
   /** From the rubrics feature: the newest published version as stored. */
   rubrics: {
     latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null>;
@@ -66,7 +69,7 @@ const RUBRIC_CACHE_SIZE = 500;
 
 type ParsedRubric = { version: number; content: Record<string, unknown>; view: Rubric };
 
-export function createJudgingService({ repo, rubrics, justifications }: JudgingServiceDeps) {
+export function createJudgingService({ repo, rubrics, justifications, bus }: JudgingServiceDeps) {
   const rubricCache = new Map<string, ParsedRubric>();
 
   function parseRubric(projectId: string, row: { version: number; content: Record<string, unknown> }): ParsedRubric {
@@ -171,6 +174,8 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
         consensus: { ...cur.consensus, ...(body.consensus ?? {}) },
       });
       await repo.saveSettings(actorId, a.project.id, next, body);
+      // Reviewers already in a dispute room gain or lose the right to edit it now, not on their next join.
+      if (cur.consensus.reviewersAdjudicate !== next.consensus.reviewersAdjudicate) await bus?.emit('project:access-changed', { projectId: a.project.id });
       return next;
     },
 

@@ -366,6 +366,9 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
         else await docs.reset(name);
       }
     }),
+    on('project:access-changed', async ({ projectId }) => {
+      for (const name of await roomsOf(projectId)) await recheckDoc(name);
+    }),
     on('doc:frozen', ({ doc }) => docs.freeze(doc)),
     on('doc:committed', ({ doc }) => docs.freeze(doc)),
     on('doc:access-changed', ({ doc }) => recheckDoc(doc)),
