@@ -10,6 +10,10 @@
  * audit log use revealed rounds only. A judgment stored after its round's reveal is kept with
  * `blind = false` and never counts in the round's agreement.
  *
+ * The end keeps the session's judgments as training judgments or discards them: kept, each
+ * participant's last blind judgment of each item becomes an ordinary judgment (`source =
+ * 'calibration'`, repo.end), once.
+ *
  * The phase lives in the database (a restarted or another node reads the same) and every change is
  * announced on the control bus (`calibration:changed`, and `doc:access-changed` / `doc:frozen` for
  * the notes document), which every node applies to its own sockets.
