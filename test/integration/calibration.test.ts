@@ -7,18 +7,26 @@
  * - blindness: every byte each participant receives (REST bodies, socket events, live-document
  *   updates and presence) is captured, and before each reveal none holds another participant's canary
  *   (a unique word in their justification) — afterwards they all do, which proves the capture works;
- * - the same agreement check for a ranking project (Kendall's W) and for span marks (overlap F1);
+ * - one item: α is 0 by construction, so the round's figure is null with a reason; two items: a figure;
+ * - presence cannot carry a judgment: extra fields a participant puts in its presence (a canary) never
+ *   reach the others, before the reveal or after; only the fields the server allows are relayed;
+ * - keeping the judgments: each participant's last blind judgment per item becomes an ordinary
+ *   judgment (source `calibration`), counted once, in agreement; a participant who had judged the
+ *   item keeps their own; ending again changes nothing;
+ * - whether the effect held: the participants' ordinary judgments before the session and after its end,
+ *   as a group (α, equal to @accord/metrics) and per participant (pair scores on the stored judgments);
+ * - the same before/after check for a ranking project (Kendall's W) and for span marks (overlap F1);
  * - a non-participant is refused (REST 403, socket and notes refused; never-members 404);
  * - the phase is the same on another node and after a node restart (read from the database).
  * Runs on PGlite and, where the test environment provides one, PostgreSQL (LISTEN/NOTIFY between nodes).
  */
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDimensionText, itemNotes } from '@accord/collab';
-import type { Ack, CalibrationReport, CalibrationRoundResult, CalibrationSession, CalibrationState, JudgmentPayload, RubricVersion } from '@accord/core';
-import { calibrationJudgments, calibrationRounds, items as itemsTable } from '@accord/db';
+import type { Ack, CalibrationReport, CalibrationRoundResult, CalibrationSession, CalibrationState, JudgmentPayload, QueueNext, RubricVersion } from '@accord/core';
+import { calibrationJudgments, calibrationRounds, items as itemsTable, judgments as judgmentsTable } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { kendallW, krippendorffAlpha, spanAgreement } from '@accord/metrics';
 import { ApiClient } from '../utils/client.ts';
@@ -129,6 +137,48 @@ async function stored(roundId: string) {
   return rows.filter((r) => r.blind).sort((a, b) => (a.userId < b.userId ? -1 : 1));
 }
 
+type StoredRow = { userId: string; payload: unknown };
+
+/** Units × raters (every rater of any unit, missing = null), as @accord/metrics takes them. */
+function matrix(units: StoredRow[][], value: (p: JudgmentPayload) => number | null): (number | null)[][] {
+  const raters = [...new Set(units.flat().map((r) => r.userId))].sort();
+  return units.map((u) => raters.map((id) => { const r = u.find((x) => x.userId === id); return r ? value(r.payload as JudgmentPayload) : null; }));
+}
+const PREFS = [-3, -2, -1, 0, 1, 2, 3];
+const prefOf = (p: JudgmentPayload) => (p.preference.kind === 'pairwise' ? p.preference.value : null);
+/** α ordinal of the preference over several items' rounds. */
+const alphaPrefUnits = (units: StoredRow[][]) => krippendorffAlpha(matrix(units, prefOf), { level: 'ordinal', categories: PREFS });
+/** α ordinal of one dimension over several items' rounds (per response: units = item × response). */
+const alphaDimUnits = (units: StoredRow[][], dim: string, targets: (string | null)[]) =>
+  krippendorffAlpha(
+    targets.flatMap((target) => matrix(units, (p) => p.scores.find((s) => s.dimension === dim && (s.responseId ?? null) === target)?.value ?? null)),
+    { level: 'ordinal' },
+  );
+/** Mean overlap F1 over participant pairs (a span matches on the same response and category). */
+function meanSpanF1(rows: { payload: unknown }[]): number {
+  const key = (j: { payload: unknown }) => (j.payload as JudgmentPayload).spans.map((x) => ({ start: x.start, end: x.end, category: `${x.responseId}\u0001${x.category}` }));
+  const f1s: number[] = [];
+  for (let i = 0; i < rows.length; i++)
+    for (let k = i + 1; k < rows.length; k++) {
+      const f = spanAgreement(key(rows[i]!), key(rows[k]!)).overall.overlapF1;
+      if (f !== null) f1s.push(f);
+    }
+  return f1s.reduce((x, y) => x + y, 0) / f1s.length;
+}
+
+/** A trainer judges their next item in ordinary work; returns the item's id. */
+async function judgeNext(u: FactoryUser, projectId: string, payload: JudgmentPayload): Promise<string> {
+  const next = await u.client.post<QueueNext>(`/api/projects/${projectId}/queue/next`);
+  const task = next.body.task!;
+  expect(task, 'an ordinary task').not.toBeNull();
+  const sub = await u.client.post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload });
+  expect(sub.status, sub.text).toBe(200);
+  return task.item.id;
+}
+
+/** The project's judgments in the database, ordinary and kept ones. */
+const judgmentRows = (projectId: string) => t.db.db.select().from(judgmentsTable).where(and(eq(judgmentsTable.projectId, projectId), eq(judgmentsTable.status, 'submitted')));
+
 const alphaPref = (rows: { payload: unknown }[]) =>
   krippendorffAlpha([rows.map((r) => (r.payload as JudgmentPayload).preference).map((p) => (p.kind === 'pairwise' ? p.value : null))], { level: 'ordinal', categories: [-3, -2, -1, 0, 1, 2, 3] });
 
@@ -155,7 +205,15 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
     let p: FactoryProject;
     let sessionId: string;
     let item: string;
+    let item2: string;
     const peers: Peer[] = [];
+    /** Put in presence fields the server does not relay: it must never reach another participant. */
+    const presenceCanary = `presence${randomUUID().replace(/-/g, '')}`;
+    /** Ordinary judging before the session (items 1–2) and after its end (items 3–4), trainers 1–3. */
+    const ordinaryBefore = [[3, -3, 0], [-2, 2, 1]];
+    const ordinaryAfter = [[-2, -2, -1], [1, 2, 1]];
+    let r3: string;
+    let r4: string;
     let late: FactoryUser;
     let outsider: FactoryUser;
     const round1 = [-3, -1, 0, 2, 3];
@@ -166,15 +224,19 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
     let r2: string;
 
     beforeAll(async () => {
-      p = await factory.project({ items: 2, trainers: 6 });
+      p = await factory.project({ items: 6, trainers: 6 });
       const ids = await itemIds(p);
-      item = ids[0]!;
+      // The session's items are the last two; the first four are ordinary work (before and after it).
+      item = ids[4]!;
+      item2 = ids[5]!;
+      for (const values of ordinaryBefore)
+        for (let i = 0; i < 3; i++) await judgeNext(p.trainers[i]!, p.id, pairwisePayload(values[i]!, [2, 2], 1, 'ordinary'));
       late = p.trainers[4]!;
       outsider = p.trainers[5]!;
       const participants = [p.lead, ...p.trainers.slice(0, 4), late];
-      const created = await p.lead.client.post<CalibrationSession>(base(p), { title: 'Sky colour', participants: participants.map((u) => u.id), items: [item], showNames: true });
+      const created = await p.lead.client.post<CalibrationSession>(base(p), { title: 'Sky colour', participants: participants.map((u) => u.id), items: [item, item2], showNames: true });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ phase: 'lobby', itemCount: 1, participantCount: 6, canLead: true, rubricVersion: p.rubricVersion });
+      expect(created.body).toMatchObject({ phase: 'lobby', itemCount: 2, participantCount: 6, canLead: true, rubricVersion: p.rubricVersion });
       sessionId = created.body.id;
       for (const u of [p.lead, ...p.trainers.slice(0, 4)]) peers.push(await peer(u, sessionId));
       for (const x of peers) expect((await x.api.post(`${base(p)}/${sessionId}/join`)).status).toBe(200);
@@ -210,6 +272,15 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       // No discussion channel during a blind round: the notes are read-only.
       itemNotes(peers[1]!.notes.doc, item).insert(0, 'psst');
       await waitFor(() => peers[1]!.notes.errors.length > 0 || peers[1]!.notes.refused.length > 0, { message: 'blind notes write refused' });
+      // Nor through presence: a participant puts a judgment (with a canary) in fields of their presence
+      // state — an extra field, the `field` and `cursor` fields the server does relay — and none of it goes on.
+      const spy = peers[2]!;
+      spy.notes.awareness.setLocalState({
+        ...spy.notes.awareness.getLocalState(),
+        judgment: pairwisePayload(3, [1, 1], 0, presenceCanary),
+        field: presenceCanary,
+        cursor: { anchor: { tname: presenceCanary }, head: { tname: presenceCanary } },
+      });
       for (let i = 0; i < peers.length; i++) {
         const x = peers[i]!;
         const s = await x.api.get<CalibrationSession>(`${base(p)}/${sessionId}`);
@@ -231,6 +302,10 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       expect(s.body.participants.filter((x) => x.submitted).map((x) => x.userId).sort()).toEqual(peers.map((x) => x.user.id).sort());
       for (const x of peers) await waitFor(() => x.states.at(-1)?.submitted.length === 5, { message: 'submitted state' });
       for (const x of peers) expect(leaks(x, canaries1)).toEqual([]);
+      for (const x of peers) if (x !== peers[2]) expect(Buffer.concat(x.bytes).includes(presenceCanary)).toBe(false);
+      // Who is in still shows: the spy's presence reaches the others, as their identity alone.
+      for (const x of peers)
+        if (x !== peers[2]) expect(x.notes.awareness.getStates().get(peers[2]!.notes.doc.clientID)).toEqual({ user: expect.objectContaining({ userId: peers[2]!.user.id }) });
     });
 
     it('the reveal shows every judgment, the distribution and α with its interval; then everyone has the canaries', async () => {
@@ -244,8 +319,14 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       expect(res.body.distribution.preference.find((c) => c.value === 3)?.count).toBe(1);
       const rows = await stored(r1);
       expect(res.body.agreement.preference.statistic).toBe('alpha-ordinal');
-      expect(res.body.agreement.preference.value).toBeCloseTo(alphaPref(rows)!, 12);
-      expect(res.body.agreement.preference.ci).not.toBeNull();
+      // One item: α over a single unit is 0 whatever the votes (as @accord/metrics computes it), so the
+      // round reports no figure and says why, with no interval.
+      expect(alphaPref(rows)).toBe(0);
+      expect(res.body.agreement.preference).toMatchObject({ value: null, ci: null, reason: 'one-item', n: 5 });
+      // A dimension scored per response has two units on one item: a figure, equal to @accord/metrics.
+      const help = res.body.agreement.dimensions.find((d) => d.dimension === 'helpfulness')!;
+      expect(help.reason).toBeNull();
+      expect(help.value).toBeCloseTo(alphaDimUnits([rows], 'helpfulness', ['r1', 'r2'])!, 12);
       for (const x of peers) await pokeEverything2(x);
       // The capture works: after the reveal each peer has received every canary.
       for (const x of peers) expect(leaks(x, canaries1).length).toBe(4);
@@ -274,6 +355,14 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       for (const x of peers) await waitFor(() => itemNotes(x.notes.doc, item).toString().includes('factual error outweighs'), { message: 'notes reach everyone' });
       // The capture sees live-document frames too (so the blindness checks above covered them).
       for (const x of peers) if (x !== writer) expect(Buffer.concat(x.bytes).includes('factual error outweighs')).toBe(true);
+      // Presence while the notes are open: `field` (a notes key) goes on, the extra field and a cursor
+      // that is not a selection of the notes do not.
+      const spy = peers[2]!;
+      spy.notes.awareness.setLocalState({ ...spy.notes.awareness.getLocalState(), field: `notes:${item}`, judgment: pairwisePayload(3, [1, 1], 0, presenceCanary) });
+      for (const x of peers)
+        if (x !== spy) await waitFor(() => x.notes.awareness.getStates().get(spy.notes.doc.clientID)?.field === `notes:${item}`, { message: 'the spy’s field reaches the others' });
+      for (const x of peers) if (x !== spy) expect(x.notes.awareness.getStates().get(spy.notes.doc.clientID)).toEqual({ field: `notes:${item}`, user: expect.objectContaining({ userId: spy.user.id }) });
+      for (const x of peers) if (x !== spy) expect(Buffer.concat(x.bytes).includes(presenceCanary)).toBe(false);
       const rubric = openDoc(peers[0]!.socket, `rubric:${p.id}`);
       await waitFor(() => rubric.provider.synced, { message: 'rubric synced' });
       getDimensionText(rubric.doc, 'helpfulness')!.insert(0, 'Calibrated: ');
@@ -311,6 +400,22 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       expect(res.body.judgments.every((j) => j.userId === null && j.label.startsWith('Participant '))).toBe(true);
     });
 
+    it('the second item: a blind round, and a round after the discussion', async () => {
+      const next = await p.lead.client.post<CalibrationSession>(`${base(p)}/${sessionId}/next`);
+      expect(next.body).toMatchObject({ phase: 'judging', round: { number: 1, index: 2, itemId: item2 } });
+      r3 = next.body.round!.id;
+      const blind = [-3, 3, 1, -1, 0];
+      for (let i = 0; i < 5; i++) expect((await peers[i]!.api.post(`${base(p)}/${sessionId}/submit`, { roundId: r3, payload: pairwisePayload(blind[i]!, [1 + (i % 3), 3 - (i % 3)], (i + 1) % 2, `item2r1u${i}`) })).status).toBe(200);
+      await p.lead.client.post(`${base(p)}/${sessionId}/reveal`, { force: true });
+      r4 = (await p.lead.client.post<CalibrationSession>(`${base(p)}/${sessionId}/rounds`)).body.round!.id;
+      const after = [2, 2, 1, 2, 3];
+      for (let i = 0; i < 5; i++) expect((await peers[i]!.api.post(`${base(p)}/${sessionId}/submit`, { roundId: r4, payload: pairwisePayload(after[i]!, [3, 1], 1, `item2r2u${i}`) })).status).toBe(200);
+      // A judgment after the reveal (the late joiner's) is stored, not blind, and never kept.
+      const rev = await p.lead.client.post<CalibrationSession>(`${base(p)}/${sessionId}/reveal`, { force: true });
+      expect(rev.body.round).toMatchObject({ id: r4, missingAtReveal: 1 });
+      expect((await peers[5]!.api.post<{ blind: boolean }>(`${base(p)}/${sessionId}/submit`, { roundId: r4, payload: pairwisePayload(-3, [1, 1], 0, 'late-after-reveal') })).body.blind).toBe(false);
+    });
+
     it('the end: report before/after equals @accord/metrics on the stored judgments; archived read-only with an audit log; rubric published', async () => {
       const ended = await p.lead.client.post<CalibrationSession>(`${base(p)}/${sessionId}/end`, { judgments: 'training', publishRubric: { note: 'After calibration' } });
       expect(ended.status).toBe(200);
@@ -320,16 +425,22 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       expect(JSON.stringify(v.body)).toContain('Calibrated: ');
       const rep = await peers[1]!.api.get<CalibrationReport>(`${base(p)}/${sessionId}/report`);
       expect(rep.status).toBe(200);
-      const b = await stored(r1);
-      const a = await stored(r2);
-      expect(rep.body.overall.blind!.preference.value).toBeCloseTo(alphaPref(b)!, 12);
-      expect(rep.body.overall.after!.preference.value).toBeCloseTo(alphaPref(a)!, 12);
+      // Blind: each item's first round; after: each item's last round (two items, so α is a figure).
+      const b = [await stored(r1), await stored(r3)];
+      const a = [await stored(r2), await stored(r4)];
+      expect(rep.body.overall.blind!.preference).toMatchObject({ reason: null });
+      expect(rep.body.overall.blind!.preference.value).toBeCloseTo(alphaPrefUnits(b)!, 12);
+      expect(rep.body.overall.after!.preference.value).toBeCloseTo(alphaPrefUnits(a)!, 12);
+      expect(rep.body.overall.after!.preference.value!).toBeGreaterThan(rep.body.overall.blind!.preference.value!);
       const dim = (f: CalibrationReport['overall']['blind'], id: string) => f!.dimensions.find((d) => d.dimension === id)!.value;
       const close = (x: number | null, y: number | null) => (y === null ? expect(x).toBeNull() : expect(x).toBeCloseTo(y, 12));
-      close(dim(rep.body.overall.blind, 'helpfulness'), alphaDim(b, 'helpfulness', ['r1', 'r2']));
-      close(dim(rep.body.overall.blind, 'overall'), alphaDim(b, 'overall', [null]));
-      close(dim(rep.body.overall.after, 'helpfulness'), alphaDim(a, 'helpfulness', ['r1', 'r2']));
-      expect(rep.body.items).toEqual([expect.objectContaining({ itemId: item, rounds: 2 })]);
+      close(dim(rep.body.overall.blind, 'helpfulness'), alphaDimUnits(b, 'helpfulness', ['r1', 'r2']));
+      close(dim(rep.body.overall.blind, 'overall'), alphaDimUnits(b, 'overall', [null]));
+      close(dim(rep.body.overall.after, 'helpfulness'), alphaDimUnits(a, 'helpfulness', ['r1', 'r2']));
+      expect(alphaDim(b[0]!, 'overall', [null])).toBe(0); // (the one-item helper: 0 by construction)
+      // Per item, the preference is one unit: no figure, and the reason.
+      expect(rep.body.items).toEqual([expect.objectContaining({ itemId: item, rounds: 2 }), expect.objectContaining({ itemId: item2, rounds: 2 })]);
+      for (const it of rep.body.items) expect(it.blind!.preference).toMatchObject({ value: null, reason: 'one-item' });
       expect(rep.body.participants).toHaveLength(6);
       expect(rep.body.participants.filter((x) => x.blind !== null)).toHaveLength(5);
       expect(rep.body.effect.days).toBeGreaterThan(0);
@@ -340,13 +451,80 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       const audit = await p.lead.client.get<{ rounds: { round: { id: string }; judgments: unknown[] }[] }>(`${base(p)}/${sessionId}/audit`);
       expect(audit.status).toBe(200);
       expect(audit.headers.get('content-disposition')).toContain(`calibration-${sessionId}.json`);
-      expect(audit.body.rounds.map((r) => r.round.id)).toEqual([r1, r2]);
+      expect(audit.body.rounds.map((r) => r.round.id)).toEqual([r1, r2, r3, r4]);
       expect((await peers[1]!.api.get(`${base(p)}/${sessionId}/audit`)).status).toBe(403);
+    });
+
+    it('kept as training judgments: each participant’s last blind judgment per item, once, as ordinary judgments from calibration', async () => {
+      const kept = (await judgmentRows(p.id)).filter((j) => j.source === 'calibration');
+      const expected = [...(await stored(r2)), ...(await stored(r4))];
+      expect(kept).toHaveLength(10);
+      expect(expected).toHaveLength(10);
+      for (const e of expected) {
+        const itemId = e.roundId === r2 ? item : item2;
+        const k = kept.find((j) => j.itemId === itemId && j.userId === e.userId);
+        expect(k, `${e.userId} on item ${itemId}`).toBeDefined();
+        expect(k!.payload).toEqual(e.payload);
+        expect(k!.submittedAt!.getTime()).toBe(e.submittedAt.getTime());
+        // Made under the session's rubric version (not the one published at its end), from its assignment.
+        expect(k).toMatchObject({ status: 'submitted', rubricVersion: p.rubricVersion });
+        expect(k!.assignmentId).not.toBeNull();
+      }
+      // Not the late joiner's judgments, made after the reveals.
+      expect(kept.some((j) => j.userId === late.id)).toBe(false);
+      // They are ordinary judgments now: listed with their source, and counted in the project's agreement.
+      const listed = await p.lead.client.get<{ items: { source: string }[] }>(`/api/projects/${p.id}/judgments?source=calibration&limit=100`);
+      expect(listed.body.items).toHaveLength(10);
+      const agreement = await p.lead.client.get<{ judgments: number }>(`/api/projects/${p.id}/agreement`);
+      expect(agreement.body.judgments).toBe(6 + 10);
+      // Ending again is refused and keeps nothing twice.
+      expect((await p.lead.client.post(`${base(p)}/${sessionId}/end`, { judgments: 'training' })).status).toBe(409);
+      expect((await judgmentRows(p.id)).filter((j) => j.source === 'calibration')).toHaveLength(10);
+    });
+
+    it('whether the effect held: the participants’ ordinary judging before the session and since its end, from the stored judgments', async () => {
+      for (const values of ordinaryAfter)
+        for (let i = 0; i < 3; i++) await judgeNext(p.trainers[i]!, p.id, pairwisePayload(values[i]!, [2, 2], 1, 'ordinary'));
+      const rep = (await p.lead.client.get<CalibrationReport>(`${base(p)}/${sessionId}/report`)).body;
+      const ids = await itemIds(p);
+      const ordinary = (await judgmentRows(p.id)).filter((j) => j.source === 'accord');
+      const unitsOf = (its: string[]) => its.map((id) => ordinary.filter((j) => j.itemId === id));
+      const before = unitsOf([ids[0]!, ids[1]!]);
+      const since = unitsOf([ids[2]!, ids[3]!]);
+      expect(before.flat()).toHaveLength(6);
+      expect(since.flat()).toHaveLength(6);
+      // The group: α over the items they judged in each window, equal to @accord/metrics.
+      expect(rep.effect.overall.before!.preference.value).toBeCloseTo(alphaPrefUnits(before)!, 12);
+      expect(rep.effect.overall.since!.preference.value).toBeCloseTo(alphaPrefUnits(since)!, 12);
+      expect(rep.effect.overall.since!.preference.value!).toBeGreaterThan(rep.effect.overall.before!.preference.value!);
+      // Each participant: the mean pair score (1 − |Δ|/6) against the others who judged the same items.
+      const pairMean = (units: typeof before, userId: string) => {
+        const scores = units.flatMap((u) => {
+          const mine = u.find((j) => j.userId === userId);
+          return mine ? u.filter((j) => j !== mine).map((o) => 1 - Math.abs(prefOf(mine.payload as JudgmentPayload)! - prefOf(o.payload as JudgmentPayload)!) / 6) : [];
+        });
+        return { value: scores.length ? scores.reduce((x, y) => x + y, 0) / scores.length : null, n: scores.length };
+      };
+      // Names are hidden since the second reveal: participants come in the session's order.
+      const order = [p.lead, ...p.trainers.slice(0, 5)];
+      expect(rep.effect.participants.map((x) => x.userId)).toEqual(order.map(() => null));
+      for (const [i, u] of order.entries()) {
+        const e = rep.effect.participants[i]!;
+        const b = pairMean(before, u.id);
+        const a = pairMean(since, u.id);
+        expect(e.beforeN).toBe(b.n);
+        expect(e.sinceN).toBe(a.n);
+        if (b.value === null) expect(e.before).toBeNull();
+        else expect(e.before).toBeCloseTo(b.value, 12);
+        if (a.value === null) expect(e.since).toBeNull();
+        else expect(e.since).toBeCloseTo(a.value, 12);
+      }
+      expect(rep.effect.participants[1]).toMatchObject({ beforeN: 4, sinceN: 4 });
     });
   });
 
   describe('agreement that fits the task: rankings (Kendall’s W) and span marks (overlap F1)', () => {
-    it('a ranking session reports W equal to @accord/metrics on the stored rankings', async () => {
+    it('a ranking session reports W before and after discussion equal to @accord/metrics on the stored rankings', async () => {
       const rows = [0, 1].map((i) => ({
         externalId: `rank-${i}-${randomUUID().slice(0, 6)}`,
         prompt: 'Rank these.',
@@ -356,37 +534,51 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       const [item] = await itemIds(p);
       const s = (await p.lead.client.post<CalibrationSession>(base(p), { title: 'Ranks', participants: p.trainers.map((u) => u.id), items: [item] })).body;
       const r = (await p.lead.client.post<CalibrationSession>(`${base(p)}/${s.id}/rounds`)).body.round!.id;
-      const orders = [[['x'], ['y'], ['z']], [['x'], ['z'], ['y']], [['y'], ['x', 'z']]];
-      for (let i = 0; i < 3; i++) {
-        const u = p.trainers[i]!;
-        await u.client.post(`${base(p)}/${s.id}/join`);
-        const payload = {
-          preference: { kind: 'ranking', groups: orders[i] },
-          scores: ['x', 'y', 'z'].map((id) => ({ dimension: 'helpfulness', responseId: id, value: 1 + ((i + id.charCodeAt(0)) % 3) })).concat([{ dimension: 'overall', value: 1 } as never]),
-          spans: [],
-          flags: [],
-          justification: words(6, 'rank'),
-        };
-        const sub = await u.client.post(`${base(p)}/${s.id}/submit`, { roundId: r, payload });
-        expect(sub.status, sub.text).toBe(200);
-      }
+      const submitAll = async (roundId: string, orders: string[][][]) => {
+        for (let i = 0; i < 3; i++) {
+          const u = p.trainers[i]!;
+          await u.client.post(`${base(p)}/${s.id}/join`);
+          const payload = {
+            preference: { kind: 'ranking', groups: orders[i] },
+            scores: ['x', 'y', 'z'].map((id) => ({ dimension: 'helpfulness', responseId: id, value: 1 + ((i + id.charCodeAt(0)) % 3) })).concat([{ dimension: 'overall', value: 1 } as never]),
+            spans: [],
+            flags: [],
+            justification: words(6, 'rank'),
+          };
+          const sub = await u.client.post(`${base(p)}/${s.id}/submit`, { roundId, payload });
+          expect(sub.status, sub.text).toBe(200);
+        }
+      };
+      await submitAll(r, [[['x'], ['y'], ['z']], [['x'], ['z'], ['y']], [['y'], ['x', 'z']]]);
+      await p.lead.client.post(`${base(p)}/${s.id}/reveal`, {});
+      const r2 = (await p.lead.client.post<CalibrationSession>(`${base(p)}/${s.id}/rounds`)).body.round!.id;
+      await submitAll(r2, [[['x'], ['y'], ['z']], [['x'], ['y'], ['z']], [['x'], ['z'], ['y']]]);
       await p.lead.client.post(`${base(p)}/${s.id}/reveal`, {});
       await p.lead.client.post(`${base(p)}/${s.id}/end`, { judgments: 'discarded' });
       const rep = (await p.lead.client.get<CalibrationReport>(`${base(p)}/${s.id}/report`)).body;
       const [it] = await t.db.db.select().from(itemsTable).where(eq(itemsTable.id, item!));
       const canonical = it!.responses.map((x) => x.id);
-      const judged = await stored(r);
       const pos = (groups: string[][]) => canonical.map((id) => groups.findIndex((g) => g.includes(id)) + 1);
-      const ranks = judged.map((j) => pos(((j.payload as JudgmentPayload).preference as { groups: string[][] }).groups));
-      const w = kendallW(canonical.map((_, o) => ranks.map((rk) => rk[o]!)));
+      const wOf = async (roundId: string) => {
+        const ranks = (await stored(roundId)).map((j) => pos(((j.payload as JudgmentPayload).preference as { groups: string[][] }).groups));
+        const w = kendallW(canonical.map((_, o) => ranks.map((rk) => rk[o]!)));
+        return (w.Wt ?? w.W)!;
+      };
       expect(rep.overall.blind!.preference.statistic).toBe('kendall-w');
-      expect(rep.overall.blind!.preference.value).toBeCloseTo((w.Wt ?? w.W)!, 12);
-      expect(rep.overall.after).toBeNull();
+      // W is defined on one item (objects = responses): a figure, not the one-item remark.
+      expect(rep.overall.blind!.preference.reason).toBeNull();
+      expect(rep.overall.blind!.preference.value).toBeCloseTo(await wOf(r), 12);
+      expect(rep.overall.after!.preference.value).toBeCloseTo(await wOf(r2), 12);
+      expect(rep.overall.after!.preference.value!).toBeGreaterThan(rep.overall.blind!.preference.value!);
+      // Discarded: nothing became an ordinary judgment.
+      expect(await judgmentRows(p.id)).toHaveLength(0);
     });
 
-    it('a session with span marks reports the mean overlap F1 equal to @accord/metrics', async () => {
+    it('a session with span marks reports the mean overlap F1 before and after equal to @accord/metrics; kept judgments never replace one already made', async () => {
       const p = await factory.project({ items: 1, trainers: 3 });
       const [item] = await itemIds(p);
+      // Trainer 1 judged the item in ordinary work before the session.
+      await judgeNext(p.trainers[0]!, p.id, pairwisePayload(2, [2, 2], 1, 'ordinaryfirst'));
       const s = (await p.lead.client.post<CalibrationSession>(base(p), { title: 'Spans', participants: p.trainers.map((u) => u.id), items: [item] })).body;
       const r = (await p.lead.client.post<CalibrationSession>(`${base(p)}/${s.id}/rounds`)).body.round!.id;
       const marks: JudgmentPayload['spans'][] = [
@@ -403,16 +595,32 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       await p.lead.client.post(`${base(p)}/${s.id}/reveal`, {});
       const res = (await p.lead.client.get<CalibrationRoundResult>(`${base(p)}/${s.id}/rounds/${r}`)).body;
       expect(res.distribution.spans).toEqual(expect.arrayContaining([expect.objectContaining({ responseId: 'r2', category: 'hallucination', marks: 2, participants: 2 })]));
-      const judged = await stored(r);
-      const key = (j: { payload: unknown }) => (j.payload as JudgmentPayload).spans.map((x) => ({ start: x.start, end: x.end, category: `${x.responseId}\u0001${x.category}` }));
-      const f1s: number[] = [];
-      for (let i = 0; i < judged.length; i++)
-        for (let k = i + 1; k < judged.length; k++) {
-          const f = spanAgreement(key(judged[i]!), key(judged[k]!)).overall.overlapF1;
-          if (f !== null) f1s.push(f);
-        }
       expect(res.agreement.spans!.statistic).toBe('span-f1');
-      expect(res.agreement.spans!.value).toBeCloseTo(f1s.reduce((x, y) => x + y, 0) / f1s.length, 12);
+      expect(res.agreement.spans!.value).toBeCloseTo(meanSpanF1(await stored(r)), 12);
+      // Round two, after the discussion: the marks converge.
+      const r2 = (await p.lead.client.post<CalibrationSession>(`${base(p)}/${s.id}/rounds`)).body.round!.id;
+      const marks2: JudgmentPayload['spans'][] = [
+        [{ responseId: 'r2', start: 0, end: 9, category: 'hallucination', severity: 'major', note: '' }],
+        [{ responseId: 'r2', start: 1, end: 10, category: 'hallucination', severity: 'major', note: '' }],
+        [{ responseId: 'r2', start: 0, end: 8, category: 'hallucination', severity: 'minor', note: '' }],
+      ];
+      for (let i = 0; i < 3; i++) expect((await p.trainers[i]!.client.post(`${base(p)}/${s.id}/submit`, { roundId: r2, payload: pairwisePayload(-1, [2, 1], 1, `span2${i}`, marks2[i]) })).status).toBe(200);
+      await p.lead.client.post(`${base(p)}/${s.id}/reveal`, {});
+      expect((await p.lead.client.post(`${base(p)}/${s.id}/end`, { judgments: 'training' })).status).toBe(200);
+      const rep = (await p.lead.client.get<CalibrationReport>(`${base(p)}/${s.id}/report`)).body;
+      expect(rep.overall.blind!.spans!.value).toBeCloseTo(meanSpanF1(await stored(r)), 12);
+      expect(rep.overall.after!.spans!.value).toBeCloseTo(meanSpanF1(await stored(r2)), 12);
+      expect(rep.overall.after!.spans!.value!).toBeGreaterThan(rep.overall.blind!.spans!.value!);
+      // Kept: trainers 2 and 3's round-two judgments; trainer 1 keeps the judgment they made before.
+      const rows = await judgmentRows(p.id);
+      expect(rows).toHaveLength(3);
+      expect(rows.find((j) => j.userId === p.trainers[0]!.id)).toMatchObject({ source: 'accord' });
+      expect(JSON.stringify(rows.find((j) => j.userId === p.trainers[0]!.id)!.payload)).toContain('ordinaryfirst');
+      for (const i of [1, 2]) {
+        const k = rows.find((j) => j.userId === p.trainers[i]!.id)!;
+        expect(k.source).toBe('calibration');
+        expect((k.payload as JudgmentPayload).spans).toEqual(marks2[i]);
+      }
     });
   });
 

@@ -72,12 +72,14 @@ describe.each(kinds)('live documents over Socket.IO (%s)', (kind) => {
     getDimensionText(b.doc, 'helpfulness')!.insert(0, 'REVIEWER ');
     await waitFor(() => description(a) === description(b) && description(a).includes('LEAD') && description(a).includes('REVIEWER'), { message: 'converged' });
     // A client claiming another name is stamped with the identity the server knows.
-    b.awareness.setLocalState({ user: { name: 'Mallory Admin', userId: 'forged' }, cursor: { anchor: 1 } });
+    // Only the presence fields the server allows (`field`, `cursor`) are relayed: not `extra`.
+    b.awareness.setLocalState({ user: { name: 'Mallory Admin', userId: 'forged' }, cursor: { anchor: 1 }, extra: 'not relayed' });
     await waitFor(() => [...a.awareness.getStates().values()].some((s) => (s as { cursor?: unknown }).cursor), { message: 'presence arrives' });
     const seen = [...a.awareness.getStates().entries()].find(([id]) => id === b.doc.clientID)?.[1] as { user: { name: string; userId: string; color: string } };
     expect(seen.user.name).toBe('Rafael Reviewer');
     expect(seen.user.userId).not.toBe('forged');
     expect(seen.user.color).toMatch(/^#[0-9a-f]{6}$/);
+    expect(Object.keys(seen).sort()).toEqual(['cursor', 'user']);
     // The REST view reads the same server copy.
     const rest = await lead.get<{ draft: { dimensions: Array<{ id: string; description: string }> } }>(`/api/projects/${t.demoProjectId}/rubric`);
     await waitFor(async () => (await lead.get<{ draft: { dimensions: Array<{ description: string }> } }>(`/api/projects/${t.demoProjectId}/rubric`)).body.draft.dimensions[0]!.description === description(a));

@@ -71,6 +71,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const compactor = createWorkerCompactor((e) => logger.error('compaction worker failed', { message: (e as Error).message }));
   const docs = createDocRegistry({
     persistence: createDocStore(db.db, { notify: db.kind === 'postgres' }),
+    // Each kind decides what of a client's presence its rooms relay (rooms are created after start-up).
+    presenceFilter: (name) => docKinds.presenceFilter(name),
     logger,
     compactor: compactor.compact,
     // Below the transport's 1 MB packet limit, so an oversized update gets a proper refusal.
@@ -92,7 +94,17 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
   // imports and by a sweep); disputes settled in live rooms.
   const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId), faultCommitPauseMs: env.ACCORD_FAULT_COMMIT_PAUSE_MS });
-  const calibration = createCalibrationService({ repo: createCalibrationRepo(db.db), bus, clock, rubrics, quality, projects, settings: judging.settings });
+  const calibration = createCalibrationService({
+    repo: createCalibrationRepo(db.db),
+    bus,
+    clock,
+    rubrics,
+    quality,
+    projects,
+    settings: judging.settings,
+    // Judgments kept from a session: their items' consensus, computed before the end answers.
+    onJudgments: (projectId) => consensus.process(projectId).then(() => undefined),
+  });
   // Live-document kinds: one line per kind (each declared in its feature folder).
   const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus), createCalibrationDocKind(calibration)], bus);
   return {

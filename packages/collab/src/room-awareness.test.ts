@@ -38,6 +38,28 @@ describe('presence', () => {
     });
   });
 
+  it('[P13] relays only what the room’s presence filter keeps, given the sender’s access', async () => {
+    const seen: string[] = [];
+    const net = await network({
+      presenceFilter: (state, access) => {
+        seen.push(access);
+        return access === 'write' ? { cursor: state.cursor } : {};
+      },
+    });
+    const writer = net.addClient({ identity: { userId: 'u-w', name: 'W', color: '#0f0' } });
+    const reader = net.addClient({ access: 'read', identity: { userId: 'u-r', name: 'R', color: '#00f' } });
+    const bob = net.addClient();
+    net.flush();
+    writer.awareness!.setLocalState({ cursor: 2, vote: 'canary-w' });
+    reader.awareness!.setLocalState({ cursor: 5, vote: 'canary-r' });
+    net.advance(100);
+    expect(stateSeenBy(bob, writer)).toEqual({ cursor: 2, user: { userId: 'u-w', name: 'W', color: '#0f0' } });
+    expect(stateSeenBy(bob, reader)).toEqual({ user: { userId: 'u-r', name: 'R', color: '#00f' } });
+    expect(seen).toEqual(expect.arrayContaining(['write', 'read']));
+    const bytes = Buffer.concat(bob.received.map((b) => Buffer.from(b)));
+    expect(bytes.includes('canary')).toBe(false);
+  });
+
   it('[P12] refuses states for client ids the peer does not own, and forwards nothing', async () => {
     const net = await network();
     const alice = net.addClient();

@@ -117,6 +117,12 @@ export interface SyncRoomOptions {
    * renewals and removals, as sent), so other nodes' rooms of the document can show them [P25].
    */
   onPresenceOut?: (entries: PresenceEntry[]) => void;
+  /**
+   * What of a client's presence state the room relays [P13]: called with the state as sent and the
+   * sender's effective access; only what it returns goes on (then `user` is set by the server).
+   * Without it every field is relayed.
+   */
+  presenceFilter?: (state: Record<string, unknown>, access: Access) => Record<string, unknown>;
 }
 
 /** A presence state on the wire between nodes: as stamped by the node its client is connected to; `json` 'null' removes it. */
@@ -635,6 +641,19 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
 
   // ---- awareness [P12]–[P15]
 
+  /** The part of a state the room relays [P13]; a filter that throws relays nothing but the identity. */
+  function presenceOf(state: Record<string, unknown>, conn: Conn): Record<string, unknown> {
+    const filter = options.presenceFilter;
+    if (!filter) return state;
+    try {
+      const out = filter(state, effectiveAccess(conn));
+      return typeof out === 'object' && out !== null && !Array.isArray(out) ? out : {};
+    } catch (err) {
+      report(err, 'receive', conn.peer.id);
+      return {};
+    }
+  }
+
   function handleAwareness(conn: Conn, update: Uint8Array): void {
     if (update.byteLength > limits.maxAwarenessBytes) {
       refuse(conn, ErrorCode.awarenessRefused, 'awareness update too large');
@@ -685,7 +704,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
         const newer = entry.clock > record.clock || (entry.clock === record.clock && entry.state === null && record.json !== null);
         if (!newer) continue;
       }
-      const json = entry.state === null ? null : JSON.stringify({ ...entry.state, user: { ...conn.identity } });
+      const json = entry.state === null ? null : JSON.stringify({ ...presenceOf(entry.state, conn), user: { ...conn.identity } });
       if (record && json !== null && json === record.json && now - record.lastBroadcastAt < limits.awarenessRenewMs) {
         record.clock = entry.clock; // [P14] a renewal that changes nothing is not forwarded
         continue;

@@ -7,7 +7,7 @@ import { Awareness } from 'y-protocols/awareness';
 import { createMemoryPersistence, type DocPersistence } from '../persistence.ts';
 import type { Access } from '../protocol.ts';
 import { createDocProvider, type DocProvider, type DocTransport, type ProviderError } from '../provider.ts';
-import { createSyncRoom, type Peer, type PeerIdentity, type PresenceEntry, type RoomErrorContext, type RoomLimits, type SyncRoom } from '../room.ts';
+import { createSyncRoom, type Peer, type PeerIdentity, type PresenceEntry, type RoomErrorContext, type RoomLimits, type SyncRoom, type SyncRoomOptions } from '../room.ts';
 import { createManualClock, type ManualClock } from './manual-clock.ts';
 import { randomInt, type Rng } from './rng.ts';
 
@@ -22,6 +22,7 @@ export interface TestNetworkOptions {
   room?: SyncRoom;
   /** The room's relay of presence to other nodes [P25]. */
   onPresenceOut?: (entries: PresenceEntry[]) => void;
+  presenceFilter?: SyncRoomOptions['presenceFilter'];
 }
 
 export interface TestClientOptions {
@@ -102,6 +103,7 @@ export function createTestNetwork(options: TestNetworkOptions = {}): TestNetwork
       ...(options.frozen !== undefined ? { frozen: options.frozen } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.onPresenceOut ? { onPresenceOut: options.onPresenceOut } : {}),
+      ...(options.presenceFilter ? { presenceFilter: options.presenceFilter } : {}),
     });
   const states: ClientState[] = [];
   const clients: TestClient[] = [];

@@ -29,7 +29,7 @@ import { z } from 'zod';
 import { IdSchema, PageQuerySchema, TimestampSchema, pageOf } from '../schemas/common.ts';
 import { ItemResponseSchema, TurnSchema } from '../schemas/items.ts';
 import { ProjectParamsSchema, TaskKindSchema } from '../schemas/projects.ts';
-import { PreferenceSchema, ScoreSchema, SpanSchema } from '../schemas/work.ts';
+import { JudgmentSourceSchema, PreferenceSchema, ScoreSchema, SpanSchema } from '../schemas/work.ts';
 import { defineContracts } from './contract.ts';
 
 // ---------------------------------------------------------------- enums
@@ -168,7 +168,7 @@ export const DisputeJudgmentSchema = z.object({
   /** A stable label for the judgment within the dispute ("Judgment 1" …), shown in place of names when blind. */
   label: z.string(),
   kind: z.enum(['human', 'model']),
-  source: z.enum(['accord', 'import']),
+  source: JudgmentSourceSchema,
   rubricVersion: z.number().int().nullable(),
   preference: PreferenceSchema,
   scores: z.array(ScoreSchema),

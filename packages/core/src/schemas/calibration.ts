@@ -143,6 +143,11 @@ export const CalibrationFigureSchema = z.object({
   ci: IntervalSchema.nullable(),
   /** Judgments it was computed from. */
   n: z.number().int(),
+  /**
+   * Why `value` is null when the statistic does not apply, rather than being undefined by the data:
+   * `one-item` — α over a single item (unit) is 0 by construction, not a measure of agreement.
+   */
+  reason: z.enum(['one-item']).nullable(),
 });
 export type CalibrationFigure = z.infer<typeof CalibrationFigureSchema>;
 
@@ -202,9 +207,15 @@ export const CalibrationReportSchema = z.object({
       flagOutcome: z.enum(['cleared', 'kept']).nullable(),
     }),
   ),
-  /** Whether the effect held: each participant's agreement with peers in ordinary judging, before the session and since it ended. */
+  /**
+   * Whether the effect held, from ordinary judging (made in Accord, not imported, not kept from a
+   * session) in the `days` before the session started and since it ended: the participants' agreement
+   * as a group (the session's statistic over the items they judged in the window; null when they
+   * judged none) and each participant's agreement with the peers who judged the same items.
+   */
   effect: z.object({
     days: z.number().int(),
+    overall: z.object({ before: CalibrationAgreementSchema.nullable(), since: CalibrationAgreementSchema.nullable() }),
     participants: z.array(z.object({ label: z.string(), userId: IdSchema.nullable(), before: z.number().nullable(), beforeN: z.number().int(), since: z.number().nullable(), sinceN: z.number().int() })),
   }),
 });

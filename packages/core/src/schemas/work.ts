@@ -277,6 +277,14 @@ export type QueueNext = z.infer<typeof QueueNextSchema>;
 
 // ---------------------------------------------------------------- judgments
 
+/**
+ * Where a judgment came from: made in Accord's ordinary work, imported, or kept from a calibration
+ * session whose lead chose to keep its judgments as training judgments (each participant's last blind
+ * judgment of each item; see docs/server.md, "Calibration sessions").
+ */
+export const JudgmentSourceSchema = z.enum(['accord', 'import', 'calibration']);
+export type JudgmentSource = z.infer<typeof JudgmentSourceSchema>;
+
 export const JudgmentSchema = z.object({
   id: IdSchema,
   projectId: IdSchema,
@@ -284,7 +292,7 @@ export const JudgmentSchema = z.object({
   userId: IdSchema,
   assignmentId: IdSchema.nullable(),
   status: z.enum(['draft', 'submitted']),
-  source: z.enum(['accord', 'import']),
+  source: JudgmentSourceSchema,
   rubricVersion: z.number().int().nullable(),
   payload: z.record(z.string(), z.unknown()),
   /** Response ids in the order the trainer saw them. */
@@ -306,7 +314,7 @@ export const JudgmentListQuerySchema = PageQuerySchema.extend({
   itemId: IdSchema.optional(),
   userId: IdSchema.optional(),
   status: z.enum(['draft', 'submitted']).default('submitted'),
-  source: z.enum(['accord', 'import']).optional(),
+  source: JudgmentSourceSchema.optional(),
   rubricVersion: z.coerce.number().int().min(1).optional(),
   order: z.enum(['asc', 'desc']).default('desc'),
 });

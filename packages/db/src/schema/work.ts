@@ -49,7 +49,8 @@ export const judgments = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     assignmentId: uuid('assignment_id').references(() => assignments.id, { onDelete: 'set null' }),
     status: text('status', { enum: ['draft', 'submitted'] }).notNull().default('draft'),
-    source: text('source', { enum: ['accord', 'import'] }).notNull().default('accord'),
+    /** accord | import | calibration (kept from a calibration session); plain text in SQL, so no migration. */
+    source: text('source', { enum: ['accord', 'import', 'calibration'] }).notNull().default('accord'),
     /** The published rubric version the judgment was made under (null for imports without one). */
     rubricVersion: integer('rubric_version'),
     /** The judgment itself: preference or ranking, scores, spans, flags, justification. */

@@ -258,35 +258,76 @@ export function createCalibrationRepo(db: Db) {
         .where(and(eq(qualityFlags.projectId, projectId), inArray(qualityFlags.userId, [...userIds]), eq(qualityFlags.status, 'open')));
     },
 
-    async end(actorId: string, s: SessionRow, v: { judgmentsUse: 'training' | 'discarded'; publishedVersion: number | null; outcomes: Map<string, 'cleared' | 'kept'>; at: Date }): Promise<boolean> {
+    /**
+     * Ends the session (once: the UPDATE is guarded by the phase). With `training`, in the same
+     * transaction, each participant's last blind judgment of each item — from the latest revealed
+     * round of that item they submitted in before its reveal — becomes an ordinary submitted
+     * judgment with `source = 'calibration'` and the session's rubric version. Judgments submitted
+     * after a reveal (made having seen the others') and rounds never revealed are not kept. A
+     * participant who already has a judgment of the item (ordinary, imported, draft, or kept from an
+     * earlier session) keeps that one: `judgments` holds one row per item and user, so nothing is
+     * counted twice. The participant's calibration assignment of the item becomes `submitted`, so the
+     * kept judgment fills one of the item's k places like an ordinary one. Returns null when the session
+     * had ended already, else how many judgments were kept and how many were not (already judged).
+     */
+    async end(actorId: string, s: SessionRow, v: { judgmentsUse: 'training' | 'discarded'; publishedVersion: number | null; outcomes: Map<string, 'cleared' | 'kept'>; at: Date }): Promise<{ kept: number; alreadyJudged: number } | null> {
       return db.transaction(async (tx) => {
         const moved = await tx
           .update(calibrationSessions)
           .set({ phase: 'ended', endedAt: v.at, judgmentsUse: v.judgmentsUse, publishedVersion: v.publishedVersion, version: sql`${calibrationSessions.version} + 1` })
           .where(and(eq(calibrationSessions.id, s.id), sql`${calibrationSessions.phase} <> 'ended'`))
           .returning({ id: calibrationSessions.id });
-        if (!moved.length) return false;
+        if (!moved.length) return null;
+        let kept = 0;
+        let alreadyJudged = 0;
+        if (v.judgmentsUse === 'training') {
+          const last = sql`
+            select distinct on (r.item_id, cj.user_id) r.item_id, cj.user_id, cj.payload, cj.response_order, cj.time_spent_ms, cj.submitted_at
+            from ${calibrationJudgments} cj join ${calibrationRounds} r on r.id = cj.round_id
+            where cj.session_id = ${s.id} and cj.blind and r.revealed_at is not null
+            order by r.item_id, cj.user_id, r.number desc`;
+          const candidates = (await tx.execute(sql`select count(*)::int as n from (${last}) c`)) as unknown as { rows: { n: number }[] };
+          const inserted = (await tx.execute(sql`
+            insert into ${judgments} (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, created_at, updated_at, submitted_at)
+            select ${s.projectId}, c.item_id, c.user_id, a.id, 'submitted', 'calibration', ${s.rubricVersion}, c.payload, c.response_order, c.time_spent_ms, ${v.at.toISOString()}::timestamptz, ${v.at.toISOString()}::timestamptz, c.submitted_at
+            from (${last}) c left join ${assignments} a on a.item_id = c.item_id and a.user_id = c.user_id
+            on conflict (item_id, user_id) do nothing
+            returning item_id, user_id, submitted_at`)) as unknown as { rows: { item_id: string; user_id: string; submitted_at: string | Date }[] };
+          kept = inserted.rows.length;
+          alreadyJudged = Number(candidates.rows[0]?.n ?? 0) - kept;
+          for (const r of inserted.rows)
+            await tx
+              .update(assignments)
+              .set({ status: 'submitted', submittedAt: new Date(r.submitted_at) })
+              .where(and(eq(assignments.itemId, r.item_id), eq(assignments.userId, r.user_id), sql`${assignments.status} <> 'submitted'`));
+        }
         for (const [userId, outcome] of v.outcomes)
           await tx
             .update(calibrationParticipants)
             .set({ flagOutcome: outcome })
             .where(and(eq(calibrationParticipants.sessionId, s.id), eq(calibrationParticipants.userId, userId)));
-        await audit(tx, { actorId, action: 'calibration.end', projectId: s.projectId, target: s.id, details: { judgments: v.judgmentsUse, publishedVersion: v.publishedVersion } });
-        return true;
+        await audit(tx, { actorId, action: 'calibration.end', projectId: s.projectId, target: s.id, details: { judgments: v.judgmentsUse, kept, alreadyJudged, publishedVersion: v.publishedVersion } });
+        return { kept, alreadyJudged };
       });
     },
 
-    /** Submitted ordinary judgments (human, in Accord) of the project's items that any of `userIds` judged between `from` and `to`. */
+    /**
+     * Submitted ordinary judgments (made in Accord's daily work: `source = 'accord'`, so neither
+     * imported ones — model judges come only by import — nor judgments kept from a calibration session)
+     * of the project's items that any of `userIds` judged between `from` and `to`, with the other
+     * ordinary judgments of those items.
+     */
     async ordinaryJudgments(projectId: string, userIds: readonly string[], from: Date, to: Date) {
       if (!userIds.length) return [];
+      const ordinary = and(eq(judgments.projectId, projectId), eq(judgments.status, 'submitted'), eq(judgments.source, 'accord'));
       const touched = db
         .select({ id: judgments.itemId })
         .from(judgments)
-        .where(and(eq(judgments.projectId, projectId), eq(judgments.status, 'submitted'), inArray(judgments.userId, [...userIds]), gte(judgments.submittedAt, from), lte(judgments.submittedAt, to)));
+        .where(and(ordinary, inArray(judgments.userId, [...userIds]), gte(judgments.submittedAt, from), lte(judgments.submittedAt, to)));
       return db
         .select({ itemId: judgments.itemId, userId: judgments.userId, payload: judgments.payload, submittedAt: judgments.submittedAt })
         .from(judgments)
-        .where(and(eq(judgments.projectId, projectId), eq(judgments.status, 'submitted'), inArray(judgments.itemId, touched)))
+        .where(and(ordinary, inArray(judgments.itemId, touched)))
         .limit(20_000);
     },
   };

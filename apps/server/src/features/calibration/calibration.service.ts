@@ -10,6 +10,10 @@
  * audit log use revealed rounds only. A judgment stored after its round's reveal is kept with
  * `blind = false` and never counts in the round's agreement.
  *
+ * The end keeps the session's judgments as training judgments or discards them: kept, each
+ * participant's last blind judgment of each item becomes an ordinary judgment (`source =
+ * 'calibration'`, repo.end), once.
+ *
  * The phase lives in the database (a restarted or another node reads the same) and every change is
  * announced on the control bus (`calibration:changed`, and `doc:access-changed` / `doc:frozen` for
  * the notes document), which every node applies to its own sockets.
@@ -58,6 +62,8 @@ export interface CalibrationServiceDeps {
   quality: { clearFlag(project: ProjectAccess['project'], flagId: string, actorId: string, reason: string): Promise<unknown> };
   projects: { access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null> };
   settings(project: { settings: unknown }): { showModelNames: boolean };
+  /** Judgments kept as training judgments were written: compute their items' consensus. */
+  onJudgments?(projectId: string): Promise<void>;
 }
 
 /** How many days of ordinary judging before the session and since its end the report compares. */
@@ -76,7 +82,7 @@ function displayOrder(sessionId: string, userId: string, item: ItemRow): string[
 
 type ParsedRubric = { version: number; content: Record<string, unknown>; view: Rubric } | null;
 
-export function createCalibrationService({ repo, bus, clock, rubrics, quality, projects, settings }: CalibrationServiceDeps) {
+export function createCalibrationService({ repo, bus, clock, rubrics, quality, projects, settings, onJudgments }: CalibrationServiceDeps) {
   const rubricCache = new Map<string, ParsedRubric>();
   async function rubricOf(projectId: string, version: number | null): Promise<ParsedRubric> {
     if (version === null) return null;
@@ -306,18 +312,29 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     });
   }
 
-  async function effect(a: ProjectAccess, s: SessionRow, people: ParticipantRow[], names: boolean): Promise<CalibrationReport['effect']> {
-    const ids = people.map((p) => p.userId);
+  /**
+   * Whether the effect held: the participants' ordinary judging (`repo.ordinaryJudgments`: made in
+   * Accord's daily work) in the EFFECT_DAYS before the session started and since it ended (up to
+   * EFFECT_DAYS). Per participant: the mean pair score (as in the session's per-participant figures)
+   * of each of their judgments in the window against every other ordinary judgment of the same item;
+   * n = pairs. For the group: the session's statistic (α ordinal, W, span F1, per dimension) over the
+   * items the participants judged in the window, from the participants' judgments there — the figure
+   * to set beside the session's blind and after-discussion agreement.
+   */
+  async function effect(a: ProjectAccess, s: SessionRow, people: ParticipantRow[], names: boolean, dims: { id: string; target: 'response' | 'comparison' }[]): Promise<CalibrationReport['effect']> {
+    const ids = new Set(people.map((p) => p.userId));
     const start = s.startedAt ?? s.createdAt;
     const day = 86_400_000;
+    const its = new Map<string, string[]>();
     const windowOf = async (from: Date, to: Date) => {
-      const rows = await repo.ordinaryJudgments(a.project.id, ids, from, to);
+      const rows = await repo.ordinaryJudgments(a.project.id, [...ids], from, to);
+      const inWindow = (x: (typeof rows)[number]) => ids.has(x.userId) && x.submittedAt !== null && x.submittedAt >= from && x.submittedAt <= to;
       const byItem = new Map<string, typeof rows>();
       for (const r of rows) byItem.set(r.itemId, [...(byItem.get(r.itemId) ?? []), r]);
       const acc = new Map<string, { sum: number; n: number }>();
       for (const [, js] of byItem)
         for (const x of js) {
-          if (!ids.includes(x.userId) || !x.submittedAt || x.submittedAt < from || x.submittedAt > to) continue;
+          if (!inWindow(x)) continue;
           const t = acc.get(x.userId) ?? { sum: 0, n: 0 };
           acc.set(x.userId, t);
           for (const y of js) {
@@ -329,15 +346,22 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
             }
           }
         }
-      return acc;
+      const missing = [...byItem.keys()].filter((id) => !its.has(id));
+      for (const it of await repo.items(a.project.id, missing)) its.set(it.id, it.responses.map((r) => r.id));
+      const units: StatUnit[] = [...byItem].flatMap(([itemId, js]) => {
+        const mine = js.filter(inWindow);
+        return mine.length ? [{ itemId, canonical: its.get(itemId) ?? [], judgments: mine.map((j) => ({ rater: j.userId, payload: j.payload as JudgmentPayload })) }] : [];
+      });
+      return { acc, group: units.length ? agreementOf(units, a.project.taskKind, dims) : null };
     };
     const before = await windowOf(new Date(start.getTime() - EFFECT_DAYS * day), start);
-    const since = s.endedAt ? await windowOf(s.endedAt, new Date(Math.min(clock().getTime(), s.endedAt.getTime() + EFFECT_DAYS * day))) : new Map<string, { sum: number; n: number }>();
+    const since = s.endedAt ? await windowOf(s.endedAt, new Date(Math.min(clock().getTime(), s.endedAt.getTime() + EFFECT_DAYS * day))) : { acc: new Map<string, { sum: number; n: number }>(), group: null };
     return {
       days: EFFECT_DAYS,
+      overall: { before: before.group, since: since.group },
       participants: people.map((p) => {
-        const b = before.get(p.userId);
-        const a2 = since.get(p.userId);
+        const b = before.acc.get(p.userId);
+        const a2 = since.acc.get(p.userId);
         return { label: labelOf(p, names), userId: names ? p.userId : null, before: b?.n ? b.sum / b.n : null, beforeN: b?.n ?? 0, since: a2?.n ? a2.sum / a2.n : null, sinceN: a2?.n ?? 0 };
       }),
     };
@@ -500,7 +524,11 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         }
       }
       const published = body.publishRubric ? await rubrics.publish(actorId, a.project.id, body.publishRubric.note || `Published from the calibration session “${s.title}”.`) : null;
-      if (!(await repo.end(actorId, s, { judgmentsUse: body.judgments, publishedVersion: published?.version ?? null, outcomes, at: clock() }))) throw new AppError('conflict', 'This session has ended already.');
+      const ended = await repo.end(actorId, s, { judgmentsUse: body.judgments, publishedVersion: published?.version ?? null, outcomes, at: clock() });
+      if (!ended) throw new AppError('conflict', 'This session has ended already.');
+      // Kept judgments are ordinary submitted judgments now: agreement follows by trigger; consensus
+      // is computed here (a failure loses nothing: the items stay queued for the consensus sweep).
+      if (ended.kept > 0 && onJudgments) await onJudgments(a.project.id).catch(() => undefined);
       for (const f of flags)
         if (outcomes.get(f.userId) === 'cleared')
           await quality.clearFlag(a.project, f.id, actorId, `Calibration session “${s.title}”: agreement after discussion reached ${body.clearFlagsAt}.`).catch(() => undefined);
@@ -526,7 +554,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         overall: { blind: fig(blindUnits), after: fig(afterUnits) },
         items: groups.map((g) => ({ itemId: g.itemId, index: g.index, rounds: g.rounds.length, blind: fig([g.blind]), after: g.after ? fig([g.after]) : null })),
         participants: people.map((p) => ({ label: labelOf(p, s.showNames), userId: s.showNames ? p.userId : null, blind: blindBy.get(p.userId) ?? null, after: afterBy.get(p.userId) ?? null, flagOutcome: p.flagOutcome })),
-        effect: await effect(a, s, people, s.showNames),
+        effect: await effect(a, s, people, s.showNames, dims),
       };
     },
 

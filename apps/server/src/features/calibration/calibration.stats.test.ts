@@ -11,9 +11,23 @@ const span = (responseId: string, start: number, end: number) => ({ responseId, 
 describe('calibration statistics', () => {
   it('α ordinal on the preference equals @accord/metrics on the same matrix', () => {
     const values = [-3, -1, 0, 2, 3];
-    expect(preferenceAlpha([unit(values.map((v) => pair(v)))]).value).toBeCloseTo(krippendorffAlpha([values], { level: 'ordinal', categories: [-3, -2, -1, 0, 1, 2, 3] })!, 12);
+    const other = [-2, -1, -1, -2, 0];
+    const two = [unit(values.map((v) => pair(v))), { ...unit(other.map((v) => pair(v))), itemId: 'j' }];
+    expect(preferenceAlpha(two).value).toBeCloseTo(krippendorffAlpha([values, other], { level: 'ordinal', categories: [-3, -2, -1, 0, 1, 2, 3] })!, 12);
     // Everyone agrees on one value: no expected disagreement, α undefined.
-    expect(preferenceAlpha([unit([pair(2), pair(2), pair(2)])]).value).toBeNull();
+    expect(preferenceAlpha([unit([pair(2), pair(2), pair(2)]), unit([pair(2), pair(2)])]).value).toBeNull();
+  });
+
+  it('α over one item is 0 by construction: null with a reason, and no interval', () => {
+    const values = [-3, -1, 0, 2, 3];
+    expect(krippendorffAlpha([values], { level: 'ordinal', categories: [-3, -2, -1, 0, 1, 2, 3] })).toBe(0);
+    expect(preferenceAlpha([unit(values.map((v) => pair(v)))])).toEqual({ value: null, n: 5, reason: 'one-item' });
+    const a = agreementOf([unit(values.map((v) => pair(v)))], 'pairwise', []);
+    expect(a.preference).toMatchObject({ value: null, ci: null, reason: 'one-item' });
+    // A second item judged once only does not make it two.
+    expect(preferenceAlpha([unit(values.map((v) => pair(v))), unit([pair(1)])]).reason).toBe('one-item');
+    // Kendall's W and span F1 are defined on one item (objects = responses; pairs of participants).
+    expect(agreementOf([unit([rank([['a'], ['b'], ['c']]), rank([['a'], ['c'], ['b']]), rank([['b'], ['a'], ['c']])], ['a', 'b', 'c'])], 'ranking', []).preference).toMatchObject({ reason: null });
   });
 
   it("Kendall's W is 1 for identical rankings and lower when they differ", () => {
@@ -37,12 +51,12 @@ describe('calibration statistics', () => {
   });
 
   it('gives an interval from three participants on, seeded (the same judgments, the same interval)', () => {
-    const u = [unit([-3, -1, 0, 2, 3, 1].map((v) => pair(v)))];
+    const u = [unit([-3, -1, 0, 2, 3, 1].map((v) => pair(v))), { ...unit([-2, -1, -1, 1, 3, 0].map((v) => pair(v))), itemId: 'j' }];
     const a = agreementOf(u, 'pairwise', []);
     const b = agreementOf(u, 'pairwise', []);
     expect(a.preference.ci).not.toBeNull();
     expect(a.preference.ci![0]).toBeLessThanOrEqual(a.preference.ci![1]);
     expect(a).toEqual(b);
-    expect(agreementOf([unit([pair(-3), pair(3)])], 'pairwise', []).preference.ci).toBeNull();
+    expect(agreementOf([unit([pair(-3), pair(3)]), unit([pair(-1), pair(2)])], 'pairwise', []).preference.ci).toBeNull();
   });
 });

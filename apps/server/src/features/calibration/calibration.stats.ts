@@ -8,6 +8,8 @@
  *   comparison dimension);
  * - spans: mean overlap F1 (`spanAgreement`) over participant pairs and items; a span matches only
  *   on the same response and category.
+ * α needs two units or more: over one unit (a one-item round's preference, a comparison dimension)
+ * it is 0 by construction, so the figure is null with `reason: 'one-item'` (and no interval).
  * Intervals: a percentile bootstrap over participants (resampled with replacement; seeded, so the
  * same judgments always give the same interval). Pure functions over plain data.
  */
@@ -32,7 +34,18 @@ export interface StatDimension {
   target: 'response' | 'comparison';
 }
 
-type Figure = { value: number | null; n: number };
+type Figure = { value: number | null; n: number; reason?: CalibrationFigure['reason'] };
+
+/**
+ * α over a single unit is not a measure of agreement: with one unit the expected disagreement is
+ * computed from the same pairs as the observed one, so α is 0 whatever the judgments (or undefined
+ * when they all agree). A figure needs at least two units judged twice or more.
+ */
+function alphaFigure(rows: readonly (readonly (number | null)[])[], n: number, categories?: number[]): Figure {
+  const pairable = rows.filter((r) => r.filter((v) => v !== null).length >= 2).length;
+  if (pairable < 2) return { value: null, n, reason: 'one-item' };
+  return { value: safe(() => krippendorffAlpha(rows as (number | null)[][], { level: 'ordinal', ...(categories ? { categories } : {}) })), n };
+}
 
 function raterIndex(units: readonly StatUnit[]): string[] {
   return [...new Set(units.flatMap((u) => u.judgments.map((j) => j.rater)))].sort();
@@ -52,7 +65,7 @@ export function preferenceAlpha(units: readonly StatUnit[], raters = raterIndex(
     }
     return row;
   });
-  return { value: safe(() => krippendorffAlpha(ratings, { level: 'ordinal', categories: [...PREFERENCE_VALUES] })), n };
+  return alphaFigure(ratings, n, [...PREFERENCE_VALUES]);
 }
 
 /** Positions of each canonical response in a ranking (1 = best group). */
@@ -103,7 +116,7 @@ export function dimensionAlpha(units: readonly StatUnit[], d: StatDimension, rat
       rows.push(row);
     }
   }
-  return { value: safe(() => krippendorffAlpha(rows, { level: 'ordinal' })), n };
+  return alphaFigure(rows, n);
 }
 
 const spanKey = (responseId: string, category: string) => `${responseId}\u0001${category}`;
@@ -158,7 +171,7 @@ function bootstrap(units: readonly StatUnit[], stat: (u: StatUnit[]) => number |
 
 function figure(statistic: CalibrationFigure['statistic'], units: readonly StatUnit[], f: (u: readonly StatUnit[]) => Figure, seed: number): CalibrationFigure {
   const point = f(units);
-  return { statistic, value: point.value, n: point.n, ci: point.value === null ? null : bootstrap(units, (u) => f(u).value, seed) };
+  return { statistic, value: point.value, n: point.n, ci: point.value === null ? null : bootstrap(units, (u) => f(u).value, seed), reason: point.reason ?? null };
 }
 
 /** The figures of a set of units (one round, or several items' rounds pooled). */

@@ -39,7 +39,7 @@ export interface JudgmentRow {
   userId: string;
   name: string;
   kind: 'human' | 'model';
-  source: 'accord' | 'import';
+  source: 'accord' | 'import' | 'calibration';
   rubricVersion: number | null;
   payload: Record<string, unknown>;
   submittedAt: Date | null;
@@ -108,7 +108,7 @@ export function createConsensusRepo(db: Db) {
       userId: String(x.user_id),
       name: String(x.name ?? ''),
       kind: x.kind === 'model' ? 'model' : 'human',
-      source: x.source === 'import' ? 'import' : 'accord',
+      source: x.source === 'import' || x.source === 'calibration' ? x.source : 'accord',
       rubricVersion: x.rubric_version === null || x.rubric_version === undefined ? null : Number(x.rubric_version),
       payload: json<Record<string, unknown>>(x.payload),
       submittedAt: x.submitted_at ? date(x.submitted_at) : null,

@@ -35,6 +35,11 @@ export interface DocKindDef {
    */
   access(caller: DocCaller, ctx: { id: string; project: ProjectRow }): Access | { refuse: string } | Promise<Access | { refuse: string }>;
   frozen(ctx: { id: string; project: ProjectRow }): boolean | Promise<boolean>;
+  /**
+   * What of a client's presence state is relayed to the others, given the sender's access
+   * ([P13]; `user` is always the server's). Default: `presenceFields` only.
+   */
+  presence?(state: Record<string, unknown>, access: Access): Record<string, unknown>;
   hooks?: {
     /** Runs on each node once the room has loaded, before the first peer syncs (e.g. seed an empty document). */
     load?(id: string, room: SyncRoom): Promise<void>;
@@ -43,8 +48,23 @@ export interface DocKindDef {
   };
 }
 
+/**
+ * The presence fields the web app sets (`field`: which field the user is in; `cursor`: the editor's
+ * selection, y-codemirror's) and the only ones relayed by default: anything else a client puts in
+ * its presence state is dropped by the server, never forwarded.
+ */
+export const PRESENCE_FIELDS = ['field', 'cursor'] as const;
+
+export function allowedPresence(state: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of PRESENCE_FIELDS) if (f in state) out[f] = state[f];
+  return out;
+}
+
 export interface DocKinds {
   get(prefix: string): DocKindDef | undefined;
+  /** The presence filter of a document's room: its kind's, or `allowedPresence`. */
+  presenceFilter(name: string): (state: Record<string, unknown>, access: Access) => Record<string, unknown>;
   /** The kind and id of a document name; null for malformed names and kinds not registered. */
   resolve(name: string): { kind: DocKindDef; id: string } | null;
   /** The project of a document, or null. */
@@ -68,6 +88,10 @@ export function createDocKinds(kinds: DocKindDef[], bus: Pick<Bus, 'emit'>): Doc
   return {
     get: (prefix) => byPrefix.get(prefix),
     resolve,
+    presenceFilter(name) {
+      const kind = resolve(name)?.kind;
+      return kind?.presence ? (state, access) => kind.presence!(state, access) : allowedPresence;
+    },
     async projectOf(name) {
       const r = resolve(name);
       return r ? r.kind.projectOf(r.id) : null;

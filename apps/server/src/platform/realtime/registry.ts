@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as Y from 'yjs';
-import { createSyncRoom, type Compactor, type DocPersistence, type PresenceEntry, type RoomErrorContext, type RoomLimits, type SyncRoom } from '@accord/collab';
+import { createSyncRoom, type Compactor, type DocPersistence, type PresenceEntry, type RoomErrorContext, type RoomLimits, type SyncRoom, type SyncRoomOptions } from '@accord/collab';
 import type { Logger } from '../logger.ts';
 
 export interface DocRegistryOptions {
@@ -33,6 +33,8 @@ export interface DocRegistryOptions {
     send: (payloads: string[]) => Promise<void>;
   };
   presenceWindowMs?: number;
+  /** What of each client's presence a document's room relays (by document name; its kind decides) [P13]. */
+  presenceFilter?: (name: string) => SyncRoomOptions['presenceFilter'] | undefined;
 }
 
 /** One NOTIFY payload at most (PostgreSQL refuses 8,000 bytes and more). */
@@ -158,6 +160,7 @@ export function createDocRegistry(o: DocRegistryOptions) {
   };
 
   function create(name: string, frozen: boolean): Entry {
+    const filter = o.presenceFilter?.(name);
     const room = createSyncRoom({
       name,
       persistence: o.persistence,
@@ -166,6 +169,7 @@ export function createDocRegistry(o: DocRegistryOptions) {
       ...(o.compactor ? { compactor: o.compactor } : {}),
       ...(o.limits ? { limits: o.limits } : {}),
       ...(o.presence ? { onPresenceOut: (entries: PresenceEntry[]) => queuePresence(name, entries) } : {}),
+      ...(filter ? { presenceFilter: filter } : {}),
     });
     const entry: Entry = { room, holds: 0, idle: null };
     rooms.set(name, entry);

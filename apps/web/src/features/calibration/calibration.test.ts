@@ -6,6 +6,7 @@ describe('calibration labels', () => {
     expect(figureText({ value: 0.4213, ci: [0.1, 0.712] })).toBe('0.42 (0.10 – 0.71)');
     expect(figureText({ value: 0.5, ci: null })).toBe('0.50');
     expect(figureText({ value: null, ci: null })).toBe('—');
+    expect(figureText({ value: null, ci: null, reason: 'one-item' })).toBe('not meaningful with one item');
     expect(shareText(0.756)).toBe('76%');
     expect(shareText(null)).toBe('—');
   });
