@@ -16,6 +16,13 @@ CREATE TABLE "quality_members" (
 ALTER TABLE "quality_member_queue" ADD CONSTRAINT "quality_member_queue_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "quality_members" ADD CONSTRAINT "quality_members_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "quality_members" ADD CONSTRAINT "quality_members_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE TABLE "quality_evaluations" (
+	"project_id" uuid PRIMARY KEY NOT NULL,
+	"settings_key" text NOT NULL,
+	"evaluated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "quality_evaluations" ADD CONSTRAINT "quality_evaluations_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "quality_member_queue_project_idx" ON "quality_member_queue" USING btree ("project_id");--> statement-breakpoint
 -- Quality at scale (bench:quality at 1,000,000 judgments): nothing a dashboard request reads grows
 -- with the project's judgments or items.

@@ -296,3 +296,12 @@ export const qualityMembers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
+
+/** Per project: the thresholds and window its members were last evaluated with (all of them, once per change). */
+export const qualityEvaluations = pgTable('quality_evaluations', {
+  projectId: uuid('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  settingsKey: text('settings_key').notNull(),
+  evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

@@ -168,8 +168,9 @@ export function createQualityRepo(db: Db) {
     async coincidences(projectId: string): Promise<{ scope: string; cells: number[] }[]> {
       const r = await rows(
         db,
-        sql`select scope, string_agg(block || ',' || v1 || ',' || v2 || ',' || o, ',' order by block, v1, v2) as cells
-            from quality_coincidences where project_id = ${projectId} and o <> 0 group by scope`,
+        // In key order (the primary key's index): the text is also the scope's digest for the service's memo.
+        sql`select scope, string_agg(block || ',' || v1 || ',' || v2 || ',' || o, ',') as cells
+            from (select * from quality_coincidences where project_id = ${projectId} and o <> 0 order by scope, block, v1, v2) c group by scope`,
       );
       return r.map((x) => ({ scope: String(x.scope), cells: String(x.cells).split(',').map(Number) }));
     },
@@ -302,6 +303,19 @@ export function createQualityRepo(db: Db) {
     async requeue(projectId: string, userIds: string[]): Promise<void> {
       if (userIds.length === 0) return;
       await db.execute(sql`insert into quality_member_queue (project_id, user_id) select ${projectId}, unnest(${uuidArray(userIds)}::uuid[])`);
+    },
+
+    /** The settings key the project's members were all last evaluated with (null: never). */
+    async evaluatedKey(projectId: string): Promise<string | null> {
+      const [r] = await rows(db, sql`select settings_key from quality_evaluations where project_id = ${projectId}`);
+      return r ? String(r.settings_key) : null;
+    },
+
+    async setEvaluatedKey(projectId: string, key: string): Promise<void> {
+      await db.execute(
+        sql`insert into quality_evaluations (project_id, settings_key) values (${projectId}, ${key})
+            on conflict (project_id) do update set settings_key = excluded.settings_key, evaluated_at = now()`,
+      );
     },
 
     /** The members with a judgment in the project (the subjects of a full evaluation). */

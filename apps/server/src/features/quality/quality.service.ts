@@ -258,13 +258,6 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   // ---- member evaluation: flags, drift and medians over each member's newest judgments
 
-  /**
-   * Per project, the thresholds and window this node last evaluated every member with. A member's
-   * window figures change only when an item they judged is refreshed (the triggers queue them in
-   * `quality_member_queue`) or when these settings change: the first evaluation on a node, and one
-   * after a change of settings, takes every judging member; the others take the queued members only.
-   */
-  const evaluated = new Map<string, string>();
   /** Per project, the evaluation running or queued on this node (one at a time per project). */
   const chains = new Map<string, Promise<void>>();
 
@@ -289,8 +282,10 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   async function evaluateQueued(project: QualityProject): Promise<void> {
     const s = readQualitySettings(project.settings);
+    // A member's window figures change when an item they judged is refreshed (the triggers queue
+    // them) or when the thresholds or window change: then every judging member, once.
     const key = JSON.stringify(s);
-    const full = evaluated.get(project.id) !== key;
+    const full = (await repo.evaluatedKey(project.id)) !== key;
     const queued = await repo.takeQueue(project.id);
     const users = full ? [...new Set([...queued, ...(await repo.judgingMembers(project.id))])] : queued;
     try {
@@ -299,7 +294,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       await repo.requeue(project.id, queued).catch(() => undefined);
       throw e;
     }
-    if (full) evaluated.set(project.id, key);
+    if (full) await repo.setEvaluatedKey(project.id, key);
   }
 
   /** Projects with a background evaluation queued that has not started yet (it will see any later change too). */
