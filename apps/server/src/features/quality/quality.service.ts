@@ -297,18 +297,22 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     if (full) await repo.setEvaluatedKey(project.id, key);
   }
 
-  /** Projects with a background evaluation queued that has not started yet (it will see any later change too). */
+  /** Projects with a background evaluation scheduled that has not started yet (it will see any later change too). */
   const pending = new Set<string>();
+  /** Changes within this long of the first are evaluated together (a burst of submits is one evaluation). */
+  const BATCH_MS = 250;
 
-  /** A change of the project's figures (NOTIFY from the trigger): evaluate its queued members now, off any request. */
+  /** A change of the project's figures (NOTIFY from the trigger): evaluate its queued members soon, off any request. */
   function changed(projectId: string): void {
     if (pending.has(projectId)) return;
     pending.add(projectId);
-    enqueue(projectId, async () => {
-      pending.delete(projectId);
-      const project = await repo.project(projectId);
-      if (project) await evaluateQueued(project);
-    }).catch((e: unknown) => deps.logger.error('quality member evaluation failed', { projectId, message: (e as Error).message }));
+    setTimeout(() => {
+      enqueue(projectId, async () => {
+        pending.delete(projectId);
+        const project = await repo.project(projectId);
+        if (project) await evaluateQueued(project);
+      }).catch((e: unknown) => deps.logger.error('quality member evaluation failed', { projectId, message: (e as Error).message }));
+    }, BATCH_MS).unref();
   }
 
   async function evaluateMembers(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
