@@ -88,7 +88,10 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
           for (const [id, at] of m) {
             const before = seen.get(id);
             seen.set(id, at);
-            if (before !== undefined && at > before) changed(id);
+            if (before !== undefined && at > before) {
+              deps.quality.changed(id);
+              changed(id);
+            }
           }
         })
         .catch((e: unknown) => logger.error('quality poll failed', { message: (e as Error).message }))
