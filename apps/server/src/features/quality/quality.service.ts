@@ -303,15 +303,20 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
   const BATCH_MS = 250;
 
   /** A change of the project's figures (NOTIFY from the trigger): evaluate its queued members soon, off any request. */
+  let closed = false;
   function changed(projectId: string): void {
-    if (pending.has(projectId)) return;
+    if (closed || pending.has(projectId)) return;
     pending.add(projectId);
     setTimeout(() => {
+      if (closed) return;
       enqueue(projectId, async () => {
         pending.delete(projectId);
+        if (closed) return;
         const project = await repo.project(projectId);
         if (project) await evaluateQueued(project);
-      }).catch((e: unknown) => deps.logger.error('quality member evaluation failed', { projectId, message: (e as Error).message }));
+      }).catch((e: unknown) => {
+        if (!closed) deps.logger.error('quality member evaluation failed', { projectId, message: (e as Error).message });
+      });
     }, BATCH_MS).unref();
   }
 
@@ -595,6 +600,12 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     leaderboard,
     refreshMembers,
     changed,
+
+    /** Stops background evaluations (what is queued stays queued) and waits for the running ones. */
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all([...chains.values()]);
+    },
 
     async listFlags(project: QualityProject, q: FlagListQuery) {
       await refreshMembers(project);
