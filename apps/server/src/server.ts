@@ -70,6 +70,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           await deps.compactor.close();
           await deps.imports.close();
           await deps.consensus.close();
+          await deps.quality.close();
           httpServer.closeAllConnections?.();
           await new Promise<void>((res) => httpServer.close(() => res()));
           if (closeDb) await deps.db.close();

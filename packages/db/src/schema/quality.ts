@@ -256,3 +256,52 @@ export const qualityFlags = pgTable(
       .where(sql`${t.status} = 'open'`),
   ],
 );
+
+/**
+ * Members whose window figures (flags, drift, medians over their newest judgments) may have changed:
+ * a row per member per refresh of items they judged (before or after), appended by triggers on
+ * `quality_judgments` (migration "quality_scale") — never updated, so concurrent submits never wait
+ * on each other here. The quality service takes them off (DELETE … RETURNING) and re-evaluates those
+ * members only, off the request path.
+ */
+export const qualityMemberQueue = pgTable(
+  'quality_member_queue',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+  },
+  (t) => [index('quality_member_queue_project_idx').on(t.projectId)],
+);
+
+/**
+ * Per member: the figures over their newest judgments, as of their last evaluation (written by the
+ * quality service, read by the dashboard): median seconds and justification words over the newest
+ * MEDIAN_WINDOW judgments, and drift points over the project's window.
+ */
+export const qualityMembers = pgTable(
+  'quality_members',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    medianSeconds: doublePrecision('median_seconds'),
+    medianWords: doublePrecision('median_words'),
+    drift: jsonb('drift').notNull().default([]),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
+);
+
+/** Per project: the thresholds and window its members were last evaluated with (all of them, once per change). */
+export const qualityEvaluations = pgTable('quality_evaluations', {
+  projectId: uuid('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  settingsKey: text('settings_key').notNull(),
+  evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

@@ -1,7 +1,9 @@
 /**
  * Quality figures in SQL: reads of the contributions the `accord_quality_*` triggers keep (db
- * migration "quality"), and quality flags. Reads sum per-block rows (GROUP BY); nothing here reads
- * a project's judgments whole, except the per-annotator aggregates over `quality_judgments`.
+ * migrations "quality", "quality_speed", "quality_scale"), and quality flags. Dashboard reads sum
+ * per-block rows or read a row per member; only the member evaluation (`takeQueue`, `windowStats`,
+ * `recent`, `recentDimensionScores`, for the members it is given) reads judgments, each member's
+ * newest few.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@accord/db';
@@ -127,6 +129,33 @@ function flagOf(r: RawRow): FlagRow {
   };
 }
 
+export interface DriftPoint {
+  judgments: number;
+  at: string;
+  value: number | null;
+  n: number;
+}
+
+function aggregateOf(x: RawRow): AnnotatorAggregate {
+  return {
+    userId: String(x.user_id),
+    judgments: num(x.judgments),
+    goldN: num(x.gold_n),
+    goldOk: num(x.gold_ok),
+    firstN: num(x.first_n),
+    firstK: num(x.first_k),
+    ties: num(x.ties),
+    threeWayN: num(x.three_n),
+    longerN: num(x.longer_n),
+    longerK: num(x.longer_k),
+    consensusLongerK: num(x.consensus_longer_k),
+    medianSeconds: numOrNull(x.median_seconds),
+    medianWords: numOrNull(x.median_words),
+  };
+}
+
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
+
 const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
   from quality_flags f join users u on u.id = f.user_id left join users cb on cb.id = f.cleared_by`;
 
@@ -139,8 +168,9 @@ export function createQualityRepo(db: Db) {
     async coincidences(projectId: string): Promise<{ scope: string; cells: number[] }[]> {
       const r = await rows(
         db,
+        // In key order (the primary key's index): the text is also the scope's digest for the service's memo.
         sql`select scope, string_agg(block || ',' || v1 || ',' || v2 || ',' || o, ',') as cells
-            from quality_coincidences where project_id = ${projectId} and o <> 0 group by scope`,
+            from (select * from quality_coincidences where project_id = ${projectId} and o <> 0 order by scope, block, v1, v2) c group by scope`,
       );
       return r.map((x) => ({ scope: String(x.scope), cells: String(x.cells).split(',').map(Number) }));
     },
@@ -189,34 +219,33 @@ export function createQualityRepo(db: Db) {
     },
 
     async units(projectId: string): Promise<UnitRow[]> {
-      const r = await rows(db, sql`select scope, block, m, units, pa_sum from quality_units where project_id = ${projectId} and units <> 0`);
+      const r = await rows(db, sql`select scope, block, m, units, pa_sum from quality_units where project_id = ${projectId} and units <> 0 and scope not in ('items', 'kendall') order by scope, block, m`);
       return r.map((x) => ({ scope: String(x.scope), block: num(x.block), m: num(x.m), units: num(x.units), paSum: num(x.pa_sum) }));
     },
 
-    /** Kendall's W of the project's ranked items, summed per block. */
+    /** Kendall's W of the project's ranked items, summed per block (scope `kendall`, kept by a trigger on quality_items). */
     async kendallW(projectId: string): Promise<{ block: number; sum: number; n: number }[]> {
-      const r = await rows(
-        db,
-        sql`select block, sum(kendall_w) as s, count(kendall_w) as n from quality_items where project_id = ${projectId} and kendall_w is not null group by block`,
-      );
-      return r.map((x) => ({ block: num(x.block), sum: num(x.s), n: num(x.n) }));
+      const r = await rows(db, sql`select block, pa_sum, units from quality_units where project_id = ${projectId} and scope = 'kendall' and units <> 0 order by block`);
+      return r.map((x) => ({ block: num(x.block), sum: num(x.pa_sum), n: num(x.units) }));
     },
 
-    async counts(projectId: string): Promise<{ items: number; annotators: number }> {
+    /** Items with a submitted judgment (scope `items`, kept per block by a trigger), and annotators with one. */
+    async counts(projectId: string): Promise<{ items: number; annotators: number; judgments: number }> {
       const [r] = await rows(
         db,
-        sql`select (select count(*) from quality_items where project_id = ${projectId} and judgments > 0) as items,
+        sql`select (select coalesce(sum(units), 0) from quality_units where project_id = ${projectId} and scope = 'items') as items,
                    (select count(*) from quality_annotators a join project_members pm on pm.project_id = a.project_id and pm.user_id = a.user_id
-                      where a.project_id = ${projectId} and a.judgments > 0) as annotators`,
+                      where a.project_id = ${projectId} and a.judgments > 0) as annotators,
+                   (select coalesce(sum(judgments), 0) from quality_annotators where project_id = ${projectId}) as judgments`,
       );
-      return { items: num(r!.items), annotators: num(r!.annotators) };
+      return { items: num(r!.items), annotators: num(r!.annotators), judgments: num(r!.judgments) };
     },
 
     async modelPairs(projectId: string, source: 'judgments' | 'consensus'): Promise<ModelPairRow[]> {
       const r = await rows(
         db,
         sql`select block, model_a, model_b, wins_a, ties, wins_b from quality_model_pairs
-            where project_id = ${projectId} and source = ${source} and (wins_a <> 0 or ties <> 0 or wins_b <> 0)`,
+            where project_id = ${projectId} and source = ${source} and (wins_a <> 0 or ties <> 0 or wins_b <> 0) order by block, model_a, model_b`,
       );
       return r.map((x) => ({ block: num(x.block), modelA: String(x.model_a), modelB: String(x.model_b), winsA: num(x.wins_a), ties: num(x.ties), winsB: num(x.wins_b) }));
     },
@@ -232,35 +261,89 @@ export function createQualityRepo(db: Db) {
 
     /**
      * Per annotator (one user, or every one): the tallies the trigger keeps in `quality_annotators`,
-     * and the median time and justification length over their newest MEDIAN_WINDOW judgments.
+     * and the median time and justification length their last evaluation stored (`quality_members`),
+     * or, with `live`, computed now over their newest MEDIAN_WINDOW judgments.
      */
-    async aggregates(projectId: string, userId?: string): Promise<AnnotatorAggregate[]> {
+    async aggregates(projectId: string, userId?: string, live = false, userIds?: string[]): Promise<AnnotatorAggregate[]> {
+      const who = userId ? sql`and a.user_id = ${userId}` : userIds ? sql`and a.user_id = any(${uuidArray(userIds)}::uuid[])` : sql``;
       const r = await rows(
         db,
-        sql`select a.*, m.median_seconds, m.median_words from quality_annotators a
-            left join lateral (
-              select percentile_cont(0.5) within group (order by r.seconds) as median_seconds,
-                     percentile_cont(0.5) within group (order by nullif(r.words, 0)) as median_words
-              from (select q.seconds, q.words from quality_judgments q where q.project_id = a.project_id and q.user_id = a.user_id
-                    order by q.submitted_at desc, q.judgment_id desc limit ${MEDIAN_WINDOW}) r
-            ) m on true
-            where a.project_id = ${projectId} and a.judgments > 0 ${userId ? sql`and a.user_id = ${userId}` : sql``}`,
+        live
+          ? sql`select a.*, m.median_seconds, m.median_words from quality_annotators a
+                left join lateral (
+                  select percentile_cont(0.5) within group (order by r.seconds) as median_seconds,
+                         percentile_cont(0.5) within group (order by nullif(r.words, 0)) as median_words
+                  from (select q.seconds, q.words from quality_judgments q where q.project_id = a.project_id and q.user_id = a.user_id
+                        order by q.submitted_at desc, q.judgment_id desc limit ${MEDIAN_WINDOW}) r
+                ) m on true
+                where a.project_id = ${projectId} and a.judgments > 0 ${who}`
+          : sql`select a.*, m.median_seconds, m.median_words from quality_annotators a
+                left join quality_members m on m.project_id = a.project_id and m.user_id = a.user_id
+                where a.project_id = ${projectId} and a.judgments > 0 ${who}`,
       );
-      return r.map((x) => ({
-        userId: String(x.user_id),
-        judgments: num(x.judgments),
-        goldN: num(x.gold_n),
-        goldOk: num(x.gold_ok),
-        firstN: num(x.first_n),
-        firstK: num(x.first_k),
-        ties: num(x.ties),
-        threeWayN: num(x.three_n),
-        longerN: num(x.longer_n),
-        longerK: num(x.longer_k),
-        consensusLongerK: num(x.consensus_longer_k),
-        medianSeconds: numOrNull(x.median_seconds),
-        medianWords: numOrNull(x.median_words),
-      }));
+      return r.map(aggregateOf);
+    },
+
+    /** Members' drift points as their last evaluation stored them. */
+    async drift(projectId: string): Promise<Map<string, DriftPoint[]>> {
+      const r = await rows(db, sql`select user_id, drift from quality_members where project_id = ${projectId}`);
+      return new Map(r.map((x) => [String(x.user_id), (typeof x.drift === 'string' ? JSON.parse(x.drift) : x.drift) as DriftPoint[]]));
+    },
+
+    /**
+     * Takes the project's queued members off the queue (the triggers append one row per member per
+     * item refresh), each once; `all` empties the queue (a full evaluation follows).
+     */
+    async takeQueue(projectId: string): Promise<string[]> {
+      const r = await rows(db, sql`delete from quality_member_queue where project_id = ${projectId} returning user_id`);
+      return [...new Set(r.map((x) => String(x.user_id)))];
+    },
+
+    /** Puts members back on the queue (an evaluation that failed). */
+    async requeue(projectId: string, userIds: string[]): Promise<void> {
+      if (userIds.length === 0) return;
+      await db.execute(sql`insert into quality_member_queue (project_id, user_id) select ${projectId}, unnest(${uuidArray(userIds)}::uuid[])`);
+    },
+
+    /** The settings key the project's members were all last evaluated with (null: never). */
+    async evaluatedKey(projectId: string): Promise<string | null> {
+      const [r] = await rows(db, sql`select settings_key from quality_evaluations where project_id = ${projectId}`);
+      return r ? String(r.settings_key) : null;
+    },
+
+    async setEvaluatedKey(projectId: string, key: string): Promise<void> {
+      await db.execute(
+        sql`insert into quality_evaluations (project_id, settings_key) values (${projectId}, ${key})
+            on conflict (project_id) do update set settings_key = excluded.settings_key, evaluated_at = now()`,
+      );
+    },
+
+    /** The members with a judgment in the project (the subjects of a full evaluation). */
+    async judgingMembers(projectId: string): Promise<string[]> {
+      const r = await rows(db, sql`select user_id from quality_annotators where project_id = ${projectId} and judgments > 0`);
+      return r.map((x) => String(x.user_id));
+    },
+
+    /** The project's settings and task kind (for an evaluation started by a change, not a request). */
+    async project(projectId: string): Promise<{ id: string; taskKind: 'pairwise' | 'ranking'; settings: unknown } | null> {
+      const [r] = await rows(db, sql`select id, task_kind, settings from projects where id = ${projectId}`);
+      return r ? { id: String(r.id), taskKind: r.task_kind as 'pairwise' | 'ranking', settings: r.settings } : null;
+    },
+
+    /** Stores members' window figures (one statement). */
+    async saveMembers(projectId: string, members: { userId: string; medianSeconds: number | null; medianWords: number | null; drift: DriftPoint[] }[]): Promise<void> {
+      if (members.length === 0) return;
+      await db.execute(
+        sql`insert into quality_members (project_id, user_id, median_seconds, median_words, drift)
+            select ${projectId}, x.user_id, x.median_seconds, x.median_words, x.drift
+            from jsonb_to_recordset(${JSON.stringify(
+              members.map((m) => ({ user_id: m.userId, median_seconds: m.medianSeconds, median_words: m.medianWords, drift: m.drift })),
+            )}::jsonb) as x(user_id uuid, median_seconds double precision, median_words double precision, drift jsonb)
+            where exists (select 1 from users u where u.id = x.user_id)
+            order by x.user_id
+            on conflict (project_id, user_id) do update set median_seconds = excluded.median_seconds, median_words = excluded.median_words,
+              drift = excluded.drift, updated_at = now()`,
+      );
     },
 
     /** Each annotator's 3-way values against the others' consensus (kept by the trigger). */
@@ -273,11 +356,14 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ userId: String(x.user_id), v: num(x.v), c: num(x.c), n: num(x.n) }));
     },
 
-    /** Each member's last `limit` judgments (newest first), through the (project, user, time) index. */
-    async recent(projectId: string, limit: number, userId?: string, after?: Map<string, Date>): Promise<RecentJudgment[]> {
-      const users = userId
-        ? sql`select ${userId}::uuid as user_id`
-        : sql`select pm.user_id from project_members pm where pm.project_id = ${projectId}`;
+    /** Each member's (or the given members') last `limit` judgments (newest first), through the (project, user, time) index. */
+    async recent(projectId: string, limit: number, userIds?: string | string[], after?: Map<string, Date>): Promise<RecentJudgment[]> {
+      const users =
+        typeof userIds === 'string'
+          ? sql`select ${userIds}::uuid as user_id`
+          : userIds
+            ? sql`select unnest(${uuidArray(userIds)}::uuid[]) as user_id`
+            : sql`select pm.user_id from project_members pm where pm.project_id = ${projectId}`;
       const r = await rows(
         db,
         sql`select q.user_id, q.item_id, q.submitted_at, q.three_way, q.consensus, q.gold_match
@@ -352,37 +438,38 @@ export function createQualityRepo(db: Db) {
     },
 
     /**
-     * Each human member's rubric scores on their newest `limit` judgments, each beside the consensus
+     * The given members' rubric scores on their newest `limit` judgments, each beside the consensus
      * of the item's other judgments on the same dimension and unit (leave-one-out strict majority,
-     * from the item's stored value counts); units without one are left out. Newest first.
+     * from the item's stored value counts, looked up by key); units without one are left out. Newest first.
      */
-    async recentDimensionScores(projectId: string, limit: number): Promise<DimensionScore[]> {
+    async recentDimensionScores(projectId: string, limit: number, userIds: string[]): Promise<DimensionScore[]> {
+      if (userIds.length === 0) return [];
       const r = await rows(
         db,
-        sql`with r as (
+        sql`with r as materialized (
               select q.user_id, q.item_id, q.judgment_id, q.submitted_at
-              from project_members pm cross join lateral (
-                select q.* from quality_judgments q where q.project_id = pm.project_id and q.user_id = pm.user_id
+              from unnest(${uuidArray(userIds)}::uuid[]) u(user_id) cross join lateral (
+                select q.* from quality_judgments q where q.project_id = ${projectId} and q.user_id = u.user_id
                 order by q.submitted_at desc, q.judgment_id desc limit ${limit}
               ) q
-              where pm.project_id = ${projectId} and pm.kind = 'human'
             ),
-            own as (
+            own as materialized (
               select r.user_id, r.item_id, r.judgment_id, r.submitted_at, 'dim:' || (s->>'dimension') as scope,
                      coalesce(s->>'responseId', '') as unit, (s->>'value')::double precision as v
               from r join judgments j on j.id = r.judgment_id
               cross join lateral jsonb_array_elements(case when jsonb_typeof(j.payload->'scores') = 'array' then j.payload->'scores' else '[]'::jsonb end) s
               where jsonb_typeof(s->'value') = 'number' and s->>'dimension' is not null
-            ),
-            loo as (
-              select o.judgment_id, o.scope, o.unit, c.value, c.n - case when c.value = o.v then 1 else 0 end as n
-              from own o join quality_counts c on c.item_id = o.item_id and c.scope = o.scope and c.unit = o.unit
-            ),
-            ranked as (select loo.*, max(n) over (partition by judgment_id, scope, unit) as mx from loo where n > 0),
-            cons as (select judgment_id, scope, unit, max(value) as c from ranked where n = mx group by 1, 2, 3 having count(*) = 1)
+            )
             select o.user_id, string_agg(o.item_id || '|' || o.judgment_id || '|' || (extract(epoch from o.submitted_at) * 1000)::bigint || '|' || substr(o.scope, 5)
                                          || '|' || o.v || '|' || cons.c, E'\n' order by o.submitted_at desc, o.judgment_id desc) as s
-            from own o join cons on cons.judgment_id = o.judgment_id and cons.scope = o.scope and cons.unit = o.unit
+            from own o cross join lateral (
+              select max(x.value) as c from (
+                select l.value, l.n, max(l.n) over () as mx from (
+                  select c.value, c.n - case when c.value = o.v then 1 else 0 end as n
+                  from quality_counts c where c.item_id = o.item_id and c.scope = o.scope and c.unit = o.unit
+                ) l where l.n > 0
+              ) x where x.n = x.mx having count(*) = 1
+            ) cons
             group by o.user_id`,
       );
       const out: DimensionScore[] = [];

@@ -15,10 +15,11 @@ import {
   type QualityFlag,
   type QualitySettings,
 } from '@accord/core';
+import { createHash } from 'node:crypto';
 import { binomialTestHalf, bradleyTerry, createRandom } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { addScaled, emptyPart, figuresOf, interval, kappaFromPairs, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { addScaled, emptyPart, figuresOf as computeFigures, interval, kappaFromPairs, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
@@ -96,9 +97,41 @@ function driftOf(recentNewestFirst: RecentJudgment[], total: number, window: num
 export function createQualityService(deps: { repo: QualityRepo; logger: Logger; dimensions: (projectId: string) => Promise<RubricDimensionInfo[]> }) {
   const { repo } = deps;
 
-  async function scopes(projectId: string): Promise<Map<string, ScopeData>> {
+  /**
+   * Figures computed from stored contributions, by what they were computed from (a digest of the
+   * scope's rows, the bootstrap's samples and seed): a scope whose contributions did not change since
+   * (a past week, an old rubric version, a project nobody judges right now) is not bootstrapped again.
+   */
+  const memo = new Map<string, unknown>();
+  const MEMO_SIZE = 2000;
+  function remember<T>(key: string, compute: () => T): T {
+    if (memo.has(key)) {
+      const v = memo.get(key) as T;
+      memo.delete(key);
+      memo.set(key, v);
+      return v;
+    }
+    const v = compute();
+    memo.set(key, v);
+    if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value!);
+    return v;
+  }
+  const digest = (parts: string[]) => {
+    const h = createHash('sha1');
+    for (const p of parts) h.update(p).update('\n');
+    return h.digest('base64');
+  };
+
+  async function scopes(projectId: string): Promise<{ data: Map<string, ScopeData>; digests: Map<string, string> }> {
     const [cells, units] = await Promise.all([repo.coincidences(projectId), repo.units(projectId)]);
     const out = new Map<string, ScopeData>();
+    const text = new Map<string, string[]>();
+    for (const { scope, cells: c } of cells) text.set(scope, [c.join(',')]);
+    for (const u of units) {
+      let t = text.get(u.scope);
+      if (!t) text.set(u.scope, (t = ['']));
+      t.push(`${u.block},${u.m},${u.units},${u.paSum}`);
+    }
     const part = (scope: string, block: number) => {
       let s = out.get(scope);
       if (!s) out.set(scope, (s = new Map()));
@@ -108,7 +141,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     };
     for (const { scope, cells: c } of cells) for (let i = 0; i < c.length; i += 4) part(scope, c[i]!).cells.push(c[i + 1]!, c[i + 2]!, c[i + 3]!);
     for (const u of units) part(u.scope, u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
-    return out;
+    return { data: out, digests: new Map([...text].map(([scope, t]) => [scope, digest(t)])) };
   }
 
   const judgmentsIn = (data: ScopeData | undefined) => {
@@ -123,20 +156,31 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
   };
 
   async function agreement(project: QualityProject, q: AgreementQuery) {
-    const [all, kendall, counts, rubricDims] = await Promise.all([scopes(project.id), repo.kendallW(project.id), repo.counts(project.id), deps.dimensions(project.id)]);
-    const opts = { samples: q.samples, seed: q.seed };
     const ranking = project.taskKind === 'ranking';
+    const [{ data: all, digests }, kendall, counts, rubricDims] = await Promise.all([
+      scopes(project.id),
+      ranking ? repo.kendallW(project.id) : [],
+      repo.counts(project.id),
+      deps.dimensions(project.id),
+    ]);
+    const opts = { samples: q.samples, seed: q.seed };
+    const kendallDigest = digest(kendall.map((k) => `${k.block},${k.sum},${k.n}`));
+    /** A scope's figures, computed once per change of its contributions (and of the bootstrap's parameters). */
+    const figuresOf = (scope: string, data: ScopeData, view: (v: number) => number, kw: Map<number, { sum: number; n: number }> | null) =>
+      remember(`agreement|${project.id}|${project.taskKind}|${scope}|${q.samples}|${q.seed}|${digests.get(scope) ?? ''}|${kw ? kendallDigest : ''}`, () =>
+        computeFigures(data, view, opts, kw),
+      );
     const mainScope = ranking ? 'rank' : 'pref';
     const kendallMap = ranking ? new Map(kendall.map((k) => [k.block, { sum: k.sum, n: k.n }])) : null;
     const prefView = ranking ? (v: number) => v : threeWay;
-    const overall = figuresOf(all.get(mainScope) ?? new Map(), prefView, opts, kendallMap);
+    const overall = figuresOf(mainScope, all.get(mainScope) ?? new Map(), prefView, kendallMap);
 
     const dimIds = [...all.keys()].filter((s) => s.startsWith('dim:')).map((s) => s.slice(4));
     const known = new Map(rubricDims.map((d) => [d.id, d]));
     const order = [...rubricDims.map((d) => d.id).filter((id) => dimIds.includes(id)), ...dimIds.filter((id) => !known.has(id)).sort()];
     const dimensions = order.map((id) => {
       const data = all.get(`dim:${id}`)!;
-      const f = figuresOf(data, (v) => v, opts, null);
+      const f = figuresOf(`dim:${id}`, data, (v) => v, null);
       const info = known.get(id);
       return {
         dimension: id,
@@ -156,7 +200,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       .sort((a, b) => a.v - b.v)
       .map(({ s, v }) => {
         const data = all.get(s)!;
-        return { rubricVersion: v === 0 ? null : v, ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
+        return { rubricVersion: v === 0 ? null : v, ...judgmentsIn(data), ...figuresOf(s, data, threeWay, null) };
       });
 
     const overTime = [...all.keys()]
@@ -165,7 +209,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       .map((s) => {
         const start = new Date(`${s.slice(6)}T00:00:00Z`);
         const data = all.get(s)!;
-        return { period: 'week' as 'week' | 'sinceCalibration', start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) };
+        return { period: 'week' as 'week' | 'sinceCalibration', start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(s, data, threeWay, null) };
       });
 
     // Since the last calibration (pairwise): agreement among the judgments submitted from then on.
@@ -181,7 +225,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       for (const c of since.cells) part(c.block).cells.push(c.v1, c.v2, c.o);
       for (const u of since.units) part(u.block).units.set(u.m, { units: u.units, paSum: u.paSum });
       if (data.size > 0)
-        overTime.push({ period: 'sinceCalibration' as const, start: iso(calibratedAt), end: iso(new Date()), ...judgmentsIn(data), ...figuresOf(data, threeWay, opts, null) });
+        overTime.push({ period: 'sinceCalibration' as const, start: iso(calibratedAt), end: iso(new Date()), ...judgmentsIn(data), ...computeFigures(data, threeWay, opts, null) });
     }
 
     const dist = new Map<number, number>();
@@ -189,7 +233,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     const graded = [...dist.entries()].filter(([, c]) => c !== 0).sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count }));
     const threeWayDist = { first: 0, tie: 0, second: 0 };
     for (const { value, count } of graded) threeWayDist[value < 0 ? 'first' : value > 0 ? 'second' : 'tie'] += count;
-    const judgments = ranking ? (await repo.aggregates(project.id)).reduce((s, a) => s + a.judgments, 0) : graded.reduce((s, g) => s + g.count, 0);
+    const judgments = ranking ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
 
     return {
       taskKind: project.taskKind,
@@ -212,35 +256,99 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   const figure = (value: number | null, n: number) => ({ value, n, ci: null });
 
-  // ---- flags
+  // ---- member evaluation: flags, drift and medians over each member's newest judgments
+
+  /** Per project, the evaluation running or queued on this node (one at a time per project). */
+  const chains = new Map<string, Promise<void>>();
 
   /**
-   * Per project, what the last evaluation of flags saw: the newest change of its figures and its
-   * thresholds. Nothing else raises a flag, so an evaluation that would see the same is skipped
-   * (at a million judgments an evaluation reads every member's recent scores: seconds, not ms).
+   * Brings the project's stored member figures and flags up to date: re-evaluates the members whose
+   * judgments' rows changed since the last evaluation (the work is a member's newest judgments, not the
+   * project's). Runs in the background on each change; a read awaits only what is still queued.
    */
-  const evaluated = new Map<string, string>();
-
-  /** Evaluates every human member's last-window figures against the project's thresholds (when anything changed since the last time). */
-  async function evaluateFlags(project: QualityProject): Promise<void> {
-    const s = readQualitySettings(project.settings);
-    const key = `${(await repo.lastChange([project.id])).get(project.id) ?? 0}|${JSON.stringify(s)}`;
-    if (evaluated.get(project.id) === key) return;
-    await evaluateFlagsNow(project, s);
-    evaluated.set(project.id, key);
+  function refreshMembers(project: QualityProject): Promise<void> {
+    return enqueue(project.id, () => evaluateQueued(project));
   }
 
-  async function evaluateFlagsNow(project: QualityProject, s: QualitySettings): Promise<void> {
+  function enqueue(projectId: string, run: () => Promise<void>): Promise<void> {
+    const next = (chains.get(projectId) ?? Promise.resolve()).then(run);
+    const tail = next.catch(() => undefined);
+    chains.set(projectId, tail);
+    void tail.then(() => {
+      if (chains.get(projectId) === tail) chains.delete(projectId);
+    });
+    return next;
+  }
+
+  async function evaluateQueued(project: QualityProject): Promise<void> {
+    const s = readQualitySettings(project.settings);
+    // A member's window figures change when an item they judged is refreshed (the triggers queue
+    // them) or when the thresholds or window change: then every judging member, once.
+    const key = JSON.stringify(s);
+    const full = (await repo.evaluatedKey(project.id)) !== key;
+    const queued = await repo.takeQueue(project.id);
+    const users = full ? [...new Set([...queued, ...(await repo.judgingMembers(project.id))])] : queued;
+    try {
+      if (users.length > 0) await evaluateMembers(project, s, users);
+    } catch (e) {
+      await repo.requeue(project.id, queued).catch(() => undefined);
+      throw e;
+    }
+    if (full) await repo.setEvaluatedKey(project.id, key);
+  }
+
+  /** Projects with a background evaluation scheduled that has not started yet (it will see any later change too). */
+  const pending = new Set<string>();
+  /** Changes within this long of the first are evaluated together (a burst of submits is one evaluation). */
+  const BATCH_MS = 250;
+
+  /** A change of the project's figures (NOTIFY from the trigger): evaluate its queued members soon, off any request. */
+  let closed = false;
+  function changed(projectId: string): void {
+    if (closed || pending.has(projectId)) return;
+    pending.add(projectId);
+    setTimeout(() => {
+      if (closed) return;
+      enqueue(projectId, async () => {
+        pending.delete(projectId);
+        if (closed) return;
+        const project = await repo.project(projectId);
+        if (project) await evaluateQueued(project);
+      }).catch((e: unknown) => {
+        if (!closed) deps.logger.error('quality member evaluation failed', { projectId, message: (e as Error).message });
+      });
+    }, BATCH_MS).unref();
+  }
+
+  async function evaluateMembers(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
+    const [aggs, recent] = await Promise.all([repo.aggregates(project.id, undefined, true, users), repo.recent(project.id, Math.max(s.window * 3, 60), users)]);
+    const recentOf = new Map<string, RecentJudgment[]>();
+    for (const r of recent) recentOf.set(r.userId, [...(recentOf.get(r.userId) ?? []), r]);
+    const aggOf = new Map(aggs.map((a) => [a.userId, a]));
+    await repo.saveMembers(
+      project.id,
+      users.map((u) => {
+        const a = aggOf.get(u);
+        return { userId: u, medianSeconds: a?.medianSeconds ?? null, medianWords: a?.medianWords ?? null, drift: driftOf(recentOf.get(u) ?? [], a?.judgments ?? 0, s.window) };
+      }),
+    );
+    await evaluateFlagsNow(project, s, users);
+  }
+
+  async function evaluateFlagsNow(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
     const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
     if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
     if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
     if (checks.length === 0) return;
-    const members = (await repo.members(project.id)).filter((m) => m.kind === 'human');
+    const wanted = new Set(users);
+    const members = (await repo.members(project.id)).filter((m) => m.kind === 'human' && wanted.has(m.userId));
+    if (members.length === 0) return;
+    const ids = members.map((m) => m.userId);
     const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
     for (const c of checks) {
       const cleared = await repo.lastCleared(project.id, c.kind);
       // Enough recent judgments to find `window` that count for the figure.
-      const recent = await repo.recent(project.id, s.window * 4, undefined, cleared);
+      const recent = await repo.recent(project.id, s.window * 4, ids, cleared);
       const byUser = new Map<string, RecentJudgment[]>();
       for (const j of recent) {
         const list = byUser.get(j.userId) ?? [];
@@ -272,7 +380,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
         if (value < c.threshold) raise.push({ projectId: project.id, userId: m.userId, kind: c.kind, dimension: '', value, threshold: c.threshold, window: s.window, items: bad.map((j) => j.itemId) });
       }
     }
-    if (s.minKappaVsConsensus !== null) raise.push(...(await dimensionFlags(project.id, s.minKappaVsConsensus, s.window)));
+    if (s.minKappaVsConsensus !== null) raise.push(...(await dimensionFlags(project.id, s.minKappaVsConsensus, s.window, ids)));
     await repo.raiseFlags(raise);
   }
 
@@ -281,9 +389,9 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
    * dimension's flag was last cleared) that have a consensus on the dimension, their scores against
    * the leave-one-out majority of the item's other scores (per response for per-response dimensions).
    */
-  async function dimensionFlags(projectId: string, threshold: number, window: number): Promise<Parameters<QualityRepo['raiseFlags']>[0]> {
+  async function dimensionFlags(projectId: string, threshold: number, window: number, users: string[]): Promise<Parameters<QualityRepo['raiseFlags']>[0]> {
     const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
-    const [scores, cleared] = await Promise.all([repo.recentDimensionScores(projectId, window * 2), repo.lastClearedByDimension(projectId, 'kappaVsConsensus')]);
+    const [scores, cleared] = await Promise.all([repo.recentDimensionScores(projectId, window * 2, users), repo.lastClearedByDimension(projectId, 'kappaVsConsensus')]);
     // user → dimension → judgments newest first, each with its (score, consensus) units
     const byUser = new Map<string, Map<string, { judgmentId: string; itemId: string; at: Date; units: { a: number; b: number }[] }[]>>();
     for (const x of scores) {
@@ -317,21 +425,21 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
   }
 
   async function annotators(project: QualityProject, q: AnnotatorStatsQuery) {
-    await evaluateFlags(project);
+    await refreshMembers(project);
     const s = readQualitySettings(project.settings);
-    const [members, aggs, conf, pairs, flags] = await Promise.all([
+    const [members, aggs, conf, pairs, flags, drift] = await Promise.all([
       repo.members(project.id),
       repo.aggregates(project.id),
       repo.confusion(project.id),
       repo.pairs(project.id),
       repo.flags(project.id, { status: 'open' }),
+      repo.drift(project.id),
     ]);
-    const recent = await repo.recent(project.id, Math.max(s.window * 3, 60));
     const aggOf = new Map(aggs.map((a) => [a.userId, a]));
     const confOf = new Map<string, { a: number; b: number; n: number }[]>();
     for (const c of conf) confOf.set(c.userId, [...(confOf.get(c.userId) ?? []), { a: c.v, b: c.c, n: c.n }]);
-    const recentOf = new Map<string, RecentJudgment[]>();
-    for (const r of recent) recentOf.set(r.userId, [...(recentOf.get(r.userId) ?? []), r]);
+    const flagsOf = new Map<string, QualityFlag[]>();
+    for (const f of flags) flagsOf.set(f.userId, [...(flagsOf.get(f.userId) ?? []), toFlag(f)]);
     const peerTables = new Map<string, Map<string, { a: number; b: number; n: number }[]>>();
     const addPeer = (u: string, w: string, a: number, b: number, n: number) => {
       let m = peerTables.get(u);
@@ -373,8 +481,8 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
           },
           medianSeconds: a?.medianSeconds ?? null,
           justificationLength: a?.medianWords ?? null,
-          drift: driftOf(recentOf.get(m.userId) ?? [], a?.judgments ?? 0, s.window),
-          flags: flags.filter((f) => f.userId === m.userId).map(toFlag),
+          drift: drift.get(m.userId) ?? [],
+          flags: flagsOf.get(m.userId) ?? [],
           peers,
         };
       });
@@ -383,7 +491,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   async function myStats(project: QualityProject, userId: string) {
     const s = readQualitySettings(project.settings);
-    const [aggs, conf, recent] = await Promise.all([repo.aggregates(project.id, userId), repo.confusion(project.id, userId), repo.recent(project.id, Math.max(s.window * 3, 60), userId)]);
+    const [aggs, conf, recent] = await Promise.all([repo.aggregates(project.id, userId, true), repo.confusion(project.id, userId), repo.recent(project.id, Math.max(s.window * 3, 60), userId)]);
     const a = aggs[0];
     const table = conf.map((c) => ({ a: c.v, b: c.c, n: c.n }));
     const k = kappaFromPairs(table);
@@ -405,6 +513,12 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
 
   async function leaderboard(project: QualityProject, q: LeaderboardQuery) {
     const tallies: ModelTally[] = await repo.modelPairs(project.id, q.from);
+    const key = `leaderboard|${project.id}|${q.from}|${q.samples}|${q.seed}|${digest(tallies.map((t) => `${t.block},${t.modelA},${t.modelB},${t.winsA},${t.ties},${t.winsB}`))}`;
+    return { ...remember(key, () => leaderboardOf(tallies, q)), computedAt: iso(new Date()) };
+  }
+
+  /** The leaderboard of model pair tallies: Bradley–Terry strengths, records, and the bootstrap over blocks. */
+  function leaderboardOf(tallies: ModelTally[], q: LeaderboardQuery) {
     const modelSet = new Set<string>();
     for (const t of tallies) modelSet.add(t.modelA).add(t.modelB);
     const models = [...modelSet].sort();
@@ -476,7 +590,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       return { model, strength: est?.[i] ?? 0, ci: interval(samples[i]!), comparisons: r.wins + r.ties + r.losses, wins: r.wins, ties: r.ties, losses: r.losses };
     });
     rows.sort((a, b) => b.strength - a.strength || a.model.localeCompare(b.model));
-    return { from: q.from, models: rows, comparisons, bootstrapSamples: q.samples, computedAt: iso(new Date()) };
+    return { from: q.from, models: rows, comparisons, bootstrapSamples: q.samples };
   }
 
   return {
@@ -484,10 +598,17 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     annotators,
     myStats,
     leaderboard,
-    evaluateFlags,
+    refreshMembers,
+    changed,
+
+    /** Stops background evaluations (what is queued stays queued) and waits for the running ones. */
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all([...chains.values()]);
+    },
 
     async listFlags(project: QualityProject, q: FlagListQuery) {
-      await evaluateFlags(project);
+      await refreshMembers(project);
       return { items: (await repo.flags(project.id, q)).map(toFlag) };
     },
 

@@ -7,6 +7,8 @@
  * Changes come from the database: NOTIFY `accord_quality` (sent by the judgments trigger at commit,
  * heard by every node) on PostgreSQL; with PGlite (one process), a poll of the newest item change of
  * the watched projects. A project's event is sent at most every `throttleMs` (trailing edge kept).
+ * Each NOTIFY also starts the quality service's background evaluation of the changed members (flags,
+ * drift, medians), so dashboard reads find them stored.
  */
 import type { Server } from 'socket.io';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@accord/core';
@@ -65,8 +67,13 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
   let poll: NodeJS.Timeout | null = null;
   const seen = new Map<string, number>();
   if (deps.db.listen) {
+    // Every node hears every change: the quality service re-evaluates the changed members in the
+    // background (idempotent: a member taken off the queue by one node is not taken by another).
     deps.db
-      .listen(QUALITY_CHANNEL, changed)
+      .listen(QUALITY_CHANNEL, (projectId) => {
+        if (UUID_RE.test(projectId)) deps.quality.changed(projectId);
+        changed(projectId);
+      })
       .then((stop) => (stopListening = stop))
       .catch((e: unknown) => logger.error('quality listener failed', { message: (e as Error).message }));
   } else {
@@ -81,7 +88,10 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
           for (const [id, at] of m) {
             const before = seen.get(id);
             seen.set(id, at);
-            if (before !== undefined && at > before) changed(id);
+            if (before !== undefined && at > before) {
+              deps.quality.changed(id);
+              changed(id);
+            }
           }
         })
         .catch((e: unknown) => logger.error('quality poll failed', { message: (e as Error).message }))
