@@ -246,7 +246,7 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
       if (refusal) throw refusal;
       const now = new Date();
       // The common case in one statement; anything else (repeat, conflict, ended) is decided from the state after it.
-      const stored = issues.length
+      const stored = !checked
         ? null
         : await repo.storeSubmission(asg.id, {
             projectId,
@@ -261,8 +261,7 @@ export function createJudgingService({ repo, rubrics, justifications }: JudgingS
             timeSpentMs: time,
             updatedAt: now,
             submittedAt: now,
-          });
-      if (stored && checked) await justifications.record(stored, checked, body.typing);
+          }, justifications.row(checked, body.typing));
       let result: { row: JudgmentRow; repeated: boolean };
       if (stored) result = { row: stored, repeated: false };
       else {

@@ -22,7 +22,7 @@ import {
   type JustificationReport,
   type JustificationTyping,
 } from '@accord/core';
-import type { JustificationsRepo } from './justifications.repo.ts';
+import type { JustificationsRepo, StoredCheck } from './justifications.repo.ts';
 
 export interface Checked {
   findings: JustificationFinding[];
@@ -54,6 +54,11 @@ export function createJustificationService(repo: JustificationsRepo) {
       if (!blocking.length) return null;
       const details: FieldIssue[] = blocking.map((f) => ({ path: 'body.payload.justification', message: f.message }));
       return new AppError('validation_failed', `This project does not accept the justification as it is. ${blocking.map((f) => f.message).join(' ')}`, details);
+    },
+
+    /** The row a submitted judgment's checks are stored as (the judging feature writes it with the judgment, in one statement). */
+    row(checked: Checked, typing: JustificationTyping | undefined): Omit<StoredCheck, 'judgmentId' | 'projectId' | 'userId'> {
+      return { findings: checked.findings, signature: checked.signature, bandKeys: checked.bandKeys, typedChars: typing?.typedChars ?? null, pastedChars: typing?.pastedChars ?? null };
     },
 
     /** Stores a submitted judgment's findings and signature (once; a repeat changes nothing). */
