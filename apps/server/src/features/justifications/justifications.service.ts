@@ -2,7 +2,8 @@
  * Justification quality on the server: the checks of core (stance, lowest dimensions, pasting) plus
  * the one only the server can make — whether the text is a near-copy of another justification in
  * the project (MinHash signatures, candidates found through LSH bands, never a scan of the project).
- * The judging feature calls `check` before storing a submission and `record` after; what blocks a
+ * The judging feature calls `check` before storing a submission and stores `row` with the judgment,
+ * in the same statement (`record` stores it on its own); what blocks a
  * submit is the project's choice (`settings.justificationChecks.block`). A near-copy finding never
  * says whose text or which: trainers stay blind to each other's work.
  */
