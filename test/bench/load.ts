@@ -6,11 +6,13 @@
  *  - the import path: items/s through the import endpoint, against COPY of the same rows;
  *  - the trainer loop (`queue/next` + `submit` with a valid judgment) at 16 and 32 concurrent
  *    trainers on keep-alive connections (a lean HTTP/1.1 client, as the reference's `pg` client is lean), at 2,000 items and at 200,000 items;
+ *    as the web client judges (`--loop one`, the default): one request per judgment, `submit?next=1`, whose answer
+ *    carries the next task; `--loop two`: `queue/next`, then `submit`. Each justification is a text of its own;
  *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency.
  * Prints a table and the goal lines of issue 13.
  *
  *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
- *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR]
+ *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
@@ -25,7 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { ImportJob, Project, QueueNext, User } from '@accord/core';
+import type { ImportJob, Project, QueueNext, Task, User } from '@accord/core';
 import { ApiClient } from '../utils/client.ts';
 import { runServerProcess, type ServerProcess } from '../utils/process.ts';
 import { importFile, validJudgment } from '../utils/work.ts';
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     small: { type: 'string' },
     large: { type: 'string' },
     profile: { type: 'string' },
+    loop: { type: 'string', default: 'one' },
   },
 });
 
@@ -76,6 +79,12 @@ const SECONDS = num('seconds', args.seconds, QUICK ? 5 : 15, 1, 600);
 const WARMUP = num('warmup', args.warmup, QUICK ? 2 : 3, 0, 60);
 const SMALL = num('small', args.small, 2_000, 10, 1_000_000);
 const LARGE = num('large', args.large, QUICK ? 20_000 : 200_000, 10, 2_000_000);
+if (args.loop !== 'one' && args.loop !== 'two') {
+  console.error(`--loop: one (submit?next=1, as the web client judges) or two (queue/next, then submit) (got ${args.loop})`);
+  process.exit(2);
+}
+/** `one`: each judgment is one request, `submit?next=1`, whose answer carries the next task (as the web client does); `two`: `queue/next` then `submit`. */
+const ONE_CALL = args.loop === 'one';
 const MAX_TRAINERS = Math.max(...LEVELS);
 const GOAL_AT = LEVELS.includes(32) ? 32 : MAX_TRAINERS;
 type CreatedToken = { token: string };
@@ -147,7 +156,10 @@ interface CeilingResult {
 
 try {
   scratch = await createScratchDatabase(args.pg, 'accord_bench_load');
-  log(`database ${scratch.name} on ${new URL(args.pg).host}; ${QUICK ? 'quick run: ' : ''}trainers ${LEVELS.join(', ')}, ${WARMUP} s warm-up + ${SECONDS} s each`);
+  log(
+    `database ${scratch.name} on ${new URL(args.pg).host}; ${QUICK ? 'quick run: ' : ''}trainers ${LEVELS.join(', ')}, ${WARMUP} s warm-up + ${SECONDS} s each; ` +
+      (ONE_CALL ? 'loop: one request per judgment (submit?next=1, as the web client)' : 'loop: queue/next, then submit'),
+  );
   server = runServerProcess({
     DATABASE_URL: scratch.url,
     ACCORD_DEMO: '0',
@@ -298,6 +310,8 @@ try {
 
   // ---------------------------------------------------------------- the trainer loop
   let samplePayload: unknown = null;
+  /** Numbers each judgment's justification, so every one is its own text. */
+  let judgmentSeq = 0;
 
   async function trainerLoop(label: string, projectId: string, items: number, n: number): Promise<LoopResult> {
     const start = performance.now();
@@ -316,30 +330,48 @@ try {
     const cpu = startCpuWindow(measureFrom, end, false);
     await Promise.all(
       clients.slice(0, n).map(async (c) => {
+        // One-call loop: the task the last `submit?next=1` handed out (null: ask `queue/next`).
+        let handed: Task | null = null;
         while (performance.now() < end) {
           const t0 = performance.now();
-          // A dropped connection counts as an error; the client connects again on its next request.
-          const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`).catch((e: Error) => ({ status: 0, body: e.message }) as const);
-          if (next.status !== 200) {
-            fail('queue/next', next.status, next.body);
-            if (errors > 100) return;
-            continue;
+          let task: Task | null = handed;
+          handed = null;
+          if (!task) {
+            // A dropped connection counts as an error; the client connects again on its next request.
+            const next = await c.post<QueueNext>(`/api/projects/${projectId}/queue/next`).catch((e: Error) => ({ status: 0, body: e.message }) as const);
+            if (next.status !== 200) {
+              fail('queue/next', next.status, next.body);
+              if (errors > 100) return;
+              continue;
+            }
+            task = next.body.task;
           }
-          const task = next.body.task;
           if (!task) {
             exhausted++;
             return;
           }
-          const payload = validJudgment(task, -1);
+          const payload = validJudgment(task, -1, judgmentSeq++);
           const t1 = performance.now();
-          const sub = await c
-            .post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 30_000 })
-            .catch((e: Error) => ({ status: 0, body: e.message }));
+          const sub: { status: number; body: unknown } = await c
+            .post<{ next?: QueueNext }>(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit${ONE_CALL ? '?next=1' : ''}`, { payload, timeSpentMs: 30_000 })
+            .catch((e: Error) => ({ status: 0, body: e.message }) as const);
           const t2 = performance.now();
           if (sub.status !== 200 && sub.status !== 201) {
             fail('submit', sub.status, sub.body);
             if (errors > 100) return;
             continue;
+          }
+          if (ONE_CALL) {
+            const next: QueueNext | undefined = (sub.body as { next?: QueueNext }).next;
+            if (!next) {
+              fail('submit?next=1', sub.status, 'no next task in the answer');
+              return;
+            }
+            if (!next.task) {
+              exhausted++;
+              return;
+            }
+            handed = next.task;
           }
           samplePayload ??= payload;
           if (t0 >= measureFrom && t2 <= end) {

@@ -83,17 +83,31 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
   it('never gives more than k judgments per item when many trainers ask at once, and nobody gets an item twice', async () => {
     const k = 2;
     const { p, trainers } = await setup({ items: 5, trainers: 8, settings: { overlap: k } });
-    // Every trainer judges until their queue is empty, all at the same time.
+    // Every trainer judges until their queue is empty, all at the same time; half of them as the web
+    // client does, one request per judgment (`submit?next=1` hands out the next task).
     const judged = await Promise.all(
-      trainers.map(async (c) => {
+      trainers.map(async (c, i) => {
         const mine: string[] = [];
-        for (;;) {
-          const { task } = await next(c, p);
-          if (!task) return mine;
-          const r = await submit(c, p, task);
-          expect(r.status, r.text).toBe(200);
-          mine.push(task.item.id);
+        let task = (await next(c, p)).task;
+        while (task) {
+          if (i % 2) {
+            const r = await submit(c, p, task);
+            expect(r.status, r.text).toBe(200);
+            mine.push(task.item.id);
+            task = (await next(c, p)).task;
+          } else {
+            const r = await c.post<{ judgment: Judgment; next?: QueueNext }>(`/api/projects/${p}/assignments/${task.assignmentId}/submit?next=1`, {
+              payload: validJudgment(task),
+              timeSpentMs: 1234,
+            });
+            expect(r.status, r.text).toBe(200);
+            expect(r.body.judgment.itemId).toBe(task.item.id);
+            mine.push(task.item.id);
+            expect(r.body.next?.progress.done).toBe(mine.length);
+            task = r.body.next!.task;
+          }
         }
+        return mine;
       }),
     );
     const all = judged.flat();

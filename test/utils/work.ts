@@ -53,8 +53,8 @@ interface RubricContent {
   justification?: { minWords: number };
 }
 
-/** A judgment that satisfies the task's rubric: preference by response id, every dimension scored, enough words. */
-export function validJudgment(task: Task, value = -2): JudgmentPayload {
+/** A judgment that satisfies the task's rubric: preference by response id, every dimension scored, enough words. With `seq`, its justification is a text of its own (as trainers' are), not the same words every time. */
+export function validJudgment(task: Task, value = -2, seq?: number): JudgmentPayload {
   const ids = task.item.responses.map((r) => r.id);
   const rubric = (task.rubric?.content ?? {}) as RubricContent;
   const scores: JudgmentPayload['scores'] = [];
@@ -69,6 +69,6 @@ export function validJudgment(task: Task, value = -2): JudgmentPayload {
     scores,
     spans: [],
     flags: [],
-    justification: Array.from({ length: words }, (_, i) => `word${i}`).join(' '),
+    justification: Array.from({ length: words }, (_, i) => (seq === undefined ? `word${i}` : `w${((seq + 1) * 7919 + i * 104729) % 1_000_003}`)).join(' '),
   };
 }

@@ -12,6 +12,7 @@ import {
   QueueProgressSchema,
   SaveDraftBodySchema,
   SubmitJudgmentBodySchema,
+  SubmitQuerySchema,
   SubmitResultSchema,
   UpdateProjectSettingsBodySchema,
 } from '../schemas/work.ts';
@@ -82,9 +83,12 @@ export const judgingContracts = defineContracts('judging', {
     summary: 'Submit your judgment; validated against the latest published rubric version; repeating it stores one judgment',
     description:
       'Refused with 400 naming the field when the judgment does not fit the rubric (unknown dimension, score out of scale, span outside the text, too few words). ' +
-      'Submitting the same judgment again returns the stored one (200, `repeated: true`); a different one after submission is 409.',
+      'Submitting the same judgment again returns the stored one (200, `repeated: true`); a different one after submission is 409. ' +
+      'With `?next=1` the answer also carries `next`, what `queue/next` would answer right after this submit (your next task, reserved for you, and your progress): ' +
+      'the trainer loop is then one request per judgment. A refused submit reserves nothing.',
     access: { project: ANY_MEMBER },
     params: AssignmentParamsSchema,
+    query: SubmitQuerySchema,
     body: SubmitJudgmentBodySchema,
     response: SubmitResultSchema,
     errors: ['conflict'],

@@ -423,6 +423,20 @@ export const JudgmentViewSchema = z.object({
 });
 export type JudgmentView = z.infer<typeof JudgmentViewSchema>;
 
-export const SubmitResultSchema = z.object({ judgment: JudgmentSchema, repeated: z.boolean() });
+/** `submit?next=1`: the answer also carries the caller's next task, so the trainer loop is one request per judgment. */
+export const SubmitQuerySchema = z.object({
+  next: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
+});
+export type SubmitQuery = z.infer<typeof SubmitQuerySchema>;
+
+export const SubmitResultSchema = z.object({
+  judgment: JudgmentSchema,
+  repeated: z.boolean(),
+  /** With `?next=1` only: what `queue/next` would answer right after this submit (the next task, or null when done, and the progress). */
+  next: QueueNextSchema.optional(),
+});
 export const DraftSavedSchema = z.object({ savedAt: TimestampSchema });
 export const ImportJobListSchema = z.object({ items: z.array(ImportJobSchema) });

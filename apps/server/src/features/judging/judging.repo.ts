@@ -34,6 +34,15 @@ export interface SubmitRow {
   rubricVersion: number | null;
 }
 
+/** A submitted judgment's justification checks as stored with it (computed by the justifications feature). */
+export interface CheckRow {
+  findings: { kind: string }[];
+  signature: number[] | null;
+  bandKeys: number[];
+  typedChars: number | null;
+  pastedChars: number | null;
+}
+
 export interface QueueCounters {
   openItems: number;
   goldItems: number;
@@ -151,7 +160,212 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The columns of a submitted judgment as the judging service hands them to `storeSubmission`. */
+export type SubmissionValues = Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date };
+interface Submission {
+  assignmentId: string;
+  v: SubmissionValues;
+  check: CheckRow;
+}
+
+const intArray = (xs: readonly number[]) => `{${xs.map((x) => x | 0).join(',')}}`;
+const kindsOf = (c: CheckRow) => `{${c.findings.map((f) => f.kind).join(',')}}`;
+
+/** One submission in one statement (PGlite, and a batch that failed, one at a time). */
+async function storeOne(db: Db, { assignmentId, v, check }: Submission): Promise<JudgmentRow | null> {
+  const at = v.submittedAt.toISOString();
+  const [j] = await retrying(() =>
+    hotCall(
+      db,
+      'accord_store_submission',
+      `with cur as (
+         select id from assignments where id = $1 and status = 'reserved' and expires_at > now() for update
+       ),
+       j as (
+         insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
+         select $2, $3, $4, cur.id, 'submitted', 'accord', $5::int, $6::jsonb, $7::jsonb, $8::bigint, $9::timestamptz, $9::timestamptz
+         from cur
+         on conflict (item_id, user_id) do update set
+           assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
+           payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
+           updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
+         where judgments.status = 'draft'
+         returning *
+       ),
+       a as (update assignments set status = 'submitted', submitted_at = $9::timestamptz where id in (select assignment_id from j)),
+       c as (
+         insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature, typed_chars, pasted_chars)
+         select j.id, j.project_id, j.user_id, $10::text[], $11::jsonb, $12::int[], $13::int, $14::int from j
+         on conflict (judgment_id) do nothing
+         returning judgment_id, project_id
+       ),
+       b as (
+         insert into justification_bands (project_id, band_key, judgment_id)
+         select c.project_id, k, c.judgment_id from c, unnest($15::int[]) k
+         on conflict do nothing
+       )
+       select * from j`,
+      [
+        assignmentId,
+        v.projectId,
+        v.itemId,
+        v.userId,
+        v.rubricVersion ?? null,
+        JSON.stringify(v.payload),
+        JSON.stringify(v.responseOrder ?? null),
+        v.timeSpentMs ?? null,
+        at,
+        kindsOf(check),
+        JSON.stringify(check.findings),
+        check.signature ? intArray(check.signature) : null,
+        check.typedChars,
+        check.pastedChars,
+        intArray(check.bandKeys),
+      ],
+    ),
+  );
+  return j ? judgmentOf(j) : null;
+}
+
+/** Several submissions (distinct assignments) in one statement and one transaction: the stored ones' rows. */
+async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
+  const sorted = [...batch].sort((x, y) => (x.assignmentId < y.assignmentId ? -1 : 1));
+  const col = <T>(f: (s: Submission) => T) => sorted.map(f);
+  return retrying(() =>
+    hotCall(
+      db,
+      'accord_store_submissions',
+      `with v as (
+         select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::timestamptz[],
+                              $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::text[])
+           as v(assignment_id, project_id, item_id, user_id, rubric_version, payload, response_order, time_spent_ms, at,
+                kinds, findings, signature, typed_chars, pasted_chars, band_keys)
+       ),
+       cur as (
+         select a.id from assignments a
+         where a.id in (select assignment_id from v) and a.status = 'reserved' and a.expires_at > now()
+         order by a.id for update
+       ),
+       j as (
+         insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
+         select v.project_id, v.item_id, v.user_id, cur.id, 'submitted', 'accord', v.rubric_version, v.payload::jsonb, v.response_order::jsonb, v.time_spent_ms, v.at, v.at
+         from v join cur on cur.id = v.assignment_id
+         order by v.item_id, v.user_id
+         on conflict (item_id, user_id) do update set
+           assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
+           payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
+           updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
+         where judgments.status = 'draft'
+         returning *
+       ),
+       a as (update assignments x set status = 'submitted', submitted_at = j.submitted_at from j where x.id = j.assignment_id),
+       c as (
+         insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature, typed_chars, pasted_chars)
+         select j.id, j.project_id, j.user_id, v.kinds::text[], v.findings::jsonb, v.signature::int[], v.typed_chars, v.pasted_chars
+         from j join v on v.assignment_id = j.assignment_id
+         on conflict (judgment_id) do nothing
+         returning judgment_id, project_id
+       ),
+       b as (
+         insert into justification_bands (project_id, band_key, judgment_id)
+         select c.project_id, k, c.judgment_id
+         from c join j on j.id = c.judgment_id join v on v.assignment_id = j.assignment_id, unnest(v.band_keys::int[]) k
+         on conflict do nothing
+       )
+       select * from j`,
+      [
+        col((s) => s.assignmentId),
+        col((s) => s.v.projectId),
+        col((s) => s.v.itemId),
+        col((s) => s.v.userId),
+        col((s) => s.v.rubricVersion ?? null),
+        col((s) => JSON.stringify(s.v.payload)),
+        col((s) => JSON.stringify(s.v.responseOrder ?? null)),
+        col((s) => s.v.timeSpentMs ?? null),
+        col((s) => s.v.submittedAt.toISOString()),
+        col((s) => kindsOf(s.check)),
+        col((s) => JSON.stringify(s.check.findings)),
+        col((s) => (s.check.signature ? intArray(s.check.signature) : null)),
+        col((s) => s.check.typedChars),
+        col((s) => s.check.pastedChars),
+        col((s) => intArray(s.check.bandKeys)),
+      ],
+    ),
+  );
+}
+
+/** Submissions stored at once, at most (one statement's worth). */
+const MAX_BATCH = 64;
+/** Statements storing submissions at the same time; what arrives meanwhile waits and goes in the next batch. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * Group commit for submissions on PostgreSQL. A submission goes out at once when fewer than
+ * MAX_IN_FLIGHT statements are storing; otherwise it waits for one of them and goes with everything
+ * else that waited, in one statement (so an idle server adds no delay, and a busy one commits many
+ * judgments per WAL flush and runs the judgments' statement triggers once per batch). A submission
+ * is answered only after the statement that stored it has committed. A failed batch (one bad row
+ * fails the statement, and with it the transaction, so nothing of it was stored) is stored again one
+ * submission at a time: each request gets its own answer or error. Two submissions of one assignment
+ * never share a batch (the second waits for the next one, and then finds the judgment stored).
+ */
+function createSubmitBatcher(db: Db) {
+  type Waiting = Submission & { resolve(row: JudgmentRow | null): void; reject(e: unknown): void };
+  let queue: Waiting[] = [];
+  let inFlight = 0;
+
+  async function run(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) {
+      const w = batch[0]!;
+      await storeOne(db, w).then(w.resolve, w.reject);
+      return;
+    }
+    let stored: RawRow[];
+    try {
+      stored = await storeMany(db, batch);
+    } catch {
+      await Promise.all(batch.map((w) => storeOne(db, w).then(w.resolve, w.reject)));
+      return;
+    }
+    const byAssignment = new Map(stored.map((r) => [r.assignment_id as string, r]));
+    for (const w of batch) {
+      const r = byAssignment.get(w.assignmentId);
+      w.resolve(r ? judgmentOf(r) : null);
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < MAX_IN_FLIGHT && queue.length > 0) {
+      const batch: Waiting[] = [];
+      const rest: Waiting[] = [];
+      const ids = new Set<string>();
+      for (const w of queue) {
+        if (batch.length < MAX_BATCH && !ids.has(w.assignmentId)) {
+          ids.add(w.assignmentId);
+          batch.push(w);
+        } else rest.push(w);
+      }
+      queue = rest;
+      inFlight++;
+      void run(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  }
+
+  return {
+    store(s: Submission): Promise<JudgmentRow | null> {
+      return new Promise((resolve, reject) => {
+        queue.push({ ...s, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
+
 export function createJudgingRepo(db: Db) {
+  const batcher = pgPool(db) ? createSubmitBatcher(db) : null;
   /** Ends one reservation (expired or released) with its draft: item lock first, as everywhere. */
   async function endReservation(assignmentId: string, itemId: string, userId: string, status: 'expired' | 'released', onlyIfExpired: boolean, skipLocked: boolean): Promise<boolean> {
     return retrying(() =>
@@ -258,37 +472,19 @@ export function createJudgingRepo(db: Db) {
     },
 
     /**
-     * Stores a submission in one statement (one round trip, its own transaction): locks the
-     * assignment and stores the judgment only while the reservation is live; a concurrent
-     * identical submission waits for the lock and then finds the assignment submitted.
+     * Stores a submission (the only commit of a submit, and so the only one that waits for the WAL
+     * flush): locks the assignment and stores the judgment only while the reservation is live, closes
+     * the assignment, and stores the judgment's justification checks and LSH bands (values from the
+     * justifications feature) with it; a concurrent identical submission waits for the lock and then
+     * finds the assignment submitted. Null: nothing stored (repeat, conflict, ended reservation).
+     *
+     * On PostgreSQL, submits that arrive while earlier ones are being stored are stored together, in
+     * one statement and one commit (group commit, see `createSubmitBatcher`): the judgments' statement
+     * triggers (quality figures) then run once for the batch. A batch that fails is stored again one
+     * submission at a time, so each request gets its own answer and error.
      */
-    async storeSubmission(assignmentId: string, v: Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date }): Promise<JudgmentRow | null> {
-      const at = v.submittedAt.toISOString();
-      const [j] = await retrying(() =>
-        hotCall(
-          db,
-          'accord_store_submission',
-          `with cur as (
-             select id from assignments where id = $1 and status = 'reserved' and expires_at > now() for update
-           ),
-           j as (
-             insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
-             select $2, $3, $4, cur.id, 'submitted', 'accord', $5::int, $6::jsonb, $7::jsonb, $8::bigint, $9::timestamptz, $9::timestamptz
-             from cur
-             on conflict (item_id, user_id) do update set
-               assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
-               payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
-               updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
-             where judgments.status = 'draft'
-             returning *
-           ),
-           a as (update assignments set status = 'submitted', submitted_at = $9::timestamptz where id in (select assignment_id from j))
-           select * from j`,
-          [assignmentId, v.projectId, v.itemId, v.userId, v.rubricVersion ?? null, JSON.stringify(v.payload), JSON.stringify(v.responseOrder ?? null), v.timeSpentMs ?? null, at],
-        ),
-      );
-      return j ? judgmentOf(j) : null;
-    },
+    storeSubmission: (assignmentId: string, v: SubmissionValues, check: CheckRow): Promise<JudgmentRow | null> =>
+      batcher ? batcher.store({ assignmentId, v, check }) : storeOne(db, { assignmentId, v, check }),
 
     /** The assignment's status now and the member's stored judgment of its item, after a submission stored nothing. */
     async submissionState(assignmentId: string): Promise<{ status: AssignmentRow['status']; expiresAt: Date; judgment: JudgmentRow | null }> {

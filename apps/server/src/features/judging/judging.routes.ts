@@ -21,11 +21,12 @@ export const judgingRoutes = [
     handler: ({ deps, auth, project, params, body }) => deps.judging.saveDraft(project, auth.user.id, params.assignmentId, body),
   }),
   bind(contracts.judging.submit, {
-    async handler({ deps, auth, project, params, body }) {
+    async handler({ deps, auth, project, params, query, body }) {
       const r = await deps.judging.submit(project, auth.user, params.assignmentId, body);
       // The item's consensus, after this commit and off the trainer's path (queued by a trigger; a sweep recovers).
       if (!r.repeated) void deps.consensus.schedule();
-      return r;
+      // `?next=1`: the trainer loop in one request; the reservation is made after the judgment has committed.
+      return query.next ? { ...r, next: await deps.judging.next(project, auth.user.id) } : r;
     },
   }),
   bind(contracts.judging.release, {

@@ -251,7 +251,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus }: Jud
       if (refusal) throw refusal;
       const now = new Date();
       // The common case in one statement; anything else (repeat, conflict, ended) is decided from the state after it.
-      const stored = issues.length
+      const stored = !checked
         ? null
         : await repo.storeSubmission(asg.id, {
             projectId,
@@ -266,8 +266,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus }: Jud
             timeSpentMs: time,
             updatedAt: now,
             submittedAt: now,
-          });
-      if (stored && checked) await justifications.record(stored, checked, body.typing);
+          }, justifications.row(checked, body.typing));
       let result: { row: JudgmentRow; repeated: boolean };
       if (stored) result = { row: stored, repeated: false };
       else {

@@ -40,6 +40,12 @@ export interface TrainerCounts {
 
 /** Candidates looked at per check: band collisions beyond this many are not compared. */
 const MAX_CANDIDATES = 200;
+/**
+ * Rows read per band key: each key's share of the candidates, so the lookup stays a bounded index
+ * probe per key however many judgments share a key (a project where many justifications are the
+ * same text would otherwise read and de-duplicate all of their band rows on every submit).
+ */
+const PER_BAND = 25;
 
 export function createJustificationsRepo(db: Db) {
   return {
@@ -49,8 +55,10 @@ export function createJustificationsRepo(db: Db) {
         db,
         sql`select c.signature from justification_checks c
             where c.judgment_id in (
-              select distinct b.judgment_id from justification_bands b
-              where b.project_id = ${projectId} and b.band_key = any(${intArray(keys)}::int[])
+              select distinct b.judgment_id from unnest(${intArray(keys)}::int[]) k
+              cross join lateral (
+                select b.judgment_id from justification_bands b where b.project_id = ${projectId} and b.band_key = k limit ${PER_BAND}
+              ) b
               limit ${MAX_CANDIDATES}
             ) and c.signature is not null and c.judgment_id <> ${exceptJudgmentId ?? '00000000-0000-0000-0000-000000000000'}::uuid`,
       );

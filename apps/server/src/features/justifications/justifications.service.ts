@@ -2,7 +2,8 @@
  * Justification quality on the server: the checks of core (stance, lowest dimensions, pasting) plus
  * the one only the server can make — whether the text is a near-copy of another justification in
  * the project (MinHash signatures, candidates found through LSH bands, never a scan of the project).
- * The judging feature calls `check` before storing a submission and `record` after; what blocks a
+ * The judging feature calls `check` before storing a submission and stores `row` with the judgment,
+ * in the same statement (`record` stores it on its own); what blocks a
  * submit is the project's choice (`settings.justificationChecks.block`). A near-copy finding never
  * says whose text or which: trainers stay blind to each other's work.
  */
@@ -22,7 +23,7 @@ import {
   type JustificationReport,
   type JustificationTyping,
 } from '@accord/core';
-import type { JustificationsRepo } from './justifications.repo.ts';
+import type { JustificationsRepo, StoredCheck } from './justifications.repo.ts';
 
 export interface Checked {
   findings: JustificationFinding[];
@@ -54,6 +55,11 @@ export function createJustificationService(repo: JustificationsRepo) {
       if (!blocking.length) return null;
       const details: FieldIssue[] = blocking.map((f) => ({ path: 'body.payload.justification', message: f.message }));
       return new AppError('validation_failed', `This project does not accept the justification as it is. ${blocking.map((f) => f.message).join(' ')}`, details);
+    },
+
+    /** The row a submitted judgment's checks are stored as (the judging feature writes it with the judgment, in one statement). */
+    row(checked: Checked, typing: JustificationTyping | undefined): Omit<StoredCheck, 'judgmentId' | 'projectId' | 'userId'> {
+      return { findings: checked.findings, signature: checked.signature, bandKeys: checked.bandKeys, typedChars: typing?.typedChars ?? null, pastedChars: typing?.pastedChars ?? null };
     },
 
     /** Stores a submitted judgment's findings and signature (once; a repeat changes nothing). */
