@@ -179,7 +179,7 @@ describe.skipIf(missing !== null)('browser: lead and reviewer screens', () => {
     expect(await reviewer.getByTestId('can-judge').count()).toBe(0);
     // Every promise on the overview is a link to a page that exists.
     for (const href of await reviewer.getByTestId('role-can').locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
-      expect(href).toMatch(/\?tab=(items|rubric|members)$/);
+      expect(href).toMatch(/\?tab=(disputes|items|quality|gates|rubric|calibration|members)$/);
     }
 
     await reviewer.goto(`${t.url}/projects/00000000-0000-4000-8000-000000000000`);

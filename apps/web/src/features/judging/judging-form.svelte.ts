@@ -6,6 +6,7 @@
  * canonical terms (see judging.ts); the components only read and call it.
  */
 import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span } from '@accord/core';
+import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
 import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
@@ -41,7 +42,6 @@ export interface SpanDraft {
   note: string;
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /** Thrown errors carrying this code are retried on submit (the connection dropped). */
 const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
@@ -262,7 +262,7 @@ export class JudgingForm {
     try {
       const r = await this.#backend.saveDraft(JSON.parse(text) as DraftPayload);
       this.#lastSaved = text;
-      this.savedAt = timeFmt.format(Date.parse(r.savedAt));
+      this.savedAt = formatTime(r.savedAt);
       this.saveError = false;
     } catch {
       this.saveError = true;

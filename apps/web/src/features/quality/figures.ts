@@ -259,7 +259,8 @@ export function overTimeTable(a: ProjectAgreement, prefix: string): CsvTable {
   };
 }
 
-const weekFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+/** "30 Nov", the day-month order of every other date in the app (lib/ui/format.ts), whatever the browser's locale. */
+const weekFmt = new Intl.DateTimeFormat('en-GB', { month: 'short', day: 'numeric' });
 
 export function overTimeOption(a: ProjectAgreement, p: Palette): EChartsOption {
   const weeks = a.overTime.filter((t) => t.period === 'week');
