@@ -548,7 +548,10 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/projects/:projectId/calibration/:sessionId/audit': inProject(403, 403, 200),
 };
 
-const kinds = await testDatabaseKinds();
+// Who may call what is decided by the server's code from the same rows on either database, so the
+// matrix runs once: on PostgreSQL where one is reachable (CI), else on the embedded PGlite. The
+// database-specific paths behind each route are covered on both by the feature suites.
+const kinds = (await testDatabaseKinds()).slice(-1);
 
 describe('the route table', () => {
   it('has a reviewed row and a sample for every route, and neither for a route that does not exist', () => {
