@@ -6,7 +6,7 @@
  *  - the import path: items/s through the import endpoint, against COPY of the same rows;
  *  - the trainer loop (`queue/next` + `submit` with a valid judgment) at 16 and 32 concurrent
  *    trainers on keep-alive connections (a lean HTTP/1.1 client, as the reference's `pg` client is lean), at 2,000 items and at 200,000 items;
- *    as the web client judges (`--loop one`, the default): one request per judgment, `submit?next=1`, whose answer
+ *    as an API client can judge (`--loop one`, the default): one request per judgment, `submit?next=1`, whose answer
  *    carries the next task; `--loop two`: `queue/next`, then `submit`. Each justification is a text of its own;
  *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency.
  * Prints a table and the goal lines of issue 13.
@@ -80,10 +80,10 @@ const WARMUP = num('warmup', args.warmup, QUICK ? 2 : 3, 0, 60);
 const SMALL = num('small', args.small, 2_000, 10, 1_000_000);
 const LARGE = num('large', args.large, QUICK ? 20_000 : 200_000, 10, 2_000_000);
 if (args.loop !== 'one' && args.loop !== 'two') {
-  console.error(`--loop: one (submit?next=1, as the web client judges) or two (queue/next, then submit) (got ${args.loop})`);
+  console.error(`--loop: one (submit?next=1, one request per judgment) or two (queue/next, then submit) (got ${args.loop})`);
   process.exit(2);
 }
-/** `one`: each judgment is one request, `submit?next=1`, whose answer carries the next task (as the web client does); `two`: `queue/next` then `submit`. */
+/** `one`: each judgment is one request, `submit?next=1`, whose answer carries the next task (an API client's loop; the web page asks `queue/next` on Next); `two`: `queue/next` then `submit`. */
 const ONE_CALL = args.loop === 'one';
 const MAX_TRAINERS = Math.max(...LEVELS);
 const GOAL_AT = LEVELS.includes(32) ? 32 : MAX_TRAINERS;
@@ -158,7 +158,7 @@ try {
   scratch = await createScratchDatabase(args.pg, 'accord_bench_load');
   log(
     `database ${scratch.name} on ${new URL(args.pg).host}; ${QUICK ? 'quick run: ' : ''}trainers ${LEVELS.join(', ')}, ${WARMUP} s warm-up + ${SECONDS} s each; ` +
-      (ONE_CALL ? 'loop: one request per judgment (submit?next=1, as the web client)' : 'loop: queue/next, then submit'),
+      (ONE_CALL ? 'loop: one request per judgment (submit?next=1)' : 'loop: queue/next, then submit'),
   );
   server = runServerProcess({
     DATABASE_URL: scratch.url,

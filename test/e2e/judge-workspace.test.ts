@@ -127,7 +127,7 @@ describe.skipIf(missing !== null)('browser: the judging workspace, issue 14', ()
       await route.continue({ postData: JSON.stringify(body) });
     });
     await page.keyboard.press('Control+Enter');
-    await page.waitForResponse((r) => r.url().endsWith('/submit'));
+    await page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/submit'));
     await shot(page, '1280-server-error');
     await expect.poll(() => errorToast.textContent()).toMatch(new RegExp(`Justification: ${maxWords + 5} words; the rubric allows at most ${maxWords}`));
     expect(await errorToast.textContent()).not.toMatch(/body\.|payload/);
