@@ -3,9 +3,10 @@
  * queue, edit the proposal and the rationale at once (each sees the other's choices and text),
  * comment, are refused a commit before the sign-offs are in (in words), sign off, commit, and both
  * see the room frozen with the committed label; its guideline-gap verdict leaves a change proposal
- * that the rubric editor lists and a reviewer marks done. A trainer cannot open the room. Screenshots of the
+ * that the rubric editor lists and a reviewer marks done; the lead downloads the export holding the label. A trainer cannot open the room. Screenshots of the
  * queue and the room (desktop, phone; light, dark) go to test-results/.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -154,6 +155,20 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     const label = labels.body.items.find((l) => l.disputeId === dispute.id);
     expect(both(label?.rationale ?? '')).toBe(true);
     expect(label?.tag).toBe('guideline-gap');
+
+    // The lead downloads the training data from the Export tab: the committed label is a DPO row,
+    // with its provenance (adjudicated), and the file is the API's.
+    const leadApi = await ctx.t.as('lead');
+    const leadPage = await openAs(leadApi, 'lead', errors);
+    await leadPage.goto(`${ctx.t.url}/projects/${ctx.t.demoProjectId}?tab=export`);
+    await leadPage.getByTestId('export-method-adjudicated').click();
+    await expect.poll(() => leadPage.getByTestId('export-count').getAttribute('data-rows')).toMatch(/^[1-9]/);
+    const [download] = await Promise.all([leadPage.waitForEvent('download'), leadPage.getByTestId('export-download').click()]);
+    const saved = readFileSync((await download.path())!, 'utf8');
+    expect(saved).toBe((await leadApi.get(`/api/projects/${ctx.t.demoProjectId}/exports/dpo?format=jsonl&method=adjudicated`)).text);
+    const dpo = saved.trim().split('\n').map((l) => JSON.parse(l) as { externalId: string; method: string; chosenId: string });
+    expect(dpo.filter((r) => r.externalId === dispute.itemExternalId)).toMatchObject([{ method: 'adjudicated' }]);
+    await leadPage.context().close();
 
     // The guideline gap left a change proposal in the rubric draft: the room links to it, the rubric
     // editor lists it with a link back to the dispute, and a reviewer marks it done.
