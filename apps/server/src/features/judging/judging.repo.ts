@@ -171,59 +171,9 @@ interface Submission {
 const intArray = (xs: readonly number[]) => `{${xs.map((x) => x | 0).join(',')}}`;
 const kindsOf = (c: CheckRow) => `{${c.findings.map((f) => f.kind).join(',')}}`;
 
-/** One submission in one statement (PGlite, and a batch that failed, one at a time). */
-async function storeOne(db: Db, { assignmentId, v, check }: Submission): Promise<JudgmentRow | null> {
-  const at = v.submittedAt.toISOString();
-  const [j] = await retrying(() =>
-    hotCall(
-      db,
-      'accord_store_submission',
-      `with cur as (
-         select id from assignments where id = $1 and status = 'reserved' and expires_at > now() for update
-       ),
-       j as (
-         insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
-         select $2, $3, $4, cur.id, 'submitted', 'accord', $5::int, $6::jsonb, $7::jsonb, $8::bigint, $9::timestamptz, $9::timestamptz
-         from cur
-         on conflict (item_id, user_id) do update set
-           assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
-           payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
-           updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
-         where judgments.status = 'draft'
-         returning *
-       ),
-       a as (update assignments set status = 'submitted', submitted_at = $9::timestamptz where id in (select assignment_id from j)),
-       c as (
-         insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature, typed_chars, pasted_chars)
-         select j.id, j.project_id, j.user_id, $10::text[], $11::jsonb, $12::int[], $13::int, $14::int from j
-         on conflict (judgment_id) do nothing
-         returning judgment_id, project_id
-       ),
-       b as (
-         insert into justification_bands (project_id, band_key, judgment_id)
-         select c.project_id, k, c.judgment_id from c, unnest($15::int[]) k
-         on conflict do nothing
-       )
-       select * from j`,
-      [
-        assignmentId,
-        v.projectId,
-        v.itemId,
-        v.userId,
-        v.rubricVersion ?? null,
-        JSON.stringify(v.payload),
-        JSON.stringify(v.responseOrder ?? null),
-        v.timeSpentMs ?? null,
-        at,
-        kindsOf(check),
-        JSON.stringify(check.findings),
-        check.signature ? intArray(check.signature) : null,
-        check.typedChars,
-        check.pastedChars,
-        intArray(check.bandKeys),
-      ],
-    ),
-  );
+/** One submission (PGlite, and a batch that failed, one at a time): the batch statement with one row. */
+async function storeOne(db: Db, s: Submission): Promise<JudgmentRow | null> {
+  const [j] = await storeMany(db, [s]);
   return j ? judgmentOf(j) : null;
 }
 
