@@ -8,6 +8,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle
 import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
 import { recordControlEvent } from '../../platform/bus.ts';
 import { audit } from '../../platform/audit.ts';
+import { retryingDeadlocks } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
 async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
@@ -171,7 +172,9 @@ export function createConsensusRepo(db: Db) {
      * transaction: the rows are deleted at its commit, or stay queued if it fails or the process dies.
      */
     async withClaim<T>(limit: number, projectId: string | null, fn: (tx: Tx, claimed: { itemId: string; projectId: string }[]) => Promise<T>): Promise<{ claimed: number; result: T | null }> {
-      return db.transaction(async (tx) => {
+      // Retried when it lost a deadlock (a judgment's triggers queue and touch the same items): the
+      // claim rolled back with it, so the items are still pending.
+      return retryingDeadlocks(() => db.transaction(async (tx) => {
         const r = await rows(
           tx,
           sql`delete from consensus_pending where item_id in (
@@ -182,7 +185,7 @@ export function createConsensusRepo(db: Db) {
         const claimed = r.map((x) => ({ itemId: String(x.item_id), projectId: String(x.project_id) }));
         if (claimed.length === 0) return { claimed: 0, result: null };
         return { claimed: claimed.length, result: await fn(tx, claimed) };
-      });
+      }));
     },
 
     txItems: itemsOf,

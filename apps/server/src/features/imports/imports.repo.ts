@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, max, sql } from 'drizzle-orm';
 import type { ImportJob, JudgmentPayload } from '@accord/core';
 import { importJobs, items, judgments, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
+import { retryingDeadlocks } from '../../platform/sql.ts';
 
 export type JobRow = typeof importJobs.$inferSelect;
 type ItemValues = typeof items.$inferInsert;
@@ -122,13 +123,18 @@ export function createImportsRepo(db: Db) {
         .where(and(inArray(judgments.itemId, itemIds), inArray(judgments.userId, userIds)));
     },
 
+    /** Retried when it lost a deadlock (the consensus sweep and the quality triggers lock the same items). */
     async updateJudgment(id: string, set: { payload: JudgmentPayload; updatedAt: Date; submittedAt: Date; timeSpentMs: number | null }) {
-      await db.update(judgments).set(set).where(eq(judgments.id, id));
+      await retryingDeadlocks(() => db.update(judgments).set(set).where(eq(judgments.id, id)));
     },
 
-    /** Inserts the judgments that are not there yet; returns how many were. */
+    /**
+     * Inserts the judgments that are not there yet; returns how many were. One statement, so a
+     * deadlock with the consensus sweep (which claims and labels the same items) rolls it back whole
+     * and it runs again.
+     */
     async insertJudgments(values: JudgmentValues[]): Promise<number> {
-      const got = await db.insert(judgments).values(values).onConflictDoNothing().returning({ id: judgments.id });
+      const got = await retryingDeadlocks(() => db.insert(judgments).values(values).onConflictDoNothing().returning({ id: judgments.id }));
       return got.length;
     },
   };

@@ -15,6 +15,7 @@ import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
+import { retryingDeadlocks } from '../../platform/sql.ts';
 
 export type AssignmentRow = typeof assignments.$inferSelect;
 export type JudgmentRow = typeof judgments.$inferSelect;
@@ -139,27 +140,6 @@ function judgmentOf(r: RawRow): JudgmentRow {
 }
 
 
-const DEADLOCK = new Set(['40P01', '40001']);
-
-function isDeadlock(e: unknown): boolean {
-  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && DEADLOCK.has(code)) return true;
-  }
-  return false;
-}
-
-/** Runs a transaction, again when it lost a deadlock (it rolled back whole, so it can run again). */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (attempt >= 4 || !isDeadlock(e)) throw e;
-    }
-  }
-}
-
 /** The columns of a submitted judgment as the judging service hands them to `storeSubmission`. */
 export type SubmissionValues = Omit<typeof judgments.$inferInsert, 'id'> & { submittedAt: Date };
 interface Submission {
@@ -181,7 +161,7 @@ async function storeOne(db: Db, s: Submission): Promise<JudgmentRow | null> {
 async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
   const sorted = [...batch].sort((x, y) => (x.assignmentId < y.assignmentId ? -1 : 1));
   const col = <T>(f: (s: Submission) => T) => sorted.map(f);
-  return retrying(() =>
+  return retryingDeadlocks(() =>
     hotCall(
       db,
       'accord_store_submissions',
@@ -318,7 +298,7 @@ export function createJudgingRepo(db: Db) {
   const batcher = pgPool(db) ? createSubmitBatcher(db) : null;
   /** Ends one reservation (expired or released) with its draft: item lock first, as everywhere. */
   async function endReservation(assignmentId: string, itemId: string, userId: string, status: 'expired' | 'released', onlyIfExpired: boolean, skipLocked: boolean): Promise<boolean> {
-    return retrying(() =>
+    return retryingDeadlocks(() =>
       db.transaction(async (tx) => {
         const locked = await rows(tx, sql`select 1 from items where id = ${itemId} for update ${skipLocked ? sql`skip locked` : sql``}`);
         if (locked.length === 0) return false;
@@ -363,7 +343,7 @@ export function createJudgingRepo(db: Db) {
       userId: string,
       o: { reclaim: number; reserve: boolean; minutes: number; goldFirst: boolean; gold: boolean },
     ): Promise<{ row: TaskRow | null; counters: QueueCounters }> {
-      const [r] = await retrying(() =>
+      const [r] = await retryingDeadlocks(() =>
         hotCall(db, 'accord_queue_next', 'select * from accord_queue_next($1::uuid, $2::uuid, $3::int, $4::boolean, $5::int, $6::boolean, $7::boolean)', [
           projectId,
           userId,
