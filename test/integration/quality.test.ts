@@ -306,10 +306,15 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     };
     await submitAll(0, -2);
     await waitFor(() => events.includes(p.id), { message: 'quality:changed after a submit' });
-    // A calibration (for now: a member's enrolment) between trainer 0's judgments and the others'.
+    // A calibration session that ends between trainer 0's judgments and the others' (an enrolment
+    // alone, or a session not ended yet, is not a calibration).
+    expect((await lead.post(`${base}/members/${p.trainers[0]!.id}/calibration`, { note: 'week 1' })).status).toBe(200);
+    const anItem = (await lead.get<{ items: Item[] }>(`${base}/items?limit=1`)).body.items[0]!.id;
+    const session = await lead.post<{ id: string }>(`${base}/calibration`, { title: 'Week 1', participants: [p.trainers[0]!.id], items: [anItem] });
+    expect(session.status).toBe(201);
     expect((await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body.overTime.some((x) => x.period === 'sinceCalibration')).toBe(false);
     await new Promise((r) => setTimeout(r, 20));
-    expect((await lead.post(`${base}/members/${p.trainers[0]!.id}/calibration`, { note: 'week 1' })).status).toBe(200);
+    expect((await lead.post(`${base}/calibration/${session.body.id}/end`, { judgments: 'discarded' })).status).toBe(200);
     await submitAll(1, -1);
     await submitAll(2, 3);
 

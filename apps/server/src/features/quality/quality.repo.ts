@@ -175,12 +175,9 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ scope: String(x.scope), cells: String(x.cells).split(',').map(Number) }));
     },
 
-    /**
-     * When the project last calibrated: for now the newest calibration enrolment of a member
-     * (`project_members.calibration_at`); calibration sessions, once they exist, answer here instead.
-     */
+    /** When the project last calibrated: the end of its newest ended calibration session (null: none ended). */
     async lastCalibration(projectId: string): Promise<Date | null> {
-      const [r] = await rows(db, sql`select max(calibration_at) as at from project_members where project_id = ${projectId}`);
+      const [r] = await rows(db, sql`select max(ended_at) as at from calibration_sessions where project_id = ${projectId}`);
       return r?.at ? date(r.at) : null;
     },
 
