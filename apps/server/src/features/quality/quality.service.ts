@@ -16,10 +16,10 @@ import {
   type QualitySettings,
 } from '@accord/core';
 import { createHash } from 'node:crypto';
-import { binomialTestHalf, bradleyTerry, createRandom } from '@accord/metrics';
+import { binomialTestHalf } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { addScaled, emptyPart, figuresOf as computeFigures, interval, kappaFromPairs, strengths, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { emptyPart, figuresOf as computeFigures, kappaFromPairs, leaderboardOf, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
@@ -515,82 +515,6 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     const tallies: ModelTally[] = await repo.modelPairs(project.id, q.from);
     const key = `leaderboard|${project.id}|${q.from}|${q.samples}|${q.seed}|${digest(tallies.map((t) => `${t.block},${t.modelA},${t.modelB},${t.winsA},${t.ties},${t.winsB}`))}`;
     return { ...remember(key, () => leaderboardOf(tallies, q)), computedAt: iso(new Date()) };
-  }
-
-  /** The leaderboard of model pair tallies: Bradley–Terry strengths, records, and the bootstrap over blocks. */
-  function leaderboardOf(tallies: ModelTally[], q: LeaderboardQuery) {
-    const modelSet = new Set<string>();
-    for (const t of tallies) modelSet.add(t.modelA).add(t.modelB);
-    const models = [...modelSet].sort();
-    const est = strengths(models, tallies);
-    const record = new Map(models.map((m) => [m, { wins: 0, ties: 0, losses: 0 }]));
-    let comparisons = 0;
-    for (const t of tallies) {
-      const a = record.get(t.modelA)!;
-      const b = record.get(t.modelB)!;
-      a.wins += t.winsA;
-      a.losses += t.winsB;
-      a.ties += t.ties;
-      b.wins += t.winsB;
-      b.losses += t.winsA;
-      b.ties += t.ties;
-      comparisons += t.winsA + t.ties + t.winsB;
-    }
-    // Bootstrap over blocks: each block as dense k×k wins and ties; a resample sums the blocks drawn and refits.
-    const k = models.length;
-    const index = new Map(models.map((m, i) => [m, i]));
-    const byBlock = new Map<number, { wins: Float64Array; ties: Float64Array }>();
-    for (const t of tallies) {
-      let b = byBlock.get(t.block);
-      if (!b) byBlock.set(t.block, (b = { wins: new Float64Array(k * k), ties: new Float64Array(k * k) }));
-      const i = index.get(t.modelA)!;
-      const j = index.get(t.modelB)!;
-      b.wins[i * k + j]! += t.winsA;
-      b.wins[j * k + i]! += t.winsB;
-      b.ties[i * k + j]! += t.ties;
-      b.ties[j * k + i]! += t.ties;
-    }
-    const blocks = [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
-    const samples: number[][] = models.map(() => []);
-    if (q.samples > 0 && blocks.length >= 2 && k >= 2) {
-      const rng = createRandom(q.seed);
-      for (let s = 0; s < q.samples; s++) {
-        const wins = new Float64Array(k * k);
-        const ties = new Float64Array(k * k);
-        // Each drawn block once, times its draws.
-        const times = new Float64Array(blocks.length);
-        for (let i = 0; i < blocks.length; i++) times[rng.int(blocks.length)]!++;
-        for (let b = 0; b < blocks.length; b++) {
-          if (times[b] === 0) continue;
-          addScaled(wins, blocks[b]!.wins, times[b]!);
-          addScaled(ties, blocks[b]!.ties, times[b]!);
-        }
-        // Only the models compared in this resample are refitted (the MLE must exist).
-        const seen = models.map((_, i) => {
-          for (let j = 0; j < k; j++) if (wins[i * k + j]! + wins[j * k + i]! + ties[i * k + j]! > 0) return true;
-          return false;
-        });
-        const sub = models.map((_, i) => i).filter((i) => seen[i]);
-        if (sub.length < 2) continue;
-        // An interval needs strengths to a few digits, not to the last bit.
-        const fit = bradleyTerry(
-          {
-            items: sub.map((i) => models[i]!),
-            wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
-            ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
-          },
-          { tolerance: 1e-9 },
-        );
-        if (!fit.mleExists || !fit.strengthsSumOne) continue;
-        sub.forEach((i, x) => samples[i]!.push(fit.strengthsSumOne![x]!));
-      }
-    }
-    const rows = models.map((model, i) => {
-      const r = record.get(model)!;
-      return { model, strength: est?.[i] ?? 0, ci: interval(samples[i]!), comparisons: r.wins + r.ties + r.losses, wins: r.wins, ties: r.ties, losses: r.losses };
-    });
-    rows.sort((a, b) => b.strength - a.strength || a.model.localeCompare(b.model));
-    return { from: q.from, models: rows, comparisons, bootstrapSamples: q.samples };
   }
 
   return {

@@ -5,7 +5,7 @@
  * projects). Pure functions: no database, no Hono.
  */
 import { bradleyTerry, createRandom, krippendorffAlphaFromCoincidences, type Random } from '@accord/metrics';
-import type { AgreementFigures, Figure } from '@accord/core';
+import type { AgreementFigures, Figure, LeaderboardQuery } from '@accord/core';
 
 /** One block's contribution to a scope: coincidence cells and units by size. */
 export interface BlockPart {
@@ -284,4 +284,87 @@ export function strengths(models: readonly string[], tallies: readonly ModelTall
       }
   const prior = bradleyTerry({ items: models, wins, ties });
   return prior.strengthsSumOne;
+}
+
+/** The leaderboard of model pair tallies: Bradley–Terry strengths, records, and the bootstrap over blocks. */
+export function leaderboardOf(tallies: readonly ModelTally[], q: Pick<LeaderboardQuery, 'from' | 'samples' | 'seed'>) {
+  const modelSet = new Set<string>();
+  for (const t of tallies) modelSet.add(t.modelA).add(t.modelB);
+  const models = [...modelSet].sort();
+  const est = strengths(models, tallies);
+  const record = new Map(models.map((m) => [m, { wins: 0, ties: 0, losses: 0 }]));
+  let comparisons = 0;
+  for (const t of tallies) {
+    const a = record.get(t.modelA)!;
+    const b = record.get(t.modelB)!;
+    a.wins += t.winsA;
+    a.losses += t.winsB;
+    a.ties += t.ties;
+    b.wins += t.winsB;
+    b.losses += t.winsA;
+    b.ties += t.ties;
+    comparisons += t.winsA + t.ties + t.winsB;
+  }
+  // Bootstrap over blocks: each block as dense k×k wins and ties; a resample sums the blocks drawn and refits.
+  const k = models.length;
+  const index = new Map(models.map((m, i) => [m, i]));
+  const byBlock = new Map<number, { wins: Float64Array; ties: Float64Array }>();
+  for (const t of tallies) {
+    let b = byBlock.get(t.block);
+    if (!b) byBlock.set(t.block, (b = { wins: new Float64Array(k * k), ties: new Float64Array(k * k) }));
+    const i = index.get(t.modelA)!;
+    const j = index.get(t.modelB)!;
+    b.wins[i * k + j]! += t.winsA;
+    b.wins[j * k + i]! += t.winsB;
+    b.ties[i * k + j]! += t.ties;
+    b.ties[j * k + i]! += t.ties;
+  }
+  const blocks = [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
+  const samples: number[][] = models.map(() => []);
+  let valid = 0;
+  if (q.samples > 0 && blocks.length >= 2 && k >= 2) {
+    const rng = createRandom(q.seed);
+    for (let s = 0; s < q.samples; s++) {
+      const wins = new Float64Array(k * k);
+      const ties = new Float64Array(k * k);
+      // Each drawn block once, times its draws.
+      const times = new Float64Array(blocks.length);
+      for (let i = 0; i < blocks.length; i++) times[rng.int(blocks.length)]!++;
+      for (let b = 0; b < blocks.length; b++) {
+        if (times[b] === 0) continue;
+        addScaled(wins, blocks[b]!.wins, times[b]!);
+        addScaled(ties, blocks[b]!.ties, times[b]!);
+      }
+      // Only the models compared in this resample are refitted (the MLE must exist).
+      const seen = models.map((_, i) => {
+        for (let j = 0; j < k; j++) if (wins[i * k + j]! + wins[j * k + i]! + ties[i * k + j]! > 0) return true;
+        return false;
+      });
+      // A resample that lacks a model says nothing about it, and its strengths (summing to 1 over
+      // fewer models) are on another scale than the estimate's: only resamples with every model count.
+      const sub = models.map((_, i) => i).filter((i) => seen[i]);
+      if (sub.length < k) continue;
+      // An interval needs strengths to a few digits, not to the last bit.
+      const fit = bradleyTerry(
+        {
+          items: sub.map((i) => models[i]!),
+          wins: sub.map((i) => sub.map((j) => wins[i * k + j]!)),
+          ties: sub.map((i) => sub.map((j) => ties[i * k + j]!)),
+        },
+        { tolerance: 1e-9 },
+      );
+      if (!fit.mleExists || !fit.strengthsSumOne) continue;
+      sub.forEach((i, x) => samples[i]!.push(fit.strengthsSumOne![x]!));
+      valid++;
+    }
+  }
+  // Intervals only when most resamples could be fitted (every model compared, the MLE existing):
+  // otherwise they would describe a few lucky draws.
+  const enough = valid >= Math.max(2, q.samples / 2);
+  const rows = models.map((model, i) => {
+    const r = record.get(model)!;
+    return { model, strength: est?.[i] ?? 0, ci: enough ? interval(samples[i]!) : null, comparisons: r.wins + r.ties + r.losses, wins: r.wins, ties: r.ties, losses: r.losses };
+  });
+  rows.sort((a, b) => b.strength - a.strength || a.model.localeCompare(b.model));
+  return { from: q.from, models: rows, comparisons, bootstrapSamples: q.samples };
 }

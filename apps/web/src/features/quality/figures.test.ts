@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Leaderboard } from '@accord/core';
-import { ciText, escapeHtml, heatmapAnnotators, leaderboardTable, pText, sortAnnotators, type Annotator } from './figures.ts';
+import { ciText, escapeHtml, heatmapAnnotators, leaderboardMax, leaderboardTable, pText, sortAnnotators, type Annotator } from './figures.ts';
 
 const fig = (value: number | null, n = 10) => ({ value, n, ci: null });
 
@@ -68,6 +68,11 @@ describe('tables and text', () => {
     };
     expect(leaderboardTable(lb, 'p').rows).toEqual([[1, '=evil', 0.123456789, 0.1, 0.15, 10, 5, 2, 3]]);
     expect(leaderboardTable(lb, 'p').name).toBe('p-leaderboard-judgments');
+    // The axis reaches the largest interval end (whiskers are not in ECharts' extent), in tenths.
+    expect(leaderboardMax(lb)).toBe(0.2);
+    expect(leaderboardMax({ ...lb, models: [{ ...lb.models[0]!, strength: 0.25, ci: [0.02, 0.71] }] })).toBe(0.8);
+    expect(leaderboardMax({ ...lb, models: [{ ...lb.models[0]!, strength: 0.5, ci: null }] })).toBe(0.5);
+    expect(leaderboardMax({ ...lb, models: [] })).toBe(0.1);
   });
   it('escapes names put into tooltips', () => {
     expect(escapeHtml(`<img src=x onerror="a">'&`)).toBe('&lt;img src=x onerror=&quot;a&quot;&gt;&#39;&amp;');

@@ -117,6 +117,12 @@ export function leaderboardTable(lb: Leaderboard, prefix: string): CsvTable {
   };
 }
 
+/** The leaderboard axis's end: the largest strength or interval end, up to the next tenth (at most 1). */
+export function leaderboardMax(lb: Leaderboard): number {
+  const top = Math.max(0, ...lb.models.map((m) => Math.max(m.strength, m.ci?.[1] ?? 0)));
+  return Math.min(1, Math.max(0.1, Math.ceil(top * 10 - 1e-9) / 10));
+}
+
 export function leaderboardOption(lb: Leaderboard, p: Palette): EChartsOption {
   const names = lb.models.map((m) => m.model);
   return {
@@ -132,7 +138,9 @@ export function leaderboardOption(lb: Leaderboard, p: Palette): EChartsOption {
         return `<b>${escapeHtml(m.model)}</b><br/>strength ${num(m.strength, 4)} ${ciText(m.ci, 4)}<br/>${m.wins} wins · ${m.ties} ties · ${m.losses} losses (${m.comparisons} comparisons)`;
       },
     },
-    xAxis: { type: 'value', name: 'Bradley–Terry strength (sums to 1)', nameLocation: 'middle', nameGap: 22, ...axisStyle(p) },
+    // The axis holds every interval (the whiskers are not part of ECharts' own extent): strengths
+    // and intervals lie in [0, 1], rounded up to the next tenth.
+    xAxis: { type: 'value', name: 'Bradley–Terry strength (sums to 1)', nameLocation: 'middle', nameGap: 22, min: 0, max: leaderboardMax(lb), ...axisStyle(p) },
     yAxis: { type: 'category', data: names, inverse: true, ...axisStyle(p), axisLabel: { color: p.text, fontSize: 11, width: 160, overflow: 'truncate' }, splitLine: { show: false } },
     series: [
       whiskers('95% interval', lb.models.map((m, i) => [m.ci?.[0] ?? null, m.ci?.[1] ?? null, i]), p.faint),
