@@ -234,6 +234,27 @@ describe.each(kinds)('quality figures (%s)', (kind) => {
     expect(unanimous.body.items.every((i) => i.agreement === 1 && i.spread === 0)).toBe(true);
     const bySpread = await lead.get<{ items: Item[] }>(`/api/projects/${llmfao}/items?sort=spread&order=desc&limit=3`);
     expect(bySpread.body.items[0]!.spread).toBeGreaterThanOrEqual(bySpread.body.items[2]!.spread!);
+
+    // Every page, either way, is the slice of one order: the figure, ties in the file's order, items
+    // without a figure last (in the file's order) — also the page that crosses from one to the other.
+    const fileOrder = new Map(llmfaoItems.map((i, n) => [i.externalId, n]));
+    for (const order of ['asc', 'desc'] as const) {
+      const all: Item[] = [];
+      for (let offset = 0; all.length < llmfaoItems.length; offset += 500)
+        all.push(...(await lead.get<{ items: Item[] }>(`/api/projects/${llmfao}/items?sort=agreement&order=${order}&limit=500&offset=${offset}`)).body.items);
+      expect(all).toHaveLength(llmfaoItems.length);
+      for (let k = 1; k < all.length; k++) {
+        const [a, b] = [all[k - 1]!, all[k]!];
+        const byFile = fileOrder.get(a.externalId)! < fileOrder.get(b.externalId)!;
+        if (a.agreement === null) expect([b.agreement, byFile]).toEqual([null, true]);
+        else if (b.agreement !== null) expect(a.agreement === b.agreement ? byFile : order === 'asc' ? a.agreement < b.agreement : a.agreement > b.agreement).toBe(true);
+      }
+      const figured = all.filter((i) => i.agreement !== null).length;
+      expect(figured).toBeLessThan(all.length);
+      const crossing = (await lead.get<{ items: Item[]; total: number }>(`/api/projects/${llmfao}/items?sort=agreement&order=${order}&limit=7&offset=${figured - 3}`)).body;
+      expect(crossing.items.map((i) => i.id)).toEqual(all.slice(figured - 3, figured + 4).map((i) => i.id));
+      expect(crossing.total).toBe(llmfaoItems.length);
+    }
   });
 
   it('refuses bad parameters with 400 naming the field, and project figures to trainers with 403', async () => {

@@ -38,12 +38,17 @@ export const qualityItems = pgTable(
     consensus: smallint('consensus'),
     /** Kendall's W of the item's rankings (null under 2 rankings or for pairwise items). */
     kendallW: doublePrecision('kendall_w'),
+    /** The item's position (copied by a trigger on insert): ties in the item list sorted by a figure keep the file's order from an index. */
+    position: integer('position'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
     index('quality_items_judgments_idx').on(t.projectId, t.judgments),
-    index('quality_items_agreement_idx').on(t.projectId, t.agreement),
-    index('quality_items_spread_idx').on(t.projectId, t.spread),
+    // The item list sorted by agreement or spread, either way, walks one of these (ties by position).
+    index('quality_items_agreement_idx').on(t.projectId, t.agreement, t.position),
+    index('quality_items_agreement_desc_idx').on(t.projectId, t.agreement.desc(), t.position),
+    index('quality_items_spread_idx').on(t.projectId, t.spread, t.position),
+    index('quality_items_spread_desc_idx').on(t.projectId, t.spread.desc(), t.position),
     index('quality_items_updated_idx').on(t.projectId, t.updatedAt),
   ],
 );

@@ -204,67 +204,117 @@ export function createProjectsRepo(db: Db) {
     },
 
     async itemPage(projectId: string, q: ItemListQuery, showGold: boolean) {
-      const where: SQL[] = [eq(items.projectId, projectId)];
-      // An item id finds its item (quality flags link to the items they name).
-      if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`), ...(UUID.test(q.q) ? [eq(items.id, q.q.toLowerCase())] : []))!);
-      if (q.gold) where.push(q.gold === 'with' ? isNotNull(items.gold) : isNull(items.gold));
-      if (q.minJudgments !== undefined) where.push(gte(ITEM_JUDGMENTS, q.minJudgments));
-      if (q.maxJudgments !== undefined) where.push(lte(ITEM_JUDGMENTS, q.maxJudgments));
-      if (q.minAgreement !== undefined) where.push(gte(qualityItems.agreement, q.minAgreement));
-      if (q.maxAgreement !== undefined) where.push(lte(qualityItems.agreement, q.maxAgreement));
-      if (q.minSpread !== undefined) where.push(gte(qualityItems.spread, q.minSpread));
-      if (q.maxSpread !== undefined) where.push(lte(qualityItems.spread, q.maxSpread));
-      if (q.status === 'consensus') where.push(isNotNull(consensusLabels.id));
-      if (q.status === 'disputed') where.push(isNotNull(disputes.id));
-      if (q.flagged) where.push(q.flagged === 'with' ? sql`${ITEM_FLAGGED} > 0` : sql`${ITEM_FLAGGED} = 0`);
-      const cond = and(...where);
-      const key = ITEM_SORT[q.sort];
-      // Items without a figure sort last either way.
-      const order = q.order === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`;
-      // At most one current label and one open dispute per item: the joins match the partial unique
-      // indexes (consensus_labels_current_uq, disputes_open_item_uq), so they add no rows.
-      const currentLabel = and(eq(consensusLabels.itemId, items.id), isNull(consensusLabels.supersededAt));
-      const openDispute = and(eq(disputes.itemId, items.id), eq(disputes.status, 'open'));
-      // Items created together (one import batch) keep the file's order.
-      const rows = await db
-        .select({
-          item: items,
-          judgments: ITEM_JUDGMENTS,
-          agreement: qualityItems.agreement,
-          spread: qualityItems.spread,
-          labelId: consensusLabels.id,
-          method: consensusLabels.method,
-          disputeId: disputes.id,
-          reason: disputes.reason,
-          flagged: ITEM_FLAGGED,
-        })
-        .from(items)
-        .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
-        .leftJoin(consensusLabels, currentLabel)
-        .leftJoin(disputes, openDispute)
-        .where(cond)
-        .orderBy(order, asc(items.position), asc(items.externalId))
-        .limit(q.limit)
-        .offset(q.offset);
-      let counted = db.select({ n: count() }).from(items).leftJoin(qualityItems, eq(qualityItems.itemId, items.id)).$dynamic();
-      if (q.status === 'consensus') counted = counted.leftJoin(consensusLabels, currentLabel);
-      if (q.status === 'disputed') counted = counted.leftJoin(disputes, openDispute);
-      const [total] = await counted.where(cond);
-      return {
-        items: rows.map((r) =>
-          toItem(r.item, showGold, {
-            judgments: Number(r.judgments),
-            agreement: r.agreement,
-            spread: r.spread,
-            consensus: r.labelId && r.method ? { labelId: r.labelId, method: r.method } : null,
-            dispute: r.disputeId && r.reason ? { id: r.disputeId, reason: r.reason } : null,
-            flagged: Number(r.flagged),
-          }),
-        ),
-        total: total?.n ?? 0,
-      };
+      return itemPageOf(projectId, q, showGold);
     },
   };
+
+  /**
+   * The ids of a page sorted by agreement or spread, from the quality_items indexes (figure, then the
+   * item's position) instead of sorting every item of the project: first the items with the figure,
+   * then those without (last either way, in the file's order).
+   */
+  async function figurePage(projectId: string, q: ItemListQuery, cond: SQL | undefined, currentLabel: SQL | undefined, openDispute: SQL | undefined): Promise<string[]> {
+    const key = q.sort === 'agreement' ? qualityItems.agreement : qualityItems.spread;
+    const joined = () =>
+      db
+        .select({ id: items.id })
+        .from(qualityItems)
+        .innerJoin(items, eq(items.id, qualityItems.itemId))
+        .leftJoin(consensusLabels, currentLabel)
+        .leftJoin(disputes, openDispute)
+        .$dynamic();
+    const withFigure = and(cond, eq(qualityItems.projectId, projectId), isNotNull(key));
+    const first = await joined()
+      .where(withFigure)
+      .orderBy(q.order === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`, asc(qualityItems.position), asc(items.externalId))
+      .limit(q.limit)
+      .offset(q.offset);
+    const ids = first.map((r) => r.id);
+    if (ids.length === q.limit) return ids;
+    // The page reaches past the items with the figure: count those, then continue with the rest.
+    const [n] = await db
+      .select({ n: count() })
+      .from(qualityItems)
+      .innerJoin(items, eq(items.id, qualityItems.itemId))
+      .leftJoin(consensusLabels, currentLabel)
+      .leftJoin(disputes, openDispute)
+      .where(withFigure);
+    const figured = n?.n ?? 0;
+    const rest = await db
+      .select({ id: items.id })
+      .from(items)
+      .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
+      .leftJoin(consensusLabels, currentLabel)
+      .leftJoin(disputes, openDispute)
+      .where(and(cond, isNull(key)))
+      .orderBy(asc(items.position), asc(items.externalId))
+      .limit(q.limit - ids.length)
+      .offset(Math.max(0, q.offset - figured));
+    return [...ids, ...rest.map((r) => r.id)];
+  }
+
+  async function itemPageOf(projectId: string, q: ItemListQuery, showGold: boolean) {
+    const where: SQL[] = [eq(items.projectId, projectId)];
+    // An item id finds its item (quality flags link to the items they name).
+    if (q.q) where.push(or(ilike(items.prompt, `%${escapeLike(q.q)}%`), ilike(items.externalId, `%${escapeLike(q.q)}%`), ...(UUID.test(q.q) ? [eq(items.id, q.q.toLowerCase())] : []))!);
+    if (q.gold) where.push(q.gold === 'with' ? isNotNull(items.gold) : isNull(items.gold));
+    if (q.minJudgments !== undefined) where.push(gte(ITEM_JUDGMENTS, q.minJudgments));
+    if (q.maxJudgments !== undefined) where.push(lte(ITEM_JUDGMENTS, q.maxJudgments));
+    if (q.minAgreement !== undefined) where.push(gte(qualityItems.agreement, q.minAgreement));
+    if (q.maxAgreement !== undefined) where.push(lte(qualityItems.agreement, q.maxAgreement));
+    if (q.minSpread !== undefined) where.push(gte(qualityItems.spread, q.minSpread));
+    if (q.maxSpread !== undefined) where.push(lte(qualityItems.spread, q.maxSpread));
+    if (q.status === 'consensus') where.push(isNotNull(consensusLabels.id));
+    if (q.status === 'disputed') where.push(isNotNull(disputes.id));
+    if (q.flagged) where.push(q.flagged === 'with' ? sql`${ITEM_FLAGGED} > 0` : sql`${ITEM_FLAGGED} = 0`);
+    const cond = and(...where);
+    const key = ITEM_SORT[q.sort];
+    // Items without a figure sort last either way.
+    const order = q.order === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`;
+    // At most one current label and one open dispute per item: the joins match the partial unique
+    // indexes (consensus_labels_current_uq, disputes_open_item_uq), so they add no rows.
+    const currentLabel = and(eq(consensusLabels.itemId, items.id), isNull(consensusLabels.supersededAt));
+    const openDispute = and(eq(disputes.itemId, items.id), eq(disputes.status, 'open'));
+    // Items created together (one import batch) keep the file's order.
+    const figure = q.sort === 'agreement' || q.sort === 'spread' ? await figurePage(projectId, q, cond, currentLabel, openDispute) : null;
+    const rows = await db
+      .select({
+        item: items,
+        judgments: ITEM_JUDGMENTS,
+        agreement: qualityItems.agreement,
+        spread: qualityItems.spread,
+        labelId: consensusLabels.id,
+        method: consensusLabels.method,
+        disputeId: disputes.id,
+        reason: disputes.reason,
+        flagged: ITEM_FLAGGED,
+      })
+      .from(items)
+      .leftJoin(qualityItems, eq(qualityItems.itemId, items.id))
+      .leftJoin(consensusLabels, currentLabel)
+      .leftJoin(disputes, openDispute)
+      .where(figure ? inArray(items.id, figure) : cond)
+      .orderBy(order, asc(items.position), asc(items.externalId))
+      .limit(q.limit)
+      .offset(figure ? 0 : q.offset);
+    let counted = db.select({ n: count() }).from(items).leftJoin(qualityItems, eq(qualityItems.itemId, items.id)).$dynamic();
+    if (q.status === 'consensus') counted = counted.leftJoin(consensusLabels, currentLabel);
+    if (q.status === 'disputed') counted = counted.leftJoin(disputes, openDispute);
+    const [total] = await counted.where(cond);
+    return {
+      items: rows.map((r) =>
+        toItem(r.item, showGold, {
+          judgments: Number(r.judgments),
+          agreement: r.agreement,
+          spread: r.spread,
+          consensus: r.labelId && r.method ? { labelId: r.labelId, method: r.method } : null,
+          dispute: r.disputeId && r.reason ? { id: r.disputeId, reason: r.reason } : null,
+          flagged: Number(r.flagged),
+        }),
+      ),
+      total: total?.n ?? 0,
+    };
+  }
 }
 
 export type ProjectsRepo = ReturnType<typeof createProjectsRepo>;
