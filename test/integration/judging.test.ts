@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Judgment, JudgmentPayload, JudgmentView, Project, QueueNext, Task } from '@accord/core';
+import type { Judgment, JudgmentPayload, JudgmentView, MyStats, Project, QueueNext, RubricDraft, Task, TaskKind } from '@accord/core';
 import { assignments, rubricVersions } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
+import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 
 interface Page<T> {
@@ -54,7 +54,7 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
   let n = 0;
 
   /** A new project with `items` items and `trainers` fresh trainer members (signed in). */
-  async function setup(opts: { items: number; trainers: number; settings?: Record<string, unknown>; taskKind?: 'pairwise' | 'ranking'; file?: unknown[] }) {
+  async function setup(opts: { items: number; trainers: number; settings?: Record<string, unknown>; taskKind?: TaskKind; file?: unknown[] }) {
     const p = (await lead.post<Project>('/api/projects', { name: `Judging ${n++}`, taskKind: opts.taskKind ?? 'pairwise' })).body.id;
     await importFile(lead, p, jsonlOf(opts.file ?? Array.from({ length: opts.items }, (_, i) => pairItem(`it-${i}`))));
     await lead.patch(`/api/projects/${p}/settings`, { goldRate: 0, ...opts.settings });
@@ -70,6 +70,11 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     return { p, trainers };
   }
   const next = async (c: ApiClient, p: string) => (await c.post<QueueNext>(`/api/projects/${p}/queue/next`)).body;
+  const nextTask = async (c: ApiClient, p: string) => {
+    const task = (await next(c, p)).task;
+    if (!task) throw new Error('expected a task');
+    return task;
+  };
   const submit = (c: ApiClient, p: string, task: Task, payload: JudgmentPayload = validJudgment(task)) =>
     c.post<{ judgment: Judgment; repeated: boolean } & ErrorBody>(`/api/projects/${p}/assignments/${task.assignmentId}/submit`, { payload, timeSpentMs: 1234 });
 
@@ -338,5 +343,77 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     const ok = await submit(c, p, task, { ...base, preference: { kind: 'ranking', groups: [['c'], ['b', 'a']] } });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body.judgment.payload.preference).toEqual({ kind: 'ranking', groups: [['c'], ['a', 'b']] });
+  });
+
+  it('rating and classification projects judge on the rubric\'s scale and taxonomy: off-scale values, unknown labels and a second label are refused naming the field; gold counts', async () => {
+    const base: RubricDraft = { dimensions: [], precedence: [], justification: { minWords: 0, maxWords: 40 }, spanCategories: [], flags: [], rating: null, taxonomy: null };
+    const labelling = async (taskKind: TaskKind, gold: unknown, draft: RubricDraft) => {
+      const file = [
+        { externalId: 'gold', prompt: 'I loved every minute of it.', gold: { preference: gold } },
+        { externalId: 'resp', prompt: 'Review this film.', responses: [{ id: 'r1', model: 'm', content: 'Dull and far too long.' }] },
+        { externalId: 'two', prompt: 'Two responses', responses: [{ id: 'r1', content: 'a' }, { id: 'r2', content: 'b' }] },
+      ];
+      const p = (await lead.post<Project>('/api/projects', { name: `Labelling ${n++}`, taskKind })).body.id;
+      const job = await importFile(lead, p, jsonlOf(file));
+      // An item is judged on its prompt or its one response: two responses are refused with the reason.
+      expect(job).toMatchObject({ created: 2, rejected: 1 });
+      expect(job.errors[0]!.reason).toMatch(new RegExp(`^responses: a ${taskKind} project rates or labels the prompt or one response`));
+      await lead.patch(`/api/projects/${p}/settings`, { goldRate: 1, overlap: 1 });
+      // The project's kind decides what the rubric must hold.
+      await t.server.deps.rubrics.writeDraft(p, { ...base, dimensions: RUBRIC.dimensions as RubricDraft['dimensions'] });
+      const missing = await lead.post<ErrorBody>(`/api/projects/${p}/rubric/publish`, { note: '' });
+      expect(missing.status).toBe(400);
+      expect(missing.body.error.details).toEqual([{ path: taskKind === 'rating' ? 'rating' : 'taxonomy', message: expect.stringMatching(taskKind === 'rating' ? /needs a rating scale/ : /needs a taxonomy/) }]);
+      await t.server.deps.rubrics.writeDraft(p, draft);
+      expect((await lead.post(`/api/projects/${p}/rubric/publish`, { note: '' })).status).toBe(201);
+      const email = `tr-${randomUUID().slice(0, 8)}@example.com`;
+      await admin.post('/api/users', { email, name: 'Labeller', password: 'trainer password 1' });
+      await lead.post(`/api/projects/${p}/members`, { email, role: 'trainer' });
+      const c = new ApiClient(t.url);
+      await c.login(email, 'trainer password 1');
+      return { p, c };
+    };
+    const pay = (preference: unknown) => ({ preference, scores: [], spans: [], flags: [], justification: '' }) as JudgmentPayload;
+
+    // Rating: valence −2..2 (Snow et al. 2008's scale, coarsened).
+    const levels = [-2, -1, 0, 1, 2].map((value) => ({ value, label: `valence ${value}`, anchor: '' }));
+    const r = await labelling('rating', { kind: 'rating', value: 2 }, { ...base, rating: { levels } });
+    const gold = await nextTask(r.c, r.p);
+    expect(gold.taskKind).toBe('rating');
+    expect(gold.item.responses).toEqual([]);
+    expect(JSON.stringify(gold)).not.toMatch(/"gold"|externalId/);
+    const off = await submit(r.c, r.p, gold, pay({ kind: 'rating', value: 3 }));
+    expect(off.status).toBe(400);
+    expect(off.body.error.details).toEqual([{ path: 'body.payload.preference.value', message: expect.stringMatching(/^is not a level of the rating scale \(allowed: -2 valence -2, .*2 valence 2\)$/) }]);
+    expect(off.body.error.message).toMatch(/not a level of the rating scale/);
+    expect((await submit(r.c, r.p, gold, pay({ kind: 'rating', value: 2 }))).status).toBe(200);
+    const resp = await nextTask(r.c, r.p);
+    expect(resp.item.responses.map((x) => x.content)).toEqual(['Dull and far too long.']);
+    const rated = await submit(r.c, r.p, resp, pay({ kind: 'rating', value: -1 }));
+    expect(rated.status, rated.text).toBe(200);
+    expect(rated.body.judgment.payload.preference).toEqual({ kind: 'rating', value: -1 });
+
+    // Classification, single-label, with a hierarchy.
+    const labels = [
+      { id: 'pos', name: 'Positive', parent: null, description: '' },
+      { id: 'neg', name: 'Negative', parent: null, description: '' },
+      { id: 'angry', name: 'Angry', parent: 'neg', description: '' },
+    ];
+    const k = await labelling('classification', { kind: 'classification', labels: ['pos'] }, { ...base, taxonomy: { multiLabel: false, labels } });
+    const g2 = await nextTask(k.c, k.p);
+    const two = await submit(k.c, k.p, g2, pay({ kind: 'classification', labels: ['pos', 'neg'] }));
+    expect(two.status).toBe(400);
+    expect(two.body.error.details).toEqual([{ path: 'body.payload.preference.labels', message: "must be a single label: this project's taxonomy is single-label (got 2)" }]);
+    expect(two.body.error.message).toBe("Labels: must be a single label: this project's taxonomy is single-label (got 2).");
+    const unknown = await submit(k.c, k.p, g2, pay({ kind: 'classification', labels: ['joy'] }));
+    expect(unknown.body.error.details).toEqual([{ path: 'body.payload.preference.labels.0', message: expect.stringMatching(/^is not a label of the taxonomy \(joy; known: pos, neg, angry\)$/) }]);
+    const wrongKind = await submit(k.c, k.p, g2, pay({ kind: 'rating', value: 1 }));
+    expect(wrongKind.body.error.details).toEqual([{ path: 'body.payload.preference.kind', message: "must be 'classification' in this project" }]);
+    expect((await submit(k.c, k.p, g2, pay({ kind: 'classification', labels: ['angry'] }))).status).toBe(200);
+
+    // Gold accuracy: the rater matched gold's level, the labeller missed gold's label.
+    await waitFor(async () => (await r.c.get<MyStats>(`/api/projects/${r.p}/me/stats`)).body.goldAccuracy.n === 1);
+    expect((await r.c.get<MyStats>(`/api/projects/${r.p}/me/stats`)).body.goldAccuracy).toMatchObject({ value: 1, n: 1 });
+    expect((await k.c.get<MyStats>(`/api/projects/${k.p}/me/stats`)).body.goldAccuracy).toMatchObject({ value: 0, n: 1 });
   });
 });

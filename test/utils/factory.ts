@@ -85,6 +85,8 @@ export const FACTORY_RUBRIC: RubricDraft = {
   justification: { minWords: 5, maxWords: 60 },
   spanCategories: [{ id: 'hallucination', name: 'Hallucination', description: 'Invented facts.' }],
   flags: [{ id: 'broken', name: 'Item is broken', description: 'Truncated or garbled.' }],
+  rating: null,
+  taxonomy: null,
 };
 
 /** Fails with the response when the status is not the expected one, so setup errors read clearly. */

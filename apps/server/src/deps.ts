@@ -123,6 +123,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
       repo: createImportsRepo(db.db),
       logger,
       maxBytes: env.ACCORD_IMPORT_MAX_MB * 1024 * 1024,
+      rubrics,
       users,
       members: projects,
       // Judgments imported: their items' consensus, computed before the job reports done.

@@ -68,6 +68,8 @@ export {
   removePrecedenceRule,
   setField,
   setJustification,
+  setRatingScale,
+  setTaxonomy,
   writeRubricDraft,
   type DimensionField,
   type DimensionTarget,
@@ -78,7 +80,9 @@ export {
   type RubricFlag,
   type RubricLevel,
   type RubricScale,
+  type RatingScale,
   type SpanCategory,
+  type Taxonomy,
 } from './shapes/rubric.ts';
 export {
   createSocketDocTransport,

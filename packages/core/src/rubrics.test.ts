@@ -33,6 +33,8 @@ const valid = (): RubricDraft => ({
   justification: { minWords: 10, maxWords: 300 },
   spanCategories: [{ id: 'halluc', name: 'Hallucination', description: '' }],
   flags: [{ id: 'pii', name: 'Contains PII', description: '' }],
+  rating: null,
+  taxonomy: null,
 });
 
 const paths = (d: unknown) => {
@@ -65,6 +67,25 @@ describe('RubricSchema', () => {
     d.dimensions[0]!.levels.pop();
     expect(paths(d)).toEqual(['dimensions.0.levels']);
     expect(paths({ ...valid(), dimensions: [], precedence: [] })).toEqual(['dimensions']);
+  });
+
+  it('takes a rating scale (lowest level first) or a taxonomy in place of dimensions, naming each bad field', () => {
+    const valence = [-2, -1, 0, 1, 2].map((value) => ({ value, label: `v${value}`, anchor: '' }));
+    expect(paths({ ...valid(), dimensions: [], precedence: [], rating: { levels: valence } })).toEqual([]);
+    const bad = { levels: [valence[0]!, { value: -2, label: 'v-2', anchor: '' }] };
+    expect(paths({ ...valid(), rating: bad }).sort()).toEqual(['rating.levels.1.label', 'rating.levels.1.value']);
+    expect(paths({ ...valid(), rating: { levels: [valence[0]!, { value: 0.5, label: 'half', anchor: '' }] } })).toEqual(['rating.levels.1.value']);
+    expect(paths({ ...valid(), rating: { levels: [valence[0]!] } })).toEqual(['rating.levels']);
+    const labels = [
+      { id: 'pos', name: 'Positive', parent: null, description: '' },
+      { id: 'neg', name: 'Negative', parent: null, description: '' },
+      { id: 'angry', name: 'Angry', parent: 'neg', description: '' },
+    ];
+    expect(paths({ ...valid(), dimensions: [], precedence: [], taxonomy: { multiLabel: true, labels } })).toEqual([]);
+    const broken = [...labels, { id: 'pos', name: 'Sad', parent: 'ghost', description: '' }, { id: 'x', name: 'X', parent: 'y', description: '' }, { id: 'y', name: 'Y', parent: 'x', description: '' }];
+    expect(paths({ ...valid(), taxonomy: { multiLabel: false, labels: broken } }).sort()).toEqual(['taxonomy.labels.3.id', 'taxonomy.labels.3.parent', 'taxonomy.labels.4.parent', 'taxonomy.labels.5.parent']);
+    const r = RubricSchema.safeParse({ ...valid(), taxonomy: { multiLabel: false, labels: broken } });
+    expect(r.success ? [] : issuesOf(r.error).map((i) => i.message)).toContain('must name another label of the taxonomy (ghost is none)');
   });
 });
 

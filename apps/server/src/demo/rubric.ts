@@ -82,4 +82,6 @@ export const DEMO_RUBRIC: RubricDraft = {
     { id: 'broken', name: 'Item is broken', description: 'Truncated, garbled or unanswerable item.' },
     { id: 'needs-expert', name: 'Needs an expert', description: 'Judging needs domain knowledge you lack.' },
   ],
+  rating: null,
+  taxonomy: null,
 };

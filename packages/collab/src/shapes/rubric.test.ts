@@ -16,6 +16,8 @@ import {
   removeRubricProposal,
   setField,
   setJustification,
+  setRatingScale,
+  setTaxonomy,
   writeRubricDraft,
   type RubricDimension,
   type RubricDraft,
@@ -49,6 +51,8 @@ const draft: RubricDraft = {
   justification: { minWords: 10, maxWords: 120 },
   spanCategories: [{ id: 'halluc', name: 'Hallucination', description: 'Made-up facts' }],
   flags: [{ id: 'pii', name: 'PII', description: 'Personal data' }],
+  rating: null,
+  taxonomy: null,
 };
 
 /** Two replicas that exchange everything both ways. */
@@ -78,7 +82,20 @@ describe('rubric draft shape', () => {
       justification: { minWords: 0, maxWords: 300 },
       spanCategories: [],
       flags: [],
+      rating: null,
+      taxonomy: null,
     });
+  });
+
+  it('round-trips a rating scale and a taxonomy, and removes them', () => {
+    const rating = { levels: [-2, -1, 0, 1, 2].map((value) => ({ value, label: `v${value}`, anchor: '' })) };
+    const taxonomy = { multiLabel: true, labels: [{ id: 'neg', name: 'Negative', parent: null, description: '' }, { id: 'angry', name: 'Angry', parent: 'neg', description: 'x' }] };
+    const doc = new Y.Doc();
+    writeRubricDraft(doc, { ...draft, rating, taxonomy });
+    expect(readRubricDraft(replica(doc))).toEqual({ ...draft, rating, taxonomy });
+    setRatingScale(doc, null);
+    setTaxonomy(doc, { ...taxonomy, multiLabel: false });
+    expect(readRubricDraft(doc)).toMatchObject({ rating: null, taxonomy: { multiLabel: false } });
   });
 
   it('adds, moves and removes dimensions; removal takes its precedence rules along', () => {
@@ -172,6 +189,8 @@ describe('rubric draft shape', () => {
       doc.getMap<unknown>(RUBRIC_ROOTS.dimensions).set('notamap', 42);
       doc.getArray<unknown>(RUBRIC_ROOTS.precedence).push(['string', 7]);
       doc.getMap<unknown>(RUBRIC_ROOTS.settings).set('justificationMinWords', Number.NaN);
+      doc.getMap<unknown>(RUBRIC_ROOTS.settings).set('rating', 'five stars');
+      doc.getMap<unknown>(RUBRIC_ROOTS.settings).set('taxonomy', { multiLabel: 'yes', labels: [7, { id: 'a', parent: 3 }] });
     });
     expect(readRubricDraft(doc)).toEqual({
       dimensions: [{ id: 'bad', name: '', description: '', scale: { kind: 'binary' }, levels: [], weight: 1, target: 'response' }],
@@ -179,6 +198,8 @@ describe('rubric draft shape', () => {
       justification: { minWords: 0, maxWords: 300 },
       spanCategories: [],
       flags: [],
+      rating: null,
+      taxonomy: { multiLabel: false, labels: [{ id: 'a', name: '', parent: null, description: '' }] },
     });
   });
 

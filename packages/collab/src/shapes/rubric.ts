@@ -2,7 +2,8 @@
  * The live rubric draft as a Yjs document, and its plain-JSON form (validated by core's schema on
  * publish). Layout, chosen so concurrent editing never silently drops work:
  *
- *   'rubric'                Y.Map   scalar settings: justificationMinWords, justificationMaxWords
+ *   'rubric'                Y.Map   scalar settings: justificationMinWords, justificationMaxWords; and, as whole
+ *                                   JSON values (last writer wins), rating { levels } and taxonomy { multiLabel, labels }
  *   'rubric.dimensions'     Y.Map   dimension id → Y.Map { id, order, name, description: Y.Text,
  *                                   scale, levels: Y.Array<Y.Map { value, label, anchor: Y.Text, examples? }>,
  *                                   weight, target }
@@ -64,12 +65,25 @@ export interface RubricFlag {
   description: string;
 }
 
+/** Rating projects: the ordinal scale, lowest level first. */
+export interface RatingScale {
+  levels: Array<{ value: number; label: string; anchor: string }>;
+}
+
+/** Classification projects: the labels (a parent makes a hierarchy), single- or multi-label. */
+export interface Taxonomy {
+  multiLabel: boolean;
+  labels: Array<{ id: string; name: string; parent: string | null; description: string }>;
+}
+
 export interface RubricDraft {
   dimensions: RubricDimension[];
   precedence: PrecedenceRule[];
   justification: JustificationPolicy;
   spanCategories: SpanCategory[];
   flags: RubricFlag[];
+  rating?: RatingScale | null;
+  taxonomy?: Taxonomy | null;
 }
 
 export const RUBRIC_ROOTS = {
@@ -108,6 +122,27 @@ function readScale(v: unknown): RubricScale {
     }
   }
   return { kind: 'binary' };
+}
+
+const plain = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Y.AbstractType) ? (v as Record<string, unknown>) : null);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function readRating(v: unknown): RatingScale | null {
+  const r = plain(v);
+  if (!r) return null;
+  return { levels: list(r.levels).map(plain).filter((l) => l !== null).map((l) => ({ value: num(l.value, 0), label: str(l.label), anchor: str(l.anchor) })) };
+}
+
+function readTaxonomy(v: unknown): Taxonomy | null {
+  const t = plain(v);
+  if (!t) return null;
+  return {
+    multiLabel: t.multiLabel === true,
+    labels: list(t.labels)
+      .map(plain)
+      .filter((l) => l !== null)
+      .map((l) => ({ id: str(l.id), name: str(l.name), parent: typeof l.parent === 'string' && l.parent ? l.parent : null, description: str(l.description) })),
+  };
 }
 
 function readLevel(m: YRecord): RubricLevel {
@@ -153,6 +188,8 @@ export function readRubricDraft(doc: Y.Doc): RubricDraft {
     },
     spanCategories: r.spanCategories.toArray().filter(isRecord).map(named),
     flags: r.flags.toArray().filter(isRecord).map(named),
+    rating: readRating(r.settings.get('rating')),
+    taxonomy: readTaxonomy(r.settings.get('taxonomy')),
   };
 }
 
@@ -222,7 +259,25 @@ export function writeRubricDraft(doc: Y.Doc, draft: RubricDraft): void {
     r.flags.push(draft.flags.map(namedMap));
     r.settings.set('justificationMinWords', draft.justification.minWords);
     r.settings.set('justificationMaxWords', draft.justification.maxWords);
+    if (draft.rating) r.settings.set('rating', structuredClone(draft.rating));
+    else r.settings.delete('rating');
+    if (draft.taxonomy) r.settings.set('taxonomy', structuredClone(draft.taxonomy));
+    else r.settings.delete('taxonomy');
   });
+}
+
+/** Sets (or with null removes) the rating scale; the whole scale is one value, the last writer's wins. */
+export function setRatingScale(doc: Y.Doc, scale: RatingScale | null): void {
+  const settings = roots(doc).settings;
+  if (scale) settings.set('rating', structuredClone(scale));
+  else settings.delete('rating');
+}
+
+/** Sets (or with null removes) the taxonomy; the whole taxonomy is one value, the last writer's wins. */
+export function setTaxonomy(doc: Y.Doc, taxonomy: Taxonomy | null): void {
+  const settings = roots(doc).settings;
+  if (taxonomy) settings.set('taxonomy', structuredClone(taxonomy));
+  else settings.delete('taxonomy');
 }
 
 /** Levels a scale implies; labels are placeholders the authors overwrite. */

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { IdSchema, TimestampSchema } from '../schemas/common.ts';
-import { ProjectParamsSchema } from '../schemas/projects.ts';
+import { ProjectParamsSchema, TaskKindSchema } from '../schemas/projects.ts';
 import { defineContracts } from './contract.ts';
 
 // ---------------------------------------------------------------- figures
@@ -75,7 +75,7 @@ export const PreferenceDistributionSchema = z.object({
 });
 
 export const ProjectAgreementSchema = z.object({
-  taskKind: z.enum(['pairwise', 'ranking']),
+  taskKind: TaskKindSchema,
   /** Submitted judgments (accord and imported, humans and model judges). */
   judgments: z.number().int(),
   items: z.number().int(),

@@ -30,3 +30,12 @@ describe('goldAgreement', () => {
     expect(goldAgreement(pw('r1', 'r2', 1), pw('r1', 'r3', 1), ['r1', 'r2', 'r3'])).toBe(0);
   });
 });
+
+describe('goldAgreement of ratings and classifications', () => {
+  it('agrees on the same level or the same label set only', () => {
+    expect(goldAgreement({ kind: 'rating', value: -1 }, { kind: 'rating', value: -1 }, [])).toBe(1);
+    expect(goldAgreement({ kind: 'rating', value: 0 }, { kind: 'rating', value: -1 }, [])).toBe(0);
+    expect(goldAgreement({ kind: 'classification', labels: ['b', 'a'] }, { kind: 'classification', labels: ['a', 'b'] }, [])).toBe(1);
+    expect(goldAgreement({ kind: 'classification', labels: ['a'] }, { kind: 'classification', labels: ['a', 'b'] }, [])).toBe(0);
+  });
+});

@@ -31,6 +31,10 @@ export interface RubricView {
   justification: { minWords: number; maxWords: number };
   spanCategories: NamedView[];
   flags: NamedView[];
+  /** Rating projects: the scale, lowest level first (null: none in this version). */
+  rating: { levels: RubricLevelView[] } | null;
+  /** Classification projects: the taxonomy (a label's parent: null at the top). */
+  taxonomy: { multiLabel: boolean; labels: Array<NamedView & { parent: string | null }> } | null;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -70,5 +74,14 @@ export function readRubric(ref: { version: number; content: Record<string, unkno
     justification: { minWords: num(j.minWords, 0), maxWords: num(j.maxWords, NO_RUBRIC_MAX_WORDS) },
     spanCategories: arr(c.spanCategories).map(named),
     flags: arr(c.flags).map(named),
+    rating: c.rating && typeof c.rating === 'object'
+      ? { levels: arr(rec(c.rating).levels).map((l) => ({ value: num(rec(l).value, NaN), label: str(rec(l).label) || String(rec(l).value), anchor: str(rec(l).anchor) })) }
+      : null,
+    taxonomy: c.taxonomy && typeof c.taxonomy === 'object'
+      ? {
+          multiLabel: rec(c.taxonomy).multiLabel === true,
+          labels: arr(rec(c.taxonomy).labels).map((l) => ({ ...named(l), parent: typeof rec(l).parent === 'string' ? (rec(l).parent as string) : null })),
+        }
+      : null,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RubricSchema, type Rubric } from '../schemas/rubrics.ts';
 import type { JudgmentPayload } from '../schemas/work.ts';
 import { readRubric } from './rubric-view.ts';
-import { canonicalPayload, countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences } from './rules.ts';
+import { canonicalPayload, countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, type RubricRules } from './rules.ts';
 
 // Parsed with the published schema, exactly as judging reads a stored version.
 const rubric: Rubric = RubricSchema.parse({
@@ -119,5 +119,34 @@ describe('judgmentIssueSentence', () => {
     const all = judgmentIssueSentences(issues({ justification: 'one two three four five six seven eight nine', flags: ['spam'] }));
     expect(all).not.toMatch(/body\.|payload/);
     expect(all).toMatch(/Justification: 9 words; the rubric allows at most 8\./);
+  });
+});
+
+describe('rating and classification preferences', () => {
+  const none = { dimensions: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
+  const scale = { ...none, rating: { levels: [1, 2, 3, 4, 5].map((value) => ({ value })) } };
+  const single = { ...none, taxonomy: { multiLabel: false, labels: [{ id: 'pos' }, { id: 'neg' }, { id: 'neu' }] } };
+  const item = { responses: [{ id: 'r1', content: 'Great movie.' }] };
+  const pay = (preference: JudgmentPayload['preference']): JudgmentPayload => ({ preference, scores: [], spans: [], flags: [], justification: '' });
+  const issues = (p: JudgmentPayload['preference'], kind: 'rating' | 'classification', rubric: RubricRules | null) => judgmentIssues(pay(p), item, kind, rubric);
+
+  it('takes a level of the scale and a label of the taxonomy', () => {
+    expect(issues({ kind: 'rating', value: 4 }, 'rating', scale)).toEqual([]);
+    expect(issues({ kind: 'classification', labels: ['neg'] }, 'classification', single)).toEqual([]);
+    expect(issues({ kind: 'classification', labels: ['neg', 'neu'] }, 'classification', { ...single, taxonomy: { ...single.taxonomy, multiLabel: true } })).toEqual([]);
+  });
+
+  it('refuses a value off the scale, an unknown label, two labels where one is allowed, and either without a published scale or taxonomy', () => {
+    expect(issues({ kind: 'rating', value: 6 }, 'rating', scale)).toEqual([{ path: 'body.payload.preference.value', message: 'is not a level of the rating scale (allowed: 1, 2, 3, 4, 5)' }]);
+    expect(issues({ kind: 'classification', labels: ['joy'] }, 'classification', single).map((i) => i.path)).toEqual(['body.payload.preference.labels.0']);
+    const two = issues({ kind: 'classification', labels: ['pos', 'neg'] }, 'classification', single);
+    expect(two).toEqual([{ path: 'body.payload.preference.labels', message: "must be a single label: this project's taxonomy is single-label (got 2)" }]);
+    expect(judgmentIssueSentences(two)).toBe("Labels: must be a single label: this project's taxonomy is single-label (got 2).");
+    expect(issues({ kind: 'rating', value: 3 }, 'rating', null)[0]?.message).toMatch(/no rating scale/);
+    expect(issues({ kind: 'rating', value: 3 }, 'classification', single)[0]).toEqual({ path: 'body.payload.preference.kind', message: "must be 'classification' in this project" });
+  });
+
+  it('stores a label set sorted and without repeats', () => {
+    expect(canonicalPayload(pay({ kind: 'classification', labels: ['neu', 'neg'] }), item).preference).toEqual({ kind: 'classification', labels: ['neg', 'neu'] });
   });
 });

@@ -33,6 +33,22 @@ export interface RubricRules {
   justification: { minWords: number; maxWords: number };
   spanCategories: readonly { id: string }[];
   flags: readonly { id: string }[];
+  /** Rating projects: the scale's levels (absent or null: none published). */
+  rating?: { levels: readonly { value: number; label?: string }[] } | null;
+  /** Classification projects: the taxonomy's labels and whether several may be picked. */
+  taxonomy?: { multiLabel: boolean; labels: readonly { id: string; name?: string }[] } | null;
+}
+
+/** What a published rubric must hold for the project's kind (its rating scale, its taxonomy); empty when it fits. */
+export function rubricKindIssues(rubric: Pick<RubricRules, 'rating' | 'taxonomy'>, taskKind: TaskKind): FieldIssue[] {
+  if (taskKind === 'rating' && !rubric.rating) return [{ path: 'rating', message: 'a rating project needs a rating scale (its levels, lowest first)' }];
+  if (taskKind === 'classification' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a classification project needs a taxonomy (its labels)' }];
+  return [];
+}
+
+/** Rating and classification items are judged on their prompt or their one response. */
+export function isLabelingKind(kind: TaskKind | null): kind is 'rating' | 'classification' {
+  return kind === 'rating' || kind === 'classification';
 }
 
 export interface ItemForJudging {
@@ -40,13 +56,41 @@ export interface ItemForJudging {
   responses: { id: string; content: string }[];
 }
 
-/** Checks only the preference against the item (used for imports and gold labels too). */
-export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKind: TaskKind | null, path: string): FieldIssue[] {
+/**
+ * Checks only the preference against the item (used for imports and gold labels too). A rating or
+ * a classification is checked against the rubric's scale or taxonomy: `rubric` undefined skips
+ * that check (an import before any rubric is published), null means none is published (refused).
+ */
+export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKind: TaskKind | null, path: string, rubric?: RubricRules | null): FieldIssue[] {
   const ids = item.responses.map((r) => r.id);
   const known = new Set(ids);
   const issues: FieldIssue[] = [];
   if (taskKind && pref.kind !== taskKind) {
     issues.push({ path: `${path}.kind`, message: `must be '${taskKind}' in this project` });
+    return issues;
+  }
+  if (pref.kind === 'rating') {
+    if (rubric === undefined) return issues;
+    const levels = rubric?.rating?.levels;
+    if (!levels) return [{ path, message: 'cannot be taken yet: the published rubric has no rating scale' }];
+    if (!levels.some((l) => l.value === pref.value))
+      issues.push({ path: `${path}.value`, message: `is not a level of the rating scale (allowed: ${levels.map((l) => (l.label ? `${l.value} ${l.label}` : String(l.value))).join(', ')})` });
+    return issues;
+  }
+  if (pref.kind === 'classification') {
+    const seen = new Set<string>();
+    pref.labels.forEach((l, i) => {
+      if (seen.has(l)) issues.push({ path: `${path}.labels.${i}`, message: `gives the label ${l} twice` });
+      seen.add(l);
+    });
+    if (rubric === undefined) return issues;
+    const tax = rubric?.taxonomy;
+    if (!tax) return [{ path, message: 'cannot be taken yet: the published rubric has no taxonomy' }];
+    const labels = new Set(tax.labels.map((l) => l.id));
+    pref.labels.forEach((l, i) => {
+      if (!labels.has(l)) issues.push({ path: `${path}.labels.${i}`, message: `is not a label of the taxonomy (${l}; known: ${[...labels].slice(0, 20).join(', ')}${labels.size > 20 ? ', …' : ''})` });
+    });
+    if (!tax.multiLabel && pref.labels.length > 1) issues.push({ path: `${path}.labels`, message: `must be a single label: this project's taxonomy is single-label (got ${pref.labels.length})` });
     return issues;
   }
   if (pref.kind === 'pairwise') {
@@ -73,6 +117,9 @@ export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKin
 
 /** Pairwise preferences are stored with a/b in the item's response order. */
 export function canonicalPreference(pref: Preference, item: { responses: readonly { id: string }[] }): Preference {
+  if (pref.kind === 'rating') return pref;
+  // A label set: sorted, without repeats, so equal sets store (and compare) equal.
+  if (pref.kind === 'classification') return { kind: 'classification', labels: [...new Set(pref.labels)].sort() };
   if (pref.kind !== 'pairwise') return { kind: 'ranking', groups: pref.groups.map((g) => [...g].sort()) };
   const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
   if (pos(pref.a) <= pos(pref.b)) return pref;
@@ -84,7 +131,7 @@ export function canonicalPreference(pref: Preference, item: { responses: readonl
  * (null when none is published).
  */
 export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, taskKind: TaskKind, rubric: RubricRules | null, path = 'body.payload'): FieldIssue[] {
-  const issues = preferenceIssues(payload.preference, item, taskKind, `${path}.preference`);
+  const issues = preferenceIssues(payload.preference, item, taskKind, `${path}.preference`, rubric);
   const responses = new Map(item.responses.map((r) => [r.id, r.content]));
 
   // Scores: one per (dimension, response) for per-response dimensions, one per comparison dimension.
@@ -193,7 +240,8 @@ export function judgmentIssueSentence(issue: FieldIssue, payload?: Partial<Pick<
       what = 'Judgment';
       break;
     case 'preference':
-      what = 'Preference';
+      // A classification's labels by their place ("Label 2: is not a label of the taxonomy …").
+      what = index === 'labels' ? (sub !== undefined && /^\d+$/.test(sub) ? `Label ${Number(sub) + 1}` : 'Labels') : 'Preference';
       break;
     case 'justification':
       what = 'Justification';
@@ -217,7 +265,7 @@ export function judgmentIssueSentence(issue: FieldIssue, payload?: Partial<Pick<
     default:
       what = capital(field);
   }
-  if (sub && field !== 'scores' && field !== 'spans' && field !== 'flags') what += ` › ${sub}`;
+  if (sub && field !== 'scores' && field !== 'spans' && field !== 'flags' && !(field === 'preference' && index === 'labels')) what += ` › ${sub}`;
   else if (sub && field === 'spans') what += ` (${sub})`;
   return `${what}: ${message}`;
 }

@@ -37,6 +37,7 @@ const letter = (i: number) => `Response ${String.fromCharCode(65 + i)}`;
 export function preferredIds(p: Preference | null | undefined, all: readonly string[]): string[] {
   if (!p) return [];
   if (p.kind === 'pairwise') return p.value === 0 ? [] : [p.value < 0 ? p.a : p.b];
+  if (p.kind !== 'ranking') return [];
   const top = p.groups[0] ?? [];
   return top.length >= all.length ? [] : [...top];
 }

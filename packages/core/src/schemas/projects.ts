@@ -5,7 +5,12 @@ export const PROJECT_ROLES = ['lead', 'reviewer', 'trainer'] as const;
 export const ProjectRoleSchema = z.enum(PROJECT_ROLES);
 export type ProjectRole = z.infer<typeof ProjectRoleSchema>;
 
-export const TaskKindSchema = z.enum(['pairwise', 'ranking']);
+/**
+ * pairwise and ranking compare an item's responses; rating puts the item (its one response, else its
+ * prompt) on the rubric's ordinal scale; classification picks labels of the rubric's taxonomy.
+ */
+export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification'] as const;
+export const TaskKindSchema = z.enum(TASK_KINDS);
 export type TaskKind = z.infer<typeof TaskKindSchema>;
 
 export const ProjectSchema = z.object({

@@ -18,6 +18,8 @@ export const RUBRIC_LIMITS = {
   flags: 30,
   precedence: 50,
   maxWords: 5000,
+  ratingLevels: 21,
+  taxonomyLabels: 200,
 } as const;
 
 // ---- shape (drafts)
@@ -43,12 +45,26 @@ const DimensionShape = z.object({
 });
 const NamedShape = z.object({ id: z.string(), name: z.string(), description: z.string() });
 
+/** Rating projects: the ordinal scale the item is rated on, lowest level first (e.g. 1..5, or valence −2..2). */
+const RatingScaleShape = z.object({ levels: z.array(z.object({ value: z.number(), label: z.string(), anchor: z.string() })) });
+/** Classification projects: the labels (a parent makes a hierarchy) and whether a trainer may pick several. */
+const TaxonomyShape = z.object({
+  multiLabel: z.boolean(),
+  labels: z.array(z.object({ id: z.string(), name: z.string(), parent: z.string().nullable(), description: z.string() })),
+});
+export type RatingScale = z.infer<typeof RatingScaleShape>;
+export type Taxonomy = z.infer<typeof TaxonomyShape>;
+
 export const RubricDraftSchema = z.object({
   dimensions: z.array(DimensionShape),
   precedence: z.array(z.object({ higher: z.string(), lower: z.string(), note: z.string() })),
   justification: z.object({ minWords: z.number(), maxWords: z.number() }),
   spanCategories: z.array(NamedShape),
   flags: z.array(NamedShape),
+  /** Only rating projects use it (absent or null elsewhere, and in versions published before it). */
+  rating: RatingScaleShape.nullable().optional(),
+  /** Only classification projects use it. */
+  taxonomy: TaxonomyShape.nullable().optional(),
 });
 export type RubricDraft = z.infer<typeof RubricDraftSchema>;
 
@@ -118,6 +134,45 @@ export type RubricDimension = z.infer<typeof RubricDimensionSchema>;
 
 const NamedSchema = z.object({ id: KeySchema, name: nonEmpty(RUBRIC_LIMITS.nameChars), description: text(2000) });
 
+export const RatingScaleSchema = z
+  .object({
+    levels: z
+      .array(z.object({ value: z.number().int({ message: 'must be a whole number' }), label: nonEmpty(RUBRIC_LIMITS.nameChars), anchor: text(2000) }))
+      .min(2, { message: 'a rating scale needs at least 2 levels' })
+      .max(RUBRIC_LIMITS.ratingLevels, { message: `at most ${RUBRIC_LIMITS.ratingLevels} levels` }),
+  })
+  .superRefine((r, ctx) => {
+    r.levels.forEach((l, i) => {
+      const prev = r.levels[i - 1];
+      if (prev && l.value <= prev.value) ctx.addIssue({ code: 'custom', path: ['levels', i, 'value'], message: `must be greater than the level before (${prev.value}): levels run from lowest to highest` });
+    });
+    uniqueBy(r.levels, (l) => l.label, 'levels', 'label', 'the label of level', ctx);
+  });
+
+export const TaxonomySchema = z
+  .object({
+    multiLabel: z.boolean(),
+    labels: z
+      .array(z.object({ id: KeySchema, name: nonEmpty(RUBRIC_LIMITS.nameChars), parent: z.string().nullable().default(null), description: text(2000) }))
+      .min(2, { message: 'a taxonomy needs at least 2 labels' })
+      .max(RUBRIC_LIMITS.taxonomyLabels, { message: `at most ${RUBRIC_LIMITS.taxonomyLabels} labels` }),
+  })
+  .superRefine((t, ctx) => {
+    uniqueBy(t.labels, (l) => l.id, 'labels', 'id', 'label', ctx);
+    uniqueBy(t.labels, (l) => l.name, 'labels', 'name', 'the name of label', ctx);
+    const parent = new Map(t.labels.map((l) => [l.id, l.parent]));
+    t.labels.forEach((l, i) => {
+      if (l.parent === null) return;
+      if (!parent.has(l.parent)) return void ctx.addIssue({ code: 'custom', path: ['labels', i, 'parent'], message: `must name another label of the taxonomy (${l.parent} is none)` });
+      // Walk up: a label that reaches itself has no root.
+      const seen = new Set([l.id]);
+      for (let p: string | null | undefined = l.parent; p; p = parent.get(p)) {
+        if (seen.has(p)) return void ctx.addIssue({ code: 'custom', path: ['labels', i, 'parent'], message: 'parents must not form a cycle' });
+        seen.add(p);
+      }
+    });
+  });
+
 export const PrecedenceRuleSchema = z.object({ higher: z.string(), lower: z.string(), note: text(2000) });
 
 function uniqueBy<T>(items: T[], key: (t: T) => string, path: string, field: string, what: string, ctx: z.RefinementCtx): void {
@@ -133,7 +188,6 @@ export const RubricSchema = z
   .object({
     dimensions: z
       .array(RubricDimensionSchema)
-      .min(1, { message: 'a rubric needs at least one dimension' })
       .max(RUBRIC_LIMITS.dimensions, { message: `at most ${RUBRIC_LIMITS.dimensions} dimensions` }),
     precedence: z.array(PrecedenceRuleSchema).max(RUBRIC_LIMITS.precedence),
     justification: z.object({
@@ -146,8 +200,12 @@ export const RubricSchema = z
     }),
     spanCategories: z.array(NamedSchema).max(RUBRIC_LIMITS.spanCategories),
     flags: z.array(NamedSchema).max(RUBRIC_LIMITS.flags),
+    rating: RatingScaleSchema.nullable().default(null),
+    taxonomy: TaxonomySchema.nullable().default(null),
   })
   .superRefine((r, ctx) => {
+    // A rating or classification rubric may consist of its scale or taxonomy alone.
+    if (r.dimensions.length === 0 && !r.rating && !r.taxonomy) ctx.addIssue({ code: 'custom', path: ['dimensions'], message: 'a rubric needs at least one dimension' });
     uniqueBy(r.dimensions, (d) => d.id, 'dimensions', 'id', 'dimension', ctx);
     uniqueBy(r.dimensions, (d) => d.name, 'dimensions', 'name', 'the name of dimension', ctx);
     uniqueBy(r.spanCategories, (d) => d.name, 'spanCategories', 'name', 'span category', ctx);

@@ -143,7 +143,19 @@ export const RankingPreferenceSchema = z.strictObject({
   groups: z.array(z.array(ResponseIdSchema).min(1).max(50)).min(1).max(50),
 });
 
-export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema]);
+/** A level's value on the rubric's rating scale (`rubric.rating.levels`). */
+export const RatingPreferenceSchema = z.strictObject({
+  kind: z.literal('rating'),
+  value: z.number().int({ message: 'must be a whole number (a level of the rubric\'s rating scale)' }),
+});
+
+/** Label ids of the rubric's taxonomy (`rubric.taxonomy.labels`); exactly one when the taxonomy is single-label. */
+export const ClassificationPreferenceSchema = z.strictObject({
+  kind: z.literal('classification'),
+  labels: z.array(z.string().min(1).max(100)).min(1, { message: 'must name at least one label' }).max(100),
+});
+
+export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema]);
 export type Preference = z.infer<typeof PreferenceSchema>;
 
 export const SeveritySchema = z.enum(['minor', 'major', 'critical']);
@@ -378,7 +390,8 @@ export const ImportItemSchema = z.strictObject({
   externalId: ExternalIdSchema,
   prompt: z.string().min(1, { message: 'must not be empty' }).max(IMPORT_LIMITS.maxFieldChars),
   context: z.array(TurnSchema).max(100).default([]),
-  responses: z.array(ImportResponseSchema).min(2, { message: 'needs at least 2 responses' }).max(IMPORT_LIMITS.maxResponses),
+  /** Pairwise and ranking items need 2 or more (checked per project kind); rating and classification items take 0 or 1. */
+  responses: z.array(ImportResponseSchema).max(IMPORT_LIMITS.maxResponses).default([]),
   reference: z.string().max(IMPORT_LIMITS.maxFieldChars).nullable().optional(),
   /** A known judgment; items with one are gold items. */
   gold: z.strictObject({ preference: PreferenceSchema }).nullable().optional(),

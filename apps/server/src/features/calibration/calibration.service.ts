@@ -57,7 +57,7 @@ export interface CalibrationServiceDeps {
   rubrics: {
     versionContent(projectId: string, version: number): Promise<{ version: number; content: Record<string, unknown> } | null>;
     latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null>;
-    publish(actorId: string | null, projectId: string, note: string): Promise<{ version: number }>;
+    publish(actorId: string | null, projectId: string, note: string, taskKind?: TaskKind): Promise<{ version: number }>;
   };
   quality: { clearFlag(project: ProjectAccess['project'], flagId: string, actorId: string, reason: string): Promise<unknown> };
   projects: { access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null> };
@@ -523,7 +523,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
           outcomes.set(userId, v !== null && v >= body.clearFlagsAt ? 'cleared' : 'kept');
         }
       }
-      const published = body.publishRubric ? await rubrics.publish(actorId, a.project.id, body.publishRubric.note || `Published from the calibration session “${s.title}”.`) : null;
+      const published = body.publishRubric ? await rubrics.publish(actorId, a.project.id, body.publishRubric.note || `Published from the calibration session “${s.title}”.`, a.project.taskKind) : null;
       const ended = await repo.end(actorId, s, { judgmentsUse: body.judgments, publishedVersion: published?.version ?? null, outcomes, at: clock() });
       if (!ended) throw new AppError('conflict', 'This session has ended already.');
       // Kept judgments are ordinary submitted judgments now: agreement follows by trigger; consensus

@@ -60,6 +60,9 @@ export function rankingKey(groups: readonly (readonly string[])[]): string {
  */
 export function classOf(pref: Preference, item: EngineItem): string {
   if (pref.kind === 'ranking') return rankingKey(pref.groups);
+  // A rating's level and a classification's label set are nominal classes here.
+  if (pref.kind === 'rating') return `rating:${pref.value}`;
+  if (pref.kind === 'classification') return `labels:${JSON.stringify([...new Set(pref.labels)].sort(byId))}`;
   if (pref.value === 0) return 'tie';
   const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
   // value > 0: b better. If a is the earlier response, b (second) is better.
@@ -72,6 +75,8 @@ export function describeClass(c: string): string {
   if (c === 'first') return 'the first response better';
   if (c === 'second') return 'the second response better';
   if (c === 'tie') return 'a tie';
+  if (c.startsWith('rating:')) return `the rating ${c.slice(7)}`;
+  if (c.startsWith('labels:')) return `the labels ${(JSON.parse(c.slice(7)) as string[]).join(', ')}`;
   try {
     return (JSON.parse(c) as string[][]).map((g) => g.join(' = ')).join(' > ');
   } catch {
@@ -99,6 +104,8 @@ export function mildMedian(values: number[]): number {
 
 /** The label's preference for a winning class. */
 function preferenceFor(winner: string, item: EngineItem, judgments: EngineJudgment[]): Preference {
+  if (winner.startsWith('rating:')) return { kind: 'rating', value: Number(winner.slice(7)) };
+  if (winner.startsWith('labels:')) return { kind: 'classification', labels: JSON.parse(winner.slice(7)) as string[] };
   if (winner !== 'first' && winner !== 'tie' && winner !== 'second') return { kind: 'ranking', groups: JSON.parse(winner) as string[][] };
   const [r0, r1] = [item.responses[0]?.id ?? 'a', item.responses[1]?.id ?? 'b'];
   if (winner === 'tie') return { kind: 'pairwise', a: r0, b: r1, value: 0 };

@@ -1,11 +1,11 @@
-import { contracts, EXPORT_ROWS_HEADER } from '@accord/core';
+import { contracts, EXPORT_ROWS_HEADER, type TaskKind } from '@accord/core';
 import type { Context } from 'hono';
 import { bind, type AppEnv } from '../../platform/http/route.ts';
 
 /** Every value of the repeatable `method` parameter (the contract's schema sees the first only). */
 const methodsOf = (c: Context<AppEnv>) => c.req.queries('method') ?? [];
 
-const projectOf = (p: { id: string; name: string; taskKind: 'pairwise' | 'ranking'; settings: unknown }) => ({ id: p.id, name: p.name, taskKind: p.taskKind, settings: p.settings });
+const projectOf = (p: { id: string; name: string; taskKind: TaskKind; settings: unknown }) => ({ id: p.id, name: p.name, taskKind: p.taskKind, settings: p.settings });
 
 export const exportRoutes = [
   bind(contracts.exports.count, {

@@ -18,6 +18,7 @@ import {
   type ExportFormat,
   type ExportKind,
   type FieldIssue,
+  type TaskKind,
 } from '@accord/core';
 import type { AuditEntry } from '../../platform/audit.ts';
 import type { QualityService } from '../quality/quality.service.ts';
@@ -28,7 +29,7 @@ import { hasFilter, type ExportsRepo, type LabelFilter, type LabelRow, type Prov
 export interface ExportProject {
   id: string;
   name: string;
-  taskKind: 'pairwise' | 'ranking';
+  taskKind: TaskKind;
   settings: unknown;
 }
 

@@ -2,6 +2,7 @@
  * Other tools' formats → Accord's import item shape, before validation with core's
  * `ImportItemSchema`: CSV rows and Label Studio tasks. Pure functions; a throw names the bad cell.
  */
+import type { TaskKind } from '@accord/core';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
@@ -152,7 +153,7 @@ function positional(s: string, ids: readonly string[]): string | null {
 }
 
 /** "this response is best" as a preference of the project's kind. */
-function bestOf(best: string | null, ids: readonly string[], taskKind: 'pairwise' | 'ranking'): unknown {
+function bestOf(best: string | null, ids: readonly string[], taskKind: TaskKind): unknown {
   if (taskKind === 'pairwise') return { kind: 'pairwise', a: ids[0], b: ids[1], value: best === null ? 0 : best === ids[0] ? -2 : 2 };
   return { kind: 'ranking', groups: best === null ? [[...ids]] : [[best], ids.filter((x) => x !== best)].filter((g) => g.length) };
 }
@@ -171,7 +172,7 @@ function bestOf(best: string | null, ids: readonly string[], taskKind: 'pairwise
  *   (seconds) → time spent; `created_at` → submitted at.
  * An annotation that was cancelled, has no preference, or holds any other result type is reported.
  */
-export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: 'pairwise' | 'ranking'): { judgments: LabelStudioJudgment[]; problems: string[] } {
+export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: TaskKind): { judgments: LabelStudioJudgment[]; problems: string[] } {
   const judgments: LabelStudioJudgment[] = [];
   const problems: string[] = [];
   if (!task || typeof task !== 'object') return { judgments, problems };

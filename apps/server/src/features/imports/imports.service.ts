@@ -22,6 +22,9 @@ import {
   canonicalPayload,
   canonicalPreference,
   preferenceIssues,
+  isLabelingKind,
+  RubricSchema,
+  type RubricRules,
   ImportItemSchema,
   ImportJudgmentSchema,
   describeIssues,
@@ -60,6 +63,8 @@ export interface ImportServiceOptions {
     member(projectId: string, userId: string): Promise<{ kind: AnnotatorKind } | null>;
     ensureMember(projectId: string, userId: string, role: 'trainer', kind: AnnotatorKind): Promise<void>;
   };
+  /** From the rubrics feature: the newest published version, to check imported ratings and labels against. */
+  rubrics?: { latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null> };
   /** Runs after judgments were imported (the consensus of their items), before the job reports done. */
   onJudgments?: (projectId: string) => Promise<void>;
 }
@@ -76,7 +81,7 @@ interface Counters {
   errors: { line: number; reason: string }[];
 }
 
-export function createImportService({ repo, logger, maxBytes, users, members, onJudgments }: ImportServiceOptions) {
+export function createImportService({ repo, logger, maxBytes, users, members, rubrics, onJudgments }: ImportServiceOptions) {
   const running = new Map<string, Promise<void>>();
   let closing = false;
   let timer: NodeJS.Timeout | null = null;
@@ -169,7 +174,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
     problems: string[];
   }
 
-  function normaliseItem(format: ImportQuery['format'], value: unknown, taskKind: TaskKind): ItemRow | string {
+  function normaliseItem(format: ImportQuery['format'], value: unknown, taskKind: TaskKind, rubric?: RubricRules): ItemRow | string {
     let input: unknown;
     try {
       input = format === 'csv' ? csvToItem(value as Record<string, string>) : format === 'label-studio' ? labelStudioToItem(value) : value;
@@ -186,10 +191,13 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
       seen.add(x.id);
       if (x.kind === 'image' && !/^https:\/\/\S+$/i.test(x.content)) return `responses.${i}.content: an image response must be an https URL`;
     }
+    if (isLabelingKind(taskKind)) {
+      if (responses.length > 1) return `responses: a ${taskKind} project rates or labels the prompt or one response, so an item takes at most 1 response (got ${responses.length})`;
+    } else if (responses.length < 2) return 'responses: needs at least 2 responses';
     if (taskKind === 'pairwise' && responses.length !== 2) return `responses: a pairwise project takes exactly 2 responses per item (got ${responses.length})`;
     let gold: unknown = null;
     if (it.gold) {
-      const issues = preferenceIssues(it.gold.preference, { responses }, taskKind, 'gold.preference');
+      const issues = preferenceIssues(it.gold.preference, { responses }, taskKind, 'gold.preference', rubric);
       if (issues.length) return describeIssues(issues);
       gold = { preference: canonicalPreference(it.gold.preference, { responses }) };
     }
@@ -269,7 +277,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
     return refused;
   }
 
-  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters): Promise<string | null> {
+  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters, rubric?: RubricRules): Promise<string | null> {
     const base = ((await repo.maxPosition(job.projectId)) ?? 0) + 1;
     const firstLine = new Map<string, number>();
     // Label Studio annotations become judgments: counted apart from the items, rejections share the job's list.
@@ -292,7 +300,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
           }
         }
       }
-      await flushJudgments(job.projectId, taskKind, js, jc, annotators, extra);
+      await flushJudgments(job.projectId, taskKind, js, jc, annotators, extra, rubric);
       c.rejected += jc.rejected;
       for (const e of jc.errors) if (c.errors.length < IMPORT_LIMITS.maxErrorsKept) c.errors.push(e);
       jc.rejected = 0;
@@ -305,7 +313,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
         reject(c, rec.line, rec.error);
         continue;
       }
-      const row = normaliseItem(job.format, rec.value, taskKind);
+      const row = normaliseItem(job.format, rec.value, taskKind, rubric);
       if (typeof row === 'string') {
         reject(c, rec.line, row);
         continue;
@@ -392,7 +400,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
     return { userId: p.id, kind };
   }
 
-  async function flushJudgments(projectId: string, taskKind: TaskKind, batch: JudgmentRow[], c: Counters, cache: Map<string, Resolved>, extra: { placeholders: number }) {
+  async function flushJudgments(projectId: string, taskKind: TaskKind, batch: JudgmentRow[], c: Counters, cache: Map<string, Resolved>, extra: { placeholders: number }, rubric?: RubricRules) {
     if (!batch.length) return;
     const its = await repo.itemsByExternalId(projectId, [...new Set(batch.map((b) => b.externalId))]);
     const byExt = new Map(its.map((i) => [i.externalId, i]));
@@ -403,7 +411,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
         reject(c, row.line, `no item with external id ${row.externalId} in this project (import the items first)`);
         continue;
       }
-      const issues = preferenceIssues(row.payload.preference, item, taskKind, 'judgment.preference');
+      const issues = preferenceIssues(row.payload.preference, item, taskKind, 'judgment.preference', rubric);
       row.payload.spans.forEach((s, i) => {
         const content = item.responses.find((r) => r.id === s.responseId)?.content;
         if (content === undefined) issues.push({ path: `judgment.spans.${i}.responseId`, message: 'is not a response of this item' });
@@ -460,7 +468,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
     c.unchanged += inserts.length - created;
   }
 
-  async function importJudgments(job: JobRow, taskKind: TaskKind, file: string, c: Counters): Promise<string | null> {
+  async function importJudgments(job: JobRow, taskKind: TaskKind, file: string, c: Counters, rubric?: RubricRules): Promise<string | null> {
     if (job.format !== 'jsonl') throw new AppError('validation_failed', 'Judgments are imported from JSONL only.');
     const cache = new Map<string, Resolved>();
     const extra = { placeholders: 0 };
@@ -485,20 +493,24 @@ export function createImportService({ repo, logger, maxBytes, users, members, on
       first.set(key, rec.line);
       batch.push(judgmentRow(rec.line, r.data));
       if (batch.length >= BATCH) {
-        await flushJudgments(job.projectId, taskKind, batch, c, cache, extra);
+        await flushJudgments(job.projectId, taskKind, batch, c, cache, extra, rubric);
         batch = [];
         await saveProgress(job.id, c);
         if (closing) throw new Error('the server is shutting down');
       }
     }
-    await flushJudgments(job.projectId, taskKind, batch, c, cache, extra);
+    await flushJudgments(job.projectId, taskKind, batch, c, cache, extra, rubric);
     return extra.placeholders ? placeholderNote(extra.placeholders) : null;
   }
 
   async function run(job: JobRow, taskKind: TaskKind, dir: string, file: string) {
     const c: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
     try {
-      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c) : await importJudgments(job, taskKind, file, c);
+      // Ratings and labels are checked against the newest published scale or taxonomy (none yet: not checked).
+      const latest = isLabelingKind(taskKind) ? await rubrics?.latestContent(job.projectId) : null;
+      const parsed = latest ? RubricSchema.safeParse(latest.content) : null;
+      const rubric = parsed?.success ? parsed.data : undefined;
+      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c, rubric) : await importJudgments(job, taskKind, file, c, rubric);
       if (onJudgments && (job.kind === 'judgments' || c.created + c.updated > 0)) {
         // Failure here loses nothing: the items stay queued for the consensus sweep.
         await onJudgments(job.projectId).catch((e: unknown) => logger.error('consensus after import failed', { jobId: job.id, message: (e as Error).message }));

@@ -6,6 +6,7 @@
  * newest few.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import type { TaskKind } from '@accord/core';
 import type { Db } from '@accord/db';
 
 type RawRow = Record<string, unknown>;
@@ -322,9 +323,9 @@ export function createQualityRepo(db: Db) {
     },
 
     /** The project's settings and task kind (for an evaluation started by a change, not a request). */
-    async project(projectId: string): Promise<{ id: string; taskKind: 'pairwise' | 'ranking'; settings: unknown } | null> {
+    async project(projectId: string): Promise<{ id: string; taskKind: TaskKind; settings: unknown } | null> {
       const [r] = await rows(db, sql`select id, task_kind, settings from projects where id = ${projectId}`);
-      return r ? { id: String(r.id), taskKind: r.task_kind as 'pairwise' | 'ranking', settings: r.settings } : null;
+      return r ? { id: String(r.id), taskKind: r.task_kind as TaskKind, settings: r.settings } : null;
     },
 
     /** Stores members' window figures (one statement). */

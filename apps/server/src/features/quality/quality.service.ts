@@ -14,6 +14,7 @@ import {
   type LeaderboardQuery,
   type QualityFlag,
   type QualitySettings,
+  type TaskKind,
 } from '@accord/core';
 import { createHash } from 'node:crypto';
 import { binomialTestHalf } from '@accord/metrics';
@@ -24,7 +25,7 @@ import { emptyPart, figuresOf as computeFigures, kappaFromPairs, leaderboardOf, 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
   id: string;
-  taskKind: 'pairwise' | 'ranking';
+  taskKind: TaskKind;
   settings: unknown;
 }
 

@@ -12,7 +12,7 @@ export const rubricRoutes = [
     handler: ({ deps, project, params }) => deps.rubrics.version(project.project.id, params.version),
   }),
   bind(contracts.rubrics.publish, {
-    handler: ({ deps, auth, project, body }) => deps.rubrics.publish(auth.user.id, project.project.id, body.note),
+    handler: ({ deps, auth, project, body }) => deps.rubrics.publish(auth.user.id, project.project.id, body.note, project.project.taskKind),
   }),
   bind(contracts.rubrics.diff, {
     handler: ({ deps, project, query }) => deps.rubrics.diff(project.project.id, query.from, query.to),

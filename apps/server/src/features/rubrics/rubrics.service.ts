@@ -12,7 +12,9 @@ import {
   issuesOf,
   RubricDraftSchema,
   RubricSchema,
+  rubricKindIssues,
   type RubricDiff,
+  type TaskKind,
   type RubricDraft,
   type RubricVersion,
   type RubricVersionSummary,
@@ -54,12 +56,11 @@ export function createRubricService(repo: RubricsRepo, docs: DocRegistry) {
     versions: (projectId: string): Promise<RubricVersionSummary[]> => repo.versions(projectId),
 
     /** Validates the live draft and stores it as the next version. Errors name draft fields (`dimensions.2.levels.0.anchor`). */
-    async publish(actorId: string | null, projectId: string, note: string): Promise<RubricVersion> {
+    async publish(actorId: string | null, projectId: string, note: string, taskKind?: TaskKind): Promise<RubricVersion> {
       const parsed = RubricSchema.safeParse(await draft(projectId));
-      if (!parsed.success) {
-        const details = issuesOf(parsed.error);
-        throw new AppError('validation_failed', `The draft cannot be published: ${describeIssues(details)}`, details);
-      }
+      // A rating project judges on the rubric's scale, a classification project on its taxonomy.
+      const details = parsed.success ? (taskKind ? rubricKindIssues(parsed.data, taskKind) : []) : issuesOf(parsed.error);
+      if (!parsed.success || details.length) throw new AppError('validation_failed', `The draft cannot be published: ${describeIssues(details)}`, details);
       const content = parsed.data;
       const n = await repo.insertNext(actorId, projectId, content as unknown as Record<string, unknown>, note, content.dimensions.length);
       return version(projectId, n);

@@ -18,7 +18,7 @@ import {
   type DisputeRoom,
   type ProposalSpan,
 } from '@accord/collab';
-import type { ConsensusPayload, Preference, RubricView, Span } from '@accord/core';
+import type { ConsensusPayload, Preference, RubricView, Span, TaskKind } from '@accord/core';
 
 type Score = ConsensusPayload['scores'][number];
 import type { LiveDoc } from '../../lib/realtime/live-doc.svelte.ts';
@@ -28,7 +28,7 @@ import { letterAt, pairwiseScreenValue } from './disputes.ts';
 
 export class ProposalForm {
   readonly live: LiveDoc;
-  readonly taskKind: 'pairwise' | 'ranking';
+  readonly taskKind: TaskKind;
   /** Response ids in the item's canonical order (A, B, …). */
   readonly order: string[];
   readonly responses: { id: string; content: string }[];
@@ -53,7 +53,7 @@ export class ProposalForm {
   /** The room as it is now (re-read on every change of the document). */
   readonly room: DisputeRoom;
 
-  constructor(live: LiveDoc, subject: { taskKind: 'pairwise' | 'ranking'; responses: { id: string; content: string }[]; rubric: RubricView | null }, allowed: () => boolean) {
+  constructor(live: LiveDoc, subject: { taskKind: TaskKind; responses: { id: string; content: string }[]; rubric: RubricView | null }, allowed: () => boolean) {
     this.live = live;
     this.taskKind = subject.taskKind;
     this.responses = subject.responses;

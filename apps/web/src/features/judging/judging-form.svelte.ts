@@ -5,13 +5,13 @@
  * server's own rules) and submits with retries. Everything it hands to its backend is in the item's
  * canonical terms (see judging.ts); the components only read and call it.
  */
-import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span } from '@accord/core';
+import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span, type TaskKind } from '@accord/core';
 import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
 import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
-  taskKind: 'pairwise' | 'ranking';
+  taskKind: TaskKind;
   /** The responses in this trainer's display order. */
   responses: { id: string; kind: string; content: string }[];
   /** Response ids in the item's own order (what stored payloads use). */
