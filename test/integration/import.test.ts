@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportJob, Item, Judgment, Member, Project } from '@accord/core';
+import type { ImportJob, Item, Judgment, Member, Project, RubricDraft, TaskKind } from '@accord/core';
 import { importJobs } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
@@ -21,7 +21,7 @@ const kinds = await testDatabaseKinds();
 describe.each(kinds)('import (%s)', (kind) => {
   let t: TestServer;
   let lead: ApiClient;
-  const newProject = async (name: string, taskKind: 'pairwise' | 'ranking' = 'pairwise') =>
+  const newProject = async (name: string, taskKind: TaskKind = 'pairwise') =>
     (await lead.post<Project>('/api/projects', { name, taskKind })).body.id;
 
   beforeAll(async () => {
@@ -29,6 +29,56 @@ describe.each(kinds)('import (%s)', (kind) => {
     lead = await t.as('lead');
   });
   afterAll(() => t?.close());
+
+  it('imports rating and classification items and judgments (JSONL and Label Studio), checked against the published scale and taxonomy', async () => {
+    const base: RubricDraft = { dimensions: [], precedence: [], justification: { minWords: 0, maxWords: 100 }, spanCategories: [], flags: [] };
+    const publish = async (p: string, draft: RubricDraft) => {
+      await t.server.deps.rubrics.writeDraft(p, draft);
+      expect((await lead.post(`/api/projects/${p}/rubric/publish`, { note: '' })).status).toBe(201);
+    };
+    // Classification: a Label Studio export of a sentiment task (Choices), labels by name or id.
+    const cp = await newProject('LS choices', 'classification');
+    await publish(cp, { ...base, taxonomy: { multiLabel: false, labels: [{ id: 'pos', name: 'Positive', parent: null, description: '' }, { id: 'neg', name: 'Negative', parent: null, description: '' }] } });
+    const ls = JSON.stringify([
+      {
+        id: 11,
+        data: { text: 'The soup was cold and bland.' },
+        annotations: [
+          { id: 1, completed_by: { id: 7, email: 'ann1@example.com' }, result: [{ type: 'choices', from_name: 'sentiment', to_name: 'text', value: { choices: ['Negative'] } }] },
+          { id: 2, completed_by: { id: 8, email: 'ann2@example.com' }, result: [{ type: 'choices', from_name: 'sentiment', to_name: 'text', value: { choices: ['Angry'] } }] },
+          { id: 3, completed_by: { id: 9, email: 'ann3@example.com' }, result: [{ type: 'choices', value: { choices: ['neg', 'pos'] } }] },
+        ],
+      },
+    ]);
+    const cj = await importFile(lead, cp, ls, { format: 'label-studio' });
+    expect(cj).toMatchObject({ status: 'done', created: 1, rejected: 2 });
+    expect(cj.errors.map((e) => e.reason).sort()).toEqual([
+      'judgment.preference.labels.0: is not a label of the taxonomy (Angry; known: pos, neg)',
+      "judgment.preference.labels: must be a single label: this project's taxonomy is single-label (got 2)",
+    ]);
+    const stored = (await lead.get<Page<Judgment>>(`/api/projects/${cp}/judgments?source=import`)).body.items;
+    expect(stored.map((j) => [j.user.email, j.payload.preference])).toEqual([['ann1@example.com', { kind: 'classification', labels: ['neg'] }]]);
+
+    // Rating: JSONL items (prompt only, or one response) and judgments on a valence scale −2..2.
+    const rp = await newProject('JSONL rating', 'rating');
+    await publish(rp, { ...base, rating: { levels: [-2, -1, 0, 1, 2].map((value) => ({ value, label: `v${value}`, anchor: '' })) } });
+    const items = await importFile(lead, rp, jsonlOf([
+      { externalId: 'h1', prompt: 'Outcry at N Korea nuclear test', gold: { preference: { kind: 'rating', value: -2 } } },
+      { externalId: 'h2', prompt: 'Rate the reply', responses: [{ model: 'm', content: 'Glad to help!' }], gold: { preference: { kind: 'rating', value: 7 } } },
+    ]));
+    expect(items).toMatchObject({ created: 1, rejected: 1 });
+    expect(items.errors[0]).toEqual({ line: 2, reason: expect.stringMatching(/^gold\.preference\.value: is not a level of the rating scale/) });
+    const js = await importFile(lead, rp, jsonlOf([
+      { externalId: 'h1', annotator: 'rater1@example.com', judgment: { preference: { kind: 'rating', value: -1 } } },
+      { externalId: 'h1', annotator: 'rater2@example.com', judgment: { preference: { kind: 'rating', value: 3 } } },
+      { externalId: 'h1', annotator: 'rater3@example.com', judgment: { preference: { kind: 'classification', labels: ['x'] } } },
+    ]), { kind: 'judgments' });
+    expect(js).toMatchObject({ created: 1, rejected: 2 });
+    expect(js.errors.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^judgment\.preference\.value: is not a level of the rating scale \(allowed: -2 v-2, -1 v-1, 0 v0, 1 v1, 2 v2\)/),
+      "judgment.preference.kind: must be 'rating' in this project",
+    ]);
+  });
 
   it('imports good lines, reports each bad one by line number and reason, and keeps the good ones', async () => {
     const p = await newProject('Mixed file');

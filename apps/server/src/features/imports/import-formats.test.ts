@@ -75,6 +75,41 @@ describe('labelStudioAnnotations', () => {
     ]);
   });
 
+  it('reads choices as taxonomy labels (id or name) in a classification project and a rating as a level in a rating project', () => {
+    const text = (annotations: unknown) => ({ id: 9, data: { text: 'So happy with it!' }, annotations });
+    const taxonomy = { labels: [{ id: 'pos', name: 'Positive' }, { id: 'neg', name: 'Negative' }] };
+    const cls = labelStudioAnnotations(
+      text([
+        { id: 1, completed_by: 1, result: [{ type: 'choices', value: { choices: ['Positive'] } }] },
+        { id: 2, completed_by: 2, result: [{ type: 'choices', value: { choices: ['neg', 'Joy'] } }] },
+        { id: 3, completed_by: 3, result: [{ type: 'textarea', value: { text: ['no label'] } }] },
+      ]),
+      [],
+      'classification',
+      { taxonomy },
+    );
+    expect(cls.judgments.map((j) => j.judgment.preference)).toEqual([
+      { kind: 'classification', labels: ['pos'] },
+      { kind: 'classification', labels: ['neg', 'Joy'] },
+    ]);
+    expect(cls.problems).toEqual(['annotation 3 (annotations.2): has no label (a choices result); not imported']);
+    // Label Studio's stars run 1..n: on a −2..2 valence scale, 5 stars is +2; a level's own value stays.
+    const rating = { levels: [-2, -1, 0, 1, 2].map((value) => ({ value })) };
+    const rated = labelStudioAnnotations(
+      text([
+        { id: 1, completed_by: 1, result: [{ type: 'rating', from_name: 'valence', to_name: 'text', value: { rating: 5 } }] },
+        { id: 2, completed_by: 2, result: [{ type: 'rating', from_name: 'valence', to_name: 'text', value: { rating: -1 } }] },
+      ]),
+      [],
+      'rating',
+      { rating },
+    );
+    expect(rated.judgments.map((j) => j.judgment.preference)).toEqual([
+      { kind: 'rating', value: 2 },
+      { kind: 'rating', value: -1 },
+    ]);
+  });
+
   it('reports every annotation it cannot map, with the reason', () => {
     const got = labelStudioAnnotations(
       task([

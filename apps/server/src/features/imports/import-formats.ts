@@ -152,6 +152,27 @@ function positional(s: string, ids: readonly string[]): string | null {
   return null;
 }
 
+/** What Label Studio results are read against in rating and classification projects (the published rubric). */
+export interface LabelingRubric {
+  rating?: { levels: readonly { value: number }[] } | null;
+  taxonomy?: { labels: readonly { id: string; name?: string }[] } | null;
+}
+
+/** A choice as a taxonomy label id: the id, else the name (any case); unknown text stays as it is (refused later, named). */
+function labelRef(choice: string, rubric: LabelingRubric | undefined): string {
+  const c = choice.trim();
+  const labels = rubric?.taxonomy?.labels ?? [];
+  const lower = c.toLowerCase();
+  return (labels.find((l) => l.id === c) ?? labels.find((l) => l.name?.toLowerCase() === lower) ?? labels.find((l) => l.id.toLowerCase() === lower))?.id ?? c;
+}
+
+/** A Label Studio rating as a level of the scale: its value, else the n-th level from the lowest. */
+function ratingRef(n: number, rubric: LabelingRubric | undefined): number {
+  const levels = rubric?.rating?.levels ?? [];
+  if (levels.some((l) => l.value === n) || !Number.isInteger(n)) return n;
+  return levels[n - 1]?.value ?? n;
+}
+
 /** "this response is best" as a preference of the project's kind. */
 function bestOf(best: string | null, ids: readonly string[], taskKind: TaskKind): unknown {
   if (taskKind === 'pairwise') return { kind: 'pairwise', a: ids[0], b: ids[1], value: best === null ? 0 : best === ids[0] ? -2 : 2 };
@@ -170,9 +191,12 @@ function bestOf(best: string | null, ids: readonly string[], taskKind: TaskKind)
  * - `textarea` → the justification (several are joined by blank lines);
  * - `completed_by` → the annotator (its email when exported, else `label-studio-<id>`); `lead_time`
  *   (seconds) → time spent; `created_at` → submitted at.
+ * In a classification project `choices` are the labels instead (a taxonomy label's id or name), and in
+ * a rating project `rating` is the rating (a level's value, else the n-th level from the lowest: Label
+ * Studio's stars run 1..n).
  * An annotation that was cancelled, has no preference, or holds any other result type is reported.
  */
-export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: TaskKind): { judgments: LabelStudioJudgment[]; problems: string[] } {
+export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: TaskKind, rubric?: LabelingRubric): { judgments: LabelStudioJudgment[]; problems: string[] } {
   const judgments: LabelStudioJudgment[] = [];
   const problems: string[] = [];
   if (!task || typeof task !== 'object') return { judgments, problems };
@@ -219,6 +243,14 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
           if (order.length !== 2) errors.push(`result.${i}: ranker ranks ${order.length} responses, a pairwise item has 2`);
           else setPreference({ kind: 'pairwise', a: order[0], b: order[1], value: -2 }, i);
         } else setPreference({ kind: 'ranking', groups: order.map((x) => [x]) }, i);
+      } else if (type === 'choices' && taskKind === 'classification') {
+        const choices = Array.isArray(v.choices) ? v.choices.map((x) => str(x)).filter((x): x is string => x !== undefined && x.trim() !== '') : [];
+        if (!choices.length) errors.push(`result.${i}: choices has no choice`);
+        else setPreference({ kind: 'classification', labels: choices.map((ch) => labelRef(ch, rubric)) }, i);
+      } else if (type === 'rating' && taskKind === 'rating') {
+        const n = typeof v.rating === 'number' && Number.isFinite(v.rating) ? v.rating : null;
+        if (n === null) errors.push(`result.${i}: rating needs a number`);
+        else setPreference({ kind: 'rating', value: ratingRef(n, rubric) }, i);
       } else if (type === 'choices') {
         const choices = Array.isArray(v.choices) ? v.choices.map((x) => str(x)).filter((x): x is string => x !== undefined) : [];
         if (!choices.length) errors.push(`result.${i}: choices has no choice`);
@@ -242,7 +274,10 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
         if (t.trim()) notes.push(t.trim());
       } else errors.push(`result.${i}: the result type ${type} has no place in an Accord judgment`);
     });
-    if (!errors.length && preference === null) errors.push('has no preference (a pairwise, ranker or choices result naming a response)');
+    if (!errors.length && preference === null)
+      errors.push(
+        taskKind === 'rating' ? 'has no rating (a rating result)' : taskKind === 'classification' ? 'has no label (a choices result)' : 'has no preference (a pairwise, ranker or choices result naming a response)',
+      );
     if (errors.length) return fail(errors.join('; '));
     const created = str(a.created_at);
     const at = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined;

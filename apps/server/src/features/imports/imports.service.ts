@@ -203,7 +203,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     }
     const row: ItemRow = { line: 0, externalId: it.externalId, prompt: it.prompt, context: it.context, responses, reference: it.reference ?? null, gold, metadata: it.metadata, annotations: [], problems: [] };
     if (format === 'label-studio') {
-      const got = labelStudioAnnotations(value, responses.map((x) => x.id), taskKind);
+      const got = labelStudioAnnotations(value, responses.map((x) => x.id), taskKind, rubric);
       row.problems = got.problems;
       for (const a of got.judgments) {
         const j = ImportJudgmentSchema.safeParse({ externalId: it.externalId, annotator: a.annotator, judgment: a.judgment, submittedAt: a.submittedAt, timeSpentMs: a.timeSpentMs });
