@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Judgment, Project } from '@accord/core';
+import type { Judgment, Project, RubricDraft, TaskKind } from '@accord/core';
 import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
 import { importFile, jsonlOf } from '../utils/work.ts';
 
@@ -77,6 +77,58 @@ describe.skipIf(missing !== null)('browser: the judging workspace', () => {
       expect(j.responseOrder).toHaveLength(2);
       expect(j.timeSpentMs).toBeGreaterThan(0);
     }
+    expect(errors).toEqual([]);
+  });
+
+  it('a trainer rates and classifies by keyboard alone: a number key chooses, Enter submits', async () => {
+    const { t, browser } = ctx;
+    const lead = await t.as('lead');
+    const tr = t.logins.find((l) => l.email === 'trainer3@accord.local')!;
+    const base: RubricDraft = { dimensions: [], precedence: [], justification: { minWords: 0, maxWords: 100 }, spanCategories: [], flags: [] };
+    const make = async (taskKind: TaskKind, draft: RubricDraft) => {
+      const p = (await lead.post<Project>('/api/projects', { name: `Keyboard ${taskKind}`, taskKind })).body.id;
+      await importFile(lead, p, jsonlOf([{ externalId: 'k1', prompt: 'The hotel staff ignored us for an hour, then lost our booking.' }]));
+      await lead.post(`/api/projects/${p}/members`, { email: tr.email, role: 'trainer' });
+      await lead.patch(`/api/projects/${p}/settings`, { goldRate: 0 });
+      await t.server.deps.rubrics.writeDraft(p, draft);
+      expect((await lead.post(`/api/projects/${p}/rubric/publish`, { note: '' })).status).toBe(201);
+      return p;
+    };
+    const levels = [-2, -1, 0, 1, 2].map((value) => ({ value, label: ['Very negative', 'Negative', 'Neutral', 'Positive', 'Very positive'][value + 2]!, anchor: '' }));
+    const rp = await make('rating', { ...base, rating: { levels } });
+    const labels = [
+      { id: 'service', name: 'Service', parent: null, description: '' },
+      { id: 'rude', name: 'Rude staff', parent: 'service', description: '' },
+      { id: 'booking', name: 'Booking problem', parent: null, description: '' },
+    ];
+    const cp = await make('classification', { ...base, taxonomy: { multiLabel: true, labels } });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = collectPageErrors(page);
+    await signIn(page, t.url, tr.email, tr.password);
+    // Rating on −2..2: the keys are the levels' places, 1 = the lowest; 2 is "Negative".
+    await page.goto(`${t.url}/projects/${rp}/judge`);
+    await page.getByTestId('judge-prompt').waitFor();
+    await page.keyboard.press('2');
+    await expect.poll(() => page.getByTestId('rating-label').textContent()).toMatch(/^Negative/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-rating.png') });
+    await page.keyboard.press('Enter');
+    await page.getByTestId('submitted').waitFor();
+    // Classification, multi-label: 2 (Rude staff, under Service) and 3 (Booking problem), then Enter.
+    await page.goto(`${t.url}/projects/${cp}/judge`);
+    await page.getByTestId('judge-prompt').waitFor();
+    await page.keyboard.press('2');
+    await page.keyboard.press('3');
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-classification.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-classification-phone.png'), fullPage: true });
+    await page.keyboard.press('Enter');
+    await page.getByTestId('submitted').waitFor();
+
+    const api = await t.as('trainer3');
+    const pref = async (p: string) => (await api.get<Page_<Judgment>>(`/api/projects/${p}/judgments`)).body.items.map((j) => j.payload.preference);
+    expect(await pref(rp)).toEqual([{ kind: 'rating', value: -1 }]);
+    expect(await pref(cp)).toEqual([{ kind: 'classification', labels: ['booking', 'rude'] }]);
     expect(errors).toEqual([]);
   });
 

@@ -43,6 +43,25 @@ export interface SpanDraft {
 }
 
 
+/** The taxonomy's labels depth first, children after their parent (a label with an unknown parent is a root). */
+function taxonomyTree(rubric: RubricView | null): { id: string; name: string; description: string; depth: number }[] {
+  const labels = rubric?.taxonomy?.labels ?? [];
+  const ids = new Set(labels.map((l) => l.id));
+  const out: { id: string; name: string; description: string; depth: number }[] = [];
+  const seen: string[] = [];
+  const walk = (parent: string | null, depth: number) => {
+    for (const l of labels) {
+      const p = l.parent !== null && ids.has(l.parent) ? l.parent : null;
+      if (p !== parent || seen.includes(l.id)) continue;
+      seen.push(l.id);
+      out.push({ id: l.id, name: l.name, description: l.description, depth });
+      walk(l.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
+}
+
 /** Thrown errors carrying this code are retried on submit (the connection dropped). */
 const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
 
@@ -53,6 +72,8 @@ export class JudgingForm {
 
   pairwise = $state<number | null>(null);
   ranking = $state<string[][]>([]);
+  rating = $state<number | null>(null);
+  labels = $state<string[]>([]);
   scores = $state<Record<string, number>>({});
   spans = $state<Span[]>([]);
   flags = $state<string[]>([]);
@@ -68,6 +89,8 @@ export class JudgingForm {
 
   readonly order: string[];
   readonly rubric: RubricView | null;
+  /** Classification tasks: the taxonomy's labels, each under its parent, with their depth. */
+  readonly taxonomyLabels: { id: string; name: string; description: string; depth: number }[];
   readonly cells;
   readonly work: WorkState;
   /** What is still missing, in words for the trainer (empty: complete). */
@@ -92,12 +115,15 @@ export class JudgingForm {
     this.order = subject.responses.map((r) => r.id);
     this.rubric = subject.rubric;
     this.cells = scoreCells(subject.rubric, this.order);
+    this.taxonomyLabels = taxonomyTree(subject.rubric);
     this.minWords = subject.rubric?.justification.minWords ?? 0;
     this.maxWords = subject.rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
     this.orders = { taskKind: subject.taskKind, display: this.order, canonical: subject.canonicalOrder, rubric: subject.rubric };
     const w = workFromDraft(subject.draft, this.orders);
     this.pairwise = w.pairwise;
     this.ranking = w.ranking;
+    this.rating = w.rating;
+    this.labels = w.labels;
     this.scores = w.scores;
     this.spans = w.spans;
     this.flags = w.flags;
@@ -109,6 +135,8 @@ export class JudgingForm {
       order: this.order,
       pairwise: this.pairwise,
       ranking: this.ranking,
+      rating: this.rating,
+      labels: this.labels,
       scores: this.scores,
       spans: this.spans,
       flags: this.flags,
@@ -187,6 +215,43 @@ export class JudgingForm {
   }
 
   /** Digit d on the pairwise scale (1 = A much better … 7 = B much better). */
+  /** Rating tasks: the scale's levels, lowest first. */
+  get ratingLevels(): { value: number; label: string; anchor: string }[] {
+    return this.rubric?.rating?.levels ?? [];
+  }
+
+  /** The key of each rating level: the level's own digit (1–5), else its place (1, 2, … for −2..2). */
+  get ratingKeys(): string[] {
+    return levelKeys(this.ratingLevels);
+  }
+
+  chooseRating(value: number): void {
+    if (this.editable) this.rating = value;
+  }
+
+  pickRating(d: number): void {
+    const level = this.ratingLevels[this.ratingKeys.indexOf(String(d))];
+    if (level) this.chooseRating(level.value);
+  }
+
+  /** Whether several labels may be chosen (the taxonomy's flag). */
+  get multiLabel(): boolean {
+    return this.rubric?.taxonomy?.multiLabel === true;
+  }
+
+  /** Picks a label; on a single-label taxonomy it replaces the choice (again: clears it). */
+  toggleLabel(id: string): void {
+    if (!this.editable) return;
+    if (!this.multiLabel) this.labels = this.labels[0] === id ? [] : [id];
+    else this.labels = this.labels.includes(id) ? this.labels.filter((x) => x !== id) : [...this.labels, id];
+  }
+
+  /** Keys 1–9 toggle the labels in the order the form lists them. */
+  pickLabel(d: number): void {
+    const label = this.taxonomyLabels[d - 1];
+    if (label) this.toggleLabel(label.id);
+  }
+
   pickPairwise(d: number): void {
     const choice = PAIRWISE_SCALE[d - 1];
     if (choice) this.choosePairwise(choice.value);

@@ -24,6 +24,8 @@ function prefersR1(display: string[]): WorkState {
     order: display,
     pairwise: r1IsA ? -2 : 2,
     ranking: [],
+    rating: null,
+    labels: [],
     scores: { 'overall|': r1IsA ? 0 : 2, 'accuracy|r1': 3, 'accuracy|r2': 1 },
     spans: [],
     flags: [],
@@ -113,5 +115,17 @@ describe('levels, spans on rendered text, drag and drop, what is missing', () =>
     const w = { ...workFromDraft(null, ordersFor(['r1', 'r2'])), pairwise: 0, scores: { 'overall|': 1, 'accuracy|r1': 1, 'accuracy|r2': 1 } };
     expect(missing({ ...w, justification: 'word '.repeat(52) }, rubric)).toEqual(['a justification 2 words shorter (at most 50)']);
     expect(missing({ ...w, justification: '' }, rubric)).toEqual(['1 more word of justification']);
+  });
+});
+
+describe('rating and classification work', () => {
+  const base = { order: [], pairwise: null, ranking: [], scores: {}, spans: [], flags: [], justification: '' };
+  const orders = (taskKind: 'rating' | 'classification'): JudgingOrders => ({ taskKind, display: [], canonical: [], rubric: null });
+  it('sends the chosen level or labels, asks for them while missing, and reads a draft back', () => {
+    expect(canonicalPayloadOf({ ...base, taskKind: 'rating', rating: -1, labels: [] }, orders('rating'))?.preference).toEqual({ kind: 'rating', value: -1 });
+    expect(canonicalPayloadOf({ ...base, taskKind: 'classification', rating: null, labels: ['neg', 'angry'] }, orders('classification'))?.preference).toEqual({ kind: 'classification', labels: ['angry', 'neg'] });
+    expect(missing({ ...base, taskKind: 'classification', rating: null, labels: [] }, null)).toEqual(['a label']);
+    expect(missing({ ...base, taskKind: 'rating', rating: null, labels: [] }, null)).toEqual(['a rating']);
+    expect(workFromDraft({ preference: { kind: 'classification', labels: ['pos'] } }, orders('classification')).labels).toEqual(['pos']);
   });
 });

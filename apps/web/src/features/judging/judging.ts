@@ -152,6 +152,10 @@ export interface WorkState {
   order: string[];
   pairwise: number | null;
   ranking: string[][];
+  /** Rating tasks: the chosen level's value. */
+  rating: number | null;
+  /** Classification tasks: the chosen label ids. */
+  labels: string[];
   scores: Record<string, number>;
   spans: Span[];
   flags: string[];
@@ -159,6 +163,8 @@ export interface WorkState {
 }
 
 function preferenceOf(s: WorkState): JudgmentPayload['preference'] | null {
+  if (s.taskKind === 'rating') return s.rating === null ? null : { kind: 'rating', value: s.rating };
+  if (s.taskKind === 'classification') return s.labels.length ? { kind: 'classification', labels: [...s.labels] } : null;
   if (s.taskKind === 'pairwise') return s.pairwise === null ? null : { kind: 'pairwise', a: s.order[0]!, b: s.order[1]!, value: s.pairwise };
   return s.ranking.length ? { kind: 'ranking', groups: s.ranking.map((g) => [...g]) } : null;
 }
@@ -206,6 +212,8 @@ export function workFromDraft(draft: DraftPayload | null, o: JudgingOrders): Wor
     // The screen's value is "how much better is the right-hand response (B)".
     pairwise: pref?.kind === 'pairwise' ? (pref.a === o.display[0] ? pref.value : -pref.value) : null,
     ranking: pref?.kind === 'ranking' ? pref.groups.map((g) => [...g]) : o.taskKind === 'ranking' ? o.display.map((r) => [r]) : [],
+    rating: pref?.kind === 'rating' ? pref.value : null,
+    labels: pref?.kind === 'classification' ? [...pref.labels] : [],
     scores: Object.fromEntries((d?.scores ?? []).map((x) => [cellKey(x.dimension, x.responseId ?? null), x.value])),
     spans: d?.spans ?? [],
     flags: d?.flags ?? [],
@@ -228,6 +236,9 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
     return at === -1 ? String(id) : letterOf(at);
   };
   if (p?.kind === 'ranking' && Array.isArray(p.groups)) return (p.groups as unknown[][]).map((g) => g.map(name).join(' = ')).join(' > ');
+  if (p?.kind === 'rating' && typeof p.value === 'number') return `Rating ${p.value}`;
+  const labels = (p as { labels?: unknown } | undefined)?.labels;
+  if (p?.kind === 'classification' && Array.isArray(labels)) return labels.map(String).join(', ');
   if (p?.kind !== 'pairwise' || typeof p.value !== 'number') return '—';
   if (p.value === 0) return 'Tie';
   // value = how much better b is than a; say it from the winner's side, in screen letters.
@@ -239,7 +250,8 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
 /** What is still missing before submitting, in words for the trainer (empty: ready). */
 export function missing(s: WorkState, rubric: RubricView | null): string[] {
   const out: string[] = [];
-  if (!preferenceOf(s)) out.push(s.taskKind === 'pairwise' ? 'a preference (1–7)' : 'a ranking');
+  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label' } as const;
+  if (!preferenceOf(s)) out.push(what[s.taskKind]);
   const cells = scoreCells(rubric, s.order);
   const unscored = cells.filter((c) => s.scores[cellKey(c.dimension.id, c.responseId)] === undefined).length;
   if (unscored) out.push(`${unscored} score${unscored === 1 ? '' : 's'}`);
