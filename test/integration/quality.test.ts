@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
-import type { AnnotatorStats, Item, Leaderboard, MyStats, ProjectAgreement, QualityFlag, Task } from '@accord/core';
+import type { AnnotatorStats, Item, Leaderboard, MyStats, ProjectAgreement, QualityFlag, RubricDraft, Task, TaskKind } from '@accord/core';
 import { bradleyTerry, cohenKappa, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
@@ -290,6 +290,49 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
   afterAll(async () => {
     await t?.close();
   });
+
+  it("Snow et al. 2008: a rating project's α (ordinal on the valence levels) and a classification project's α (nominal, RTE) equal @accord/metrics on the stored labels", async () => {
+    const lead = await t.as('lead');
+    const base: RubricDraft = { dimensions: [], precedence: [], justification: { minWords: 0, maxWords: 100 }, spanCategories: [], flags: [] };
+    const load = async (taskKind: TaskKind, name: 'snow2008-valence' | 'snow2008-rte', draft: RubricDraft) => {
+      const p = (await lead.post<{ id: string }>('/api/projects', { name, taskKind })).body.id;
+      await t.server.deps.rubrics.writeDraft(p, draft);
+      expect((await lead.post(`/api/projects/${p}/rubric/publish`, { note: '' })).status).toBe(201);
+      expect(await importFile(lead, p, dataset(name, 'items'))).toMatchObject({ rejected: 0 });
+      const votes = lines(dataset(name, 'judgments')) as unknown as { externalId: string; annotator: string; judgment: { preference: { value?: number; labels?: string[] } } }[];
+      expect(await importFile(lead, p, dataset(name, 'judgments'), { kind: 'judgments', timeout: 300_000 })).toMatchObject({ created: votes.length, rejected: 0 });
+      const r = await lead.get<ProjectAgreement>(`/api/projects/${p}/agreement?samples=20`);
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ taskKind, judgments: votes.length });
+      return { body: r.body, votes };
+    };
+    const matrix = <T,>(votes: { externalId: string; annotator: string }[], value: (i: number) => T) => {
+      const units = new Map<string, Map<string, T>>();
+      votes.forEach((v, i) => units.set(v.externalId, (units.get(v.externalId) ?? new Map<string, T>()).set(v.annotator, value(i))));
+      const raters = [...new Set(votes.map((v) => v.annotator))].sort();
+      return [...units.values()].map((u) => raters.map((r) => u.get(r) ?? null));
+    };
+
+    const levels = [-2, -1, 0, 1, 2].map((value) => ({ value, label: `valence ${value}`, anchor: '' }));
+    const valence = await load('rating', 'snow2008-valence', { ...base, rating: { levels } });
+    const vrows = matrix(valence.votes, (i) => valence.votes[i]!.judgment.preference.value!);
+    expect(valence.body.overall.alpha.ordinal.value).toBeCloseTo(krippendorffAlpha(vrows, { level: 'ordinal' })!, 9);
+    expect(valence.body.overall.alpha.nominal.value).toBeCloseTo(krippendorffAlpha(vrows, { level: 'nominal' })!, 9);
+    expect(valence.body.overall.percentAgreement.value).toBeCloseTo(percentAgreement(vrows).meanPairwiseAvailable!, 9);
+    expect(valence.body.byVersion).toEqual([expect.objectContaining({ rubricVersion: null, judgments: 1000 })]);
+
+    const labels = [
+      { id: 'entailment', name: 'Entailment', parent: null, description: '' },
+      { id: 'not-entailment', name: 'No entailment', parent: null, description: '' },
+    ];
+    const rte = await load('classification', 'snow2008-rte', { ...base, taxonomy: { multiLabel: false, labels } });
+    const rrows = matrix(rte.votes, (i) => rte.votes[i]!.judgment.preference.labels!.join('+'));
+    const nominal = krippendorffAlpha(rrows, { level: 'nominal' })!;
+    expect(rte.body.overall.alpha.nominal.value).toBeCloseTo(nominal, 9);
+    // The figure reproduced from the raw release (test data PROVENANCE: rte α nominal 0.2415).
+    expect(nominal).toBeCloseTo(0.2415, 4);
+    expect(rte.body.overall.alpha.ordinal.value).toBeNull();
+  }, 300_000);
 
   it('a submit updates the figures and tells open dashboards; a disagreeing trainer is flagged; the lead clears it; trainers read only their own figures', async () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);

@@ -9,7 +9,7 @@ import { waitFor } from './server.ts';
 
 const DATASETS = join(REPO_ROOT, 'test/fixtures/datasets');
 
-export function dataset(name: 'llmfao' | 'pandalm', kind: 'items' | 'judgments'): Buffer {
+export function dataset(name: 'llmfao' | 'pandalm' | 'snow2008-valence' | 'snow2008-rte', kind: 'items' | 'judgments'): Buffer {
   return gunzipSync(readFileSync(join(DATASETS, `${name}-${kind}.jsonl.gz`)));
 }
 

@@ -171,10 +171,17 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       remember(`agreement|${project.id}|${project.taskKind}|${scope}|${q.samples}|${q.seed}|${digests.get(scope) ?? ''}|${kw ? kendallDigest : ''}`, () =>
         computeFigures(data, view, opts, kw),
       );
-    const mainScope = ranking ? 'rank' : 'pref';
+    // Ratings are compared on their levels (α ordinal; nominal on the same values), classifications on
+    // their label sets (α nominal; an ordinal α of label sets has no meaning and is left out).
+    const labelling = project.taskKind === 'rating' || project.taskKind === 'classification';
+    const base = project.taskKind === 'rating' ? 'rate' : project.taskKind === 'classification' ? 'cls' : 'pref';
+    const mainScope = ranking ? 'rank' : base;
     const kendallMap = ranking ? new Map(kendall.map((k) => [k.block, { sum: k.sum, n: k.n }])) : null;
-    const prefView = ranking ? (v: number) => v : threeWay;
-    const overall = figuresOf(mainScope, all.get(mainScope) ?? new Map(), prefView, kendallMap);
+    const baseView = labelling ? (v: number) => v : threeWay;
+    const prefView = ranking ? (v: number) => v : baseView;
+    const nominalOnly = (f: ReturnType<typeof computeFigures>) =>
+      project.taskKind === 'classification' ? { ...f, alpha: { ...f.alpha, ordinal: { value: null, n: f.alpha.nominal.n, ci: null } } } : f;
+    const overall = nominalOnly(figuresOf(mainScope, all.get(mainScope) ?? new Map(), prefView, kendallMap));
 
     const dimIds = [...all.keys()].filter((s) => s.startsWith('dim:')).map((s) => s.slice(4));
     const known = new Map(rubricDims.map((d) => [d.id, d]));
@@ -196,25 +203,25 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     });
 
     const byVersion = [...all.keys()]
-      .filter((s) => s.startsWith('pref@v'))
-      .map((s) => ({ s, v: Number(s.slice(6)) }))
+      .filter((s) => s.startsWith(`${base}@v`))
+      .map((s) => ({ s, v: Number(s.slice(base.length + 2)) }))
       .sort((a, b) => a.v - b.v)
       .map(({ s, v }) => {
         const data = all.get(s)!;
-        return { rubricVersion: v === 0 ? null : v, ...judgmentsIn(data), ...figuresOf(s, data, threeWay, null) };
+        return { rubricVersion: v === 0 ? null : v, ...judgmentsIn(data), ...nominalOnly(figuresOf(s, data, baseView, null)) };
       });
 
     const overTime = [...all.keys()]
-      .filter((s) => s.startsWith('pref@w'))
+      .filter((s) => s.startsWith(`${base}@w`))
       .sort()
       .map((s) => {
-        const start = new Date(`${s.slice(6)}T00:00:00Z`);
+        const start = new Date(`${s.slice(base.length + 2)}T00:00:00Z`);
         const data = all.get(s)!;
-        return { period: 'week' as 'week' | 'sinceCalibration', start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...figuresOf(s, data, threeWay, null) };
+        return { period: 'week' as 'week' | 'sinceCalibration', start: iso(start), end: iso(new Date(start.getTime() + 7 * 86_400_000)), ...judgmentsIn(data), ...nominalOnly(figuresOf(s, data, baseView, null)) };
       });
 
     // Since the last calibration (pairwise): agreement among the judgments submitted from then on.
-    const calibratedAt = ranking ? null : await repo.lastCalibration(project.id);
+    const calibratedAt = ranking || labelling ? null : await repo.lastCalibration(project.id);
     if (calibratedAt) {
       const since = await repo.prefSince(project.id, calibratedAt);
       const data: ScopeData = new Map();
@@ -234,7 +241,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     const graded = [...dist.entries()].filter(([, c]) => c !== 0).sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count }));
     const threeWayDist = { first: 0, tie: 0, second: 0 };
     for (const { value, count } of graded) threeWayDist[value < 0 ? 'first' : value > 0 ? 'second' : 'tie'] += count;
-    const judgments = ranking ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
+    const judgments = ranking || labelling ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
 
     return {
       taskKind: project.taskKind,
