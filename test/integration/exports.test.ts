@@ -240,6 +240,42 @@ describe.each(kinds)('exports (%s)', (kind) => {
     expect(new Set(unanimous.map((x) => x.externalId))).toEqual(new Set(['ex-01']));
   });
 
+  it('rating and classification: consensus (majority level, majority label set; none on a three-way split or under k judgments) exported as JSONL and CSV with provenance', async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const base = { dimensions: [], precedence: [], justification: { minWords: 0, maxWords: 100 }, spanCategories: [], flags: [] };
+    const texts = ['c1', 'c2', 'c3'].map((externalId) => ({ externalId, prompt: `Headline ${externalId}` }));
+    const vote = (externalId: string, annotator: string, preference: unknown) => ({ externalId, annotator, judgment: { preference } });
+    const cls = await factory.project({
+      name: 'Labels',
+      taskKind: 'classification',
+      items: texts,
+      rubric: { ...base, taxonomy: { multiLabel: true, labels: ['pos', 'neg', 'sarcasm'].map((id) => ({ id, name: id, parent: null, description: '' })) } },
+    });
+    const c = (labels: string[]) => ({ kind: 'classification', labels });
+    const cj = [vote('c1', 'a1', c(['neg'])), vote('c1', 'a2', c(['neg'])), vote('c1', 'a3', c(['pos'])), vote('c2', 'a1', c(['sarcasm', 'neg'])), vote('c2', 'a2', c(['neg', 'sarcasm'])), vote('c2', 'a3', c(['sarcasm', 'neg'])), vote('c3', 'a1', c(['pos'])), vote('c3', 'a2', c(['neg']))];
+    expect(await importFile(cls.lead.client, cls.id, jsonlOf(cj), { kind: 'judgments' })).toMatchObject({ created: 8, rejected: 0 });
+    const rows = jsonl((await download(cls.id, 'consensus', cls.lead.client)).text);
+    expect(rows.map((r) => [r.externalId, r.preference, r.method, r.judgments])).toEqual([
+      ['c1', c(['neg']), 'majority', 3],
+      ['c2', c(['neg', 'sarcasm']), 'majority', 3],
+    ]);
+    const csv = parseCsv((await download(cls.id, 'consensus?format=csv', cls.lead.client)).text, { columns: true }) as Record<string, string>[];
+    expect(csv.map((r) => [r.externalId, JSON.parse(r.preference!) as unknown, r.method])).toEqual([
+      ['c1', c(['neg']), 'majority'],
+      ['c2', c(['neg', 'sarcasm']), 'majority'],
+    ]);
+
+    const rated = await factory.project({ name: 'Levels', taskKind: 'rating', items: texts, rubric: { ...base, rating: { levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: '' })) } } });
+    const r = (value: number) => ({ kind: 'rating', value });
+    const rj = [vote('c1', 'a1', r(4)), vote('c1', 'a2', r(4)), vote('c1', 'a3', r(2)), vote('c2', 'a1', r(1)), vote('c2', 'a2', r(5)), vote('c2', 'a3', r(3))];
+    expect(await importFile(rated.lead.client, rated.id, jsonlOf(rj), { kind: 'judgments' })).toMatchObject({ created: 6, rejected: 0 });
+    const levels = jsonl((await download(rated.id, 'consensus', rated.lead.client)).text);
+    expect(levels.map((x) => [x.externalId, x.preference, x.method])).toEqual([['c1', r(4), 'majority']]);
+    const judged = jsonl((await download(rated.id, 'judgments', rated.lead.client)).text);
+    expect(judged).toHaveLength(6);
+    expect(judged.find((x) => x.externalId === 'c1' && x.annotatorName === 'Annotator a3')).toMatchObject({ payload: { preference: r(2) }, method: 'majority' });
+  });
+
   it('the leaderboard and agreement exports are the quality figures', async () => {
     const lb = jsonl((await download(plain.id, 'leaderboard')).text);
     const api = await lead.get<Leaderboard>(`/api/projects/${plain.id}/leaderboard?samples=200&seed=1`);
