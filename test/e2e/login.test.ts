@@ -25,10 +25,11 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
     await page.getByTestId('login-password').press('Enter');
     await page.getByTestId('project-card').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'e2e-projects.png') });
-    expect(await page.getByTestId('project-card').count()).toBe(1);
+    // The demo workspace: the pairwise project and the classification and rating demos.
+    expect(await page.getByTestId('project-card').count()).toBe(3);
     expect(await unlabelledControls(page), 'every control on the project list has a name').toEqual([]);
 
-    await page.getByTestId('project-card').first().click();
+    await page.getByTestId('project-card').filter({ hasText: 'PandaLM pairwise demo' }).click();
     await expect.poll(() => page.getByTestId('project-title').textContent()).toContain('PandaLM pairwise demo');
     expect(page.url()).toContain(`/projects/${t.demoProjectId}`);
 

@@ -55,7 +55,8 @@ describe.each(kinds)('a dispute commit killed mid-transaction (%s)', (kind) => {
     return c;
   }
 
-  const projectOf = async (c: ApiClient) => (await c.get<{ items: { id: string }[] }>('/api/projects')).body.items[0]!.id;
+  // The pairwise demo (the seed also creates a classification and a rating demo).
+  const projectOf = async (c: ApiClient) => (await c.get<{ items: { id: string; taskKind: string }[] }>('/api/projects')).body.items.find((p) => p.taskKind === 'pairwise')!.id;
 
   it('leaves none of it when killed before COMMIT, and all of it when killed after the 201', async () => {
     // 1. A process that holds every commit's transaction open for a minute.

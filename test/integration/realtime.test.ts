@@ -285,7 +285,7 @@ describe('a crash mid-edit (kill -9 of the real server process)', () => {
     const logins = JSON.parse(readFileSync(join(dataDir, 'demo-logins.json'), 'utf8')) as Array<{ email: string; password: string }>;
     const lead = new ApiClient(url);
     await lead.login('lead@accord.local', logins.find((l) => l.email === 'lead@accord.local')!.password);
-    const projectId = (await lead.get<{ items: Array<{ id: string }> }>('/api/projects')).body.items[0]!.id;
+    const projectId = (await lead.get<{ items: Array<{ id: string; taskKind: string }> }>('/api/projects')).body.items.find((p) => p.taskKind === 'pairwise')!.id;
     const name = `rubric:${projectId}`;
     const socket = openSocket({ url, cookie: lead.cookie });
     const editor = openDoc(await connected(socket), name);

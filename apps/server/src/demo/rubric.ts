@@ -85,3 +85,33 @@ export const DEMO_RUBRIC: RubricDraft = {
   rating: null,
   taxonomy: null,
 };
+
+const NO_DIMENSIONS = { dimensions: [], precedence: [], spanCategories: [], flags: [] } satisfies Partial<RubricDraft>;
+
+/** The rating demo (Snow et al. 2008 headline valence): how negative or positive the headline reads, −2..2. */
+export const DEMO_RATING_RUBRIC: RubricDraft = {
+  ...NO_DIMENSIONS,
+  justification: { minWords: 0, maxWords: 100 },
+  rating: {
+    levels: [
+      { value: -2, label: 'Very negative', anchor: 'Death, disaster or violence: the headline reads as bad news.' },
+      { value: -1, label: 'Negative', anchor: 'A setback, a conflict or a worry, but not a catastrophe.' },
+      { value: 0, label: 'Neutral', anchor: 'A plain report; neither good nor bad news.' },
+      { value: 1, label: 'Positive', anchor: 'Good news for someone: progress, a success, relief.' },
+      { value: 2, label: 'Very positive', anchor: 'Joyful or triumphant news.' },
+    ],
+  },
+};
+
+/** The classification demo (Snow et al. 2008 RTE-1): does the text entail the hypothesis? */
+export const DEMO_CLASSIFICATION_RUBRIC: RubricDraft = {
+  ...NO_DIMENSIONS,
+  justification: { minWords: 0, maxWords: 100 },
+  taxonomy: {
+    multiLabel: false,
+    labels: [
+      { id: 'entailment', name: 'Entailment', parent: null, description: 'A reader of the text would take the hypothesis to be true.' },
+      { id: 'not-entailment', name: 'No entailment', parent: null, description: 'The text does not make the hypothesis true (it contradicts it or leaves it open).' },
+    ],
+  },
+};

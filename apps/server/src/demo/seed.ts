@@ -1,6 +1,7 @@
 /**
  * First start: with an empty database, creates the demo workspace (users for every role with
- * generated passwords, and a pairwise project with 60 real PandaLM items), or, with ACCORD_DEMO=0,
+ * generated passwords, a pairwise project with 60 real PandaLM items, and a classification and a
+ * rating project with 60 real items each from Snow et al. 2008), or, with ACCORD_DEMO=0,
  * only the admin named by ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD.
  */
 import { randomInt } from 'node:crypto';
@@ -9,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { disputes, items, judgments, projectMembers, projects, users } from '@accord/db';
-import type { ProjectRole } from '@accord/core';
+import type { ProjectRole, RubricDraft, TaskKind } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import { audit } from '../platform/audit.ts';
 import { hashPassword } from '../features/auth/passwords.ts';
-import { DEMO_RUBRIC } from './rubric.ts';
+import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_RUBRIC } from './rubric.ts';
 import { computeConsensus } from '../features/consensus/consensus.engine.ts';
 import type { StoredResponse } from '@accord/db';
 
@@ -115,12 +116,60 @@ async function seedUnlocked(deps: Deps): Promise<SeedResult | null> {
   await deps.rubrics.publish(leadRow?.id ?? null, projectId, 'Initial rubric');
   await deps.docs.flush();
   await seedDisputes(deps, projectId);
+  await seedLabelling(deps, leadRow?.id ?? null);
 
   mkdirSync(env.dataDir, { recursive: true });
   const file = join(env.dataDir, 'demo-logins.json');
   const out: DemoLogin[] = logins.map(({ email, password, role }) => ({ email, password, role }));
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });
   return { kind: 'demo', logins: out, file, projectId };
+}
+
+interface LabellingItem {
+  externalId: string;
+  prompt: string;
+  gold: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+const LABELLING_DEMOS: { file: string; name: string; description: string; taskKind: TaskKind; rubric: RubricDraft }[] = [
+  {
+    file: 'snow2008-rte-60.jsonl',
+    name: 'RTE entailment — classification demo',
+    description: 'Sixty text/hypothesis pairs of the PASCAL RTE-1 test set: does the text entail the hypothesis? Gold labels by experts. Data: Snow et al. (EMNLP 2008).',
+    taskKind: 'classification',
+    rubric: DEMO_CLASSIFICATION_RUBRIC,
+  },
+  {
+    file: 'snow2008-valence-60.jsonl',
+    name: 'Headline valence — rating demo',
+    description: 'Sixty news headlines: how negative or positive does each read, from −2 to +2? Gold ratings by experts. Data: Snow et al. (EMNLP 2008), SemEval-2007 affective text.',
+    taskKind: 'rating',
+    rubric: DEMO_RATING_RUBRIC,
+  },
+];
+
+/** A rating and a classification project on real data, with the same members as the pairwise demo and their rubric published. */
+async function seedLabelling(deps: Deps, leadId: string | null): Promise<void> {
+  const db = deps.db.db;
+  const people = (await db.select({ id: users.id, email: users.email }).from(users)).filter((u) => u.email !== 'admin@accord.local');
+  const role = (email: string): ProjectRole => (email.startsWith('lead@') ? 'lead' : email.startsWith('reviewer@') ? 'reviewer' : 'trainer');
+  for (const demo of LABELLING_DEMOS) {
+    const rows = readFileSync(join(dirname(fileURLToPath(import.meta.url)), demo.file), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as LabellingItem);
+    const [p] = await db.insert(projects).values({ name: demo.name, description: demo.description, taskKind: demo.taskKind, createdBy: leadId }).returning();
+    const id = p!.id;
+    await db.insert(projectMembers).values(people.map((u) => ({ projectId: id, userId: u.id, role: role(u.email) })));
+    // Every tenth item is a gold item (the experts' label); the rest are ordinary work.
+    await db.insert(items).values(
+      rows.map((it, i) => ({ projectId: id, externalId: it.externalId, position: i, prompt: it.prompt, responses: [], gold: i % 10 === 0 ? it.gold : null, isGold: i % 10 === 0, metadata: it.metadata })),
+    );
+    await deps.rubrics.writeDraft(id, demo.rubric);
+    await deps.rubrics.publish(leadId, id, 'Initial rubric', demo.taskKind);
+  }
+  await deps.docs.flush();
 }
 
 /** A demo judgment under the demo rubric (version 1): every dimension scored, a justification of 10+ words. */
