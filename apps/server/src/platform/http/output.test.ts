@@ -60,7 +60,7 @@ describe('compileOutput (response shaping)', () => {
     const bad = [
       (v: ReturnType<typeof task>) => ((v.task as Record<string, unknown>).timeSpentMs = 1.5),
       (v: ReturnType<typeof task>) => delete (v.task as Record<string, unknown>).expiresAt,
-      (v: ReturnType<typeof task>) => ((v.task as Record<string, unknown>).taskKind = 'rating'),
+      (v: ReturnType<typeof task>) => ((v.task as Record<string, unknown>).taskKind = 'essay'),
       (v: ReturnType<typeof task>) => ((v.task.draft as Record<string, unknown>).extra = 1),
       (v: ReturnType<typeof task>) => ((v.task.draft.preference as Record<string, unknown>).kind = 'nope'),
       (v: ReturnType<typeof task>) => ((v.task as Record<string, unknown>).reservedAt = 17),
