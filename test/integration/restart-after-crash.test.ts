@@ -51,7 +51,9 @@ describe.skipIf(!hasProc)('restart after kill -9 when the old pid belongs to a l
 
   it('starts, is killed, and restarts over a lock whose pid now names an unrelated process (new lock format)', async () => {
     const first = start();
-    await first.ready;
+    const firstUrl = await first.ready;
+    const seeded = (await (await signInAsLead(firstUrl)).get<{ total: number }>('/api/projects')).body.total;
+    expect(seeded).toBeGreaterThan(0);
     const written = parseHolder(readFileSync(lockFile, 'utf8'));
     expect(written?.pid).toBe(first.child.pid);
     expect(written?.start).toBe(processStartTime(first.child.pid!));
@@ -66,7 +68,8 @@ describe.skipIf(!hasProc)('restart after kill -9 when the old pid belongs to a l
     const url = await again.ready;
     expect(again.output()).not.toContain('Demo workspace created');
     const c = await signInAsLead(url);
-    expect((await c.get<{ total: number }>('/api/projects')).body.total).toBe(1);
+    // The demo workspace of the first start, not a second one.
+    expect((await c.get<{ total: number }>('/api/projects')).body.total).toBe(seeded);
     expect(parseHolder(readFileSync(lockFile, 'utf8'))?.pid).toBe(again.child.pid);
     await again.stop('SIGKILL');
   }, 300_000);
@@ -74,7 +77,9 @@ describe.skipIf(!hasProc)('restart after kill -9 when the old pid belongs to a l
   it('restarts over a lock in the old format (a bare pid) whose pid now names a process started after the crash', async () => {
     // The lock as the old server wrote it: its pid, written when it started.
     const first = start();
-    await first.ready;
+    const firstUrl = await first.ready;
+    const seeded = (await (await signInAsLead(firstUrl)).get<{ total: number }>('/api/projects')).body.total;
+    expect(seeded).toBeGreaterThan(0);
     const writtenAt = statSync(lockFile).mtime;
     await first.stop('SIGKILL');
     // The pid is handed to a process that starts clearly after the lock was written.
