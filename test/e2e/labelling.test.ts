@@ -1,0 +1,121 @@
+/**
+ * Rating and classification projects in the browser, on the demo workspace's RTE (classification) and
+ * headline-valence (rating) projects:
+ * - the lead edits the taxonomy (a label under a parent, multi-label) and the rating scale (a level
+ *   added, relabelled, moved, removed) in the rubric editor; a reviewer in a second context sees each
+ *   change live; a problem (an empty name) shows at the field as core's rules word it; the lead
+ *   publishes and the version holds the edited taxonomy;
+ * - the adjudication room proposes a rating by number key and commits it.
+ * Screenshots at 1280×720 and 390 wide.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { DisputeSummary, Item, Project, RubricVersion } from '@accord/core';
+import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
+
+const missing = browserMissing();
+
+describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating disputes', () => {
+  const ctx = useBrowserServer();
+
+  async function demo(kind: 'rating' | 'classification'): Promise<string> {
+    const lead = await ctx.t.as('lead');
+    const r = await lead.get<{ items: Project[] }>('/api/projects?limit=20');
+    return r.body.items.find((p) => p.taskKind === kind)!.id;
+  }
+
+  async function open(role: 'lead' | 'reviewer', path: string, errors: string[], width = 1280, height = 720): Promise<Page> {
+    const { t, browser } = ctx;
+    const api = await t.as(role);
+    const context = await browser.newContext({ viewport: { width, height } });
+    await context.addCookies([{ name: 'accord_session', value: api.cookie!, url: t.url }]);
+    const page = await context.newPage();
+    collectPageErrors(page, { label: role, into: errors });
+    await page.goto(`${t.url}${path}`);
+    return page;
+  }
+
+  it('the lead edits the taxonomy and the scale live with a reviewer, sees problems at the field, and publishes', async () => {
+    const errors: string[] = [];
+    const cls = await demo('classification');
+    const lead = await open('lead', `/projects/${cls}?tab=rubric`, errors);
+    const reviewer = await open('reviewer', `/projects/${cls}?tab=rubric`, errors);
+    for (const page of [lead, reviewer]) await expect.poll(() => page.getByTestId('taxonomy-label').count(), { timeout: 20_000 }).toBe(2);
+
+    // A label under the first one, then multi-label: the reviewer sees both at once.
+    await lead.getByTestId('label-new').fill('Contradiction');
+    const first = await lead.getByTestId('label-id').first().inputValue();
+    await lead.getByTestId('label-new-parent').selectOption(first);
+    await lead.getByTestId('label-add').click();
+    await lead.getByTestId('taxonomy-multi').check();
+    await expect.poll(() => reviewer.getByTestId('label-name').nth(2).inputValue()).toBe('Contradiction');
+    expect(await reviewer.getByTestId('label-parent').nth(2).inputValue()).toBe(first);
+    await expect.poll(() => reviewer.getByTestId('taxonomy-multi').isChecked()).toBe(true);
+
+    // An empty name is a problem at the field (core's words), for both; filled again, it is gone.
+    await lead.getByTestId('label-name').nth(2).fill('');
+    await expect.poll(() => reviewer.locator('[data-testid="field-error"][data-path="taxonomy.labels.2.name"]').count()).toBe(1);
+    await lead.getByTestId('taxonomy-editor').screenshot({ path: join(SHOTS, 'e2e-rubric-taxonomy-error.png') });
+    await lead.getByTestId('label-name').nth(2).fill('Contradiction');
+    await expect.poll(() => lead.locator('[data-testid="field-error"][data-path^="taxonomy"]').count()).toBe(0);
+    await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-taxonomy.png') });
+    await lead.setViewportSize({ width: 390, height: 844 });
+    await lead.getByTestId('taxonomy-editor').screenshot({ path: join(SHOTS, 'e2e-rubric-taxonomy-phone.png') });
+    await lead.setViewportSize({ width: 1280, height: 720 });
+
+    await lead.getByTestId('publish-note').fill('A third label');
+    await lead.getByTestId('publish-rubric').click();
+    await lead.getByTestId('publish-confirm-confirm').click();
+    await expect.poll(() => lead.getByTestId('draft-published').textContent()).toContain('version 2');
+    const api = await ctx.t.as('lead');
+    const v2 = (await api.get<RubricVersion>(`/api/projects/${cls}/rubric/versions/2`)).body;
+    expect(v2.content.taxonomy).toMatchObject({ multiLabel: true, labels: [{}, {}, { name: 'Contradiction', parent: first }] });
+
+    // The scale of the rating demo (−2..2): add a level, label it, move it down and back, remove it.
+    const rate = await demo('rating');
+    await lead.goto(`${ctx.t.url}/projects/${rate}?tab=rubric`);
+    await reviewer.goto(`${ctx.t.url}/projects/${rate}?tab=rubric`);
+    for (const page of [lead, reviewer]) await expect.poll(() => page.getByTestId('scale-level').count(), { timeout: 20_000 }).toBe(5);
+    await lead.getByTestId('level-add').click();
+    await expect.poll(() => lead.getByTestId('level-value').nth(5).inputValue()).toBe('3');
+    await lead.getByTestId('level-label').nth(5).fill('Euphoric');
+    await expect.poll(() => reviewer.getByTestId('level-label').nth(5).inputValue()).toBe('Euphoric');
+    await lead.getByTestId('level-up').nth(5).click();
+    // Moving swaps the labels and keeps the values rising.
+    await expect.poll(() => reviewer.getByTestId('level-label').nth(4).inputValue()).toBe('Euphoric');
+    expect(await reviewer.getByTestId('level-value').nth(4).inputValue()).toBe('2');
+    // A value out of order is a problem at the field.
+    await lead.getByTestId('level-value').nth(5).fill('0');
+    await lead.getByTestId('level-value').nth(5).press('Tab');
+    await expect.poll(() => lead.locator('[data-testid="field-error"][data-path="rating.levels.5.value"]').textContent()).toMatch(/greater than the level before/);
+    await lead.getByTestId('scale-editor').screenshot({ path: join(SHOTS, 'e2e-rubric-scale.png') });
+    await lead.getByTestId('level-remove').nth(4).click();
+    await lead.getByTestId('level-remove').nth(4).click();
+    await expect.poll(() => reviewer.getByTestId('scale-level').count()).toBe(4);
+    expect(errors).toEqual([]);
+  });
+
+  it('the adjudication room proposes a rating with a number key and commits it', async () => {
+    const errors: string[] = [];
+    const rate = await demo('rating');
+    const lead = await ctx.t.as('lead');
+    const item = (await lead.get<{ items: Item[] }>(`/api/projects/${rate}/items?limit=1`)).body.items[0]!;
+    const d = (await lead.post<DisputeSummary>(`/api/projects/${rate}/items/${item.id}/disputes`, { note: 'Is this headline neutral?' })).body;
+    const page = await open('lead', `/projects/${rate}/disputes/${d.id}`, errors);
+    await page.getByTestId('proposal').waitFor();
+    await expect.poll(() => page.getByTestId('rating-2').count(), { timeout: 20_000 }).toBe(1);
+    // −2..2: keys are the places, 4 is +1.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('4');
+    await expect.poll(() => page.getByTestId('proposal-summary').textContent()).toBe('Rating 1');
+    await page.screenshot({ path: join(SHOTS, 'e2e-dispute-rating.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId('proposal').screenshot({ path: join(SHOTS, 'e2e-dispute-rating-phone.png') });
+    await page.getByTestId('commit-button').click();
+    await expect.poll(() => page.getByTestId('committed-preference').textContent()).toBe('Rating 1');
+    const label = (await lead.get<{ items: { label: { preference: unknown } }[] }>(`/api/projects/${rate}/consensus?itemId=${item.id}`)).body.items[0]!;
+    expect(label.label.preference).toEqual({ kind: 'rating', value: 1 });
+    expect(errors).toEqual([]);
+  });
+});
