@@ -5,6 +5,8 @@
  *   added, relabelled, moved, removed) in the rubric editor; a reviewer in a second context sees each
  *   change live; a problem (an empty name) shows at the field as core's rules word it; the lead
  *   publishes and the version holds the edited taxonomy;
+ * - the Quality tab of a classification project shows MASI α and α per label;
+ * - a revealed calibration round of a rating project shows the distribution over every level;
  * - the adjudication room proposes a rating by number key and commits it.
  * Screenshots at 1280×720 and 390 wide.
  */
@@ -13,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { DisputeSummary, Item, Project, RubricVersion } from '@accord/core';
 import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
+import { importFile, jsonlOf } from '../utils/work.ts';
 
 const missing = browserMissing();
 
@@ -93,6 +96,53 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     await lead.getByTestId('level-remove').nth(4).click();
     await lead.getByTestId('level-remove').nth(4).click();
     await expect.poll(() => reviewer.getByTestId('scale-level').count()).toBe(4);
+    expect(errors).toEqual([]);
+  });
+
+  it('the Quality tab of a classification project shows MASI α and α per label', async () => {
+    const errors: string[] = [];
+    const cls = await demo('classification');
+    const lead = await ctx.t.as('lead');
+    const items = (await lead.get<{ items: Item[] }>(`/api/projects/${cls}/items?limit=12`)).body.items;
+    // Three annotators on twelve items: the first agree, the third often adds a second label.
+    const rows = items.flatMap((it, i) =>
+      ['q-a', 'q-b', 'q-c'].map((annotator, r) => ({
+        externalId: it.externalId,
+        annotator,
+        judgment: { preference: { kind: 'classification', labels: r === 2 && i % 3 === 0 ? ['entailment', 'not-entailment'] : [(i + (r === 1 && i % 4 === 0 ? 1 : 0)) % 2 ? 'entailment' : 'not-entailment'] } },
+      })),
+    );
+    expect(await importFile(lead, cls, jsonlOf(rows), { kind: 'judgments' })).toMatchObject({ rejected: 0 });
+    const page = await open('lead', `/projects/${cls}?tab=quality`, errors);
+    await expect.poll(() => page.getByTestId('alpha-masi-value').textContent(), { timeout: 20_000 }).toMatch(/^-?\d\.\d+$/);
+    await page.getByTestId('labels').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'e2e-quality-classification.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId('headline').screenshot({ path: join(SHOTS, 'e2e-quality-classification-phone.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('a revealed calibration round of a rating project shows every level with its count', async () => {
+    const errors: string[] = [];
+    const rate = await demo('rating');
+    const lead = await ctx.t.as('lead');
+    const trainers = await Promise.all((['trainer1', 'trainer2', 'trainer3'] as const).map((r) => ctx.t.as(r)));
+    const ids = await Promise.all(trainers.map(async (c) => (await c.get<{ user: { id: string } }>('/api/auth/me')).body.user.id));
+    const item = (await lead.get<{ items: Item[] }>(`/api/projects/${rate}/items?limit=1`)).body.items[0]!;
+    const base = `/api/projects/${rate}/calibration`;
+    const s = (await lead.post<{ id: string }>(base, { title: 'Valence check', participants: ids, items: [item.id], showNames: true })).body;
+    const round = (await lead.post<{ round: { id: string } }>(`${base}/${s.id}/rounds`)).body.round.id;
+    for (const [i, c] of trainers.entries()) {
+      expect((await c.post(`${base}/${s.id}/join`)).status).toBe(200);
+      const payload = { preference: { kind: 'rating', value: [-1, -1, 1][i] }, scores: [], spans: [], flags: [], justification: `Reads as ${i === 2 ? 'good' : 'bad'} news.` };
+      expect((await c.post(`${base}/${s.id}/submit`, { roundId: round, payload })).status).toBe(200);
+    }
+    expect((await lead.post(`${base}/${s.id}/reveal`, {})).status).toBe(200);
+    const page = await open('lead', `/projects/${rate}/calibration/${s.id}`, errors);
+    await page.getByTestId('reveal-view').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.getByTestId('distribution-row').count()).toBe(5);
+    expect(await page.getByTestId('distribution-row').nth(1).textContent()).toMatch(/-1 · Negative\s*2/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-calibration-rating-reveal.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 
