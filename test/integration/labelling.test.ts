@@ -37,6 +37,13 @@ const IDS = TAXONOMY.labels.map((l) => l.id);
 const promptItems = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ externalId: `${tag}-${i}`, prompt: `Text ${i} to label (${tag}).` }));
 const payload = (preference: unknown) => ({ preference, scores: [], spans: [], flags: [], justification: '' });
 
+/** `waitFor` for a value: what `f` gives once it is not null. */
+async function until<T>(f: () => Promise<T | null>, message: string): Promise<T> {
+  const v = await waitFor(f, { message });
+  if (v === null) throw new Error(message);
+  return v;
+}
+
 let t: TestServer;
 let factory: Factory;
 const closers: Array<() => void> = [];
@@ -85,6 +92,12 @@ describe('rating and classification: agreement, adjudication, calibration', () =
     expect(r.body.labels!.map((l) => [l.label, l.name, l.picked, l.alpha.value])).toEqual(
       labelAlphas(sets, IDS).map((l) => [l.label, TAXONOMY.labels.find((x) => x.id === l.label)!.name, l.picked, expect.closeTo(l.alpha!, 9)]),
     );
+    // The agreement export carries them as rows: one per label, and the label sets' MASI α.
+    const exp = await p.lead.client.request('GET', `/api/projects/${p.id}/exports/agreement?format=jsonl`);
+    expect(exp.status).toBe(200);
+    const rows = exp.text.trim().split('\n').map((l) => JSON.parse(l) as { section: string; key: string; alphaNominal: number | null; figures: { masiAlpha?: { value: number } } });
+    expect(rows.filter((x) => x.section === 'label').map((x) => [x.key, x.alphaNominal])).toEqual(r.body.labels!.map((l) => [l.label, l.alpha.value]));
+    expect(rows.find((x) => x.section === 'labelSets')?.figures.masiAlpha?.value).toBeCloseTo(masi, 9);
   });
 
   it('adjudication: a disputed rating and a disputed classification are proposed in the live room, checked against the rubric and committed', async () => {
@@ -94,7 +107,7 @@ describe('rating and classification: agreement, adjudication, calibration', () =
     const split = async (p: FactoryProject, a: unknown, b: unknown) => {
       const rows = [a, b].map((preference, i) => ({ externalId: p.items[0], annotator: `split-${i}`, judgment: { preference } }));
       expect(await importFile(p.lead.client, p.id, jsonlOf(rows), { kind: 'judgments' })).toMatchObject({ created: 2, rejected: 0 });
-      const list = await waitFor(async () => (await p.lead.client.get<{ items: DisputeSummary[] }>(`/api/projects/${p.id}/disputes`)).body.items[0] ?? null, { message: 'the dispute opens' });
+      const list = await until(async () => (await p.lead.client.get<{ items: DisputeSummary[] }>(`/api/projects/${p.id}/disputes`)).body.items[0] ?? null, 'the dispute opens');
       expect(list).toMatchObject({ reason: 'disagreement', status: 'open' });
       const s = await connected(openSocket({ url: t.url, cookie: p.reviewer.client.cookie }));
       const room = openDoc(s, list.doc);
@@ -115,30 +128,30 @@ describe('rating and classification: agreement, adjudication, calibration', () =
     // Rating: 1 against 5; the reviewer proposes 6 (off the scale: refused, naming the field), then 4.
     const r = await split(rate, { kind: 'rating', value: 1 }, { kind: 'rating', value: 5 });
     await proposeAndWait(r.room, { kind: 'rating', value: 6 });
-    const bad = await waitFor(async () => {
+    const bad = await until(async () => {
       const x = await commit(rate, r.dispute.id, 'bad-rating');
       return x.status === 400 && x.body.error.details?.some((d) => d.path === 'doc.proposal.preference.value') ? x : null;
-    }, { message: 'the off-scale rating is refused' });
+    }, 'the off-scale rating is refused');
     expect(bad.body.error.message).toMatch(/not a level of the rating scale/);
     await proposeAndWait(r.room, { kind: 'rating', value: 4 });
-    const rated = await waitFor(async () => {
+    const rated = await until(async () => {
       const x = await commit(rate, r.dispute.id, 'rating');
       return x.status === 201 ? x : null;
-    }, { message: 'the rating commits' });
+    }, 'the rating commits');
     expect(rated.body.label).toMatchObject({ method: 'adjudicated', judgments: 2, agreement: 0, label: { preference: { kind: 'rating', value: 4 } } });
 
     // Classification: {insult} against {spam}; an unknown label is refused; labels picked out of order are stored sorted.
     const c = await split(cls, { kind: 'classification', labels: ['insult'] }, { kind: 'classification', labels: ['spam'] });
     await proposeAndWait(c.room, { kind: 'classification', labels: ['spam', 'nonsense'] });
-    await waitFor(async () => {
+    await until(async () => {
       const x = await commit(cls, c.dispute.id, 'bad-labels');
       return x.status === 400 && x.body.error.details?.some((d) => d.path === 'doc.proposal.preference.labels.1') ? x : null;
-    }, { message: 'the unknown label is refused' });
+    }, 'the unknown label is refused');
     await proposeAndWait(c.room, { kind: 'classification', labels: ['spam', 'insult'] });
-    const labelled = await waitFor(async () => {
+    const labelled = await until(async () => {
       const x = await commit(cls, c.dispute.id, 'labels');
       return x.status === 201 ? x : null;
-    }, { message: 'the labels commit' });
+    }, 'the labels commit');
     expect(labelled.body.label.label.preference).toEqual({ kind: 'classification', labels: ['insult', 'spam'] });
     // Each judgment named one of the two: neither picked the committed set.
     expect(labelled.body.label.agreement).toBe(0);

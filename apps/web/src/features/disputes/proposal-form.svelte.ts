@@ -166,7 +166,7 @@ export class ProposalForm implements LabelChoice {
     if (!this.editable || this.taskKind !== 'classification') return;
     const now = this.labels;
     const next = !this.multiLabel ? (now.length === 1 && now[0] === id ? [] : [id]) : now.includes(id) ? now.filter((x) => x !== id) : [...now, id];
-    setProposalPreference(this.live.doc, next.length ? { kind: 'classification', labels: [...new Set(next)].sort() } : null);
+    setProposalPreference(this.live.doc, next.length ? { kind: 'classification', labels: next.filter((x, i) => next.indexOf(x) === i).sort() } : null);
   }
 
   pickLabel(d: number): void {
