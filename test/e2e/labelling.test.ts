@@ -7,7 +7,7 @@
  *   publishes and the version holds the edited taxonomy;
  * - the Quality tab of a classification project shows MASI α and α per label;
  * - a revealed calibration round of a rating project shows the distribution over every level;
- * - the adjudication room proposes a rating by number key and commits it.
+ * - the adjudication room proposes a rating, and a set of labels, by number keys and commits them.
  * Screenshots at 1280×720 and 390 wide.
  */
 import { join } from 'node:path';
@@ -146,7 +146,7 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     expect(errors).toEqual([]);
   });
 
-  it('the adjudication room proposes a rating with a number key and commits it', async () => {
+  it('the adjudication room proposes a rating, and labels, with number keys and commits them', async () => {
     const errors: string[] = [];
     const rate = await demo('rating');
     const lead = await ctx.t.as('lead');
@@ -166,6 +166,24 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     await expect.poll(() => page.getByTestId('committed-preference').textContent()).toBe('Rating 1');
     const label = (await lead.get<{ items: { label: { preference: unknown } }[] }>(`/api/projects/${rate}/consensus?itemId=${item.id}`)).body.items[0]!;
     expect(label.label.preference).toEqual({ kind: 'rating', value: 1 });
+
+    // Classification (multi-label since the first test published it): keys toggle labels in the order shown.
+    const cls = await demo('classification');
+    // An item without a dispute or a label yet (the Quality test's judgments opened some).
+    const citem = (await lead.get<{ items: Item[] }>(`/api/projects/${cls}/items?limit=100`)).body.items.find((i) => !i.dispute && !i.consensus)!;
+    const made = await lead.post<DisputeSummary>(`/api/projects/${cls}/items/${citem.id}/disputes`, { note: 'Which labels?' });
+    expect(made.status, made.text).toBe(201);
+    const cd = made.body;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${ctx.t.url}/projects/${cls}/disputes/${cd.id}`);
+    await expect.poll(() => page.getByTestId('label-contradiction').count(), { timeout: 20_000 }).toBe(1);
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    // Shown: Entailment (1), Contradiction under it (2), No entailment (3).
+    await page.keyboard.press('2');
+    await page.keyboard.press('1');
+    await expect.poll(() => page.getByTestId('proposal-summary').textContent()).toBe('contradiction, entailment');
+    await page.getByTestId('commit-button').click();
+    await expect.poll(() => page.getByTestId('committed-preference').textContent()).toBe('contradiction, entailment');
     expect(errors).toEqual([]);
   });
 });
