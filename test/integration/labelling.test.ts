@@ -47,10 +47,19 @@ async function until<T>(f: () => Promise<T | null>, message: string): Promise<T>
 let t: TestServer;
 let factory: Factory;
 const closers: Array<() => void> = [];
+/** One project per kind, shared by the tests (each on its own items): sign-ins cost a password hash each. */
+let rateP: FactoryProject;
+let clsP: FactoryProject;
 
 beforeAll(async () => {
   t = await createTestServer('pglite');
   factory = createFactory(await t.as('admin'), t.server.deps);
+  // Two judgments per item, a label only when they agree: a split opens a dispute.
+  const settings = { overlap: 2, consensus: { rule: 'unanimous' } };
+  [rateP, clsP] = await Promise.all([
+    factory.project({ taskKind: 'rating', items: [...promptItems(1, 'dr'), ...promptItems(2, 'cr')], rubric: SCALE, trainers: 3, settings }),
+    factory.project({ taskKind: 'classification', items: [...promptItems(30, 'ml'), ...promptItems(1, 'dc'), ...promptItems(2, 'cc')], rubric: TAX, trainers: 3, settings }),
+  ]);
 }, 300_000);
 
 afterAll(async () => {
@@ -60,12 +69,13 @@ afterAll(async () => {
 
 describe('rating and classification: agreement, adjudication, calibration', () => {
   it('multi-label: per-label α and MASI α equal @accord/metrics on the stored label sets', async () => {
-    const p = await factory.project({ taskKind: 'classification', items: promptItems(30, 'ml'), rubric: TAX });
+    const p = clsP;
+    const mlItems = p.items.filter((e) => e.startsWith('ml-'));
     // Four annotators: a noisy copy of a "true" set per item (seeded), sometimes a second label or a parent instead of its child.
     const rng = createRandom(15);
     const raters = ['ann-a', 'ann-b', 'ann-c', 'ann-d'];
     const votes: { externalId: string; annotator: string; judgment: { preference: { kind: 'classification'; labels: string[] } } }[] = [];
-    p.items.forEach((externalId, i) => {
+    mlItems.forEach((externalId, i) => {
       const truth = [IDS[i % 4]!];
       raters.forEach((annotator, r) => {
         if ((i + r) % 7 === 0) return; // some items have three annotators
@@ -101,13 +111,11 @@ describe('rating and classification: agreement, adjudication, calibration', () =
   });
 
   it('adjudication: a disputed rating and a disputed classification are proposed in the live room, checked against the rubric and committed', async () => {
-    const settings = { overlap: 2, consensus: { rule: 'unanimous' } };
-    const rate = await factory.project({ taskKind: 'rating', items: promptItems(1, 'dr'), rubric: SCALE, settings });
-    const cls = await factory.project({ taskKind: 'classification', items: promptItems(1, 'dc'), rubric: TAX, settings });
-    const split = async (p: FactoryProject, a: unknown, b: unknown) => {
-      const rows = [a, b].map((preference, i) => ({ externalId: p.items[0], annotator: `split-${i}`, judgment: { preference } }));
+    const [rate, cls] = [rateP, clsP];
+    const split = async (p: FactoryProject, externalId: string, a: unknown, b: unknown) => {
+      const rows = [a, b].map((preference, i) => ({ externalId, annotator: `split-${i}`, judgment: { preference } }));
       expect(await importFile(p.lead.client, p.id, jsonlOf(rows), { kind: 'judgments' })).toMatchObject({ created: 2, rejected: 0 });
-      const list = await until(async () => (await p.lead.client.get<{ items: DisputeSummary[] }>(`/api/projects/${p.id}/disputes`)).body.items[0] ?? null, 'the dispute opens');
+      const list = await until(async () => (await p.lead.client.get<{ items: DisputeSummary[] }>(`/api/projects/${p.id}/disputes?limit=100`)).body.items.find((x) => x.itemExternalId === externalId) ?? null, 'the dispute opens');
       expect(list).toMatchObject({ reason: 'disagreement', status: 'open' });
       const s = await connected(openSocket({ url: t.url, cookie: p.reviewer.client.cookie }));
       const room = openDoc(s, list.doc);
@@ -126,7 +134,7 @@ describe('rating and classification: agreement, adjudication, calibration', () =
     };
 
     // Rating: 1 against 5; the reviewer proposes 6 (off the scale: refused, naming the field), then 4.
-    const r = await split(rate, { kind: 'rating', value: 1 }, { kind: 'rating', value: 5 });
+    const r = await split(rate, 'dr-0', { kind: 'rating', value: 1 }, { kind: 'rating', value: 5 });
     await proposeAndWait(r.room, { kind: 'rating', value: 6 });
     const bad = await until(async () => {
       const x = await commit(rate, r.dispute.id, 'bad-rating');
@@ -141,7 +149,7 @@ describe('rating and classification: agreement, adjudication, calibration', () =
     expect(rated.body.label).toMatchObject({ method: 'adjudicated', judgments: 2, agreement: 0, label: { preference: { kind: 'rating', value: 4 } } });
 
     // Classification: {insult} against {spam}; an unknown label is refused; labels picked out of order are stored sorted.
-    const c = await split(cls, { kind: 'classification', labels: ['insult'] }, { kind: 'classification', labels: ['spam'] });
+    const c = await split(cls, 'dc-0', { kind: 'classification', labels: ['insult'] }, { kind: 'classification', labels: ['spam'] });
     await proposeAndWait(c.room, { kind: 'classification', labels: ['spam', 'nonsense'] });
     await until(async () => {
       const x = await commit(cls, c.dispute.id, 'bad-labels');
@@ -158,9 +166,9 @@ describe('rating and classification: agreement, adjudication, calibration', () =
   });
 
   it('calibration: a rating session and a multi-label session reveal the distribution and report α (ordinal; MASI) equal to @accord/metrics', async () => {
-    const run = async (p: FactoryProject, rounds: unknown[][]) => {
-      const items = (await p.lead.client.get<{ items: { id: string; externalId: string }[] }>(`/api/projects/${p.id}/items?limit=10`)).body.items;
-      const ids = p.items.map((e) => items.find((i) => i.externalId === e)!.id);
+    const run = async (p: FactoryProject, externalIds: string[], rounds: unknown[][]) => {
+      const items = (await p.lead.client.get<{ items: { id: string; externalId: string }[] }>(`/api/projects/${p.id}/items?limit=100`)).body.items;
+      const ids = externalIds.map((e) => items.find((i) => i.externalId === e)!.id);
       const base = `/api/projects/${p.id}/calibration`;
       const s = (await p.lead.client.post<CalibrationSession>(base, { title: `Calibrate ${randomUUID().slice(0, 4)}`, participants: p.trainers.map((u) => u.id), items: ids })).body;
       for (const u of p.trainers) expect((await u.client.post(`${base}/${s.id}/join`)).status).toBe(200);
@@ -183,24 +191,24 @@ describe('rating and classification: agreement, adjudication, calibration', () =
     };
 
     // Ratings 1..5 by three participants on two items.
-    const rp = await factory.project({ taskKind: 'rating', items: promptItems(2, 'cr'), rubric: SCALE, trainers: 3 });
+    const rp = rateP;
     const ratings = [
       [2, 2, 4],
       [5, 4, 5],
     ];
-    const rr = await run(rp, ratings.map((row) => row.map((value) => ({ kind: 'rating', value }))));
+    const rr = await run(rp, ['cr-0', 'cr-1'], ratings.map((row) => row.map((value) => ({ kind: 'rating', value }))));
     expect(rr.results[0]!.distribution.ratings).toEqual([1, 2, 3, 4, 5].map((value) => ({ value, count: value === 2 ? 2 : value === 4 ? 1 : 0 })));
     expect(rr.results[0]!.agreement.preference).toMatchObject({ statistic: 'alpha-ordinal', value: null, reason: 'one-item', n: 3 });
     const ordinal = krippendorffAlpha(ratings, { level: 'ordinal', categories: [1, 2, 3, 4, 5] })!;
     expect(rr.report.overall.blind!.preference).toMatchObject({ statistic: 'alpha-ordinal', value: expect.closeTo(ordinal, 12) as number, n: 6 });
 
     // Labels (multi-label) by three participants on two items.
-    const cp = await factory.project({ taskKind: 'classification', items: promptItems(2, 'cc'), rubric: TAX, trainers: 3 });
+    const cp = clsP;
     const sets = [
       [['insult'], ['insult', 'threat'], ['spam']],
       [['spam'], ['spam'], ['spam', 'toxic']],
     ];
-    const cr = await run(cp, sets.map((row) => row.map((labels) => ({ kind: 'classification', labels }))));
+    const cr = await run(cp, ['cc-0', 'cc-1'], sets.map((row) => row.map((labels) => ({ kind: 'classification', labels }))));
     expect(cr.results[0]!.distribution.labels).toEqual([
       { label: 'toxic', count: 0 },
       { label: 'insult', count: 2 },
