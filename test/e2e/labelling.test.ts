@@ -6,7 +6,8 @@
  *   change live; a problem (an empty name) shows at the field as core's rules word it; the lead
  *   publishes and the version holds the edited taxonomy;
  * - the Quality tab of a classification project shows MASI α and α per label;
- * - a revealed calibration round of a rating project shows the distribution over every level;
+ * - in a calibration session of a rating project a participant rates by number key and Enter; the
+ *   revealed round shows the distribution over every level;
  * - the adjudication room proposes a rating, and a set of labels, by number keys and commits them.
  * Screenshots at 1280×720 and 390 wide.
  */
@@ -28,7 +29,7 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     return r.body.items.find((p) => p.taskKind === kind)!.id;
   }
 
-  async function open(role: 'lead' | 'reviewer', path: string, errors: string[], width = 1280, height = 720): Promise<Page> {
+  async function open(role: 'lead' | 'reviewer' | 'trainer3', path: string, errors: string[], width = 1280, height = 720): Promise<Page> {
     const { t, browser } = ctx;
     const api = await t.as(role);
     const context = await browser.newContext({ viewport: { width, height } });
@@ -122,7 +123,7 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     expect(errors).toEqual([]);
   });
 
-  it('a revealed calibration round of a rating project shows every level with its count', async () => {
+  it('a calibration participant rates by number key and Enter; the revealed round shows every level with its count', async () => {
     const errors: string[] = [];
     const rate = await demo('rating');
     const lead = await ctx.t.as('lead');
@@ -134,9 +135,18 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     const round = (await lead.post<{ round: { id: string } }>(`${base}/${s.id}/rounds`)).body.round.id;
     for (const [i, c] of trainers.entries()) {
       expect((await c.post(`${base}/${s.id}/join`)).status).toBe(200);
-      const payload = { preference: { kind: 'rating', value: [-1, -1, 1][i] }, scores: [], spans: [], flags: [], justification: `Reads as ${i === 2 ? 'good' : 'bad'} news.` };
+      if (i === 2) continue;
+      const payload = { preference: { kind: 'rating', value: -1 }, scores: [], spans: [], flags: [], justification: 'Reads as bad news.' };
       expect((await c.post(`${base}/${s.id}/submit`, { roundId: round, payload })).status).toBe(200);
     }
+    // The third participant judges in the session by keyboard: 4 is +1 on −2..2, Enter submits.
+    const judge = await open('trainer3', `/projects/${rate}/calibration/${s.id}`, errors);
+    await judge.getByTestId('rating-1').waitFor({ timeout: 20_000 });
+    await judge.locator('body').click({ position: { x: 5, y: 5 } });
+    await judge.keyboard.press('4');
+    await expect.poll(() => judge.getByTestId('rating-label').textContent()).toMatch(/^Positive/);
+    await judge.keyboard.press('Enter');
+    await expect.poll(async () => (await lead.get<{ participants: { submitted: boolean }[] }>(`${base}/${s.id}`)).body.participants.filter((x) => x.submitted).length).toBe(3);
     expect((await lead.post(`${base}/${s.id}/reveal`, {})).status).toBe(200);
     const page = await open('lead', `/projects/${rate}/calibration/${s.id}`, errors);
     await page.getByTestId('reveal-view').waitFor({ timeout: 20_000 });
