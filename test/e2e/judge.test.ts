@@ -111,6 +111,10 @@ describe.skipIf(missing !== null)('browser: the judging workspace', () => {
     await page.getByTestId('judge-prompt').waitFor();
     await page.keyboard.press('2');
     await expect.poll(() => page.getByTestId('rating-label').textContent()).toMatch(/^Negative/);
+    // The footer lists the keys that apply: the scale's 1–5, no span marking (no span categories, no response).
+    const bar = () => page.getByTestId('shortcut-bar').textContent();
+    expect(await bar()).toMatch(/1–5\s*rate/);
+    expect(await bar()).not.toMatch(/span/);
     await page.screenshot({ path: join(SHOTS, 'e2e-judge-rating.png') });
     await page.keyboard.press('Enter');
     await page.getByTestId('submitted').waitFor();
@@ -119,6 +123,8 @@ describe.skipIf(missing !== null)('browser: the judging workspace', () => {
     await page.getByTestId('judge-prompt').waitFor();
     await page.keyboard.press('2');
     await page.keyboard.press('3');
+    // Three labels: keys 1–3, toggled (multi-label).
+    expect(await bar()).toMatch(/1–3\s*toggle label/);
     await page.screenshot({ path: join(SHOTS, 'e2e-judge-classification.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, 'e2e-judge-classification-phone.png'), fullPage: true });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
 import type { AnnotatorStats, Item, Leaderboard, MyStats, ProjectAgreement, QualityFlag, RubricDraft, Task, TaskKind } from '@accord/core';
-import { bradleyTerry, cohenKappa, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
+import { bradleyTerry, cohenKappa, krippendorffAlpha, labelAlphas, pairwiseCounts, percentAgreement, setAlpha, type Comparison } from '@accord/metrics';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory } from '../utils/factory.ts';
@@ -291,7 +291,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     await t?.close();
   });
 
-  it("Snow et al. 2008: a rating project's α (ordinal on the valence levels) and a classification project's α (nominal, RTE) equal @accord/metrics on the stored labels", async () => {
+  it("Snow et al. 2008: a rating project's α (ordinal and interval on the valence levels) and a classification project's α (nominal, RTE; per label; MASI) equal @accord/metrics on the stored labels", async () => {
     const lead = await t.as('lead');
     const base: RubricDraft = { dimensions: [], precedence: [], justification: { minWords: 0, maxWords: 100 }, spanCategories: [], flags: [] };
     const load = async (taskKind: TaskKind, name: 'snow2008-valence' | 'snow2008-rte', draft: RubricDraft) => {
@@ -319,6 +319,10 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect(valence.body.overall.alpha.ordinal.value).toBeCloseTo(krippendorffAlpha(vrows, { level: 'ordinal' })!, 9);
     expect(valence.body.overall.alpha.nominal.value).toBeCloseTo(krippendorffAlpha(vrows, { level: 'nominal' })!, 9);
     expect(valence.body.overall.percentAgreement.value).toBeCloseTo(percentAgreement(vrows).meanPairwiseAvailable!, 9);
+    // α interval on the levels' values (the issue: "α ordinal or interval").
+    expect(valence.body.overall.alpha.interval?.value).toBeCloseTo(krippendorffAlpha(vrows, { level: 'interval' })!, 9);
+    expect(valence.body.overall.alpha.interval?.ci).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(valence.body.labels).toBeUndefined();
     expect(valence.body.byVersion).toEqual([expect.objectContaining({ rubricVersion: null, judgments: 1000 })]);
 
     const labels = [
@@ -332,6 +336,19 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     // The figure reproduced from the raw release (test data PROVENANCE: rte α nominal 0.2415).
     expect(nominal).toBeCloseTo(0.2415, 4);
     expect(rte.body.overall.alpha.ordinal.value).toBeNull();
+    expect(rte.body.overall.alpha.interval).toBeUndefined();
+    // Per label (chosen or not) in taxonomy order, and MASI α, which on single labels is α nominal.
+    const sets = matrix(rte.votes, (i) => rte.votes[i]!.judgment.preference.labels!);
+    expect(rte.body.labels).toEqual(
+      labelAlphas(sets, ['entailment', 'not-entailment']).map((l) => ({
+        label: l.label,
+        name: l.label === 'entailment' ? 'Entailment' : 'No entailment',
+        picked: l.picked,
+        alpha: { value: expect.closeTo(l.alpha!, 9) as number, n: 800, ci: [expect.any(Number), expect.any(Number)] },
+      })),
+    );
+    expect(rte.body.masiAlpha?.value).toBeCloseTo(setAlpha(sets)!, 9);
+    expect(rte.body.masiAlpha?.value).toBeCloseTo(nominal, 9);
   }, 300_000);
 
   it('a submit updates the figures and tells open dashboards; a disagreeing trainer is flagged; the lead clears it; trainers read only their own figures', async () => {

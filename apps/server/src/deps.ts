@@ -90,7 +90,12 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
   const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications, bus });
-  const quality = createQualityService({ repo: createQualityRepo(db.db), logger, dimensions: (projectId) => rubricDimensions(rubrics, projectId) });
+  const quality = createQualityService({
+    repo: createQualityRepo(db.db),
+    logger,
+    dimensions: (projectId) => rubricDimensions(rubrics, projectId),
+    taxonomy: (projectId) => rubricTaxonomy(rubrics, projectId),
+  });
   // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
   // imports and by a sweep); disputes settled in live rooms.
   const consensus = createConsensusService({ repo: createConsensusRepo(db.db), logger, docs, bus, latestRubric: (projectId) => rubrics.latestContent(projectId), faultCommitPauseMs: env.ACCORD_FAULT_COMMIT_PAUSE_MS });
@@ -147,6 +152,13 @@ async function rubricDimensions(rubrics: { latestContent(projectId: string): Pro
   return dims
     .filter((d) => typeof d.id === 'string')
     .map((d) => ({ id: d.id as string, name: typeof d.name === 'string' ? d.name : (d.id as string), target: d.target === 'comparison' ? ('comparison' as const) : ('response' as const) }));
+}
+
+/** The newest published taxonomy's labels (a classification project's per-label agreement lists them in this order). */
+async function rubricTaxonomy(rubrics: { latestContent(projectId: string): Promise<{ content: unknown } | null> }, projectId: string) {
+  const latest = await rubrics.latestContent(projectId);
+  const labels = (latest?.content as { taxonomy?: { labels?: { id?: unknown; name?: unknown }[] } | null } | undefined)?.taxonomy?.labels ?? [];
+  return labels.filter((l) => typeof l.id === 'string').map((l) => ({ id: l.id as string, name: typeof l.name === 'string' && l.name ? l.name : (l.id as string) }));
 }
 
 export type Deps = Awaited<ReturnType<typeof createDeps>>;

@@ -43,4 +43,16 @@ export {
 } from './preference.ts';
 export { rankingAgreement, type Ranking, type RankingAgreement } from './ranking.ts';
 export { spanAgreement, type Span, type SpanAgreement, type SpanScores } from './spans.ts';
+export {
+  masiDistance,
+  jaccardDistance,
+  setAlpha,
+  setKey,
+  labelAlphas,
+  addUnitCoincidences,
+  type LabelSet,
+  type SetRatings,
+  type SetAlphaOptions,
+  type LabelAlpha,
+} from './sets.ts';
 export { createRandom, type Random } from './random.ts';

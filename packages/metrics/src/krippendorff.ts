@@ -46,15 +46,21 @@ export function krippendorffAlpha(ratings: Ratings | EncodedRatings, options: Al
  * α from a coincidence matrix already summed over units: `o[a][b]` for categories `categories`
  * (ascending; numeric for interval and ratio), both orders and the diagonal included, as
  * Krippendorff (2011) defines it. For figures kept incrementally: sums of per-unit coincidences.
+ * `level` may also be a distance δ(a, b) between category positions (0 on the diagonal), e.g. MASI
+ * between label sets.
  */
-export function krippendorffAlphaFromCoincidences(categories: readonly number[], o: readonly (readonly number[])[], level: AlphaLevel): number | null {
-  if (!LEVELS.includes(level)) throw new MetricsError(`krippendorffAlphaFromCoincidences: unknown level ${String(level)}`);
+export function krippendorffAlphaFromCoincidences(
+  categories: readonly number[],
+  o: readonly (readonly number[])[],
+  level: AlphaLevel | ((a: number, b: number) => number),
+): number | null {
+  if (typeof level !== 'function' && !LEVELS.includes(level)) throw new MetricsError(`krippendorffAlphaFromCoincidences: unknown level ${String(level)}`);
   const k = categories.length;
   if (o.length !== k || o.some((row) => row.length !== k)) throw new MetricsError('krippendorffAlphaFromCoincidences: o must be k×k');
   if (k === 0) return null;
   const marg = new Float64Array(k);
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) marg[a]! += o[a]![b]!;
-  const delta = deltaFunction(level, marg, Float64Array.from(categories));
+  const delta = typeof level === 'function' ? level : deltaFunction(level, marg, Float64Array.from(categories));
   let n = 0;
   let observed = 0;
   let expected = 0;

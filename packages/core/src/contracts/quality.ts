@@ -29,8 +29,11 @@ export const FigureSchema = z
 export type Figure = z.infer<typeof FigureSchema>;
 
 export const AgreementFiguresSchema = z.object({
-  /** Krippendorff's α: ordinal on the graded scale, nominal on the 3-way view (pairwise) or the level as a category. */
-  alpha: z.object({ ordinal: FigureSchema, nominal: FigureSchema }),
+  /**
+   * Krippendorff's α: ordinal on the graded scale, nominal on the 3-way view (pairwise) or the level as a category;
+   * `interval` (rating projects only) on the levels' values as distances.
+   */
+  alpha: z.object({ ordinal: FigureSchema, nominal: FigureSchema, interval: FigureSchema.optional() }),
   /** Share of agreeing pairs of judgments of the same unit (3-way view for preferences). */
   percentAgreement: FigureSchema,
   /** Fleiss' κ (3-way view); null when the units do not all have the same number of judgments (or fewer than 2). */
@@ -74,6 +77,17 @@ export const PreferenceDistributionSchema = z.object({
   threeWay: z.object({ first: z.number().int(), tie: z.number().int(), second: z.number().int() }),
 });
 
+export const LabelAgreementSchema = z.object({
+  /** The taxonomy label's id and name (as in the newest published version that has it). */
+  label: z.string(),
+  name: z.string(),
+  /** Judgments that chose the label. */
+  picked: z.number().int(),
+  /** Krippendorff's α nominal of the label as a binary variable (chosen or not) over the items. */
+  alpha: FigureSchema,
+});
+export type LabelAgreement = z.infer<typeof LabelAgreementSchema>;
+
 export const ProjectAgreementSchema = z.object({
   taskKind: TaskKindSchema,
   /** Submitted judgments (accord and imported, humans and model judges). */
@@ -86,6 +100,13 @@ export const ProjectAgreementSchema = z.object({
   /** Weekly, oldest first; plus one `sinceCalibration` entry when a calibration session exists. */
   overTime: z.array(PeriodAgreementSchema),
   distribution: PreferenceDistributionSchema,
+  /** Classification projects: α per label (each label chosen or not), taxonomy order, then labels only judgments name. */
+  labels: z.array(LabelAgreementSchema).optional(),
+  /**
+   * Classification projects: Krippendorff's α over the label sets with the MASI distance (Passonneau 2006:
+   * 1 − Jaccard × monotonicity 1 / ⅔ / ⅓ / 0); on a single-label taxonomy it equals α nominal.
+   */
+  masiAlpha: FigureSchema.optional(),
   /** Bootstrap resamples behind each `ci`. */
   bootstrapSamples: z.number().int(),
   computedAt: TimestampSchema,

@@ -138,7 +138,8 @@ export const IntervalSchema = z.tuple([z.number(), z.number()]);
 
 /** One agreement figure: the statistic that fits, its value, a bootstrap interval over participants, and n. */
 export const CalibrationFigureSchema = z.object({
-  statistic: z.enum(['alpha-ordinal', 'kendall-w', 'span-f1']),
+  /** α ordinal (graded preferences, ratings, dimensions), α nominal (single-label classification), MASI α (multi-label), Kendall's W, span F1. */
+  statistic: z.enum(['alpha-ordinal', 'alpha-nominal', 'alpha-masi', 'kendall-w', 'span-f1']),
   value: z.number().nullable(),
   ci: IntervalSchema.nullable(),
   /** Judgments it was computed from. */
@@ -167,6 +168,11 @@ export const CalibrationDistributionSchema = z.object({
   ranks: z.array(z.object({ responseId: z.string(), positions: z.array(z.number().int()) })),
   scores: z.array(z.object({ dimension: z.string(), responseId: z.string().nullable(), counts: z.array(CountSchema) })),
   spans: z.array(z.object({ responseId: z.string(), category: z.string(), marks: z.number().int(), participants: z.number().int() })),
+  /** Ratings: judgments per level of the scale (every level, lowest first; a value off the scale after it). */
+  ratings: z.array(CountSchema).optional(),
+  /** Classifications: judgments that chose each label (every taxonomy label, in its order), and per distinct label set. */
+  labels: z.array(z.object({ label: z.string(), count: z.number().int() })).optional(),
+  labelSets: z.array(z.object({ labels: z.array(z.string()), count: z.number().int() })).optional(),
 });
 
 export const CalibrationRevealedJudgmentSchema = z.object({

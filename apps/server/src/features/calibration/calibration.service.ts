@@ -48,7 +48,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { ProjectAccess } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
 import type { CalibrationRepo, CalJudgmentRow, ItemRow, ParticipantRow, RoundRow, SessionRow } from './calibration.repo.ts';
-import { agreementOf, pairScore, PREFERENCE_VALUES, rankPositions, raterAgreement, type StatUnit } from './calibration.stats.ts';
+import { agreementOf, pairScore, PREFERENCE_VALUES, rankPositions, raterAgreement, type StatLabelling, type StatUnit } from './calibration.stats.ts';
 
 export interface CalibrationServiceDeps {
   repo: CalibrationRepo;
@@ -232,6 +232,11 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     return { itemId, canonical, judgments: rows.filter((j) => j.blind).map((j) => ({ rater: j.userId, payload: j.payload as JudgmentPayload })) };
   }
 
+  /** A rating round is judged on the scale's levels; a classification round on one label or several. */
+  function labellingOf(rubric: ParsedRubric): StatLabelling {
+    return { levels: rubric?.view.rating?.levels.map((l) => l.value), multiLabel: rubric?.view.taxonomy?.multiLabel === true };
+  }
+
   function dimensionsOf(rubric: ParsedRubric) {
     return (rubric?.view.dimensions ?? []).map((d) => ({ id: d.id, target: d.target }));
   }
@@ -267,7 +272,33 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         e.who.add(j.rater);
         spanMap.set(k, e);
       }
-    return { preference, ranks, scores, spans: [...spanMap.values()].map((e) => ({ responseId: e.responseId, category: e.category, marks: e.marks, participants: e.who.size })) };
+    const spans = [...spanMap.values()].map((e) => ({ responseId: e.responseId, category: e.category, marks: e.marks, participants: e.who.size }));
+    if (taskKind === 'rating') {
+      // Every level of the scale (a level nobody chose shows as 0), lowest first; a value off the scale after them.
+      const counts = new Map<number, number>((rubric?.view.rating?.levels ?? []).map((l) => [l.value, 0]));
+      for (const p of payloads) if (p.preference.kind === 'rating') counts.set(p.preference.value, (counts.get(p.preference.value) ?? 0) + 1);
+      return { preference, ranks, scores, spans, ratings: [...counts].map(([value, count]) => ({ value, count })) };
+    }
+    if (taskKind === 'classification') {
+      const counts = new Map<string, number>((rubric?.view.taxonomy?.labels ?? []).map((l) => [l.id, 0]));
+      const sets = new Map<string, { labels: string[]; count: number }>();
+      for (const p of payloads) {
+        if (p.preference.kind !== 'classification') continue;
+        const labels = [...new Set(p.preference.labels)].sort();
+        for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+        const key = JSON.stringify(labels);
+        sets.set(key, { labels, count: (sets.get(key)?.count ?? 0) + 1 });
+      }
+      return {
+        preference,
+        ranks,
+        scores,
+        spans,
+        labels: [...counts].map(([label, count]) => ({ label, count })),
+        labelSets: [...sets.values()].sort((x, y) => y.count - x.count || x.labels.join().localeCompare(y.labels.join())),
+      };
+    }
+    return { preference, ranks, scores, spans };
   }
 
   async function roundResult(a: ProjectAccess, s: SessionRow, r: RoundRow, people: ParticipantRow[], rows: CalJudgmentRow[], names: boolean): Promise<CalibrationRoundResult> {
@@ -285,7 +316,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         .sort((x, y) => (x.p?.position ?? 1e9) - (y.p?.position ?? 1e9))
         .map(({ j, p }) => ({ label: labelOf(p, names), userId: names ? j.userId : null, payload: j.payload as JudgmentPayload, blind: j.blind, submittedAt: j.submittedAt.toISOString() })),
       distribution: distribution(unit, a.project.taskKind, rubric),
-      agreement: agreementOf([unit], a.project.taskKind, dimensionsOf(rubric)),
+      agreement: agreementOf([unit], a.project.taskKind, dimensionsOf(rubric), labellingOf(rubric)),
     };
   }
 
@@ -321,7 +352,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
    * items the participants judged in the window, from the participants' judgments there — the figure
    * to set beside the session's blind and after-discussion agreement.
    */
-  async function effect(a: ProjectAccess, s: SessionRow, people: ParticipantRow[], names: boolean, dims: { id: string; target: 'response' | 'comparison' }[]): Promise<CalibrationReport['effect']> {
+  async function effect(a: ProjectAccess, s: SessionRow, people: ParticipantRow[], names: boolean, dims: { id: string; target: 'response' | 'comparison' }[], labelling: StatLabelling): Promise<CalibrationReport['effect']> {
     const ids = new Set(people.map((p) => p.userId));
     const start = s.startedAt ?? s.createdAt;
     const day = 86_400_000;
@@ -352,7 +383,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         const mine = js.filter(inWindow);
         return mine.length ? [{ itemId, canonical: its.get(itemId) ?? [], judgments: mine.map((j) => ({ rater: j.userId, payload: j.payload as JudgmentPayload })) }] : [];
       });
-      return { acc, group: units.length ? agreementOf(units, a.project.taskKind, dims) : null };
+      return { acc, group: units.length ? agreementOf(units, a.project.taskKind, dims, labelling) : null };
     };
     const before = await windowOf(new Date(start.getTime() - EFFECT_DAYS * day), start);
     const since = s.endedAt ? await windowOf(s.endedAt, new Date(Math.min(clock().getTime(), s.endedAt.getTime() + EFFECT_DAYS * day))) : { acc: new Map<string, { sum: number; n: number }>(), group: null };
@@ -543,7 +574,8 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       const dims = dimensionsOf(rubric);
       const groups = beforeAfter(await revealedByItem(a, s));
       const people = await repo.participants(s.id, a.project.id);
-      const fig = (units: StatUnit[]): CalibrationAgreement | null => (units.length ? agreementOf(units, a.project.taskKind, dims) : null);
+      const labelling = labellingOf(rubric);
+      const fig = (units: StatUnit[]): CalibrationAgreement | null => (units.length ? agreementOf(units, a.project.taskKind, dims, labelling) : null);
       const blindUnits = groups.map((g) => g.blind);
       const afterUnits = groups.flatMap((g) => (g.after ? [g.after] : []));
       const blindBy = raterAgreement(blindUnits);
@@ -554,7 +586,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         overall: { blind: fig(blindUnits), after: fig(afterUnits) },
         items: groups.map((g) => ({ itemId: g.itemId, index: g.index, rounds: g.rounds.length, blind: fig([g.blind]), after: g.after ? fig([g.after]) : null })),
         participants: people.map((p) => ({ label: labelOf(p, s.showNames), userId: s.showNames ? p.userId : null, blind: blindBy.get(p.userId) ?? null, after: afterBy.get(p.userId) ?? null, flagOutcome: p.flagOutcome })),
-        effect: await effect(a, s, people, s.showNames, dims),
+        effect: await effect(a, s, people, s.showNames, dims, labelling),
       };
     },
 

@@ -6,6 +6,8 @@
  *   group position, best = 1), averaged over items;
  * - per-dimension scores: α ordinal per dimension (units = item × response, or the item for a
  *   comparison dimension);
+ * - ratings: α ordinal on the levels' values; classifications: α nominal on the label (single-label)
+ *   or MASI α on the label sets (multi-label);
  * - spans: mean overlap F1 (`spanAgreement`) over participant pairs and items; a span matches only
  *   on the same response and category.
  * α needs two units or more: over one unit (a one-item round's preference, a comparison dimension)
@@ -13,7 +15,7 @@
  * Intervals: a percentile bootstrap over participants (resampled with replacement; seeded, so the
  * same judgments always give the same interval). Pure functions over plain data.
  */
-import { createRandom, kendallTauB, kendallW, krippendorffAlpha, spanAgreement } from '@accord/metrics';
+import { createRandom, kendallTauB, kendallW, krippendorffAlpha, masiDistance, setAlpha, spanAgreement } from '@accord/metrics';
 import type { CalibrationAgreement, CalibrationFigure, JudgmentPayload, TaskKind } from '@accord/core';
 
 export const PREFERENCE_VALUES = [-3, -2, -1, 0, 1, 2, 3] as const;
@@ -66,6 +68,44 @@ export function preferenceAlpha(units: readonly StatUnit[], raters = raterIndex(
     return row;
   });
   return alphaFigure(ratings, n, [...PREFERENCE_VALUES]);
+}
+
+/** Ratings: α ordinal on the levels' values (units = items). */
+export function ratingAlpha(units: readonly StatUnit[], raters = raterIndex(units), levels?: number[]): Figure {
+  const col = new Map(raters.map((r, i) => [r, i]));
+  let n = 0;
+  const rows = units.map((u) => {
+    const row: (number | null)[] = raters.map(() => null);
+    for (const j of u.judgments) {
+      const p = j.payload.preference;
+      if (p.kind !== 'rating') continue;
+      row[col.get(j.rater)!] = p.value;
+      n++;
+    }
+    return row;
+  });
+  // Declared levels keep the ordinal distances of the whole scale; a value off it (an old version's) falls back to the observed ones.
+  const known = levels && rows.every((r) => r.every((v) => v === null || levels.includes(v)));
+  return alphaFigure(rows, n, known ? levels : undefined);
+}
+
+/** Classifications: α over the label sets, nominal (single-label) or with the MASI distance (multi-label). */
+export function labelSetAlpha(units: readonly StatUnit[], masi: boolean, raters = raterIndex(units)): Figure {
+  const col = new Map(raters.map((r, i) => [r, i]));
+  let n = 0;
+  const rows = units.map((u) => {
+    const row: (string[] | null)[] = raters.map(() => null);
+    for (const j of u.judgments) {
+      const p = j.payload.preference;
+      if (p.kind !== 'classification') continue;
+      row[col.get(j.rater)!] = [...p.labels];
+      n++;
+    }
+    return row;
+  });
+  const pairable = rows.filter((r) => r.filter((v) => v !== null).length >= 2).length;
+  if (pairable < 2) return { value: null, n, reason: 'one-item' };
+  return { value: safe(() => setAlpha(rows, masi ? {} : { distance: (a, b) => (masiDistance(a, b) === 0 ? 0 : 1) })), n };
 }
 
 /** Positions of each canonical response in a ranking (1 = best group). */
@@ -174,21 +214,40 @@ function figure(statistic: CalibrationFigure['statistic'], units: readonly StatU
   return { statistic, value: point.value, n: point.n, ci: point.value === null ? null : bootstrap(units, (u) => f(u).value, seed), reason: point.reason ?? null };
 }
 
+/** What a rating or classification round is judged on: the scale's levels, whether several labels may be chosen. */
+export interface StatLabelling {
+  levels?: number[];
+  multiLabel?: boolean;
+}
+
 /** The figures of a set of units (one round, or several items' rounds pooled). */
-export function agreementOf(units: readonly StatUnit[], taskKind: TaskKind, dimensions: readonly StatDimension[]): CalibrationAgreement {
+export function agreementOf(units: readonly StatUnit[], taskKind: TaskKind, dimensions: readonly StatDimension[], labelling: StatLabelling = {}): CalibrationAgreement {
   const withSpans = units.some((u) => u.judgments.some((j) => j.payload.spans.length > 0));
+  const masi = labelling.multiLabel === true;
   return {
-    preference: taskKind === 'pairwise' ? figure('alpha-ordinal', units, (u) => preferenceAlpha(u), 1) : figure('kendall-w', units, rankingW, 2),
+    preference:
+      taskKind === 'pairwise'
+        ? figure('alpha-ordinal', units, (u) => preferenceAlpha(u), 1)
+        : taskKind === 'rating'
+          ? figure('alpha-ordinal', units, (u) => ratingAlpha(u, undefined, labelling.levels), 4)
+          : taskKind === 'classification'
+            ? figure(masi ? 'alpha-masi' : 'alpha-nominal', units, (u) => labelSetAlpha(u, masi), 5)
+            : figure('kendall-w', units, rankingW, 2),
     dimensions: dimensions.map((d, i) => ({ dimension: d.id, ...figure('alpha-ordinal', units, (u) => dimensionAlpha(u, d), 10 + i) })),
     spans: withSpans ? figure('span-f1', units, spanF1, 3) : null,
   };
 }
 
-/** How close two judgments' preferences are, 0…1: 1 − |Δ|/6 for graded pairs, (τ_b + 1)/2 for rankings. */
+/**
+ * How close two judgments' preferences are, 0…1: 1 − |Δ|/6 for graded pairs, (τ_b + 1)/2 for rankings,
+ * 1 for the same rating level (else 0), 1 − MASI distance for label sets (1: the same set).
+ */
 export function pairScore(a: JudgmentPayload, b: JudgmentPayload, canonical: readonly string[]): number | null {
   const p = a.preference;
   const q = b.preference;
   if (p.kind === 'pairwise' && q.kind === 'pairwise') return 1 - Math.abs(p.value - q.value) / 6;
+  if (p.kind === 'rating' && q.kind === 'rating') return p.value === q.value ? 1 : 0;
+  if (p.kind === 'classification' && q.kind === 'classification') return 1 - masiDistance(p.labels, q.labels);
   if (p.kind === 'ranking' && q.kind === 'ranking') {
     const x = rankPositions(p.groups, canonical);
     const y = rankPositions(q.groups, canonical);

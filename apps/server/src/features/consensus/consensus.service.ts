@@ -15,6 +15,7 @@ import {
   ProjectSettingsSchema,
   RubricSchema,
   judgmentIssues,
+  canonicalPreference,
   docName,
   type ComputedConsensus,
   type ConsensusLabel,
@@ -533,7 +534,10 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       const js = (await repo.judgmentsOf([item.id])).filter((j) => j.kind === 'human');
       const want = classOf(room.proposal.preference!, engineItem(item));
       const agreeing = js.filter((j) => classOf((j.payload as { preference: Preference }).preference, engineItem(item)) === want).length;
-      const label: ConsensusPayload = { preference: room.proposal.preference!, scores: room.proposal.scores, spans: room.proposal.spans };
+      // A label set is stored as judgments store it (sorted, no repeats), whatever order the room picked it in.
+      const proposed = room.proposal.preference!;
+      const preference = proposed.kind === 'classification' ? canonicalPreference(proposed, item) : proposed;
+      const label: ConsensusPayload = { preference, scores: room.proposal.scores, spans: room.proposal.spans };
       const r = await repo.commit(
         a.project.id,
         disputeId,

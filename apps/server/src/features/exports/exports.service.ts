@@ -309,6 +309,9 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
       ...a.dimensions.map((d) => ({ section: 'dimension', key: d.dimension, name: d.name, judgments: d.judgments, items: null, ...figs(d) })),
       ...a.byVersion.map((v) => ({ section: 'rubricVersion', key: v.rubricVersion === null ? 'none' : String(v.rubricVersion), name: v.rubricVersion === null ? 'No rubric version' : `Version ${v.rubricVersion}`, judgments: v.judgments, items: v.items, ...figs(v) })),
       ...a.overTime.map((p) => ({ section: p.period, key: p.start, name: `${p.start.slice(0, 10)} – ${p.end.slice(0, 10)}`, judgments: p.judgments, items: p.items, ...figs(p) })),
+      // Classification: each label as chosen-or-not (α nominal; judgments: those that chose it), and MASI α over the label sets.
+      ...(a.labels ?? []).map((l) => ({ section: 'label', key: l.label, name: l.name, judgments: l.picked, items: null, alphaOrdinal: null, alphaNominal: l.alpha.value, percentAgreement: null, fleissKappa: null, kendallW: null, figures: { alpha: { nominal: l.alpha } }, computedAt })),
+      ...(a.masiAlpha ? [{ section: 'labelSets', key: 'masi', name: 'Label sets (MASI α)', judgments: a.judgments, items: a.items, alphaOrdinal: null, alphaNominal: null, percentAgreement: null, fleissKappa: null, kendallW: null, figures: { masiAlpha: a.masiAlpha }, computedAt }] : []),
     ];
   }
 

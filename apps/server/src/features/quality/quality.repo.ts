@@ -227,6 +227,25 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ block: num(x.block), sum: num(x.pa_sum), n: num(x.units) }));
     },
 
+    /**
+     * A classification project's label sets per item: how many submitted judgments gave each set, with
+     * the item's block (what per-label α and MASI α are computed from; one row per item and set).
+     */
+    async labelSets(projectId: string): Promise<{ block: number; itemId: string; labels: string[]; n: number }[]> {
+      const r = await rows(
+        db,
+        sql`select qi.block, j.item_id, j.payload->'preference'->'labels' as labels, count(*)::integer as n
+            from judgments j join quality_items qi on qi.item_id = j.item_id
+            where j.project_id = ${projectId} and j.status = 'submitted' and j.payload->'preference'->>'kind' = 'classification'
+            group by 1, 2, 3 order by 2`,
+      );
+      return r.map((x) => {
+        const raw = typeof x.labels === 'string' ? (JSON.parse(x.labels) as unknown) : x.labels;
+        const labels = Array.isArray(raw) ? [...new Set(raw.map(String))].sort() : [];
+        return { block: num(x.block), itemId: String(x.item_id), labels, n: num(x.n) };
+      });
+    },
+
     /** Items with a submitted judgment (scope `items`, kept per block by a trigger), and annotators with one. */
     async counts(projectId: string): Promise<{ items: number; annotators: number; judgments: number }> {
       const [r] = await rows(

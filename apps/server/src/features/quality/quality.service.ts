@@ -10,6 +10,8 @@ import {
   QualitySettingsSchema,
   type AgreementQuery,
   type AnnotatorStatsQuery,
+  type Figure,
+  type LabelAgreement,
   type FlagListQuery,
   type LeaderboardQuery,
   type QualityFlag,
@@ -20,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { binomialTestHalf } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { emptyPart, figuresOf as computeFigures, kappaFromPairs, leaderboardOf, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { emptyPart, figuresOf as computeFigures, kappaFromPairs, labelSetFigures, leaderboardOf, threeWay, type LabelSetUnit, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
@@ -95,7 +97,13 @@ function driftOf(recentNewestFirst: RecentJudgment[], total: number, window: num
   return points;
 }
 
-export function createQualityService(deps: { repo: QualityRepo; logger: Logger; dimensions: (projectId: string) => Promise<RubricDimensionInfo[]> }) {
+export function createQualityService(deps: {
+  repo: QualityRepo;
+  logger: Logger;
+  dimensions: (projectId: string) => Promise<RubricDimensionInfo[]>;
+  /** The taxonomy's labels (id, name), in the order of the newest published version that has one. */
+  taxonomy?: (projectId: string) => Promise<{ id: string; name: string }[]>;
+}) {
   const { repo } = deps;
 
   /**
@@ -167,9 +175,11 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     const opts = { samples: q.samples, seed: q.seed };
     const kendallDigest = digest(kendall.map((k) => `${k.block},${k.sum},${k.n}`));
     /** A scope's figures, computed once per change of its contributions (and of the bootstrap's parameters). */
+    // A rating's levels are numbers: α interval beside ordinal (the issue's "α ordinal or interval").
+    const rating = project.taskKind === 'rating';
     const figuresOf = (scope: string, data: ScopeData, view: (v: number) => number, kw: Map<number, { sum: number; n: number }> | null) =>
       remember(`agreement|${project.id}|${project.taskKind}|${scope}|${q.samples}|${q.seed}|${digests.get(scope) ?? ''}|${kw ? kendallDigest : ''}`, () =>
-        computeFigures(data, view, opts, kw),
+        computeFigures(data, view, { ...opts, interval: rating && !scope.startsWith('dim:') }, kw),
       );
     // Ratings are compared on their levels (α ordinal; nominal on the same values), classifications on
     // their label sets (α nominal; an ordinal α of label sets has no meaning and is left out).
@@ -242,6 +252,7 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
     const threeWayDist = { first: 0, tie: 0, second: 0 };
     for (const { value, count } of graded) threeWayDist[value < 0 ? 'first' : value > 0 ? 'second' : 'tie'] += count;
     const judgments = ranking || labelling ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
+    const sets = project.taskKind === 'classification' ? await labelAgreement(project.id, digests.get('cls') ?? '', opts) : null;
 
     return {
       taskKind: project.taskKind,
@@ -253,10 +264,37 @@ export function createQualityService(deps: { repo: QualityRepo; logger: Logger; 
       byVersion,
       overTime,
       distribution: { graded, threeWay: threeWayDist },
+      ...(sets ? { labels: sets.labels, masiAlpha: sets.masiAlpha } : {}),
       bootstrapSamples: q.samples,
       computedAt: iso(new Date()),
     };
   }
+
+  /**
+   * A classification project's per-label α and MASI α, from its judgments' label sets per item (one
+   * read of a row per item and set), recomputed only when the label-set scope's contributions changed.
+   */
+  async function labelAgreement(projectId: string, clsDigest: string, opts: { samples: number; seed: number }) {
+    const taxonomy = (await deps.taxonomy?.(projectId)) ?? [];
+    const key = `labels|${projectId}|${opts.samples}|${opts.seed}|${clsDigest}|${digest(taxonomy.map((l) => `${l.id}\t${l.name}`))}`;
+    const hit = memo.get(key) as LabelFigures | undefined;
+    if (hit) return hit;
+    const rows = await repo.labelSets(projectId);
+    const units: LabelSetUnit[] = [];
+    let last: string | null = null;
+    for (const r of rows) {
+      if (r.itemId !== last) units.push({ block: r.block, sets: [] });
+      last = r.itemId;
+      units[units.length - 1]!.sets.push({ labels: r.labels, n: r.n });
+    }
+    const known = new Set(taxonomy.map((l) => l.id));
+    const extra = [...new Set(rows.flatMap((r) => r.labels))].filter((l) => !known.has(l)).sort();
+    const names = new Map(taxonomy.map((l) => [l.id, l.name || l.id]));
+    const f = labelSetFigures(units, [...taxonomy.map((l) => l.id), ...extra], opts);
+    const value: LabelFigures = { masiAlpha: f.masiAlpha, labels: f.labels.map((l) => ({ label: l.label, name: names.get(l.label) ?? l.label, picked: l.picked, alpha: l.alpha })) };
+    return remember(key, () => value);
+  }
+  type LabelFigures = { masiAlpha: Figure; labels: LabelAgreement[] };
 
   function positionBias(firstK: number, firstN: number) {
     return { firstShare: firstN > 0 ? firstK / firstN : null, n: firstN, p: firstN > 0 ? binomialTestHalf(firstK, firstN) : null };

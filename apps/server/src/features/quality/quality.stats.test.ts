@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { leaderboardOf, type ModelTally } from './quality.stats.ts';
+import { labelAlphas, setAlpha } from '@accord/metrics';
+import { labelSetFigures, leaderboardOf, type LabelSetUnit, type ModelTally } from './quality.stats.ts';
 
 const q = { from: 'judgments' as const, samples: 200, seed: 7 };
 
@@ -31,5 +32,33 @@ describe('leaderboardOf', () => {
       expect(m.ci![0]).toBeLessThan(m.strength);
       expect(m.ci![1]).toBeGreaterThan(m.strength);
     }
+  });
+});
+
+describe('labelSetFigures', () => {
+  // 4 items × 3 raters (one missing), as in @accord/metrics' sets.test.ts (MASI α 109/379 by hand).
+  const sets = [
+    [['a'], ['a', 'b'], ['a']],
+    [['b'], ['b'], ['b', 'c']],
+    [['a', 'c'], ['c'], ['a', 'c']],
+    [['c'], ['a']],
+  ];
+  const units: LabelSetUnit[] = sets.map((row, i) => {
+    const counts = new Map<string, { labels: string[]; n: number }>();
+    for (const s of row) {
+      const k = JSON.stringify(s);
+      counts.set(k, { labels: s, n: (counts.get(k)?.n ?? 0) + 1 });
+    }
+    return { block: i % 2, sets: [...counts.values()] };
+  });
+
+  it('MASI α and per-label α equal @accord/metrics on the same sets, with intervals over blocks', () => {
+    const f = labelSetFigures(units, ['a', 'b', 'c', 'd'], { samples: 50, seed: 3 });
+    expect(f.masiAlpha.value).toBeCloseTo(setAlpha(sets)!, 12);
+    expect(f.masiAlpha.value).toBeCloseTo(109 / 379, 12);
+    expect(f.masiAlpha.n).toBe(4);
+    expect(f.masiAlpha.ci).toEqual([expect.any(Number), expect.any(Number)]);
+    const want = labelAlphas(sets, ['a', 'b', 'c', 'd']);
+    expect(f.labels.map((l) => [l.label, l.picked, l.alpha.value])).toEqual(want.map((l) => [l.label, l.picked, l.alpha === null ? null : expect.closeTo(l.alpha, 12)]));
   });
 });

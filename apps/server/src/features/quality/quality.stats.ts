@@ -4,7 +4,7 @@
  * tallies, and the bootstrap over blocks (random groups of items; one item per block in small
  * projects). Pure functions: no database, no Hono.
  */
-import { bradleyTerry, createRandom, krippendorffAlphaFromCoincidences, type Random } from '@accord/metrics';
+import { bradleyTerry, createRandom, krippendorffAlphaFromCoincidences, masiDistance, type Random } from '@accord/metrics';
 import type { AgreementFigures, Figure, LeaderboardQuery } from '@accord/core';
 
 /** One block's contribution to a scope: coincidence cells and units by size. */
@@ -98,7 +98,7 @@ function sumDense(d: Dense, pick: readonly number[]): { cells: Float64Array; uni
 
 const rows2d = (flat: Float64Array, k: number): number[][] => Array.from({ length: k }, (_, i) => Array.from(flat.subarray(i * k, i * k + k)));
 
-function statsOfDense(d: Dense, s: { cells: Float64Array; units: Float64Array; pa: Float64Array }): Stats {
+function statsOfDense(d: Dense, s: { cells: Float64Array; units: Float64Array; pa: Float64Array }, withInterval = false): Stats {
   const k = d.categories.length;
   const vk = d.viewK;
   const nominal = new Float64Array(vk * vk);
@@ -128,6 +128,7 @@ function statsOfDense(d: Dense, s: { cells: Float64Array; units: Float64Array; p
   return {
     alphaOrdinal: clean(krippendorffAlphaFromCoincidences(d.categories, rows2d(s.cells, k), 'ordinal')),
     alphaNominal: clean(krippendorffAlphaFromCoincidences(viewCats, rows2d(nominal, vk), 'nominal')),
+    alphaInterval: withInterval ? clean(krippendorffAlphaFromCoincidences(d.categories, rows2d(s.cells, k), 'interval')) : null,
     percent,
     fleiss,
     pairable: Math.round(pairable),
@@ -147,6 +148,8 @@ export const threeWay: View = (v) => Math.sign(v);
 export interface Stats {
   alphaOrdinal: number | null;
   alphaNominal: number | null;
+  /** α interval on the values themselves (asked for: ratings). */
+  alphaInterval: number | null;
   percent: number | null;
   fleiss: number | null;
   /** Units with two or more values. */
@@ -185,22 +188,24 @@ export function resample<T>(blocks: readonly T[], rng: Random): T[] {
 export function figuresOf(
   data: ScopeData,
   nominalView: View,
-  opts: { samples: number; seed: number },
+  opts: { samples: number; seed: number; interval?: boolean },
   kendall: Map<number, { sum: number; n: number }> | null,
 ): AgreementFigures {
+  const withInterval = opts.interval === true;
   const blocks = [...data.keys()].sort((a, b) => a - b);
   const d = densify(
     blocks.map((b) => data.get(b)!),
     nominalView,
   );
   const all = blocks.map((_, i) => i);
-  const est = statsOfDense(d, sumDense(d, all));
-  const boot = { ord: [] as number[], nom: [] as number[], pa: [] as number[], fl: [] as number[] };
+  const est = statsOfDense(d, sumDense(d, all), withInterval);
+  const boot = { ord: [] as number[], nom: [] as number[], int: [] as number[], pa: [] as number[], fl: [] as number[] };
   const rng = createRandom(opts.seed);
   if (opts.samples > 0 && blocks.length >= 2) {
     for (let s = 0; s < opts.samples; s++) {
-      const st = statsOfDense(d, sumDense(d, resample(all, rng)));
+      const st = statsOfDense(d, sumDense(d, resample(all, rng)), withInterval);
       if (st.alphaOrdinal !== null) boot.ord.push(st.alphaOrdinal);
+      if (st.alphaInterval !== null) boot.int.push(st.alphaInterval);
       if (st.alphaNominal !== null) boot.nom.push(st.alphaNominal);
       if (st.percent !== null) boot.pa.push(st.percent);
       if (st.fleiss !== null) boot.fl.push(st.fleiss);
@@ -222,10 +227,110 @@ export function figuresOf(
     kendallW = { value, n: total.n, ci: value === null ? null : interval(samples) };
   }
   return {
-    alpha: { ordinal: fig(est.alphaOrdinal, boot.ord), nominal: fig(est.alphaNominal, boot.nom) },
+    alpha: { ordinal: fig(est.alphaOrdinal, boot.ord), nominal: fig(est.alphaNominal, boot.nom), ...(withInterval ? { interval: fig(est.alphaInterval, boot.int) } : {}) },
     percentAgreement: fig(est.percent, boot.pa),
     fleissKappa: est.sameSize ? fig(est.fleiss, boot.fl) : null,
     kendallW,
+  };
+}
+
+/** One item's label sets (classification): how many judgments gave each set (labels sorted, distinct). */
+export interface LabelSetUnit {
+  block: number;
+  sets: { labels: readonly string[]; n: number }[];
+}
+
+/** Above this many distinct label sets MASI α has no interval (its k×k resample sums would not be cheap). */
+const MASI_CI_MAX_SETS = 400;
+
+/**
+ * Classification agreement beyond α on the whole label set: each label as a binary nominal variable
+ * over the items (α nominal of "chose it or not", with the scope machinery's bootstrap over blocks),
+ * and MASI-weighted α over the label sets (Passonneau 2006; per-block coincidences of distinct sets,
+ * bootstrapped over blocks). `labels`: the labels to report, in this order.
+ */
+export function labelSetFigures(units: readonly LabelSetUnit[], labels: readonly string[], opts: { samples: number; seed: number }) {
+  // Per label: a scope's blocks of binary coincidences and units by size.
+  const perLabel = labels.map(() => new Map<number, BlockPart>() as ScopeData);
+  const picked = labels.map(() => 0);
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  // MASI: distinct sets, and per block the coincidences between them.
+  const setIndex = new Map<string, number>();
+  const sets: (readonly string[])[] = [];
+  const masiBlocks = new Map<number, { cells: Map<number, number>; pairable: number }>();
+  const pending: { block: number; counts: Map<number, number>; m: number }[] = [];
+  for (const u of units) {
+    let m = 0;
+    const counts = new Map<number, number>();
+    const byLabel = new Map<number, number>();
+    for (const s of u.sets) {
+      m += s.n;
+      const key = JSON.stringify(s.labels);
+      let c = setIndex.get(key);
+      if (c === undefined) {
+        setIndex.set(key, (c = sets.length));
+        sets.push(s.labels);
+      }
+      counts.set(c, (counts.get(c) ?? 0) + s.n);
+      for (const l of s.labels) {
+        const i = labelIndex.get(l);
+        if (i !== undefined) byLabel.set(i, (byLabel.get(i) ?? 0) + s.n);
+      }
+    }
+    labels.forEach((_, i) => {
+      const c = byLabel.get(i) ?? 0;
+      picked[i]! += c;
+      let part = perLabel[i]!.get(u.block);
+      if (!part) perLabel[i]!.set(u.block, (part = emptyPart()));
+      const size = part.units.get(m) ?? { units: 0, paSum: 0 };
+      if (m >= 2) {
+        const w = 1 / (m - 1);
+        part.cells.push(1, 1, c * (c - 1) * w, 0, 0, (m - c) * (m - c - 1) * w, 0, 1, c * (m - c) * w, 1, 0, c * (m - c) * w);
+        size.paSum += (c * (c - 1) + (m - c) * (m - c - 1)) / (m * (m - 1));
+      }
+      size.units += 1;
+      part.units.set(m, size);
+    });
+    if (m >= 2) pending.push({ block: u.block, counts, m });
+  }
+  const K = sets.length;
+  for (const { block, counts, m } of pending) {
+    let b = masiBlocks.get(block);
+    if (!b) masiBlocks.set(block, (b = { cells: new Map(), pairable: 0 }));
+    b.pairable++;
+    for (const [c, nc] of counts)
+      for (const [k, nk] of counts) {
+        const o = (c === k ? nc * (nc - 1) : nc * nk) / (m - 1);
+        if (o !== 0) b.cells.set(c * K + k, (b.cells.get(c * K + k) ?? 0) + o);
+      }
+  }
+  const dist = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) dist[a * K + b] = masiDistance(sets[a]!, sets[b]!);
+  const cats = sets.map((_, i) => i);
+  const blocks = [...masiBlocks.keys()].sort((a, b) => a - b).map((b) => masiBlocks.get(b)!);
+  const alphaOf = (times: Float64Array) => {
+    const o = new Float64Array(K * K);
+    blocks.forEach((b, i) => {
+      const w = times[i]!;
+      if (w !== 0) for (const [cell, v] of b.cells) o[cell]! += w * v;
+    });
+    return clean(krippendorffAlphaFromCoincidences(cats, rows2d(o, K), (a, b) => dist[a * K + b]!));
+  };
+  const value = K > 0 ? alphaOf(new Float64Array(blocks.length).fill(1)) : null;
+  const boot: number[] = [];
+  if (value !== null && opts.samples > 0 && blocks.length >= 2 && K <= MASI_CI_MAX_SETS) {
+    const rng = createRandom(opts.seed);
+    for (let s = 0; s < opts.samples; s++) {
+      const times = new Float64Array(blocks.length);
+      for (let i = 0; i < blocks.length; i++) times[rng.int(blocks.length)]!++;
+      const a = alphaOf(times);
+      if (a !== null) boot.push(a);
+    }
+  }
+  const pairable = blocks.reduce((x, b) => x + b.pairable, 0);
+  return {
+    masiAlpha: { value, n: pairable, ci: value === null ? null : interval(boot) } satisfies Figure,
+    labels: labels.map((label, i) => ({ label, picked: picked[i]!, alpha: figuresOf(perLabel[i]!, (v) => v, opts, null).alpha.nominal })),
   };
 }
 

@@ -15,7 +15,7 @@ export function phaseTone(p: CalibrationPhase): string {
 }
 
 export function statisticName(s: CalibrationFigure['statistic']): string {
-  return { 'alpha-ordinal': 'Krippendorff’s α (ordinal)', 'kendall-w': 'Kendall’s W', 'span-f1': 'Span overlap F1' }[s];
+  return { 'alpha-ordinal': 'Krippendorff’s α (ordinal)', 'alpha-nominal': 'Krippendorff’s α (nominal)', 'alpha-masi': 'Krippendorff’s α (MASI, label sets)', 'kendall-w': 'Kendall’s W', 'span-f1': 'Span overlap F1' }[s];
 }
 
 /** "0.42 (0.10 – 0.71)"; "not meaningful with one item" when the statistic does not apply; "—" when not defined. */

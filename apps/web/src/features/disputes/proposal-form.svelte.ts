@@ -22,11 +22,11 @@ import type { ConsensusPayload, Preference, RubricView, Span, TaskKind } from '@
 
 type Score = ConsensusPayload['scores'][number];
 import type { LiveDoc } from '../../lib/realtime/live-doc.svelte.ts';
-import { cellKey, findSpan, levelKeys, moveInRanking, PAIRWISE_SCALE, placeInRanking, scoreCells, toggleTie, type RankDrop, type ScoreCell } from '../judging/judging.ts';
+import { cellKey, findSpan, levelKeys, moveInRanking, PAIRWISE_SCALE, placeInRanking, scoreCells, taxonomyTree, toggleTie, type LabelChoice, type RankDrop, type ScoreCell, type TaxonomyEntry } from '../judging/judging.ts';
 import type { SpanDraft } from '../judging/judging-form.svelte.ts';
 import { letterAt, pairwiseScreenValue } from './disputes.ts';
 
-export class ProposalForm {
+export class ProposalForm implements LabelChoice {
   readonly live: LiveDoc;
   readonly taskKind: TaskKind;
   /** Response ids in the item's canonical order (A, B, …). */
@@ -34,6 +34,7 @@ export class ProposalForm {
   readonly responses: { id: string; content: string }[];
   readonly rubric: RubricView | null;
   readonly cells: ScoreCell[];
+  readonly taxonomyLabels: TaxonomyEntry[];
   readonly #allowed: () => boolean;
 
   /**
@@ -60,6 +61,7 @@ export class ProposalForm {
     this.order = subject.responses.map((r) => r.id);
     this.rubric = subject.rubric;
     this.cells = scoreCells(subject.rubric, this.order);
+    this.taxonomyLabels = taxonomyTree(subject.rubric);
     this.#allowed = allowed;
     this.room = $derived.by(() => {
       void this.live.version;
@@ -119,6 +121,57 @@ export class ProposalForm {
 
   tie(responseId: string): void {
     this.#setRanking(toggleTie(this.ranking, responseId));
+  }
+
+  // ---- a rating (a level of the rubric's scale) or a classification (labels of its taxonomy)
+
+  get subject(): { taskKind: TaskKind } {
+    return { taskKind: this.taskKind };
+  }
+
+  get ratingLevels(): { value: number; label: string; anchor: string }[] {
+    return this.rubric?.rating?.levels ?? [];
+  }
+
+  get ratingKeys(): string[] {
+    return levelKeys(this.ratingLevels);
+  }
+
+  get rating(): number | null {
+    const p = this.preference;
+    return p?.kind === 'rating' ? p.value : null;
+  }
+
+  chooseRating(value: number): void {
+    if (this.editable && this.taskKind === 'rating') setProposalPreference(this.live.doc, { kind: 'rating', value });
+  }
+
+  /** Key d: the level with that key (its own digit, else its place from the lowest). */
+  pickRating(d: number): void {
+    const level = this.ratingLevels[this.ratingKeys.indexOf(String(d))];
+    if (level) this.chooseRating(level.value);
+  }
+
+  get multiLabel(): boolean {
+    return this.rubric?.taxonomy?.multiLabel === true;
+  }
+
+  get labels(): string[] {
+    const p = this.preference;
+    return p?.kind === 'classification' ? [...p.labels] : [];
+  }
+
+  /** Picks a label (single-label: replaces the choice); the set is stored sorted, as judgments store it; none left clears the proposal. */
+  toggleLabel(id: string): void {
+    if (!this.editable || this.taskKind !== 'classification') return;
+    const now = this.labels;
+    const next = !this.multiLabel ? (now.length === 1 && now[0] === id ? [] : [id]) : now.includes(id) ? now.filter((x) => x !== id) : [...now, id];
+    setProposalPreference(this.live.doc, next.length ? { kind: 'classification', labels: next.filter((x, i) => next.indexOf(x) === i).sort() } : null);
+  }
+
+  pickLabel(d: number): void {
+    const label = this.taxonomyLabels[d - 1];
+    if (label) this.toggleLabel(label.id);
   }
 
   // ---- scores

@@ -8,7 +8,7 @@
 import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span, type TaskKind } from '@accord/core';
 import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
-import { canonicalDraftOf, canonicalPayloadOf, cellKey, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
   taskKind: TaskKind;
@@ -44,28 +44,10 @@ export interface SpanDraft {
 
 
 /** The taxonomy's labels depth first, children after their parent (a label with an unknown parent is a root). */
-function taxonomyTree(rubric: RubricView | null): { id: string; name: string; description: string; depth: number }[] {
-  const labels = rubric?.taxonomy?.labels ?? [];
-  const ids = new Set(labels.map((l) => l.id));
-  const out: { id: string; name: string; description: string; depth: number }[] = [];
-  const seen: string[] = [];
-  const walk = (parent: string | null, depth: number) => {
-    for (const l of labels) {
-      const p = l.parent !== null && ids.has(l.parent) ? l.parent : null;
-      if (p !== parent || seen.includes(l.id)) continue;
-      seen.push(l.id);
-      out.push({ id: l.id, name: l.name, description: l.description, depth });
-      walk(l.id, depth + 1);
-    }
-  };
-  walk(null, 0);
-  return out;
-}
-
 /** Thrown errors carrying this code are retried on submit (the connection dropped). */
 const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
 
-export class JudgingForm {
+export class JudgingForm implements LabelChoice {
   readonly subject: JudgingSubject;
   readonly orders: JudgingOrders;
   readonly #backend: JudgingBackend;
@@ -90,7 +72,7 @@ export class JudgingForm {
   readonly order: string[];
   readonly rubric: RubricView | null;
   /** Classification tasks: the taxonomy's labels, each under its parent, with their depth. */
-  readonly taxonomyLabels: { id: string; name: string; description: string; depth: number }[];
+  readonly taxonomyLabels: TaxonomyEntry[];
   readonly cells;
   readonly work: WorkState;
   /** What is still missing, in words for the trainer (empty: complete). */

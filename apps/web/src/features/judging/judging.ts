@@ -301,3 +301,46 @@ export function toggleTie(groups: string[][], id: string): string[][] {
   g[at - 1]!.push(id);
   return g;
 }
+
+export interface TaxonomyEntry {
+  id: string;
+  name: string;
+  description: string;
+  depth: number;
+}
+
+/** The taxonomy's labels depth first, children after their parent (a label with an unknown parent is a root). */
+export function taxonomyTree(rubric: RubricView | null): TaxonomyEntry[] {
+  const labels = rubric?.taxonomy?.labels ?? [];
+  const ids = new Set(labels.map((l) => l.id));
+  const out: TaxonomyEntry[] = [];
+  const seen = new Set<string>();
+  const walk = (parent: string | null, depth: number) => {
+    for (const l of labels) {
+      const p = l.parent !== null && ids.has(l.parent) ? l.parent : null;
+      if (p !== parent || seen.has(l.id)) continue;
+      seen.add(l.id);
+      out.push({ id: l.id, name: l.name, description: l.description, depth });
+      walk(l.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
+}
+
+/**
+ * What the rating and classification picker reads and calls: a trainer's judging form, or an
+ * adjudication room's proposal (where every choice is a write to the shared document).
+ */
+export interface LabelChoice {
+  readonly subject: { taskKind: TaskKind };
+  readonly editable: boolean;
+  readonly ratingLevels: readonly { value: number; label: string; anchor: string }[];
+  readonly ratingKeys: readonly string[];
+  readonly rating: number | null;
+  chooseRating(value: number): void;
+  readonly multiLabel: boolean;
+  readonly taxonomyLabels: readonly TaxonomyEntry[];
+  readonly labels: readonly string[];
+  toggleLabel(id: string): void;
+}

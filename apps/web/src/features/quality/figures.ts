@@ -164,8 +164,8 @@ export interface DimensionRow {
 /** The overall preference first, then each rubric dimension. */
 export function dimensionRows(a: ProjectAgreement): DimensionRow[] {
   const overall: DimensionRow = {
-    name: 'Overall preference',
-    target: a.taskKind === 'pairwise' ? 'comparison' : 'ranking',
+    name: a.taskKind === 'rating' ? 'Overall rating' : a.taskKind === 'classification' ? 'Overall label set' : 'Overall preference',
+    target: a.taskKind === 'pairwise' ? 'comparison' : a.taskKind,
     judgments: a.judgments,
     ordinal: a.overall.alpha.ordinal,
     nominal: a.overall.alpha.nominal,
@@ -208,9 +208,14 @@ export function dimensionTable(rows: DimensionRow[], prefix: string): CsvTable {
   };
 }
 
-export function dimensionOption(rows: DimensionRow[], p: Palette): EChartsOption {
+export function dimensionOption(rows: DimensionRow[], p: Palette, nominalOnly = false): EChartsOption {
   const names = rows.map((r) => r.name);
   const point = (f: Figure, i: number) => [f.value, i];
+  if (nominalOnly) {
+    const o = dimensionOption(rows, p);
+    const series = (o.series as { name?: string }[]).filter((x) => !x.name?.startsWith('α ordinal'));
+    return { ...o, legend: { ...(o.legend as object), data: ['α nominal'] }, series: series as EChartsOption['series'] };
+  }
   return {
     animation: false,
     grid: { left: 8, right: 24, top: 30, bottom: 28, containLabel: true },
@@ -241,6 +246,22 @@ export function dimensionOption(rows: DimensionRow[], p: Palette): EChartsOption
         markLine: { silent: true, symbol: 'none', lineStyle: { color: p.axis, type: 'dashed' }, label: { show: false }, data: [{ xAxis: 0 }] },
       },
     ] as EChartsOption['series'],
+  };
+}
+
+// ---------------------------------------------------------------- per label (classification)
+
+/** A classification project's labels as chart rows: α nominal of each label chosen or not. */
+export function labelRows(a: ProjectAgreement): DimensionRow[] {
+  const none = (n: number): Figure => ({ value: null, n, ci: null });
+  return (a.labels ?? []).map((l) => ({ name: l.name, target: 'label', judgments: l.picked, ordinal: none(l.alpha.n), nominal: l.alpha, percentAgreement: none(l.alpha.n), fleissKappa: null }));
+}
+
+export function labelTable(a: ProjectAgreement, prefix: string): CsvTable {
+  return {
+    name: `${prefix}-agreement-by-label`,
+    headers: ['label', 'name', 'picked', 'alpha_nominal', 'ci_low', 'ci_high', 'n'],
+    rows: (a.labels ?? []).map((l) => [l.label, l.name, l.picked, l.alpha.value, lo(l.alpha), hi(l.alpha), l.alpha.n]),
   };
 }
 

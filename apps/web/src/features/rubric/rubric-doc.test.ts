@@ -7,6 +7,7 @@ const draft = {
     { id: 'h', name: 'Helpfulness', levels: [{ value: 1 }, { value: 2 }] },
     { id: 'x', name: '', levels: [] },
   ],
+  taxonomy: { multiLabel: false, labels: [{ id: 'toxic', name: 'Toxic' }, { id: 'insult', name: 'Insult' }] },
 } as unknown as RubricDraft;
 
 describe('describeRubricPath: publish errors in words', () => {
@@ -20,6 +21,10 @@ describe('describeRubricPath: publish errors in words', () => {
     ['precedence.0.higher', 'Precedence rule 1 — higher'],
     ['flags.2.name', 'Flag 3 — name'],
     ['spanCategories.0.description', 'Span category 1 — description'],
+    ['rating.levels.2.value', 'Rating scale — level 3 value'],
+    ['taxonomy.labels.1.parent', 'Taxonomy — label 2 (“Insult”) parent'],
+    ['taxonomy.labels', 'Taxonomy — labels'],
+    ['rating', 'Rating scale'],
   ])('%s → %s', (path, words) => {
     expect(describeRubricPath(path, draft)).toBe(words);
   });

@@ -104,9 +104,18 @@ export function describeRubricPath(path: string, draft: RubricDraft | null): str
     const what = [level, words(field)].filter(Boolean).join(' ');
     return `Dimension ${n + 1}${name ? ` (“${name}”)` : ''}${what ? ` — ${what}` : ''}`;
   }
+  // rating.levels.2.label → "Rating scale — level 3 label"; taxonomy.labels.1.parent → "Taxonomy — label 2 (“Insult”) parent".
+  if ((root === 'rating' && index === 'levels') || (root === 'taxonomy' && index === 'labels')) {
+    const k = Number(rest[0]);
+    if (rest[0] !== undefined && Number.isInteger(k)) {
+      const name = root === 'taxonomy' ? draft?.taxonomy?.labels[k]?.name.trim() : '';
+      const what = words(rest.slice(1));
+      return `${root === 'rating' ? 'Rating scale — level' : 'Taxonomy — label'} ${k + 1}${name ? ` (“${name}”)` : ''}${what ? ` ${what}` : ''}`;
+    }
+  }
   const LISTS: Record<string, string> = { precedence: 'Precedence rule', spanCategories: 'Span category', flags: 'Flag' };
   if (root && LISTS[root] && numbered) return `${LISTS[root]} ${n + 1}${rest.length ? ` — ${words(rest)}` : ''}`;
-  const ROOTS: Record<string, string> = { dimensions: 'Dimensions', precedence: 'Precedence rules', spanCategories: 'Span categories', flags: 'Flags', justification: 'Justification' };
+  const ROOTS: Record<string, string> = { dimensions: 'Dimensions', precedence: 'Precedence rules', spanCategories: 'Span categories', flags: 'Flags', justification: 'Justification', rating: 'Rating scale', taxonomy: 'Taxonomy' };
   const head = ROOTS[root ?? ''] ?? (root || 'Rubric');
   const tail = parts.slice(1);
   return tail.length ? `${head} — ${words(tail)}` : head;
