@@ -74,6 +74,31 @@ export const PreferenceDistributionSchema = z.object({
   threeWay: z.object({ first: z.number().int(), tie: z.number().int(), second: z.number().int() }),
 });
 
+const SpanF1Schema = z.object({
+  /** Annotator pairs the mean is over (those who share an item and marked a span there). */
+  pairs: z.number().int(),
+  exactF1: z.number().nullable(),
+  overlapF1: z.number().nullable(),
+});
+
+/**
+ * Spans projects: span F1 between annotators, exact (same offsets and type) and overlap (a shared
+ * character, same type), pooled over types and per type: for each pair of annotators sharing an
+ * item, F1 over their shared items; the mean over pairs (`@accord/metrics` pairwiseSpanF1).
+ */
+export const SpanAgreementSchema = z.object({
+  /** The judgments and items (with two or more judgments) it was computed from. */
+  judgments: z.number().int(),
+  items: z.number().int(),
+  /** Annotator pairs sharing an item. */
+  pairs: z.number().int(),
+  /** True when the project has more spans judgments than one computation reads (the first items by id are used). */
+  truncated: z.boolean(),
+  overall: SpanF1Schema,
+  byType: z.array(SpanF1Schema.extend({ label: z.string() })),
+});
+export type SpanAgreement = z.infer<typeof SpanAgreementSchema>;
+
 export const ProjectAgreementSchema = z.object({
   taskKind: TaskKindSchema,
   /** Submitted judgments (accord and imported, humans and model judges). */
@@ -86,6 +111,8 @@ export const ProjectAgreementSchema = z.object({
   /** Weekly, oldest first; plus one `sinceCalibration` entry when a calibration session exists. */
   overTime: z.array(PeriodAgreementSchema),
   distribution: PreferenceDistributionSchema,
+  /** Spans projects only (absent elsewhere). */
+  spans: SpanAgreementSchema.optional(),
   /** Bootstrap resamples behind each `ci`. */
   bootstrapSamples: z.number().int(),
   computedAt: TimestampSchema,
