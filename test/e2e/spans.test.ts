@@ -1,0 +1,73 @@
+/**
+ * A trainer marks entity spans in the demo's spans project with the keyboard alone: into the text
+ * (e), a word (→), a longer selection (Shift+→), a type by its number, an overlap refused with a
+ * message, Delete on the text and on a listed span, Enter submits; the stored judgment has the
+ * offsets of the words marked. Screenshots at 1280x720 and 390 wide.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Judgment } from '@accord/core';
+import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
+
+const missing = browserMissing();
+
+/** Words as the judging form moves by them (entities.ts): letters and digits, or one other non-space character. */
+const wordsOf = (text: string) => [...text.matchAll(/[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+
+describe.skipIf(missing !== null)('browser: marking entity spans', () => {
+  const ctx = useBrowserServer();
+
+  it('a trainer marks, refuses an overlap, removes and submits spans by keyboard; the offsets are stored', async () => {
+    const { t, browser } = ctx;
+    const tr = t.logins.find((l) => l.email === 'trainer4@accord.local')!;
+    const api = await t.as('trainer4');
+    const demo = (await api.get<{ items: { id: string; taskKind: string }[] }>('/api/projects')).body.items.find((p) => p.taskKind === 'spans')!;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = collectPageErrors(page);
+    await signIn(page, t.url, tr.email, tr.password);
+    await page.goto(`${t.url}/projects/${demo.id}/judge`);
+    const box = page.getByTestId('entity-text');
+    await box.waitFor();
+    const text = (await box.textContent()) ?? '';
+    const words = wordsOf(text);
+    expect(words.length).toBeGreaterThan(4);
+
+    // Into the text; → selects the first word, three more → the fourth; Shift+→ extends to the fifth.
+    await page.keyboard.press('e');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('1');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('3');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+    const spanOf = (a: number, b: number, label: string) => ({ start: words[a]!.start, end: words[b]!.end, label, text: text.slice(words[a]!.start, words[b]!.end) });
+
+    // The fourth word alone overlaps the span of the fourth and fifth: refused, with a message.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('2');
+    await expect.poll(() => page.getByTestId('entity-message').textContent()).toMatch(/overlaps .*may not nest or overlap/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-spans.png') });
+
+    // Delete in the text removes the span holding the selection (the fourth and fifth word); mark the fourth as a date.
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(1);
+    await page.keyboard.press('4');
+    // The second word as a product, then removed again from the list with Delete.
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('5');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(3);
+    await page.getByTestId('entity-1').focus();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-spans-phone.png'), fullPage: true });
+
+    // Enter submits from the text.
+    await page.keyboard.press('e');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('submitted').waitFor();
+    const mine = (await api.get<{ items: Judgment[] }>(`/api/projects/${demo.id}/judgments`)).body.items;
+    expect(mine.map((j) => j.payload.preference)).toEqual([{ kind: 'spans', spans: [spanOf(0, 0, 'PERSON'), spanOf(3, 3, 'DATE')] }]);
+    expect(errors).toEqual([]);
+  });
+});
