@@ -2,12 +2,14 @@
  * A trainer marks entity spans in the demo's spans project with the keyboard alone: into the text
  * (e), a word (→), a longer selection (Shift+→), a type by its number, an overlap refused with a
  * message, Delete on the text and on a listed span, Enter submits; the stored judgment has the
- * offsets of the words marked. Screenshots at 1280x720 and 390 wide.
+ * offsets of the words marked. Then the lead sees span F1 on the Quality tab. Screenshots at 1280x720
+ * and 390 wide.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Judgment } from '@accord/core';
 import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
+import { importFile, jsonlOf } from '../utils/work.ts';
 
 const missing = browserMissing();
 
@@ -68,6 +70,28 @@ describe.skipIf(missing !== null)('browser: marking entity spans', () => {
     await page.getByTestId('submitted').waitFor();
     const mine = (await api.get<{ items: Judgment[] }>(`/api/projects/${demo.id}/judgments`)).body.items;
     expect(mine.map((j) => j.payload.preference)).toEqual([{ kind: 'spans', spans: [spanOf(0, 0, 'PERSON'), spanOf(3, 3, 'DATE')] }]);
+
+    // Two annotators' imported spans on two demo sentences: the lead's Quality tab shows span F1.
+    const lead = await t.as('lead');
+    // The 27th demo sentence (the trainer above judged one of the first).
+    const s1033 = "Friday's court ruling in The Hague, rejected by Israel, carries no real significance, other than a symbolic victory for the Palestinians.";
+    const at = (w: string, label: string) => ({ start: s1033.indexOf(w), end: s1033.indexOf(w) + w.length, label });
+    const vote = (annotator: string, spans: unknown[]) => ({ externalId: 'ner-rte-1033', annotator, judgment: { preference: { kind: 'spans', spans } } });
+    const votes = [vote('ann-1', [at('Friday', 'DATE'), at('The Hague', 'LOCATION'), at('Israel', 'LOCATION')]), vote('ann-2', [at('Friday', 'DATE'), at('Hague', 'LOCATION'), at('Israel', 'LOCATION')])];
+    expect(await importFile(lead, demo.id, jsonlOf(votes), { kind: 'judgments' })).toMatchObject({ created: 2, rejected: 0 });
+    const leadLogin = t.logins.find((l) => l.email === 'lead@accord.local')!;
+    const lp = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const leadErrors = collectPageErrors(lp);
+    await signIn(lp, t.url, leadLogin.email, leadLogin.password);
+    await lp.goto(`${t.url}/projects/${demo.id}?tab=quality`);
+    // Exact: 2 of 3 spans each side (2·2/6); overlap: every span matched.
+    await expect.poll(() => lp.getByTestId('span-exact-f1-value').textContent()).toBe('0.667');
+    expect(await lp.getByTestId('span-overlap-f1-value').textContent()).toBe('1.000');
+    await lp.getByTestId('span-by-type').waitFor();
+    await lp.screenshot({ path: join(SHOTS, 'e2e-quality-spans.png'), fullPage: true });
+    await lp.setViewportSize({ width: 390, height: 844 });
+    await lp.screenshot({ path: join(SHOTS, 'e2e-quality-spans-phone.png'), fullPage: true });
     expect(errors).toEqual([]);
+    expect(leadErrors).toEqual([]);
   });
 });
