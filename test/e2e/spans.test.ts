@@ -61,6 +61,27 @@ describe.skipIf(missing !== null)('browser: marking entity spans', () => {
     await page.getByTestId('entity-1').focus();
     await page.keyboard.press('Delete');
     await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+
+    // The mouse: drag across a word after the marked ones (three letters or more), a number marks it; the list's × removes it again.
+    const w = words.slice(6).find((x) => x.end - x.start >= 3)!;
+    const rect = (await page.evaluate(`(() => {
+      const seg = [...document.querySelectorAll('[data-testid="entity-text"] [data-at]')].find((e) => Number(e.dataset.at) <= ${w.start} && Number(e.dataset.at) + e.textContent.length >= ${w.end});
+      const r = document.createRange();
+      r.setStart(seg.firstChild, ${w.start} - Number(seg.dataset.at));
+      r.setEnd(seg.firstChild, ${w.end} - Number(seg.dataset.at));
+      const b = r.getBoundingClientRect();
+      return { x: b.x, y: b.y, w: b.width, h: b.height };
+    })()`)) as { x: number; y: number; w: number; h: number };
+    await page.mouse.move(rect.x + 1, rect.y + rect.h / 2);
+    await page.mouse.down();
+    await page.mouse.move(rect.x + rect.w - 1, rect.y + rect.h / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('5');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(3);
+    expect(await page.getByTestId('entity-2').getAttribute('aria-label')).toBe(`Product: “${text.slice(w.start, w.end)}”, characters ${w.start} to ${w.end}. Delete removes it.`);
+    await page.getByTestId('remove-entity-2').click();
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, 'e2e-judge-spans-phone.png'), fullPage: true });
 
