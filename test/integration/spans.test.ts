@@ -45,6 +45,7 @@ const ITEMS = [
   { externalId: 'n2', prompt: 'Acme Corp. opened an office in Paris.' },
   { externalId: 'n3', prompt: 'Grace Hopper worked for the U.S. Navy.' },
   { externalId: 'n4', prompt: 'Who founded it?', responses: [{ id: 'r1', model: 'm', content: 'Bill Gates founded Microsoft in Albuquerque.' }] },
+  { externalId: 'n5', prompt: 'The summit met in Geneva.' },
   // Gold: the one correct set of spans.
   { externalId: 'g1', prompt: 'Alan Turing was born in London.', gold: { preference: { kind: 'spans', spans: [{ start: 0, end: 11, label: 'PER' }, { start: 24, end: 30, label: 'LOC' }] } } },
 ];
@@ -57,6 +58,7 @@ const vote = (externalId: string, annotator: string, preference: unknown) => ({ 
 // n2: a2 types Acme Corp. as LOC and a3 leaves out the period → the ORG span is marked by 1 of 3 (exact), so … no span
 //     has a majority of ORG readings; Paris is agreed. Every span is decided by 2 of 3: met, label = Paris only.
 // n4 (response): a1 and a2 agree; a3 marks nothing.
+// n5: four judgments, two mark Geneva and two do not → decided by 2 of 4, not more than half: a dispute.
 // g1 (gold): a1 matches gold exactly, a2 misses London.
 const VOTES = [
   vote('n1', 'a1', spans([0, 12, 'PER'], [36, 42, 'LOC'])),
@@ -68,6 +70,10 @@ const VOTES = [
   vote('n4', 'a1', spans([0, 10, 'PER'], [19, 28, 'ORG'], [32, 43, 'LOC'])),
   vote('n4', 'a2', spans([0, 10, 'PER'], [19, 28, 'ORG'], [32, 43, 'LOC'])),
   vote('n4', 'a3', spans()),
+  vote('n5', 'a1', spans([18, 24, 'LOC'])),
+  vote('n5', 'a2', spans([18, 24, 'LOC'])),
+  vote('n5', 'a3', spans()),
+  vote('n5', 'a4', spans()),
   vote('g1', 'a1', spans([0, 11, 'PER'], [24, 30, 'LOC'])),
   vote('g1', 'a2', spans([0, 11, 'PER'])),
   vote('g1', 'a3', spans([0, 11, 'PER'], [24, 30, 'LOC'])),
@@ -109,10 +115,10 @@ describe.each(only)('entity spans (%s)', (kind) => {
     const job = await importFile(p.lead.client, p.id, jsonlOf([...VOTES, ...bad]), { kind: 'judgments' });
     expect(job).toMatchObject({ created: VOTES.length, rejected: 4 });
     const reasons = job.errors.map((e) => `${e.line}: ${e.reason}`);
-    expect(reasons[0]).toMatch(/^13: .*judgment\.preference\.spans\.1\.end: is outside the text \(38 characters\)/);
-    expect(reasons[1]).toMatch(/^14: .*judgment\.preference\.spans\.0\.label: is not a span type of the taxonomy \(HERO; known: PER, ORG, LOC\)/);
-    expect(reasons[2]).toMatch(/^15: .*judgment\.preference\.spans\.1\.start: overlaps spans\.0 .*may not nest or overlap/);
-    expect(reasons[3]).toMatch(/^16: .*judgment\.preference\.spans\.0\.text: does not match the text at 0\.\.5 \(“Grace”\)/);
+    expect(reasons[0]).toMatch(/^17: .*judgment\.preference\.spans\.1\.end: is outside the text \(38 characters\)/);
+    expect(reasons[1]).toMatch(/^18: .*judgment\.preference\.spans\.0\.label: is not a span type of the taxonomy \(HERO; known: PER, ORG, LOC\)/);
+    expect(reasons[2]).toMatch(/^19: .*judgment\.preference\.spans\.1\.start: overlaps spans\.0 .*may not nest or overlap/);
+    expect(reasons[3]).toMatch(/^20: .*judgment\.preference\.spans\.0\.text: does not match the text at 0\.\.5 \(“Grace”\)/);
 
     // Label Studio: a task with data.text and two annotators' labels results (one typed by the label's name).
     const ls = JSON.stringify([
@@ -192,8 +198,8 @@ describe.each(only)('entity spans (%s)', (kind) => {
     expect(s.overall.overlapF1).toBeCloseTo(want.overall.overlapF1!, 12);
     expect(s.byType.map((x) => x.label)).toEqual(['LOC', 'ORG', 'PER']);
     for (const x of s.byType) expect(x.exactF1).toBeCloseTo(want.perCategory.find((c) => c.category === x.label)!.exactF1!, 12);
-    // Four items judged by a1, a2, a3: three pairs; the overlap reading agrees more than the exact one.
-    expect(want.pairs).toBe(3);
+    // Five items judged by a1, a2, a3 (and n5 by a4 too): six pairs; the overlap reading agrees more than the exact one.
+    expect(want.pairs).toBe(6);
     expect(s.overall.overlapF1!).toBeGreaterThan(s.overall.exactF1!);
 
     const trainers = await p.lead.client.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${p.id}/agreement/trainers`);
@@ -210,9 +216,11 @@ describe.each(only)('entity spans (%s)', (kind) => {
       ['n4', { kind: 'spans', spans: [{ start: 0, end: 10, label: 'PER', text: 'Bill Gates' }, { start: 19, end: 28, label: 'ORG', text: 'Microsoft' }, { start: 32, end: 43, label: 'LOC', text: 'Albuquerque' }] }, 'majority', 3],
     ]);
     expect(labels[0]!.agreement).toBeCloseTo(2 / 3, 6);
-    // g1 is gold: more than half of its judgments match gold, so no dispute either.
-    const disputes = await p.lead.client.get<{ items: { reason: string }[] }>(`/api/projects/${p.id}/disputes`);
-    expect(disputes.body.items).toEqual([]);
+    // n5 splits on Geneva: a dispute naming the span. g1 is gold and more than half of its judgments match gold: none.
+    const disputes = await p.lead.client.get<{ items: { reason: string; detail: string; agreement: number | null; itemExternalId: string | null }[] }>(`/api/projects/${p.id}/disputes`);
+    expect(disputes.body.items.map((d) => [d.itemExternalId, d.reason, d.detail, d.agreement])).toEqual([
+      ['n5', 'disagreement', 'the LOC span “Geneva” (18..24) is marked by 2 of 4 judgments; the rule needs more than 0.50 to agree on every span', 0.5],
+    ]);
   });
 
   it('exports the spans as offsets with the text and as BIO tokens, equal to the fixtures line for line', async () => {
