@@ -2,7 +2,7 @@
  * The entity spans kind end to end through the API, on one server: items and judgments imported
  * from JSONL and from Label Studio (`labels` results), bad spans refused naming the field (import
  * lines and submits), span F1 on the Quality endpoint equal to @accord/metrics on the stored labels,
- * consensus by span voting (a dispute where a span splits the judgments), gold matched on the exact
+ * consensus by span voting (a dispute where a span splits the judgments, committed from its room), gold matched on the exact
  * set of spans, and the spans and BIO exports equal to their fixtures line for line. Also: the demo
  * workspace's spans project.
  */
@@ -230,6 +230,14 @@ describe.each(only)('entity spans (%s)', (kind) => {
       expect(r.status).toBe(200);
       expect(norm(r.text)).toEqual(lines(readFileSync(join(FIXTURES, `${k}.jsonl`), 'utf8')));
     }
+  });
+
+  it("adjudication: the room holds the span vote as its proposal, and a lead's commit makes it the label", async () => {
+    const d = (await p.lead.client.get<{ items: { id: string; itemExternalId: string | null }[] }>(`/api/projects/${p.id}/disputes`)).body.items.find((x) => x.itemExternalId === 'n5')!;
+    const r = await p.lead.client.post<{ label: { label: { preference: unknown }; method: string; agreement: number | null } }>(`/api/projects/${p.id}/disputes/${d.id}/commit`, undefined, { headers: { 'idempotency-key': 'spans-n5' } });
+    expect(r.status).toBe(201);
+    // Geneva was marked by 2 of 4, not more than half: the proposal has no span; 2 of 4 judgments say so.
+    expect(r.body.label).toMatchObject({ label: { preference: { kind: 'spans', spans: [] } }, method: 'adjudicated', agreement: 0.5 });
   });
 
   it('the demo workspace seeds a spans project of 30 news sentences with 3 gold items and its span types published', async () => {
