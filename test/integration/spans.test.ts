@@ -99,7 +99,7 @@ describe.each(only)('entity spans (%s)', (kind) => {
     t = await createTestServer(kind);
     const factory = createFactory(await t.as('admin'), t.server.deps);
     p = await factory.project({ name: 'News entities', taskKind: 'spans', items: ITEMS, trainers: 1, rubric: RUBRIC, settings: { overlap: 3 } });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await t?.close();
