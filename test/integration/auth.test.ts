@@ -32,7 +32,7 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     expect(r.body.user.email).toBe('lead@accord.local');
     // The demo lead leads every demo project (pairwise, classification, rating).
     expect(r.body.memberships).toContainEqual({ projectId: t.demoProjectId, role: 'lead' });
-    expect(r.body.memberships.map((m) => m.role)).toEqual(['lead', 'lead', 'lead']);
+    expect(r.body.memberships.map((m) => m.role)).toEqual(['lead', 'lead', 'lead', 'lead']);
     const cookie = r.headers.getSetCookie().find((s) => s.startsWith('accord_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);

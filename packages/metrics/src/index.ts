@@ -42,7 +42,7 @@ export {
   type PositionJudgment,
 } from './preference.ts';
 export { rankingAgreement, type Ranking, type RankingAgreement } from './ranking.ts';
-export { spanAgreement, type Span, type SpanAgreement, type SpanScores } from './spans.ts';
+export { spanAgreement, pairwiseSpanF1, type Span, type SpanAgreement, type SpanScores, type AnnotatedSpans, type PairwiseSpanAgreement, type PairwiseSpanScores } from './spans.ts';
 export {
   masiDistance,
   jaccardDistance,

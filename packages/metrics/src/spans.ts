@@ -7,6 +7,12 @@
  *   harmonic mean (0 when only one side marked anything);
  * - character: Dice coefficient of the covered characters, 2·|A∩B| / (|A|+|B|).
  * A category neither annotator used has no entry; with no spans at all every value is null.
+ *
+ * `pairwiseSpanF1` takes many annotators over many units (an item's text each): for every pair of
+ * annotators who share a unit, the counts above are summed over their shared units (micro, per
+ * category and pooled), giving the pair's exact and overlap F1; the figure is the mean over those
+ * pairs. A pair for whom a category (or every category) is undefined — neither marked it on any
+ * shared unit — is left out of that category's (or the overall) mean rather than counted as 0 or 1.
  */
 import { MetricsError, describe, sortedDistinct, type Label } from './labels.ts';
 
@@ -166,4 +172,99 @@ export function spanAgreement(a: readonly Span[], b: readonly Span[]): SpanAgree
     return { category, ...scores(t) };
   });
   return { perCategory, overall: scores(sum) };
+}
+
+/** One annotator's spans on one unit. */
+export interface AnnotatedSpans {
+  readonly unit: Label;
+  readonly annotator: Label;
+  readonly spans: readonly Span[];
+}
+
+export interface PairwiseSpanScores {
+  /** Annotator pairs the mean is over (those for whom the figure is defined). */
+  readonly pairs: number;
+  readonly exactF1: number | null;
+  readonly overlapF1: number | null;
+}
+
+export interface PairwiseSpanAgreement {
+  /** Units with at least two annotators. */
+  readonly units: number;
+  /** Annotator pairs sharing at least one unit. */
+  readonly pairs: number;
+  readonly overall: PairwiseSpanScores;
+  readonly perCategory: readonly (PairwiseSpanScores & { readonly category: Label })[];
+}
+
+const emptyTally = (): Tally => ({ spansA: 0, spansB: 0, exact: 0, matchedA: 0, matchedB: 0, charsA: 0, charsB: 0, charsBoth: 0 });
+const addTally = (into: Tally, t: Tally) => {
+  for (const key of Object.keys(into) as (keyof Tally)[]) into[key] += t[key];
+};
+
+/** Span F1 between annotators (exact and overlap, per category and pooled): the mean over annotator pairs sharing a unit. */
+export function pairwiseSpanF1(annotations: readonly AnnotatedSpans[]): PairwiseSpanAgreement {
+  const byUnit = new Map<Label, Map<Label, readonly Span[]>>();
+  for (const a of annotations) {
+    check(a.spans, `annotator ${describe(a.annotator)} on unit ${describe(a.unit)}`);
+    let u = byUnit.get(a.unit);
+    if (!u) byUnit.set(a.unit, (u = new Map()));
+    if (u.has(a.annotator)) throw new MetricsError(`pairwiseSpanF1: annotator ${describe(a.annotator)} annotated unit ${describe(a.unit)} twice`);
+    u.set(a.annotator, a.spans);
+  }
+  const categories = sortedDistinct(
+    annotations.flatMap((a) => a.spans.map((s) => s.category)),
+    'pairwiseSpanF1 categories',
+  );
+  // Per annotator pair (in a fixed order, so the result does not depend on input order): per category tallies.
+  const annotators = sortedDistinct(
+    annotations.map((a) => a.annotator),
+    'pairwiseSpanF1 annotators',
+  );
+  const rank = new Map(annotators.map((a, i) => [a, i]));
+  const pairs = new Map<string, Tally[]>();
+  let units = 0;
+  for (const u of byUnit.values()) {
+    if (u.size < 2) continue;
+    units++;
+    const who = [...u.keys()].sort((p, q) => rank.get(p)! - rank.get(q)!);
+    for (let i = 0; i < who.length; i++)
+      for (let j = i + 1; j < who.length; j++) {
+        const key = `${rank.get(who[i]!)}:${rank.get(who[j]!)}`;
+        let t = pairs.get(key);
+        if (!t) pairs.set(key, (t = categories.map(emptyTally)));
+        const a = u.get(who[i]!)!;
+        const b = u.get(who[j]!)!;
+        categories.forEach((c, ci) =>
+          addTally(
+            t![ci]!,
+            tally(
+              a.filter((s) => s.category === c),
+              b.filter((s) => s.category === c),
+            ),
+          ),
+        );
+      }
+  }
+  const mean = (values: (number | null)[]): number | null => {
+    const defined = values.filter((v): v is number => v !== null);
+    return defined.length ? defined.reduce((x, y) => x + y, 0) / defined.length : null;
+  };
+  // A pair's exact F1 is defined exactly when its overlap F1 is (both need a span on either side).
+  const figure = (picked: Tally[]): PairwiseSpanScores => {
+    const s = picked.map(scores);
+    return { pairs: s.filter((x) => x.exactF1 !== null).length, exactF1: mean(s.map((x) => x.exactF1)), overlapF1: mean(s.map((x) => x.overlapF1)) };
+  };
+  const all = [...pairs.values()];
+  const pooled = all.map((ts) => {
+    const sum = emptyTally();
+    for (const t of ts) addTally(sum, t);
+    return sum;
+  });
+  return {
+    units,
+    pairs: all.length,
+    overall: figure(pooled),
+    perCategory: categories.map((category, ci) => ({ category, ...figure(all.map((ts) => ts[ci]!)) })),
+  };
 }

@@ -115,3 +115,20 @@ export const DEMO_CLASSIFICATION_RUBRIC: RubricDraft = {
     ],
   },
 };
+
+/** The entity spans demo (news sentences of PASCAL RTE-1): names of people, organisations and places, dates and products. */
+export const DEMO_SPANS_RUBRIC: RubricDraft = {
+  ...NO_DIMENSIONS,
+  justification: { minWords: 0, maxWords: 100 },
+  taxonomy: {
+    multiLabel: false,
+    overlap: false,
+    labels: [
+      { id: 'PERSON', name: 'Person', parent: null, description: 'A person by name (Jacques Chirac), without titles such as President.' },
+      { id: 'ORG', name: 'Organisation', parent: null, description: 'A company, party, agency or team by name (U.N. Security Council, Yukos).' },
+      { id: 'LOCATION', name: 'Location', parent: null, description: 'A country, city, region or other named place (Iraq, Kitsilano).' },
+      { id: 'DATE', name: 'Date', parent: null, description: 'A date or period, with the words that make it one (June 13, the end of 1995).' },
+      { id: 'PRODUCT', name: 'Product', parent: null, description: 'A named product, work or brand (Shrek 2, the euro coin).' },
+    ],
+  },
+};

@@ -1,7 +1,8 @@
 /**
  * First start: with an empty database, creates the demo workspace (users for every role with
- * generated passwords, a pairwise project with 60 real PandaLM items, and a classification and a
- * rating project with 60 real items each from Snow et al. 2008), or, with ACCORD_DEMO=0,
+ * generated passwords, a pairwise project with 60 real PandaLM items, a classification and a
+ * rating project with 60 real items each from Snow et al. 2008, and an entity spans project on 30 of
+ * their RTE-1 news sentences), or, with ACCORD_DEMO=0,
  * only the admin named by ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD.
  */
 import { randomInt } from 'node:crypto';
@@ -14,7 +15,7 @@ import type { ProjectRole, RubricDraft, TaskKind } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import { audit } from '../platform/audit.ts';
 import { hashPassword } from '../features/auth/passwords.ts';
-import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_RUBRIC } from './rubric.ts';
+import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_RUBRIC, DEMO_SPANS_RUBRIC } from './rubric.ts';
 import { computeConsensus } from '../features/consensus/consensus.engine.ts';
 import type { StoredResponse } from '@accord/db';
 
@@ -128,11 +129,14 @@ async function seedUnlocked(deps: Deps): Promise<SeedResult | null> {
 interface LabellingItem {
   externalId: string;
   prompt: string;
-  gold: Record<string, unknown>;
+  gold?: Record<string, unknown>;
   metadata: Record<string, unknown>;
 }
 
-const LABELLING_DEMOS: { file: string; name: string; description: string; taskKind: TaskKind; rubric: RubricDraft }[] = [
+/** Which items are gold: every tenth (the experts' label), or (`file`) those whose line carries gold. */
+type GoldRule = 'tenth' | 'file';
+
+const LABELLING_DEMOS: { file: string; name: string; description: string; taskKind: TaskKind; rubric: RubricDraft; gold?: GoldRule }[] = [
   {
     file: 'snow2008-rte-60.jsonl',
     name: 'RTE entailment — classification demo',
@@ -147,9 +151,18 @@ const LABELLING_DEMOS: { file: string; name: string; description: string; taskKi
     taskKind: 'rating',
     rubric: DEMO_RATING_RUBRIC,
   },
+  {
+    file: 'snow2008-rte-ner-30.jsonl',
+    name: 'News entities — spans demo',
+    description:
+      'Thirty news sentences of the PASCAL RTE-1 test set: mark every person, organisation, location, date and product. Three items carry gold spans. Data: Snow et al. (EMNLP 2008) re-release of RTE-1.',
+    taskKind: 'spans',
+    rubric: DEMO_SPANS_RUBRIC,
+    gold: 'file',
+  },
 ];
 
-/** A rating and a classification project on real data, with the same members as the pairwise demo and their rubric published. */
+/** A rating, a classification and a spans project on real data, with the same members as the pairwise demo and their rubric published. */
 async function seedLabelling(deps: Deps, leadId: string | null): Promise<void> {
   const db = deps.db.db;
   const people = (await db.select({ id: users.id, email: users.email }).from(users)).filter((u) => u.email !== 'admin@accord.local');
@@ -162,9 +175,10 @@ async function seedLabelling(deps: Deps, leadId: string | null): Promise<void> {
     const [p] = await db.insert(projects).values({ name: demo.name, description: demo.description, taskKind: demo.taskKind, createdBy: leadId }).returning();
     const id = p!.id;
     await db.insert(projectMembers).values(people.map((u) => ({ projectId: id, userId: u.id, role: role(u.email) })));
-    // Every tenth item is a gold item (the experts' label); the rest are ordinary work.
+    // Every tenth item is a gold item (the experts' label), or the items whose line has gold; the rest are ordinary work.
+    const gold = (it: LabellingItem, i: number) => ((demo.gold ?? 'tenth') === 'tenth' ? (i % 10 === 0 ? (it.gold ?? null) : null) : (it.gold ?? null));
     await db.insert(items).values(
-      rows.map((it, i) => ({ projectId: id, externalId: it.externalId, position: i, prompt: it.prompt, responses: [], gold: i % 10 === 0 ? it.gold : null, isGold: i % 10 === 0, metadata: it.metadata })),
+      rows.map((it, i) => ({ projectId: id, externalId: it.externalId, position: i, prompt: it.prompt, responses: [], gold: gold(it, i), isGold: gold(it, i) !== null, metadata: it.metadata })),
     );
     await deps.rubrics.writeDraft(id, demo.rubric);
     await deps.rubrics.publish(leadId, id, 'Initial rubric', demo.taskKind);

@@ -73,6 +73,8 @@ export interface RatingScale {
 /** Classification projects: the labels (a parent makes a hierarchy), single- or multi-label. */
 export interface Taxonomy {
   multiLabel: boolean;
+  /** Spans projects: whether spans may nest or overlap (absent: no). */
+  overlap?: boolean;
   labels: Array<{ id: string; name: string; parent: string | null; description: string }>;
 }
 
@@ -138,6 +140,7 @@ function readTaxonomy(v: unknown): Taxonomy | null {
   if (!t) return null;
   return {
     multiLabel: t.multiLabel === true,
+    ...(t.overlap === true ? { overlap: true } : {}),
     labels: list(t.labels)
       .map(plain)
       .filter((l) => l !== null)

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { IdSchema } from '../schemas/common.ts';
 import { defineContracts } from './contract.ts';
 
-export const EXPORT_KINDS = ['dpo', 'rm', 'sft', 'scores', 'judgments', 'consensus', 'leaderboard', 'agreement'] as const;
+export const EXPORT_KINDS = ['dpo', 'rm', 'sft', 'scores', 'judgments', 'consensus', 'leaderboard', 'agreement', 'spans', 'bio'] as const;
 export const ExportKindSchema = z.enum(EXPORT_KINDS);
 export type ExportKind = z.infer<typeof ExportKindSchema>;
 
@@ -38,6 +38,8 @@ export const EXPORT_KIND_TEXT: Record<ExportKind, string> = {
   consensus: 'Consensus labels (preference, scores, spans) with provenance',
   leaderboard: "The models' Bradley–Terry strengths, as the quality leaderboard computes them",
   agreement: 'The agreement report (overall, per dimension, per rubric version, per week), as the quality feature computes it',
+  spans: "Entity spans (spans projects): the item's text and its consensus spans as character offsets (start, end exclusive, UTF-16) with their type and text",
+  bio: 'Entity spans as BIO tags (spans projects): the text split into tokens (runs of letters and digits, or one punctuation character; whitespace separates) with B-/I-/O tags, one row per item',
 };
 
 /** A date (a whole day, UTC) or a date-time with offset. */

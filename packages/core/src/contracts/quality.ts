@@ -87,6 +87,30 @@ export const LabelAgreementSchema = z.object({
   alpha: FigureSchema,
 });
 export type LabelAgreement = z.infer<typeof LabelAgreementSchema>;
+const SpanF1Schema = z.object({
+  /** Annotator pairs the mean is over (those who share an item and marked a span there). */
+  pairs: z.number().int(),
+  exactF1: z.number().nullable(),
+  overlapF1: z.number().nullable(),
+});
+
+/**
+ * Spans projects: span F1 between annotators, exact (same offsets and type) and overlap (a shared
+ * character, same type), pooled over types and per type: for each pair of annotators sharing an
+ * item, F1 over their shared items; the mean over pairs (`@accord/metrics` pairwiseSpanF1).
+ */
+export const SpanAgreementSchema = z.object({
+  /** The judgments and items (with two or more judgments) it was computed from. */
+  judgments: z.number().int(),
+  items: z.number().int(),
+  /** Annotator pairs sharing an item. */
+  pairs: z.number().int(),
+  /** True when the project has more spans judgments than one computation reads (the first items by id are used). */
+  truncated: z.boolean(),
+  overall: SpanF1Schema,
+  byType: z.array(SpanF1Schema.extend({ label: z.string() })),
+});
+export type SpanAgreement = z.infer<typeof SpanAgreementSchema>;
 
 export const ProjectAgreementSchema = z.object({
   taskKind: TaskKindSchema,
@@ -107,6 +131,8 @@ export const ProjectAgreementSchema = z.object({
    * 1 − Jaccard × monotonicity 1 / ⅔ / ⅓ / 0); on a single-label taxonomy it equals α nominal.
    */
   masiAlpha: FigureSchema.optional(),
+  /** Spans projects only (absent elsewhere). */
+  spans: SpanAgreementSchema.optional(),
   /** Bootstrap resamples behind each `ci`. */
   bootstrapSamples: z.number().int(),
   computedAt: TimestampSchema,

@@ -39,3 +39,12 @@ describe('goldAgreement of ratings and classifications', () => {
     expect(goldAgreement({ kind: 'classification', labels: ['a'] }, { kind: 'classification', labels: ['a', 'b'] }, [])).toBe(0);
   });
 });
+
+describe('goldAgreement of spans', () => {
+  it('agrees on exactly the same set of spans only', () => {
+    const g = { kind: 'spans' as const, spans: [{ start: 0, end: 3, label: 'PER' }, { start: 5, end: 9, label: 'ORG' }] };
+    expect(goldAgreement({ kind: 'spans', spans: [g.spans[1]!, { ...g.spans[0]!, text: 'Ada' }] }, g, [])).toBe(1);
+    expect(goldAgreement({ kind: 'spans', spans: [g.spans[0]!] }, g, [])).toBe(0);
+    expect(goldAgreement({ kind: 'spans', spans: [g.spans[0]!, { ...g.spans[1]!, label: 'LOC' }] }, g, [])).toBe(0);
+  });
+});

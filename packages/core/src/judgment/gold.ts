@@ -3,13 +3,13 @@
  * judgment orders as gold does (better, tie or worse). For a pairwise item that is one pair, so an
  * answer agrees (1) or not (0) on the 3-way view (first better / tie / second better); the strength
  * of a graded preference does not count. For rankings, each pair of responses counts once. A rating or
- * a classification agrees (1) or not (0): the same level, the same set of labels.
+ * a classification agrees (1) or not (0): the same level, the same set of labels; spans the same set of spans.
  */
 import type { Preference } from '../schemas/work.ts';
 
 /** +1: x is preferred over y; 0: tie; −1: y is preferred; null: the preference does not relate them. */
 export function relation(pref: Preference, x: string, y: string): -1 | 0 | 1 | null {
-  if (pref.kind === 'rating' || pref.kind === 'classification') return null;
+  if (pref.kind === 'rating' || pref.kind === 'classification' || pref.kind === 'spans') return null;
   if (pref.kind === 'pairwise') {
     const sign = (v: number) => (v < 0 ? 1 : v > 0 ? -1 : 0) as -1 | 0 | 1;
     if (pref.a === x && pref.b === y) return sign(pref.value);
@@ -31,6 +31,14 @@ export function goldAgreement(pref: Preference, gold: Preference, responseIds: r
     const a = new Set(pref.labels);
     const b = new Set(gold.labels);
     return a.size === b.size && [...a].every((l) => b.has(l)) ? 1 : 0;
+  }
+  // Spans agree when they are gold's spans exactly (the same offsets and types, in any order).
+  if (gold.kind === 'spans') {
+    if (pref.kind !== 'spans') return 0;
+    const key = (s: { start: number; end: number; label: string }) => `${s.start}:${s.end}:${s.label}`;
+    const a = new Set(pref.spans.map(key));
+    const b = new Set(gold.spans.map(key));
+    return a.size === b.size && [...a].every((k) => b.has(k)) ? 1 : 0;
   }
   let pairs = 0;
   let agree = 0;

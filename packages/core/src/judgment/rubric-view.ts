@@ -34,7 +34,7 @@ export interface RubricView {
   /** Rating projects: the scale, lowest level first (null: none in this version). */
   rating: { levels: RubricLevelView[] } | null;
   /** Classification projects: the taxonomy (a label's parent: null at the top). */
-  taxonomy: { multiLabel: boolean; labels: Array<NamedView & { parent: string | null }> } | null;
+  taxonomy: { multiLabel: boolean; overlap: boolean; labels: Array<NamedView & { parent: string | null }> } | null;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -80,6 +80,7 @@ export function readRubric(ref: { version: number; content: Record<string, unkno
     taxonomy: c.taxonomy && typeof c.taxonomy === 'object'
       ? {
           multiLabel: rec(c.taxonomy).multiLabel === true,
+          overlap: rec(c.taxonomy).overlap === true,
           labels: arr(rec(c.taxonomy).labels).map((l) => ({ ...named(l), parent: typeof rec(l).parent === 'string' ? (rec(l).parent as string) : null })),
         }
       : null,

@@ -150,3 +150,40 @@ describe('rating and classification preferences', () => {
     expect(canonicalPayload(pay({ kind: 'classification', labels: ['neu', 'neg'] }), item).preference).toEqual({ kind: 'classification', labels: ['neg', 'neu'] });
   });
 });
+
+describe('spans preferences', () => {
+  const none = { dimensions: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
+  const types = { multiLabel: false, labels: [{ id: 'PER' }, { id: 'ORG' }, { id: 'LOC' }] };
+  const flat = { ...none, taxonomy: types };
+  const nested = { ...none, taxonomy: { ...types, overlap: true } };
+  // "Ada Lovelace met Charles Babbage in London."
+  const text = 'Ada Lovelace met Charles Babbage in London.';
+  const onPrompt = { prompt: text, responses: [] };
+  const pay = (spans: { start: number; end: number; label: string; text?: string }[]): JudgmentPayload => ({ preference: { kind: 'spans', spans }, scores: [], spans: [], flags: [], justification: '' });
+  const paths = (spans: Parameters<typeof pay>[0], rubric: RubricRules | null = flat, item: { prompt?: string; responses: { id: string; content: string }[] } = onPrompt) => judgmentIssues(pay(spans), item, 'spans', rubric).map((i) => i.path);
+
+  it('takes spans of known types inside the prompt, or inside the one response', () => {
+    expect(paths([{ start: 0, end: 12, label: 'PER', text: 'Ada Lovelace' }, { start: 36, end: 42, label: 'LOC' }])).toEqual([]);
+    expect(paths([{ start: 0, end: 5, label: 'ORG' }], flat, { prompt: 'Who?', responses: [{ id: 'r1', content: 'Acme Inc.' }] })).toEqual([]);
+    expect(paths([])).toEqual([]);
+  });
+
+  it('names each bad span by its field: out of range, empty, wrong text, unknown type, twice, overlapping', () => {
+    expect(paths([{ start: 0, end: 3, label: 'PER' }, { start: 40, end: 99, label: 'LOC' }])).toEqual(['body.payload.preference.spans.1.end']);
+    expect(paths([{ start: 5, end: 5, label: 'PER' }])).toEqual(['body.payload.preference.spans.0.end']);
+    expect(paths([{ start: 0, end: 3, label: 'PER', text: 'Bob' }])).toEqual(['body.payload.preference.spans.0.text']);
+    expect(paths([{ start: 0, end: 3, label: 'DATE' }])).toEqual(['body.payload.preference.spans.0.label']);
+    expect(paths([{ start: 0, end: 3, label: 'PER' }, { start: 0, end: 3, label: 'PER' }])).toEqual(['body.payload.preference.spans.1']);
+    const overlap = [{ start: 0, end: 12, label: 'PER' }, { start: 17, end: 32, label: 'PER' }, { start: 4, end: 12, label: 'PER' }];
+    expect(paths(overlap)).toEqual(['body.payload.preference.spans.2.start']);
+    expect(paths(overlap, nested)).toEqual([]);
+    expect(paths([{ start: 0, end: 3, label: 'PER' }], null)).toEqual(['body.payload.preference']);
+    const sentence = judgmentIssueSentences(judgmentIssues(pay([{ start: 0, end: 3, label: 'PER' }, { start: 40, end: 99, label: 'LOC' }]), onPrompt, 'spans', flat));
+    expect(sentence).toBe('Span 2 (end): outside the text (43 characters).');
+  });
+
+  it('stores spans in text order, once each, with their text', () => {
+    const stored = canonicalPayload(pay([{ start: 36, end: 42, label: 'LOC' }, { start: 0, end: 12, label: 'PER' }, { start: 36, end: 42, label: 'LOC' }]), onPrompt).preference;
+    expect(stored).toEqual({ kind: 'spans', spans: [{ start: 0, end: 12, label: 'PER', text: 'Ada Lovelace' }, { start: 36, end: 42, label: 'LOC', text: 'London' }] });
+  });
+});

@@ -36,24 +36,90 @@ export interface RubricRules {
   /** Rating projects: the scale's levels (absent or null: none published). */
   rating?: { levels: readonly { value: number; label?: string }[] } | null;
   /** Classification projects: the taxonomy's labels and whether several may be picked. */
-  taxonomy?: { multiLabel: boolean; labels: readonly { id: string; name?: string }[] } | null;
+  taxonomy?: { multiLabel: boolean; overlap?: boolean; labels: readonly { id: string; name?: string }[] } | null;
 }
 
 /** What a published rubric must hold for the project's kind (its rating scale, its taxonomy); empty when it fits. */
 export function rubricKindIssues(rubric: Pick<RubricRules, 'rating' | 'taxonomy'>, taskKind: TaskKind): FieldIssue[] {
   if (taskKind === 'rating' && !rubric.rating) return [{ path: 'rating', message: 'a rating project needs a rating scale (its levels, lowest first)' }];
   if (taskKind === 'classification' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a classification project needs a taxonomy (its labels)' }];
+  if (taskKind === 'spans' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a spans project needs a taxonomy (its labels are the span types)' }];
   return [];
 }
 
-/** Rating and classification items are judged on their prompt or their one response. */
-export function isLabelingKind(kind: TaskKind | null): kind is 'rating' | 'classification' {
-  return kind === 'rating' || kind === 'classification';
+/** Rating, classification and spans items are judged on their prompt or their one response. */
+export function isLabelingKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'spans' {
+  return kind === 'rating' || kind === 'classification' || kind === 'spans';
 }
 
 export interface ItemForJudging {
   /** In the item's own (canonical) order. */
   responses: { id: string; content: string }[];
+  /** The prompt: the text a spans judgment marks when the item has no response. */
+  prompt?: string;
+}
+
+/**
+ * The text a spans judgment's offsets point into: the item's one response, else its prompt (as
+ * rating and classification judge "the response, else the prompt"). Null when neither is known.
+ */
+export function spanTextOf(item: { responses: readonly { content?: string }[]; prompt?: string }): string | null {
+  if (item.responses.length === 1) return item.responses[0]!.content ?? null;
+  return item.responses.length === 0 && item.prompt !== undefined ? item.prompt : null;
+}
+
+const spanOrder = (a: { start: number; end: number; label: string }, b: { start: number; end: number; label: string }) =>
+  a.start - b.start || a.end - b.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+
+/** Entity spans as stored: in text order (start, end, label), each once, with its text when the item's text is known. */
+export function canonicalSpans<S extends { start: number; end: number; label: string; text?: string }>(spans: readonly S[], text: string | null): { start: number; end: number; label: string; text?: string }[] {
+  const seen = new Set<string>();
+  const out: { start: number; end: number; label: string; text?: string }[] = [];
+  for (const s of [...spans].sort(spanOrder)) {
+    const key = `${s.start}:${s.end}:${s.label}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const t = text !== null && s.end <= text.length ? text.slice(s.start, s.end) : s.text;
+    out.push({ start: s.start, end: s.end, label: s.label, ...(t !== undefined ? { text: t } : {}) });
+  }
+  return out;
+}
+
+/**
+ * A spans preference's problems: offsets inside the text and start < end, the text (when given)
+ * the text at start..end, a label of the taxonomy (unless `rubric` is undefined: an import before a
+ * rubric is published), no span twice, and no overlap unless the taxonomy allows it.
+ */
+function spansIssues(spans: readonly { start: number; end: number; label: string; text?: string }[], text: string | null, path: string, rubric?: RubricRules | null): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const tax = rubric?.taxonomy;
+  if (rubric !== undefined && !tax) return [{ path, message: 'cannot be taken yet: the published rubric has no taxonomy (its labels are the span types)' }];
+  const labels = new Set((tax?.labels ?? []).map((l) => l.id));
+  const seen = new Map<string, number>();
+  spans.forEach((s, i) => {
+    const at = `${path}.spans.${i}`;
+    if (text === null) issues.push({ path: `${at}.start`, message: 'has no text to point into: a spans item has its prompt or one response' });
+    else if (s.end > text.length) issues.push({ path: `${at}.end`, message: `is outside the text (${text.length} characters)` });
+    else if (s.start >= s.end) issues.push({ path: `${at}.end`, message: `must be after start (${s.start})` });
+    else if (s.text !== undefined && text.slice(s.start, s.end) !== s.text) issues.push({ path: `${at}.text`, message: `does not match the text at ${s.start}..${s.end} (“${text.slice(s.start, s.end).slice(0, 40)}”)` });
+    if (tax && !labels.has(s.label)) issues.push({ path: `${at}.label`, message: `is not a span type of the taxonomy (${s.label}; known: ${[...labels].slice(0, 20).join(', ')}${labels.size > 20 ? ', …' : ''})` });
+    const key = `${s.start}:${s.end}:${s.label}`;
+    if (seen.has(key)) issues.push({ path: at, message: `marks the same span as spans.${seen.get(key)}` });
+    else seen.set(key, i);
+  });
+  if (tax && !tax.overlap && issues.length === 0) {
+    // Sorted by start: a span overlaps another exactly when it starts before the furthest end so far.
+    const order = spans.map((s, i) => ({ s, i })).sort((a, b) => spanOrder(a.s, b.s));
+    let far: { end: number; i: number } | null = null;
+    for (const { s, i } of order) {
+      if (far && s.start < far.end) {
+        issues.push({ path: `${path}.spans.${i}.start`, message: `overlaps spans.${far.i} (${spans[far.i]!.start}..${spans[far.i]!.end}): this project's spans may not nest or overlap` });
+        break;
+      }
+      if (!far || s.end > far.end) far = { end: s.end, i };
+    }
+  }
+  return issues;
 }
 
 /**
@@ -93,6 +159,7 @@ export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKin
     if (!tax.multiLabel && pref.labels.length > 1) issues.push({ path: `${path}.labels`, message: `must be a single label: this project's taxonomy is single-label (got ${pref.labels.length})` });
     return issues;
   }
+  if (pref.kind === 'spans') return spansIssues(pref.spans, spanTextOf(item), path, rubric);
   if (pref.kind === 'pairwise') {
     if (!known.has(pref.a)) issues.push({ path: `${path}.a`, message: `is not a response of this item (${ids.join(', ')})` });
     if (!known.has(pref.b)) issues.push({ path: `${path}.b`, message: `is not a response of this item (${ids.join(', ')})` });
@@ -116,8 +183,11 @@ export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKin
 }
 
 /** Pairwise preferences are stored with a/b in the item's response order. */
-export function canonicalPreference(pref: Preference, item: { responses: readonly { id: string }[] }): Preference {
+export function canonicalPreference(pref: Preference, item: { responses: readonly { id: string; content?: string }[]; prompt?: string }): Preference {
   if (pref.kind === 'rating') return pref;
+  if (pref.kind === 'spans') {
+    return { kind: 'spans', spans: canonicalSpans(pref.spans, spanTextOf(item)) };
+  }
   // A label set: sorted, without repeats, so equal sets store (and compare) equal.
   if (pref.kind === 'classification') return { kind: 'classification', labels: [...new Set(pref.labels)].sort() };
   if (pref.kind !== 'pairwise') return { kind: 'ranking', groups: pref.groups.map((g) => [...g].sort()) };
@@ -242,6 +312,8 @@ export function judgmentIssueSentence(issue: FieldIssue, payload?: Partial<Pick<
     case 'preference':
       // A classification's labels by their place ("Label 2: is not a label of the taxonomy …").
       what = index === 'labels' ? (sub !== undefined && /^\d+$/.test(sub) ? `Label ${Number(sub) + 1}` : 'Labels') : 'Preference';
+      // An entity span by its place ("Span 3 (end): is outside the text …").
+      if (index === 'spans') what = sub !== undefined && /^\d+$/.test(sub) ? `Span ${Number(sub) + 1}${parts[3] ? ` (${parts[3]})` : ''}` : 'Spans';
       break;
     case 'justification':
       what = 'Justification';
@@ -265,7 +337,7 @@ export function judgmentIssueSentence(issue: FieldIssue, payload?: Partial<Pick<
     default:
       what = capital(field);
   }
-  if (sub && field !== 'scores' && field !== 'spans' && field !== 'flags' && !(field === 'preference' && index === 'labels')) what += ` › ${sub}`;
+  if (sub && field !== 'scores' && field !== 'spans' && field !== 'flags' && !(field === 'preference' && (index === 'labels' || index === 'spans'))) what += ` › ${sub}`;
   else if (sub && field === 'spans') what += ` (${sub})`;
   return `${what}: ${message}`;
 }

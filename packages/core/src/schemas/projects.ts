@@ -7,9 +7,10 @@ export type ProjectRole = z.infer<typeof ProjectRoleSchema>;
 
 /**
  * pairwise and ranking compare an item's responses; rating puts the item (its one response, else its
- * prompt) on the rubric's ordinal scale; classification picks labels of the rubric's taxonomy.
+ * prompt) on the rubric's ordinal scale; classification picks labels of the rubric's taxonomy; spans
+ * marks entity spans (character offsets, typed by the taxonomy's labels) in the same text.
  */
-export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification'] as const;
+export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification', 'spans'] as const;
 export const TaskKindSchema = z.enum(TASK_KINDS);
 export type TaskKind = z.infer<typeof TaskKindSchema>;
 

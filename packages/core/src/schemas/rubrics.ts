@@ -47,9 +47,13 @@ const NamedShape = z.object({ id: z.string(), name: z.string(), description: z.s
 
 /** Rating projects: the ordinal scale the item is rated on, lowest level first (e.g. 1..5, or valence −2..2). */
 const RatingScaleShape = z.object({ levels: z.array(z.object({ value: z.number(), label: z.string(), anchor: z.string() })) });
-/** Classification projects: the labels (a parent makes a hierarchy) and whether a trainer may pick several. */
+/**
+ * Classification projects: the labels (a parent makes a hierarchy) and whether a trainer may pick several.
+ * Spans projects: the labels are the span types; `overlap` lets spans nest or overlap (absent: false).
+ */
 const TaxonomyShape = z.object({
   multiLabel: z.boolean(),
+  overlap: z.boolean().optional(),
   labels: z.array(z.object({ id: z.string(), name: z.string(), parent: z.string().nullable(), description: z.string() })),
 });
 export type RatingScale = z.infer<typeof RatingScaleShape>;
@@ -63,7 +67,7 @@ export const RubricDraftSchema = z.object({
   flags: z.array(NamedShape),
   /** Only rating projects use it (absent or null elsewhere, and in versions published before it). */
   rating: RatingScaleShape.nullable().optional(),
-  /** Only classification projects use it. */
+  /** Only classification and spans projects use it. */
   taxonomy: TaxonomyShape.nullable().optional(),
 });
 export type RubricDraft = z.infer<typeof RubricDraftSchema>;
@@ -152,6 +156,8 @@ export const RatingScaleSchema = z
 export const TaxonomySchema = z
   .object({
     multiLabel: z.boolean(),
+    /** Spans projects: whether a judgment's spans may nest or overlap. */
+    overlap: z.boolean().default(false),
     labels: z
       .array(z.object({ id: KeySchema, name: nonEmpty(RUBRIC_LIMITS.nameChars), parent: z.string().nullable().default(null), description: text(2000) }))
       .min(2, { message: 'a taxonomy needs at least 2 labels' })

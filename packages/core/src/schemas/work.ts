@@ -155,7 +155,26 @@ export const ClassificationPreferenceSchema = z.strictObject({
   labels: z.array(z.string().min(1).max(100)).min(1, { message: 'must name at least one label' }).max(100),
 });
 
-export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema]);
+/**
+ * An entity span: UTF-16 offsets into the item's text (its one response, else its prompt), end
+ * exclusive, typed by a label of the rubric's taxonomy; `text`, when given, must be the text at
+ * start..end (the server stores it filled in).
+ */
+export const EntitySpanSchema = z.strictObject({
+  start: z.number().int().min(0),
+  end: z.number().int().min(1),
+  label: z.string().min(1).max(100),
+  text: z.string().max(20_000).optional(),
+});
+export type EntitySpan = z.infer<typeof EntitySpanSchema>;
+
+/** Entity spans of the item's text; none is an answer too (the text names no entity). */
+export const SpansPreferenceSchema = z.strictObject({
+  kind: z.literal('spans'),
+  spans: z.array(EntitySpanSchema).max(500, { message: 'at most 500 spans' }),
+});
+
+export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema, SpansPreferenceSchema]);
 export type Preference = z.infer<typeof PreferenceSchema>;
 
 export const SeveritySchema = z.enum(['minor', 'major', 'critical']);

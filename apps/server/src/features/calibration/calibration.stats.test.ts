@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { krippendorffAlpha } from '@accord/metrics';
 import type { JudgmentPayload } from '@accord/core';
-import { agreementOf, pairScore, preferenceAlpha, rankingW, raterAgreement, spanF1, type StatUnit } from './calibration.stats.ts';
+import { agreementOf, entitySpanF1, pairScore, preferenceAlpha, rankingW, raterAgreement, spanF1, type StatUnit } from './calibration.stats.ts';
 
 const pair = (value: number, spans: JudgmentPayload['spans'] = []): JudgmentPayload => ({ preference: { kind: 'pairwise', a: 'r1', b: 'r2', value }, scores: [], spans, flags: [], justification: '' });
 const rank = (groups: string[][]): JudgmentPayload => ({ preference: { kind: 'ranking', groups }, scores: [], spans: [], flags: [], justification: '' });
@@ -58,5 +58,15 @@ describe('calibration statistics', () => {
     expect(a.preference.ci![0]).toBeLessThanOrEqual(a.preference.ci![1]);
     expect(a).toEqual(b);
     expect(agreementOf([unit([pair(-3), pair(3)]), unit([pair(-1), pair(2)])], 'pairwise', []).preference.ci).toBeNull();
+  });
+
+  it('spans projects: the preference figure is the overlap F1 of the entity spans over participant pairs, and pair scores compare them', () => {
+    const ents = (...xs: [number, number, string][]): JudgmentPayload => ({ preference: { kind: 'spans', spans: xs.map(([start, end, label]) => ({ start, end, label })) }, scores: [], spans: [], flags: [], justification: '' });
+    // u0–u1: both spans overlap (F1 1); u0–u2 and u1–u2: PER overlaps, LOC missing → P 1, R 1/2 → 2/3.
+    const u = [unit([ents([0, 5, 'PER'], [10, 15, 'LOC']), ents([0, 4, 'PER'], [11, 15, 'LOC']), ents([1, 5, 'PER'])])];
+    expect(entitySpanF1(u).value).toBeCloseTo((1 + 2 / 3 + 2 / 3) / 3, 12);
+    expect(agreementOf(u, 'spans', []).preference).toMatchObject({ statistic: 'span-f1' });
+    expect(agreementOf(u, 'spans', []).preference.value).toBeCloseTo((1 + 2 / 3 + 2 / 3) / 3, 12);
+    expect(pairScore(ents([0, 5, 'PER']), ents([0, 5, 'ORG']), [])).toBe(0);
   });
 });

@@ -15,7 +15,7 @@
  * Intervals: a percentile bootstrap over participants (resampled with replacement; seeded, so the
  * same judgments always give the same interval). Pure functions over plain data.
  */
-import { createRandom, kendallTauB, kendallW, krippendorffAlpha, masiDistance, setAlpha, spanAgreement } from '@accord/metrics';
+import { createRandom, kendallTauB, kendallW, krippendorffAlpha, masiDistance, pairwiseSpanF1, setAlpha, spanAgreement } from '@accord/metrics';
 import type { CalibrationAgreement, CalibrationFigure, JudgmentPayload, TaskKind } from '@accord/core';
 
 export const PREFERENCE_VALUES = [-3, -2, -1, 0, 1, 2, 3] as const;
@@ -181,6 +181,14 @@ export function spanF1(units: readonly StatUnit[]): Figure {
   return { value: k ? sum / k : null, n };
 }
 
+const entitySpansOf = (p: JudgmentPayload) => (p.preference.kind === 'spans' ? p.preference.spans.map((s) => ({ start: s.start, end: s.end, category: s.label })) : []);
+
+/** Spans projects: overlap span F1 of the entity spans, the mean over participant pairs sharing an item (pairwiseSpanF1). */
+export function entitySpanF1(units: readonly StatUnit[]): Figure {
+  const data = units.flatMap((u, ui) => u.judgments.map((j) => ({ unit: ui, annotator: j.rater, spans: entitySpansOf(j.payload) })));
+  return { value: safe(() => pairwiseSpanF1(data).overall.overlapF1), n: data.length };
+}
+
 function safe(f: () => number | null): number | null {
   try {
     const v = f();
@@ -232,7 +240,9 @@ export function agreementOf(units: readonly StatUnit[], taskKind: TaskKind, dime
           ? figure('alpha-ordinal', units, (u) => ratingAlpha(u, undefined, labelling.levels), 4)
           : taskKind === 'classification'
             ? figure(masi ? 'alpha-masi' : 'alpha-nominal', units, (u) => labelSetAlpha(u, masi), 5)
-            : figure('kendall-w', units, rankingW, 2),
+            : taskKind === 'spans'
+              ? figure('span-f1', units, entitySpanF1, 2)
+              : figure('kendall-w', units, rankingW, 2),
     dimensions: dimensions.map((d, i) => ({ dimension: d.id, ...figure('alpha-ordinal', units, (u) => dimensionAlpha(u, d), 10 + i) })),
     spans: withSpans ? figure('span-f1', units, spanF1, 3) : null,
   };
@@ -248,6 +258,8 @@ export function pairScore(a: JudgmentPayload, b: JudgmentPayload, canonical: rea
   if (p.kind === 'pairwise' && q.kind === 'pairwise') return 1 - Math.abs(p.value - q.value) / 6;
   if (p.kind === 'rating' && q.kind === 'rating') return p.value === q.value ? 1 : 0;
   if (p.kind === 'classification' && q.kind === 'classification') return 1 - masiDistance(p.labels, q.labels);
+  // Entity spans: overlap F1 of the two (null when neither marked a span).
+  if (p.kind === 'spans' && q.kind === 'spans') return safe(() => spanAgreement(entitySpansOf(a), entitySpansOf(b)).overall.overlapF1);
   if (p.kind === 'ranking' && q.kind === 'ranking') {
     const x = rankPositions(p.groups, canonical);
     const y = rankPositions(q.groups, canonical);

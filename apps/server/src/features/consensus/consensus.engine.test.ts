@@ -131,3 +131,39 @@ describe('gold missed', () => {
     expect(goldMissed({ kind: 'pairwise', a: 'r1', b: 'r2', value: -1 }, item, [pw(1), pw(-2), pw(-1)]).missed).toBe(false);
   });
 });
+
+describe('span voting (spans projects)', () => {
+  const text = { prompt: 'Ada Lovelace met Charles Babbage in London.', responses: [] };
+  const sp = (spans: [number, number, string][], userId = `u${++seq}`): EngineJudgment => ({
+    id: `j${++seq}`,
+    userId,
+    rubricVersion: 1,
+    payload: { preference: { kind: 'spans', spans: spans.map(([start, end, label]) => ({ start, end, label })) } },
+  });
+  const ada: [number, number, string] = [0, 12, 'PER'];
+  const charles: [number, number, string] = [17, 32, 'PER'];
+  const london: [number, number, string] = [36, 42, 'LOC'];
+
+  it('keeps the spans more than the threshold share of judgments contain (exact match), with their text', () => {
+    const r = computeConsensus(text, [sp([ada, london]), sp([ada, charles, london]), sp([ada, [36, 42, 'ORG']])], { rule: 'majority', threshold: 0.5 });
+    expect(r.label?.preference).toEqual({ kind: 'spans', spans: [{ start: 0, end: 12, label: 'PER', text: 'Ada Lovelace' }, { start: 36, end: 42, label: 'LOC', text: 'London' }] });
+    // Every span is decided by 2 of 3: Charles and the ORG reading dropped by 2, London kept by 2.
+    expect(r.agreement).toBeCloseTo(2 / 3, 12);
+    expect(r.met).toBe(true);
+  });
+
+  it('is not met when a span splits the judgments, and says which span', () => {
+    const r = computeConsensus(text, [sp([ada, london]), sp([ada])], { rule: 'majority', threshold: 0.5 });
+    expect(r.met).toBe(false);
+    expect(r.agreement).toBe(0.5);
+    expect(r.reason).toBe('the LOC span “London” (36..42) is marked by 1 of 2 judgments; the rule needs more than 0.50 to agree on every span');
+    expect(computeConsensus(text, [sp([ada]), sp([ada]), sp([ada, charles])], { rule: 'unanimous', threshold: 0.5 }).met).toBe(false);
+    expect(computeConsensus(text, [sp([]), sp([])], { rule: 'unanimous', threshold: 0.5 })).toMatchObject({ met: true, agreement: 1, label: { preference: { kind: 'spans', spans: [] } } });
+  });
+
+  it('misses gold on any other set of spans', () => {
+    const gold = { kind: 'spans' as const, spans: [{ start: 0, end: 12, label: 'PER' }] };
+    expect(goldMissed(gold, text, [sp([ada]), sp([ada, london]), sp([[0, 3, 'PER']])])).toEqual({ missed: true, wrong: 2, total: 3 });
+    expect(goldMissed(gold, text, [sp([ada]), sp([ada])]).missed).toBe(false);
+  });
+});

@@ -7,7 +7,7 @@
  * (It lives in the server rather than in core because core depends on zod alone.)
  */
 import { bradleyTerry, dawidSkene, kendallW, majorityVote, pairwiseCounts, type Comparison } from '@accord/metrics';
-import type { ConsensusPayload, ConsensusSettings, Preference, Span } from '@accord/core';
+import { canonicalSpans, spanTextOf, type ConsensusPayload, type ConsensusSettings, type EntitySpan, type Preference, type Span } from '@accord/core';
 
 export interface EngineJudgment {
   id: string;
@@ -24,6 +24,8 @@ export interface EngineJudgment {
 export interface EngineItem {
   /** In the item's own (canonical) order. */
   responses: { id: string; content: string }[];
+  /** The prompt: the text of a spans item without a response. */
+  prompt?: string;
 }
 
 export type Rule = ConsensusSettings['rule'];
@@ -63,6 +65,8 @@ export function classOf(pref: Preference, item: EngineItem): string {
   // A rating's level and a classification's label set are nominal classes here.
   if (pref.kind === 'rating') return `rating:${pref.value}`;
   if (pref.kind === 'classification') return `labels:${JSON.stringify([...new Set(pref.labels)].sort(byId))}`;
+  // A spans judgment's class is its exact set of spans (gold is missed on any other set).
+  if (pref.kind === 'spans') return `spans:${JSON.stringify(canonicalSpans(pref.spans, null).map((x) => [x.start, x.end, x.label]))}`;
   if (pref.value === 0) return 'tie';
   const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
   // value > 0: b better. If a is the earlier response, b (second) is better.
@@ -77,6 +81,10 @@ export function describeClass(c: string): string {
   if (c === 'tie') return 'a tie';
   if (c.startsWith('rating:')) return `the rating ${c.slice(7)}`;
   if (c.startsWith('labels:')) return `the labels ${(JSON.parse(c.slice(7)) as string[]).join(', ')}`;
+  if (c.startsWith('spans:')) {
+    const spans = JSON.parse(c.slice(6)) as [number, number, string][];
+    return spans.length ? `the spans ${spans.map(([a, b, l]) => `${l} ${a}..${b}`).join(', ')}` : 'no spans';
+  }
   try {
     return (JSON.parse(c) as string[][]).map((g) => g.join(' = ')).join(' > ');
   } catch {
@@ -285,6 +293,54 @@ export function bradleyTerryOrder(item: EngineItem, judgments: EngineJudgment[])
   return { groups: groups.map((g) => g.sort(byId)), w };
 }
 
+// ---------------------------------------------------------------- entity spans (span voting)
+
+/**
+ * Span voting: every distinct span (start, end, type: exact match) that any judgment marked is a
+ * candidate; the label keeps those that more than `threshold` of the judgments contain. Each
+ * candidate is decided by the share of judgments that agree with the decision (contain a kept span,
+ * omit a dropped one); the item's agreement is the smallest such share (1 when nobody marked
+ * anything), and consensus is met when it exceeds the threshold (`unanimous`: is 1). With a
+ * threshold of at least 0.5, two kept spans were both marked by one judgment, so a label never
+ * overlaps where its judgments could not. Dawid–Skene and Bradley–Terry have no span model: a
+ * spans project votes under them as under `majority`.
+ */
+export function spanVote(item: EngineItem, judgments: EngineJudgment[], settings: Pick<ConsensusSettings, 'rule' | 'threshold'>): { spans: EntitySpan[]; agreement: number; met: boolean; reason: string } {
+  const n = judgments.length;
+  const votes = new Map<string, { span: EntitySpan; voters: Set<number> }>();
+  judgments.forEach((j, ji) => {
+    const pref = j.payload.preference;
+    if (pref.kind !== 'spans') return;
+    for (const sp of pref.spans) {
+      const key = `${sp.start}:${sp.end}:${sp.label}`;
+      let v = votes.get(key);
+      if (!v) votes.set(key, (v = { span: { start: sp.start, end: sp.end, label: sp.label }, voters: new Set() }));
+      v.voters.add(ji);
+    }
+  });
+  const threshold = settings.rule === 'unanimous' ? 0.5 : settings.threshold;
+  let agreement = 1;
+  let weakest: { span: EntitySpan; c: number } | null = null;
+  const kept: EntitySpan[] = [];
+  for (const v of votes.values()) {
+    const share = v.voters.size / n;
+    const keep = share > threshold;
+    if (keep) kept.push(v.span);
+    const agree = keep ? share : 1 - share;
+    if (agree < agreement) {
+      agreement = agree;
+      weakest = { span: v.span, c: v.voters.size };
+    }
+  }
+  const met = settings.rule === 'unanimous' ? agreement === 1 : agreement > settings.threshold;
+  const text = spanTextOf(item);
+  const quote = (sp: EntitySpan) => (text !== null ? ` “${text.slice(sp.start, sp.end).slice(0, 40)}”` : '');
+  const reason = met || !weakest
+    ? ''
+    : `the ${weakest.span.label} span${quote(weakest.span)} (${weakest.span.start}..${weakest.span.end}) is marked by ${weakest.c} of ${n} judgments; ${settings.rule === 'unanimous' ? 'the rule needs every span agreed by all' : `the rule needs more than ${settings.threshold.toFixed(2)} to agree on every span`}`;
+  return { spans: canonicalSpans(kept, text), agreement, met, reason };
+}
+
 // ---------------------------------------------------------------- the rules
 
 function mostCommonVersion(judgments: EngineJudgment[]): number | null {
@@ -307,6 +363,11 @@ export function computeConsensus(item: EngineItem, judgments: EngineJudgment[], 
   const rubricVersion = mostCommonVersion(judgments);
   const n = judgments.length;
   if (n === 0) return { rule, label: null, agreement: null, met: false, reason: 'no human judgments', winner: null, rubricVersion };
+  if (judgments[0]!.payload.preference.kind === 'spans') {
+    const v = spanVote(item, judgments, settings);
+    const label: ConsensusPayload = { preference: { kind: 'spans', spans: v.spans }, scores: consensusScores(judgments), spans: [] };
+    return { rule, label, agreement: v.agreement, met: v.met, reason: v.reason, winner: classOf(label.preference, item), rubricVersion };
+  }
   const classes = judgments.map((j) => classOf(j.payload.preference, item));
   const pairwise = judgments[0]!.payload.preference.kind === 'pairwise';
   const categories = pairwise ? [...THREE_WAY] : undefined;

@@ -64,7 +64,7 @@ export function readSettings(raw: unknown): ProjectSettings {
 }
 
 const engineJudgment = (j: JudgmentRow): EngineJudgment => ({ id: j.id, userId: j.userId, rubricVersion: j.rubricVersion, payload: j.payload as unknown as EngineJudgment['payload'] });
-const engineItem = (i: ItemRow): EngineItem => ({ responses: i.responses.map((r) => ({ id: r.id, content: r.content })) });
+const engineItem = (i: ItemRow): EngineItem => ({ responses: i.responses.map((r) => ({ id: r.id, content: r.content })), prompt: i.prompt });
 
 export function toLabel(l: LabelRow): ConsensusLabel {
   return {
@@ -204,7 +204,8 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
         continue;
       }
       if (labelled) continue;
-      const model = s.consensus.rule === 'dawid-skene' ? await reliability(item.projectId, p.taskKind, tx) : null;
+      // Spans vote span by span: no reliability model.
+      const model = s.consensus.rule === 'dawid-skene' && p.taskKind !== 'spans' ? await reliability(item.projectId, p.taskKind, tx) : null;
       const r = computeConsensus(ei, ej, s.consensus, model);
       if (r.met && r.label) {
         labels.push({
@@ -320,7 +321,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     if (!p.preference) return [{ path: 'doc.proposal.preference', message: 'must be set: the room has no proposed preference or ranking' }];
     const issues = judgmentIssues(
       { preference: p.preference, scores: p.scores, spans: p.spans, flags: [], justification: '' },
-      { responses: item.responses.map((r) => ({ id: r.id, content: r.content })) },
+      { responses: item.responses.map((r) => ({ id: r.id, content: r.content })), prompt: item.prompt },
       taskKind,
       rubric,
       'doc.proposal',

@@ -193,7 +193,7 @@ export function createExportsRepo(db: Db) {
      * Row counts of each item kind for the selected labels, in one pass in SQL (the same rules as
      * the row builders: pairs the consensus orders, rankings not all tied, a single best response).
      */
-    async counts(projectId: string, f: LabelFilter): Promise<{ labels: number; dpo: number; rm: number; sft: number; scores: number }> {
+    async counts(projectId: string, f: LabelFilter): Promise<{ labels: number; dpo: number; rm: number; sft: number; scores: number; spans: number }> {
       const r = await rows(
         db,
         sql`with p as (
@@ -217,11 +217,12 @@ export function createExportsRepo(db: Db) {
                                 when pref->>'kind' = 'ranking' then (case when groups > 1 then 1 else 0 end) else 0 end), 0) as rm,
               coalesce(sum(case when pref->>'kind' = 'pairwise' then (case when (pref->>'value')::int <> 0 then 1 else 0 end)
                                 when pref->>'kind' = 'ranking' then (case when groups > 1 and first = 1 then 1 else 0 end) else 0 end), 0) as sft,
-              coalesce(sum(case when jsonb_typeof(scores) = 'array' then jsonb_array_length(scores) else 0 end), 0) as scores
+              coalesce(sum(case when jsonb_typeof(scores) = 'array' then jsonb_array_length(scores) else 0 end), 0) as scores,
+              coalesce(sum(case when pref->>'kind' = 'spans' then 1 else 0 end), 0) as spans
             from g`,
       );
       const x = r[0] ?? {};
-      return { labels: num(x.labels ?? 0), dpo: num(x.dpo ?? 0), rm: num(x.rm ?? 0), sft: num(x.sft ?? 0), scores: num(x.scores ?? 0) };
+      return { labels: num(x.labels ?? 0), dpo: num(x.dpo ?? 0), rm: num(x.rm ?? 0), sft: num(x.sft ?? 0), scores: num(x.scores ?? 0), spans: num(x.spans ?? 0) };
     },
 
     /** Submitted judgments the judgments export holds. */

@@ -11,6 +11,8 @@
  */
 import {
   AppError,
+  canonicalSpans,
+  spanTextOf,
   EXPORT_METHODS,
   EXPORT_MEDIA_TYPES,
   type ExportCount,
@@ -21,6 +23,7 @@ import {
   type TaskKind,
 } from '@accord/core';
 import type { AuditEntry } from '../../platform/audit.ts';
+import { bioTags } from './exports.bio.ts';
 import type { QualityService } from '../quality/quality.service.ts';
 import { contentDisposition, encoderFor, safeFileName, type Column, type ColumnType, type Row } from './exports.format.ts';
 import { hasFilter, type ExportsRepo, type LabelFilter, type LabelRow, type Provenance, type StoredResponse, type Turn } from './exports.repo.ts';
@@ -105,6 +108,10 @@ export function columnsOf(kind: ExportKind, conv: boolean): Column[] {
         c('submittedAt', 'TIMESTAMP'),
         ...PROVENANCE_COLUMNS,
       ];
+    case 'spans':
+      return [c('externalId', 'STRING'), c('text', 'STRING'), c('spans', 'JSON'), ...PROVENANCE_COLUMNS];
+    case 'bio':
+      return [c('externalId', 'STRING'), c('tokens', 'JSON'), c('tags', 'JSON'), ...PROVENANCE_COLUMNS];
     case 'leaderboard':
       return [
         c('model', 'STRING'),
@@ -227,6 +234,17 @@ export function rowsOfLabel(kind: ExportKind, l: LabelRow, conv: boolean): Row[]
           ...prov,
         },
       ];
+    case 'spans':
+    case 'bio': {
+      const p = l.label.preference as { kind?: string; spans?: { start: number; end: number; label: string }[] } | null | undefined;
+      const text = spanTextOf(l);
+      if (p?.kind !== 'spans' || !Array.isArray(p.spans) || text === null) return [];
+      // The label's spans in text order, with the text they cover (read from the item, not trusted from the label).
+      const spans = canonicalSpans(p.spans, text);
+      if (kind === 'spans') return [{ text, spans, ...prov }];
+      const { tokens, tags } = bioTags(text, spans);
+      return [{ tokens: tokens.map((t) => t.text), tags, ...prov }];
+    }
     default:
       return [];
   }
@@ -361,7 +379,7 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
     if (kind === 'leaderboard' || kind === 'agreement') return { rows: (await reportRows(project, kind)).length, labels: null };
     const c = await repo.counts(project.id, filter);
     if (kind === 'judgments') return { rows: await repo.judgmentCount(project.id, hasFilter(filter) ? filter : null), labels: c.labels };
-    const rows = kind === 'consensus' ? c.labels : c[kind as 'dpo' | 'rm' | 'sft' | 'scores'];
+    const rows = kind === 'consensus' ? c.labels : kind === 'bio' ? c.spans : c[kind as 'dpo' | 'rm' | 'sft' | 'scores' | 'spans'];
     return { rows, labels: c.labels };
   }
 

@@ -110,6 +110,36 @@ describe('labelStudioAnnotations', () => {
     ]);
   });
 
+  it('reads labels results as entity spans (one per label, by id or name) in a spans project; no labels result marks none', () => {
+    const types = { taxonomy: { labels: [{ id: 'PER', name: 'Person' }, { id: 'LOC', name: 'Location' }] } };
+    const ner = labelStudioAnnotations(
+      {
+        id: 4,
+        data: { text: 'Ada Lovelace lived in London.' },
+        annotations: [
+          {
+            id: 1,
+            completed_by: { id: 7, email: 'ann@example.org' },
+            result: [
+              { from_name: 'label', to_name: 'text', type: 'labels', value: { start: 0, end: 12, text: 'Ada Lovelace', labels: ['Person'] } },
+              { from_name: 'label', to_name: 'text', type: 'labels', value: { start: 22, end: 28, text: 'London', labels: ['LOC'] } },
+            ],
+          },
+          { id: 2, completed_by: 8, result: [] },
+          { id: 3, completed_by: 9, result: [{ type: 'labels', value: { start: '0', end: 3, labels: ['PER'] } }] },
+        ],
+      },
+      [],
+      'spans',
+      types,
+    );
+    expect(ner.judgments.map((j) => [j.annotator, j.judgment.preference])).toEqual([
+      ['ann@example.org', { kind: 'spans', spans: [{ start: 0, end: 12, label: 'PER', text: 'Ada Lovelace' }, { start: 22, end: 28, label: 'LOC', text: 'London' }] }],
+      ['label-studio-8', { kind: 'spans', spans: [] }],
+    ]);
+    expect(ner.problems).toEqual(['annotation 3 (annotations.2): result.0: labels needs whole-number value.start and value.end (character offsets); not imported']);
+  });
+
   it('reports every annotation it cannot map, with the reason', () => {
     const got = labelStudioAnnotations(
       task([

@@ -193,7 +193,9 @@ function bestOf(best: string | null, ids: readonly string[], taskKind: TaskKind)
  *   (seconds) → time spent; `created_at` → submitted at.
  * In a classification project `choices` are the labels instead (a taxonomy label's id or name), and in
  * a rating project `rating` is the rating (a level's value, else the n-th level from the lowest: Label
- * Studio's stars run 1..n).
+ * Studio's stars run 1..n). In a spans project each `labels` result (`value.start`, `value.end`,
+ * `value.text`, `value.labels`) is a span per label (a taxonomy label's id or name); an annotation
+ * with no `labels` result marks no span.
  * An annotation that was cancelled, has no preference, or holds any other result type is reported.
  */
 export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: TaskKind, rubric?: LabelingRubric): { judgments: LabelStudioJudgment[]; problems: string[] } {
@@ -223,6 +225,7 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
     const flags: string[] = [];
     const notes: string[] = [];
     const errors: string[] = [];
+    const entities: { start: number; end: number; label: string; text?: string }[] = [];
     const setPreference = (p: unknown, i: number) => {
       if (preference !== null) errors.push(`result.${i}: a second preference (the first one already decides)`);
       else preference = p;
@@ -247,6 +250,12 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
         const choices = Array.isArray(v.choices) ? v.choices.map((x) => str(x)).filter((x): x is string => x !== undefined && x.trim() !== '') : [];
         if (!choices.length) errors.push(`result.${i}: choices has no choice`);
         else setPreference({ kind: 'classification', labels: choices.map((ch) => labelRef(ch, rubric)) }, i);
+      } else if ((type === 'labels' || type === 'hypertextlabels') && taskKind === 'spans') {
+        const labels = Array.isArray(v.labels) ? v.labels.map((x) => str(x)).filter((x): x is string => x !== undefined && x.trim() !== '') : [];
+        const { start, end } = v;
+        if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end)) errors.push(`result.${i}: labels needs whole-number value.start and value.end (character offsets)`);
+        else if (!labels.length) errors.push(`result.${i}: labels has no label`);
+        else for (const l of labels) entities.push({ start, end, label: labelRef(l, rubric), ...(str(v.text) !== undefined ? { text: str(v.text)! } : {}) });
       } else if (type === 'rating' && taskKind === 'rating') {
         const n = typeof v.rating === 'number' && Number.isFinite(v.rating) ? v.rating : null;
         if (n === null) errors.push(`result.${i}: rating needs a number`);
@@ -274,6 +283,7 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
         if (t.trim()) notes.push(t.trim());
       } else errors.push(`result.${i}: the result type ${type} has no place in an Accord judgment`);
     });
+    if (taskKind === 'spans' && preference === null) preference = { kind: 'spans', spans: entities };
     if (!errors.length && preference === null)
       errors.push(
         taskKind === 'rating' ? 'has no rating (a rating result)' : taskKind === 'classification' ? 'has no label (a choices result)' : 'has no preference (a pairwise, ranker or choices result naming a response)',

@@ -111,7 +111,7 @@ export function createImportsRepo(db: Db) {
 
     async itemsByExternalId(projectId: string, externalIds: string[]) {
       return db
-        .select({ id: items.id, externalId: items.externalId, responses: items.responses })
+        .select({ id: items.id, externalId: items.externalId, prompt: items.prompt, responses: items.responses })
         .from(items)
         .where(and(eq(items.projectId, projectId), inArray(items.externalId, externalIds)));
     },

@@ -197,9 +197,9 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     if (taskKind === 'pairwise' && responses.length !== 2) return `responses: a pairwise project takes exactly 2 responses per item (got ${responses.length})`;
     let gold: unknown = null;
     if (it.gold) {
-      const issues = preferenceIssues(it.gold.preference, { responses }, taskKind, 'gold.preference', rubric);
+      const issues = preferenceIssues(it.gold.preference, { responses, prompt: it.prompt }, taskKind, 'gold.preference', rubric);
       if (issues.length) return describeIssues(issues);
-      gold = { preference: canonicalPreference(it.gold.preference, { responses }) };
+      gold = { preference: canonicalPreference(it.gold.preference, { responses, prompt: it.prompt }) };
     }
     const row: ItemRow = { line: 0, externalId: it.externalId, prompt: it.prompt, context: it.context, responses, reference: it.reference ?? null, gold, metadata: it.metadata, annotations: [], problems: [] };
     if (format === 'label-studio') {

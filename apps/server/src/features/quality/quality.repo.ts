@@ -246,6 +246,20 @@ export function createQualityRepo(db: Db) {
       });
     },
 
+    /**
+     * Submitted spans judgments (their spans), item by item, at most `limit` + 1 rows: the caller
+     * drops the item the limit cut through. Span F1 is computed from these, not kept per item.
+     */
+    async spanJudgments(projectId: string, limit: number): Promise<{ itemId: string; userId: string; spans: unknown }[]> {
+      const r = await rows(
+        db,
+        sql`select item_id, user_id, payload->'preference'->'spans' as spans from judgments
+            where project_id = ${projectId} and status = 'submitted' and payload->'preference'->>'kind' = 'spans'
+            order by item_id, user_id limit ${limit + 1}`,
+      );
+      return r.map((x) => ({ itemId: String(x.item_id), userId: String(x.user_id), spans: typeof x.spans === 'string' ? (JSON.parse(x.spans) as unknown) : x.spans }));
+    },
+
     /** Items with a submitted judgment (scope `items`, kept per block by a trigger), and annotators with one. */
     async counts(projectId: string): Promise<{ items: number; annotators: number; judgments: number }> {
       const [r] = await rows(

@@ -19,7 +19,7 @@ import {
   type TaskKind,
 } from '@accord/core';
 import { createHash } from 'node:crypto';
-import { binomialTestHalf } from '@accord/metrics';
+import { binomialTestHalf, pairwiseSpanF1, type AnnotatedSpans } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
 import { emptyPart, figuresOf as computeFigures, kappaFromPairs, labelSetFigures, leaderboardOf, threeWay, type LabelSetUnit, type ModelTally, type ScopeData } from './quality.stats.ts';
@@ -36,6 +36,9 @@ export interface RubricDimensionInfo {
   name: string;
   target: 'response' | 'comparison';
 }
+
+/** Spans judgments one agreement computation reads at most (span F1 is computed from the judgments themselves). */
+export const SPAN_AGREEMENT_MAX_JUDGMENTS = 20_000;
 
 /** Drift points kept per annotator. */
 const DRIFT_POINTS = 30;
@@ -164,6 +167,35 @@ export function createQualityService(deps: {
     return { judgments: Math.round(n), items: Math.round(items) };
   };
 
+  /** Span F1 between annotators from the stored spans judgments (bounded: whole items, up to the limit). */
+  async function spanAgreement(projectId: string) {
+    const got = await repo.spanJudgments(projectId, SPAN_AGREEMENT_MAX_JUDGMENTS);
+    const truncated = got.length > SPAN_AGREEMENT_MAX_JUDGMENTS;
+    const cut = truncated ? got[got.length - 1]!.itemId : null;
+    const data: AnnotatedSpans[] = [];
+    for (const j of got) {
+      if (j.itemId === cut) continue;
+      const spans = Array.isArray(j.spans) ? (j.spans as { start: unknown; end: unknown; label: unknown }[]) : [];
+      data.push({
+        unit: j.itemId,
+        annotator: j.userId,
+        // Stored spans were validated on submit; anything else (a hand-edited row) is skipped, not fatal.
+        spans: spans
+          .filter((s) => Number.isInteger(s.start) && Number.isInteger(s.end) && (s.start as number) >= 0 && (s.end as number) > (s.start as number) && typeof s.label === 'string')
+          .map((s) => ({ start: s.start as number, end: s.end as number, category: s.label as string })),
+      });
+    }
+    const f = pairwiseSpanF1(data);
+    return {
+      judgments: data.length,
+      items: f.units,
+      pairs: f.pairs,
+      truncated,
+      overall: f.overall,
+      byType: f.perCategory.map((c) => ({ label: String(c.category), pairs: c.pairs, exactF1: c.exactF1, overlapF1: c.overlapF1 })),
+    };
+  }
+
   async function agreement(project: QualityProject, q: AgreementQuery) {
     const ranking = project.taskKind === 'ranking';
     const [{ data: all, digests }, kendall, counts, rubricDims] = await Promise.all([
@@ -231,7 +263,7 @@ export function createQualityService(deps: {
       });
 
     // Since the last calibration (pairwise): agreement among the judgments submitted from then on.
-    const calibratedAt = ranking || labelling ? null : await repo.lastCalibration(project.id);
+    const calibratedAt = ranking || labelling || project.taskKind === 'spans' ? null : await repo.lastCalibration(project.id);
     if (calibratedAt) {
       const since = await repo.prefSince(project.id, calibratedAt);
       const data: ScopeData = new Map();
@@ -251,7 +283,7 @@ export function createQualityService(deps: {
     const graded = [...dist.entries()].filter(([, c]) => c !== 0).sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count }));
     const threeWayDist = { first: 0, tie: 0, second: 0 };
     for (const { value, count } of graded) threeWayDist[value < 0 ? 'first' : value > 0 ? 'second' : 'tie'] += count;
-    const judgments = ranking || labelling ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
+    const judgments = ranking || labelling || project.taskKind === 'spans' ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
     const sets = project.taskKind === 'classification' ? await labelAgreement(project.id, digests.get('cls') ?? '', opts) : null;
 
     return {
@@ -265,6 +297,7 @@ export function createQualityService(deps: {
       overTime,
       distribution: { graded, threeWay: threeWayDist },
       ...(sets ? { labels: sets.labels, masiAlpha: sets.masiAlpha } : {}),
+      ...(project.taskKind === 'spans' ? { spans: await spanAgreement(project.id) } : {}),
       bootstrapSamples: q.samples,
       computedAt: iso(new Date()),
     };

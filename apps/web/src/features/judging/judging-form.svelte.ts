@@ -5,15 +5,18 @@
  * server's own rules) and submits with retries. Everything it hands to its backend is in the item's
  * canonical terms (see judging.ts); the components only read and call it.
  */
-import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span, type TaskKind } from '@accord/core';
+import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span, type TaskKind, type EntitySpan, spanTextOf } from '@accord/core';
 import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
+import { entityProblem, withEntity } from './entities.ts';
 import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
   taskKind: TaskKind;
   /** The responses in this trainer's display order. */
   responses: { id: string; kind: string; content: string }[];
+  /** The item's prompt (a spans item without a response marks it). */
+  prompt?: string;
   /** Response ids in the item's own order (what stored payloads use). */
   canonicalOrder: string[];
   rubric: RubricView | null;
@@ -56,6 +59,12 @@ export class JudgingForm implements LabelChoice {
   ranking = $state<string[][]>([]);
   rating = $state<number | null>(null);
   labels = $state<string[]>([]);
+  /** Spans tasks: the marked spans, in text order. */
+  entities = $state<EntitySpan[]>([]);
+  /** Spans tasks: the text selected for the next span (by mouse or keyboard), or null. */
+  entitySel = $state<{ start: number; end: number } | null>(null);
+  /** Spans tasks: why the last attempt to add or remove a span did nothing (shown, then cleared). */
+  entityMessage = $state('');
   scores = $state<Record<string, number>>({});
   spans = $state<Span[]>([]);
   flags = $state<string[]>([]);
@@ -106,6 +115,7 @@ export class JudgingForm implements LabelChoice {
     this.ranking = w.ranking;
     this.rating = w.rating;
     this.labels = w.labels;
+    this.entities = w.entities;
     this.scores = w.scores;
     this.spans = w.spans;
     this.flags = w.flags;
@@ -119,6 +129,7 @@ export class JudgingForm implements LabelChoice {
       ranking: this.ranking,
       rating: this.rating,
       labels: this.labels,
+      entities: this.entities,
       scores: this.scores,
       spans: this.spans,
       flags: this.flags,
@@ -137,7 +148,7 @@ export class JudgingForm implements LabelChoice {
 
   #item() {
     const content = (id: string) => this.subject.responses.find((r) => r.id === id)?.content ?? '';
-    return { responses: this.subject.canonicalOrder.map((id) => ({ id, content: content(id) })) };
+    return { responses: this.subject.canonicalOrder.map((id) => ({ id, content: content(id) })), prompt: this.subject.prompt };
   }
 
   get editable(): boolean {
@@ -233,6 +244,52 @@ export class JudgingForm implements LabelChoice {
     const label = this.taxonomyLabels[d - 1];
     if (label) this.toggleLabel(label.id);
   }
+
+  /** Spans tasks: the text the spans point into (the one response, else the prompt); '' when unknown. */
+  get entityText(): string {
+    return spanTextOf({ responses: this.subject.responses, prompt: this.subject.prompt }) ?? '';
+  }
+
+  /** Spans tasks: the span types (the taxonomy's labels, in its order), keys 1–9. */
+  get entityTypes(): { id: string; name: string; description: string }[] {
+    return this.taxonomyLabels.map(({ id, name, description }) => ({ id, name, description }));
+  }
+
+  /** Whether spans may nest or overlap (the taxonomy's setting). */
+  get entityOverlap(): boolean {
+    return this.rubric?.taxonomy?.overlap === true;
+  }
+
+  /** Marks the selection with a type; false (and a message) when it cannot be. */
+  addEntity(label: string, sel = this.entitySel): boolean {
+    if (!this.editable) return false;
+    if (!sel) {
+      this.entityMessage = 'Select some text first (drag with the mouse, or Shift+arrows in the text).';
+      return false;
+    }
+    const add = { start: sel.start, end: sel.end, label };
+    const problem = entityProblem(this.entities, add, this.entityOverlap);
+    if (problem) {
+      this.entityMessage = problem;
+      return false;
+    }
+    this.entities = withEntity(this.entities, { ...add, text: this.entityText.slice(add.start, add.end) });
+    this.entityMessage = '';
+    return true;
+  }
+
+  /** Key d (1–9) applies the d-th type to the selection. */
+  pickEntityType(d: number): boolean {
+    const t = this.entityTypes[d - 1];
+    return t ? this.addEntity(t.id) : false;
+  }
+
+  removeEntity(i: number): void {
+    if (this.editable && this.entities[i]) this.entities = this.entities.filter((_, k) => k !== i);
+  }
+
+  /** The name of a span type (its id when the taxonomy does not know it). */
+  entityTypeName = (id: string): string => this.entityTypes.find((t) => t.id === id)?.name ?? id;
 
   pickPairwise(d: number): void {
     const choice = PAIRWISE_SCALE[d - 1];

@@ -12,6 +12,7 @@ import {
   toCanonicalPayload,
   toDisplayPayload,
   type DraftPayload,
+  type EntitySpan,
   type Judgment,
   type JudgmentPayload,
   type RubricDimensionView,
@@ -156,6 +157,8 @@ export interface WorkState {
   rating: number | null;
   /** Classification tasks: the chosen label ids. */
   labels: string[];
+  /** Spans tasks: the marked entity spans (offsets into the item's text). */
+  entities: EntitySpan[];
   scores: Record<string, number>;
   spans: Span[];
   flags: string[];
@@ -165,6 +168,8 @@ export interface WorkState {
 function preferenceOf(s: WorkState): JudgmentPayload['preference'] | null {
   if (s.taskKind === 'rating') return s.rating === null ? null : { kind: 'rating', value: s.rating };
   if (s.taskKind === 'classification') return s.labels.length ? { kind: 'classification', labels: [...s.labels] } : null;
+  // No span is an answer too: the text names no entity.
+  if (s.taskKind === 'spans') return { kind: 'spans', spans: s.entities.map((e) => ({ ...e })) };
   if (s.taskKind === 'pairwise') return s.pairwise === null ? null : { kind: 'pairwise', a: s.order[0]!, b: s.order[1]!, value: s.pairwise };
   return s.ranking.length ? { kind: 'ranking', groups: s.ranking.map((g) => [...g]) } : null;
 }
@@ -214,6 +219,7 @@ export function workFromDraft(draft: DraftPayload | null, o: JudgingOrders): Wor
     ranking: pref?.kind === 'ranking' ? pref.groups.map((g) => [...g]) : o.taskKind === 'ranking' ? o.display.map((r) => [r]) : [],
     rating: pref?.kind === 'rating' ? pref.value : null,
     labels: pref?.kind === 'classification' ? [...pref.labels] : [],
+    entities: pref?.kind === 'spans' ? pref.spans.map((e) => ({ ...e })) : [],
     scores: Object.fromEntries((d?.scores ?? []).map((x) => [cellKey(x.dimension, x.responseId ?? null), x.value])),
     spans: d?.spans ?? [],
     flags: d?.flags ?? [],
@@ -239,6 +245,8 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
   if (p?.kind === 'rating' && typeof p.value === 'number') return `Rating ${p.value}`;
   const labels = (p as { labels?: unknown } | undefined)?.labels;
   if (p?.kind === 'classification' && Array.isArray(labels)) return labels.map(String).join(', ');
+  const spans = (p as { spans?: unknown } | undefined)?.spans;
+  if (p?.kind === 'spans' && Array.isArray(spans)) return spans.length === 1 ? '1 span' : `${spans.length} spans`;
   if (p?.kind !== 'pairwise' || typeof p.value !== 'number') return '—';
   if (p.value === 0) return 'Tie';
   // value = how much better b is than a; say it from the winner's side, in screen letters.
@@ -250,7 +258,7 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
 /** What is still missing before submitting, in words for the trainer (empty: ready). */
 export function missing(s: WorkState, rubric: RubricView | null): string[] {
   const out: string[] = [];
-  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label' } as const;
+  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label', spans: 'spans' } as const;
   if (!preferenceOf(s)) out.push(what[s.taskKind]);
   const cells = scoreCells(rubric, s.order);
   const unscored = cells.filter((c) => s.scores[cellKey(c.dimension.id, c.responseId)] === undefined).length;

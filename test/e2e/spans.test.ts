@@ -1,0 +1,118 @@
+/**
+ * A trainer marks entity spans in the demo's spans project with the keyboard alone: into the text
+ * (e), a word (→), a longer selection (Shift+→), a type by its number, an overlap refused with a
+ * message, Delete on the text and on a listed span, Enter submits; the stored judgment has the
+ * offsets of the words marked. Then the lead sees span F1 on the Quality tab. Screenshots at 1280x720
+ * and 390 wide.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Judgment } from '@accord/core';
+import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
+import { importFile, jsonlOf } from '../utils/work.ts';
+
+const missing = browserMissing();
+
+/** Words as the judging form moves by them (entities.ts): letters and digits, or one other non-space character. */
+const wordsOf = (text: string) => [...text.matchAll(/[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+
+describe.skipIf(missing !== null)('browser: marking entity spans', () => {
+  const ctx = useBrowserServer();
+
+  it('a trainer marks, refuses an overlap, removes and submits spans by keyboard; the offsets are stored', async () => {
+    const { t, browser } = ctx;
+    const tr = t.logins.find((l) => l.email === 'trainer4@accord.local')!;
+    const api = await t.as('trainer4');
+    const demo = (await api.get<{ items: { id: string; taskKind: string }[] }>('/api/projects')).body.items.find((p) => p.taskKind === 'spans')!;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = collectPageErrors(page);
+    await signIn(page, t.url, tr.email, tr.password);
+    await page.goto(`${t.url}/projects/${demo.id}/judge`);
+    const box = page.getByTestId('entity-text');
+    await box.waitFor();
+    const text = (await box.textContent()) ?? '';
+    const words = wordsOf(text);
+    expect(words.length).toBeGreaterThan(4);
+
+    // Into the text; → selects the first word, three more → the fourth; Shift+→ extends to the fifth.
+    await page.keyboard.press('e');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('1');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('3');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+    const spanOf = (a: number, b: number, label: string) => ({ start: words[a]!.start, end: words[b]!.end, label, text: text.slice(words[a]!.start, words[b]!.end) });
+
+    // The fourth word alone overlaps the span of the fourth and fifth: refused, with a message.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('2');
+    await expect.poll(() => page.getByTestId('entity-message').textContent()).toMatch(/overlaps .*may not nest or overlap/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-spans.png') });
+
+    // Delete in the text removes the span holding the selection (the fourth and fifth word); mark the fourth as a date.
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(1);
+    await page.keyboard.press('4');
+    // The second word as a product, then removed again from the list with Delete.
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('5');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(3);
+    await page.getByTestId('entity-1').focus();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+
+    // The mouse: drag across a word after the marked ones (three letters or more), a number marks it; the list's × removes it again.
+    const w = words.slice(6).find((x) => x.end - x.start >= 3)!;
+    const rect = (await page.evaluate(`(() => {
+      const seg = [...document.querySelectorAll('[data-testid="entity-text"] [data-at]')].find((e) => Number(e.dataset.at) <= ${w.start} && Number(e.dataset.at) + e.textContent.length >= ${w.end});
+      const r = document.createRange();
+      r.setStart(seg.firstChild, ${w.start} - Number(seg.dataset.at));
+      r.setEnd(seg.firstChild, ${w.end} - Number(seg.dataset.at));
+      const b = r.getBoundingClientRect();
+      return { x: b.x, y: b.y, w: b.width, h: b.height };
+    })()`)) as { x: number; y: number; w: number; h: number };
+    await page.mouse.move(rect.x + 1, rect.y + rect.h / 2);
+    await page.mouse.down();
+    await page.mouse.move(rect.x + rect.w - 1, rect.y + rect.h / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('5');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(3);
+    expect(await page.getByTestId('entity-2').getAttribute('aria-label')).toBe(`Product: “${text.slice(w.start, w.end)}”, characters ${w.start} to ${w.end}. Delete removes it.`);
+    await page.getByTestId('remove-entity-2').click();
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'e2e-judge-spans-phone.png'), fullPage: true });
+
+    // Enter submits from the text.
+    await page.keyboard.press('e');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('submitted').waitFor();
+    const mine = (await api.get<{ items: Judgment[] }>(`/api/projects/${demo.id}/judgments`)).body.items;
+    expect(mine.map((j) => j.payload.preference)).toEqual([{ kind: 'spans', spans: [spanOf(0, 0, 'PERSON'), spanOf(3, 3, 'DATE')] }]);
+
+    // Two annotators' imported spans on two demo sentences: the lead's Quality tab shows span F1.
+    const lead = await t.as('lead');
+    // The 27th demo sentence (the trainer above judged one of the first).
+    const s1033 = "Friday's court ruling in The Hague, rejected by Israel, carries no real significance, other than a symbolic victory for the Palestinians.";
+    const at = (w: string, label: string) => ({ start: s1033.indexOf(w), end: s1033.indexOf(w) + w.length, label });
+    const vote = (annotator: string, spans: unknown[]) => ({ externalId: 'ner-rte-1033', annotator, judgment: { preference: { kind: 'spans', spans } } });
+    const votes = [vote('ann-1', [at('Friday', 'DATE'), at('The Hague', 'LOCATION'), at('Israel', 'LOCATION')]), vote('ann-2', [at('Friday', 'DATE'), at('Hague', 'LOCATION'), at('Israel', 'LOCATION')])];
+    expect(await importFile(lead, demo.id, jsonlOf(votes), { kind: 'judgments' })).toMatchObject({ created: 2, rejected: 0 });
+    const leadLogin = t.logins.find((l) => l.email === 'lead@accord.local')!;
+    const lp = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const leadErrors = collectPageErrors(lp);
+    await signIn(lp, t.url, leadLogin.email, leadLogin.password);
+    await lp.goto(`${t.url}/projects/${demo.id}?tab=quality`);
+    // Exact: 2 of 3 spans each side (2·2/6); overlap: every span matched.
+    await expect.poll(() => lp.getByTestId('span-exact-f1-value').textContent()).toBe('0.667');
+    expect(await lp.getByTestId('span-overlap-f1-value').textContent()).toBe('1.000');
+    await lp.getByTestId('span-by-type').waitFor();
+    await lp.screenshot({ path: join(SHOTS, 'e2e-quality-spans.png'), fullPage: true });
+    await lp.setViewportSize({ width: 390, height: 844 });
+    await lp.screenshot({ path: join(SHOTS, 'e2e-quality-spans-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(leadErrors).toEqual([]);
+  });
+});
