@@ -63,6 +63,8 @@ export function classOf(pref: Preference, item: EngineItem): string {
   // A rating's level and a classification's label set are nominal classes here.
   if (pref.kind === 'rating') return `rating:${pref.value}`;
   if (pref.kind === 'classification') return `labels:${JSON.stringify([...new Set(pref.labels)].sort(byId))}`;
+  // Writings never reach the engine (a writing project has no consensus); a text is its own class.
+  if (pref.kind === 'writing') return `writing:${pref.text}`;
   if (pref.value === 0) return 'tie';
   const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
   // value > 0: b better. If a is the earlier response, b (second) is better.
