@@ -110,7 +110,7 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
         id: r.id,
         version: r.version,
         reviewer: { id: r.reviewerId, name: r.reviewerName },
-        scores: r.scores,
+        scores: r.scores.map((x) => ({ dimension: x.dimension, value: x.value })),
         decision: r.decision,
         feedback: r.feedback,
         rubricVersion: r.rubricVersion,
@@ -286,7 +286,8 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
               baseResponseId: base,
               baseModel: base === null ? null : (responses.find((x) => x.id === base)?.model ?? null),
               rubricVersion: w.rubric_version === null ? null : Number(w.rubric_version),
-              reviewScores: w.scores,
+              // In the rubric's terms and key order (jsonb keeps its own order).
+              reviewScores: ((w.scores as { dimension: string; value: number }[]) ?? []).map((x) => ({ dimension: x.dimension, value: x.value })),
               reviews: Number(w.reviewer_count),
               acceptedAt: (w.accepted_at instanceof Date ? w.accepted_at : new Date(String(w.accepted_at))).toISOString(),
             },
