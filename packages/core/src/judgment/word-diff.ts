@@ -60,11 +60,17 @@ function backtrack(a: readonly string[], b: readonly string[], trace: Int32Array
     const prevK = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? k + 1 : k - 1;
     const prevX = v[off + prevK]!;
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) out.push({ op: 'eq', text: a[--x]! }) && y--;
+    while (x > prevX && y > prevY) {
+      out.push({ op: 'eq', text: a[--x]! });
+      y--;
+    }
     if (x === prevX) out.push({ op: 'ins', text: b[--y]! });
     else out.push({ op: 'del', text: a[--x]! });
   }
-  while (x > 0 && y > 0) out.push({ op: 'eq', text: a[--x]! }) && y--;
+  while (x > 0 && y > 0) {
+    out.push({ op: 'eq', text: a[--x]! });
+    y--;
+  }
   return out.reverse();
 }
 

@@ -6,4 +6,5 @@ export const TASK_KINDS: Record<TaskKind, { short: string; long: string; descrip
   ranking: { short: 'Ranking', long: 'Ranking', description: 'Trainers order 2…N responses from best to worst; ties allowed.' },
   rating: { short: 'Rating', long: 'Rating', description: 'Trainers rate the prompt or its one response on the rubric’s ordinal scale (e.g. 1–5, −2…+2).' },
   classification: { short: 'Classification', long: 'Classification', description: 'Trainers pick one or several labels of the rubric’s taxonomy.' },
+  writing: { short: 'Writing', long: 'SFT writing', description: 'Trainers write the ideal response, or rewrite the model’s; reviewers score it on the rubric and accept it or send it back.' },
 };
