@@ -131,12 +131,17 @@ describe.each(kinds)('SFT writing (%s)', (kind) => {
     expect(d.versions).toHaveLength(1);
     expect(d.versions[0]!.diff).toEqual({
       parts: [
-        { op: 'del', text: 'If you have any questions ' },
-        { op: 'ins', text: 'Questions ' },
+        { op: 'del', text: 'If' },
+        { op: 'ins', text: 'Questions' },
+        { op: 'eq', text: ' ' },
+        { op: 'del', text: 'you have any questions ' },
         { op: 'eq', text: 'about my ' },
-        { op: 'del', text: 'rate, please let ' },
-        { op: 'ins', text: 'rate? Let ' },
-        { op: 'eq', text: 'me know.' },
+        { op: 'del', text: 'rate,' },
+        { op: 'ins', text: 'rate?' },
+        { op: 'eq', text: ' ' },
+        { op: 'del', text: 'please let' },
+        { op: 'ins', text: 'Let' },
+        { op: 'eq', text: ' me know.' },
       ],
       inserted: 3,
       deleted: 8,

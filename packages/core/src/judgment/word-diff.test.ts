@@ -20,6 +20,17 @@ describe('wordDiff', () => {
     expect([d.inserted, d.deleted]).toEqual([3, 1]);
   });
 
+  it('keeps a word the same when a paragraph is added after it', () => {
+    expect(wordDiff('It was happy.', 'It was happy.\n\nThe end.')).toEqual({
+      parts: [
+        { op: 'eq', text: 'It was happy.' },
+        { op: 'ins', text: '\n\nThe end.' },
+      ],
+      inserted: 2,
+      deleted: 0,
+    });
+  });
+
   it('is all equal for the same text, all inserted from nothing, all deleted to nothing', () => {
     expect(wordDiff('a b', 'a b')).toEqual({ parts: [{ op: 'eq', text: 'a b' }], inserted: 0, deleted: 0 });
     expect(wordDiff('', 'new words')).toEqual({ parts: [{ op: 'ins', text: 'new words' }], inserted: 2, deleted: 0 });

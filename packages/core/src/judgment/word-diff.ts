@@ -1,8 +1,9 @@
 /**
  * A word-level diff of a rewritten response against its original, as the server stores it beside a
  * writing and the web app shows it live while the trainer types (one function, so both agree).
- * Tokens are runs of non-space characters with the whitespace that follows them, so joining the
- * `eq` and `del` parts gives the original back exactly, and `eq` and `ins` the rewrite.
+ * Tokens are words (runs of non-space characters) and the runs of whitespace between them, so joining
+ * the `eq` and `del` parts gives the original back exactly, and `eq` and `ins` the rewrite; a word
+ * followed by a new paragraph is still the same word.
  * Myers' O(ND) algorithm after trimming the common start and end: a light edit of a long text is cheap.
  */
 
@@ -19,9 +20,9 @@ export interface WordDiff {
   deleted: number;
 }
 
-/** Words with their trailing whitespace (leading whitespace is its own token). */
+/** Words and the whitespace runs between them, in order. */
 export function diffTokens(text: string): string[] {
-  return text.match(/^\s+|\S+\s*/g) ?? [];
+  return text.match(/\s+|\S+/g) ?? [];
 }
 
 /** Above this many differing tokens on both sides, the middle is reported as one replacement. */
