@@ -25,8 +25,8 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
     await page.getByTestId('login-password').press('Enter');
     await page.getByTestId('project-card').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'e2e-projects.png') });
-    // The demo workspace: the pairwise project and the classification and rating demos.
-    expect(await page.getByTestId('project-card').count()).toBe(3);
+    // The demo workspace: the pairwise project, the classification and rating demos and the SFT writing demo.
+    expect(await page.getByTestId('project-card').count()).toBe(4);
     expect(await unlabelledControls(page), 'every control on the project list has a name').toEqual([]);
 
     await page.getByTestId('project-card').filter({ hasText: 'PandaLM pairwise demo' }).click();
