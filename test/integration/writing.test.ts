@@ -260,6 +260,10 @@ describe.each(kinds)('SFT writing (%s)', (kind) => {
     }
     expect(a.dimensions.find((d) => d.dimension === 'helpfulness')).toMatchObject({ scores: 5, distribution: [{ value: 2, count: 1 }, { value: 3, count: 1 }, { value: 4, count: 2 }, { value: 5, count: 1 }], mean: 18 / 5 });
     expect((await trainerA.get(`${p()}/writings/agreement`)).status).toBe(403);
+    // The quality dashboard's per-item figures have no preference to compare in a writing project: it answers, with none.
+    const q = await lead.get<{ taskKind: string; judgments: number }>(`${p()}/agreement`);
+    expect([q.status, q.body.taskKind], q.text).toEqual([200, 'writing']);
+    expect((await trainerA.get(`${p()}/me/stats`)).status).toBe(200);
   });
 
   it('exports accepted writings as SFT JSONL, one line each with provenance, line for line', async () => {
