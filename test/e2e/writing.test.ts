@@ -96,6 +96,9 @@ describe.skipIf(missing !== null)('browser: SFT writing', () => {
     await rp.getByTestId('review-scores').focus();
     for (const k of ['5', '5', '4']) await rp.keyboard.press(k);
     await rp.screenshot({ path: join(SHOTS, 'e2e-writing-review-390.png'), fullPage: true });
+    // Dark mode swaps the palette's values: the diff's colours and the chosen levels stay legible.
+    await rp.evaluate("document.documentElement.dataset.theme = 'dark'");
+    await rp.screenshot({ path: join(SHOTS, 'e2e-writing-review-390-dark.png') });
     await rp.keyboard.press('a');
     await expect.poll(() => rp.getByTestId('review-status').textContent()).toBe('Accepted');
 
