@@ -102,6 +102,15 @@ describe.skipIf(missing !== null)('browser: SFT writing', () => {
     await rp.keyboard.press('a');
     await expect.poll(() => rp.getByTestId('review-status').textContent()).toBe('Accepted');
 
+    // The Writings tab: the reviewers' figures and the accepted writing.
+    await rp.setViewportSize({ width: 1280, height: 720 });
+    await rp.goto(`${t.url}/projects/${p.id}?tab=writings`);
+    await rp.getByTestId('writing-agreement').waitFor();
+    expect(await rp.getByTestId('writing-agreement').textContent()).toMatch(/1 writing: 0 waiting, 0 sent back, 1 accepted ·\s+2 reviews, 50 % accepted/);
+    await rp.getByTestId('writings-filter-all').click();
+    await expect.poll(() => rp.getByTestId('writing-row').count()).toBe(1);
+    await rp.screenshot({ path: join(SHOTS, 'e2e-writing-tab.png') });
+
     const d = (await lead.get<WritingDetail>(`/api/projects/${p.id}/writings/${judgmentId}`)).body;
     expect(d.status).toBe('accepted');
     expect(d.versions.map((v) => v.version)).toEqual([1, 2]);
