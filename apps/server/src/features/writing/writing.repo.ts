@@ -104,6 +104,12 @@ function toWriting(r: Raw): WritingRow {
 
 export function createWritingRepo(db: Db) {
   return {
+    /** Whether the project is a writing project (only those have writings to fill in). */
+    async isWritingProject(projectId: string): Promise<boolean> {
+      const [r] = await rows(db, sql`select task_kind from projects where id = ${projectId}`);
+      return r?.task_kind === 'writing';
+    },
+
     /** Submitted writing judgments of the project that have no version yet (at most `limit`). */
     async unversioned(projectId: string, limit = 500): Promise<UnversionedRow[]> {
       const rs = await rows(

@@ -57,8 +57,12 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
     return parsed.success ? { version: latest.version, rubric: parsed.data } : null;
   }
 
-  /** First versions of writings submitted or imported since the last call (idempotent, cheap when none). */
-  async function sync(projectId: string): Promise<void> {
+  /**
+   * First versions of writings submitted or imported since the last call (idempotent, cheap when none).
+   * Other kinds of project have none: their judgments are not read (`taskKind` when the caller knows it).
+   */
+  async function sync(projectId: string, taskKind?: string): Promise<void> {
+    if ((taskKind ?? ((await repo.isWritingProject(projectId)) ? 'writing' : null)) !== 'writing') return;
     for (;;) {
       const missing = await repo.unversioned(projectId);
       if (!missing.length) return;
@@ -90,7 +94,9 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
   });
 
   async function detail(a: ProjectAccess, userId: string, judgmentId: string): Promise<WritingDetail> {
-    await sync(a.project.id);
+    // Only a writing project has writings (its other judgments are not searched).
+    if (a.project.taskKind !== 'writing') throw notFound();
+    await sync(a.project.id, a.project.taskKind);
     const w = await repo.one(a.project.id, userId, judgmentId);
     // Someone else's writing is "not found" to a trainer: its existence is not revealed.
     if (!w || (a.role === 'trainer' && w.authorId !== userId)) throw notFound();
@@ -123,7 +129,8 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
     sync,
 
     async list(a: ProjectAccess, userId: string, q: WritingListQuery) {
-      await sync(a.project.id);
+      if (a.project.taskKind !== 'writing') return { items: [], total: 0, limit: q.limit, offset: q.offset };
+      await sync(a.project.id, a.project.taskKind);
       const trainer = a.role === 'trainer';
       // A trainer acts on what was sent back; a reviewer on what waits for review.
       const first: WritingStatus[] = trainer ? ['sent_back', 'pending', 'accepted'] : ['pending', 'sent_back', 'accepted'];
@@ -206,7 +213,8 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
      * two or more reviewers scored, with the score distribution; and the acceptance rate of reviews.
      */
     async agreement(a: ProjectAccess): Promise<WritingAgreement> {
-      await sync(a.project.id);
+      if (a.project.taskKind !== 'writing') return { writings: 0, pending: 0, sentBack: 0, accepted: 0, reviews: 0, acceptanceRate: null, dimensions: [] };
+      await sync(a.project.id, a.project.taskKind);
       const [reviews, counts, r] = await Promise.all([repo.projectReviews(a.project.id), repo.statusCounts(a.project.id), rubricOf(a.project.id)]);
       const dimIds = [...new Set([...(r?.rubric.dimensions.map((d) => d.id) ?? []), ...reviews.flatMap((x) => x.scores.map((s) => s.dimension))])];
       const dimensions = dimIds.map((id) => {
@@ -255,7 +263,7 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
     },
 
     async sftCount(projectId: string): Promise<number> {
-      await sync(projectId);
+      await sync(projectId, 'writing');
       return repo.acceptedCount(projectId);
     },
 
@@ -264,7 +272,7 @@ export function createWritingService({ repo, clock, rubrics, settings }: Writing
      * item's context, the prompt) ending with the writing, and its provenance.
      */
     async *sftRows(projectId: string, pageSize = 500): AsyncGenerator<SftRow[]> {
-      await sync(projectId);
+      await sync(projectId, 'writing');
       let after: { externalId: string; judgmentId: string } | null = null;
       for (;;) {
         const page = await repo.accepted(projectId, after, pageSize);
