@@ -333,6 +333,13 @@ const SAMPLES: Record<string, Sample> = {
     run: async (x) => x.actor.client.post(`${p(x)}/judgments/${await judgmentId(x)}/feedback`, { text: `Feedback by ${x.actor.name}`, rating: 4 }),
   },
   'GET /api/projects/:projectId/judgments/:judgmentId/feedback': { run: async (x) => x.actor.client.get(`${p(x)}/judgments/${await judgmentId(x)}/feedback`) },
+  // The factory's project is pairwise: it has no writings, so a writing of it is 404 to everyone who may ask.
+  'GET /api/projects/:projectId/writings': { run: (x) => x.actor.client.get(`${p(x)}/writings`) },
+  'GET /api/projects/:projectId/writings/agreement': { run: (x) => x.actor.client.get(`${p(x)}/writings/agreement`) },
+  // (Any judgment id will do: none is a writing; real ones are checked in writing.test.ts.)
+  'GET /api/projects/:projectId/writings/:judgmentId': { run: (x) => x.actor.client.get(`${p(x)}/writings/${randomUUID()}`) },
+  'POST /api/projects/:projectId/writings/:judgmentId/reviews': { run: (x) => x.actor.client.post(`${p(x)}/writings/${randomUUID()}/reviews`, { version: 1, scores: [], decision: 'accept' }) },
+  'POST /api/projects/:projectId/writings/:judgmentId/revisions': { run: (x) => x.actor.client.post(`${p(x)}/writings/${randomUUID()}/revisions`, { text: 'A revised text.' }) },
   'GET /api/projects/:projectId/feedback': { run: (x) => x.actor.client.get(`${p(x)}/feedback`) },
   'GET /api/projects/:projectId/judgments/:judgmentId': {
     async run(x) {
@@ -502,6 +509,13 @@ const EXPECTED: Record<string, Row> = {
   // Feedback is written by reviewers and leads; each trainer reads it on their own judgments (others' are 404).
   'POST /api/projects/:projectId/judgments/:judgmentId/feedback': inProject(403, 201, 201),
   'GET /api/projects/:projectId/judgments/:judgmentId/feedback': inProject(200, 200, 200),
+  // SFT writings: trainers list and read their own (the route filters; others' are 404) and revise them;
+  // reviewers and leads read every writing, review them and read the reviewers' agreement.
+  'GET /api/projects/:projectId/writings': inProject(200, 200, 200),
+  'GET /api/projects/:projectId/writings/agreement': inProject(403, 200, 200),
+  'GET /api/projects/:projectId/writings/:judgmentId': inProject(404, 404, 404),
+  'POST /api/projects/:projectId/writings/:judgmentId/reviews': inProject(403, 404, 404),
+  'POST /api/projects/:projectId/writings/:judgmentId/revisions': inProject(404, 404, 404),
   'GET /api/projects/:projectId/feedback': inProject(200, 200, 200),
   // One judgment with its item, to read it: the trainer's own (another trainer's is 404, see judging.test.ts).
   'GET /api/projects/:projectId/judgments/:judgmentId': inProject(200, 200, 200),

@@ -30,6 +30,8 @@ import { createRubricsRepo } from './features/rubrics/rubrics.repo.ts';
 import { createRubricService } from './features/rubrics/rubrics.service.ts';
 import { createUsersRepo } from './features/users/users.repo.ts';
 import { createUserService } from './features/users/users.service.ts';
+import { createWritingRepo } from './features/writing/writing.repo.ts';
+import { createWritingService } from './features/writing/writing.service.ts';
 import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
 import { audit } from './platform/audit.ts';
 import { createConsensusRepo } from './features/consensus/consensus.repo.ts';
@@ -111,6 +113,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     onJudgments: (projectId) => consensus.process(projectId).then(() => undefined),
   });
   // Live-document kinds: one line per kind (each declared in its feature folder).
+  // SFT writing: versions, diffs and reviews of written demonstrations; accepted ones are the SFT export.
+  const writing = createWritingService({ repo: createWritingRepo(db.db), clock, rubrics, settings: judging.settings });
   const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus), createCalibrationDocKind(calibration)], bus);
   return {
     env,
@@ -131,8 +135,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
       rubrics,
       users,
       members: projects,
-      // Judgments imported: their items' consensus, computed before the job reports done.
-      onJudgments: (projectId) => consensus.process(projectId).then(() => undefined),
+      // Judgments imported: their items' consensus (and imported writings' first versions), computed before the job reports done.
+      onJudgments: (projectId) => Promise.all([consensus.process(projectId), writing.sync(projectId)]).then(() => undefined),
     }),
     consensus,
     justifications,
@@ -140,8 +144,9 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),
     feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
     quality,
-    exports: createExportService({ repo: createExportsRepo(db.db), quality, audit: (entry) => audit(db.db, entry) }),
+    exports: createExportService({ repo: createExportsRepo(db.db), quality, writing, audit: (entry) => audit(db.db, entry) }),
     calibration,
+    writing,
   };
 }
 

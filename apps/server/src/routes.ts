@@ -13,6 +13,7 @@ import { projectRoutes } from './features/projects/projects.routes.ts';
 import { qualityRoutes } from './features/quality/quality.routes.ts';
 import { rubricRoutes } from './features/rubrics/rubrics.routes.ts';
 import { userRoutes } from './features/users/users.routes.ts';
+import { writingRoutes } from './features/writing/writing.routes.ts';
 
 /** Every API route. The OpenAPI document and the authorization matrix test are built from this. */
 export const routeTable: AnyRoute[] = [
@@ -30,4 +31,5 @@ export const routeTable: AnyRoute[] = [
   ...exportRoutes,
   ...consensusRoutes,
   ...calibrationRoutes,
+  ...writingRoutes,
 ];

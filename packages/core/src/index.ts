@@ -15,3 +15,4 @@ export * from './judgment/index.ts';
 export * from './justification/index.ts';
 export * from './contracts/index.ts';
 export * from './schemas/calibration.ts';
+export * from './schemas/writing.ts';

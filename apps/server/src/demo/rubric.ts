@@ -132,3 +132,48 @@ export const DEMO_SPANS_RUBRIC: RubricDraft = {
     ],
   },
 };
+
+/** The SFT writing demo (LLMFAO prompts and model responses): what a reviewer scores a written demonstration on. */
+export const DEMO_WRITING_RUBRIC: RubricDraft = {
+  dimensions: [
+    {
+      id: 'helpfulness',
+      name: 'Helpfulness',
+      description: 'Does the response do exactly what the prompt asks, in the form it asks for (a haiku is a haiku, JSON is valid JSON)?',
+      scale: { kind: 'likert', min: 1, max: 5 },
+      levels: likert5([
+        'Ignores or refuses the request.',
+        'Addresses the request only in part, or in the wrong form.',
+        'Does what was asked, with gaps a user would notice.',
+        'Does what was asked, completely and in the right form.',
+        'Exactly what an expert would write for this user.',
+      ]),
+      weight: 1,
+      target: 'response',
+    },
+    {
+      id: 'correctness',
+      name: 'Correctness',
+      description: 'Is every fact, number, step of reasoning and line of code right?',
+      scale: { kind: 'likert', min: 1, max: 5 },
+      levels: likert5(['Wrong at its core.', 'A serious error.', 'A minor error or an unsupported claim.', 'Correct, with a small imprecision.', 'Entirely correct.']),
+      weight: 1,
+      target: 'response',
+    },
+    {
+      id: 'style',
+      name: 'Style',
+      description: 'Clear, concise, well organised and in the register the prompt asks for; no filler, no repetition.',
+      scale: { kind: 'likert', min: 1, max: 5 },
+      levels: likert5(['Hard to read.', 'Wordy or disorganised.', 'Readable, with padding or awkward passages.', 'Clear and well organised.', 'Polished: nothing to cut or add.']),
+      weight: 1,
+      target: 'response',
+    },
+  ],
+  precedence: [{ higher: 'correctness', lower: 'style', note: 'A correct plain answer beats an elegant wrong one.' }],
+  justification: { minWords: 0, maxWords: 300 },
+  spanCategories: [],
+  flags: [],
+  rating: null,
+  taxonomy: null,
+};

@@ -1,8 +1,9 @@
 /**
  * First start: with an empty database, creates the demo workspace (users for every role with
  * generated passwords, a pairwise project with 60 real PandaLM items, a classification and a
- * rating project with 60 real items each from Snow et al. 2008, and an entity spans project on 30 of
- * their RTE-1 news sentences), or, with ACCORD_DEMO=0,
+ * rating project with 60 real items each from Snow et al. 2008, an entity spans project on 30 of
+ * their RTE-1 news sentences, and an SFT writing project of 26 LLMFAO prompts each with one real
+ * model response), or, with ACCORD_DEMO=0,
  * only the admin named by ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD.
  */
 import { randomInt } from 'node:crypto';
@@ -15,7 +16,7 @@ import type { ProjectRole, RubricDraft, TaskKind } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import { audit } from '../platform/audit.ts';
 import { hashPassword } from '../features/auth/passwords.ts';
-import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_RUBRIC, DEMO_SPANS_RUBRIC } from './rubric.ts';
+import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_RUBRIC, DEMO_SPANS_RUBRIC, DEMO_WRITING_RUBRIC } from './rubric.ts';
 import { computeConsensus } from '../features/consensus/consensus.engine.ts';
 import type { StoredResponse } from '@accord/db';
 
@@ -118,6 +119,7 @@ async function seedUnlocked(deps: Deps): Promise<SeedResult | null> {
   await deps.docs.flush();
   await seedDisputes(deps, projectId);
   await seedLabelling(deps, leadRow?.id ?? null);
+  await seedWriting(deps, leadRow?.id ?? null);
 
   mkdirSync(env.dataDir, { recursive: true });
   const file = join(env.dataDir, 'demo-logins.json');
@@ -183,6 +185,38 @@ async function seedLabelling(deps: Deps, leadId: string | null): Promise<void> {
     await deps.rubrics.writeDraft(id, demo.rubric);
     await deps.rubrics.publish(leadId, id, 'Initial rubric', demo.taskKind);
   }
+  await deps.docs.flush();
+}
+
+/**
+ * The SFT writing demo: 26 LLMFAO prompts (13 prompts, each with the responses of two models), one
+ * model response per item for trainers to rewrite or replace, the demo members, and a rubric of
+ * helpfulness, correctness and style for reviewers; each item is written once (overlap 1).
+ */
+async function seedWriting(deps: Deps, leadId: string | null): Promise<void> {
+  const db = deps.db.db;
+  const people = (await db.select({ id: users.id, email: users.email }).from(users)).filter((u) => u.email !== 'admin@accord.local');
+  const role = (email: string): ProjectRole => (email.startsWith('lead@') ? 'lead' : email.startsWith('reviewer@') ? 'reviewer' : 'trainer');
+  const rows = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'llmfao-writing-26.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as DemoItem);
+  const [p] = await db
+    .insert(projects)
+    .values({
+      name: 'LLMFAO — SFT writing demo',
+      description:
+        'Write the ideal response to each of these prompts, or rewrite the model’s response; a reviewer scores it for helpfulness, correctness and style and accepts it or sends it back. Data: LLMFAO (Ustalov, CC BY 4.0).',
+      taskKind: 'writing',
+      createdBy: leadId,
+      settings: { overlap: 1, goldRate: 0 },
+    })
+    .returning();
+  const id = p!.id;
+  await db.insert(projectMembers).values(people.map((u) => ({ projectId: id, userId: u.id, role: role(u.email) })));
+  await db.insert(items).values(rows.map((it, i) => ({ projectId: id, externalId: it.externalId, position: i, prompt: it.prompt, responses: it.responses, metadata: it.metadata })));
+  await deps.rubrics.writeDraft(id, DEMO_WRITING_RUBRIC);
+  await deps.rubrics.publish(leadId, id, 'Initial rubric', 'writing');
   await deps.docs.flush();
 }
 

@@ -12,6 +12,7 @@ import { projectsContracts } from './projects.ts';
 import { qualityContracts } from './quality.ts';
 import { rubricsContracts } from './rubrics.ts';
 import { usersContracts } from './users.ts';
+import { writingContracts } from './writing.ts';
 
 export * from './contract.ts';
 export * from './quality.ts';
@@ -36,6 +37,7 @@ export const contracts = {
   consensus: consensusContracts,
   disputes: disputesContracts,
   calibration: calibrationContracts,
+  writing: writingContracts,
 } as const;
 
 export type Contracts = typeof contracts;

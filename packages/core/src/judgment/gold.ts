@@ -9,7 +9,7 @@ import type { Preference } from '../schemas/work.ts';
 
 /** +1: x is preferred over y; 0: tie; −1: y is preferred; null: the preference does not relate them. */
 export function relation(pref: Preference, x: string, y: string): -1 | 0 | 1 | null {
-  if (pref.kind === 'rating' || pref.kind === 'classification' || pref.kind === 'spans') return null;
+  if (pref.kind === 'rating' || pref.kind === 'classification' || pref.kind === 'spans' || pref.kind === 'writing') return null;
   if (pref.kind === 'pairwise') {
     const sign = (v: number) => (v < 0 ? 1 : v > 0 ? -1 : 0) as -1 | 0 | 1;
     if (pref.a === x && pref.b === y) return sign(pref.value);

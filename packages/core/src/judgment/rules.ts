@@ -40,16 +40,22 @@ export interface RubricRules {
 }
 
 /** What a published rubric must hold for the project's kind (its rating scale, its taxonomy); empty when it fits. */
-export function rubricKindIssues(rubric: Pick<RubricRules, 'rating' | 'taxonomy'>, taskKind: TaskKind): FieldIssue[] {
+export function rubricKindIssues(rubric: Pick<RubricRules, 'rating' | 'taxonomy'> & { dimensions?: readonly unknown[] }, taskKind: TaskKind): FieldIssue[] {
   if (taskKind === 'rating' && !rubric.rating) return [{ path: 'rating', message: 'a rating project needs a rating scale (its levels, lowest first)' }];
   if (taskKind === 'classification' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a classification project needs a taxonomy (its labels)' }];
   if (taskKind === 'spans' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a spans project needs a taxonomy (its labels are the span types)' }];
+  if (taskKind === 'writing' && !rubric.dimensions?.length) return [{ path: 'dimensions', message: 'a writing project needs at least one dimension (what reviewers score a writing on)' }];
   return [];
 }
 
 /** Rating, classification and spans items are judged on their prompt or their one response. */
 export function isLabelingKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'spans' {
   return kind === 'rating' || kind === 'classification' || kind === 'spans';
+}
+
+/** Kinds whose items hold the prompt and at most one response (rating, classification, writing). */
+export function isSingleResponseKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'writing' {
+  return isLabelingKind(kind) || kind === 'writing';
 }
 
 export interface ItemForJudging {
@@ -160,6 +166,13 @@ export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKin
     return issues;
   }
   if (pref.kind === 'spans') return spansIssues(pref.spans, spanTextOf(item), path, rubric);
+  if (pref.kind === 'writing') {
+    // Zod has bounded the text; here only what needs the item: a rewrite names the item's response.
+    if (!pref.text.trim()) issues.push({ path: `${path}.text`, message: 'must not be empty' });
+    if (pref.base !== undefined && !known.has(pref.base))
+      issues.push({ path: `${path}.base`, message: ids.length ? `must be this item's model response (${ids.join(', ')}) or absent (written from scratch)` : 'must be absent: this item has no model response to rewrite' });
+    return issues;
+  }
   if (pref.kind === 'pairwise') {
     if (!known.has(pref.a)) issues.push({ path: `${path}.a`, message: `is not a response of this item (${ids.join(', ')})` });
     if (!known.has(pref.b)) issues.push({ path: `${path}.b`, message: `is not a response of this item (${ids.join(', ')})` });
@@ -188,6 +201,8 @@ export function canonicalPreference(pref: Preference, item: { responses: readonl
   if (pref.kind === 'spans') {
     return { kind: 'spans', spans: canonicalSpans(pref.spans, spanTextOf(item)) };
   }
+  // A writing keeps its text as written, with one kind of line break.
+  if (pref.kind === 'writing') return { kind: 'writing', text: pref.text.replace(/\r\n?/g, '\n'), ...(pref.base !== undefined ? { base: pref.base } : {}) };
   // A label set: sorted, without repeats, so equal sets store (and compare) equal.
   if (pref.kind === 'classification') return { kind: 'classification', labels: [...new Set(pref.labels)].sort() };
   if (pref.kind !== 'pairwise') return { kind: 'ranking', groups: pref.groups.map((g) => [...g].sort()) };
@@ -224,7 +239,8 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
     if (scored.has(key)) issues.push({ path: at, message: `scores ${d.id}${s.responseId ? ` for ${s.responseId}` : ''} twice` });
     scored.add(key);
   });
-  for (const d of dims.values()) {
+  // A writing's trainer scores nothing: the rubric's dimensions are what its reviewer scores it on.
+  for (const d of taskKind === 'writing' ? [] : dims.values()) {
     const targets = d.target === 'response' ? item.responses.map((r) => r.id) : [''];
     const missing = targets.filter((t) => !scored.has(`${d.id}|${t}`));
     if (missing.length) issues.push({ path: `${path}.scores`, message: `missing a score for ${d.id}${d.target === 'response' ? ` on ${missing.join(', ')}` : ''}` });

@@ -8,9 +8,11 @@ export type ProjectRole = z.infer<typeof ProjectRoleSchema>;
 /**
  * pairwise and ranking compare an item's responses; rating puts the item (its one response, else its
  * prompt) on the rubric's ordinal scale; classification picks labels of the rubric's taxonomy; spans
- * marks entity spans (character offsets, typed by the taxonomy's labels) in the same text.
+ * marks entity spans (character offsets, typed by the taxonomy's labels) in the same text; writing is
+ * SFT demonstration writing: the trainer writes the ideal response to the prompt, or rewrites the item's
+ * one model response, and a reviewer scores it on the rubric's dimensions.
  */
-export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification', 'spans'] as const;
+export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification', 'spans', 'writing'] as const;
 export const TaskKindSchema = z.enum(TASK_KINDS);
 export type TaskKind = z.infer<typeof TaskKindSchema>;
 

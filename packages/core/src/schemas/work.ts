@@ -174,7 +174,25 @@ export const SpansPreferenceSchema = z.strictObject({
   spans: z.array(EntitySpanSchema).max(500, { message: 'at most 500 spans' }),
 });
 
-export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema, SpansPreferenceSchema]);
+
+/** Writing projects: how long a written response may be (characters). */
+export const WRITING_MAX_CHARS = 20_000;
+
+/**
+ * A written demonstration: the ideal response as the trainer wrote it, from scratch or (`base`) by
+ * rewriting the item's model response with that id; the server keeps a word diff against the base.
+ */
+export const WritingPreferenceSchema = z.strictObject({
+  kind: z.literal('writing'),
+  text: z
+    .string()
+    .max(WRITING_MAX_CHARS, { message: `must be at most ${WRITING_MAX_CHARS} characters` })
+    .refine((t) => t.trim().length > 0, { message: 'must not be empty' }),
+  base: ResponseIdSchema.optional(),
+});
+
+
+export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema, SpansPreferenceSchema, WritingPreferenceSchema]);
 export type Preference = z.infer<typeof PreferenceSchema>;
 
 export const SeveritySchema = z.enum(['minor', 'major', 'critical']);
@@ -409,7 +427,7 @@ export const ImportItemSchema = z.strictObject({
   externalId: ExternalIdSchema,
   prompt: z.string().min(1, { message: 'must not be empty' }).max(IMPORT_LIMITS.maxFieldChars),
   context: z.array(TurnSchema).max(100).default([]),
-  /** Pairwise and ranking items need 2 or more (checked per project kind); rating and classification items take 0 or 1. */
+  /** Pairwise and ranking items need 2 or more (checked per project kind); rating, classification and writing items take 0 or 1. */
   responses: z.array(ImportResponseSchema).max(IMPORT_LIMITS.maxResponses).default([]),
   reference: z.string().max(IMPORT_LIMITS.maxFieldChars).nullable().optional(),
   /** A known judgment; items with one are gold items. */

@@ -11,3 +11,4 @@ export * from './gates.ts';
 export * from './quality.ts';
 export * from './consensus.ts';
 export * from './calibration.ts';
+export * from './writing.ts';

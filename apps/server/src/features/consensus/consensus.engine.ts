@@ -67,6 +67,8 @@ export function classOf(pref: Preference, item: EngineItem): string {
   if (pref.kind === 'classification') return `labels:${JSON.stringify([...new Set(pref.labels)].sort(byId))}`;
   // A spans judgment's class is its exact set of spans (gold is missed on any other set).
   if (pref.kind === 'spans') return `spans:${JSON.stringify(canonicalSpans(pref.spans, null).map((x) => [x.start, x.end, x.label]))}`;
+  // Writings never reach the engine (a writing project has no consensus); a text is its own class.
+  if (pref.kind === 'writing') return `writing:${pref.text}`;
   if (pref.value === 0) return 'tie';
   const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
   // value > 0: b better. If a is the earlier response, b (second) is better.

@@ -176,7 +176,8 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
         p = row ? { settings: readSettings(row.settings), taskKind: row.taskKind } : null;
         projectsById.set(item.projectId, p);
       }
-      if (!p) continue;
+      // A writing has no consensus: its reviewers accept it or send it back (features/writing).
+      if (!p || p.taskKind === 'writing') continue;
       const s = p.settings;
       const js = byItem.get(item.id) ?? [];
       const ds = state.disputes.get(item.id) ?? [];

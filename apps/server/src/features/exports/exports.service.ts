@@ -294,12 +294,27 @@ export interface ExportDownload {
   body: ReadableStream<Uint8Array>;
 }
 
-export function createExportService(deps: { repo: ExportsRepo; quality: Pick<QualityService, 'leaderboard' | 'agreement'>; audit: (entry: AuditEntry) => Promise<void> }) {
-  const { repo, quality } = deps;
+/** A writing project's SFT export: its accepted writings (features/writing), not consensus labels. */
+export interface WritingSftSource {
+  sftCount(projectId: string): Promise<number>;
+  sftRows(projectId: string): AsyncGenerator<Row[]>;
+}
 
-  function checkFilters(kind: ExportKind, q: ExportCountQuery, methods: string[]): LabelFilter {
+/** The columns of a writing project's SFT export: the conversation and its provenance. */
+export const WRITING_SFT_COLUMNS: Column[] = [
+  { name: 'messages', type: 'JSON' },
+  { name: 'metadata', type: 'JSON' },
+];
+
+export function createExportService(deps: { repo: ExportsRepo; quality: Pick<QualityService, 'leaderboard' | 'agreement'>; writing?: WritingSftSource; audit: (entry: AuditEntry) => Promise<void> }) {
+  const { repo, quality } = deps;
+  const writingSft = (project: ExportProject, kind: ExportKind) => (project.taskKind === 'writing' && kind === 'sft' && deps.writing ? deps.writing : null);
+
+  function checkFilters(kind: ExportKind, q: ExportCountQuery, methods: string[], project?: ExportProject): LabelFilter {
     if (kind === 'leaderboard' || kind === 'agreement')
       for (const p of FILTER_PARAMS) if ((p === 'method' ? methods.length > 0 : q[p] !== undefined)) bad(`query.${p}`, `does not apply to the ${kind} export (it covers every judgment, as the quality figures do)`);
+    if (project && writingSft(project, kind))
+      for (const p of FILTER_PARAMS) if ((p === 'method' ? methods.length > 0 : q[p] !== undefined)) bad(`query.${p}`, 'does not apply to a writing project\'s SFT export (it holds every accepted writing)');
     return resolveFilter(q, methods);
   }
 
@@ -385,7 +400,9 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
 
   return {
     async count(project: ExportProject, kind: ExportKind, q: ExportCountQuery, methods: string[]): Promise<ExportCount> {
-      const filter = checkFilters(kind, q, methods);
+      const filter = checkFilters(kind, q, methods, project);
+      const w = writingSft(project, kind);
+      if (w) return { kind, rows: await w.sftCount(project.id), labels: null, columns: WRITING_SFT_COLUMNS.map((c) => c.name) };
       const conv = kind === 'leaderboard' || kind === 'agreement' ? false : await repo.conversational(project.id);
       const { rows, labels } = await rowCount(project, kind, filter);
       return { kind, rows, labels, columns: columnsOf(kind, conv).map((c) => c.name) };
@@ -393,13 +410,14 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
 
     /** Opens a download: counts its rows, writes the audit record, and returns the streamed file. */
     async download(project: ExportProject, kind: ExportKind, format: ExportFormat, q: ExportCountQuery, methods: string[], actorId: string): Promise<ExportDownload> {
-      const filter = checkFilters(kind, q, methods);
+      const filter = checkFilters(kind, q, methods, project);
+      const w = writingSft(project, kind);
       const report = kind === 'leaderboard' || kind === 'agreement';
-      const conv = report ? false : await repo.conversational(project.id);
-      const columns = columnsOf(kind, conv);
+      const conv = report || w ? false : await repo.conversational(project.id);
+      const columns = w ? WRITING_SFT_COLUMNS : columnsOf(kind, conv);
       // A report is small and computed whole by the quality service; item kinds are read page by page.
       const reportData = report ? await reportRows(project, kind) : null;
-      const rows = reportData ? reportData.length : (await rowCount(project, kind, filter)).rows;
+      const rows = reportData ? reportData.length : w ? await w.sftCount(project.id) : (await rowCount(project, kind, filter)).rows;
       await deps.audit({
         actorId,
         action: 'export.download',
@@ -411,7 +429,9 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
         ? (async function* () {
             yield reportData;
           })()
-        : itemBatches(project, kind, filter, conv);
+        : w
+          ? w.sftRows(project.id)
+          : itemBatches(project, kind, filter, conv);
       const encoder = encoderFor(format, columns);
       let done = false;
       const body = new ReadableStream<Uint8Array>({

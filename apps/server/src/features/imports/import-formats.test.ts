@@ -140,6 +140,22 @@ describe('labelStudioAnnotations', () => {
     expect(ner.problems).toEqual(['annotation 3 (annotations.2): result.0: labels needs whole-number value.start and value.end (character offsets); not imported']);
   });
 
+  it('reads a textarea as the written response in a writing project: a rewrite of the item\'s response when it has one', () => {
+    const task = (annotations: unknown) => ({ id: 4, data: { prompt: 'Say hi.' }, annotations });
+    const got = labelStudioAnnotations(
+      task([
+        { id: 1, completed_by: { id: 7, email: 'w@example.com' }, result: [{ type: 'textarea', from_name: 'answer', value: { text: ['Hi!', 'How are you?'] } }] },
+        { id: 2, completed_by: 8, result: [{ type: 'choices', value: { choices: ['r1'] } }] },
+      ]),
+      ['r1'],
+      'writing',
+    );
+    expect(got.judgments.map((j) => [j.annotator, j.judgment.preference, j.judgment.justification])).toEqual([['w@example.com', { kind: 'writing', text: 'Hi!\nHow are you?', base: 'r1' }, '']]);
+    expect(got.problems).toEqual(['annotation 2 (annotations.1): has no written response (a textarea result); not imported']);
+    const scratch = labelStudioAnnotations(task([{ id: 1, completed_by: 1, result: [{ type: 'textarea', value: { text: 'Hello.' } }] }]), [], 'writing');
+    expect(scratch.judgments[0]?.judgment.preference).toEqual({ kind: 'writing', text: 'Hello.' });
+  });
+
   it('reports every annotation it cannot map, with the reason', () => {
     const got = labelStudioAnnotations(
       task([

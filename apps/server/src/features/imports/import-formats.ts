@@ -191,11 +191,12 @@ function bestOf(best: string | null, ids: readonly string[], taskKind: TaskKind)
  * - `textarea` → the justification (several are joined by blank lines);
  * - `completed_by` → the annotator (its email when exported, else `label-studio-<id>`); `lead_time`
  *   (seconds) → time spent; `created_at` → submitted at.
- * In a classification project `choices` are the labels instead (a taxonomy label's id or name), and in
+ * In a classification project `choices` are the labels instead (a taxonomy label's id or name), in
  * a rating project `rating` is the rating (a level's value, else the n-th level from the lowest: Label
  * Studio's stars run 1..n). In a spans project each `labels` result (`value.start`, `value.end`,
  * `value.text`, `value.labels`) is a span per label (a taxonomy label's id or name); an annotation
- * with no `labels` result marks no span.
+ * with no `labels` result marks no span. In a writing project `textarea` is the written response (a
+ * rewrite of the item's response when it has one).
  * An annotation that was cancelled, has no preference, or holds any other result type is reported.
  */
 export function labelStudioAnnotations(task: unknown, ids: readonly string[], taskKind: TaskKind, rubric?: LabelingRubric): { judgments: LabelStudioJudgment[]; problems: string[] } {
@@ -224,6 +225,7 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
     const scores: unknown[] = [];
     const flags: string[] = [];
     const notes: string[] = [];
+    const written: string[] = [];
     const errors: string[] = [];
     const entities: { start: number; end: number; label: string; text?: string }[] = [];
     const setPreference = (p: unknown, i: number) => {
@@ -260,6 +262,10 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
         const n = typeof v.rating === 'number' && Number.isFinite(v.rating) ? v.rating : null;
         if (n === null) errors.push(`result.${i}: rating needs a number`);
         else setPreference({ kind: 'rating', value: ratingRef(n, rubric) }, i);
+      } else if (type === 'choices' && taskKind === 'writing') {
+        // A writing project compares nothing: its choices are flags.
+        const choices = Array.isArray(v.choices) ? v.choices.map((x) => str(x)?.trim()).filter((x): x is string => !!x && x.length <= 100) : [];
+        flags.push(...choices);
       } else if (type === 'choices') {
         const choices = Array.isArray(v.choices) ? v.choices.map((x) => str(x)).filter((x): x is string => x !== undefined) : [];
         if (!choices.length) errors.push(`result.${i}: choices has no choice`);
@@ -278,15 +284,21 @@ export function labelStudioAnnotations(task: unknown, ids: readonly string[], ta
           const rid = responseRef(r.to_name, ids);
           scores.push(rid ? { dimension: dim, responseId: rid, value: n } : { dimension: dim, value: n });
         }
+      } else if (type === 'textarea' && taskKind === 'writing') {
+        // A writing project's TextArea is the written response (several are joined by blank lines).
+        const t = Array.isArray(v.text) ? v.text.map((x) => str(x) ?? '').join('\n') : (str(v.text) ?? '');
+        if (t.trim()) written.push(t);
       } else if (type === 'textarea') {
         const t = Array.isArray(v.text) ? v.text.map((x) => str(x) ?? '').join('\n') : (str(v.text) ?? '');
         if (t.trim()) notes.push(t.trim());
       } else errors.push(`result.${i}: the result type ${type} has no place in an Accord judgment`);
     });
     if (taskKind === 'spans' && preference === null) preference = { kind: 'spans', spans: entities };
+    // A writing rewrites the item's model response when it has one (Label Studio's SFT templates show it to edit).
+    if (taskKind === 'writing' && written.length && preference === null) preference = { kind: 'writing', text: written.join('\n\n'), ...(ids[0] ? { base: ids[0] } : {}) };
     if (!errors.length && preference === null)
       errors.push(
-        taskKind === 'rating' ? 'has no rating (a rating result)' : taskKind === 'classification' ? 'has no label (a choices result)' : 'has no preference (a pairwise, ranker or choices result naming a response)',
+        taskKind === 'writing' ? 'has no written response (a textarea result)' : taskKind === 'rating' ? 'has no rating (a rating result)' : taskKind === 'classification' ? 'has no label (a choices result)' : 'has no preference (a pairwise, ranker or choices result naming a response)',
       );
     if (errors.length) return fail(errors.join('; '));
     const created = str(a.created_at);

@@ -191,7 +191,11 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
       seen.add(x.id);
       if (x.kind === 'image' && !/^https:\/\/\S+$/i.test(x.content)) return `responses.${i}.content: an image response must be an https URL`;
     }
-    if (isLabelingKind(taskKind)) {
+    if (taskKind === 'writing') {
+      if (responses.length > 1) return `responses: a writing project takes the prompt and at most 1 model response to rewrite (got ${responses.length})`;
+      // A written demonstration has no right answer to check trainers against.
+      if (it.gold) return 'gold: a writing project has no gold items (reviewers judge each writing)';
+    } else if (isLabelingKind(taskKind)) {
       if (responses.length > 1) return `responses: a ${taskKind} project rates or labels the prompt or one response, so an item takes at most 1 response (got ${responses.length})`;
     } else if (responses.length < 2) return 'responses: needs at least 2 responses';
     if (taskKind === 'pairwise' && responses.length !== 2) return `responses: a pairwise project takes exactly 2 responses per item (got ${responses.length})`;

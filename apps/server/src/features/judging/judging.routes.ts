@@ -25,6 +25,8 @@ export const judgingRoutes = [
       const r = await deps.judging.submit(project, auth.user, params.assignmentId, body);
       // The item's consensus, after this commit and off the trainer's path (queued by a trigger; a sweep recovers).
       if (!r.repeated) void deps.consensus.schedule();
+      // A writing's first version (its word diff against the response it rewrites), so reviewers see it at once.
+      if (!r.repeated && project.project.taskKind === 'writing') await deps.writing.sync(project.project.id, 'writing');
       // `?next=1`: the trainer loop in one request; the reservation is made after the judgment has committed.
       return query.next ? { ...r, next: await deps.judging.next(project, auth.user.id) } : r;
     },

@@ -42,6 +42,7 @@ const TAGS: Record<string, string> = {
   qualification: 'Qualification before real work: gold items, pass threshold, retries, reviewed justifications; passing grants a tier or domain tags.',
   calibration: 'Live calibration sessions: blind rounds, reveal, discussion, re-vote, agreement before and after.',
   feedback: "Reviewers' feedback on judgments; trainers read the feedback on their own.",
+  writing: 'SFT writing projects: written demonstrations, their versions and word diffs, reviews (scores per dimension; accept or send back with feedback) and revisions.',
   exports: 'Training data and reports as files: DPO pairs, reward-model rankings, SFT, scores, judgments, consensus labels, the leaderboard and the agreement report.',
 };
 

@@ -61,6 +61,7 @@ export function preferenceWords(p: Preference | null | undefined, order: readonl
   if (p.kind === 'rating') return `Rating ${p.value}`;
   if (p.kind === 'classification') return p.labels.join(', ');
   if (p.kind === 'spans') return p.spans.length ? p.spans.map((s) => `${s.label} “${s.text ?? `${s.start}–${s.end}`}”`).join(', ') : 'No spans';
+  if (p.kind === 'writing') return p.base ? 'A rewrite of the response' : 'A writing';
   if (p.value === 0) return 'Tie';
   const winner = name(p.value < 0 ? p.a : p.b);
   const strength = ['slightly better', 'better', 'much better'][Math.min(3, Math.abs(p.value)) - 1] ?? 'better';

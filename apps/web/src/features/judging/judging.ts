@@ -258,7 +258,7 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
 /** What is still missing before submitting, in words for the trainer (empty: ready). */
 export function missing(s: WorkState, rubric: RubricView | null): string[] {
   const out: string[] = [];
-  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label', spans: 'spans' } as const;
+  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label', spans: 'spans', writing: 'the written response' } as const;
   if (!preferenceOf(s)) out.push(what[s.taskKind]);
   const cells = scoreCells(rubric, s.order);
   const unscored = cells.filter((c) => s.scores[cellKey(c.dimension.id, c.responseId)] === undefined).length;

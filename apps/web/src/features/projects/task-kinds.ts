@@ -7,4 +7,5 @@ export const TASK_KINDS: Record<TaskKind, { short: string; long: string; descrip
   rating: { short: 'Rating', long: 'Rating', description: 'Trainers rate the prompt or its one response on the rubric’s ordinal scale (e.g. 1–5, −2…+2).' },
   classification: { short: 'Classification', long: 'Classification', description: 'Trainers pick one or several labels of the rubric’s taxonomy.' },
   spans: { short: 'Entity spans', long: 'Entity spans (NER)', description: 'Trainers mark entity spans in the prompt or its one response, each typed by a label of the rubric’s taxonomy.' },
+  writing: { short: 'Writing', long: 'SFT writing', description: 'Trainers write the ideal response, or rewrite the model’s; reviewers score it on the rubric and accept it or send it back.' },
 };

@@ -9,6 +9,8 @@ const ROUTES = [
   { name: 'projects', pattern: '/projects', public: false },
   { name: 'project', pattern: '/projects/:id', public: false },
   { name: 'judge', pattern: '/projects/:id/judge', public: false },
+  { name: 'write', pattern: '/projects/:id/write', public: false },
+  { name: 'writing-review', pattern: '/projects/:id/writings/:judgmentId', public: false },
   { name: 'qualify', pattern: '/projects/:id/qualify', public: false },
   { name: 'calibration', pattern: '/projects/:id/calibration/:sessionId', public: false },
   { name: 'dispute', pattern: '/projects/:id/disputes/:disputeId', public: false },
