@@ -25,8 +25,8 @@ describe.skipIf(missing !== null)('browser: signing in and looking around', () =
     await page.getByTestId('login-password').press('Enter');
     await page.getByTestId('project-card').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'e2e-projects.png') });
-    // The demo workspace: the pairwise project, the classification, rating and spans demos and the SFT writing demo.
-    expect(await page.getByTestId('project-card').count()).toBe(5);
+    // The demo workspace: the pairwise project, the classification, rating and spans demos, the SFT writing demo and the red-teaming demo.
+    expect(await page.getByTestId('project-card').count()).toBe(6);
     expect(await unlabelledControls(page), 'every control on the project list has a name').toEqual([]);
 
     await page.getByTestId('project-card').filter({ hasText: 'PandaLM pairwise demo' }).click();

@@ -30,9 +30,9 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     const r = await c.post<{ user: { email: string }; memberships: { role: string }[] }>('/api/auth/login', { email: lead.email, password: lead.password });
     expect(r.status).toBe(200);
     expect(r.body.user.email).toBe('lead@accord.local');
-    // The demo lead leads every demo project (pairwise, classification, rating, spans, writing).
+    // The demo lead leads every demo project (pairwise, classification, rating, spans, writing, red teaming).
     expect(r.body.memberships).toContainEqual({ projectId: t.demoProjectId, role: 'lead' });
-    expect(r.body.memberships.map((m) => m.role)).toEqual(['lead', 'lead', 'lead', 'lead', 'lead']);
+    expect(r.body.memberships.map((m) => m.role)).toEqual(['lead', 'lead', 'lead', 'lead', 'lead', 'lead']);
     const cookie = r.headers.getSetCookie().find((s) => s.startsWith('accord_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);

@@ -188,6 +188,14 @@ async function calibrationSession(x: Ctx, stage: 'lobby' | 'judging' | 'revealed
 }
 const cal = (x: Ctx, id: string, rest = '') => `${p(x)}/calibration/${id}${rest}`;
 
+/** An endpoint the admin registers for the sample (others get a random id: refused before it matters). */
+async function matrixEndpoint(x: Ctx): Promise<string> {
+  if (x.actor.name !== 'admin') return randomUUID();
+  const r = await x.actor.client.post<{ id: string }>('/api/model-endpoints', { name: `Matrix ${randomUUID().slice(0, 8)}`, baseUrl: 'http://127.0.0.1:9/v1', model: 'matrix-model' });
+  if (r.status !== 201) throw new Error(`registering an endpoint was refused: ${r.status} ${r.text}`);
+  return r.body.id;
+}
+
 const SAMPLES: Record<string, Sample> = {
   'GET /api/health': { run: (x) => x.actor.client.get('/api/health') },
   'GET /api/openapi.json': { run: (x) => x.actor.client.get('/api/openapi.json') },
@@ -410,6 +418,20 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/projects/:projectId/calibration/:sessionId/end': { run: async (x) => x.actor.client.post(cal(x, (await calibrationSession(x, 'revealed')).id, '/end'), { judgments: 'discarded' }) },
   'GET /api/projects/:projectId/calibration/:sessionId/report': { run: async (x) => x.actor.client.get(cal(x, (await calibrationSession(x, 'revealed')).id, '/report')) },
   'GET /api/projects/:projectId/calibration/:sessionId/audit': { run: async (x) => x.actor.client.get(cal(x, (await calibrationSession(x, 'revealed')).id, '/audit')) },
+  // Red teaming. The matrix project is a pairwise one: sending and reviewing answer 409 past the access check.
+  'GET /api/model-endpoints': { run: (x) => x.actor.client.get('/api/model-endpoints') },
+  'POST /api/model-endpoints': {
+    run: (x) => x.actor.client.post('/api/model-endpoints', { name: `Matrix ${randomUUID().slice(0, 8)}`, baseUrl: 'http://127.0.0.1:9/v1', model: 'matrix-model', apiKey: 'sk-matrix' }),
+  },
+  'PATCH /api/model-endpoints/:endpointId': { run: async (x) => x.actor.client.patch(`/api/model-endpoints/${await matrixEndpoint(x)}`, { model: 'renamed-model' }) },
+  'DELETE /api/model-endpoints/:endpointId': { run: async (x) => x.actor.client.delete(`/api/model-endpoints/${await matrixEndpoint(x)}`) },
+  'GET /api/projects/:projectId/model-endpoints': { run: (x) => x.actor.client.get(`${p(x)}/model-endpoints`) },
+  'GET /api/projects/:projectId/redteam/target': { run: (x) => x.actor.client.get(`${p(x)}/redteam/target`) },
+  'POST /api/projects/:projectId/assignments/:assignmentId/redteam/send': {
+    run: (x) => x.actor.client.post(`${p(x)}/assignments/${randomUUID()}/redteam/send`, { turns: [{ role: 'user', content: 'matrix attack' }] }),
+  },
+  'PUT /api/projects/:projectId/judgments/:judgmentId/redteam-review': { run: (x) => x.actor.client.put(`${p(x)}/judgments/${randomUUID()}/redteam-review`, { confirmed: true }) },
+  'GET /api/projects/:projectId/redteam/reviews': { run: (x) => x.actor.client.get(`${p(x)}/redteam/reviews`) },
 };
 
 const keyOf = (r: AnyRoute) => `${r.method.toUpperCase()} ${r.path}`;
@@ -560,6 +582,18 @@ const EXPECTED: Record<string, Row> = {
   'POST /api/projects/:projectId/calibration/:sessionId/end': inProject(403, 403, 200),
   'GET /api/projects/:projectId/calibration/:sessionId/report': inProject(200, 403, 200),
   'GET /api/projects/:projectId/calibration/:sessionId/audit': inProject(403, 403, 200),
+  // Red teaming: admins register models under test (the key never leaves the server); a lead picks
+  // one (names and models only); every member learns whether there is one; trainers (and leads and
+  // reviewers, who may judge) send to it (409 here: a pairwise project); reviewers and leads review.
+  'GET /api/model-endpoints': adminOnly(200),
+  'POST /api/model-endpoints': adminOnly(201),
+  'PATCH /api/model-endpoints/:endpointId': adminOnly(200),
+  'DELETE /api/model-endpoints/:endpointId': adminOnly(200),
+  'GET /api/projects/:projectId/model-endpoints': inProject(403, 403, 200),
+  'GET /api/projects/:projectId/redteam/target': inProject(200, 200, 200),
+  'POST /api/projects/:projectId/assignments/:assignmentId/redteam/send': inProject(409, 409, 409),
+  'PUT /api/projects/:projectId/judgments/:judgmentId/redteam-review': inProject(403, 409, 409),
+  'GET /api/projects/:projectId/redteam/reviews': inProject(403, 200, 200),
 };
 
 // Who may call what is decided by the server's code from the same rows on either database, so the

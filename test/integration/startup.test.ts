@@ -71,9 +71,10 @@ describe('starting Accord on an empty data folder', () => {
     await c.login(lead.email, lead.password);
     const projects = await c.get<{ total: number; items: { taskKind: string; counts: { items: number } }[] }>('/api/projects');
     // The pairwise demo, a classification and a rating demo of 60 real items each (Snow et al. 2008), a
-    // spans demo of 30, and an SFT writing demo of 26 LLMFAO prompts with a model response each.
-    expect(projects.body.total).toBe(5);
-    expect(projects.body.items.map((x) => [x.taskKind, x.counts.items]).sort()).toEqual([['classification', 60], ['pairwise', 60], ['rating', 60], ['spans', 30], ['writing', 26]]);
+    // spans demo of 30, an SFT writing demo of 26 LLMFAO prompts with a model response each, and a
+    // red-teaming demo of 12 goals.
+    expect(projects.body.total).toBe(6);
+    expect(projects.body.items.map((x) => [x.taskKind, x.counts.items]).sort()).toEqual([['classification', 60], ['pairwise', 60], ['rating', 60], ['redteam', 12], ['spans', 30], ['writing', 26]]);
     expect(await again.stop('SIGTERM')).toBe(0);
     expect(existsSync(join(dataDir, 'accord.lock'))).toBe(false);
   });

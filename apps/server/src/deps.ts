@@ -19,7 +19,7 @@ import { createGatesService } from './features/gates/gates.service.ts';
 import { createImportsRepo } from './features/imports/imports.repo.ts';
 import { createImportService } from './features/imports/imports.service.ts';
 import { createJudgingRepo } from './features/judging/judging.repo.ts';
-import { createJudgingService } from './features/judging/judging.service.ts';
+import { createJudgingService, readSettings } from './features/judging/judging.service.ts';
 import { createJustificationsRepo } from './features/justifications/justifications.repo.ts';
 import { createJustificationService } from './features/justifications/justifications.service.ts';
 import { createProjectsRepo } from './features/projects/projects.repo.ts';
@@ -32,6 +32,8 @@ import { createUsersRepo } from './features/users/users.repo.ts';
 import { createUserService } from './features/users/users.service.ts';
 import { createWritingRepo } from './features/writing/writing.repo.ts';
 import { createWritingService } from './features/writing/writing.service.ts';
+import { createRedteamRepo } from './features/redteam/redteam.repo.ts';
+import { createRedteamService } from './features/redteam/redteam.service.ts';
 import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
 import { audit } from './platform/audit.ts';
 import { createConsensusRepo } from './features/consensus/consensus.repo.ts';
@@ -91,7 +93,15 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const users = createUserService({ repo: createUsersRepo(db.db), bus, auth });
   const rubrics = createRubricService(createRubricsRepo(db.db), docs);
   const justifications = createJustificationService(createJustificationsRepo(db.db));
-  const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications, bus });
+  // Red teaming: models under test, calls to them (rate-limited per user in the database), reviews.
+  const redteam = createRedteamService({
+    repo: createRedteamRepo(db.db),
+    limiter: createRateLimiter(db.db, 60_000, systemClock),
+    callsPerMinute: env.ACCORD_REDTEAM_CALLS_PER_MINUTE,
+    maxResponseBytes: env.ACCORD_REDTEAM_MAX_RESPONSE_KB * 1024,
+    settings: (project) => readSettings(project.settings),
+  });
+  const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications, bus, preferenceChecks: redteam.preferenceIssues });
   const quality = createQualityService({
     repo: createQualityRepo(db.db),
     logger,
@@ -144,9 +154,10 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     gates: createGatesService({ repo: createGatesRepo(db.db), bus, clock, judging }),
     feedback: createFeedbackService({ repo: createFeedbackRepo(db.db), clock }),
     quality,
-    exports: createExportService({ repo: createExportsRepo(db.db), quality, writing, audit: (entry) => audit(db.db, entry) }),
+    exports: createExportService({ repo: createExportsRepo(db.db), quality, writing, audit: (entry) => audit(db.db, entry), redteamRows: (projectId) => redteam.exportRows(projectId) }),
     calibration,
     writing,
+    redteam,
   };
 }
 

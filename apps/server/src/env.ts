@@ -56,6 +56,10 @@ export const EnvSchema = z
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
     /** Largest import file accepted, in MiB. */
     ACCORD_IMPORT_MAX_MB: int(1024, 1, 64 * 1024),
+    /** Red teaming: calls one user may make to a project's model per minute (through the server). */
+    ACCORD_REDTEAM_CALLS_PER_MINUTE: int(20, 1, 10_000),
+    /** Red teaming: the largest model response read, in KiB; a larger one is refused. */
+    ACCORD_REDTEAM_MAX_RESPONSE_KB: int(1024, 1, 64 * 1024),
     /**
      * Fault tests only: a dispute commit holds its transaction open this many ms before COMMIT, after
      * logging (error level) that it does, so a test can kill the process mid-commit. 0: off.

@@ -14,6 +14,7 @@ import { qualityRoutes } from './features/quality/quality.routes.ts';
 import { rubricRoutes } from './features/rubrics/rubrics.routes.ts';
 import { userRoutes } from './features/users/users.routes.ts';
 import { writingRoutes } from './features/writing/writing.routes.ts';
+import { redteamRoutes } from './features/redteam/redteam.routes.ts';
 
 /** Every API route. The OpenAPI document and the authorization matrix test are built from this. */
 export const routeTable: AnyRoute[] = [
@@ -32,4 +33,5 @@ export const routeTable: AnyRoute[] = [
   ...consensusRoutes,
   ...calibrationRoutes,
   ...writingRoutes,
+  ...redteamRoutes,
 ];

@@ -15,7 +15,11 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  /** A project's model under test (red teaming) refused or failed the call. */
+  model_failed: 502,
   unavailable: 503,
+  /** A project's model under test did not answer within its endpoint's timeout. */
+  model_timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

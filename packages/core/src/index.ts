@@ -16,3 +16,4 @@ export * from './justification/index.ts';
 export * from './contracts/index.ts';
 export * from './schemas/calibration.ts';
 export * from './schemas/writing.ts';
+export * from './schemas/redteam.ts';

@@ -1,7 +1,7 @@
 import { RubricSchema, rubricKindIssues } from '@accord/core';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_RUBRIC, DEMO_SPANS_RUBRIC, DEMO_WRITING_RUBRIC } from './rubric.ts';
+import { DEMO_CLASSIFICATION_RUBRIC, DEMO_RATING_RUBRIC, DEMO_REDTEAM_RUBRIC, DEMO_RUBRIC, DEMO_SPANS_RUBRIC, DEMO_WRITING_RUBRIC } from './rubric.ts';
 import { preferenceIssues } from '@accord/core';
 
 describe('the demo rubric', () => {
@@ -15,7 +15,7 @@ describe('the demo rubric', () => {
 
 describe('the labelling demo rubrics', () => {
   it('are publishable for their kinds', () => {
-    for (const [rubric, kind] of [[DEMO_RATING_RUBRIC, 'rating'], [DEMO_CLASSIFICATION_RUBRIC, 'classification'], [DEMO_SPANS_RUBRIC, 'spans'], [DEMO_WRITING_RUBRIC, 'writing']] as const) {
+    for (const [rubric, kind] of [[DEMO_RATING_RUBRIC, 'rating'], [DEMO_CLASSIFICATION_RUBRIC, 'classification'], [DEMO_SPANS_RUBRIC, 'spans'], [DEMO_WRITING_RUBRIC, 'writing'], [DEMO_REDTEAM_RUBRIC, 'redteam']] as const) {
       const r = RubricSchema.safeParse(rubric);
       expect(r.success).toBe(true);
       expect(r.success ? rubricKindIssues(r.data, kind) : null).toEqual([]);

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { IdSchema } from '../schemas/common.ts';
 import { defineContracts } from './contract.ts';
 
-export const EXPORT_KINDS = ['dpo', 'rm', 'sft', 'scores', 'judgments', 'consensus', 'leaderboard', 'agreement', 'spans', 'bio'] as const;
+export const EXPORT_KINDS = ['dpo', 'rm', 'sft', 'scores', 'judgments', 'consensus', 'leaderboard', 'agreement', 'spans', 'bio', 'redteam'] as const;
 export const ExportKindSchema = z.enum(EXPORT_KINDS);
 export type ExportKind = z.infer<typeof ExportKindSchema>;
 
@@ -40,6 +40,8 @@ export const EXPORT_KIND_TEXT: Record<ExportKind, string> = {
   agreement: 'The agreement report (overall, per dimension, per rubric version, per week), as the quality feature computes it',
   spans: "Entity spans (spans projects): the item's text and its consensus spans as character offsets (start, end exclusive, UTF-16) with their type and text",
   bio: 'Entity spans as BIO tags (spans projects): the text split into tokens (runs of letters and digits, or one punctuation character; whitespace separates) with B-/I-/O tags, one row per item',
+  redteam:
+    "A red-team dataset: one row per submitted attack (goal, turns, the model's response, the endpoint and model it came from or 'pasted', failure categories, severity, success), with reviewers' confirmations and provenance",
 };
 
 /** A date (a whole day, UTC) or a date-time with offset. */
@@ -100,7 +102,7 @@ export const exportsContracts = defineContracts('exports', {
       'Kinds:',
       ...EXPORT_KINDS.map((k) => `- \`${k}\`: ${EXPORT_KIND_TEXT[k]}.`),
       '',
-      'The file is streamed from the database in batches; `Content-Disposition: attachment` names it, and the header `X-Export-Rows` gives the rows it will hold (as `…/count` does), so a client can show progress. The filters do not apply to `leaderboard` and `agreement` (400 when given). Each download is written to the audit log.',
+      'The file is streamed from the database in batches; `Content-Disposition: attachment` names it, and the header `X-Export-Rows` gives the rows it will hold (as `…/count` does), so a client can show progress. The filters do not apply to `leaderboard`, `agreement` and `redteam` (400 when given). Each download is written to the audit log.',
     ].join('\n'),
     access: { project: ['lead'] },
     params: ExportParamsSchema,

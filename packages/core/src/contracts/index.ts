@@ -13,6 +13,7 @@ import { qualityContracts } from './quality.ts';
 import { rubricsContracts } from './rubrics.ts';
 import { usersContracts } from './users.ts';
 import { writingContracts } from './writing.ts';
+import { redteamContracts } from './redteam.ts';
 
 export * from './contract.ts';
 export * from './quality.ts';
@@ -38,6 +39,7 @@ export const contracts = {
   disputes: disputesContracts,
   calibration: calibrationContracts,
   writing: writingContracts,
+  redteam: redteamContracts,
 } as const;
 
 export type Contracts = typeof contracts;

@@ -9,7 +9,7 @@ import type { Preference } from '../schemas/work.ts';
 
 /** +1: x is preferred over y; 0: tie; −1: y is preferred; null: the preference does not relate them. */
 export function relation(pref: Preference, x: string, y: string): -1 | 0 | 1 | null {
-  if (pref.kind === 'rating' || pref.kind === 'classification' || pref.kind === 'spans' || pref.kind === 'writing') return null;
+  if (pref.kind === 'rating' || pref.kind === 'classification' || pref.kind === 'spans' || pref.kind === 'writing' || pref.kind === 'redteam') return null;
   if (pref.kind === 'pairwise') {
     const sign = (v: number) => (v < 0 ? 1 : v > 0 ? -1 : 0) as -1 | 0 | 1;
     if (pref.a === x && pref.b === y) return sign(pref.value);
@@ -26,6 +26,8 @@ export function relation(pref: Preference, x: string, y: string): -1 | 0 | 1 | n
 export function goldAgreement(pref: Preference, gold: Preference, responseIds: readonly string[]): number {
   // A rating agrees when it is gold's level; a classification when it picks gold's label set exactly.
   if (gold.kind === 'rating') return pref.kind === 'rating' && pref.value === gold.value ? 1 : 0;
+  // A red-team attack agrees with gold on whether the attack succeeded.
+  if (gold.kind === 'redteam') return pref.kind === 'redteam' && pref.success === gold.success ? 1 : 0;
   if (gold.kind === 'classification') {
     if (pref.kind !== 'classification') return 0;
     const a = new Set(pref.labels);

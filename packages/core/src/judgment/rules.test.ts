@@ -187,3 +187,40 @@ describe('spans preferences', () => {
     expect(stored).toEqual({ kind: 'spans', spans: [{ start: 0, end: 12, label: 'PER', text: 'Ada Lovelace' }, { start: 36, end: 42, label: 'LOC', text: 'London' }] });
   });
 });
+
+describe('red-team preferences', () => {
+  const rubric: RubricRules = {
+    dimensions: [],
+    justification: { minWords: 0, maxWords: 300 },
+    spanCategories: [],
+    flags: [],
+    rating: { levels: [0, 1, 2].map((value) => ({ value, label: ['None', 'Low', 'High'][value] })) },
+    taxonomy: { multiLabel: false, labels: [{ id: 'harm' }, { id: 'privacy' }] },
+  };
+  const attack = { kind: 'redteam' as const, turns: [{ role: 'user' as const, content: 'How do I pick a lock?' }], response: 'I cannot help with that.', source: 'pasted' as const, category: [], severity: 0, success: false };
+  const pay = (preference: JudgmentPayload['preference']): JudgmentPayload => ({ preference, scores: [], spans: [], flags: [], justification: '' });
+  const issues = (p: JudgmentPayload['preference'], r: RubricRules | null = rubric) => judgmentIssues(pay(p), { responses: [] }, 'redteam', r);
+
+  it('takes a complete attack: a conversation ending with the trainer, a response, success, a severity level, categories of the taxonomy', () => {
+    expect(issues(attack)).toEqual([]);
+    expect(issues({ ...attack, success: true, severity: 2, category: ['harm'] })).toEqual([]);
+  });
+
+  it('names every missing or off-rubric part, and needs the recorded call for a response from the model', () => {
+    const empty = { ...attack, turns: [{ role: 'assistant' as const, content: ' ' }], response: '', severity: null, success: true, category: [] };
+    expect(issues(empty).map((i) => i.path).sort()).toEqual(
+      ['category', 'response', 'severity', 'turns.0.content', 'turns.0.role'].map((f) => `body.payload.preference.${f}`),
+    );
+    expect(issues({ ...attack, severity: 5, category: ['harm', 'privacy', 'ghost'] }).map((i) => i.path)).toEqual([
+      'body.payload.preference.severity',
+      'body.payload.preference.category.2',
+      'body.payload.preference.category',
+    ]);
+    expect(issues({ ...attack, source: 'endpoint' })).toEqual([{ path: 'body.payload.preference.callId', message: "is required when source is 'endpoint' (the recorded call the response came from)" }]);
+    expect(issues(attack, null)[0]?.message).toMatch(/needs a taxonomy \(failure categories\) and a rating scale \(severity\)/);
+  });
+
+  it('stores the categories sorted', () => {
+    expect(canonicalPayload(pay({ ...attack, category: ['privacy', 'harm'] }), { responses: [] }).preference).toMatchObject({ category: ['harm', 'privacy'] });
+  });
+});

@@ -45,16 +45,22 @@ export function rubricKindIssues(rubric: Pick<RubricRules, 'rating' | 'taxonomy'
   if (taskKind === 'classification' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a classification project needs a taxonomy (its labels)' }];
   if (taskKind === 'spans' && !rubric.taxonomy) return [{ path: 'taxonomy', message: 'a spans project needs a taxonomy (its labels are the span types)' }];
   if (taskKind === 'writing' && !rubric.dimensions?.length) return [{ path: 'dimensions', message: 'a writing project needs at least one dimension (what reviewers score a writing on)' }];
+  if (taskKind === 'redteam') {
+    const issues: FieldIssue[] = [];
+    if (!rubric.taxonomy) issues.push({ path: 'taxonomy', message: 'a red-teaming project needs a taxonomy (its failure categories)' });
+    if (!rubric.rating) issues.push({ path: 'rating', message: 'a red-teaming project needs a rating scale (its severity levels, lowest first)' });
+    return issues;
+  }
   return [];
 }
 
-/** Rating, classification and spans items are judged on their prompt or their one response. */
-export function isLabelingKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'spans' {
-  return kind === 'rating' || kind === 'classification' || kind === 'spans';
+/** Rating, classification, spans and red-team items are judged on their prompt (a red-team item's goal) or their one response. */
+export function isLabelingKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'spans' | 'redteam' {
+  return kind === 'rating' || kind === 'classification' || kind === 'spans' || kind === 'redteam';
 }
 
-/** Kinds whose items hold the prompt and at most one response (rating, classification, writing). */
-export function isSingleResponseKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'writing' {
+/** Kinds whose items hold the prompt and at most one response (the labelling kinds and writing). */
+export function isSingleResponseKind(kind: TaskKind | null): kind is 'rating' | 'classification' | 'spans' | 'redteam' | 'writing' {
   return isLabelingKind(kind) || kind === 'writing';
 }
 
@@ -149,6 +155,7 @@ export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKin
       issues.push({ path: `${path}.value`, message: `is not a level of the rating scale (allowed: ${levels.map((l) => (l.label ? `${l.value} ${l.label}` : String(l.value))).join(', ')})` });
     return issues;
   }
+  if (pref.kind === 'redteam') return redteamIssues(pref, path, rubric);
   if (pref.kind === 'classification') {
     const seen = new Set<string>();
     pref.labels.forEach((l, i) => {
@@ -195,6 +202,48 @@ export function preferenceIssues(pref: Preference, item: ItemForJudging, taskKin
   return issues;
 }
 
+/**
+ * A submitted red-team attack is complete: at least one turn, the last the trainer's (user), none
+ * empty; a response; source 'endpoint' names its recorded call; success said; a severity level of
+ * the rubric's rating scale; failure categories of its taxonomy (at least one when the attack
+ * succeeded). Drafts skip this: they are stored as typed.
+ */
+function redteamIssues(pref: Extract<Preference, { kind: 'redteam' }>, path: string, rubric?: RubricRules | null): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (pref.turns.length === 0) issues.push({ path: `${path}.turns`, message: 'must hold the adversarial prompt (at least one user turn)' });
+  pref.turns.forEach((t, i) => {
+    if (!t.content.trim()) issues.push({ path: `${path}.turns.${i}.content`, message: 'must not be empty' });
+  });
+  const last = pref.turns[pref.turns.length - 1];
+  if (last && last.role !== 'user') issues.push({ path: `${path}.turns.${pref.turns.length - 1}.role`, message: "must be 'user': the model responds to the last turn" });
+  if (!pref.response.trim()) issues.push({ path: `${path}.response`, message: "is required: send the prompt to the model, or paste the model's response" });
+  if (pref.source === 'endpoint' && !pref.callId) issues.push({ path: `${path}.callId`, message: "is required when source is 'endpoint' (the recorded call the response came from)" });
+  if (pref.source === 'pasted' && pref.callId) issues.push({ path: `${path}.callId`, message: "must be absent when source is 'pasted'" });
+  if (pref.success === null) issues.push({ path: `${path}.success`, message: 'is required: did the attack succeed (true or false)?' });
+  const seen = new Set<string>();
+  pref.category.forEach((l, i) => {
+    if (seen.has(l)) issues.push({ path: `${path}.category.${i}`, message: `gives the category ${l} twice` });
+    seen.add(l);
+  });
+  if (pref.success === true && pref.category.length === 0) issues.push({ path: `${path}.category`, message: 'must name at least one failure category when the attack succeeded' });
+  if (rubric === undefined) {
+    if (pref.severity === null) issues.push({ path: `${path}.severity`, message: 'is required (a level of the rubric\'s rating scale)' });
+    return issues;
+  }
+  const levels = rubric?.rating?.levels;
+  const tax = rubric?.taxonomy;
+  if (!levels || !tax) return [...issues, { path, message: 'cannot be taken yet: the published rubric needs a taxonomy (failure categories) and a rating scale (severity)' }];
+  if (pref.severity === null) issues.push({ path: `${path}.severity`, message: `is required (allowed: ${levels.map((l) => (l.label ? `${l.value} ${l.label}` : String(l.value))).join(', ')})` });
+  else if (!levels.some((l) => l.value === pref.severity))
+    issues.push({ path: `${path}.severity`, message: `is not a level of the severity scale (allowed: ${levels.map((l) => (l.label ? `${l.value} ${l.label}` : String(l.value))).join(', ')})` });
+  const labels = new Set(tax.labels.map((l) => l.id));
+  pref.category.forEach((l, i) => {
+    if (!labels.has(l)) issues.push({ path: `${path}.category.${i}`, message: `is not a failure category of the taxonomy (${l}; known: ${[...labels].slice(0, 20).join(', ')}${labels.size > 20 ? ', …' : ''})` });
+  });
+  if (!tax.multiLabel && pref.category.length > 1) issues.push({ path: `${path}.category`, message: `must be a single category: this project's taxonomy is single-label (got ${pref.category.length})` });
+  return issues;
+}
+
 /** Pairwise preferences are stored with a/b in the item's response order. */
 export function canonicalPreference(pref: Preference, item: { responses: readonly { id: string; content?: string }[]; prompt?: string }): Preference {
   if (pref.kind === 'rating') return pref;
@@ -203,6 +252,7 @@ export function canonicalPreference(pref: Preference, item: { responses: readonl
   }
   // A writing keeps its text as written, with one kind of line break.
   if (pref.kind === 'writing') return { kind: 'writing', text: pref.text.replace(/\r\n?/g, '\n'), ...(pref.base !== undefined ? { base: pref.base } : {}) };
+  if (pref.kind === 'redteam') return { ...pref, category: [...new Set(pref.category)].sort() };
   // A label set: sorted, without repeats, so equal sets store (and compare) equal.
   if (pref.kind === 'classification') return { kind: 'classification', labels: [...new Set(pref.labels)].sort() };
   if (pref.kind !== 'pairwise') return { kind: 'ranking', groups: pref.groups.map((g) => [...g].sort()) };

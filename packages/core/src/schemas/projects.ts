@@ -10,9 +10,11 @@ export type ProjectRole = z.infer<typeof ProjectRoleSchema>;
  * prompt) on the rubric's ordinal scale; classification picks labels of the rubric's taxonomy; spans
  * marks entity spans (character offsets, typed by the taxonomy's labels) in the same text; writing is
  * SFT demonstration writing: the trainer writes the ideal response to the prompt, or rewrites the item's
- * one model response, and a reviewer scores it on the rubric's dimensions.
+ * one model response, and a reviewer scores it on the rubric's dimensions; redteam writes an adversarial
+ * prompt for the item's goal and labels the model's response (failure category from the rubric's
+ * taxonomy, severity on its rating scale, whether the attack succeeded).
  */
-export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification', 'spans', 'writing'] as const;
+export const TASK_KINDS = ['pairwise', 'ranking', 'rating', 'classification', 'spans', 'writing', 'redteam'] as const;
 export const TaskKindSchema = z.enum(TASK_KINDS);
 export type TaskKind = z.infer<typeof TaskKindSchema>;
 

@@ -77,6 +77,8 @@ export const ProjectSettingsSchema = z.strictObject({
   justificationChecks: JustificationChecksSettingsSchema.default(DEFAULT_JUSTIFICATION_CHECKS),
   quality: QualitySettingsSchema.default({ minKappaVsConsensus: null, minGoldAccuracy: null, window: 20 }),
   consensus: ConsensusSettingsSchema.default(DEFAULT_CONSENSUS),
+  /** Red teaming: the registered model endpoint trainers' attacks are sent to (null: responses are pasted or imported). */
+  modelEndpointId: z.string().uuid().nullable().default(null),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -87,6 +89,8 @@ export const UpdateProjectSettingsBodySchema = z
     reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
     goldRate: z.number().min(0).max(1).optional(),
     showModelNames: z.boolean().optional(),
+    /** A registered model endpoint (red-teaming projects), or null for none. */
+    modelEndpointId: z.string().uuid({ message: 'must be the id of a registered model endpoint' }).nullable().optional(),
     justificationChecks: z
       .strictObject({
         block: JustificationChecksSettingsSchema.shape.block.unwrap().optional(),
@@ -191,8 +195,37 @@ export const WritingPreferenceSchema = z.strictObject({
   base: ResponseIdSchema.optional(),
 });
 
+export const REDTEAM_LIMITS = { turns: 20, turnChars: 20_000, responseChars: 50_000 } as const;
 
-export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema, SpansPreferenceSchema, WritingPreferenceSchema]);
+/** One turn of a red-team attack: what the trainer wrote (user) or a reply they keep in the conversation (assistant). */
+export const RedteamTurnSchema = z.strictObject({
+  role: z.enum(['user', 'assistant']),
+  content: z.string().max(REDTEAM_LIMITS.turnChars),
+});
+
+/**
+ * A red-team attack on the item's goal (the item's prompt): the conversation the trainer wrote, the
+ * model's response (from the project's endpoint through the server, or pasted/imported), and its
+ * labels: failure categories of the rubric's taxonomy, a severity level of its rating scale, and
+ * whether the attack succeeded. Lenient in shape so a draft can hold it half-written; a submit is
+ * checked for completeness by `preferenceIssues` (each missing part named).
+ */
+export const RedteamPreferenceSchema = z.strictObject({
+  kind: z.literal('redteam'),
+  turns: z.array(RedteamTurnSchema).max(REDTEAM_LIMITS.turns, { message: `at most ${REDTEAM_LIMITS.turns} turns` }),
+  response: z.string().max(REDTEAM_LIMITS.responseChars).default(''),
+  /** 'endpoint': the server called the project's model and recorded the call (`callId`); 'pasted': typed or imported. */
+  source: z.enum(['endpoint', 'pasted']).default('pasted'),
+  endpointId: z.string().uuid().optional(),
+  /** The recorded endpoint call whose response this is (source 'endpoint'). */
+  callId: z.string().uuid().optional(),
+  category: z.array(z.string().min(1).max(100)).max(100).default([]),
+  severity: z.number().int({ message: "must be a whole number (a level of the rubric's rating scale)" }).nullable().default(null),
+  success: z.boolean().nullable().default(null),
+});
+export type RedteamPreference = z.infer<typeof RedteamPreferenceSchema>;
+
+export const PreferenceSchema = z.discriminatedUnion('kind', [PairwisePreferenceSchema, RankingPreferenceSchema, RatingPreferenceSchema, ClassificationPreferenceSchema, SpansPreferenceSchema, WritingPreferenceSchema, RedteamPreferenceSchema]);
 export type Preference = z.infer<typeof PreferenceSchema>;
 
 export const SeveritySchema = z.enum(['minor', 'major', 'critical']);

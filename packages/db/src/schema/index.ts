@@ -12,3 +12,4 @@ export * from './quality.ts';
 export * from './consensus.ts';
 export * from './calibration.ts';
 export * from './writing.ts';
+export * from './redteam.ts';

@@ -7,7 +7,7 @@ export const projects = pgTable('projects', {
   id: id(),
   name: text('name').notNull(),
   description: text('description').notNull().default(''),
-  taskKind: text('task_kind', { enum: ['pairwise', 'ranking', 'rating', 'classification', 'spans', 'writing'] }).notNull().default('pairwise'),
+  taskKind: text('task_kind', { enum: ['pairwise', 'ranking', 'rating', 'classification', 'spans', 'writing', 'redteam'] }).notNull().default('pairwise'),
   archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
   /** Assignment and quality settings (overlap, reservation timeout, gold rate, eligibility), validated in core. */
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),

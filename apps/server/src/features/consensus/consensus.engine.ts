@@ -69,6 +69,8 @@ export function classOf(pref: Preference, item: EngineItem): string {
   if (pref.kind === 'spans') return `spans:${JSON.stringify(canonicalSpans(pref.spans, null).map((x) => [x.start, x.end, x.label]))}`;
   // Writings never reach the engine (a writing project has no consensus); a text is its own class.
   if (pref.kind === 'writing') return `writing:${pref.text}`;
+  // Red-team attacks on one goal are different conversations: they agree on whether the goal was reached.
+  if (pref.kind === 'redteam') return `redteam:${pref.success === true ? 'succeeded' : 'failed'}`;
   if (pref.value === 0) return 'tie';
   const pos = (id: string) => item.responses.findIndex((r) => r.id === id);
   // value > 0: b better. If a is the earlier response, b (second) is better.
@@ -87,6 +89,7 @@ export function describeClass(c: string): string {
     const spans = JSON.parse(c.slice(6)) as [number, number, string][];
     return spans.length ? `the spans ${spans.map(([a, b, l]) => `${l} ${a}..${b}`).join(', ')}` : 'no spans';
   }
+  if (c.startsWith('redteam:')) return `the attack ${c.slice(8)}`;
   try {
     return (JSON.parse(c) as string[][]).map((g) => g.join(' = ')).join(' > ');
   } catch {
@@ -116,6 +119,11 @@ export function mildMedian(values: number[]): number {
 function preferenceFor(winner: string, item: EngineItem, judgments: EngineJudgment[]): Preference {
   if (winner.startsWith('rating:')) return { kind: 'rating', value: Number(winner.slice(7)) };
   if (winner.startsWith('labels:')) return { kind: 'classification', labels: JSON.parse(winner.slice(7)) as string[] };
+  // The goal's label is the first attack of the winning outcome (its conversation, response and labels).
+  if (winner.startsWith('redteam:')) {
+    const first = judgments.find((j) => classOf(j.payload.preference, item) === winner)?.payload.preference;
+    if (first?.kind === 'redteam') return first;
+  }
   if (winner !== 'first' && winner !== 'tie' && winner !== 'second') return { kind: 'ranking', groups: JSON.parse(winner) as string[][] };
   const [r0, r1] = [item.responses[0]?.id ?? 'a', item.responses[1]?.id ?? 'b'];
   if (winner === 'tie') return { kind: 'pairwise', a: r0, b: r1, value: 0 };

@@ -126,6 +126,28 @@ export function columnsOf(kind: ExportKind, conv: boolean): Column[] {
         c('bootstrapSamples', 'INT32'),
         c('computedAt', 'TIMESTAMP'),
       ];
+    case 'redteam':
+      return [
+        c('goal', 'STRING'),
+        c('externalId', 'STRING'),
+        c('judgmentId', 'STRING'),
+        c('turns', 'JSON'),
+        c('response', 'STRING'),
+        c('source', 'STRING'),
+        c('endpoint', 'STRING'),
+        c('model', 'STRING'),
+        c('category', 'JSON'),
+        c('severity', 'INT32'),
+        c('success', 'BOOLEAN'),
+        c('confirmations', 'INT32'),
+        c('disputes', 'INT32'),
+        c('reviews', 'JSON'),
+        c('annotatorId', 'STRING'),
+        c('annotatorName', 'STRING'),
+        c('judgmentSource', 'STRING'),
+        c('rubricVersion', 'INT32'),
+        c('submittedAt', 'TIMESTAMP'),
+      ];
     case 'agreement':
       return [
         c('section', 'STRING'),
@@ -306,19 +328,31 @@ export const WRITING_SFT_COLUMNS: Column[] = [
   { name: 'metadata', type: 'JSON' },
 ];
 
-export function createExportService(deps: { repo: ExportsRepo; quality: Pick<QualityService, 'leaderboard' | 'agreement'>; writing?: WritingSftSource; audit: (entry: AuditEntry) => Promise<void> }) {
+/** Reports computed whole by another feature (small: one row per model, section or attack); the label filters do not apply. */
+type ReportKind = 'leaderboard' | 'agreement' | 'redteam';
+const isReport = (k: ExportKind): k is ReportKind => k === 'leaderboard' || k === 'agreement' || k === 'redteam';
+
+export function createExportService(deps: {
+  repo: ExportsRepo;
+  quality: Pick<QualityService, 'leaderboard' | 'agreement'>;
+  writing?: WritingSftSource;
+  audit: (entry: AuditEntry) => Promise<void>;
+  /** The red-team dataset's rows (the redteam feature's). */
+  redteamRows?: (projectId: string) => Promise<Row[]>;
+}) {
   const { repo, quality } = deps;
   const writingSft = (project: ExportProject, kind: ExportKind) => (project.taskKind === 'writing' && kind === 'sft' && deps.writing ? deps.writing : null);
 
   function checkFilters(kind: ExportKind, q: ExportCountQuery, methods: string[], project?: ExportProject): LabelFilter {
-    if (kind === 'leaderboard' || kind === 'agreement')
+    if (isReport(kind))
       for (const p of FILTER_PARAMS) if ((p === 'method' ? methods.length > 0 : q[p] !== undefined)) bad(`query.${p}`, `does not apply to the ${kind} export (it covers every judgment, as the quality figures do)`);
     if (project && writingSft(project, kind))
       for (const p of FILTER_PARAMS) if ((p === 'method' ? methods.length > 0 : q[p] !== undefined)) bad(`query.${p}`, 'does not apply to a writing project\'s SFT export (it holds every accepted writing)');
     return resolveFilter(q, methods);
   }
 
-  async function reportRows(project: ExportProject, kind: 'leaderboard' | 'agreement'): Promise<Row[]> {
+  async function reportRows(project: ExportProject, kind: ReportKind): Promise<Row[]> {
+    if (kind === 'redteam') return deps.redteamRows ? deps.redteamRows(project.id) : [];
     const qp = { id: project.id, taskKind: project.taskKind, settings: project.settings };
     if (kind === 'leaderboard') {
       const lb = await quality.leaderboard(qp, { from: 'judgments', samples: 200, seed: 1 });
@@ -391,7 +425,7 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
   }
 
   async function rowCount(project: ExportProject, kind: ExportKind, filter: LabelFilter): Promise<{ rows: number; labels: number | null }> {
-    if (kind === 'leaderboard' || kind === 'agreement') return { rows: (await reportRows(project, kind)).length, labels: null };
+    if (isReport(kind)) return { rows: (await reportRows(project, kind)).length, labels: null };
     const c = await repo.counts(project.id, filter);
     if (kind === 'judgments') return { rows: await repo.judgmentCount(project.id, hasFilter(filter) ? filter : null), labels: c.labels };
     const rows = kind === 'consensus' ? c.labels : kind === 'bio' ? c.spans : c[kind as 'dpo' | 'rm' | 'sft' | 'scores' | 'spans'];
@@ -403,7 +437,7 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
       const filter = checkFilters(kind, q, methods, project);
       const w = writingSft(project, kind);
       if (w) return { kind, rows: await w.sftCount(project.id), labels: null, columns: WRITING_SFT_COLUMNS.map((c) => c.name) };
-      const conv = kind === 'leaderboard' || kind === 'agreement' ? false : await repo.conversational(project.id);
+      const conv = isReport(kind) ? false : await repo.conversational(project.id);
       const { rows, labels } = await rowCount(project, kind, filter);
       return { kind, rows, labels, columns: columnsOf(kind, conv).map((c) => c.name) };
     },
@@ -412,10 +446,10 @@ export function createExportService(deps: { repo: ExportsRepo; quality: Pick<Qua
     async download(project: ExportProject, kind: ExportKind, format: ExportFormat, q: ExportCountQuery, methods: string[], actorId: string): Promise<ExportDownload> {
       const filter = checkFilters(kind, q, methods, project);
       const w = writingSft(project, kind);
-      const report = kind === 'leaderboard' || kind === 'agreement';
+      const report = isReport(kind);
       const conv = report || w ? false : await repo.conversational(project.id);
       const columns = w ? WRITING_SFT_COLUMNS : columnsOf(kind, conv);
-      // A report is small and computed whole by the quality service; item kinds are read page by page.
+      // A report is small and computed whole by another feature; item kinds are read page by page.
       const reportData = report ? await reportRows(project, kind) : null;
       const rows = reportData ? reportData.length : w ? await w.sftCount(project.id) : (await rowCount(project, kind, filter)).rows;
       await deps.audit({

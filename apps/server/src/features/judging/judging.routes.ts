@@ -7,7 +7,11 @@ export const judgingRoutes = [
     handler: async ({ deps, project }) => deps.judging.settings(project.project),
   }),
   bind(contracts.judging.updateSettings, {
-    handler: ({ deps, auth, project, body }) => deps.judging.updateSettings(auth.user.id, project, body),
+    async handler({ deps, auth, project, body }) {
+      // A lead picks only a registered model endpoint (red teaming).
+      await deps.redteam.checkPick(project, body.modelEndpointId);
+      return deps.judging.updateSettings(auth.user.id, project, body);
+    },
   }),
 
   // ---- the queue and judging

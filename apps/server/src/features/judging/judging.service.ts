@@ -15,6 +15,8 @@ import {
   RubricSchema,
   judgmentIssueSentences,
   type DraftPayload,
+  type FieldIssue,
+  type Preference,
   type Judgment,
   type JustificationCheckBody,
   type JustificationCheckResult,
@@ -39,6 +41,8 @@ import { toJudgment, type AssignmentRow, type JudgingRepo, type JudgmentRow, typ
 
 export interface JudgingServiceDeps {
   repo: JudgingRepo;
+  /** Checks of a preference against other features' records (red teaming: a response from the model is its recorded call's). */
+  preferenceChecks?: (projectId: string, userId: string, assignmentId: string, pref: Preference, path: string) => Promise<FieldIssue[]>;
   /** The control bus: a settings change that alters who may write documents is announced on it. */
   bus?: Pick<Bus, 'emit'>;
   /** From the rubrics feature: the newest published version as stored. */
@@ -69,7 +73,7 @@ const RUBRIC_CACHE_SIZE = 500;
 
 type ParsedRubric = { version: number; content: Record<string, unknown>; view: Rubric };
 
-export function createJudgingService({ repo, rubrics, justifications, bus }: JudgingServiceDeps) {
+export function createJudgingService({ repo, rubrics, justifications, bus, preferenceChecks }: JudgingServiceDeps) {
   const rubricCache = new Map<string, ParsedRubric>();
 
   function parseRubric(projectId: string, row: { version: number; content: Record<string, unknown> }): ParsedRubric {
@@ -233,6 +237,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus }: Jud
       const asg = r.assignment;
       const rubric = await rubricAt(projectId, r.rubricVersion);
       const issues = judgmentIssues(body.payload, r.item, a.project.taskKind, rubric?.view ?? null);
+      if (!issues.length && preferenceChecks) issues.push(...(await preferenceChecks(projectId, user.id, asg.id, body.payload.preference, 'body.payload.preference')));
       const payload = canonicalPayload(body.payload, r.item);
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
       // Justification checks (one LSH lookup): on a live reservation, blocking findings refuse the

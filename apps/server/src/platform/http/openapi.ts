@@ -26,12 +26,15 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   rate_limited: '`rate_limited`: too many attempts; wait for `Retry-After` seconds.',
   internal: '`internal`: an unexpected error; the message carries the request id.',
   unavailable: '`unavailable`: the database is unreachable; try again shortly (`Retry-After`).',
+  model_failed: "`model_failed`: the project's model under test refused or failed the call (its status is in the message); nothing of yours was lost.",
+  model_timeout: "`model_timeout`: the project's model under test did not answer within its endpoint's timeout.",
 };
 
 const TAGS: Record<string, string> = {
   meta: 'Health and this reference.',
   auth: 'Signing in and out, your password and your personal API tokens.',
   users: 'User accounts (admins).',
+  redteam: 'Red teaming: the models under test (OpenAI-compatible endpoints an admin registers), sending an attack to a project\'s model, and reviewers\' confirmations.',
   projects: 'Projects: name, description, archiving.',
   members: "A project's members, their roles, tiers and domain tags; pauses, calibration enrolment and your own standing.",
   items: "A project's items (prompts and the responses to judge).",

@@ -62,6 +62,7 @@ export function preferenceWords(p: Preference | null | undefined, order: readonl
   if (p.kind === 'classification') return p.labels.join(', ');
   if (p.kind === 'spans') return p.spans.length ? p.spans.map((s) => `${s.label} “${s.text ?? `${s.start}–${s.end}`}”`).join(', ') : 'No spans';
   if (p.kind === 'writing') return p.base ? 'A rewrite of the response' : 'A writing';
+  if (p.kind === 'redteam') return `Attack ${p.success === true ? 'succeeded' : p.success === false ? 'failed' : '—'}${p.severity !== null ? ` · severity ${p.severity}` : ''}`;
   if (p.value === 0) return 'Tie';
   const winner = name(p.value < 0 ? p.a : p.b);
   const strength = ['slightly better', 'better', 'much better'][Math.min(3, Math.abs(p.value)) - 1] ?? 'better';

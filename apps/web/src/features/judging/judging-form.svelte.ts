@@ -9,7 +9,7 @@ import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentenc
 import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
 import { entityProblem, withEntity } from './entities.ts';
-import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, type RedteamWork, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
   taskKind: TaskKind;
@@ -47,6 +47,11 @@ export interface SpanDraft {
 
 
 /** The taxonomy's labels depth first, children after their parent (a label with an unknown parent is a root). */
+export type RedteamPickerName = 'success' | 'severity' | 'category';
+
+/** A response no longer from a recorded call. */
+const unrecorded = { source: 'pasted' as const, callId: undefined, endpointId: undefined };
+
 /** Thrown errors carrying this code are retried on submit (the connection dropped). */
 const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
 
@@ -65,6 +70,10 @@ export class JudgingForm implements LabelChoice {
   entitySel = $state<{ start: number; end: number } | null>(null);
   /** Spans tasks: why the last attempt to add or remove a span did nothing (shown, then cleared). */
   entityMessage = $state('');
+  /** Red-team tasks: the attack being written. */
+  redteam = $state<RedteamWork | null>(null);
+  /** Red-team tasks: the picker number keys act on. */
+  redteamPicker = $state<RedteamPickerName>('success');
   scores = $state<Record<string, number>>({});
   spans = $state<Span[]>([]);
   flags = $state<string[]>([]);
@@ -116,6 +125,7 @@ export class JudgingForm implements LabelChoice {
     this.rating = w.rating;
     this.labels = w.labels;
     this.entities = w.entities;
+    this.redteam = w.redteam;
     this.scores = w.scores;
     this.spans = w.spans;
     this.flags = w.flags;
@@ -130,6 +140,7 @@ export class JudgingForm implements LabelChoice {
       rating: this.rating,
       labels: this.labels,
       entities: this.entities,
+      redteam: this.redteam,
       scores: this.scores,
       spans: this.spans,
       flags: this.flags,
@@ -290,6 +301,74 @@ export class JudgingForm implements LabelChoice {
 
   /** The name of a span type (its id when the taxonomy does not know it). */
   entityTypeName = (id: string): string => this.entityTypes.find((t) => t.id === id)?.name ?? id;
+  // ---- red teaming: the conversation, the model's response, its labels
+
+  #editRedteam(change: (r: RedteamWork) => RedteamWork): void {
+    if (this.editable && this.redteam) this.redteam = change(this.redteam);
+  }
+
+  /**
+   * Changing the conversation after the model answered makes that answer a stale one: it stays in
+   * view, but counts as pasted (the server checks a response from the model against its recorded call).
+   */
+  setTurn(i: number, content: string): void {
+    this.#editRedteam((r) => ({ ...r, turns: r.turns.map((t, k) => (k === i ? { ...t, content } : t)), ...(r.source === 'endpoint' ? unrecorded : {}) }));
+  }
+
+  /** Keeps the model's answer in the conversation and opens the next user turn (a multi-turn attack). */
+  continueConversation(): void {
+    this.#editRedteam((r) => ({ ...r, turns: [...r.turns, ...(r.response.trim() ? [{ role: 'assistant' as const, content: r.response }] : []), { role: 'user' as const, content: '' }], response: '', ...unrecorded }));
+  }
+
+  removeTurn(i: number): void {
+    this.#editRedteam((r) => (r.turns.length <= 1 ? r : { ...r, turns: r.turns.filter((_, k) => k !== i), ...(r.source === 'endpoint' ? unrecorded : {}) }));
+  }
+
+  /** A response typed or pasted by the trainer (no endpoint, or in place of the model's). */
+  setResponse(response: string): void {
+    this.#editRedteam((r) => ({ ...r, response, ...unrecorded }));
+  }
+
+  /** The model's answer through the server, recorded as call `callId`. */
+  recordResponse(call: { callId: string; endpointId: string; response: string }): void {
+    this.#editRedteam((r) => ({ ...r, response: call.response, source: 'endpoint', callId: call.callId, endpointId: call.endpointId }));
+  }
+
+  toggleCategory(id: string): void {
+    this.#editRedteam((r) => ({ ...r, category: !this.multiLabel ? (r.category[0] === id ? [] : [id]) : r.category.includes(id) ? r.category.filter((x) => x !== id) : [...r.category, id] }));
+  }
+
+  pickCategory(d: number): void {
+    const label = this.taxonomyLabels[d - 1];
+    if (label) this.toggleCategory(label.id);
+  }
+
+  setSeverity(value: number): void {
+    this.#editRedteam((r) => ({ ...r, severity: value }));
+  }
+
+  pickSeverity(d: number): void {
+    const level = this.ratingLevels[this.ratingKeys.indexOf(String(d))];
+    if (level) this.setSeverity(level.value);
+  }
+
+  setSuccess(success: boolean): void {
+    this.#editRedteam((r) => ({ ...r, success }));
+  }
+
+  /** A number key on the active picker: success (1 yes, 2 no) and severity move on to the next picker; categories toggle. */
+  pickRedteam(d: number): void {
+    if (!this.editable || !this.redteam) return;
+    if (this.redteamPicker === 'success') {
+      if (d !== 1 && d !== 2) return;
+      this.setSuccess(d === 1);
+      this.redteamPicker = 'severity';
+    } else if (this.redteamPicker === 'severity') {
+      const before = this.redteam.severity;
+      this.pickSeverity(d);
+      if (this.redteam.severity !== before || this.ratingKeys.includes(String(d))) this.redteamPicker = 'category';
+    } else this.pickCategory(d);
+  }
 
   pickPairwise(d: number): void {
     const choice = PAIRWISE_SCALE[d - 1];

@@ -27,6 +27,7 @@ function prefersR1(display: string[]): WorkState {
     rating: null,
     labels: [],
     entities: [],
+    redteam: null,
     scores: { 'overall|': r1IsA ? 0 : 2, 'accuracy|r1': 3, 'accuracy|r2': 1 },
     spans: [],
     flags: [],
@@ -120,7 +121,7 @@ describe('levels, spans on rendered text, drag and drop, what is missing', () =>
 });
 
 describe('rating and classification work', () => {
-  const base = { order: [], pairwise: null, ranking: [], entities: [], scores: {}, spans: [], flags: [], justification: '' };
+  const base = { order: [], pairwise: null, ranking: [], entities: [], redteam: null, scores: {}, spans: [], flags: [], justification: '' };
   const orders = (taskKind: 'rating' | 'classification'): JudgingOrders => ({ taskKind, display: [], canonical: [], rubric: null });
   it('sends the chosen level or labels, asks for them while missing, and reads a draft back', () => {
     expect(canonicalPayloadOf({ ...base, taskKind: 'rating', rating: -1, labels: [] }, orders('rating'))?.preference).toEqual({ kind: 'rating', value: -1 });

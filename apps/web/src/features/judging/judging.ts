@@ -15,6 +15,7 @@ import {
   type EntitySpan,
   type Judgment,
   type JudgmentPayload,
+  type Preference,
   type RubricDimensionView,
   type RubricView,
   type Span,
@@ -159,13 +160,21 @@ export interface WorkState {
   labels: string[];
   /** Spans tasks: the marked entity spans (offsets into the item's text). */
   entities: EntitySpan[];
+  /** Red-team tasks: the attack as written so far (always present there, so a draft keeps every part). */
+  redteam: RedteamWork | null;
   scores: Record<string, number>;
   spans: Span[];
   flags: string[];
   justification: string;
 }
 
+/** A red-team attack being written: the conversation, the model's response and its labels. */
+export type RedteamWork = Extract<Preference, { kind: 'redteam' }>;
+
+export const emptyRedteam = (): RedteamWork => ({ kind: 'redteam', turns: [{ role: 'user', content: '' }], response: '', source: 'pasted', category: [], severity: null, success: null });
+
 function preferenceOf(s: WorkState): JudgmentPayload['preference'] | null {
+  if (s.taskKind === 'redteam') return s.redteam ? { ...s.redteam, turns: s.redteam.turns.map((t) => ({ ...t })), category: [...s.redteam.category] } : null;
   if (s.taskKind === 'rating') return s.rating === null ? null : { kind: 'rating', value: s.rating };
   if (s.taskKind === 'classification') return s.labels.length ? { kind: 'classification', labels: [...s.labels] } : null;
   // No span is an answer too: the text names no entity.
@@ -220,6 +229,7 @@ export function workFromDraft(draft: DraftPayload | null, o: JudgingOrders): Wor
     rating: pref?.kind === 'rating' ? pref.value : null,
     labels: pref?.kind === 'classification' ? [...pref.labels] : [],
     entities: pref?.kind === 'spans' ? pref.spans.map((e) => ({ ...e })) : [],
+    redteam: pref?.kind === 'redteam' ? { ...pref, turns: pref.turns.length ? pref.turns.map((t) => ({ ...t })) : [{ role: 'user', content: '' }], category: [...pref.category] } : o.taskKind === 'redteam' ? emptyRedteam() : null,
     scores: Object.fromEntries((d?.scores ?? []).map((x) => [cellKey(x.dimension, x.responseId ?? null), x.value])),
     spans: d?.spans ?? [],
     flags: d?.flags ?? [],
@@ -247,6 +257,8 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
   if (p?.kind === 'classification' && Array.isArray(labels)) return labels.map(String).join(', ');
   const spans = (p as { spans?: unknown } | undefined)?.spans;
   if (p?.kind === 'spans' && Array.isArray(spans)) return spans.length === 1 ? '1 span' : `${spans.length} spans`;
+  const rt = p as { kind?: unknown; success?: unknown; severity?: unknown } | undefined;
+  if (rt?.kind === 'redteam') return `${rt.success === true ? 'Attack succeeded' : rt.success === false ? 'Attack failed' : 'Attack'}${typeof rt.severity === 'number' ? ` · severity ${rt.severity}` : ''}`;
   if (p?.kind !== 'pairwise' || typeof p.value !== 'number') return '—';
   if (p.value === 0) return 'Tie';
   // value = how much better b is than a; say it from the winner's side, in screen letters.
@@ -258,8 +270,9 @@ export function preferenceLabel(j: Pick<Judgment, 'payload' | 'responseOrder'>):
 /** What is still missing before submitting, in words for the trainer (empty: ready). */
 export function missing(s: WorkState, rubric: RubricView | null): string[] {
   const out: string[] = [];
-  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label', spans: 'spans', writing: 'the written response' } as const;
+  const what = { pairwise: 'a preference (1–7)', ranking: 'a ranking', rating: 'a rating', classification: 'a label', spans: 'spans', writing: 'the written response', redteam: 'an attack' } as const;
   if (!preferenceOf(s)) out.push(what[s.taskKind]);
+  if (s.redteam) out.push(...redteamMissing(s.redteam));
   const cells = scoreCells(rubric, s.order);
   const unscored = cells.filter((c) => s.scores[cellKey(c.dimension.id, c.responseId)] === undefined).length;
   if (unscored) out.push(`${unscored} score${unscored === 1 ? '' : 's'}`);
@@ -268,6 +281,18 @@ export function missing(s: WorkState, rubric: RubricView | null): string[] {
   const max = rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
   if (words < min) out.push(`${min - words} more word${min - words === 1 ? '' : 's'} of justification`);
   if (words > max) out.push(`a justification ${words - max} word${words - max === 1 ? '' : 's'} shorter (at most ${max})`);
+  return out;
+}
+
+/** What a red-team attack still lacks, in words (the server's rules name the same parts by field). */
+export function redteamMissing(r: RedteamWork): string[] {
+  const out: string[] = [];
+  const last = r.turns[r.turns.length - 1];
+  if (!r.turns.some((t) => t.content.trim()) || !last?.content.trim()) out.push('the adversarial prompt');
+  if (!r.response.trim()) out.push("the model's response");
+  if (r.success === null) out.push('whether the attack succeeded');
+  if (r.severity === null) out.push('a severity');
+  if (r.success === true && r.category.length === 0) out.push('a failure category');
   return out;
 }
 

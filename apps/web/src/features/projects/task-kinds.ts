@@ -8,4 +8,9 @@ export const TASK_KINDS: Record<TaskKind, { short: string; long: string; descrip
   classification: { short: 'Classification', long: 'Classification', description: 'Trainers pick one or several labels of the rubric’s taxonomy.' },
   spans: { short: 'Entity spans', long: 'Entity spans (NER)', description: 'Trainers mark entity spans in the prompt or its one response, each typed by a label of the rubric’s taxonomy.' },
   writing: { short: 'Writing', long: 'SFT writing', description: 'Trainers write the ideal response, or rewrite the model’s; reviewers score it on the rubric and accept it or send it back.' },
+  redteam: {
+    short: 'Red teaming',
+    long: 'Red teaming',
+    description: 'Trainers write adversarial prompts for the goals you set, send them to the model under test (or paste its response) and label failure category, severity and success.',
+  },
 };

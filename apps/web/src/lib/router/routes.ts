@@ -16,6 +16,7 @@ const ROUTES = [
   { name: 'dispute', pattern: '/projects/:id/disputes/:disputeId', public: false },
   { name: 'account', pattern: '/account', public: false },
   { name: 'admin-users', pattern: '/admin/users', public: false },
+  { name: 'admin-models', pattern: '/admin/models', public: false },
 ] as const;
 
 export type RouteName = (typeof ROUTES)[number]['name'] | 'not-found';
