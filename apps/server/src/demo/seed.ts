@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { disputes, items, judgments, projectMembers, projects, users } from '@accord/db';
-import { canonicalPayload, preferenceIssues, RubricSchema, type JudgmentPayload, type ProjectRole, type RubricDraft, type TaskKind } from '@accord/core';
+import type { ProjectRole, RubricDraft, TaskKind } from '@accord/core';
 import type { Deps } from '../deps.ts';
 import { audit } from '../platform/audit.ts';
 import { hashPassword } from '../features/auth/passwords.ts';
