@@ -56,7 +56,7 @@ describe.skipIf(!adminUrl)('two nodes starting together on an empty PostgreSQL d
       const { nodes, urls } = await startPair(url, {});
       const seeded = nodes.filter((n) => n.output().includes('Demo workspace created'));
       expect(seeded).toHaveLength(1);
-      expect(await query<{ n: number }>(url, 'select count(*)::int as n from projects')).toEqual([{ n: 4 }]);
+      expect(await query<{ n: number }>(url, 'select count(*)::int as n from projects')).toEqual([{ n: 6 }]);
       expect(await query<{ n: number }>(url, 'select count(*)::int as n from users')).toEqual([{ n: 7 }]);
       expect(await query<{ n: number }>(url, 'select count(*)::int as n from users where is_admin')).toEqual([{ n: 1 }]);
       expect(await query<{ n: number }>(url, 'select count(*)::int as n from drizzle.__drizzle_migrations where hash is not null')).toEqual(
