@@ -126,8 +126,10 @@ describe.skipIf(missing !== null)('browser: the judging workspace, issue 14', ()
       body.payload.justification = Array.from({ length: maxWords + 5 }, (_, i) => `w${i}`).join(' ');
       await route.continue({ postData: JSON.stringify(body) });
     });
+    // Listen before pressing: the response may come back before a listener set up afterwards.
+    const refused = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/submit'));
     await page.keyboard.press('Control+Enter');
-    await page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/submit'));
+    await refused;
     await shot(page, '1280-server-error');
     await expect.poll(() => errorToast.textContent()).toMatch(new RegExp(`Justification: ${maxWords + 5} words; the rubric allows at most ${maxWords}`));
     expect(await errorToast.textContent()).not.toMatch(/body\.|payload/);

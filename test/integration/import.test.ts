@@ -256,7 +256,7 @@ describe.each(kinds)('import (%s)', (kind) => {
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 8931, rejected: 0 });
     expect(again.message).toBeNull();
     expect((await importFile(lead, p, dataset('llmfao', 'items'))).unchanged).toBe(2139);
-  });
+  }, 240_000); // thousands of rows through the import API, twice: minutes on a loaded 2-core machine
 
   it('imports the PandaLM test set with its three annotators and two model judges; judgments for unknown items are rejected', async () => {
     const p = await newProject('PandaLM');
@@ -292,7 +292,7 @@ describe.each(kinds)('import (%s)', (kind) => {
     const mine = (await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments?source=import&limit=500&order=desc`)).body.items.find((x) => x.user.email === trainer1.email);
     expect(mine?.payload.preference).toEqual({ kind: 'pairwise', a: 'r1', b: 'r2', value: -2 });
     expect((await lead.request('POST', `/api/projects/${p}/imports?kind=judgments&format=csv`, undefined, { raw: 'a,b' })).status).toBe(400);
-  });
+  }, 240_000); // thousands of rows through the import API, twice: minutes on a loaded 2-core machine
 
   it('fails a job a stopped server left running at the next start-up, and leaves one a live server is running alone', async () => {
     const p = await newProject('Interrupted import');
