@@ -13,3 +13,12 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   toDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)),
   fromDriver: (v) => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v as ArrayBuffer)),
 });
+
+/**
+ * An array of the composite type `accord_quality_count` (scope text, unit text, value double
+ * precision, n integer), created by migration 0022. Only SQL functions read and write it; the app
+ * reads it with `unnest` in SQL, never as a JavaScript value.
+ */
+export const qualityCountArray = customType<{ data: string; driverData: string }>({
+  dataType: () => 'accord_quality_count[]',
+});

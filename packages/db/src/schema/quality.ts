@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id } from './columns.ts';
+import { id, qualityCountArray } from './columns.ts';
 import { items, projects } from './projects.ts';
 import { users } from './users.ts';
 import { judgments } from './work.ts';
@@ -53,20 +53,18 @@ export const qualityItems = pgTable(
   ],
 );
 
-/** Per item, scope and unit (a response id for per-response dimensions and rankings, else ''): value counts. */
-export const qualityCounts = pgTable(
-  'quality_counts',
-  {
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => items.id, { onDelete: 'cascade' }),
-    scope: text('scope').notNull(),
-    unit: text('unit').notNull(),
-    value: doublePrecision('value').notNull(),
-    n: integer('n').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.itemId, t.scope, t.unit, t.value] })],
-);
+/**
+ * Per item, one row: its value counts per scope and unit (a response id for per-response dimensions
+ * and rankings, else ''), as an array of `accord_quality_count` (scope, unit, value, n). One row per
+ * item rather than one per count (about 40 per pairwise item with a rubric): a submit's refresh
+ * rewrites one row in place instead of deleting and inserting 40 into an index of millions.
+ */
+export const qualityItemCounts = pgTable('quality_item_counts', {
+  itemId: uuid('item_id')
+    .primaryKey()
+    .references(() => items.id, { onDelete: 'cascade' }),
+  counts: qualityCountArray('counts').notNull(),
+});
 
 /** Coincidences o(v1, v2) summed over the units of a block (both orders, as in Krippendorff). */
 export const qualityCoincidences = pgTable(
@@ -152,15 +150,11 @@ export const qualityJudgments = pgTable(
     judgmentId: uuid('judgment_id')
       .primaryKey()
       .references(() => judgments.id, { onDelete: 'cascade' }),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => items.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    // No foreign keys on these three: the judgment's cascade removes the row with its item, project or
+    // user, and each key checked on insert would lock the project's row in every submit.
+    projectId: uuid('project_id').notNull(),
+    itemId: uuid('item_id').notNull(),
+    userId: uuid('user_id').notNull(),
     submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }).notNull(),
     /** −1 first better, 0 tie, 1 second better (canonical order); null for rankings. */
     threeWay: smallint('three_way'),

@@ -497,7 +497,8 @@ export function createQualityRepo(db: Db) {
               select max(x.value) as c from (
                 select l.value, l.n, max(l.n) over () as mx from (
                   select c.value, c.n - case when c.value = o.v then 1 else 0 end as n
-                  from quality_counts c where c.item_id = o.item_id and c.scope = o.scope and c.unit = o.unit
+                  from quality_item_counts s cross join lateral unnest(s.counts) c
+                  where s.item_id = o.item_id and c.scope = o.scope and c.unit = o.unit
                 ) l where l.n > 0
               ) x where x.n = x.mx having count(*) = 1
             ) cons
