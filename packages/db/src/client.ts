@@ -21,6 +21,11 @@ export type DbOptions =
       dataDir: string | null;
       /** PostgreSQL's shared_buffers inside PGlite, in MB (default 16; PostgreSQL's own default, 128, costs that much resident memory). */
       sharedBuffersMb?: number;
+      /**
+       * In memory only: start from this dump of a data folder (PGlite's `dumpDataDir`) instead of an
+       * empty one; migrations newer than the dump are still applied. Tests start from a migrated dump.
+       */
+      loadDataDir?: Blob;
     }
   | { kind: 'postgres'; url: string; poolSize?: number };
 
@@ -57,7 +62,7 @@ export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '
 
 export async function createDb(options: DbOptions): Promise<DbHandle> {
   if (options.kind === 'postgres') return openPostgres(options.url, options.poolSize ?? 10);
-  return openPglite(options.dataDir, options.sharedBuffersMb ?? 16);
+  return openPglite(options.dataDir, options.sharedBuffersMb ?? 16, options.loadDataDir);
 }
 
 /**
@@ -75,7 +80,7 @@ async function initPgliteFolder(pgdata: string): Promise<void> {
   });
 }
 
-async function openPglite(dataDir: string | null, sharedBuffersMb: number): Promise<DbHandle> {
+async function openPglite(dataDir: string | null, sharedBuffersMb: number, loadDataDir?: Blob): Promise<DbHandle> {
   let lock: DataDirLock | null = null;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -88,7 +93,7 @@ async function openPglite(dataDir: string | null, sharedBuffersMb: number): Prom
     const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', 'maintenance_work_mem=8MB', '-c', 'temp_buffers=2MB'];
     const pgdata = dataDir ? join(dataDir, 'pgdata') : null;
     if (pgdata && !existsSync(join(pgdata, 'PG_VERSION'))) await initPgliteFolder(pgdata);
-    const client = pgdata ? new PGlite(pgdata, { startParams }) : new PGlite({ startParams });
+    const client = pgdata ? new PGlite(pgdata, { startParams }) : new PGlite({ startParams, ...(loadDataDir ? { loadDataDir } : {}) });
     await client.waitReady;
     const db = drizzle({ client, schema, casing: 'snake_case' });
     await migrate(db, { migrationsFolder: MIGRATIONS_DIR });

@@ -3,7 +3,11 @@
  * PostgreSQL when one is reachable (DATABASE_URL, else 127.0.0.1:5432), each suite in a fresh
  * database of its own that is dropped afterwards. When none is reachable the reason is printed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DbOptions } from '../client.ts';
 import { testEnv } from './env.ts';
 
@@ -70,6 +74,47 @@ export const pgliteMemory: TestDatabase = {
   async drop() {},
 };
 
+let migratedDump: Promise<Blob> | null = null;
+
+/**
+ * A dump of an in-memory PGlite with every migration applied, made once per set of migrations and
+ * kept in the temporary folder (named by a hash of the migrations and PGlite's version): a test
+ * database loads it in about half a second instead of running initdb and the migrations (3–5 s on a
+ * loaded 2-core machine, once per test file and database).
+ */
+export function migratedPgliteDump(): Promise<Blob> {
+  migratedDump ??= (async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    const { MIGRATIONS_DIR } = await import('../client.ts');
+    const pglite = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
+    const hash = createHash('sha256').update(`${pglite} ${statSync(pglite).size} ${statSync(pglite).mtimeMs}`);
+    for (const f of readdirSync(MIGRATIONS_DIR, { recursive: true }).map(String).sort()) {
+      const path = join(MIGRATIONS_DIR, f);
+      if (statSync(path).isFile()) hash.update(f).update(readFileSync(path));
+    }
+    const file = join(tmpdir(), `accord-pglite-migrated-${hash.digest('hex').slice(0, 16)}.tar`);
+    if (existsSync(file)) return new Blob([readFileSync(file)]);
+    const client = new PGlite();
+    try {
+      await client.waitReady;
+      await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_DIR });
+      const dump = await client.dumpDataDir('none');
+      // Written beside, then renamed: files starting at once never read half a dump.
+      const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
+      renameSync(part, file);
+      // Dumps of older migrations are never read again.
+      for (const f of readdirSync(tmpdir())) if (f.startsWith('accord-pglite-migrated-') && f.endsWith('.tar') && join(tmpdir(), f) !== file) rmSync(join(tmpdir(), f), { force: true });
+      return dump;
+    } finally {
+      await client.close();
+    }
+  })();
+  return migratedDump;
+}
+
 /**
  * The databases to run a suite against: PGlite, plus PostgreSQL when reachable. Call at module
  * top level (vitest supports top-level await) and use `describe.each`.
@@ -86,7 +131,7 @@ export async function testDatabaseKinds(): Promise<Array<'pglite' | 'postgres'>>
 }
 
 export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<TestDatabase> {
-  if (kind === 'pglite') return pgliteMemory;
+  if (kind === 'pglite') return { ...pgliteMemory, options: { kind: 'pglite', dataDir: null, loadDataDir: await migratedPgliteDump() } };
   const found = await findPostgres();
   if ('reason' in found) throw new Error(found.reason);
   return createTempPostgres(found.url);
