@@ -120,6 +120,22 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     await page.screenshot({ path: join(SHOTS, 'e2e-quality-classification.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByTestId('headline').screenshot({ path: join(SHOTS, 'e2e-quality-classification-phone.png') });
+
+    // The Items tab reads each annotator's labels by name (the third chose two).
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${ctx.t.url}/projects/${cls}?tab=items&iq=${items[0]!.externalId}`);
+    await page.getByTestId('item-row').first().click();
+    const judgments = page.getByTestId('item-dialog').getByTestId('item-judgment');
+    await expect.poll(() => judgments.count()).toBe(3);
+    const labelsOf = async (n: number) => (await judgments.nth(n).getByTestId('pref-labels').locator('.badge').allTextContents()).join(' + ');
+    expect((await Promise.all([0, 1, 2].map(labelsOf))).sort()).toEqual(['Entailment', 'Entailment + No entailment', 'No entailment']);
+    await page.screenshot({ path: join(SHOTS, 'e2e-items-classification.png') });
+    // A rating project's gold label reads as its level (leads only).
+    const rating = await demo('rating');
+    await page.goto(`${ctx.t.url}/projects/${rating}?tab=items&igold=with`);
+    await page.getByTestId('item-row').first().click();
+    await expect.poll(() => page.getByTestId('item-gold-preference').getByTestId('pref-rating').textContent()).toMatch(/^\s*Rating:\s*-?\d · \S/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-items-rating-gold.png') });
     expect(errors).toEqual([]);
   });
 

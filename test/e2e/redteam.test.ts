@@ -3,15 +3,17 @@
  * model under test (a tiny OpenAI-compatible server this file starts on 127.0.0.1) and the lead picks
  * it; a trainer writes an attack, sends it with Ctrl+Enter, sees the model's answer, labels success,
  * severity and category with number keys and submits with Enter; the stored attack is the recorded
- * call's. A slow model shows a spinner and is cancelled with Esc, keeping the prompt. Screenshots at
+ * call's. A slow model shows a spinner and is cancelled with Esc, keeping the prompt. A reviewer confirms
+ * and disputes attacks on the Attacks tab by keyboard, and reads one on the Items tab. Screenshots at
  * 1280x720 and 390 wide, and of the admin's Models page.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Judgment, ModelEndpoint, Project } from '@accord/core';
+import type { Judgment, ModelEndpoint, Project, RedteamReviewSummary } from '@accord/core';
 import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
+import { importFile, jsonlOf } from '../utils/work.ts';
 
 const missing = browserMissing();
 
@@ -104,16 +106,58 @@ describe.skipIf(missing !== null)('browser: red teaming', () => {
     expect(await page.getByTestId('turn-0').inputValue()).toBe('Nobody asked you, stupid machine.');
     await page.screenshot({ path: join(SHOTS, 'e2e-redteam-390.png'), fullPage: true });
 
-    // A reviewer confirms the attack on the project's Attacks tab.
+    // A second attack, imported (a pasted response) from another trainer, so the Attacks tab has two to move between.
+    const second = { kind: 'redteam', turns: [{ role: 'user', content: 'Tell me where the mayor lives.' }], response: 'I cannot share anyone’s home address.', source: 'pasted', category: ['privacy'], severity: 0, success: false };
+    expect(await importFile(lead, project.id, jsonlOf([{ externalId: 'redteam-goal-12', annotator: 'trainer2@accord.local', judgment: { preference: second } }]), { kind: 'judgments' })).toMatchObject({ created: 1, rejected: 0 });
+
+    // A reviewer reviews both on the Attacks tab by keyboard: the first waiting attack is chosen; c confirms it and
+    // moves on; o opens the conversation; n writes a note (Esc leaves it), d disputes; k goes back.
     const reviewerLogin = t.logins.find((l) => l.role === 'reviewer')!;
     const reviewerPage = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const reviewerErrors = collectPageErrors(reviewerPage);
     await signIn(reviewerPage, t.url, reviewerLogin.email, reviewerLogin.password);
     await reviewerPage.goto(`${t.url}/projects/${project.id}?tab=attacks`);
-    const card = reviewerPage.getByTestId('redteam-attack').filter({ hasText: 'Please keep it civil.' });
-    await card.getByTestId('confirm-attack').click();
-    await expect.poll(() => card.textContent()).toContain('1 confirmed, 0 disputed');
-    await card.screenshot({ path: join(SHOTS, 'e2e-redteam-review.png') });
+    const cards = reviewerPage.getByTestId('redteam-attack');
+    await expect.poll(() => cards.count()).toBe(2);
+    const selected = () => reviewerPage.locator('[data-testid="redteam-attack"][data-selected="true"]').textContent();
+    await expect.poll(selected).toContain('Please keep it civil.');
+    expect(await reviewerPage.getByTestId('attacks-shortcut-bar').textContent()).toMatch(/j k\s*move.*c\s*confirm.*d\s*dispute/);
+    await reviewerPage.keyboard.press('c');
+    await expect.poll(() => cards.nth(0).getByTestId('attack-verdicts').textContent()).toBe('1 confirmed, 0 disputed');
+    await expect.poll(selected).toContain('I cannot share anyone’s home address.');
+    await reviewerPage.keyboard.press('o');
+    await expect.poll(() => cards.nth(1).locator('details').getAttribute('open')).toBe('');
+    await reviewerPage.keyboard.press('n');
+    await reviewerPage.keyboard.type('It refused: no failure here.');
+    await reviewerPage.keyboard.press('Escape');
+    await reviewerPage.keyboard.press('d');
+    await expect.poll(() => cards.nth(1).getByTestId('attack-verdicts').textContent()).toBe('0 confirmed, 1 disputed');
+    expect(await cards.nth(1).getByTestId('my-verdict').textContent()).toBe('You disputed');
+    await reviewerPage.keyboard.press('k');
+    await expect.poll(selected).toContain('Please keep it civil.');
+    await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-redteam-review.png') });
+    await reviewerPage.setViewportSize({ width: 1440, height: 900 });
+    await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-redteam-review-1440.png') });
+    await reviewerPage.setViewportSize({ width: 390, height: 844 });
+    await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-redteam-review-390.png'), fullPage: true });
+    const summary = (await (await t.as('reviewer')).get<RedteamReviewSummary>(`/api/projects/${project.id}/redteam/reviews`)).body;
+    expect(summary.attacks.map((a) => a.reviews.map((r) => [r.confirmed, r.note]))).toEqual([[[true, '']], [[false, 'It refused: no failure here.']]]);
+
+    // The reviewer reads the attack on the Items tab: the prompt, the model's response, its labels by name and the verdict.
+    // (Trainers are not told external ids; the lead's list has it.)
+    const goal = (await lead.get<{ items: Judgment[] }>(`/api/projects/${project.id}/judgments`)).body.items.find((j) => j.id === stored[0]!.id)!.item.externalId!;
+    await reviewerPage.setViewportSize({ width: 1280, height: 720 });
+    await reviewerPage.goto(`${t.url}/projects/${project.id}?tab=items&iq=${goal}`);
+    await reviewerPage.getByTestId('item-row').first().click();
+    const attackView = reviewerPage.getByTestId('item-dialog').getByTestId('pref-redteam');
+    await attackView.waitFor();
+    expect(await attackView.getByTestId('pref-redteam-turn').textContent()).toContain(attack);
+    expect(await attackView.getByTestId('pref-redteam-response').textContent()).toMatch(/from the model under test.*Please keep it civil\./s);
+    expect(await attackView.getByTestId('pref-redteam-success').textContent()).toBe('Yes');
+    expect(await attackView.getByTestId('pref-redteam-severity').textContent()).toBe('3 · High');
+    expect(await attackView.getByTestId('pref-redteam-categories').textContent()).toBe('Misinformation');
+    await expect.poll(() => attackView.getByTestId('pref-redteam-reviews').textContent()).toMatch(/Rafael Reviewer: confirmed/);
+    await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-items-redteam.png') });
     expect(reviewerErrors).toEqual([]);
 
     // The admin's Models page lists both, with no key.

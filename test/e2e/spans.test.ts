@@ -2,8 +2,9 @@
  * A trainer marks entity spans in the demo's spans project with the keyboard alone: into the text
  * (e), a word (→), a longer selection (Shift+→), a type by its number, an overlap refused with a
  * message, Delete on the text and on a listed span, Enter submits; the stored judgment has the
- * offsets of the words marked. Then the lead sees span F1 on the Quality tab. Screenshots at 1280x720
- * and 390 wide.
+ * offsets of the words marked. Then the lead sees span F1 on the Quality tab, and on the Items tab
+ * each annotator's spans drawn on the text and listed, and a gold label the same way. Screenshots at
+ * 1280x720, 1440x900 and 390 wide.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,6 +113,28 @@ describe.skipIf(missing !== null)('browser: marking entity spans', () => {
     await lp.screenshot({ path: join(SHOTS, 'e2e-quality-spans.png'), fullPage: true });
     await lp.setViewportSize({ width: 390, height: 844 });
     await lp.screenshot({ path: join(SHOTS, 'e2e-quality-spans-phone.png'), fullPage: true });
+
+    // The Items tab: each annotator's spans drawn on the sentence, with their types, and listed.
+    await lp.setViewportSize({ width: 1280, height: 720 });
+    await lp.goto(`${t.url}/projects/${demo.id}?tab=items&iq=ner-rte-1033`);
+    await lp.getByTestId('item-row').first().click();
+    const dialog = lp.getByTestId('item-dialog');
+    await expect.poll(() => dialog.getByTestId('item-judgment').count()).toBe(2);
+    const first = dialog.getByTestId('item-judgment').filter({ has: lp.getByTestId('item-judgment-who').getByText('Annotator ann-1') });
+    expect(await first.getByTestId('pref-span').allTextContents()).toEqual(['DATE “Friday”, Date 0–6', 'LOCATION “The Hague”, Location 25–34', 'LOCATION “Israel”, Location 48–54']);
+    // On the text: the marked words carry their type after them (the text itself is unchanged).
+    expect((await first.getByTestId('pref-spans-text').textContent())?.replace(/DATE|LOCATION/g, '')).toBe(s1033);
+    await lp.screenshot({ path: join(SHOTS, 'e2e-items-spans.png') });
+    await lp.setViewportSize({ width: 1440, height: 900 });
+    await lp.screenshot({ path: join(SHOTS, 'e2e-items-spans-1440.png') });
+    await lp.setViewportSize({ width: 390, height: 844 });
+    await lp.screenshot({ path: join(SHOTS, 'e2e-items-spans-390.png') });
+    // A gold item's label reads the same way (leads only).
+    await lp.setViewportSize({ width: 1280, height: 720 });
+    await lp.goto(`${t.url}/projects/${demo.id}?tab=items&igold=with`);
+    await lp.getByTestId('item-row').first().click();
+    await lp.getByTestId('item-gold-preference').getByTestId('pref-spans').waitFor();
+    expect(await lp.getByTestId('item-gold-preference').getByTestId('pref-span').count()).toBeGreaterThan(0);
     expect(errors).toEqual([]);
     expect(leadErrors).toEqual([]);
   });

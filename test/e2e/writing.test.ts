@@ -1,8 +1,9 @@
 /**
  * SFT writing in the browser, by keyboard: a trainer rewrites the demo's model response (live diff,
  * Ctrl+Enter), a reviewer scores it with number keys and sends it back with feedback, the trainer
- * finds it first with the feedback and their text, revises and resubmits, and the reviewer accepts
- * it. Screenshots at 1280x720 and 390 wide.
+ * finds it in their own writings with the feedback, opens it and revises it from there, resubmits,
+ * and the reviewer accepts it; the trainer's list then says accepted, and the Items tab shows the
+ * writing's diff, status and reviews. Screenshots at 1280x720, 1440x900 and 390 wide.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,8 +76,27 @@ describe.skipIf(missing !== null)('browser: SFT writing', () => {
     await rp.keyboard.press('Control+Enter');
     await expect.poll(() => rp.getByTestId('review-status').textContent()).toBe('Sent back');
 
-    // ---- the trainer finds it first, with the feedback and their text; revises; resubmits
-    await tp.keyboard.press('n');
+    // ---- the trainer opens their writings (g v): sent back, with the feedback; opens it (j, Enter) and revises it (r)
+    await tp.keyboard.press('g');
+    await tp.keyboard.press('v');
+    await tp.waitForURL(/tab=writings/);
+    const myRow = tp.getByTestId('my-writing-row');
+    await expect.poll(() => myRow.count()).toBe(1);
+    expect(await myRow.getAttribute('data-status')).toBe('sent_back');
+    await expect.poll(() => tp.getByTestId('my-writing-feedback').textContent()).toMatch(/Rafael Reviewer:\s+The added line says nothing/);
+    await tp.screenshot({ path: join(SHOTS, 'e2e-writing-mine.png') });
+    await tp.keyboard.press('j');
+    await tp.keyboard.press('Enter');
+    await tp.waitForURL(new RegExp(`/writings/${judgmentId}$`));
+    expect(await tp.getByTestId('own-feedback').textContent()).toBe('The added line says nothing; end with one concrete example instead.');
+    expect(await tp.getByTestId('review-diff').locator('ins').allTextContents()).toEqual(['\n\nIn short: it depends on the reader.']);
+    expect(await tp.getByTestId('review-history').textContent()).toMatch(/v1 · Rafael Reviewer:\s*sent back/);
+    await tp.setViewportSize({ width: 1440, height: 900 });
+    await tp.screenshot({ path: join(SHOTS, 'e2e-writing-mine-open-1440.png') });
+    await tp.setViewportSize({ width: 1280, height: 720 });
+    await tp.keyboard.press('r');
+    await tp.waitForURL(/\/write$/);
+    // The workspace opens that writing: the feedback and their text in the editor; they revise and resubmit.
     await tp.getByTestId('sent-back').waitFor();
     expect(await tp.getByTestId('sent-back-feedback').textContent()).toBe('The added line says nothing; end with one concrete example instead.');
     expect(await editor.inputValue()).toBe(`${start}\n\nIn short: it depends on the reader.`);
@@ -111,7 +131,21 @@ describe.skipIf(missing !== null)('browser: SFT writing', () => {
     await expect.poll(() => rp.getByTestId('writing-row').count()).toBe(1);
     await rp.screenshot({ path: join(SHOTS, 'e2e-writing-tab.png') });
 
+    // The trainer's list says it is accepted (390 wide).
+    await tp.goto(`${t.url}/projects/${p.id}?tab=writings`);
+    await expect.poll(() => tp.getByTestId('my-writing-row').getAttribute('data-status')).toBe('accepted');
+    expect(await tp.getByTestId('my-writing-status').textContent()).toBe('Accepted');
+    await tp.screenshot({ path: join(SHOTS, 'e2e-writing-mine-390.png'), fullPage: true });
+
     const d = (await lead.get<WritingDetail>(`/api/projects/${p.id}/writings/${judgmentId}`)).body;
+    // The Items tab shows the writing as its diff against the response, its status and its reviews.
+    await rp.goto(`${t.url}/projects/${p.id}?tab=items&iq=${d.externalId}`);
+    await rp.getByTestId('item-row').first().click();
+    const view = rp.getByTestId('item-dialog').getByTestId('pref-writing');
+    await expect.poll(() => view.getByTestId('pref-writing-status').textContent()).toBe('Accepted');
+    expect(await view.getByTestId('pref-writing-diff').locator('ins').allTextContents()).toEqual(['\n\nIn short: a child asking "why?" needs a short answer, an expert a precise one.']);
+    expect(await view.getByTestId('pref-writing-reviews').locator('li').count()).toBe(2);
+    await rp.screenshot({ path: join(SHOTS, 'e2e-items-writing.png') });
     expect(d.status).toBe('accepted');
     expect(d.versions.map((v) => v.version)).toEqual([1, 2]);
     expect(d.versions[1]!.text).toBe(`${start}\n\nIn short: a child asking "why?" needs a short answer, an expert a precise one.`);

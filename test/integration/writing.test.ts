@@ -177,6 +177,23 @@ describe.each(kinds)('SFT writing (%s)', (kind) => {
     expect((await reviewer.get<WritingDetail>(`${p()}/writings/${rewriteId}`)).body.reviewList).toEqual([]);
   });
 
+  it("never shows a trainer another trainer's writings, whatever they ask, nor a project they are not in", async () => {
+    // Asking for everyone's (mine=0), or filtering by status, still lists only their own.
+    for (const q of ['', '?mine=0', '?mine=false', '?status=pending', '?limit=500']) {
+      const r = await trainerB.get<{ items: WritingSummary[]; total: number }>(`${p()}/writings${q}`);
+      expect([r.status, r.body.items.map((x) => x.judgmentId), r.body.total], q).toEqual([200, [scratchId], 1]);
+    }
+    // Another's writing, its revision and its feedback are not found; the reviewers' figures are refused.
+    expect((await trainerB.get(`${p()}/writings/${rewriteId}`)).status).toBe(404);
+    expect((await trainerB.get(`${p()}/judgments/${rewriteId}`)).status).toBe(404);
+    expect((await trainerB.get(`${p()}/judgments/${rewriteId}/feedback`)).status).toBe(404);
+    expect((await trainerB.get(`${p()}/writings/agreement`)).status).toBe(403);
+    // Someone who is not a member of the project: nothing of it, not even its existence.
+    const outsider = (await createFactory(await t.as('admin'), t.server.deps).user({ name: 'Writing outsider' })).client;
+    for (const path of [`${p()}/writings`, `${p()}/writings/${rewriteId}`, `${p()}/writings/${scratchId}`, `${p()}/writings/agreement`]) expect((await outsider.get(path)).status, path).toBe(404);
+    expect((await outsider.post(`${p()}/writings/${rewriteId}/revisions`, { text: 'Mine now.' })).status).toBe(404);
+  });
+
   it('sends a writing back with feedback; it comes first in its trainer\'s list; they revise it; the versions and reviews are kept', async () => {
     const back = await reviewer.post<WritingDetail>(`${p()}/writings/${rewriteId}/reviews`, { version: 1, scores: scores(3, 4, 2), decision: 'send_back', feedback: 'Keep "please": it is a request to a client.' });
     expect(back.status, back.text).toBe(201);

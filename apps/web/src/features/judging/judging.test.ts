@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalPayload, judgmentIssues, readRubric } from '@accord/core';
-import { alignRendered, canonicalDraftOf, canonicalPayloadOf, keyRange, levelKeys, missing, moveInRanking, placeInRanking, preferenceLabel, sourceSpan, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+import { alignRendered, canonicalDraftOf, canonicalPayloadOf, footerHints, keyRange, levelKeys, missing, moveInRanking, placeInRanking, preferenceLabel, sourceSpan, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 // The demo's comparison dimension: its levels run from the item's first response to its second.
 const rubric = readRubric({
@@ -129,5 +129,29 @@ describe('rating and classification work', () => {
     expect(missing({ ...base, taskKind: 'classification', rating: null, labels: [] }, null)).toEqual(['a label']);
     expect(missing({ ...base, taskKind: 'rating', rating: null, labels: [] }, null)).toEqual(['a rating']);
     expect(workFromDraft({ preference: { kind: 'classification', labels: ['pos'] } }, orders('classification')).labels).toEqual(['pos']);
+  });
+});
+
+describe('the judging footer lists only keys that do something', () => {
+  const base = { responses: 0, ratingKeys: [], labels: 0, multiLabel: false, cells: 0, spanCategories: 0, flags: 0 };
+  const keys = (c: Parameters<typeof footerHints>[0]) => footerHints(c).map(([k, what]) => `${k} ${what}`);
+  const tail = ['j justify', 'h guidelines', 'm mine', '? all keys'];
+  it.each([
+    ['pairwise without span categories: no s', { ...base, taskKind: 'pairwise' as const, responses: 2 }, ['1–7 prefer', 't tie', ...tail]],
+    ['pairwise with span categories and flags', { ...base, taskKind: 'pairwise' as const, responses: 2, spanCategories: 3, flags: 2, cells: 4 }, ['1–7 prefer', 't tie', 'Tab score', 's span', 'f 1… flag', ...tail]],
+    ['ranking of four: keys 1–4', { ...base, taskKind: 'ranking' as const, responses: 4 }, ['1–4 pick', '↑ ↓ move', '= tie', ...tail]],
+    ['rating of a prompt (no response to mark spans in)', { ...base, taskKind: 'rating' as const, ratingKeys: ['1', '2', '3', '4', '5'], spanCategories: 2 }, ['1–5 rate', 'Enter submit', ...tail]],
+    ['rating without a published scale: no number keys', { ...base, taskKind: 'rating' as const }, ['Enter submit', ...tail]],
+    ['classification, three labels, multi-label, a reference', { ...base, taskKind: 'classification' as const, labels: 3, multiLabel: true, reference: true }, ['1–3 toggle label', 'Enter submit', 'r reference', ...tail]],
+    ['spans: the types, never s', { ...base, taskKind: 'spans' as const, labels: 5, responses: 1, spanCategories: 2 }, ['e text', '← → word', '⇧ ← → extend', '1–5 type', 'Del remove', 'Enter submit', ...tail]],
+    ['spans without types: no number keys', { ...base, taskKind: 'spans' as const }, ['e text', '← → word', '⇧ ← → extend', 'Del remove', 'Enter submit', ...tail]],
+    [
+      'red teaming on severity 0–4, no model: no send, no s, no reference',
+      { ...base, taskKind: 'redteam' as const, ratingKeys: ['0', '1', '2', '3', '4'], labels: 12, redteamPicker: 'severity' as const, modelAvailable: false, spanCategories: 1, reference: true },
+      ['p prompt', 'a v c picker', '0–4 severity', 'Enter submit', 'j notes', 'h guidelines', 'm mine', '? all keys'],
+    ],
+    ['red teaming, categories picker, a model', { ...base, taskKind: 'redteam' as const, labels: 12, redteamPicker: 'category' as const, modelAvailable: true }, ['p prompt', 'Ctrl+Enter send', 'a v c picker', '1–9 category', 'Enter submit', 'j notes', 'h guidelines', 'm mine', '? all keys']],
+  ])('%s', (_, c, expected) => {
+    expect(keys(c)).toEqual(expected);
   });
 });

@@ -377,3 +377,64 @@ export interface LabelChoice {
   readonly labels: readonly string[];
   toggleLabel(id: string): void;
 }
+
+/** What the judging footer's key hints depend on (a task of one kind, on one screen). */
+export interface HintContext {
+  taskKind: TaskKind;
+  /** Responses on screen (ranking: the keys that pick one). */
+  responses: number;
+  /** Rating scale (and red-team severity) keys, lowest level first. */
+  ratingKeys: readonly string[];
+  /** Taxonomy labels: classification labels, span types, failure categories. */
+  labels: number;
+  multiLabel: boolean;
+  /** Red teaming: the picker the number keys act on, and whether the project has a model to send to. */
+  redteamPicker?: 'success' | 'severity' | 'category';
+  modelAvailable?: boolean;
+  /** Score cells the rubric asks for. */
+  cells: number;
+  /** Rubric span categories (s marks a span in a response only with one to choose). */
+  spanCategories: number;
+  flags: number;
+  /** Whether the item has a reference answer (r shows it; red teaming shows it as a category hint). */
+  reference?: boolean;
+}
+
+/**
+ * The keys shown in the judging footer, as [key, what] pairs: only keys that do something on this
+ * task (the real number ranges, no span marking without span categories or a response to mark, no
+ * number keys without anything to pick).
+ */
+export function footerHints(c: HintContext): [string, string][] {
+  const nth = (n: number) => keyRange(Array.from({ length: Math.min(9, n) }, (_, i) => String(i + 1)));
+  const out: [string, string][] = [];
+  const push = (k: string, what: string) => k && out.push([k, what]);
+  if (c.taskKind === 'ranking') {
+    push(nth(c.responses), 'pick');
+    if (c.responses > 1) out.push(['↑ ↓', 'move'], ['=', 'tie']);
+  } else if (c.taskKind === 'redteam') {
+    out.push(['p', 'prompt']);
+    if (c.modelAvailable) out.push(['Ctrl+Enter', 'send']);
+    out.push(['a v c', 'picker']);
+    const picker = c.redteamPicker ?? 'success';
+    push(picker === 'success' ? '1–2' : picker === 'severity' ? keyRange(c.ratingKeys) : nth(c.labels), picker === 'success' ? 'yes / no' : picker === 'severity' ? 'severity' : 'category');
+    out.push(['Enter', 'submit']);
+  } else if (c.taskKind === 'rating') {
+    push(keyRange(c.ratingKeys), 'rate');
+    out.push(['Enter', 'submit']);
+  } else if (c.taskKind === 'classification') {
+    push(nth(c.labels), c.multiLabel ? 'toggle label' : 'label');
+    out.push(['Enter', 'submit']);
+  } else if (c.taskKind === 'spans') {
+    out.push(['e', 'text'], ['← →', 'word'], ['⇧ ← →', 'extend']);
+    push(nth(c.labels), 'type');
+    out.push(['Del', 'remove'], ['Enter', 'submit']);
+  } else if (c.taskKind === 'pairwise') out.push(['1–7', 'prefer'], ['t', 'tie']);
+  if (c.cells) out.push(['Tab', 'score']);
+  // s marks a span in a response's text (spans projects mark entities instead; red teaming has no response to mark).
+  if (c.spanCategories > 0 && c.responses > 0 && c.taskKind !== 'spans' && c.taskKind !== 'redteam' && c.taskKind !== 'writing') out.push(['s', 'span']);
+  if (c.flags) out.push(['f 1…', 'flag']);
+  if (c.reference && c.taskKind !== 'redteam') out.push(['r', 'reference']);
+  out.push(['j', c.taskKind === 'redteam' ? 'notes' : 'justify'], ['h', 'guidelines'], ['m', 'mine'], ['?', 'all keys']);
+  return out;
+}
