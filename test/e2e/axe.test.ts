@@ -2,8 +2,9 @@
  * Every page, as each role (admin, lead, reviewer, trainer), in light at desktop and phone width, and in
  * dark at desktop width as the lead, the trainer and a signed-out visitor: an axe-core audit (WCAG 2.1
  * A/AA and best practice) that fails on any violation, and a screenshot of each, kept under
- * test-results/pages/ for people to look at (CI artifacts). The dark theme is the same colour tokens on
- * every role's page; the lead sees the most of a project's screens and the trainer the judging ones.
+ * test-results/pages/ for people to look at (not in CI, where nobody looks, unless ACCORD_SCREENSHOTS=1).
+ * The dark theme is the same colour tokens on every role's page; the lead sees the most of a project's
+ * screens and the trainer the judging ones.
  * Dark mode here is the system's (prefers-color-scheme), which the app follows without a choice made.
  */
 import { mkdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { Page } from 'playwright-core';
 import type { Project } from '@accord/core';
 import { axeViolations } from '../utils/axe.ts';
 import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
+import { testRunEnv } from '../utils/env.ts';
 
 const missing = browserMissing();
 const PAGES_DIR = join(SHOTS, 'pages');
@@ -91,14 +93,17 @@ describe.skipIf(missing !== null)('browser: accessibility audit and screenshots 
     const found: string[] = [];
     for (const view of VIEWS) {
       await page.setViewportSize({ width: view.width, height: view.height });
+      if (!testRunEnv.sweepScreenshots && view.audit.length === 0) continue;
       for (const theme of view.themes) {
         if (theme === 'dark' && !dark) continue;
+        const audit = (view.audit as readonly string[]).includes(theme);
+        if (!testRunEnv.sweepScreenshots && !audit) continue;
         await page.emulateMedia({ colorScheme: theme });
         await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
         // Two frames: styles and layout settle after the theme and the width change.
         await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
-        await page.screenshot({ path: join(PAGES_DIR, `${label}-${view.label}-${theme}.png`), fullPage: true });
-        if ((view.audit as readonly string[]).includes(theme)) for (const v of await axeViolations(page)) found.push(`${label} @${view.label} ${theme}: ${v}`);
+        if (testRunEnv.sweepScreenshots) await page.screenshot({ path: join(PAGES_DIR, `${label}-${view.label}-${theme}.png`), fullPage: true });
+        if (audit) for (const v of await axeViolations(page)) found.push(`${label} @${view.label} ${theme}: ${v}`);
       }
     }
     return found;

@@ -12,6 +12,12 @@ export interface TestRunEnv {
   fuzzSeed: number;
   /** Runs of the socket/REST fuzz test (FUZZ_RUNS). */
   fuzzRuns: number;
+  /**
+   * Whether the accessibility sweep photographs every page in every view and theme, for people to look
+   * at (ACCORD_SCREENSHOTS=1 or 0; by default yes, except in CI, where nobody looks and the sweep's
+   * photographs cost minutes). The audits run either way.
+   */
+  sweepScreenshots: boolean;
 }
 
 function readTestEnv(source: Record<string, string | undefined> = process.env): TestRunEnv {
@@ -19,7 +25,10 @@ function readTestEnv(source: Record<string, string | undefined> = process.env): 
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`FUZZ_SEED: must be a non-negative integer (got ${source.FUZZ_SEED})`);
   const runs = source.FUZZ_RUNS === undefined || source.FUZZ_RUNS === '' ? 150 : Number(source.FUZZ_RUNS);
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`FUZZ_RUNS: must be a positive integer (got ${source.FUZZ_RUNS})`);
-  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed, fuzzRuns: runs };
+  const shots = source.ACCORD_SCREENSHOTS;
+  if (shots !== undefined && shots !== '' && shots !== '0' && shots !== '1') throw new Error(`ACCORD_SCREENSHOTS: must be 1 or 0 (got ${shots})`);
+  const sweepScreenshots = shots === '1' || ((shots === undefined || shots === '') && !source.CI);
+  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed, fuzzRuns: runs, sweepScreenshots };
 }
 
 export const testRunEnv: TestRunEnv = readTestEnv();
