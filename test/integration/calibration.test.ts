@@ -25,7 +25,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDimensionText, itemNotes } from '@accord/collab';
-import type { Ack, CalibrationReport, CalibrationRoundResult, CalibrationSession, CalibrationState, JudgmentPayload, QueueNext, RubricVersion } from '@accord/core';
+import type { Ack, RubricDraft, CalibrationReport, CalibrationRoundResult, CalibrationSession, CalibrationState, JudgmentPayload, QueueNext, RubricVersion } from '@accord/core';
 import { calibrationJudgments, calibrationRounds, items as itemsTable, judgments as judgmentsTable } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { kendallW, krippendorffAlpha, spanAgreement } from '@accord/metrics';
@@ -625,7 +625,7 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
   });
 
   describe('writing and red teaming: everyone judges the same shown work, against the lead’s reference', () => {
-    const LIKERT = (id: string) => ({ id, name: id, description: `How good the ${id} is.`, scale: { kind: 'likert' as const, min: 1, max: 5 }, levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: `What ${value} means.` })), weight: 1, target: 'response' as const });
+    const LIKERT = (id: string) => ({ id, name: id, description: `How good the ${id} is.`, scale: { kind: 'likert' as const, min: 1 as const, max: 5 }, levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: `What ${value} means.` })), weight: 1, target: 'response' as const });
 
     it('red teaming: participants label the recorded attack (its conversation is the subject’s), the reveal shows the spread and agreement with the lead’s reference; refusals', async () => {
       const rubric = {
@@ -705,7 +705,7 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
     });
 
     it('writing: participants score the shown writing on the rubric’s dimensions; the reveal has every scoring, the spread and the lead’s reference; without a writing they write for the prompt', async () => {
-      const rubric = { dimensions: [LIKERT('accuracy'), LIKERT('style')], precedence: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
+      const rubric: RubricDraft = { dimensions: [LIKERT('accuracy'), LIKERT('style')], precedence: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
       const tag = randomUUID().slice(0, 6);
       const p = await factory.project({ taskKind: 'writing', items: [{ externalId: `w-${tag}`, prompt: 'Explain photosynthesis to a child.' }, { externalId: `w2-${tag}`, prompt: 'Write a haiku about rain.' }], trainers: 4, rubric });
       const [item, free] = await itemIds(p);
@@ -738,7 +738,7 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       // α ordinal pooled over the two dimensions (units = dimensions), equal to @accord/metrics.
       const rows = await stored(roundId);
       const pooled = krippendorffAlpha(['accuracy', 'style'].map((d) => rows.map((r) => (r.payload as JudgmentPayload).scores.find((x) => x.dimension === d)!.value)), { level: 'ordinal' });
-      expect(res.agreement.preference.value).toBeCloseTo(pooled, 12);
+      expect(res.agreement.preference.value).toBeCloseTo(pooled!, 12);
       // Against the reference (4, 4), widths 4: a 1; b 1 − (2/4 + 1/4)/2; c 1 − (1/4 + 1/4)/2.
       const vs = Object.fromEntries(res.judgments.map((j) => [j.userId, j.vsReference]));
       expect([vs[a!.id], vs[b!.id], vs[c!.id]]).toEqual([1, 1 - 0.375, 1 - 0.25]);
