@@ -2,9 +2,10 @@
  * A trainer marks entity spans in the demo's spans project with the keyboard alone: into the text
  * (e), a word (→), a longer selection (Shift+→), a type by its number, an overlap refused with a
  * message, Delete on the text and on a listed span, Enter submits; the stored judgment has the
- * offsets of the words marked. Then the lead sees span F1 on the Quality tab, and on the Items tab
- * each annotator's spans drawn on the text and listed, and a gold label the same way. Screenshots at
- * 1280x720, 1440x900 and 390 wide.
+ * offsets of the words marked. Then the lead sees span F1 on the Quality tab, on the Items tab each
+ * annotator's spans drawn on the text and listed, and a gold label the same way; and adjudicates a
+ * dispute on that sentence in the room: the span vote proposed, a span added by keyboard on the text,
+ * Shift+C commits it as the label. Screenshots at 1280x720, 1440x900 and 390 wide.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -137,5 +138,47 @@ describe.skipIf(missing !== null)('browser: marking entity spans', () => {
     expect(await lp.getByTestId('item-gold-preference').getByTestId('pref-span').count()).toBeGreaterThan(0);
     expect(errors).toEqual([]);
     expect(leadErrors).toEqual([]);
+  });
+
+  it('the lead adjudicates a spans dispute in the room by keyboard: the span vote proposed, a span added on the text, committed as the label', async () => {
+    const { t, browser } = ctx;
+    const lead = await t.as('lead');
+    const demo = (await lead.get<{ items: { id: string; taskKind: string }[] }>('/api/projects')).body.items.find((p) => p.taskKind === 'spans')!;
+    const item = (await lead.get<{ items: { id: string; externalId: string | null }[] }>(`/api/projects/${demo.id}/items?q=ner-rte-1033&limit=5`)).body.items.find((i) => i.externalId === 'ner-rte-1033')!;
+    const opened = await lead.post<{ id: string }>(`/api/projects/${demo.id}/items/${item.id}/disputes`, { note: 'Is it Hague or The Hague?' });
+    expect(opened.status).toBe(201);
+    const leadLogin = t.logins.find((l) => l.email === 'lead@accord.local')!;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = collectPageErrors(page);
+    await signIn(page, t.url, leadLogin.email, leadLogin.password);
+    await page.goto(`${t.url}/projects/${demo.id}/disputes/${opened.body.id}`);
+    const box = page.getByTestId('entity-text');
+    await box.waitFor();
+    // Both annotators marked Friday and Israel: the room proposes them; The Hague / Hague split them.
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(2);
+    // The sentence imported above (the box's text also holds the type badges of the proposed spans).
+    const text = "Friday's court ruling in The Hague, rejected by Israel, carries no real significance, other than a symbolic victory for the Palestinians.";
+    const words = wordsOf(text);
+    const the = words.findIndex((w) => text.slice(w.start, w.end) === 'The');
+    // Into the text, to "The", Shift+→ over "Hague", 3 (LOCATION) adds it to the proposal.
+    await page.keyboard.press('e');
+    for (let i = 0; i <= the; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('3');
+    await expect.poll(() => page.getByTestId('entities').locator('[data-entity]').count()).toBe(3);
+    expect(await page.getByTestId('entity-1').getAttribute('aria-label')).toMatch(/^Location: “The Hague”/);
+    await page.screenshot({ path: join(SHOTS, 'e2e-dispute-spans.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'e2e-dispute-spans-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    // Out of the text (its Escape clears the selection; the page's keys apply), then Shift+C commits.
+    await page.keyboard.press('Escape');
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Shift+C');
+    await page.getByTestId('committed-label').waitFor();
+    const d = await lead.get<{ label: { label: { preference: unknown } } | null }>(`/api/projects/${demo.id}/disputes/${opened.body.id}`);
+    const at = (w: string, label: string) => ({ start: text.indexOf(w), end: text.indexOf(w) + w.length, label, text: w });
+    expect(d.body.label?.label.preference).toEqual({ kind: 'spans', spans: [at('Friday', 'DATE'), at('The Hague', 'LOCATION'), at('Israel', 'LOCATION')] });
+    expect(errors).toEqual([]);
   });
 });

@@ -13,12 +13,14 @@ import { and, eq } from 'drizzle-orm';
 import { items, judgments } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { pairwiseSpanF1 } from '@accord/metrics';
+import { addProposalEntity, proposalDigest, readDisputeProposal, removeProposalEntity } from '@accord/collab';
 import type { AnnotatorStats, Judgment, ProjectAgreement, QueueNext, RubricDraft } from '@accord/core';
 import type { ErrorBody } from '../utils/client.ts';
 import { createFactory, type FactoryProject } from '../utils/factory.ts';
 import { REPO_ROOT } from '../utils/process.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
+import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 import { importFile, jsonlOf } from '../utils/work.ts';
+import { connected, emitAck, openDoc, openSocket } from '../utils/collab.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/exports');
 
@@ -232,12 +234,59 @@ describe.each(only)('entity spans (%s)', (kind) => {
     }
   });
 
-  it("adjudication: the room holds the span vote as its proposal, and a lead's commit makes it the label", async () => {
-    const d = (await p.lead.client.get<{ items: { id: string; itemExternalId: string | null }[] }>(`/api/projects/${p.id}/disputes`)).body.items.find((x) => x.itemExternalId === 'n5')!;
-    const r = await p.lead.client.post<{ label: { label: { preference: unknown }; method: string; agreement: number | null } }>(`/api/projects/${p.id}/disputes/${d.id}/commit`, undefined, { headers: { 'idempotency-key': 'spans-n5' } });
-    expect(r.status).toBe(201);
-    // Geneva was marked by 2 of 4, not more than half: the proposal has no span; 2 of 4 judgments say so.
-    expect(r.body.label).toMatchObject({ label: { preference: { kind: 'spans', spans: [] } }, method: 'adjudicated', agreement: 0.5 });
+  it("adjudication: the room holds the span vote; the lead edits the spans, a commit is checked as a submit (400 naming the field) and makes them the label export and the Items tab read; others are refused", async () => {
+    const d = (await p.lead.client.get<{ items: { id: string; itemExternalId: string | null; itemId: string; doc: string }[] }>(`/api/projects/${p.id}/disputes`)).body.items.find((x) => x.itemExternalId === 'n5')!;
+    const s = await connected(openSocket({ url: t.url, cookie: p.lead.client.cookie }));
+    const room = openDoc(s, d.doc);
+    try {
+      // Geneva was marked by 2 of 4, not more than half: the seeded proposal has no span.
+      await waitFor(() => room.provider.synced && readDisputeProposal(room.doc).preference !== null, { message: 'the seeded room' });
+      expect(readDisputeProposal(room.doc).preference).toEqual({ kind: 'spans', spans: [] });
+      const commit = (key: string, as = p.lead.client) => as.post<ErrorBody & { label: { id: string; label: { preference: unknown }; method: string; agreement: number | null } }>(`/api/projects/${p.id}/disputes/${d.id}/commit`, undefined, { headers: { 'idempotency-key': key } });
+      const refused = async (span: { start: number; end: number; label: string; text?: string }, path: string, words: string, also?: { start: number; end: number; label: string }) => {
+        addProposalEntity(room.doc, span);
+        if (also) addProposalEntity(room.doc, also);
+        const want = readDisputeProposal(room.doc);
+        // The server reads the room from its own copy: wait until it holds the edit (its digest shows in the detail).
+        await waitFor(async () => (await p.lead.client.get<{ proposalDigest: string | null }>(`/api/projects/${p.id}/disputes/${d.id}`)).body.proposalDigest === proposalDigest(want), { message: 'the server holds the edit' });
+        const r = await commit(`bad-${path}`);
+        expect(r.status, path).toBe(400);
+        expect(r.body.error.details?.map((x) => x.path)).toContain(path);
+        expect(r.body.error.message).toContain(words);
+        removeProposalEntity(room.doc, span);
+        if (also) removeProposalEntity(room.doc, also);
+      };
+      // The text is 'The summit met in Geneva.' (25 characters); PER, ORG and LOC are the types; no overlap.
+      await refused({ start: 18, end: 40, label: 'LOC' }, 'doc.proposal.preference.spans.0.end', 'outside the text (25 characters)');
+      await refused({ start: 18, end: 24, label: 'CITY' }, 'doc.proposal.preference.spans.0.label', 'not a span type of the taxonomy');
+      await refused({ start: 18, end: 24, label: 'LOC', text: 'Genf' }, 'doc.proposal.preference.spans.0.text', 'does not match the text');
+      await refused({ start: 4, end: 20, label: 'ORG' }, 'doc.proposal.preference.spans.1.start', 'may not nest or overlap', { start: 18, end: 24, label: 'LOC' });
+
+      // Only those who adjudicate commit: a trainer and a reviewer (reviewers do not adjudicate here) are refused, and a trainer cannot join the room.
+      expect((await commit('trainer', p.trainer.client)).status).toBe(403);
+      expect((await commit('reviewer', p.reviewer.client)).status).toBe(403);
+      const ts = await connected(openSocket({ url: t.url, cookie: p.trainer.client.cookie }));
+      expect(await emitAck(ts, 'doc:join', d.doc)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      ts.close();
+
+      // The lead marks Geneva as a location and commits: the label, the Items tab and the export read it.
+      addProposalEntity(room.doc, { start: 18, end: 24, label: 'LOC' });
+      const want = readDisputeProposal(room.doc);
+      await waitFor(async () => (await p.lead.client.get<{ proposalDigest: string | null }>(`/api/projects/${p.id}/disputes/${d.id}`)).body.proposalDigest === proposalDigest(want), { message: 'the server holds the edit' });
+      const r = await commit('spans-n5');
+      expect(r.status).toBe(201);
+      const committed = { kind: 'spans', spans: [{ start: 18, end: 24, label: 'LOC', text: 'Geneva' }] };
+      expect(r.body.label).toMatchObject({ label: { preference: committed }, method: 'adjudicated', agreement: 0.5 });
+      const listed = await p.lead.client.get<{ items: { externalId: string | null; consensus: { labelId: string; method: string } | null }[] }>(`/api/projects/${p.id}/items?limit=50`);
+      expect(listed.body.items.find((i) => i.externalId === 'n5')?.consensus).toEqual({ labelId: r.body.label.id, method: 'adjudicated' });
+      expect((await p.lead.client.get<{ label: { preference: unknown } }>(`/api/projects/${p.id}/consensus/${r.body.label.id}`)).body.label.preference).toEqual(committed);
+      const exported = jsonl((await download('spans')).text).find((l) => l.externalId === 'n5');
+      expect(exported).toMatchObject({ text: 'The summit met in Geneva.', spans: [{ start: 18, end: 24, label: 'LOC', text: 'Geneva' }], method: 'adjudicated' });
+      expect(jsonl((await download('bio')).text).find((l) => l.externalId === 'n5')).toMatchObject({ tags: ['O', 'O', 'O', 'O', 'B-LOC', 'O'] });
+    } finally {
+      room.close();
+      s.close();
+    }
   });
 
   it('the demo workspace seeds a spans project of 30 news sentences with 3 gold items and its span types published', async () => {

@@ -100,6 +100,8 @@ export {
   readDispute,
   readDisputeProposal,
   removeProposalSpan,
+  addProposalEntity,
+  removeProposalEntity,
   setDisputeTag,
   setProposalPreference,
   setProposalScore,

@@ -9,6 +9,8 @@ import {
   readDispute,
   readDisputeProposal,
   removeProposalSpan,
+  addProposalEntity,
+  removeProposalEntity,
   setDisputeTag,
   setProposalPreference,
   setProposalScore,
@@ -84,5 +86,40 @@ describe('seeding', () => {
     sync(a, b);
     expect(readDisputeProposal(a)).toEqual(readDisputeProposal(b));
     expect(readDisputeProposal(a).spans).toHaveLength(1);
+  });
+});
+
+describe('entity spans (spans projects)', () => {
+  const ent = (start: number, end: number, label: string) => ({ start, end, label });
+  it('two adjudicators marking different entities at once keep both; the same entity twice reads once, in text order', () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    writeDisputeProposal(a, { preference: { kind: 'spans', spans: [ent(0, 3, 'PER')] }, scores: [], spans: [] }, 'majority');
+    sync(a, b);
+    addProposalEntity(a, ent(10, 14, 'LOC'));
+    addProposalEntity(b, ent(5, 8, 'ORG'));
+    addProposalEntity(b, ent(10, 14, 'LOC'));
+    sync(a, b);
+    expect(readDisputeProposal(a)).toEqual(readDisputeProposal(b));
+    expect(readDisputeProposal(a).preference).toEqual({ kind: 'spans', spans: [ent(0, 3, 'PER'), ent(5, 8, 'ORG'), ent(10, 14, 'LOC')] });
+    removeProposalEntity(b, ent(10, 14, 'LOC'));
+    sync(a, b);
+    expect(readDisputeProposal(a).preference).toEqual({ kind: 'spans', spans: [ent(0, 3, 'PER'), ent(5, 8, 'ORG')] });
+    // No spans is a proposal too (the text names no entity), and it differs from none.
+    removeProposalEntity(a, ent(0, 3, 'PER'));
+    removeProposalEntity(a, ent(5, 8, 'ORG'));
+    expect(readDisputeProposal(a).preference).toEqual({ kind: 'spans', spans: [] });
+    expect(isProposalEmpty(a)).toBe(false);
+  });
+
+  it('a room seeded with the spans inside its preference reads them, and the first edit moves them into the array', () => {
+    const d = new Y.Doc();
+    d.getMap('dispute').set('preference', { kind: 'spans', spans: [ent(0, 3, 'PER'), ent(5, 8, 'ORG')] });
+    const before = proposalDigest(readDisputeProposal(d));
+    expect(readDisputeProposal(d).preference).toEqual({ kind: 'spans', spans: [ent(0, 3, 'PER'), ent(5, 8, 'ORG')] });
+    removeProposalEntity(d, ent(5, 8, 'ORG'));
+    expect(readDisputeProposal(d).preference).toEqual({ kind: 'spans', spans: [ent(0, 3, 'PER')] });
+    addProposalEntity(d, ent(5, 8, 'ORG'));
+    expect(proposalDigest(readDisputeProposal(d))).toBe(before);
   });
 });

@@ -7,17 +7,23 @@
  *                               whole), tag (a dispute tag or absent), seededFrom (what seeded it)
  *   'dispute.scores'    Y.Map   `${dimension}|${responseId ?? ''}` → level value (number)
  *   'dispute.spans'     Y.Array<{ id, responseId, start, end, quote?, category, severity, note }>
+ *   'dispute.entities'  Y.Array<{ id, start, end, label, text? }>  a spans project's proposed entity
+ *                               spans, one element each (the preference then reads
+ *                               `{ kind: 'spans', spans: [] }` plus these)
  *   'dispute.rationale' Y.Text  the rationale, written together (cursors through presence)
  *   'dispute.comments'  Y.Array<{ id, userId, name, text, at }>
  *
  * Scores are keyed so that two reviewers setting different dimensions never overwrite each other;
- * a preference is one value (setting it twice concurrently keeps one, as a form would). Sign-offs are
+ * entity spans are elements of their own array for the same reason (two adjudicators marking
+ * different entities at once keep both; the same entity marked twice reads once). A room seeded
+ * before the array existed holds its spans inside the preference: they read together with the
+ * array's, and the first edit moves them into it. Otherwise a preference is one value (setting it twice concurrently keeps one, as a form would). Sign-offs are
  * recorded by the server (REST), each with the `proposalDigest` of the proposal signed: a change to
  * the proposal (preference, scores or spans — not the rationale, tag or comments) makes them stale.
  * Reading is total: ill-typed values (any writer can put anything in) read as absent.
  */
 import * as Y from 'yjs';
-import { DISPUTE_TAGS, PreferenceSchema, ScoreSchema, SpanSchema, type DisputeTag, type Preference, type Span } from '@accord/core';
+import { DISPUTE_TAGS, EntitySpanSchema, PreferenceSchema, ScoreSchema, SpanSchema, type DisputeTag, type EntitySpan, type Preference, type Span } from '@accord/core';
 
 export const DISPUTE_ROOTS = {
   settings: 'dispute',
@@ -25,6 +31,7 @@ export const DISPUTE_ROOTS = {
   spans: 'dispute.spans',
   rationale: 'dispute.rationale',
   comments: 'dispute.comments',
+  entities: 'dispute.entities',
 } as const;
 
 export interface ProposalScore {
@@ -70,6 +77,7 @@ const roots = (doc: Y.Doc) => ({
   spans: doc.getArray<unknown>(DISPUTE_ROOTS.spans),
   rationale: doc.getText(DISPUTE_ROOTS.rationale),
   comments: doc.getArray<unknown>(DISPUTE_ROOTS.comments),
+  entities: doc.getArray<unknown>(DISPUTE_ROOTS.entities),
 });
 
 const scoreKey = (dimension: string, responseId?: string) => `${dimension}|${responseId ?? ''}`;
@@ -89,10 +97,30 @@ function readComment(v: unknown): DisputeComment | null {
   return { id, userId, name, text, at };
 }
 
+const entityKey = (s: { start: number; end: number; label: string }) => `${s.start}:${s.end}:${s.label}`;
+
+function readEntity(v: unknown): EntitySpan | null {
+  if (!isObj(v)) return null;
+  const { id: _id, ...rest } = v;
+  const r = EntitySpanSchema.safeParse(rest);
+  return r.success ? r.data : null;
+}
+
+/**
+ * The proposed entity spans (a spans preference's, then the array's) in text order, each
+ * (start, end, label) once. Not checked against the item: the commit validates them as a submit.
+ */
+function readEntities(doc: Y.Doc, inPreference: readonly EntitySpan[]): EntitySpan[] {
+  const seen = new Set<string>();
+  const all = [...inPreference, ...roots(doc).entities.toArray().map(readEntity)].filter((s): s is EntitySpan => s !== null && !seen.has(entityKey(s)) && Boolean(seen.add(entityKey(s))));
+  return all.sort((a, b) => a.start - b.start || a.end - b.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
 /** The proposal alone (what sign-offs and commits are about), scores and spans in a stable order. */
 export function readDisputeProposal(doc: Y.Doc): DisputeProposal {
   const r = roots(doc);
-  const pref = PreferenceSchema.safeParse(r.settings.get('preference'));
+  const parsed = PreferenceSchema.safeParse(r.settings.get('preference'));
+  const preference: Preference | null = !parsed.success ? null : parsed.data.kind === 'spans' ? { kind: 'spans', spans: readEntities(doc, parsed.data.spans) } : parsed.data;
   const scores: ProposalScore[] = [];
   for (const [key, value] of r.scores.entries()) {
     const bar = key.lastIndexOf('|');
@@ -106,7 +134,7 @@ export function readDisputeProposal(doc: Y.Doc): DisputeProposal {
   const spans = readSpans(doc)
     .map(({ id: _id, ...s }) => s)
     .sort((a, b) => (a.responseId < b.responseId ? -1 : a.responseId > b.responseId ? 1 : a.start - b.start || a.end - b.end || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0)));
-  return { preference: pref.success ? pref.data : null, scores, spans };
+  return { preference, scores, spans };
 }
 
 /** Spans in document order; one per id (two nodes seeding one room at once would each add the seed's). */
@@ -138,7 +166,7 @@ export function readDispute(doc: Y.Doc): DisputeRoom {
 /** True when nothing of a proposal has been set (the server seeds such a room from the rule's result). */
 export function isProposalEmpty(doc: Y.Doc): boolean {
   const r = roots(doc);
-  return r.settings.get('preference') === undefined && r.scores.size === 0 && r.spans.length === 0;
+  return r.settings.get('preference') === undefined && r.scores.size === 0 && r.spans.length === 0 && r.entities.length === 0;
 }
 
 // ---- the digest sign-offs record
@@ -175,10 +203,53 @@ export function proposalDigest(p: DisputeProposal): string {
 
 // ---- writing
 
+/** Sets the preference whole; a spans preference's spans go into the entity array (replacing its spans). */
 export function setProposalPreference(doc: Y.Doc, preference: Preference | null): void {
-  const settings = roots(doc).settings;
-  if (preference === null) settings.delete('preference');
-  else settings.set('preference', structuredClone(preference));
+  doc.transact(() => {
+    const r = roots(doc);
+    if (r.entities.length) r.entities.delete(0, r.entities.length);
+    if (preference === null) r.settings.delete('preference');
+    else if (preference.kind === 'spans') {
+      r.settings.set('preference', { kind: 'spans', spans: [] });
+      preference.spans.forEach((s) => r.entities.push([{ ...structuredClone(s), id: entityId(doc) }]));
+    } else r.settings.set('preference', structuredClone(preference));
+  });
+}
+
+const entityId = (doc: Y.Doc) => `e${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Spans a room seeded before the entity array kept in its preference: moved into the array (before an edit). */
+function moveLegacyEntities(doc: Y.Doc): void {
+  const r = roots(doc);
+  const p = PreferenceSchema.safeParse(r.settings.get('preference'));
+  if (!p.success || p.data.kind !== 'spans' || p.data.spans.length === 0) return;
+  r.settings.set('preference', { kind: 'spans', spans: [] });
+  p.data.spans.forEach((s) => r.entities.push([{ ...s, id: entityId(doc) }]));
+}
+
+/** Adds an entity span to the proposal (making the preference a spans one if it was not). */
+export function addProposalEntity(doc: Y.Doc, span: EntitySpan): void {
+  doc.transact(() => {
+    const r = roots(doc);
+    moveLegacyEntities(doc);
+    const p = PreferenceSchema.safeParse(r.settings.get('preference'));
+    if (!p.success || p.data.kind !== 'spans') r.settings.set('preference', { kind: 'spans', spans: [] });
+    r.entities.push([{ ...structuredClone(span), id: entityId(doc) }]);
+  });
+}
+
+/** Removes the entity span (start, end, label) from the proposal, every copy of it. */
+export function removeProposalEntity(doc: Y.Doc, span: { start: number; end: number; label: string }): void {
+  doc.transact(() => {
+    moveLegacyEntities(doc);
+    const arr = roots(doc).entities;
+    const items = arr.toArray();
+    const key = entityKey(span);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const e = readEntity(items[i]);
+      if (e && entityKey(e) === key) arr.delete(i, 1);
+    }
+  });
 }
 
 /** Sets (or, with null, clears) one score: a per-response dimension names its response. */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { IdSchema, TimestampSchema } from './common.ts';
 import { ProjectRoleSchema, TaskKindSchema } from './projects.ts';
-import { JudgmentPayloadSchema, TaskSchema } from './work.ts';
+import { JudgmentPayloadSchema, RedteamTurnSchema, TaskSchema } from './work.ts';
 
 export const CALIBRATION_LIMITS = { items: 50, participants: 100, title: 200, rounds: 20 } as const;
 
@@ -43,6 +43,11 @@ export const CalibrationSubmitBodySchema = z.strictObject({
     .min(0)
     .max(7 * 24 * 3_600_000)
     .optional(),
+  /**
+   * A lead's reference judgment of the round's item (leads only; replaces an earlier one): never
+   * counted in agreement, shown beside the participants' judgments from the reveal on.
+   */
+  reference: z.boolean().default(false),
 });
 export type CalibrationSubmitBody = z.infer<typeof CalibrationSubmitBodySchema>;
 
@@ -89,10 +94,22 @@ export const CalibrationRoundSchema = z.object({
 });
 export type CalibrationRound = z.infer<typeof CalibrationRoundSchema>;
 
+/**
+ * What everyone judges in a writing or red-teaming round, fixed when the session was created and
+ * shown without its author: a writing to score on the rubric's dimensions, or a recorded attack (the
+ * conversation and the model's response) to label. A writing round without one is written for.
+ */
+export const CalibrationSubjectSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('writing'), text: z.string(), base: z.string().nullable() }),
+  z.object({ kind: z.literal('redteam'), turns: z.array(RedteamTurnSchema), response: z.string() }),
+]);
+export type CalibrationSubject = z.infer<typeof CalibrationSubjectSchema>;
+
 /** The current item as a participant judges it (same form as daily work; no gold, model names only when the project shows them). */
 export const CalibrationTaskSchema = TaskSchema.omit({ assignmentId: true, reservedAt: true, expiresAt: true, draft: true, timeSpentMs: true }).extend({
   roundId: IdSchema,
   roundNumber: z.number().int(),
+  subject: CalibrationSubjectSchema.nullable().default(null),
 });
 export type CalibrationTask = z.infer<typeof CalibrationTaskSchema>;
 
@@ -127,6 +144,8 @@ export const CalibrationSessionSchema = CalibrationSummarySchema.extend({
   task: CalibrationTaskSchema.nullable(),
   /** The caller's own judgment in the current round (canonical terms), if any. */
   mine: z.object({ payload: JudgmentPayloadSchema, blind: z.boolean(), submittedAt: TimestampSchema }).nullable(),
+  /** Leads only: the reference judgment set for the current item (null: none yet, or not a lead). */
+  reference: JudgmentPayloadSchema.nullable().default(null),
   judgmentsUse: z.enum(['training', 'discarded']).nullable(),
   publishedVersion: z.number().int().nullable(),
 });
@@ -148,7 +167,7 @@ export const CalibrationFigureSchema = z.object({
    * Why `value` is null when the statistic does not apply, rather than being undefined by the data:
    * `one-item` — α over a single item (unit) is 0 by construction, not a measure of agreement.
    */
-  reason: z.enum(['one-item']).nullable(),
+  reason: z.enum(['one-item', 'free-text']).nullable(),
 });
 export type CalibrationFigure = z.infer<typeof CalibrationFigureSchema>;
 
@@ -173,6 +192,12 @@ export const CalibrationDistributionSchema = z.object({
   /** Classifications: judgments that chose each label (every taxonomy label, in its order), and per distinct label set. */
   labels: z.array(z.object({ label: z.string(), count: z.number().int() })).optional(),
   labelSets: z.array(z.object({ labels: z.array(z.string()), count: z.number().int() })).optional(),
+  /** Red teaming: judgments that said the attack succeeded (true) or failed (false). */
+  success: z.array(z.object({ value: z.boolean(), count: z.number().int() })).optional(),
+  /** Red teaming: judgments per severity level (every level, lowest first). */
+  severities: z.array(CountSchema).optional(),
+  /** Red teaming: judgments that named each failure category (every category, in the taxonomy's order). */
+  categories: z.array(z.object({ label: z.string(), count: z.number().int() })).optional(),
 });
 
 export const CalibrationRevealedJudgmentSchema = z.object({
@@ -183,6 +208,8 @@ export const CalibrationRevealedJudgmentSchema = z.object({
   payload: JudgmentPayloadSchema,
   blind: z.boolean(),
   submittedAt: TimestampSchema,
+  /** Agreement with the lead's reference, 0…1 (null: no reference, or not comparable, as two writings). */
+  vsReference: z.number().nullable().default(null),
 });
 
 export const CalibrationRoundResultSchema = z.object({
@@ -194,6 +221,12 @@ export const CalibrationRoundResultSchema = z.object({
   distribution: CalibrationDistributionSchema,
   /** Computed from the blind judgments only. */
   agreement: CalibrationAgreementSchema,
+  /** The lead's reference for the item, shown from the reveal on (null: none was set). */
+  reference: JudgmentPayloadSchema.nullable().default(null),
+  /** The blind judgments' mean agreement with the reference (null: no reference or nothing comparable). */
+  referenceAgreement: z.object({ value: z.number(), n: z.number().int() }).nullable().default(null),
+  /** What everyone judged (writing and red-teaming rounds; null otherwise). */
+  subject: CalibrationSubjectSchema.nullable().default(null),
 });
 export type CalibrationRoundResult = z.infer<typeof CalibrationRoundResultSchema>;
 

@@ -38,6 +38,14 @@ export const calibrationSessions = pgTable(
     /** The rubric version published at the end on the session's proposal (null: none). */
     publishedVersion: integer('published_version'),
     proposal: text('proposal').notNull().default(''),
+    /**
+     * Writing and red-teaming sessions: what participants judge on each item, copied when the session
+     * is created (itemId → the writing shown for scoring, or the recorded attack to label; an item
+     * without one is written for). Kept with the session, so a later revision does not change it.
+     */
+    subjects: jsonb('subjects').$type<Record<string, Record<string, unknown>>>().notNull().default({}),
+    /** The lead's reference judgment per item (itemId → { payload, userId, at }): shown from a round's reveal on. */
+    referenceLabels: jsonb('reference_labels').$type<Record<string, { payload: Record<string, unknown>; userId: string; at: string }>>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),

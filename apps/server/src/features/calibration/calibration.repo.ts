@@ -205,6 +205,27 @@ export function createCalibrationRepo(db: Db) {
       return db.select().from(calibrationJudgments).where(inArray(calibrationJudgments.roundId, [...roundIds])).orderBy(asc(calibrationJudgments.submittedAt));
     },
 
+    /** Each item's first submitted judgment of this kind (the writing or the attack a session shows). */
+    async firstWork(projectId: string, ids: readonly string[], kind: 'writing' | 'redteam'): Promise<Map<string, Record<string, unknown>>> {
+      if (!ids.length) return new Map();
+      const rows = await db
+        .select({ itemId: judgments.itemId, payload: judgments.payload })
+        .from(judgments)
+        .where(and(eq(judgments.projectId, projectId), inArray(judgments.itemId, [...ids]), eq(judgments.status, 'submitted'), sql`${judgments.payload}->'preference'->>'kind' = ${kind}`))
+        .orderBy(asc(judgments.submittedAt), asc(judgments.id));
+      const out = new Map<string, Record<string, unknown>>();
+      for (const r of rows) if (!out.has(r.itemId)) out.set(r.itemId, r.payload as Record<string, unknown>);
+      return out;
+    },
+
+    /** Sets the lead's reference for an item (one statement: a concurrent reference for another item is kept). */
+    async setReference(sessionId: string, itemId: string, value: { payload: Record<string, unknown>; userId: string; at: string }): Promise<void> {
+      await db
+        .update(calibrationSessions)
+        .set({ referenceLabels: sql`${calibrationSessions.referenceLabels} || jsonb_build_object(${itemId}::text, ${JSON.stringify(value)}::jsonb)` })
+        .where(eq(calibrationSessions.id, sessionId));
+    },
+
     async items(projectId: string, ids: readonly string[]): Promise<ItemRow[]> {
       if (!ids.length) return [];
       return db
@@ -285,6 +306,8 @@ export function createCalibrationRepo(db: Db) {
             select distinct on (r.item_id, cj.user_id) r.item_id, cj.user_id, cj.payload, cj.response_order, cj.time_spent_ms, cj.submitted_at
             from ${calibrationJudgments} cj join ${calibrationRounds} r on r.id = cj.round_id
             where cj.session_id = ${s.id} and cj.blind and r.revealed_at is not null
+              -- A scoring of a shown writing or a label of a recorded attack judges someone else's work: never kept as one's own.
+              and not jsonb_exists(${JSON.stringify(s.subjects ?? {})}::jsonb, r.item_id::text)
             order by r.item_id, cj.user_id, r.number desc`;
           const candidates = (await tx.execute(sql`select count(*)::int as n from (${last}) c`)) as unknown as { rows: { n: number }[] };
           const inserted = (await tx.execute(sql`

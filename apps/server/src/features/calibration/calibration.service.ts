@@ -34,8 +34,11 @@ import {
   type CalibrationRoundResult,
   type CalibrationSession,
   type CalibrationState,
+  type CalibrationSubject,
   type CalibrationSubmitBody,
   type CalibrationSummary,
+  type FieldIssue,
+  type Preference,
   type CalibrationTask,
   type CreateCalibrationBody,
   type JudgmentPayload,
@@ -48,7 +51,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { ProjectAccess } from '../../platform/http/context.ts';
 import { stableJson } from '../../platform/stable-json.ts';
 import type { CalibrationRepo, CalJudgmentRow, ItemRow, ParticipantRow, RoundRow, SessionRow } from './calibration.repo.ts';
-import { agreementOf, pairScore, PREFERENCE_VALUES, rankPositions, raterAgreement, type StatLabelling, type StatUnit } from './calibration.stats.ts';
+import { agreementOf, pairScore, PREFERENCE_VALUES, rankPositions, raterAgreement, type ScaleWidths, type StatLabelling, type StatUnit } from './calibration.stats.ts';
 
 export interface CalibrationServiceDeps {
   repo: CalibrationRepo;
@@ -81,6 +84,59 @@ function displayOrder(sessionId: string, userId: string, item: ItemRow): string[
 }
 
 type ParsedRubric = { version: number; content: Record<string, unknown>; view: Rubric } | null;
+
+/** The subject a session shows for an item, from the judgment it was copied from (null: not a writing or an attack). */
+function subjectOf(payload: Record<string, unknown> | undefined): CalibrationSubject | null {
+  const p = (payload as { preference?: Preference } | undefined)?.preference;
+  if (p?.kind === 'writing') return { kind: 'writing', text: p.text, base: p.base ?? null };
+  if (p?.kind === 'redteam') return { kind: 'redteam', turns: p.turns, response: p.response };
+  return null;
+}
+
+/**
+ * What a participant's judgment of a subject is made of: a scoring of the shown writing keeps only
+ * its scores (the writing is the subject's), a label of the recorded attack only its category,
+ * severity and success (the conversation is the subject's). The subject's own judgment is kept
+ * server-side (`stored`), so a participant cannot change what everyone judges.
+ */
+function onSubject(payload: JudgmentPayload, stored: Record<string, unknown> | undefined): JudgmentPayload {
+  const base = (stored as { preference?: Preference } | undefined)?.preference;
+  const p = payload.preference;
+  if (base?.kind === 'writing') return { ...payload, preference: base, spans: [] };
+  if (base?.kind === 'redteam' && p.kind === 'redteam') return { ...payload, preference: { ...base, category: p.category, severity: p.severity, success: p.success }, scores: [], spans: [] };
+  return payload;
+}
+
+/** A scoring of a shown writing: every dimension of the rubric once, on its scale, for the writing (no response id). */
+function writingScoreIssues(payload: JudgmentPayload, rubric: Rubric | null, path = 'body.payload'): FieldIssue[] {
+  if (payload.preference.kind !== 'writing') return [{ path: `${path}.preference.kind`, message: "must be 'writing': this round scores the shown writing" }];
+  const dims = new Map((rubric?.dimensions ?? []).map((d) => [d.id, d]));
+  if (!dims.size) return [{ path: `${path}.scores`, message: 'cannot be taken: the session’s rubric version has no dimensions to score a writing on' }];
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  payload.scores.forEach((sc, i) => {
+    const at = `${path}.scores.${i}`;
+    const d = dims.get(sc.dimension);
+    if (!d) return void issues.push({ path: `${at}.dimension`, message: `is not a dimension of the rubric (known: ${[...dims.keys()].join(', ')})` });
+    if (sc.responseId !== undefined) issues.push({ path: `${at}.responseId`, message: 'must be absent: the score is for the shown writing' });
+    const allowed = d.levels.map((l) => l.value);
+    if (!allowed.includes(sc.value)) issues.push({ path: `${at}.value`, message: `is out of scale for ${d.id} (allowed: ${allowed.join(', ')})` });
+    if (seen.has(d.id)) issues.push({ path: at, message: `scores ${d.id} twice` });
+    seen.add(d.id);
+  });
+  const missing = [...dims.keys()].filter((d) => !seen.has(d));
+  if (missing.length) issues.push({ path: `${path}.scores`, message: `missing a score for ${missing.join(', ')}` });
+  return issues;
+}
+
+/** Widths of the scales pair scores measure distances on (each dimension's, the severity scale's). */
+function widthsOf(rubric: Rubric | null): ScaleWidths {
+  const width = (vs: readonly number[]) => (vs.length ? Math.max(...vs) - Math.min(...vs) : 1);
+  return {
+    dimensions: Object.fromEntries((rubric?.dimensions ?? []).map((d) => [d.id, width(d.levels.map((l) => l.value))])),
+    severity: width((rubric?.rating?.levels ?? []).map((l) => l.value)),
+  };
+}
 
 export function createCalibrationService({ repo, bus, clock, rubrics, quality, projects, settings, onJudgments }: CalibrationServiceDeps) {
   const rubricCache = new Map<string, ParsedRubric>();
@@ -172,6 +228,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       responseOrder: order,
       canonicalOrder: item.responses.map((r) => r.id),
       rubric: rubric ? { version: rubric.version, content: rubric.content } : null,
+      subject: subjectOf(s.subjects[item.id]),
     };
   }
 
@@ -196,6 +253,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       mine: mine ? { payload: mine.payload as JudgmentPayload, blind: mine.blind, submittedAt: mine.submittedAt.toISOString() } : null,
       judgmentsUse: s.judgmentsUse,
       publishedVersion: s.publishedVersion,
+      reference: who.lead && current ? ((s.referenceLabels[current.itemId]?.payload as JudgmentPayload | undefined) ?? null) : null,
     };
   }
 
@@ -237,8 +295,9 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     return { levels: rubric?.view.rating?.levels.map((l) => l.value), multiLabel: rubric?.view.taxonomy?.multiLabel === true };
   }
 
-  function dimensionsOf(rubric: ParsedRubric) {
-    return (rubric?.view.dimensions ?? []).map((d) => ({ id: d.id, target: d.target }));
+  /** A writing is scored as a whole (its scores carry no response id), whatever target a dimension names. */
+  function dimensionsOf(rubric: ParsedRubric, taskKind?: TaskKind) {
+    return (rubric?.view.dimensions ?? []).map((d) => ({ id: d.id, target: taskKind === 'writing' ? ('comparison' as const) : d.target }));
   }
 
   function distribution(unit: StatUnit, taskKind: TaskKind, rubric: ParsedRubric): CalibrationRoundResult['distribution'] {
@@ -256,7 +315,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
             return { responseId, positions };
           })
         : [];
-    const scores = dimensionsOf(rubric).flatMap((d) =>
+    const scores = dimensionsOf(rubric, taskKind).flatMap((d) =>
       (d.target === 'response' ? unit.canonical : [null]).map((responseId) => {
         const counts = new Map<number, number>();
         for (const p of payloads) for (const sc of p.scores) if (sc.dimension === d.id && (sc.responseId ?? null) === responseId) counts.set(sc.value, (counts.get(sc.value) ?? 0) + 1);
@@ -298,6 +357,24 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         labelSets: [...sets.values()].sort((x, y) => y.count - x.count || x.labels.join().localeCompare(y.labels.join())),
       };
     }
+    if (taskKind === 'redteam') {
+      const rt = payloads.flatMap((p) => (p.preference.kind === 'redteam' ? [p.preference] : []));
+      const severities = new Map<number, number>((rubric?.view.rating?.levels ?? []).map((l) => [l.value, 0]));
+      const categories = new Map<string, number>((rubric?.view.taxonomy?.labels ?? []).map((l) => [l.id, 0]));
+      for (const p of rt) {
+        if (p.severity !== null) severities.set(p.severity, (severities.get(p.severity) ?? 0) + 1);
+        for (const c of new Set(p.category)) categories.set(c, (categories.get(c) ?? 0) + 1);
+      }
+      return {
+        preference,
+        ranks,
+        scores,
+        spans,
+        success: [true, false].map((value) => ({ value, count: rt.filter((p) => p.success === value).length })),
+        severities: [...severities].map(([value, count]) => ({ value, count })),
+        categories: [...categories].map(([label, count]) => ({ label, count })),
+      };
+    }
     return { preference, ranks, scores, spans };
   }
 
@@ -307,6 +384,14 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     const rubric = await rubricOf(a.project.id, s.rubricVersion);
     const byUser = new Map(people.map((p) => [p.userId, p]));
     const unit = unitOf(r.itemId, canonical, rows);
+    // The lead's reference (this function serves revealed rounds only) and each judgment's agreement with it.
+    const reference = (s.referenceLabels[r.itemId]?.payload as JudgmentPayload | undefined) ?? null;
+    const widths = widthsOf(rubric?.view ?? null);
+    const vs = (p: JudgmentPayload) => (reference ? pairScore(p, reference, canonical, widths) : null);
+    const blindScores = rows.filter((j) => j.blind).flatMap((j) => {
+      const v = vs(j.payload as JudgmentPayload);
+      return v === null ? [] : [v];
+    });
     return {
       round: roundView(s, r),
       taskKind: a.project.taskKind,
@@ -314,9 +399,12 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       judgments: rows
         .map((j) => ({ j, p: byUser.get(j.userId) }))
         .sort((x, y) => (x.p?.position ?? 1e9) - (y.p?.position ?? 1e9))
-        .map(({ j, p }) => ({ label: labelOf(p, names), userId: names ? j.userId : null, payload: j.payload as JudgmentPayload, blind: j.blind, submittedAt: j.submittedAt.toISOString() })),
+        .map(({ j, p }) => ({ label: labelOf(p, names), userId: names ? j.userId : null, payload: j.payload as JudgmentPayload, blind: j.blind, submittedAt: j.submittedAt.toISOString(), vsReference: vs(j.payload as JudgmentPayload) })),
       distribution: distribution(unit, a.project.taskKind, rubric),
-      agreement: agreementOf([unit], a.project.taskKind, dimensionsOf(rubric), labellingOf(rubric)),
+      agreement: agreementOf([unit], a.project.taskKind, dimensionsOf(rubric, a.project.taskKind), labellingOf(rubric)),
+      reference,
+      referenceAgreement: blindScores.length ? { value: blindScores.reduce((x, y) => x + y, 0) / blindScores.length, n: blindScores.length } : null,
+      subject: subjectOf(s.subjects[r.itemId]),
     };
   }
 
@@ -437,7 +525,18 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         if (!(await rubrics.versionContent(a.project.id, body.rubricVersion))) throw new AppError('validation_failed', 'body.rubricVersion is not a published version', [{ path: 'body.rubricVersion', message: 'is not a published rubric version of the project' }]);
         rubricVersion = body.rubricVersion;
       } else rubricVersion = (await rubrics.latestContent(a.project.id))?.version ?? null;
-      const s = await repo.create(actorId, { projectId: a.project.id, title: body.title, createdBy: actorId, rubricVersion, itemIds, showNames: body.showNames }, people);
+      // Writing and red teaming: what everyone judges on each item, copied now (without its author).
+      let subjects: Record<string, Record<string, unknown>> = {};
+      const kind = a.project.taskKind;
+      if (kind === 'writing' || kind === 'redteam') {
+        const found = await repo.firstWork(a.project.id, itemIds, kind);
+        const without = itemIds.filter((i) => !found.has(i));
+        // A writing item without a writing is written for; an attack must exist to be labelled.
+        if (kind === 'redteam' && without.length)
+          throw new AppError('validation_failed', `body.items must have a recorded attack to label (${without.length} have none)`, without.map((i) => ({ path: 'body.items', message: `${i} has no submitted attack yet` })));
+        subjects = Object.fromEntries([...found].map(([itemId, payload]) => [itemId, { preference: (payload as { preference: unknown }).preference }]));
+      }
+      const s = await repo.create(actorId, { projectId: a.project.id, title: body.title, createdBy: actorId, rubricVersion, itemIds, showNames: body.showNames, subjects }, people);
       return view(a, s, actorId);
     },
 
@@ -495,16 +594,28 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
 
     async submit(a: ProjectAccess, userId: string, sessionId: string, body: CalibrationSubmitBody) {
       const s = await load(a, sessionId);
-      if (!(await repo.isParticipant(s.id, userId))) throw new AppError('forbidden', 'You are not a participant of this calibration session.');
+      if (body.reference) requireLead(a);
+      else if (!(await repo.isParticipant(s.id, userId))) throw new AppError('forbidden', 'You are not a participant of this calibration session.');
       if (s.phase === 'ended') throw new AppError('conflict', 'This session has ended.');
       if (!s.roundId || body.roundId !== s.roundId) throw new AppError('conflict', 'This round is no longer open; the session has moved on.');
       const round = (await repo.rounds(s.id)).find((r) => r.id === s.roundId)!;
       const [item] = await repo.items(a.project.id, [round.itemId]);
       if (!item) throw new AppError('conflict', 'This item no longer exists.');
       const rubric = await rubricOf(a.project.id, s.rubricVersion);
-      const issues = judgmentIssues(body.payload, item, a.project.taskKind, rubric?.view ?? null);
+      const subject = s.subjects[item.id];
+      const scoring = a.project.taskKind === 'writing' && subject !== undefined;
+      if (subject && body.payload.preference.kind !== a.project.taskKind)
+        throw new AppError('validation_failed', `body.payload.preference.kind must be '${a.project.taskKind}'`, [{ path: 'body.payload.preference.kind', message: `must be '${a.project.taskKind}'` }]);
+      const judged = onSubject(body.payload, subject);
+      const issues = scoring ? writingScoreIssues(judged, rubric?.view ?? null) : judgmentIssues(judged, item, a.project.taskKind, rubric?.view ?? null);
       if (issues.length) throw new AppError('validation_failed', issues.map((i) => `${i.path} ${i.message}`).join('; '), issues);
-      const payload = canonicalPayload(body.payload, item);
+      const payload = canonicalPayload(judged, item);
+      if (body.reference) {
+        // Kept with the session, never announced: participants learn of it at the reveal.
+        const at = clock();
+        await repo.setReference(s.id, item.id, { payload: payload as unknown as Record<string, unknown>, userId, at: at.toISOString() });
+        return { blind: false, submittedAt: at.toISOString(), repeated: false };
+      }
       const stored = await repo.storeJudgment({ roundId: round.id, sessionId: s.id, userId, payload: payload as unknown as Record<string, unknown>, responseOrder: displayOrder(s.id, userId, item), timeSpentMs: body.timeSpentMs ?? null, at: clock() });
       if (!stored.fresh && stableJson(stored.row.payload) !== stableJson(payload)) throw new AppError('conflict', 'You already submitted a different judgment in this round.');
       if (stored.fresh) {
@@ -548,7 +659,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       const outcomes = new Map<string, 'cleared' | 'kept'>();
       if (flags.length) {
         const groups = beforeAfter(await revealedByItem(a, s));
-        const last = raterAgreement(groups.map((g) => g.after ?? g.blind));
+        const last = raterAgreement(groups.map((g) => g.after ?? g.blind), widthsOf((await rubricOf(a.project.id, s.rubricVersion))?.view ?? null));
         for (const userId of new Set(flags.map((f) => f.userId))) {
           const v = last.get(userId) ?? null;
           outcomes.set(userId, v !== null && v >= body.clearFlagsAt ? 'cleared' : 'kept');
@@ -571,15 +682,16 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       const s = await load(a, sessionId);
       await viewer(a, s, userId);
       const rubric = await rubricOf(a.project.id, s.rubricVersion);
-      const dims = dimensionsOf(rubric);
+      const dims = dimensionsOf(rubric, a.project.taskKind);
       const groups = beforeAfter(await revealedByItem(a, s));
       const people = await repo.participants(s.id, a.project.id);
       const labelling = labellingOf(rubric);
       const fig = (units: StatUnit[]): CalibrationAgreement | null => (units.length ? agreementOf(units, a.project.taskKind, dims, labelling) : null);
       const blindUnits = groups.map((g) => g.blind);
       const afterUnits = groups.flatMap((g) => (g.after ? [g.after] : []));
-      const blindBy = raterAgreement(blindUnits);
-      const afterBy = raterAgreement(afterUnits);
+      const widths = widthsOf(rubric?.view ?? null);
+      const blindBy = raterAgreement(blindUnits, widths);
+      const afterBy = raterAgreement(afterUnits, widths);
       return {
         sessionId: s.id,
         phase: s.phase,

@@ -9,7 +9,12 @@
  * - ratings: α ordinal on the levels' values; classifications: α nominal on the label (single-label)
  *   or MASI α on the label sets (multi-label);
  * - spans: mean overlap F1 (`spanAgreement`) over participant pairs and items; a span matches only
- *   on the same response and category.
+ *   on the same response and category;
+ * - writing (scoring one shown writing): α ordinal pooled over item × dimension (so one item with
+ *   several dimensions has a figure), and α per dimension; writing for a prompt has no statistic
+ *   (`reason: 'free-text'`): the texts are compared side by side;
+ * - red teaming (labelling one recorded attack): α nominal pooled over item × facet (succeeded,
+ *   severity, the failure-category set).
  * α needs two units or more: over one unit (a one-item round's preference, a comparison dimension)
  * it is 0 by construction, so the figure is null with `reason: 'one-item'` (and no interval).
  * Intervals: a percentile bootstrap over participants (resampled with replacement; seeded, so the
@@ -189,6 +194,55 @@ export function entitySpanF1(units: readonly StatUnit[]): Figure {
   return { value: safe(() => pairwiseSpanF1(data).overall.overlapF1), n: data.length };
 }
 
+/** Writing rounds: α ordinal of the dimension scores, pooled over units item × dimension. */
+export function writingScoreAlpha(units: readonly StatUnit[], dimensions: readonly StatDimension[], raters = raterIndex(units)): Figure {
+  const col = new Map(raters.map((r, i) => [r, i]));
+  let n = 0;
+  const rows: (number | null)[][] = [];
+  for (const u of units)
+    for (const d of dimensions) {
+      const row: (number | null)[] = raters.map(() => null);
+      for (const j of u.judgments) {
+        const sc = j.payload.scores.find((x) => x.dimension === d.id);
+        if (sc) {
+          row[col.get(j.rater)!] = sc.value;
+          n++;
+        }
+      }
+      rows.push(row);
+    }
+  return alphaFigure(rows, n);
+}
+
+/** A red-team label's facets as nominal values: whether it succeeded, its severity, its category set. */
+function redteamFacets(p: JudgmentPayload): string[] | null {
+  const q = p.preference;
+  if (q.kind !== 'redteam') return null;
+  return [`success:${String(q.success)}`, `severity:${String(q.severity)}`, `category:${[...q.category].sort().join(',')}`];
+}
+
+/** Red-team rounds: α nominal pooled over units item × facet. */
+export function redteamAlpha(units: readonly StatUnit[], raters = raterIndex(units)): Figure {
+  const col = new Map(raters.map((r, i) => [r, i]));
+  let n = 0;
+  const rows: (string[] | null)[][] = [];
+  for (const u of units)
+    for (let f = 0; f < 3; f++) {
+      const row: (string[] | null)[] = raters.map(() => null);
+      for (const j of u.judgments) {
+        const v = redteamFacets(j.payload)?.[f];
+        if (v !== undefined) {
+          row[col.get(j.rater)!] = [v];
+          if (f === 0) n++;
+        }
+      }
+      rows.push(row);
+    }
+  const pairable = rows.filter((r) => r.filter((v) => v !== null).length >= 2).length;
+  if (pairable < 2) return { value: null, n, reason: 'one-item' };
+  return { value: safe(() => setAlpha(rows, { distance: (a, b) => (a[0] === b[0] ? 0 : 1) })), n };
+}
+
 function safe(f: () => number | null): number | null {
   try {
     const v = f();
@@ -232,6 +286,17 @@ export interface StatLabelling {
 export function agreementOf(units: readonly StatUnit[], taskKind: TaskKind, dimensions: readonly StatDimension[], labelling: StatLabelling = {}): CalibrationAgreement {
   const withSpans = units.some((u) => u.judgments.some((j) => j.payload.spans.length > 0));
   const masi = labelling.multiLabel === true;
+  if (taskKind === 'writing') {
+    // Scored writings have scores; written ones (no scores anywhere) are compared side by side, not by a statistic.
+    const scored = units.some((u) => u.judgments.some((j) => j.payload.scores.length > 0));
+    const n = units.reduce((k, u) => k + u.judgments.length, 0);
+    return {
+      preference: scored ? figure('alpha-ordinal', units, (u) => writingScoreAlpha(u, dimensions), 6) : { statistic: 'alpha-ordinal', value: null, ci: null, n, reason: 'free-text' },
+      dimensions: scored ? dimensions.map((d, i) => ({ dimension: d.id, ...figure('alpha-ordinal', units, (u) => dimensionAlpha(u, { id: d.id, target: 'comparison' }), 10 + i) })) : [],
+      spans: null,
+    };
+  }
+  if (taskKind === 'redteam') return { preference: figure('alpha-nominal', units, (u) => redteamAlpha(u), 7), dimensions: [], spans: null };
   return {
     preference:
       taskKind === 'pairwise'
@@ -252,9 +317,21 @@ export function agreementOf(units: readonly StatUnit[], taskKind: TaskKind, dime
  * How close two judgments' preferences are, 0…1: 1 − |Δ|/6 for graded pairs, (τ_b + 1)/2 for rankings,
  * 1 for the same rating level (else 0), 1 − MASI distance for label sets (1: the same set).
  */
-export function pairScore(a: JudgmentPayload, b: JudgmentPayload, canonical: readonly string[]): number | null {
+export function pairScore(a: JudgmentPayload, b: JudgmentPayload, canonical: readonly string[], scale: ScaleWidths = {}): number | null {
   const p = a.preference;
   const q = b.preference;
+  // Red teaming: the mean of the three facets (succeeded alike; severity 1 − |Δ|/width; 1 − MASI of the categories).
+  if (p.kind === 'redteam' && q.kind === 'redteam') {
+    const sev = p.severity === null || q.severity === null ? 0 : 1 - Math.min(1, Math.abs(p.severity - q.severity) / Math.max(1, scale.severity ?? 1));
+    return ((p.success === q.success ? 1 : 0) + sev + (1 - masiDistance(p.category, q.category))) / 3;
+  }
+  // Writing: two scorings of one writing, 1 − the mean |Δ|/width over the dimensions both scored; two written texts are not compared.
+  if (p.kind === 'writing' && q.kind === 'writing') {
+    const mine = new Map(a.scores.map((x) => [x.dimension, x.value]));
+    const both = b.scores.filter((x) => mine.has(x.dimension));
+    if (!both.length) return null;
+    return 1 - both.reduce((k, x) => k + Math.min(1, Math.abs(mine.get(x.dimension)! - x.value) / Math.max(1, scale.dimensions?.[x.dimension] ?? 4)), 0) / both.length;
+  }
   if (p.kind === 'pairwise' && q.kind === 'pairwise') return 1 - Math.abs(p.value - q.value) / 6;
   if (p.kind === 'rating' && q.kind === 'rating') return p.value === q.value ? 1 : 0;
   if (p.kind === 'classification' && q.kind === 'classification') return 1 - masiDistance(p.labels, q.labels);
@@ -269,8 +346,14 @@ export function pairScore(a: JudgmentPayload, b: JudgmentPayload, canonical: rea
   return null;
 }
 
+/** The widths (highest − lowest level) pair scores measure distances on: each dimension's, the severity scale's. */
+export interface ScaleWidths {
+  dimensions?: Record<string, number>;
+  severity?: number;
+}
+
 /** Each rater's mean pair score against the other raters of the same units. */
-export function raterAgreement(units: readonly StatUnit[]): Map<string, number | null> {
+export function raterAgreement(units: readonly StatUnit[], scale: ScaleWidths = {}): Map<string, number | null> {
   const acc = new Map<string, { sum: number; n: number }>();
   for (const u of units)
     for (const a of u.judgments) {
@@ -278,7 +361,7 @@ export function raterAgreement(units: readonly StatUnit[]): Map<string, number |
       acc.set(a.rater, t);
       for (const b of u.judgments) {
         if (a === b) continue;
-        const s = pairScore(a.payload, b.payload, u.canonical);
+        const s = pairScore(a.payload, b.payload, u.canonical, scale);
         if (s !== null) {
           t.sum += s;
           t.n++;

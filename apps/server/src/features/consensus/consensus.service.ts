@@ -536,9 +536,10 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       const js = (await repo.judgmentsOf([item.id])).filter((j) => j.kind === 'human');
       const want = classOf(room.proposal.preference!, engineItem(item));
       const agreeing = js.filter((j) => classOf((j.payload as { preference: Preference }).preference, engineItem(item)) === want).length;
-      // A label set is stored as judgments store it (sorted, no repeats), whatever order the room picked it in.
+      // A label set or a span set is stored as judgments store it (sorted, no repeats, spans with their
+      // text), whatever order the room built it in.
       const proposed = room.proposal.preference!;
-      const preference = proposed.kind === 'classification' ? canonicalPreference(proposed, item) : proposed;
+      const preference = proposed.kind === 'classification' || proposed.kind === 'spans' ? canonicalPreference(proposed, item) : proposed;
       const label: ConsensusPayload = { preference, scores: room.proposal.scores, spans: room.proposal.spans };
       const r = await repo.commit(
         a.project.id,

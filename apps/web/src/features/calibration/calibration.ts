@@ -21,6 +21,7 @@ export function statisticName(s: CalibrationFigure['statistic']): string {
 /** "0.42 (0.10 – 0.71)"; "not meaningful with one item" when the statistic does not apply; "—" when not defined. */
 export function figureText(f: (Pick<CalibrationFigure, 'value' | 'ci'> & { reason?: CalibrationFigure['reason'] | undefined }) | null | undefined): string {
   if (f?.reason === 'one-item') return 'not meaningful with one item';
+  if (f?.reason === 'free-text') return 'written texts: compare them side by side';
   if (!f || f.value === null) return '—';
   const v = f.value.toFixed(2);
   return f.ci ? `${v} (${f.ci[0].toFixed(2)} – ${f.ci[1].toFixed(2)})` : v;

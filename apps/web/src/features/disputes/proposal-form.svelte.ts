@@ -9,8 +9,10 @@
  * labels are stored in that order, so no translation is needed.
  */
 import {
+  addProposalEntity,
   addProposalSpan,
   readDispute,
+  removeProposalEntity,
   removeProposalSpan,
   setProposalPreference,
   setProposalScore,
@@ -18,20 +20,22 @@ import {
   type DisputeRoom,
   type ProposalSpan,
 } from '@accord/collab';
-import type { ConsensusPayload, Preference, RubricView, Span, TaskKind } from '@accord/core';
+import { spanTextOf, type ConsensusPayload, type EntitySpan, type Preference, type RubricView, type Span, type TaskKind } from '@accord/core';
 
 type Score = ConsensusPayload['scores'][number];
 import type { LiveDoc } from '../../lib/realtime/live-doc.svelte.ts';
 import { cellKey, findSpan, levelKeys, moveInRanking, PAIRWISE_SCALE, placeInRanking, scoreCells, taxonomyTree, toggleTie, type LabelChoice, type RankDrop, type ScoreCell, type TaxonomyEntry } from '../judging/judging.ts';
 import type { SpanDraft } from '../judging/judging-form.svelte.ts';
+import { entityProblem, type EntityForm } from '../judging/entities.ts';
 import { letterAt, pairwiseScreenValue } from './disputes.ts';
 
-export class ProposalForm implements LabelChoice {
+export class ProposalForm implements LabelChoice, EntityForm {
   readonly live: LiveDoc;
   readonly taskKind: TaskKind;
   /** Response ids in the item's canonical order (A, B, …). */
   readonly order: string[];
   readonly responses: { id: string; content: string }[];
+  readonly prompt: string;
   readonly rubric: RubricView | null;
   readonly cells: ScoreCell[];
   readonly taxonomyLabels: TaxonomyEntry[];
@@ -54,10 +58,11 @@ export class ProposalForm implements LabelChoice {
   /** The room as it is now (re-read on every change of the document). */
   readonly room: DisputeRoom;
 
-  constructor(live: LiveDoc, subject: { taskKind: TaskKind; responses: { id: string; content: string }[]; rubric: RubricView | null }, allowed: () => boolean) {
+  constructor(live: LiveDoc, subject: { taskKind: TaskKind; responses: { id: string; content: string }[]; prompt: string; rubric: RubricView | null }, allowed: () => boolean) {
     this.live = live;
     this.taskKind = subject.taskKind;
     this.responses = subject.responses;
+    this.prompt = subject.prompt;
     this.order = subject.responses.map((r) => r.id);
     this.rubric = subject.rubric;
     this.cells = scoreCells(subject.rubric, this.order);
@@ -173,6 +178,60 @@ export class ProposalForm implements LabelChoice {
     const label = this.taxonomyLabels[d - 1];
     if (label) this.toggleLabel(label.id);
   }
+
+  // ---- entity spans (spans projects): marked on the item's text, each span an element of the room
+
+  /** The text selected for the next span, and why the last mark did nothing: this screen's only. */
+  entitySel = $state<{ start: number; end: number } | null>(null);
+  entityMessage = $state('');
+
+  get entityText(): string {
+    return spanTextOf({ responses: this.responses, prompt: this.prompt }) ?? '';
+  }
+
+  get entities(): EntitySpan[] {
+    const p = this.preference;
+    return p?.kind === 'spans' ? p.spans : [];
+  }
+
+  get entityTypes(): { id: string; name: string; description: string }[] {
+    return this.taxonomyLabels.map(({ id, name, description }) => ({ id, name, description }));
+  }
+
+  get entityOverlap(): boolean {
+    return this.rubric?.taxonomy?.overlap === true;
+  }
+
+  /** Adds the selection as a span of this type to the proposal; false (and a message) when it cannot be. */
+  addEntity(label: string): boolean {
+    const sel = this.entitySel;
+    if (!this.editable || this.taskKind !== 'spans') return false;
+    if (!sel) {
+      this.entityMessage = 'Select some text first (drag with the mouse, or Shift+arrows in the text).';
+      return false;
+    }
+    const add = { start: sel.start, end: sel.end, label };
+    const problem = entityProblem(this.entities, add, this.entityOverlap);
+    if (problem) {
+      this.entityMessage = problem;
+      return false;
+    }
+    addProposalEntity(this.live.doc, { ...add, text: this.entityText.slice(add.start, add.end) });
+    this.entityMessage = '';
+    return true;
+  }
+
+  pickEntityType(d: number): boolean {
+    const t = this.entityTypes[d - 1];
+    return t ? this.addEntity(t.id) : false;
+  }
+
+  removeEntity(i: number): void {
+    const s = this.entities[i];
+    if (this.editable && s) removeProposalEntity(this.live.doc, s);
+  }
+
+  entityTypeName = (id: string): string => this.entityTypes.find((t) => t.id === id)?.name ?? id;
 
   // ---- scores
 

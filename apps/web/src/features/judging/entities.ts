@@ -6,6 +6,26 @@
  */
 import type { EntitySpan } from '@accord/core';
 
+/**
+ * What the span marker and the span list work on: a trainer's judging form, or an adjudication
+ * room's proposal (whose spans live in the room's shared document).
+ */
+export interface EntityForm {
+  readonly editable: boolean;
+  /** The text the offsets point into. */
+  readonly entityText: string;
+  /** The marked spans, in text order. */
+  readonly entities: readonly EntitySpan[];
+  entitySel: { start: number; end: number } | null;
+  entityMessage: string;
+  readonly entityTypes: { id: string; name: string; description: string }[];
+  readonly entityOverlap: boolean;
+  addEntity(label: string): boolean;
+  pickEntityType(d: number): boolean;
+  removeEntity(i: number): void;
+  entityTypeName(id: string): string;
+}
+
 export interface Word {
   start: number;
   end: number;

@@ -1,0 +1,2 @@
+ALTER TABLE "calibration_sessions" ADD COLUMN "subjects" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "calibration_sessions" ADD COLUMN "reference_labels" jsonb DEFAULT '{}'::jsonb NOT NULL;
