@@ -28,6 +28,10 @@ ALTER TABLE "quality_judgments" DROP CONSTRAINT "quality_judgments_user_id_users
 -- Room on each page for a changed row to be rewritten beside the old one (no index entries).
 ALTER TABLE "quality_judgments" SET (fillfactor = 85);
 --> statement-breakpoint
+-- Read only by the change poll of a database without NOTIFY (PGlite), which now walks the project's
+-- rows: every refresh moved each item's entry in this index, a random page written per submit.
+DROP INDEX "quality_items_updated_idx";
+--> statement-breakpoint
 -- The refresh, once: accord_quality_refresh_few and _batch differ only in how their statements are
 -- planned (a SET on a function holds for the functions it calls), so both call this one body.
 CREATE FUNCTION accord_quality_refresh_core(p_items uuid[]) RETURNS void LANGUAGE plpgsql AS $fn$
@@ -39,7 +43,9 @@ BEGIN
   IF p_items IS NULL OR cardinality(p_items) = 0 THEN RETURN; END IF;
   INSERT INTO quality_items AS q (item_id, project_id, block)
   SELECT i.id, i.project_id, (hashtext(i.id::text) & 63)::smallint FROM items i WHERE i.id = ANY (p_items) ORDER BY i.id
-  ON CONFLICT (item_id) DO UPDATE SET updated_at = q.updated_at;
+  ON CONFLICT (item_id) DO NOTHING;
+  -- Locked in id order by a row lock, not by a dummy update (a new row version under seven indexes).
+  PERFORM 1 FROM quality_items q WHERE q.item_id = ANY (p_items) ORDER BY q.item_id FOR UPDATE;
 
   -- The items' value counts now (sg 1) and as stored (sg −1), in a variable: temporary tables cost
   -- a truncation at every commit and a file extension at the next insert (tens of ms on a busy disk).

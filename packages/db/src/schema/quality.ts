@@ -49,7 +49,6 @@ export const qualityItems = pgTable(
     index('quality_items_agreement_desc_idx').on(t.projectId, t.agreement.desc(), t.position),
     index('quality_items_spread_idx').on(t.projectId, t.spread, t.position),
     index('quality_items_spread_desc_idx').on(t.projectId, t.spread.desc(), t.position),
-    index('quality_items_updated_idx').on(t.projectId, t.updatedAt),
   ],
 );
 

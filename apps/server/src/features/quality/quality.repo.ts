@@ -419,7 +419,11 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ userA: String(x.user_a), userB: String(x.user_b), va: num(x.va), vb: num(x.vb), n: num(x.n) }));
     },
 
-    /** The newest change of the project's figures (polled when there is no NOTIFY, i.e. PGlite). */
+    /**
+     * The newest change of the project's figures (polled when there is no NOTIFY, i.e. PGlite). It walks
+     * the project's items: an index on `updated_at` would cost every submit a random page (PostgreSQL,
+     * where NOTIFY makes this poll unnecessary, pays for it the same).
+     */
     async lastChange(projectIds: string[]): Promise<Map<string, number>> {
       if (projectIds.length === 0) return new Map();
       const r = await rows(
