@@ -38,6 +38,7 @@ CREATE FUNCTION accord_quality_refresh_core(p_items uuid[]) RETURNS void LANGUAG
 DECLARE
   v_project record;
   v_delta accord_quality_delta_row[];
+  v_changed accord_quality_delta_row[];
   v_jr quality_judgments[];
 BEGIN
   IF p_items IS NULL OR cardinality(p_items) = 0 THEN RETURN; END IF;
@@ -57,9 +58,18 @@ BEGIN
   )
   SELECT coalesce(array_agg(ROW(d.sg, d.project_id, d.block, d.item_id, d.scope, d.unit, d.value, d.n)::accord_quality_delta_row), '{}') INTO v_delta FROM d;
 
+  -- The aggregates need only the (item, scope, unit) groups whose counts changed: an unchanged group
+  -- (a dimension the new judgment did not score, another response's ranks) adds and takes away the same.
+  WITH g AS (
+    SELECT item_id, scope, unit FROM unnest(v_delta) GROUP BY item_id, scope, unit
+    HAVING string_agg(value::text || ':' || n, ',' ORDER BY value, n) FILTER (WHERE sg = 1)
+           IS DISTINCT FROM string_agg(value::text || ':' || n, ',' ORDER BY value, n) FILTER (WHERE sg = -1)
+  )
+  SELECT coalesce(array_agg(d), '{}') INTO v_changed FROM unnest(v_delta) d JOIN g ON g.item_id = d.item_id AND g.scope = d.scope AND g.unit = d.unit;
+
   -- Coincidences: o(v1, v2) = n_v1 (n_v2 − [v1 = v2]) / (m − 1) per unit with m ≥ 2.
   WITH src AS (
-    SELECT d.*, sum(n) OVER (PARTITION BY sg, item_id, scope, unit) AS m FROM unnest(v_delta) d WHERE scope NOT LIKE 'm_:%'
+    SELECT d.*, sum(n) OVER (PARTITION BY sg, item_id, scope, unit) AS m FROM unnest(v_changed) d WHERE scope NOT LIKE 'm_:%'
   ),
   cells AS (
     SELECT a.project_id, a.block, a.scope, a.value AS v1, b.value AS v2,
@@ -75,7 +85,7 @@ BEGIN
   -- Units by size m with their pairwise agreement (3-way view for preferences).
   WITH cat AS (
     SELECT sg, project_id, block, item_id, scope, unit, CASE WHEN scope LIKE 'pref%' THEN sign(value) ELSE value END AS c, sum(n) AS n
-    FROM unnest(v_delta) WHERE scope NOT LIKE 'm_:%' GROUP BY 1, 2, 3, 4, 5, 6, 7
+    FROM unnest(v_changed) WHERE scope NOT LIKE 'm_:%' GROUP BY 1, 2, 3, 4, 5, 6, 7
   ),
   per AS (SELECT sg, project_id, block, item_id, scope, unit, sum(n) AS m, sum(n * (n - 1)) AS agree FROM cat GROUP BY 1, 2, 3, 4, 5, 6),
   agg AS (
@@ -88,7 +98,7 @@ BEGIN
 
   -- The distribution of graded preferences (scope `dist`, m = the value, units = judgments).
   INSERT INTO quality_units AS q (project_id, scope, block, m, units, pa_sum)
-  SELECT project_id, 'dist', block, value::integer, sum(sg * n), 0 FROM unnest(v_delta) WHERE scope = 'pref'
+  SELECT project_id, 'dist', block, value::integer, sum(sg * n), 0 FROM unnest(v_changed) WHERE scope = 'pref'
   GROUP BY project_id, block, value HAVING sum(sg * n) <> 0 ORDER BY 1, 3, 4
   ON CONFLICT (project_id, scope, block, m) DO UPDATE SET units = q.units + excluded.units;
 
@@ -97,7 +107,7 @@ BEGIN
     SELECT project_id, block, CASE WHEN scope LIKE 'mp:%' THEN 'judgments' ELSE 'consensus' END AS source,
            split_part(substr(scope, 4), E'\t', 1) AS ma, split_part(substr(scope, 4), E'\t', 2) AS mb,
            sum(sg * n) FILTER (WHERE value < 0) AS wa, sum(sg * n) FILTER (WHERE value = 0) AS t, sum(sg * n) FILTER (WHERE value > 0) AS wb
-    FROM unnest(v_delta) WHERE scope LIKE 'm_:%' GROUP BY 1, 2, 3, 4, 5
+    FROM unnest(v_changed) WHERE scope LIKE 'm_:%' GROUP BY 1, 2, 3, 4, 5
   )
   INSERT INTO quality_model_pairs AS q (project_id, source, block, model_a, model_b, wins_a, ties, wins_b)
   SELECT project_id, source, block, ma, mb, coalesce(wa, 0), coalesce(t, 0), coalesce(wb, 0) FROM d
