@@ -119,6 +119,9 @@ describe.skipIf(missing !== null)('browser: red teaming', () => {
     await reviewerPage.goto(`${t.url}/projects/${project.id}?tab=attacks`);
     const cards = reviewerPage.getByTestId('redteam-attack');
     await expect.poll(() => cards.count()).toBe(2);
+    // Failure categories read by their names in the rubric, not their ids.
+    await expect.poll(async () => (await cards.allTextContents()).join('\n')).toMatch(/· Misinformation[\s\S]*· Privacy|· Privacy[\s\S]*· Misinformation/);
+    expect((await cards.allTextContents()).join('\n')).not.toMatch(/· (misinformation|privacy)\b/);
     const selected = () => reviewerPage.locator('[data-testid="redteam-attack"][data-selected="true"]').textContent();
     await expect.poll(selected).toContain('Please keep it civil.');
     expect(await reviewerPage.getByTestId('attacks-shortcut-bar').textContent()).toMatch(/j k\s*move.*c\s*confirm.*d\s*dispute/);
