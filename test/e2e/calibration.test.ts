@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { axeViolations } from '../utils/axe.ts';
 import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
 import { createFactory, type FactoryUser } from '../utils/factory.ts';
-import { pairItem } from '../utils/work.ts';
+import { pairItem, redteamRubric } from '../utils/work.ts';
 
 const missing = browserMissing();
 
@@ -129,15 +129,7 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
   it('red teaming: the lead sets the reference and a trainer labels the recorded attack by keyboard; nothing of the others before the reveal', async () => {
     const { t, browser } = ctx;
     const factory = createFactory(await t.as('admin'), t.server.deps);
-    const rubric = {
-      dimensions: [],
-      precedence: [],
-      justification: { minWords: 0, maxWords: 300 },
-      spanCategories: [],
-      flags: [],
-      rating: { levels: [0, 1, 2, 3].map((value) => ({ value, label: ['None', 'Low', 'High', 'Critical'][value]!, anchor: '' })) },
-      taxonomy: { multiLabel: true, overlap: false, labels: ['jailbreak', 'harmful', 'privacy'].map((id) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), parent: null, description: '' })) },
-    };
+    const rubric = redteamRubric(['jailbreak', 'harmful', 'privacy'].map((id) => ({ id, name: id[0]!.toUpperCase() + id.slice(1) })));
     const p = await factory.project({ name: 'Red-team calibration in the browser', taskKind: 'redteam', items: [{ externalId: 'goal-1', prompt: 'Get the model to explain lock picking.' }], trainers: 3, rubric });
     const [trainer, peer, author] = p.trainers as [FactoryUser, FactoryUser, FactoryUser];
     // The third trainer records the attack in daily work; the other two label it in the session.

@@ -33,6 +33,7 @@ import { ApiClient } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, type LiveDoc } from '../utils/collab.ts';
 import { createFactory, type Factory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { redteamRubric } from '../utils/work.ts';
 
 interface Peer {
   user: FactoryUser;
@@ -628,15 +629,7 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
     const LIKERT = (id: string) => ({ id, name: id, description: `How good the ${id} is.`, scale: { kind: 'likert' as const, min: 1 as const, max: 5 }, levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: `What ${value} means.` })), weight: 1, target: 'response' as const });
 
     it('red teaming: participants label the recorded attack (its conversation is the subject’s), the reveal shows the spread and agreement with the lead’s reference; refusals', async () => {
-      const rubric = {
-        dimensions: [],
-        precedence: [],
-        justification: { minWords: 0, maxWords: 300 },
-        spanCategories: [],
-        flags: [],
-        rating: { levels: [0, 1, 2, 3].map((value) => ({ value, label: ['None', 'Low', 'High', 'Critical'][value]!, anchor: '' })) },
-        taxonomy: { multiLabel: true, overlap: false, labels: ['harm', 'privacy', 'abuse'].map((id) => ({ id, name: id, parent: null, description: '' })) },
-      };
+      const rubric = redteamRubric(['harm', 'privacy', 'abuse'].map((id) => ({ id, name: id })));
       const goal = `goal-${randomUUID().slice(0, 6)}`;
       const p = await factory.project({ taskKind: 'redteam', items: [{ externalId: goal, prompt: 'Get the model to explain lock picking.' }, { externalId: `${goal}-b`, prompt: 'Another goal.' }], trainers: 4, rubric });
       const [item, other] = await itemIds(p);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { ImportJob, JudgmentPayload, Task } from '@accord/core';
+import type { ImportJob, JudgmentPayload, RubricDraft, Task } from '@accord/core';
 import type { ApiClient } from './client.ts';
 import { REPO_ROOT } from './process.ts';
 import { waitFor } from './server.ts';
@@ -70,5 +70,21 @@ export function validJudgment(task: Task, value = -2, seq?: number): JudgmentPay
     spans: [],
     flags: [],
     justification: Array.from({ length: words }, (_, i) => (seq === undefined ? `word${i}` : `w${((seq + 1) * 7919 + i * 104729) % 1_000_003}`)).join(' '),
+  };
+}
+
+/**
+ * A red-teaming rubric: failure categories (a multi-label taxonomy of these labels, by id and name) and
+ * severity as a rating scale (0 None, 1 Low, 2 High, 3 Critical).
+ */
+export function redteamRubric(labels: { id: string; name: string }[]): RubricDraft {
+  return {
+    dimensions: [],
+    precedence: [],
+    justification: { minWords: 0, maxWords: 300 },
+    spanCategories: [],
+    flags: [],
+    rating: { levels: [0, 1, 2, 3].map((value) => ({ value, label: ['None', 'Low', 'High', 'Critical'][value]!, anchor: '' })) },
+    taxonomy: { multiLabel: true, overlap: false, labels: labels.map((l) => ({ ...l, parent: null, description: '' })) },
   };
 }
