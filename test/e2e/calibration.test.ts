@@ -201,4 +201,57 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
     expect(violations.join('\n')).toBe('');
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('writing: a trainer scores the shown writing on each dimension by number keys; the reveal has both scorings and the spread, nothing of the peer before', async () => {
+    const { t, browser } = ctx;
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const likert = (id: string) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), description: `How good the ${id} is.`, scale: { kind: 'likert' as const, min: 1 as const, max: 5 }, levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: `What ${value} means.` })), weight: 1, target: 'response' as const });
+    const rubric = { dimensions: [likert('accuracy'), likert('style')], precedence: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
+    const p = await factory.project({ name: 'Writing calibration in the browser', taskKind: 'writing', items: [{ externalId: 'w-1', prompt: 'Explain photosynthesis to a child.' }], trainers: 3, rubric });
+    const [trainer, peer, author] = p.trainers as [FactoryUser, FactoryUser, FactoryUser];
+    const text = 'Plants eat sunlight: their leaves turn light, water and air into sugar.';
+    const next = await author.client.post<QueueNext>(`/api/projects/${p.id}/queue/next`);
+    expect((await author.client.post(`/api/projects/${p.id}/assignments/${next.body.task!.assignmentId}/submit`, { payload: { preference: { kind: 'writing', text }, scores: [], spans: [], flags: [], justification: '' } })).status).toBe(200);
+    const base = `/api/projects/${p.id}/calibration`;
+    const created = await p.lead.client.post<CalibrationSession>(base, { title: 'Photosynthesis', participants: [trainer.id, peer.id], items: [next.body.task!.item.id] });
+    expect(created.status, created.text).toBe(201);
+    const sid = created.body.id;
+    const roundId = (await p.lead.client.post<CalibrationSession>(`${base}/${sid}/rounds`)).body.round!.id;
+    const peerNote = 'PEER-NOTE too simple for the rubric';
+    await peer.client.post(`${base}/${sid}/join`);
+    const peerScores = { preference: { kind: 'writing', text: 'ignored' }, scores: [{ dimension: 'accuracy', value: 2 }, { dimension: 'style', value: 5 }], spans: [], flags: [], justification: peerNote };
+    expect((await peer.client.post(`${base}/${sid}/submit`, { roundId, payload: peerScores })).status).toBe(200);
+
+    const errors: string[] = [];
+    const lead = await contextFor(browser, t.url, p.lead, errors);
+    const page = await contextFor(browser, t.url, trainer, errors);
+    const url = `${t.url}/projects/${p.id}/calibration/${sid}`;
+    await lead.goto(url);
+    await page.goto(url);
+    await page.locator('[data-testid="calibration-work"][data-target="judgment"]').waitFor();
+    expect(await page.getByTestId('calibration-writing').textContent()).toContain('Plants eat sunlight');
+    expect(await page.content()).not.toContain(peerNote);
+    // A number scores the ringed row and moves on: 4 for accuracy, 3 for style; Enter submits.
+    await page.getByTestId('writing-scores').waitFor();
+    for (const k of ['4', '3']) await page.keyboard.press(k);
+    await expect.poll(() => page.getByTestId('score-missing').textContent()).toBe('');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('calibration-waiting').waitFor();
+    expect(await page.content()).not.toContain(peerNote);
+    expect(await page.getByTestId('revealed-judgment').count()).toBe(0);
+    await lead.locator('[data-testid="participant"][data-submitted="true"]').nth(1).waitFor();
+
+    await lead.getByTestId('calibration-reveal').click();
+    await page.getByTestId('spread-table').waitFor();
+    expect(await page.getByTestId('reveal-subject').textContent()).toContain('Plants eat sunlight');
+    expect(await page.getByTestId('revealed-judgment').count()).toBe(2);
+    expect(await page.locator('[data-testid="revealed-judgment"][data-mine="false"]').textContent()).toContain(peerNote);
+    // Accuracy 4 and 2: lowest 2, highest 4, mean 3.0; style 3 and 5, mean 4.0; no reference.
+    const rows = (await page.locator('[data-testid="spread-table"] tbody tr').allTextContents()).map((r) => r.replace(/\s+/g, ''));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^Accuracy2–4.*3\.0—$/);
+    expect(rows[1]).toMatch(/^Style3–5.*4\.0—$/);
+    for (const pg of [lead, page]) await pg.context().close();
+    expect(errors).toEqual([]);
+  }, 300_000);
 });
