@@ -26,7 +26,7 @@ type Score = ConsensusPayload['scores'][number];
 import type { LiveDoc } from '../../lib/realtime/live-doc.svelte.ts';
 import { cellKey, findSpan, levelKeys, moveInRanking, PAIRWISE_SCALE, placeInRanking, scoreCells, taxonomyTree, toggleTie, type LabelChoice, type RankDrop, type ScoreCell, type TaxonomyEntry } from '../judging/judging.ts';
 import type { SpanDraft } from '../judging/judging-form.svelte.ts';
-import { entityProblem, type EntityForm } from '../judging/entities.ts';
+import { spanToAdd, type EntityForm } from '../judging/entities.ts';
 import { letterAt, pairwiseScreenValue } from './disputes.ts';
 
 export class ProposalForm implements LabelChoice, EntityForm {
@@ -204,21 +204,10 @@ export class ProposalForm implements LabelChoice, EntityForm {
 
   /** Adds the selection as a span of this type to the proposal; false (and a message) when it cannot be. */
   addEntity(label: string): boolean {
-    const sel = this.entitySel;
     if (!this.editable || this.taskKind !== 'spans') return false;
-    if (!sel) {
-      this.entityMessage = 'Select some text first (drag with the mouse, or Shift+arrows in the text).';
-      return false;
-    }
-    const add = { start: sel.start, end: sel.end, label };
-    const problem = entityProblem(this.entities, add, this.entityOverlap);
-    if (problem) {
-      this.entityMessage = problem;
-      return false;
-    }
-    addProposalEntity(this.live.doc, { ...add, text: this.entityText.slice(add.start, add.end) });
-    this.entityMessage = '';
-    return true;
+    const span = spanToAdd(this, label);
+    if (span) addProposalEntity(this.live.doc, span);
+    return span !== null;
   }
 
   pickEntityType(d: number): boolean {

@@ -36,6 +36,22 @@ export function wordsOf(text: string): Word[] {
   return [...text.matchAll(/[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
 }
 
+/**
+ * The span a form's selection would add with this type, with its text, checked against the form's
+ * spans; null when it cannot be added, with the reason in the form's message (both forms, the
+ * trainer's and the dispute room's, then store it their own way).
+ */
+export function spanToAdd(form: EntityForm, label: string, sel = form.entitySel): EntitySpan | null {
+  if (!sel) {
+    form.entityMessage = 'Select some text first (drag with the mouse, or Shift+arrows in the text).';
+    return null;
+  }
+  const add = { start: sel.start, end: sel.end, label };
+  const problem = entityProblem(form.entities, add, form.entityOverlap);
+  form.entityMessage = problem ?? '';
+  return problem ? null : { ...add, text: form.entityText.slice(add.start, add.end) };
+}
+
 /** Why a span cannot be added (null: it can). */
 export function entityProblem(spans: readonly EntitySpan[], add: { start: number; end: number; label: string }, overlap: boolean): string | null {
   if (add.end <= add.start) return 'Select some text first.';

@@ -8,7 +8,7 @@
 import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span, type TaskKind, type EntitySpan, spanTextOf } from '@accord/core';
 import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
-import { entityProblem, withEntity } from './entities.ts';
+import { spanToAdd, withEntity } from './entities.ts';
 import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, type RedteamWork, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
@@ -274,19 +274,9 @@ export class JudgingForm implements LabelChoice {
   /** Marks the selection with a type; false (and a message) when it cannot be. */
   addEntity(label: string, sel = this.entitySel): boolean {
     if (!this.editable) return false;
-    if (!sel) {
-      this.entityMessage = 'Select some text first (drag with the mouse, or Shift+arrows in the text).';
-      return false;
-    }
-    const add = { start: sel.start, end: sel.end, label };
-    const problem = entityProblem(this.entities, add, this.entityOverlap);
-    if (problem) {
-      this.entityMessage = problem;
-      return false;
-    }
-    this.entities = withEntity(this.entities, { ...add, text: this.entityText.slice(add.start, add.end) });
-    this.entityMessage = '';
-    return true;
+    const span = spanToAdd(this, label, sel);
+    if (span) this.entities = withEntity(this.entities, span);
+    return span !== null;
   }
 
   /** Key d (1–9) applies the d-th type to the selection. */
