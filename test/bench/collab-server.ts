@@ -184,10 +184,14 @@ if (kind === 'accord' || kind === 'accord-pg') {
   send({ type: 'ready', url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/bench`, token: null, docName: 'bench', idleRssMb: await idleRss() });
 }
 
-/** Resident memory of this process with no client connected, after garbage collection and a short settle. */
-async function idleRss(): Promise<number> {
+/**
+ * Resident memory of this process with no client connected, after garbage collection and `settleMs` of
+ * idleness (1 s right after start-up; 10 s for the settled figure, once V8 has shrunk what start-up grew).
+ */
+async function idleRss(settleMs = 1_000): Promise<number> {
   (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((r) => setTimeout(r, 1_000));
+  await new Promise((r) => setTimeout(r, settleMs));
+  (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().rss / 1048576;
 }
 
@@ -197,7 +201,9 @@ let elu0 = performance.eventLoopUtilization();
 let t0 = performance.now();
 
 async function onMessage(m: { type: string }): Promise<void> {
-  if (m.type === 'measure-start') {
+  if (m.type === 'settle') {
+    send({ type: 'settled', rssMb: await idleRss(10_000) });
+  } else if (m.type === 'measure-start') {
     (globalThis as { gc?: () => void }).gc?.();
     cpu0 = process.cpuUsage();
     elu0 = performance.eventLoopUtilization();

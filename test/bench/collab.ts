@@ -45,8 +45,10 @@ type Msg = Record<string, unknown> & { type: string };
 
 function child(file: string, args: string[]): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
   const prof = benchEnv.profile && file.includes(benchEnv.profile) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : [];
-  // A larger young generation keeps the load generator's garbage collection out of the latencies (same for both servers).
-  const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: serverChildEnv() });
+  // A larger young generation keeps the load generators' garbage collection out of the latencies. The
+  // servers run with V8's defaults, as `npm start` runs Accord, so their RSS is what a user's would be.
+  const young = file.includes('clients') ? ['--max-semi-space-size=64'] : [];
+  const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', ...young, ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: serverChildEnv() });
   const inbox: Msg[] = [];
   const waiters: Array<{ type: string; resolve: (m: Msg) => void }> = [];
   proc.on('message', (m: Msg) => {
@@ -89,6 +91,7 @@ interface Result {
   observerElu: number;
   observerCpu: number;
   idleRssMb: number;
+  settledRssMb: number;
   serverWindowMs: number;
 }
 
@@ -111,6 +114,9 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
   const procs = [server.proc];
   try {
     const ready = await server.next('ready');
+    // Idle for 10 s more before any client connects: the settled RSS.
+    server.proc.send({ type: 'settle' });
+    const settled = await server.next('settled');
     const common = { kind, url: ready.url, token: ready.token, docName: ready.docName, editsPerSecond, warmupMs: WARMUP_MS, loadMs: LOAD_MS };
     // Observers first: observer 0 writes the initial rubric, which the editors then sync once.
     const observers = child('collab-clients.ts', [JSON.stringify({ ...common, role: 'observers', count: OBSERVERS, seed: 7 })]);
@@ -162,6 +168,7 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
       observerElu: done.measureElu as number,
       observerCpu: done.measureCpu as number,
       idleRssMb: ready.idleRssMb as number,
+      settledRssMb: settled.rssMb as number,
       serverWindowMs: stats.windowMs as number,
     };
   } finally {
@@ -202,12 +209,12 @@ const NAMES: Record<Kind, string> = {
   accord: 'Accord (Socket.IO, auth, checks, log on PGlite)',
   'accord-pg': 'Accord (Socket.IO, auth, checks, log on PostgreSQL)',
 };
-console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | RSS MB (idle → loaded) | heap MB | converged |');
+console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | RSS MB (1 s / 10 s after start → loaded) | heap MB | converged |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 // Saturated: the server's loop was busy all the time (latency is then queueing, not the server's cost).
 const saturated = results.filter((r) => !(r.serverWindowMs >= LOAD_MS * 0.8) || r.elu >= 0.95);
 for (const r of results) {
-  console.log(`| ${NAMES[r.kind as Kind]} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${f(r.idleRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
+  console.log(`| ${NAMES[r.kind as Kind]} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
 }
 if (saturated.length > 0) {
   console.log(`\nSaturated servers (event loop ≥ 95 % busy, or — : it saw only part of the measured window because the control messages waited behind the load; then its CPU, ELU and stall figures are not valid): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s, ELU ${f(r.elu * 100, 0)} %`).join(', ')}.`);
@@ -244,6 +251,12 @@ for (const s of SCENARIOS) {
   }
 }
 for (const ak of accords) {
-  const idle = Math.max(...results.filter((r) => r.kind === ak).map((r) => r.idleRssMb));
-  console.log(`goal (idle ${NAMES[ak as Kind]} process RSS < 300 MB): ${idle < 300 ? 'met' : 'NOT met'} (${f(idle, 0)} MB, the largest of ${results.filter((r) => r.kind === ak).length} fresh starts; relay ${f(Math.max(...results.filter((r) => r.kind === 'reference').map((r) => r.idleRssMb)), 0)} MB)`);
+  // An idle process: 10 s after start-up with no client; the figure 1 s after start-up is printed beside it.
+  const mine = results.filter((r) => r.kind === ak);
+  const relay = results.filter((r) => r.kind === 'reference');
+  const settled = Math.max(...mine.map((r) => r.settledRssMb));
+  const early = Math.max(...mine.map((r) => r.idleRssMb));
+  console.log(
+    `goal (idle ${NAMES[ak as Kind]} process RSS < 300 MB): ${settled < 300 ? 'met' : 'NOT met'} (${f(settled, 0)} MB idle 10 s after start-up, ${f(early, 0)} MB 1 s after it, the largest of ${mine.length} fresh starts; relay ${f(Math.max(...relay.map((r) => r.settledRssMb)), 0)} / ${f(Math.max(...relay.map((r) => r.idleRssMb)), 0)} MB)`,
+  );
 }

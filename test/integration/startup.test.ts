@@ -80,6 +80,30 @@ describe('starting Accord on an empty data folder', () => {
   });
 });
 
+describe('two processes started together on one new data folder', () => {
+  it('one creates and serves the workspace, the other is refused with the clear message', async () => {
+    // The new folder is created and seeded by a child process of whichever start gets there first; the
+    // other start's child (or the other start itself) finds the folder locked.
+    const dataDir = tempDir();
+    const a = start({ ACCORD_DATA_DIR: dataDir });
+    const b = start({ ACCORD_DATA_DIR: dataDir });
+    const outcome = (p: ServerProcess) =>
+      Promise.race([p.ready.then((u) => ({ served: u })), p.exited.then((code) => ({ exited: code }))]);
+    const [ra, rb] = await Promise.all([outcome(a), outcome(b)]);
+    const served = [ra, rb].filter((r) => 'served' in r) as { served: string }[];
+    const refused = [[a, ra], [b, rb]].filter(([, r]) => 'exited' in (r as object)) as [ServerProcess, { exited: number | null }][];
+    expect(served).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]![1].exited).toBe(2);
+    expect(refused[0]![0].output()).toMatch(/is in use by another Accord process \(pid \d+\)/);
+    expect((await fetch(served[0]!.served + '/api/health')).status).toBe(200);
+    const logins = JSON.parse(readFileSync(join(dataDir, 'demo-logins.json'), 'utf8')) as { email: string; password: string; role: string }[];
+    const c = new ApiClient(served[0]!.served);
+    await c.login(logins.find((l) => l.role === 'lead')!.email, logins.find((l) => l.role === 'lead')!.password);
+    expect((await c.get<{ total: number }>('/api/projects')).body.total).toBe(6);
+  });
+});
+
 describe('configuration', () => {
   it('ACCORD_DEMO=0 starts empty and creates only the admin from ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD', async () => {
     const dataDir = tempDir();

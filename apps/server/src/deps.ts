@@ -161,6 +161,20 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   };
 }
 
+/**
+ * Stops what createDeps started (the bus, live documents, the compaction worker, background jobs) and
+ * closes the database; rooms write their pending log entries first, so nothing acknowledged is lost.
+ */
+export async function closeDeps(deps: Deps, options: { closeDb: boolean } = { closeDb: true }): Promise<void> {
+  await deps.bus.close();
+  await deps.docs.close();
+  await deps.compactor.close();
+  await deps.imports.close();
+  await deps.consensus.close();
+  await deps.quality.close();
+  if (options.closeDb) await deps.db.close();
+}
+
 /** The dimensions of a project's newest published rubric version (quality figures name them). */
 async function rubricDimensions(rubrics: { latestContent(projectId: string): Promise<{ content: unknown } | null> }, projectId: string) {
   const latest = await rubrics.latestContent(projectId);

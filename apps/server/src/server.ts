@@ -3,15 +3,19 @@
  * an empty database and fails import jobs a previous run left unfinished. Used by main.ts and by
  * the integration tests (port 0).
  */
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
-import type { DbHandle } from '@accord/db';
+import { DataDirLockedError, pgliteFolderExists, type DbHandle } from '@accord/db';
 import { createApp } from './app.ts';
-import { createDeps, type Deps } from './deps.ts';
+import { closeDeps, createDeps, type Deps } from './deps.ts';
 import { parseEnv, type Env } from './env.ts';
 import { attachRealtime, type Realtime } from './platform/realtime/index.ts';
 import { seedIfEmpty, type SeedResult } from './demo/seed.ts';
+import type { FirstStartMessage } from './demo/first-start.ts';
 import type { Logger } from './platform/logger.ts';
 
 export interface RunningServer {
@@ -35,9 +39,11 @@ export interface StartOptions {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const env: Env = parseEnv(options.env);
+  // A new embedded database is created and seeded by a child process (see demo/first-start.ts).
+  const firstStart = !options.db && !env.DATABASE_URL && !pgliteFolderExists(env.dataDir) ? await firstStartInChild(options.env ?? null, env.dataDir) : null;
   const deps = await createDeps(env, { db: options.db, logger: options.logger });
   try {
-    const seed = await seedIfEmpty(deps);
+    const seed = firstStart ? firstStart.seed : await seedIfEmpty(deps);
     await deps.imports.init();
     deps.consensus.start();
     const app = createApp(deps);
@@ -64,13 +70,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       close() {
         closing ??= (async () => {
           await realtime.close();
-          await deps.bus.close();
           // Every room's pending log entries are written before the database goes: a graceful restart loses nothing.
-          await deps.docs.close();
-          await deps.compactor.close();
-          await deps.imports.close();
-          await deps.consensus.close();
-          await deps.quality.close();
+          await closeDeps(deps, { closeDb: false });
           httpServer.closeAllConnections?.();
           await new Promise<void>((res) => httpServer.close(() => res()));
           if (closeDb) await deps.db.close();
@@ -79,12 +80,36 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       },
     };
   } catch (e) {
-    await deps.bus.close();
-    await deps.imports.close();
-    await deps.consensus.close();
-    await deps.docs.close();
-    await deps.compactor.close();
-    if (!options.db) await deps.db.close();
+    await closeDeps(deps, { closeDb: !options.db });
     throw e;
   }
+}
+
+/**
+ * Runs demo/first-start.ts in a child process (through tsx, as the server itself runs) and returns its
+ * seed result. It parses `source` as this process parsed it (null: its environment, inherited from
+ * this process's). Its output goes to this process's; its failure is rethrown here (a locked data folder
+ * as DataDirLockedError, so main.ts reports it as on any start).
+ */
+async function firstStartInChild(source: Record<string, string | undefined> | null, dataDir: string): Promise<{ seed: SeedResult | null }> {
+  const script = fileURLToPath(new URL('./demo/first-start.ts', import.meta.url));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = fork(script, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let message: FirstStartMessage | null = null;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('message', (m) => (message = m as FirstStartMessage));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`could not start the first-start process: ${e.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const m = message as FirstStartMessage | null;
+      if (m && 'seed' in m && code === 0) return resolve(m);
+      if (m && 'error' in m) return reject(m.error.locked ? new DataDirLockedError(m.error.locked.dataDir, m.error.locked.ownerPid) : new Error(m.error.message));
+      reject(new Error(`creating and seeding the new database in ${dataDir} failed (first-start process ${signal ? `killed by ${signal}` : `exited with ${code}`})`));
+    });
+    child.send({ source });
+  });
 }

@@ -65,6 +65,11 @@ export async function createDb(options: DbOptions): Promise<DbHandle> {
   return openPglite(options.dataDir, options.sharedBuffersMb ?? 16, options.loadDataDir);
 }
 
+/** Whether `dataDir` already holds an embedded database (its PGlite folder has been created). */
+export function pgliteFolderExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'pgdata', 'PG_VERSION'));
+}
+
 /**
  * Runs initdb for a new PGlite folder in a child process. The WebAssembly instance that ran initdb
  * is never released by the process that created it (about 300 MB resident), so the server itself
