@@ -19,7 +19,9 @@
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
  * and what each side spends per judgment moves much less than the wall-clock rate.
- * `--profile DIR` runs the server under `node --cpu-prof` and leaves the profile in DIR.
+ * `--profile DIR` runs the server under `node --cpu-prof` and leaves the profile in DIR, and has
+ * PostgreSQL time the database's functions (track_functions): their calls, total and own time are
+ * printed at the end (the triggers of a submit show there).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +160,10 @@ interface CeilingResult {
 
 try {
   scratch = await createScratchDatabase(args.pg, 'accord_bench_load');
+  if (args.profile) {
+    const a = await connectAdmin(args.pg);
+    await a.query(`ALTER DATABASE "${scratch.name}" SET track_functions = 'all'`).finally(() => a.end());
+  }
   log(
     `database ${scratch.name} on ${new URL(args.pg).host}; ${QUICK ? 'quick run: ' : ''}trainers ${LEVELS.join(', ')}, ${WARMUP} s warm-up + ${SECONDS} s each; ` +
       (ONE_CALL ? 'loop: one request per judgment (submit?next=1)' : 'loop: queue/next, then submit'),
@@ -518,6 +524,15 @@ try {
     `goal (rate at 200,000 items within 10 % of the rate at 2,000): ${met(growth >= 0.9)} (${rate(l.perSecond)} judgments/s at ${LARGE.toLocaleString('en-US')} vs ${rate(s.perSecond)} at ${SMALL.toLocaleString('en-US')} = ${(100 * growth).toFixed(1)} %${note}${LARGE !== 200_000 ? `; large project has ${LARGE.toLocaleString('en-US')} items` : ''})`,
   );
   if (results.some((r) => r.errors > 0) || paced.errors > 0) process.exitCode = 1;
+  if (args.profile) {
+    // Function statistics reach the view when a backend's transaction ends; the server's are idle by now.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const { rows } = await pool.query<{ funcname: string; calls: string; total_time: number; self_time: number }>(
+      'SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 25',
+    );
+    log('\nPostgreSQL functions over the whole run (track_functions), by own time:\n| function | calls | total ms | own ms | own µs per call |\n|---|---|---|---|---|');
+    for (const r of rows) log(`| ${r.funcname} | ${r.calls} | ${r.total_time.toFixed(0)} | ${r.self_time.toFixed(0)} | ${((1000 * r.self_time) / Number(r.calls)).toFixed(0)} |`);
+  }
 } catch (e) {
   console.error(`\nbench:load failed: ${(e as Error).stack ?? e}`);
   if (server) console.error(`server output (last 2,000 chars):\n${server.output().slice(-2000)}`);
