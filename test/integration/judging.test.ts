@@ -281,6 +281,30 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect((await next(c, p)).task).toBeNull();
   });
 
+  it('serves items in import order from where the trainer is, and an item reopened behind them at the end of their pass', async () => {
+    // k = 1: trainer B's reservation closes it-0 for everyone else until B releases it.
+    const { p, trainers } = await setup({ items: 6, trainers: 2, settings: { overlap: 1 } });
+    const [a, b] = trainers as [ApiClient, ApiClient];
+    const name = (task: Task) => /Prompt (it-\d+)/.exec(task.item.prompt)![1];
+    const held = await nextTask(b, p);
+    expect(name(held)).toBe('it-0');
+    const order: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const task = await nextTask(a, p);
+      order.push(name(task)!);
+      expect((await submit(a, p, task)).status).toBe(200);
+    }
+    // it-0 opens again behind A's position (B skips it: B never gets it again).
+    expect((await b.post(`/api/projects/${p}/assignments/${held.assignmentId}/release`)).status).toBe(200);
+    for (let task = (await next(a, p)).task; task; task = (await next(a, p)).task) {
+      order.push(name(task)!);
+      expect((await submit(a, p, task)).status).toBe(200);
+    }
+    expect(order).toEqual(['it-1', 'it-2', 'it-3', 'it-4', 'it-5', 'it-0']);
+    expect((await next(a, p)).progress).toMatchObject({ done: 6, available: 0 });
+    expect((await next(b, p)).task).toBeNull();
+  });
+
   it('gives work only to eligible members, by role, tier and domain', async () => {
     const { p, trainers } = await setup({ items: 2, trainers: 1, settings: { eligibility: { minTier: 2 } } });
     const c = trainers[0]!;

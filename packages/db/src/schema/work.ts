@@ -87,6 +87,8 @@ export const queueProjects = pgTable('queue_projects', {
  * Per project member, kept by triggers: submitted judgments, live reservations, and the items this
  * member has seen (reserved, judged, skipped or imported) that are open ordinary items or gold.
  * What is left for the member = (open − seenOpen) + (gold − seenGold): read, never counted.
+ * `frontier`: the position of the last ordinary item reserved for the member; the next search starts
+ * after it, so its cost does not grow with the items the member has already judged.
  */
 export const queueMembers = pgTable(
   'queue_members',
@@ -101,6 +103,7 @@ export const queueMembers = pgTable(
     reserved: integer('reserved').notNull().default(0),
     seenOpen: integer('seen_open').notNull().default(0),
     seenGold: integer('seen_gold').notNull().default(0),
+    frontier: integer('frontier'),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
