@@ -6,12 +6,15 @@
  * judgments and the round's agreement; a trainer's note reaches the others live; the lead ends the
  * session and everyone sees the report. Then a red-teaming session by keyboard: the lead sets the
  * reference on the session page, a trainer labels the recorded attack, and sees nobody else's labels
- * nor the reference until the reveal, then all of them. Each stage is audited with axe (light and
- * dark, 1280 and 390 wide) and photographed into test-results/calibration-*.png.
+ * nor the reference until the reveal, then all of them. A writing session scores a shown writing by
+ * number keys; on an item without a writing, two trainers write for the prompt by keyboard (e,
+ * Ctrl+Enter) while neither page, nor any API response or socket frame it gets, holds the other's
+ * text or the lead's reference until the reveal, which shows them side by side. Stages are audited
+ * with axe (light and dark, 1280 and 390 wide) and photographed into test-results/calibration-*.png.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CalibrationSession, QueueNext } from '@accord/core';
+import type { CalibrationRoundResult, CalibrationSession, QueueNext } from '@accord/core';
 import type { Browser, Page } from 'playwright-core';
 import { axeViolations } from '../utils/axe.ts';
 import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
@@ -46,6 +49,30 @@ async function sweep(page: Page, label: string): Promise<string[]> {
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
+}
+
+const likert = (id: string) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), description: `How good the ${id} is.`, scale: { kind: 'likert' as const, min: 1 as const, max: 5 }, levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: `What ${value} means.` })), weight: 1, target: 'response' as const });
+const WRITING_RUBRIC = { dimensions: [likert('accuracy'), likert('style')], precedence: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
+
+/**
+ * Everything that reached or left a page from now on: the API's response bodies and the socket's
+ * frames both ways (msgpack and Yjs keep strings as UTF-8, so binary frames are read as text).
+ */
+function traffic(page: Page): { text: () => Promise<string>; frames: () => number } {
+  const parts: (string | Promise<string>)[] = [];
+  let frames = 0;
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) parts.push(r.text().catch(() => ''));
+  });
+  page.on('websocket', (ws) => {
+    const add = (f: { payload: string | Buffer }) => {
+      frames++;
+      parts.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'));
+    };
+    ws.on('framereceived', add);
+    ws.on('framesent', add);
+  });
+  return { text: async () => (await Promise.all(parts)).join('\n'), frames: () => frames };
 }
 
 describe.skipIf(missing !== null)('browser: a calibration session, lead and two trainers', () => {
@@ -205,9 +232,7 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
   it('writing: a trainer scores the shown writing on each dimension by number keys; the reveal has both scorings and the spread, nothing of the peer before', async () => {
     const { t, browser } = ctx;
     const factory = createFactory(await t.as('admin'), t.server.deps);
-    const likert = (id: string) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), description: `How good the ${id} is.`, scale: { kind: 'likert' as const, min: 1 as const, max: 5 }, levels: [1, 2, 3, 4, 5].map((value) => ({ value, label: `L${value}`, anchor: `What ${value} means.` })), weight: 1, target: 'response' as const });
-    const rubric = { dimensions: [likert('accuracy'), likert('style')], precedence: [], justification: { minWords: 0, maxWords: 300 }, spanCategories: [], flags: [] };
-    const p = await factory.project({ name: 'Writing calibration in the browser', taskKind: 'writing', items: [{ externalId: 'w-1', prompt: 'Explain photosynthesis to a child.' }], trainers: 3, rubric });
+    const p = await factory.project({ name: 'Writing calibration in the browser', taskKind: 'writing', items: [{ externalId: 'w-1', prompt: 'Explain photosynthesis to a child.' }], trainers: 3, rubric: WRITING_RUBRIC });
     const [trainer, peer, author] = p.trainers as [FactoryUser, FactoryUser, FactoryUser];
     const text = 'Plants eat sunlight: their leaves turn light, water and air into sugar.';
     const next = await author.client.post<QueueNext>(`/api/projects/${p.id}/queue/next`);
@@ -252,6 +277,127 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
     expect(rows[0]).toMatch(/^Accuracy2–4.*3\.0—$/);
     expect(rows[1]).toMatch(/^Style3–5.*4\.0—$/);
     for (const pg of [lead, page]) await pg.context().close();
+    expect(errors).toEqual([]);
+  }, 300_000);
+
+  it('writing for the prompt: on an item without a writing, two trainers write their own by keyboard; nobody sees another’s text (page, API, socket) before the reveal, which shows both', async () => {
+    const { t, browser } = ctx;
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const prompt = 'Write a haiku about rain on a tin roof.';
+    const p = await factory.project({ name: 'Writing for the prompt in the browser', taskKind: 'writing', items: [{ externalId: 'haiku-1', prompt }], trainers: 2, rubric: WRITING_RUBRIC });
+    // Nobody has written for the item, so the session has no writing to show: each participant writes.
+    expect((await p.lead.client.get<{ total: number }>(`/api/projects/${p.id}/judgments`)).body.total).toBe(0);
+    // Each text carries a word found nowhere else, to look for in what each page received.
+    const texts = ['Kestrel drums the tin\nthe gutter hums a low tune\nsleep comes in puddles', 'Marimba of rain\ncold fingers tap the metal\nthe cat does not care'];
+    const markers = ['Kestrel', 'Marimba'];
+    const referenceText = 'Zephyr rain on tin\na roof becomes a snare drum\nthe night keeps the beat';
+
+    const errors: string[] = [];
+    const violations: string[] = [];
+    const lead = await contextFor(browser, t.url, p.lead, errors);
+    const trainers = await Promise.all(p.trainers.map((u) => contextFor(browser, t.url, u, errors)));
+    const [leadTraffic, ...trainerTraffic] = [lead, ...trainers].map(traffic);
+
+    // The lead creates the session on the item in the Calibration tab.
+    await lead.goto(`${t.url}/projects/${p.id}?tab=calibration`);
+    await lead.getByTestId('calibration-new').click();
+    await lead.getByTestId('calibration-title').fill('Rain haiku');
+    for (const u of p.trainers) await lead.locator(`[data-testid="calibration-member"][data-email="${u.email}"]`).check();
+    await lead.getByTestId('calibration-item').first().check();
+    await lead.getByTestId('calibration-create').click();
+    await lead.waitForURL(/\/calibration\/[0-9a-f-]+$/);
+    const url = lead.url();
+    const sid = url.split('/').at(-1)!;
+    for (const page of trainers) {
+      await page.goto(url);
+      await page.getByTestId('calibration-lobby').waitFor();
+    }
+    await lead.getByTestId('calibration-start').click();
+
+    // Each trainer is asked to write for the prompt: the prompt and an empty editor, no writing to score.
+    for (const page of trainers) {
+      await page.getByTestId('calibration-write').waitFor();
+      expect(await page.getByTestId('calibration-prompt').textContent()).toContain(prompt);
+      expect(await page.locator('main').textContent()).toContain('Write the ideal response to the prompt.');
+      expect(await page.getByTestId('calibration-writing').count()).toBe(0);
+      expect(await page.getByTestId('calibration-writing-text').inputValue()).toBe('');
+      expect(await page.getByTestId('writing-submit').isDisabled()).toBe(true);
+    }
+    const roundId = (await p.lead.client.get<CalibrationSession>(`/api/projects/${p.id}/calibration/${sid}`)).body.round!.id;
+
+    // The lead writes a reference the same way: e into the editor, Ctrl+Enter saves it.
+    await lead.getByTestId('calibration-write').waitFor();
+    await lead.getByTestId('reference-status').filter({ hasText: 'No reference' }).waitFor();
+    await lead.keyboard.press('e');
+    await lead.keyboard.type(referenceText);
+    await lead.keyboard.press('Control+Enter');
+    await lead.getByTestId('reference-status').filter({ hasText: 'A reference is saved' }).waitFor();
+
+    /** Neither the page nor anything it received holds the words it must not see yet. */
+    const blind = async (page: Page, seen: ReturnType<typeof traffic>, hidden: string[]) => {
+      const html = await page.content();
+      const wire = await seen.text();
+      expect(seen.frames()).toBeGreaterThan(0);
+      for (const word of hidden) {
+        expect(html, word).not.toContain(word);
+        expect(wire, word).not.toContain(word);
+      }
+      expect(await page.getByTestId('reveal-view').count()).toBe(0);
+    };
+
+    // The first trainer: e focuses the editor, the text is typed, Ctrl+Enter in the editor submits.
+    const [first, second] = trainers as [Page, Page];
+    await first.keyboard.press('e');
+    await expect.poll(() => first.evaluate('document.activeElement?.dataset.testid')).toBe('calibration-writing-text');
+    await first.keyboard.type(texts[0]!);
+    await expect.poll(() => first.getByTestId('word-count').textContent()).toBe('14 words');
+    await first.keyboard.press('Control+Enter');
+    await first.getByTestId('calibration-waiting').waitFor();
+    await blind(first, trainerTraffic[0]!, [markers[1]!, 'Zephyr']);
+
+    // The second sees that the first submitted, and nothing of what they wrote nor of the reference.
+    await second.locator('[data-testid="participant"][data-submitted="true"]').first().waitFor();
+    await blind(second, trainerTraffic[1]!, [markers[0]!, 'Zephyr']);
+    // The second types, leaves the box with Esc, and submits with Ctrl+Enter from outside it.
+    await second.keyboard.press('e');
+    await second.keyboard.type(texts[1]!);
+    await second.keyboard.press('Escape');
+    await expect.poll(() => second.evaluate('document.activeElement?.dataset.testid ?? null')).toBeNull();
+    await second.keyboard.press('Control+Enter');
+    await second.getByTestId('calibration-waiting').waitFor();
+
+    // Both are in; still nobody has seen anyone else's text, the lead (who sees only who) included.
+    await first.locator('[data-testid="participant"][data-submitted="true"]').nth(1).waitFor();
+    await lead.locator('[data-testid="participant"][data-submitted="true"]').nth(1).waitFor();
+    await blind(first, trainerTraffic[0]!, [markers[1]!, 'Zephyr']);
+    await blind(second, trainerTraffic[1]!, [markers[0]!, 'Zephyr']);
+    await blind(lead, leadTraffic!, markers);
+    violations.push(...(await sweep(first, 'trainer-write-waiting')));
+
+    // The reveal: both texts side by side (and the reference) for everyone; no statistic for free text.
+    await lead.getByTestId('calibration-reveal').click();
+    for (const page of [lead, first, second]) {
+      await page.getByTestId('reveal-texts').waitFor();
+      const shown = (await page.getByTestId('reveal-texts').innerText()).replace(/\s+/g, ' ');
+      for (const text of texts) expect(shown).toContain(text.replace(/\n/g, ' '));
+      expect(await page.getByTestId('revealed-judgment').count()).toBe(2);
+      expect((await page.getByTestId('reveal-reference').innerText()).replace(/\s+/g, ' ')).toContain(referenceText.replace(/\n/g, ' '));
+      expect(await page.getByTestId('round-agreement').textContent()).toBe('written texts: compare them side by side');
+      expect(await page.getByTestId('reveal-subject').count()).toBe(0);
+      expect(await page.getByTestId('spread-table').count()).toBe(0);
+    }
+    expect(await first.locator('[data-testid="revealed-judgment"][data-mine="true"]').textContent()).toContain('A writing of 14 words');
+    // The watch over the traffic sees the texts once they are sent: its silence before meant something.
+    expect(await trainerTraffic[0]!.text()).toContain(markers[1]);
+    expect(await trainerTraffic[1]!.text()).toContain('Zephyr');
+    violations.push(...(await sweep(second, 'trainer-write-revealed')));
+    // What was typed is what was stored, line breaks and all.
+    const res = (await p.trainers[0]!.client.get<CalibrationRoundResult>(`/api/projects/${p.id}/calibration/${sid}/rounds/${roundId}`)).body;
+    expect(res.judgments.map((j) => [j.userId, j.payload.preference])).toEqual(p.trainers.map((u, i) => [u.id, { kind: 'writing', text: texts[i] }]));
+    expect(res.reference?.preference).toEqual({ kind: 'writing', text: referenceText });
+
+    for (const pg of [lead, ...trainers]) await pg.context().close();
+    expect(violations.join('\n')).toBe('');
     expect(errors).toEqual([]);
   }, 300_000);
 });

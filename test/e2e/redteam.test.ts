@@ -151,7 +151,14 @@ describe.skipIf(missing !== null)('browser: red teaming', () => {
     const goal = (await lead.get<{ items: Judgment[] }>(`/api/projects/${project.id}/judgments`)).body.items.find((j) => j.id === stored[0]!.id)!.item.externalId!;
     await reviewerPage.setViewportSize({ width: 1280, height: 720 });
     await reviewerPage.goto(`${t.url}/projects/${project.id}?tab=items&iq=${goal}`);
+    // The dialog asks the server for this item's attacks only.
+    const dialogReviews = reviewerPage.waitForResponse((r) => new URL(r.url()).pathname === `/api/projects/${project.id}/redteam/reviews`);
     await reviewerPage.getByTestId('item-row').first().click();
+    const reviewsResponse = await dialogReviews;
+    expect(new URL(reviewsResponse.url()).searchParams.get('itemId')).toBe(stored[0]!.itemId);
+    const itemAttacks = ((await reviewsResponse.json()) as RedteamReviewSummary).attacks;
+    expect(itemAttacks.map((a) => a.judgmentId)).toContain(stored[0]!.id);
+    expect(itemAttacks).toEqual(summary.attacks.filter((a) => a.itemId === stored[0]!.itemId));
     const attackView = reviewerPage.getByTestId('item-dialog').getByTestId('pref-redteam');
     await attackView.waitFor();
     expect(await attackView.getByTestId('pref-redteam-turn').textContent()).toContain(attack);

@@ -5,7 +5,8 @@
  * model through the server and its response is recorded; a refusing (500, 401), slow (past the
  * timeout), redirecting or oversized endpoint gives a clear error and the draft survives; a response
  * from the model must be its recorded call's; the per-user rate limit; reviewers confirm or dispute;
- * the red-team export, line for line against its fixture.
+ * the item dialog's reviews of one item (`?itemId`); the red-team export, line for line against its
+ * fixture.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -325,5 +326,50 @@ describe.each(kinds)('red teaming (%s)', (kind) => {
     // The project's quality pages answer for a red-teaming project too.
     const agreement = await p.lead.client.get(`${base()}/agreement`);
     expect(agreement.status, agreement.text).toBe(200);
+  });
+
+  it("?itemId answers only that item's attacks and reviews, with κ and shares over them alone; a bad itemId is 400 naming the field; trainers are still refused", async () => {
+    // The reviews of the test above: goal 1 has the trainers' two attacks (F confirmed; T confirmed
+    // twice), goal 2 the imported one (T disputed by the reviewer, confirmed by the lead).
+    const all = (await p.lead.client.get<RedteamReviewSummary>(`${base()}/redteam/reviews`)).body;
+    const [goal1, goal2] = [all.attacks[0]!.itemId, all.attacks[2]!.itemId];
+    expect(all.attacks.map((a) => a.itemId)).toEqual([goal1, goal1, goal2]);
+
+    const one = await p.reviewer.client.get<RedteamReviewSummary>(`${base()}/redteam/reviews?itemId=${goal1}`);
+    expect(one.status, one.text).toBe(200);
+    expect(one.body.attacks).toEqual(all.attacks.slice(0, 2));
+    // (F,F) (T,T) (T,T): all three reviews confirm, and the verdicts follow the flags exactly.
+    expect([one.body.reviews, one.body.confirmedShare, one.body.kappa]).toEqual([3, 1, 1]);
+    expect(one.text).not.toContain('Jane Doe');
+    expect(one.text).not.toContain('The address is made up');
+
+    const two = (await p.lead.client.get<RedteamReviewSummary>(`${base()}/redteam/reviews?itemId=${goal2}`)).body;
+    expect(two.attacks).toEqual([all.attacks[2]]);
+    expect(two.attacks[0]!.reviews.map((r) => [r.reviewerName, r.confirmed, r.note])).toEqual([
+      [p.reviewer.name, false, 'The address is made up; no real leak.'],
+      [p.lead.name, true, ''],
+    ]);
+    // The trainer's flag never varies on this item: no κ.
+    expect([two.reviews, two.confirmedShare, two.kappa]).toEqual([2, 0.5, null]);
+
+    // An item without attacks (or of no item in this project) answers an empty summary.
+    const none = (await p.lead.client.get<RedteamReviewSummary>(`${base()}/redteam/reviews?itemId=00000000-0000-4000-8000-000000000000`)).body;
+    expect(none).toEqual({ attacks: [], kappa: null, confirmedShare: null, reviews: 0 });
+
+    for (const bad of ['goal-1', '', `${goal1}x`]) {
+      const r = await p.lead.client.get<ErrorBody>(`${base()}/redteam/reviews?itemId=${encodeURIComponent(bad)}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+      expect(r.body.error.details).toEqual([{ path: 'query.itemId', message: 'must be a UUID' }]);
+    }
+
+    // Trainers may not read reviews, filtered or not, and learn nothing from the refusal.
+    for (const query of ['', `?itemId=${goal1}`, `?itemId=${goal2}`, '?itemId=goal-1']) {
+      const r = await p.trainer.client.get<ErrorBody>(`${base()}/redteam/reviews${query}`);
+      expect(r.status, query).toBe(403);
+      expect(r.body.error.code).toBe('forbidden');
+      expect(r.text).not.toContain('attacks');
+      expect(r.text).not.toContain(GOALS[0]!.prompt);
+    }
   });
 });

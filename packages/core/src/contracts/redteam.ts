@@ -7,6 +7,7 @@ import {
   ModelEndpointSchema,
   RedteamReviewBodySchema,
   RedteamReviewSchema,
+  RedteamReviewsQuerySchema,
   RedteamReviewSummarySchema,
   RedteamSendBodySchema,
   RedteamSendResultSchema,
@@ -107,8 +108,10 @@ export const redteamContracts = defineContracts('redteam', {
     path: '/api/projects/:projectId/redteam/reviews',
     tag: 'redteam',
     summary: "Submitted attacks with reviewers' confirmations and disputes, and κ between reviewers' verdicts and the trainers' success flags (lead, reviewer)",
+    description: 'Filter `itemId`: only the attacks on that item, and κ, `confirmedShare` and `reviews` over their reviews alone.',
     access: { project: ['lead', 'reviewer'] },
     params: ProjectParamsSchema,
+    query: RedteamReviewsQuerySchema,
     response: RedteamReviewSummarySchema,
   },
 });

@@ -112,6 +112,12 @@ export const RedteamReviewSchema = z.object({
 });
 export type RedteamReview = z.infer<typeof RedteamReviewSchema>;
 
+export const RedteamReviewsQuerySchema = z.object({
+  /** Only the attacks on this item (the item dialog); κ and the shares are then over its reviews alone. */
+  itemId: IdSchema.optional(),
+});
+export type RedteamReviewsQuery = z.infer<typeof RedteamReviewsQuerySchema>;
+
 /** Submitted attacks with reviewers' verdicts, and how far the verdicts agree with the trainers' success flags. */
 export const RedteamReviewSummarySchema = z.object({
   attacks: z.array(

@@ -1,5 +1,5 @@
 /** Red teaming in SQL: model endpoints, recorded calls and reviewers' verdicts. */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { assignments, items, judgments, modelEndpoints, redteamCalls, redteamReviews, users, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
 
@@ -85,8 +85,8 @@ export function createRedteamRepo(db: Db) {
       return row!;
     },
 
-    /** Submitted attacks of a project, oldest first, with the goal. */
-    async attacks(projectId: string) {
+    /** Submitted attacks of a project (or of one of its items), oldest first, with the goal. */
+    async attacks(projectId: string, itemId?: string) {
       return db
         .select({
           id: judgments.id,
@@ -103,16 +103,22 @@ export function createRedteamRepo(db: Db) {
         .from(judgments)
         .innerJoin(items, eq(items.id, judgments.itemId))
         .innerJoin(users, eq(users.id, judgments.userId))
-        .where(and(eq(judgments.projectId, projectId), eq(judgments.status, 'submitted')))
+        .where(and(eq(judgments.projectId, projectId), eq(judgments.status, 'submitted'), itemId === undefined ? undefined : eq(judgments.itemId, itemId)))
         .orderBy(asc(items.position), asc(judgments.submittedAt), asc(judgments.id));
     },
 
-    async reviews(projectId: string) {
+    /** Reviews of a project's attacks (or of the attacks on one of its items). */
+    async reviews(projectId: string, itemId?: string) {
+      // Only submitted attacks are reviewed (and listed), so the item's submitted judgments suffice (a partial index).
+      const ofItem =
+        itemId === undefined
+          ? undefined
+          : inArray(redteamReviews.judgmentId, db.select({ id: judgments.id }).from(judgments).where(and(eq(judgments.itemId, itemId), eq(judgments.status, 'submitted'))));
       return db
         .select({ judgmentId: redteamReviews.judgmentId, reviewerId: redteamReviews.reviewerId, reviewerName: users.name, confirmed: redteamReviews.confirmed, note: redteamReviews.note, updatedAt: redteamReviews.updatedAt })
         .from(redteamReviews)
         .innerJoin(users, eq(users.id, redteamReviews.reviewerId))
-        .where(eq(redteamReviews.projectId, projectId))
+        .where(and(eq(redteamReviews.projectId, projectId), ofItem))
         .orderBy(asc(redteamReviews.updatedAt), asc(redteamReviews.reviewerId));
     },
   };

@@ -10,5 +10,5 @@ export const redteamRoutes = [
   bind(contracts.redteam.target, { handler: ({ deps, project }) => deps.redteam.target(project) }),
   bind(contracts.redteam.send, { handler: ({ deps, auth, project, params, body }) => deps.redteam.send(project, auth.user.id, params.assignmentId, body) }),
   bind(contracts.redteam.review, { handler: ({ deps, auth, project, params, body }) => deps.redteam.review(project, auth.user.id, params.judgmentId, body) }),
-  bind(contracts.redteam.reviews, { handler: ({ deps, project }) => deps.redteam.reviews(project) }),
+  bind(contracts.redteam.reviews, { handler: ({ deps, project, query }) => deps.redteam.reviews(project, query) }),
 ];

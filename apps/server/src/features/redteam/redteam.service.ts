@@ -15,6 +15,7 @@ import {
   type Preference,
   type RedteamReview,
   type RedteamReviewBody,
+  type RedteamReviewsQuery,
   type RedteamReviewSummary,
   type RedteamSendBody,
   type RedteamSendResult,
@@ -165,8 +166,9 @@ export function createRedteamService({ repo, limiter, callsPerMinute, maxRespons
       return { judgmentId, reviewerId, reviewerName: r?.reviewerName ?? '', confirmed: row.confirmed, note: row.note, updatedAt: row.updatedAt.toISOString() };
     },
 
-    async reviews(a: ProjectAccess): Promise<RedteamReviewSummary> {
-      const [attacks, reviews] = await Promise.all([repo.attacks(a.project.id), repo.reviews(a.project.id)]);
+    /** The summary over the project's attacks, or over one item's (`itemId`, filtered in the query). */
+    async reviews(a: ProjectAccess, query: RedteamReviewsQuery = {}): Promise<RedteamReviewSummary> {
+      const [attacks, reviews] = await Promise.all([repo.attacks(a.project.id, query.itemId), repo.reviews(a.project.id, query.itemId)]);
       const byJudgment = new Map<string, typeof reviews>();
       for (const r of reviews) byJudgment.set(r.judgmentId, [...(byJudgment.get(r.judgmentId) ?? []), r]);
       const trainer: (string | null)[] = [];
