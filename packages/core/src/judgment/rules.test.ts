@@ -146,6 +146,13 @@ describe('rating and classification preferences', () => {
     expect(issues({ kind: 'rating', value: 3 }, 'classification', single)[0]).toEqual({ path: 'body.payload.preference.kind', message: "must be 'classification' in this project" });
   });
 
+  it("asks a writing for no justification (no screen has one beside it) but others for the rubric's minimum", () => {
+    const five = { ...scale, justification: { minWords: 5, maxWords: 300 } };
+    const writing = judgmentIssues(pay({ kind: 'writing', text: 'An ideal answer, written by hand.' }), item, 'writing', five);
+    expect(writing.filter((i) => i.path.endsWith('.justification'))).toEqual([]);
+    expect(issues({ kind: 'rating', value: 4 }, 'rating', five)).toEqual([{ path: 'body.payload.justification', message: 'has 0 words; the rubric asks for at least 5' }]);
+  });
+
   it('stores a label set sorted and without repeats', () => {
     expect(canonicalPayload(pay({ kind: 'classification', labels: ['neu', 'neg'] }), item).preference).toEqual({ kind: 'classification', labels: ['neg', 'neu'] });
   });

@@ -317,7 +317,9 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
   });
 
   const words = countWords(payload.justification);
-  const min = rubric?.justification.minWords ?? 0;
+  // A writing is its own text: no screen asks for a justification beside it, so the rubric's minimum
+  // (set for the judgments that have one) does not apply; the maximum still does.
+  const min = payload.preference.kind === 'writing' ? 0 : (rubric?.justification.minWords ?? 0);
   const max = rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
   if (words < min) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric asks for at least ${min}` });
   if (words > max) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric allows at most ${max}` });
