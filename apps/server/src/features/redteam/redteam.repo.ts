@@ -67,9 +67,9 @@ export function createRedteamRepo(db: Db) {
       return new Map(rows.map((r) => [r.id, r]));
     },
 
-    async submitted(projectId: string, judgmentId: string): Promise<{ id: string; userId: string } | null> {
+    async submitted(projectId: string, judgmentId: string): Promise<{ id: string; userId: string; itemId: string } | null> {
       const [row] = await db
-        .select({ id: judgments.id, userId: judgments.userId })
+        .select({ id: judgments.id, userId: judgments.userId, itemId: judgments.itemId })
         .from(judgments)
         .where(and(eq(judgments.id, judgmentId), eq(judgments.projectId, projectId), eq(judgments.status, 'submitted')));
       return row ?? null;

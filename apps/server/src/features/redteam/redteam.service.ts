@@ -162,7 +162,8 @@ export function createRedteamService({ repo, limiter, callsPerMinute, maxRespons
       if (!j) throw new AppError('not_found', 'No such submitted attack in this project.');
       if (j.userId === reviewerId) throw new AppError('conflict', 'You cannot review your own attack.');
       const row = await repo.upsertReview({ judgmentId, reviewerId, projectId: a.project.id, confirmed: body.confirmed, note: body.note });
-      const [r] = (await repo.reviews(a.project.id)).filter((x) => x.judgmentId === judgmentId && x.reviewerId === reviewerId);
+      // The reviewer's name, from the attack's item's reviews (not the project's).
+      const [r] = (await repo.reviews(a.project.id, j.itemId)).filter((x) => x.judgmentId === judgmentId && x.reviewerId === reviewerId);
       return { judgmentId, reviewerId, reviewerName: r?.reviewerName ?? '', confirmed: row.confirmed, note: row.note, updatedAt: row.updatedAt.toISOString() };
     },
 
