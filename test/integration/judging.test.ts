@@ -281,28 +281,35 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect((await next(c, p)).task).toBeNull();
   });
 
-  it('serves items in import order from where the trainer is, and an item reopened behind them at the end of their pass', async () => {
-    // k = 1: trainer B's reservation closes it-0 for everyone else until B releases it.
+  it('serves items in import order, an item that opens again behind the trainer next, and raising k reopens the items', async () => {
+    // k = 1: trainer B's reservation closes it-0 for everyone else until B releases it. A's searches
+    // start at A's frontier (where the last one found its first candidate); an item opening again
+    // behind it must still come first.
     const { p, trainers } = await setup({ items: 6, trainers: 2, settings: { overlap: 1 } });
     const [a, b] = trainers as [ApiClient, ApiClient];
-    const name = (task: Task) => /Prompt (it-\d+)/.exec(task.item.prompt)![1];
+    const name = (task: Task) => /Prompt (it-\d+)/.exec(task.item.prompt)![1]!;
+    const judge = async (c: ApiClient) => {
+      const task = await nextTask(c, p);
+      expect((await submit(c, p, task)).status).toBe(200);
+      return name(task);
+    };
     const held = await nextTask(b, p);
     expect(name(held)).toBe('it-0');
-    const order: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const task = await nextTask(a, p);
-      order.push(name(task)!);
-      expect((await submit(a, p, task)).status).toBe(200);
-    }
-    // it-0 opens again behind A's position (B skips it: B never gets it again).
+    const order = [await judge(a), await judge(a)];
+    // it-0 opens again behind A's frontier (B skipped it: B never gets it again).
     expect((await b.post(`/api/projects/${p}/assignments/${held.assignmentId}/release`)).status).toBe(200);
-    for (let task = (await next(a, p)).task; task; task = (await next(a, p)).task) {
-      order.push(name(task)!);
-      expect((await submit(a, p, task)).status).toBe(200);
+    for (let i = 0; i < 4; i++) order.push(await judge(a));
+    expect(order).toEqual(['it-1', 'it-2', 'it-0', 'it-3', 'it-4', 'it-5']);
+    expect((await next(a, p)).task).toBeNull();
+    // k = 2: every item opens again; A has had them all, B everything but it-0, in order.
+    expect((await lead.patch(`/api/projects/${p}/settings`, { overlap: 2 })).status).toBe(200);
+    expect((await next(a, p)).task).toBeNull();
+    const forB: string[] = [];
+    for (let task = (await next(b, p)).task; task; task = (await next(b, p)).task) {
+      forB.push(name(task));
+      expect((await submit(b, p, task)).status).toBe(200);
     }
-    expect(order).toEqual(['it-1', 'it-2', 'it-3', 'it-4', 'it-5', 'it-0']);
-    expect((await next(a, p)).progress).toMatchObject({ done: 6, available: 0 });
-    expect((await next(b, p)).task).toBeNull();
+    expect(forB).toEqual(['it-1', 'it-2', 'it-3', 'it-4', 'it-5']);
   });
 
   it('gives work only to eligible members, by role, tier and domain', async () => {

@@ -81,14 +81,17 @@ export const queueProjects = pgTable('queue_projects', {
     .references(() => projects.id, { onDelete: 'cascade' }),
   openItems: integer('open_items').notNull().default(0),
   goldItems: integer('gold_items').notNull().default(0),
+  /** Counts the times an ordinary item of the project opened again (release, expiry, k or gold changed): members' frontiers older than it are not used. */
+  reopenSeq: bigint('reopen_seq', { mode: 'number' }).notNull().default(0),
 });
 
 /**
  * Per project member, kept by triggers: submitted judgments, live reservations, and the items this
  * member has seen (reserved, judged, skipped or imported) that are open ordinary items or gold.
  * What is left for the member = (open − seenOpen) + (gold − seenGold): read, never counted.
- * `frontier`: the position of the last ordinary item reserved for the member; the next search starts
- * after it, so its cost does not grow with the items the member has already judged.
+ * `frontier`: every open ordinary item before this position is one the member has had, as long as no
+ * item of the project has opened again since (`frontierSeq` equal to the project's `reopenSeq`); the
+ * next search starts there, so its cost does not grow with the items the member has already judged.
  */
 export const queueMembers = pgTable(
   'queue_members',
@@ -104,6 +107,7 @@ export const queueMembers = pgTable(
     seenOpen: integer('seen_open').notNull().default(0),
     seenGold: integer('seen_gold').notNull().default(0),
     frontier: integer('frontier'),
+    frontierSeq: bigint('frontier_seq', { mode: 'number' }),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
