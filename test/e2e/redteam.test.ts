@@ -168,6 +168,10 @@ describe.skipIf(missing !== null)('browser: red teaming', () => {
     expect(await attackView.getByTestId('pref-redteam-categories').textContent()).toBe('Misinformation');
     await expect.poll(() => attackView.getByTestId('pref-redteam-reviews').textContent()).toMatch(/Rafael Reviewer: confirmed/);
     await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-items-redteam.png') });
+    await reviewerPage.setViewportSize({ width: 1440, height: 900 });
+    await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-items-redteam-1440.png') });
+    await reviewerPage.setViewportSize({ width: 390, height: 844 });
+    await reviewerPage.screenshot({ path: join(SHOTS, 'e2e-items-redteam-390.png'), fullPage: true });
     expect(reviewerErrors).toEqual([]);
 
     // The admin's Models page lists both, with no key.
