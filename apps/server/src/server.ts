@@ -108,7 +108,7 @@ async function firstStartInChild(source: Record<string, string | undefined> | nu
       const m = message as FirstStartMessage | null;
       if (m && 'seed' in m && code === 0) return resolve(m);
       if (m && 'error' in m) return reject(m.error.locked ? new DataDirLockedError(m.error.locked.dataDir, m.error.locked.ownerPid) : new Error(m.error.message));
-      reject(new Error(`creating and seeding the new database in ${dataDir} failed (first-start process ${signal ? `killed by ${signal}` : `exited with ${code}`})`));
+      reject(new Error(`creating and seeding the new database in ${dataDir} failed (first-start process ${signal ? `killed by ${signal}` : `exited with ${code}`}; its output is above). Start again: a folder left unfinished is migrated, and seeded if it has no users yet.`));
     });
     child.send({ source });
   });

@@ -3,9 +3,10 @@
  * folder, applies the migrations, seeds it (demo workspace or first admin), closes it and sends the
  * seed's result to the parent over IPC. PGlite's WebAssembly memory grows with the seed's work and
  * never shrinks, so the server process that then opens the folder stays as small as on any restart.
- * Receives the environment startServer parsed as its one IPC message, `{ source }` (null: this process's own,
- * inherited); a failure is sent back as
- * `{ error }` (a locked folder with its owner, so the parent can report it as its own).
+ *
+ * Its one IPC message in is `{ source }`: the environment to parse (null: its own, inherited). Its one
+ * message out is `{ seed }`, or `{ error }` (a locked folder with its owner, so the parent reports it
+ * as on any start).
  */
 import { DataDirLockedError } from '@accord/db';
 import { closeDeps, createDeps } from '../deps.ts';
