@@ -81,7 +81,7 @@ export const queueProjects = pgTable('queue_projects', {
     .references(() => projects.id, { onDelete: 'cascade' }),
   openItems: integer('open_items').notNull().default(0),
   goldItems: integer('gold_items').notNull().default(0),
-  /** Counts the times an ordinary item of the project opened again (release, expiry, k or gold changed): members' frontiers older than it are not used. */
+  /** Counts the rises of `openItems` (an item opened again: release, expiry, k or gold changed; or items added): members' frontiers older than it are not used. */
   reopenSeq: bigint('reopen_seq', { mode: 'number' }).notNull().default(0),
 });
 
