@@ -2,12 +2,13 @@
  * Property: the figures the database keeps incrementally (per-item contributions updated in each
  * judgment's transaction) equal a full recompute with @accord/metrics from the stored judgments,
  * after any sequence of submits (through the queue) and imported judgments (new ones, and changed
- * ones that replace earlier values).
+ * ones that replace earlier values). Also for multi-label classification: per-label α, the picks and
+ * MASI α kept from the label scopes equal @accord/metrics on the stored label sets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { AnnotatorStats, Item, Judgment, Leaderboard, ProjectAgreement, Task } from '@accord/core';
-import { bradleyTerry, cohenKappa, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
+import type { AnnotatorStats, Item, Judgment, Leaderboard, ProjectAgreement, RubricDraft, Task } from '@accord/core';
+import { bradleyTerry, cohenKappa, krippendorffAlpha, labelAlphas, pairwiseCounts, percentAgreement, setAlpha, type Comparison } from '@accord/metrics';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient } from '../utils/client.ts';
 import { createFactory, type Factory } from '../utils/factory.ts';
@@ -15,6 +16,19 @@ import { createTestServer, type TestServer } from '../utils/server.ts';
 import { importFile, jsonlOf, validJudgment } from '../utils/work.ts';
 
 const kinds = await testDatabaseKinds();
+
+const LABELS = ['toxic', 'insult', 'threat', 'spam'];
+const TAX: RubricDraft = {
+  dimensions: [],
+  precedence: [],
+  justification: { minWords: 0, maxWords: 100 },
+  spanCategories: [],
+  flags: [],
+  rating: null,
+  taxonomy: { multiLabel: true, labels: LABELS.map((id) => ({ id, name: id, parent: null, description: '' })) },
+};
+/** A non-empty subset of LABELS from a 4-bit mask (1–15). */
+const labelsOf = (mask: number) => LABELS.filter((_, i) => mask & (1 << i));
 
 async function allJudgments(c: ApiClient, projectId: string): Promise<Judgment[]> {
   const out: Judgment[] = [];
@@ -144,6 +158,49 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           }
       }),
       { numRuns: 3, seed: 20261201 },
+    );
+  }, 900_000);
+
+  it('multi-label classification: per-label α, picks and MASI α after random submits and imports', async () => {
+    const action = fc.oneof(
+      fc.record({ kind: fc.constant('submit' as const), trainer: fc.nat(3), mask: fc.integer({ min: 1, max: 15 }) }),
+      fc.record({ kind: fc.constant('import' as const), annotator: fc.nat(2), item: fc.nat(4), mask: fc.integer({ min: 1, max: 15 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 16 }), async (actions) => {
+        const p = await factory.project({ name: 'Labels property', taskKind: 'classification', rubric: TAX, items: Array.from({ length: 5 }, (_, i) => ({ externalId: `lp-${i}`, prompt: `Text ${i} to label.` })), trainers: 4, settings: { overlap: 4, goldRate: 0 } });
+        const lead = p.lead.client;
+        const base = `/api/projects/${p.id}`;
+        for (const a of actions) {
+          if (a.kind === 'submit') {
+            const c = p.trainers[a.trainer]!.client;
+            const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
+            if (!task) continue;
+            const payload = { preference: { kind: 'classification', labels: labelsOf(a.mask) }, scores: [], spans: [], flags: [], justification: '' };
+            expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
+          } else {
+            const row = { externalId: p.items[a.item]!, annotator: `prop-annotator-${a.annotator}`, judgment: { preference: { kind: 'classification', labels: labelsOf(a.mask) } } };
+            expect((await importFile(lead, p.id, jsonlOf([row]), { kind: 'judgments' })).rejected).toBe(0);
+          }
+        }
+        const js = await allJudgments(lead, p.id);
+        const users = [...new Set(js.map((j) => j.userId))].sort();
+        const units = new Map<string, (string[] | null)[]>();
+        for (const j of js) {
+          const row = units.get(j.itemId) ?? users.map(() => null);
+          row[users.indexOf(j.userId)] = (j.payload.preference as { labels: string[] }).labels;
+          units.set(j.itemId, row);
+        }
+        const sets = [...units.values()];
+        const ag = (await lead.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
+        const close = (got: number | null | undefined, want: number | null) => (want === null ? expect(got ?? null).toBeNull() : expect(got).toBeCloseTo(want, 9));
+        close(ag.masiAlpha?.value, js.length > 0 ? setAlpha(sets) : null);
+        expect(ag.masiAlpha?.n ?? 0).toBe(sets.filter((r) => r.filter((x) => x !== null).length >= 2).length);
+        const want = labelAlphas(sets, LABELS);
+        expect(ag.labels!.map((l) => [l.label, l.picked])).toEqual(want.map((l) => [l.label, l.picked]));
+        ag.labels!.forEach((l, i) => close(l.alpha.value, want[i]!.alpha));
+      }),
+      { numRuns: 3, seed: 20261202 },
     );
   }, 900_000);
 });

@@ -9,7 +9,11 @@
  * - A scope is what a coincidence matrix is about: `pref` (the graded preference of pairwise
  *   judgments), `pref@v<N>` (under rubric version N; `pref@v0` without one), `pref@w<YYYY-MM-DD>` (the
  *   ISO week of submission), `rank` (rankings: each response's rank), `dim:<id>` (a rubric dimension's
- *   scores; per response or per comparison).
+ *   scores; per response or per comparison), `rate` and `cls` (a rating's level; a classification's
+ *   label set as one nominal value, a hash of its sorted labels; each also per version and week),
+ *   `lbl:<label>` (a classification item where someone chose the label: each judgment chose it, 1, or
+ *   not, 0; items where nobody did agree on 0 and are completed from `cls` by the reader) and, in
+ *   quality_units only, `pick:<label>` (m = 0, units = judgments that chose it).
  */
 import { sql } from 'drizzle-orm';
 import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
@@ -99,6 +103,19 @@ export const qualityUnits = pgTable(
     paSum: doublePrecision('pa_sum').notNull(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.scope, t.block, t.m] })],
+);
+
+/** A classification project's label sets by their value in scope `cls` (the hash): MASI α needs the sets. */
+export const qualityLabelSets = pgTable(
+  'quality_label_sets',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    value: doublePrecision('value').notNull(),
+    labels: text('labels').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.value] })],
 );
 
 /** Model pair tallies per block: from every judgment, and from each item's consensus. `model_a` < `model_b`. */

@@ -227,23 +227,10 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ block: num(x.block), sum: num(x.pa_sum), n: num(x.units) }));
     },
 
-    /**
-     * A classification project's label sets per item: how many submitted judgments gave each set, with
-     * the item's block (what per-label α and MASI α are computed from; one row per item and set).
-     */
-    async labelSets(projectId: string): Promise<{ block: number; itemId: string; labels: string[]; n: number }[]> {
-      const r = await rows(
-        db,
-        sql`select qi.block, j.item_id, j.payload->'preference'->'labels' as labels, count(*)::integer as n
-            from judgments j join quality_items qi on qi.item_id = j.item_id
-            where j.project_id = ${projectId} and j.status = 'submitted' and j.payload->'preference'->>'kind' = 'classification'
-            group by 1, 2, 3 order by 2`,
-      );
-      return r.map((x) => {
-        const raw = typeof x.labels === 'string' ? (JSON.parse(x.labels) as unknown) : x.labels;
-        const labels = Array.isArray(raw) ? [...new Set(raw.map(String))].sort() : [];
-        return { block: num(x.block), itemId: String(x.item_id), labels, n: num(x.n) };
-      });
+    /** A classification project's label sets by their value in scope `cls` (a hash of the sorted labels). */
+    async labelSetNames(projectId: string): Promise<Map<number, string[]>> {
+      const r = await rows(db, sql`select value, labels from quality_label_sets where project_id = ${projectId}`);
+      return new Map(r.map((x) => [num(x.value), (Array.isArray(x.labels) ? x.labels : []).map(String)]));
     },
 
     /**

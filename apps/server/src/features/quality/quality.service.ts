@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { binomialTestHalf, pairwiseSpanF1, type AnnotatedSpans } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
 import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
-import { emptyPart, figuresOf as computeFigures, kappaFromPairs, labelSetFigures, leaderboardOf, threeWay, type LabelSetUnit, type ModelTally, type ScopeData } from './quality.stats.ts';
+import { emptyPart, figuresOf as computeFigures, kappaFromPairs, labelFiguresOf, leaderboardOf, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
 export interface QualityProject {
@@ -284,7 +284,7 @@ export function createQualityService(deps: {
     const threeWayDist = { first: 0, tie: 0, second: 0 };
     for (const { value, count } of graded) threeWayDist[value < 0 ? 'first' : value > 0 ? 'second' : 'tie'] += count;
     const judgments = ranking || labelling || project.taskKind === 'spans' ? counts.judgments : graded.reduce((s, g) => s + g.count, 0);
-    const sets = project.taskKind === 'classification' ? await labelAgreement(project.id, digests.get('cls') ?? '', opts) : null;
+    const sets = project.taskKind === 'classification' ? await labelAgreement(project.id, all, digests, opts) : null;
 
     return {
       taskKind: project.taskKind,
@@ -304,27 +304,31 @@ export function createQualityService(deps: {
   }
 
   /**
-   * A classification project's per-label α and MASI α, from its judgments' label sets per item (one
-   * read of a row per item and set), recomputed only when the label-set scope's contributions changed.
+   * A classification project's per-label α and MASI α, from the kept contributions of scopes `cls`,
+   * `lbl:<label>` and `pick:<label>` and the label sets of `cls` values; recomputed only when these
+   * changed (or the taxonomy's names).
    */
-  async function labelAgreement(projectId: string, clsDigest: string, opts: { samples: number; seed: number }) {
-    const taxonomy = (await deps.taxonomy?.(projectId)) ?? [];
-    const key = `labels|${projectId}|${opts.samples}|${opts.seed}|${clsDigest}|${digest(taxonomy.map((l) => `${l.id}\t${l.name}`))}`;
+  async function labelAgreement(projectId: string, all: Map<string, ScopeData>, digests: Map<string, string>, opts: { samples: number; seed: number }) {
+    const [taxonomy, names] = await Promise.all([deps.taxonomy?.(projectId) ?? [], repo.labelSetNames(projectId)]);
+    const ours = [...digests.keys()].filter((k) => k === 'cls' || k.startsWith('lbl:') || k.startsWith('pick:')).sort();
+    const key = `labels|${projectId}|${opts.samples}|${opts.seed}|${digest(ours.map((k) => `${k}\t${digests.get(k)}`))}|${names.size}|${digest(taxonomy.map((l) => `${l.id}\t${l.name}`))}`;
     const hit = memo.get(key) as LabelFigures | undefined;
     if (hit) return hit;
-    const rows = await repo.labelSets(projectId);
-    const units: LabelSetUnit[] = [];
-    let last: string | null = null;
-    for (const r of rows) {
-      if (r.itemId !== last) units.push({ block: r.block, sets: [] });
-      last = r.itemId;
-      units[units.length - 1]!.sets.push({ labels: r.labels, n: r.n });
+    const perLabel = new Map<string, ScopeData>();
+    const picks = new Map<string, number>();
+    for (const [scope, data] of all) {
+      if (scope.startsWith('lbl:')) perLabel.set(scope.slice(4), data);
+      else if (scope.startsWith('pick:')) {
+        let n = 0;
+        for (const p of data.values()) for (const u of p.units.values()) n += u.units;
+        if (n !== 0) picks.set(scope.slice(5), n);
+      }
     }
     const known = new Set(taxonomy.map((l) => l.id));
-    const extra = [...new Set(rows.flatMap((r) => r.labels))].filter((l) => !known.has(l)).sort();
-    const names = new Map(taxonomy.map((l) => [l.id, l.name || l.id]));
-    const f = labelSetFigures(units, [...taxonomy.map((l) => l.id), ...extra], opts);
-    const value: LabelFigures = { masiAlpha: f.masiAlpha, labels: f.labels.map((l) => ({ label: l.label, name: names.get(l.label) ?? l.label, picked: l.picked, alpha: l.alpha })) };
+    const extra = [...perLabel.keys()].filter((l) => !known.has(l)).sort();
+    const labelNames = new Map(taxonomy.map((l) => [l.id, l.name || l.id]));
+    const f = labelFiguresOf({ sets: all.get('cls') ?? new Map(), perLabel, picks, names }, [...taxonomy.map((l) => l.id), ...extra], opts);
+    const value: LabelFigures = { masiAlpha: f.masiAlpha, labels: f.labels.map((l) => ({ label: l.label, name: labelNames.get(l.label) ?? l.label, picked: l.picked, alpha: l.alpha })) };
     return remember(key, () => value);
   }
   type LabelFigures = { masiAlpha: Figure; labels: LabelAgreement[] };

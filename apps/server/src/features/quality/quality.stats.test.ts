@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelAlphas, setAlpha } from '@accord/metrics';
-import { labelSetFigures, leaderboardOf, type LabelSetUnit, type ModelTally } from './quality.stats.ts';
+import { labelFiguresOf, labelScopesOf, leaderboardOf, type LabelSetUnit, type ModelTally } from './quality.stats.ts';
 
 const q = { from: 'judgments' as const, samples: 200, seed: 7 };
 
@@ -35,7 +35,7 @@ describe('leaderboardOf', () => {
   });
 });
 
-describe('labelSetFigures', () => {
+describe('labelFiguresOf', () => {
   // 4 items × 3 raters (one missing), as in @accord/metrics' sets.test.ts (MASI α 109/379 by hand).
   const sets = [
     [['a'], ['a', 'b'], ['a']],
@@ -52,8 +52,8 @@ describe('labelSetFigures', () => {
     return { block: i % 2, sets: [...counts.values()] };
   });
 
-  it('MASI α and per-label α equal @accord/metrics on the same sets, with intervals over blocks', () => {
-    const f = labelSetFigures(units, ['a', 'b', 'c', 'd'], { samples: 50, seed: 3 });
+  it('MASI α and per-label α from the kept contributions equal @accord/metrics on the same sets, with intervals over blocks', () => {
+    const f = labelFiguresOf(labelScopesOf(units), ['a', 'b', 'c', 'd'], { samples: 50, seed: 3 });
     expect(f.masiAlpha.value).toBeCloseTo(setAlpha(sets)!, 12);
     expect(f.masiAlpha.value).toBeCloseTo(109 / 379, 12);
     expect(f.masiAlpha.n).toBe(4);

@@ -240,6 +240,18 @@ export interface LabelSetUnit {
   sets: { labels: readonly string[]; n: number }[];
 }
 
+/**
+ * A classification project's kept contributions (see packages/db/src/schema/quality.ts): scope `cls`
+ * (label sets as values), `lbl:<label>` per label (the items where someone chose it), the picks per
+ * label, and each `cls` value's labels.
+ */
+export interface LabelScopes {
+  sets: ScopeData;
+  perLabel: ReadonlyMap<string, ScopeData>;
+  picks: ReadonlyMap<string, number>;
+  names: ReadonlyMap<number, readonly string[]>;
+}
+
 /** Above this many distinct label sets MASI α has no interval (its k×k resample sums would not be cheap). */
 const MASI_CI_MAX_SETS = 400;
 
@@ -248,90 +260,133 @@ const MASI_CI_MAX_SETS = 400;
  * over the items (α nominal of "chose it or not", with the scope machinery's bootstrap over blocks),
  * and MASI-weighted α over the label sets (Passonneau 2006; per-block coincidences of distinct sets,
  * bootstrapped over blocks). `labels`: the labels to report, in this order.
+ *
+ * From kept contributions: a label's scope has only the items where someone chose it; every other
+ * classified item agrees on "not chosen" (m values of 0: m coincidences o(0, 0), agreement 1), so its
+ * blocks are completed from the label-set scope's unit sizes.
  */
-export function labelSetFigures(units: readonly LabelSetUnit[], labels: readonly string[], opts: { samples: number; seed: number }) {
-  // Per label: a scope's blocks of binary coincidences and units by size.
-  const perLabel = labels.map(() => new Map<number, BlockPart>() as ScopeData);
-  const picked = labels.map(() => 0);
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  // MASI: distinct sets, and per block the coincidences between them.
-  const setIndex = new Map<string, number>();
-  const sets: (readonly string[])[] = [];
-  const masiBlocks = new Map<number, { cells: Map<number, number>; pairable: number }>();
-  const pending: { block: number; counts: Map<number, number>; m: number }[] = [];
-  for (const u of units) {
-    let m = 0;
-    const counts = new Map<number, number>();
-    const byLabel = new Map<number, number>();
-    for (const s of u.sets) {
-      m += s.n;
-      const key = JSON.stringify(s.labels);
-      let c = setIndex.get(key);
-      if (c === undefined) {
-        setIndex.set(key, (c = sets.length));
-        sets.push(s.labels);
+export function labelFiguresOf(scopes: LabelScopes, labels: readonly string[], opts: { samples: number; seed: number }) {
+  const perLabel = labels.map((label) => {
+    const own = scopes.perLabel.get(label);
+    const data: ScopeData = new Map();
+    for (const [block, all] of scopes.sets) {
+      const part = own?.get(block);
+      const out = emptyPart();
+      out.cells.push(...(part?.cells ?? []));
+      let notChosen = 0;
+      for (const [m, u] of all.units) {
+        const mine = part?.units.get(m) ?? { units: 0, paSum: 0 };
+        const rest = u.units - mine.units;
+        if (m >= 2) notChosen += m * rest;
+        out.units.set(m, { units: u.units, paSum: mine.paSum + (m >= 2 ? rest : 0) });
       }
-      counts.set(c, (counts.get(c) ?? 0) + s.n);
-      for (const l of s.labels) {
-        const i = labelIndex.get(l);
-        if (i !== undefined) byLabel.set(i, (byLabel.get(i) ?? 0) + s.n);
-      }
+      out.cells.push(0, 0, notChosen);
+      data.set(block, out);
     }
-    labels.forEach((_, i) => {
-      const c = byLabel.get(i) ?? 0;
-      picked[i]! += c;
-      let part = perLabel[i]!.get(u.block);
-      if (!part) perLabel[i]!.set(u.block, (part = emptyPart()));
-      const size = part.units.get(m) ?? { units: 0, paSum: 0 };
-      if (m >= 2) {
-        const w = 1 / (m - 1);
-        part.cells.push(1, 1, c * (c - 1) * w, 0, 0, (m - c) * (m - c - 1) * w, 0, 1, c * (m - c) * w, 1, 0, c * (m - c) * w);
-        size.paSum += (c * (c - 1) + (m - c) * (m - c - 1)) / (m * (m - 1));
-      }
-      size.units += 1;
-      part.units.set(m, size);
-    });
-    if (m >= 2) pending.push({ block: u.block, counts, m });
+    return data;
+  });
+
+  // MASI: the sets' coincidences per block, over the distinct sets.
+  const setIndex = new Map<number, number>();
+  const sets: (readonly string[])[] = [];
+  const index = (value: number) => {
+    let c = setIndex.get(value);
+    if (c === undefined) {
+      setIndex.set(value, (c = sets.length));
+      sets.push(scopes.names.get(value) ?? []);
+    }
+    return c;
+  };
+  const masiBlocks: { cells: [number, number, number][]; pairable: number }[] = [];
+  for (const block of [...scopes.sets.keys()].sort((a, b) => a - b)) {
+    const part = scopes.sets.get(block)!;
+    let pairable = 0;
+    for (const [m, u] of part.units) if (m >= 2) pairable += u.units;
+    const cells: [number, number, number][] = [];
+    for (let i = 0; i < part.cells.length; i += 3) if (part.cells[i + 2] !== 0) cells.push([index(part.cells[i]!), index(part.cells[i + 1]!), part.cells[i + 2]!]);
+    if (cells.length > 0) masiBlocks.push({ cells, pairable });
   }
   const K = sets.length;
-  for (const { block, counts, m } of pending) {
-    let b = masiBlocks.get(block);
-    if (!b) masiBlocks.set(block, (b = { cells: new Map(), pairable: 0 }));
-    b.pairable++;
-    for (const [c, nc] of counts)
-      for (const [k, nk] of counts) {
-        const o = (c === k ? nc * (nc - 1) : nc * nk) / (m - 1);
-        if (o !== 0) b.cells.set(c * K + k, (b.cells.get(c * K + k) ?? 0) + o);
-      }
-  }
   const dist = new Float64Array(K * K);
   for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) dist[a * K + b] = masiDistance(sets[a]!, sets[b]!);
   const cats = sets.map((_, i) => i);
-  const blocks = [...masiBlocks.keys()].sort((a, b) => a - b).map((b) => masiBlocks.get(b)!);
   const alphaOf = (times: Float64Array) => {
     const o = new Float64Array(K * K);
-    blocks.forEach((b, i) => {
+    masiBlocks.forEach((b, i) => {
       const w = times[i]!;
-      if (w !== 0) for (const [cell, v] of b.cells) o[cell]! += w * v;
+      if (w !== 0) for (const [c, k, v] of b.cells) o[c * K + k]! += w * v;
     });
     return clean(krippendorffAlphaFromCoincidences(cats, rows2d(o, K), (a, b) => dist[a * K + b]!));
   };
-  const value = K > 0 ? alphaOf(new Float64Array(blocks.length).fill(1)) : null;
+  const value = K > 0 ? alphaOf(new Float64Array(masiBlocks.length).fill(1)) : null;
   const boot: number[] = [];
-  if (value !== null && opts.samples > 0 && blocks.length >= 2 && K <= MASI_CI_MAX_SETS) {
+  if (value !== null && opts.samples > 0 && masiBlocks.length >= 2 && K <= MASI_CI_MAX_SETS) {
     const rng = createRandom(opts.seed);
     for (let s = 0; s < opts.samples; s++) {
-      const times = new Float64Array(blocks.length);
-      for (let i = 0; i < blocks.length; i++) times[rng.int(blocks.length)]!++;
+      const times = new Float64Array(masiBlocks.length);
+      for (let i = 0; i < masiBlocks.length; i++) times[rng.int(masiBlocks.length)]!++;
       const a = alphaOf(times);
       if (a !== null) boot.push(a);
     }
   }
-  const pairable = blocks.reduce((x, b) => x + b.pairable, 0);
+  const pairable = masiBlocks.reduce((x, b) => x + b.pairable, 0);
   return {
     masiAlpha: { value, n: pairable, ci: value === null ? null : interval(boot) } satisfies Figure,
-    labels: labels.map((label, i) => ({ label, picked: picked[i]!, alpha: figuresOf(perLabel[i]!, (v) => v, opts, null).alpha.nominal })),
+    labels: labels.map((label, i) => ({ label, picked: scopes.picks.get(label) ?? 0, alpha: figuresOf(perLabel[i]!, (v) => v, opts, null).alpha.nominal })),
   };
+}
+
+/**
+ * The contributions the database keeps for these items' label sets (what its refresh writes for scopes
+ * `cls`, `lbl:<label>` and `pick:<label>`), for tests and for checking the reader against the sets.
+ */
+export function labelScopesOf(units: readonly LabelSetUnit[]): LabelScopes {
+  const sets: ScopeData = new Map();
+  const perLabel = new Map<string, ScopeData>();
+  const picks = new Map<string, number>();
+  const names = new Map<number, readonly string[]>();
+  const values = new Map<string, number>();
+  const part = (data: ScopeData, block: number) => {
+    let p = data.get(block);
+    if (!p) data.set(block, (p = emptyPart()));
+    return p;
+  };
+  // One unit's value counts into a scope: coincidences n_a (n_b − [a = b]) / (m − 1), and its size.
+  const add = (p: BlockPart, counts: Map<number, number>) => {
+    let m = 0;
+    let agree = 0;
+    for (const n of counts.values()) {
+      m += n;
+      agree += n * (n - 1);
+    }
+    if (m >= 2) for (const [a, na] of counts) for (const [b, nb] of counts) p.cells.push(a, b, (na * (nb - (a === b ? 1 : 0))) / (m - 1));
+    const size = p.units.get(m) ?? { units: 0, paSum: 0 };
+    p.units.set(m, { units: size.units + 1, paSum: size.paSum + (m >= 2 ? agree / (m * (m - 1)) : 0) });
+  };
+  for (const u of units) {
+    const counts = new Map<number, number>();
+    const chosen = new Map<string, number>();
+    let m = 0;
+    for (const s of u.sets) {
+      const key = JSON.stringify(s.labels);
+      let v = values.get(key);
+      if (v === undefined) {
+        values.set(key, (v = values.size));
+        names.set(v, s.labels);
+      }
+      counts.set(v, (counts.get(v) ?? 0) + s.n);
+      for (const l of new Set(s.labels)) chosen.set(l, (chosen.get(l) ?? 0) + s.n);
+      m += s.n;
+    }
+    add(part(sets, u.block), counts);
+    for (const [label, c] of chosen) {
+      let data = perLabel.get(label);
+      if (!data) perLabel.set(label, (data = new Map()));
+      add(part(data, u.block), new Map([[1, c], ...(m - c > 0 ? ([[0, m - c]] as [number, number][]) : [])]));
+      picks.set(label, (picks.get(label) ?? 0) + c);
+    }
+  }
+  return { sets, perLabel, picks, names };
 }
 
 /** Cohen's κ from a confusion table { "a|b": n }; null when undefined. */
