@@ -1,11 +1,18 @@
--- Per-label α and MASI α of classification projects (issue 15) from kept contributions, as every other
--- figure (issue 10), instead of reading every item's label sets when a dashboard asks:
--- 1. accord_quality_item_counts adds scope `lbl:<label>` for each label someone chose on an item (each
---    classification chose it, 1, or not, 0); the reader completes the items where nobody chose it
---    (they agree on 0) from scope `cls`. The rest of the function is 0018's.
--- 2. The refresh (0026's body) keeps `pick:<label>` in quality_units (judgments that chose it) and the
---    label set of each value of scope `cls` (a hash) in quality_label_sets.
--- 3. Existing classification items are refreshed once.
+-- The quality refresh, lighter on every submit and complete for classifications:
+-- 1. quality_items gets an item's row only at its first judgment: the INSERT … ON CONFLICT DO NOTHING ran
+--    at every submit, and with it the statement trigger on quality_items (a transition table, a
+--    quality_units upsert of nothing).
+-- 2. The item figures' ranking part reads the item's rankings only when the item has some now (the
+--    counts just computed have `rank` rows); a pairwise item skipped none of it.
+-- 3. Per-label α and MASI α of classification projects (issue 15) are kept like every other figure
+--    (issue 10), instead of reading every item's label sets when a dashboard asks:
+--    - accord_quality_item_counts adds scope `lbl:<label>` for each label someone chose on an item (each
+--      classification chose it, 1, or not, 0); the reader completes the items where nobody chose it (they
+--      agree on 0) from scope `cls`. The rest of the function is 0018's.
+--    - the refresh keeps `pick:<label>` in quality_units (judgments that chose it) and the label set of
+--      each value of scope `cls` (a hash of the sorted labels) in quality_label_sets.
+--    - existing classification items are refreshed once.
+-- The rest of the refresh body is 0022's.
 CREATE TABLE "quality_label_sets" (
 	"project_id" uuid NOT NULL,
 	"value" double precision NOT NULL,
