@@ -309,11 +309,13 @@ export function createQualityService(deps: {
    * changed (or the taxonomy's names).
    */
   async function labelAgreement(projectId: string, all: Map<string, ScopeData>, digests: Map<string, string>, opts: { samples: number; seed: number }) {
-    const [taxonomy, names] = await Promise.all([deps.taxonomy?.(projectId) ?? [], repo.labelSetNames(projectId)]);
+    const taxonomy = (await deps.taxonomy?.(projectId)) ?? [];
+    // A new label set changes the `cls` rows too, so the digests cover the set names as well.
     const ours = [...digests.keys()].filter((k) => k === 'cls' || k.startsWith('lbl:') || k.startsWith('pick:')).sort();
-    const key = `labels|${projectId}|${opts.samples}|${opts.seed}|${digest(ours.map((k) => `${k}\t${digests.get(k)}`))}|${names.size}|${digest(taxonomy.map((l) => `${l.id}\t${l.name}`))}`;
+    const key = `labels|${projectId}|${opts.samples}|${opts.seed}|${digest(ours.map((k) => `${k}\t${digests.get(k)}`))}|${digest(taxonomy.map((l) => `${l.id}\t${l.name}`))}`;
     const hit = memo.get(key) as LabelFigures | undefined;
     if (hit) return hit;
+    const names = await repo.labelSetNames(projectId);
     const perLabel = new Map<string, ScopeData>();
     const picks = new Map<string, number>();
     for (const [scope, data] of all) {

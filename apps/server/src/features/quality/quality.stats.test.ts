@@ -1,8 +1,67 @@
 import { describe, expect, it } from 'vitest';
 import { labelAlphas, setAlpha } from '@accord/metrics';
-import { labelFiguresOf, labelScopesOf, leaderboardOf, type LabelSetUnit, type ModelTally } from './quality.stats.ts';
+import { emptyPart, labelFiguresOf, leaderboardOf, type BlockPart, type LabelScopes, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 const q = { from: 'judgments' as const, samples: 200, seed: 7 };
+
+/** One item's label sets (classification): how many judgments gave each set (labels sorted, distinct). */
+interface LabelSetUnit {
+  block: number;
+  sets: { labels: readonly string[]; n: number }[];
+}
+
+/**
+ * The contributions the database keeps for these items' label sets (what its refresh writes for scopes
+ * `cls`, `lbl:<label>` and `pick:<label>`), built here from the sets themselves.
+ */
+function labelScopesOf(units: readonly LabelSetUnit[]): LabelScopes {
+  const sets: ScopeData = new Map();
+  const perLabel = new Map<string, ScopeData>();
+  const picks = new Map<string, number>();
+  const names = new Map<number, readonly string[]>();
+  const values = new Map<string, number>();
+  const part = (data: ScopeData, block: number) => {
+    let p = data.get(block);
+    if (!p) data.set(block, (p = emptyPart()));
+    return p;
+  };
+  // One unit's value counts into a scope: coincidences n_a (n_b − [a = b]) / (m − 1), and its size.
+  const add = (p: BlockPart, counts: Map<number, number>) => {
+    let m = 0;
+    let agree = 0;
+    for (const n of counts.values()) {
+      m += n;
+      agree += n * (n - 1);
+    }
+    if (m >= 2) for (const [a, na] of counts) for (const [b, nb] of counts) p.cells.push(a, b, (na * (nb - (a === b ? 1 : 0))) / (m - 1));
+    const size = p.units.get(m) ?? { units: 0, paSum: 0 };
+    p.units.set(m, { units: size.units + 1, paSum: size.paSum + (m >= 2 ? agree / (m * (m - 1)) : 0) });
+  };
+  for (const u of units) {
+    const counts = new Map<number, number>();
+    const chosen = new Map<string, number>();
+    let m = 0;
+    for (const s of u.sets) {
+      const key = JSON.stringify(s.labels);
+      let v = values.get(key);
+      if (v === undefined) {
+        values.set(key, (v = values.size));
+        names.set(v, s.labels);
+      }
+      counts.set(v, (counts.get(v) ?? 0) + s.n);
+      for (const l of new Set(s.labels)) chosen.set(l, (chosen.get(l) ?? 0) + s.n);
+      m += s.n;
+    }
+    add(part(sets, u.block), counts);
+    for (const [label, c] of chosen) {
+      let data = perLabel.get(label);
+      if (!data) perLabel.set(label, (data = new Map()));
+      add(part(data, u.block), new Map([[1, c], ...(m - c > 0 ? ([[0, m - c]] as [number, number][]) : [])]));
+      picks.set(label, (picks.get(label) ?? 0) + c);
+    }
+  }
+  return { sets, perLabel, picks, names };
+}
 
 describe('leaderboardOf', () => {
   it('gives no interval when the models form two groups never compared (the demo project had strength 0.25 with an interval of [0.5, 0.5])', () => {

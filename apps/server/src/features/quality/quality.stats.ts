@@ -234,12 +234,6 @@ export function figuresOf(
   };
 }
 
-/** One item's label sets (classification): how many judgments gave each set (labels sorted, distinct). */
-export interface LabelSetUnit {
-  block: number;
-  sets: { labels: readonly string[]; n: number }[];
-}
-
 /**
  * A classification project's kept contributions (see packages/db/src/schema/quality.ts): scope `cls`
  * (label sets as values), `lbl:<label>` per label (the items where someone chose it), the picks per
@@ -293,6 +287,7 @@ export function labelFiguresOf(scopes: LabelScopes, labels: readonly string[], o
     let c = setIndex.get(value);
     if (c === undefined) {
       setIndex.set(value, (c = sets.length));
+      // Every value has its set (the refresh records each new one); a 32-bit hash collision would share one.
       sets.push(scopes.names.get(value) ?? []);
     }
     return c;
@@ -334,59 +329,6 @@ export function labelFiguresOf(scopes: LabelScopes, labels: readonly string[], o
     masiAlpha: { value, n: pairable, ci: value === null ? null : interval(boot) } satisfies Figure,
     labels: labels.map((label, i) => ({ label, picked: scopes.picks.get(label) ?? 0, alpha: figuresOf(perLabel[i]!, (v) => v, opts, null).alpha.nominal })),
   };
-}
-
-/**
- * The contributions the database keeps for these items' label sets (what its refresh writes for scopes
- * `cls`, `lbl:<label>` and `pick:<label>`), for tests and for checking the reader against the sets.
- */
-export function labelScopesOf(units: readonly LabelSetUnit[]): LabelScopes {
-  const sets: ScopeData = new Map();
-  const perLabel = new Map<string, ScopeData>();
-  const picks = new Map<string, number>();
-  const names = new Map<number, readonly string[]>();
-  const values = new Map<string, number>();
-  const part = (data: ScopeData, block: number) => {
-    let p = data.get(block);
-    if (!p) data.set(block, (p = emptyPart()));
-    return p;
-  };
-  // One unit's value counts into a scope: coincidences n_a (n_b − [a = b]) / (m − 1), and its size.
-  const add = (p: BlockPart, counts: Map<number, number>) => {
-    let m = 0;
-    let agree = 0;
-    for (const n of counts.values()) {
-      m += n;
-      agree += n * (n - 1);
-    }
-    if (m >= 2) for (const [a, na] of counts) for (const [b, nb] of counts) p.cells.push(a, b, (na * (nb - (a === b ? 1 : 0))) / (m - 1));
-    const size = p.units.get(m) ?? { units: 0, paSum: 0 };
-    p.units.set(m, { units: size.units + 1, paSum: size.paSum + (m >= 2 ? agree / (m * (m - 1)) : 0) });
-  };
-  for (const u of units) {
-    const counts = new Map<number, number>();
-    const chosen = new Map<string, number>();
-    let m = 0;
-    for (const s of u.sets) {
-      const key = JSON.stringify(s.labels);
-      let v = values.get(key);
-      if (v === undefined) {
-        values.set(key, (v = values.size));
-        names.set(v, s.labels);
-      }
-      counts.set(v, (counts.get(v) ?? 0) + s.n);
-      for (const l of new Set(s.labels)) chosen.set(l, (chosen.get(l) ?? 0) + s.n);
-      m += s.n;
-    }
-    add(part(sets, u.block), counts);
-    for (const [label, c] of chosen) {
-      let data = perLabel.get(label);
-      if (!data) perLabel.set(label, (data = new Map()));
-      add(part(data, u.block), new Map([[1, c], ...(m - c > 0 ? ([[0, m - c]] as [number, number][]) : [])]));
-      picks.set(label, (picks.get(label) ?? 0) + c);
-    }
-  }
-  return { sets, perLabel, picks, names };
 }
 
 /** Cohen's κ from a confusion table { "a|b": n }; null when undefined. */
