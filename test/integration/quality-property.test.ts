@@ -74,7 +74,7 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             const payload = { ...validJudgment(task, a.value), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value: a.value } };
             expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
           } else if (a.kind === 'withdraw') {
-            const rows = (await t.db.db.execute<{ id: string }>(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)).rows;
+            const { rows } = (await t.db.db.execute(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)) as unknown as { rows: { id: string }[] };
             if (rows.length === 0) continue;
             await t.db.db.execute(sql`update judgments set status = 'draft', submitted_at = null where id = ${rows[a.pick % rows.length]!.id}`);
           } else {
@@ -83,6 +83,14 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             expect(job.rejected).toBe(0);
           }
         }
+
+        // The pairwise-only item counts (the refresh's usual path) are the general function's rows.
+        const diff = (await t.db.db.execute(sql`
+          with ids as (select array_agg(id) as a from items where project_id = ${p.id}),
+          g as (select c.* from ids, accord_quality_item_counts(ids.a) c),
+          w as (select c.* from ids, accord_quality_item_counts_pairwise(ids.a) c)
+          select ((select count(*) from (select * from g except all select * from w) x) + (select count(*) from (select * from w except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
+        expect(diff.rows[0]!.n).toBe(0);
 
         // The full recompute, from the stored judgments.
         const js = await allJudgments(lead, p.id);
