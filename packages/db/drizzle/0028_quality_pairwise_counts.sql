@@ -6,6 +6,8 @@
 --    label branches. The refresh uses it when every submitted judgment of the items is pairwise.
 -- 2. The item figures leave the ranking part out when no item has rankings now (0026 kept it in the
 --    plan and skipped it at run time).
+-- 3. The update of the changed quality_judgments rows finds them through the item's index, whose rows
+--    the refresh has read already, instead of one primary-key lookup per judgment (random pages).
 -- The rest of the refresh body is 0027's.
 CREATE FUNCTION accord_quality_item_counts_pairwise(p_items uuid[])
 RETURNS TABLE (item_id uuid, scope text, unit text, value double precision, n integer)
@@ -237,13 +239,15 @@ BEGIN
   -- whose leave-one-out consensus moved), not every row of the item under four indexes. The changed
   -- rows are updated and the new ones inserted: INSERT … ON CONFLICT DO UPDATE locked every existing
   -- row first, unchanged or not (a WAL record each, and a full page image after a checkpoint: an item's
-  -- rows lie on as many pages as it has judgments). The item's row lock serialises this per item.
+  -- rows lie on as many pages as it has judgments). The item's row lock serialises this per item. The
+  -- update finds the rows through the item's index (their pages are read already), not by looking up
+  -- each judgment in the primary key (a random page each): the ids are compared as text on purpose.
   DELETE FROM quality_judgments q WHERE q.item_id = ANY (p_items)
     AND NOT EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE j.judgment_id = q.judgment_id);
   UPDATE quality_judgments q SET project_id = j.project_id, item_id = j.item_id, user_id = j.user_id,
     submitted_at = j.submitted_at, three_way = j.three_way, graded = j.graded, first_pick = j.first_pick,
     longer_pick = j.longer_pick, words = j.words, seconds = j.seconds, gold_match = j.gold_match, consensus = j.consensus
-  FROM unnest(v_jr) j WHERE q.judgment_id = j.judgment_id AND q.item_id = ANY (p_items) AND (q.*) IS DISTINCT FROM (j.*);
+  FROM unnest(v_jr) j WHERE q.item_id = ANY (p_items) AND q.judgment_id::text = j.judgment_id::text AND (q.*) IS DISTINCT FROM (j.*);
   INSERT INTO quality_judgments AS q SELECT j.* FROM unnest(v_jr) j
   WHERE j.judgment_id NOT IN (SELECT e.judgment_id FROM quality_judgments e WHERE e.item_id = ANY (p_items)) ORDER BY j.judgment_id
   ON CONFLICT (judgment_id) DO NOTHING;
