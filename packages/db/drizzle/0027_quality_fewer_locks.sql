@@ -10,6 +10,16 @@
 --    pages were packed full, and an update that finds no room writes a new index entry (and an image
 --    of the index page). The tables are small (sums per project and block); they are rewritten once,
 --    in key order, so that existing pages get the room too.
+-- A submit's refresh starts smaller plans (issue 10): starting the plans of its statements costs about
+-- a fifth of its PostgreSQL time, and the largest plans carry parts that only rankings, ratings and
+-- classifications feed.
+-- 3. accord_quality_item_counts_pairwise: the item value counts of items judged only pairwise; the same
+--    rows as accord_quality_item_counts (0026) for them, without the ranking, rating, classification and
+--    label branches. The refresh uses it when every submitted judgment of the items is pairwise.
+-- 4. The item figures leave the ranking part out when no item has rankings now (0026 kept it in the
+--    plan and skipped it at run time).
+-- 5. The update of the changed quality_judgments rows finds them through the item's index, whose rows
+--    the refresh has read already, instead of one primary-key lookup per judgment (random pages).
 -- The rest of the refresh body is 0026's.
 ALTER TABLE quality_coincidences SET (fillfactor = 50);
 --> statement-breakpoint
@@ -35,6 +45,36 @@ CLUSTER quality_confusion USING quality_confusion_project_id_user_id_v_c_pk;
 --> statement-breakpoint
 CLUSTER quality_annotators USING quality_annotators_project_id_user_id_pk;
 --> statement-breakpoint
+CREATE FUNCTION accord_quality_item_counts_pairwise(p_items uuid[])
+RETURNS TABLE (item_id uuid, scope text, unit text, value double precision, n integer)
+LANGUAGE sql STABLE ROWS 20 AS $fn$
+  WITH jr AS (SELECT * FROM accord_quality_judgment_rows(p_items)),
+  c3 AS (SELECT jr.item_id, three_way AS v, count(*) AS c FROM jr WHERE three_way IS NOT NULL GROUP BY jr.item_id, three_way),
+  ranked AS (SELECT c3.item_id, v, c, max(c) OVER (PARTITION BY c3.item_id) AS mx FROM c3),
+  cons AS (SELECT ranked.item_id, max(v) AS v FROM ranked WHERE c = mx GROUP BY ranked.item_id HAVING count(*) = 1),
+  pair AS (
+    SELECT jr.item_id, jr.model_a AS ma, jr.model_b AS mb, sign((jr.payload->'preference'->>'value')::integer) AS o
+    FROM jr WHERE jr.three_way IS NOT NULL
+  ),
+  obs AS (
+    SELECT jr.item_id, 'pref' AS scope, '' AS unit, graded::double precision AS value FROM jr WHERE graded IS NOT NULL
+    UNION ALL SELECT jr.item_id, 'pref@v' || coalesce(rubric_version, 0), '', graded FROM jr WHERE graded IS NOT NULL
+    UNION ALL SELECT jr.item_id, 'pref@w' || to_char(date_trunc('week', jr.submitted_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), '', graded FROM jr WHERE graded IS NOT NULL
+    UNION ALL
+    SELECT jr.item_id, 'dim:' || (s->>'dimension'), coalesce(s->>'responseId', ''), (s->>'value')::double precision
+    FROM jr CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(jr.payload->'scores') = 'array' THEN jr.payload->'scores' ELSE '[]'::jsonb END) s
+    WHERE jsonb_typeof(s->'value') = 'number' AND s->>'dimension' IS NOT NULL
+    UNION ALL
+    SELECT pair.item_id, 'mp:' || least(ma, mb) || E'\t' || greatest(ma, mb), '', CASE WHEN ma <= mb THEN o ELSE -o END
+    FROM pair WHERE ma IS NOT NULL AND mb IS NOT NULL AND ma <> '' AND mb <> '' AND ma <> mb
+    UNION ALL
+    SELECT cons.item_id, 'mc:' || least(ms.m0, ms.m1) || E'\t' || greatest(ms.m0, ms.m1), '', CASE WHEN ms.m0 <= ms.m1 THEN cons.v ELSE -cons.v END
+    FROM cons JOIN (SELECT i.id, i.responses->0->>'model' AS m0, i.responses->1->>'model' AS m1 FROM items i WHERE i.id = ANY (p_items)) ms ON ms.id = cons.item_id
+    WHERE cons.v IS NOT NULL AND ms.m0 IS NOT NULL AND ms.m1 IS NOT NULL AND ms.m0 <> '' AND ms.m1 <> '' AND ms.m0 <> ms.m1
+  )
+  SELECT obs.item_id, scope, unit, value, count(*)::integer FROM obs GROUP BY obs.item_id, scope, unit, value
+$fn$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION accord_quality_refresh_core(p_items uuid[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
   v_project record;
@@ -42,6 +82,7 @@ DECLARE
   v_changed accord_quality_delta_row[];
   v_jr quality_judgments[];
   v_ranked boolean;
+  v_pairwise boolean;
 BEGIN
   IF p_items IS NULL OR cardinality(p_items) = 0 THEN RETURN; END IF;
   -- Only for an item without its row yet (its first judgment): the statement would run its statement
@@ -56,13 +97,30 @@ BEGIN
 
   -- The items' value counts now (sg 1) and as stored (sg −1), in a variable: temporary tables cost
   -- a truncation at every commit and a file extension at the next insert (tens of ms on a busy disk).
-  WITH qi AS MATERIALIZED (SELECT q.item_id, q.project_id, q.block FROM quality_items q WHERE q.item_id = ANY (p_items)),
-  d AS (
-    SELECT 1 AS sg, qi.project_id, qi.block, c.item_id, c.scope, c.unit, c.value, c.n FROM accord_quality_item_counts(p_items) c JOIN qi ON qi.item_id = c.item_id
-    UNION ALL
-    SELECT -1, qi.project_id, qi.block, s.item_id, c.scope, c.unit, c.value, c.n FROM quality_item_counts s JOIN qi ON qi.item_id = s.item_id CROSS JOIN LATERAL unnest(s.counts) c WHERE s.item_id = ANY (p_items)
-  )
-  SELECT coalesce(array_agg(ROW(d.sg, d.project_id, d.block, d.item_id, d.scope, d.unit, d.value, d.n)::accord_quality_delta_row), '{}') INTO v_delta FROM d;
+  -- Items judged only pairwise (the common case) take their counts from a function without the parts
+  -- that only rankings, ratings and classifications feed: the statement's plan is a third of the size,
+  -- and starting a plan costs about as much as running it on one item.
+  v_pairwise := NOT EXISTS (
+    SELECT 1 FROM judgments j WHERE j.item_id = ANY (p_items) AND j.status = 'submitted'
+      AND j.payload->'preference'->>'kind' IS DISTINCT FROM 'pairwise'
+  );
+  IF v_pairwise THEN
+    WITH qi AS MATERIALIZED (SELECT q.item_id, q.project_id, q.block FROM quality_items q WHERE q.item_id = ANY (p_items)),
+    d AS (
+      SELECT 1 AS sg, qi.project_id, qi.block, c.item_id, c.scope, c.unit, c.value, c.n FROM accord_quality_item_counts_pairwise(p_items) c JOIN qi ON qi.item_id = c.item_id
+      UNION ALL
+      SELECT -1, qi.project_id, qi.block, s.item_id, c.scope, c.unit, c.value, c.n FROM quality_item_counts s JOIN qi ON qi.item_id = s.item_id CROSS JOIN LATERAL unnest(s.counts) c WHERE s.item_id = ANY (p_items)
+    )
+    SELECT coalesce(array_agg(ROW(d.sg, d.project_id, d.block, d.item_id, d.scope, d.unit, d.value, d.n)::accord_quality_delta_row), '{}') INTO v_delta FROM d;
+  ELSE
+    WITH qi AS MATERIALIZED (SELECT q.item_id, q.project_id, q.block FROM quality_items q WHERE q.item_id = ANY (p_items)),
+    d AS (
+      SELECT 1 AS sg, qi.project_id, qi.block, c.item_id, c.scope, c.unit, c.value, c.n FROM accord_quality_item_counts(p_items) c JOIN qi ON qi.item_id = c.item_id
+      UNION ALL
+      SELECT -1, qi.project_id, qi.block, s.item_id, c.scope, c.unit, c.value, c.n FROM quality_item_counts s JOIN qi ON qi.item_id = s.item_id CROSS JOIN LATERAL unnest(s.counts) c WHERE s.item_id = ANY (p_items)
+    )
+    SELECT coalesce(array_agg(ROW(d.sg, d.project_id, d.block, d.item_id, d.scope, d.unit, d.value, d.n)::accord_quality_delta_row), '{}') INTO v_delta FROM d;
+  END IF;
 
   -- The aggregates need only the (item, scope, unit) groups whose counts changed: an unchanged group
   -- (a dimension the new judgment did not score, another response's ranks) adds and takes away the same.
@@ -217,13 +275,15 @@ BEGIN
   -- whose leave-one-out consensus moved), not every row of the item under four indexes. The changed
   -- rows are updated and the new ones inserted: INSERT … ON CONFLICT DO UPDATE locked every existing
   -- row first, unchanged or not (a WAL record each, and a full page image after a checkpoint: an item's
-  -- rows lie on as many pages as it has judgments). The item's row lock serialises this per item.
+  -- rows lie on as many pages as it has judgments). The item's row lock serialises this per item. The
+  -- update finds the rows through the item's index (their pages are read already), not by looking up
+  -- each judgment in the primary key (a random page each): the ids are compared as text on purpose.
   DELETE FROM quality_judgments q WHERE q.item_id = ANY (p_items)
     AND NOT EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE j.judgment_id = q.judgment_id);
   UPDATE quality_judgments q SET project_id = j.project_id, item_id = j.item_id, user_id = j.user_id,
     submitted_at = j.submitted_at, three_way = j.three_way, graded = j.graded, first_pick = j.first_pick,
     longer_pick = j.longer_pick, words = j.words, seconds = j.seconds, gold_match = j.gold_match, consensus = j.consensus
-  FROM unnest(v_jr) j WHERE q.judgment_id = j.judgment_id AND q.item_id = ANY (p_items) AND (q.*) IS DISTINCT FROM (j.*);
+  FROM unnest(v_jr) j WHERE q.item_id = ANY (p_items) AND q.judgment_id::text = j.judgment_id::text AND (q.*) IS DISTINCT FROM (j.*);
   INSERT INTO quality_judgments AS q SELECT j.* FROM unnest(v_jr) j
   WHERE j.judgment_id NOT IN (SELECT e.judgment_id FROM quality_judgments e WHERE e.item_id = ANY (p_items)) ORDER BY j.judgment_id
   ON CONFLICT (judgment_id) DO NOTHING;
@@ -232,58 +292,87 @@ BEGIN
   INSERT INTO quality_member_queue (project_id, user_id) SELECT DISTINCT project_id, user_id FROM unnest(v_jr);
 
   -- The items' own figures (joins on item id: linear in the batch). The rankings are read again only
-  -- when an item has one now (its counts have `rank` rows); otherwise that part of the plan is skipped.
+  -- when an item has one now (its counts have `rank` rows); otherwise the statement without the
+  -- ranking part runs (its plan is not even started).
   v_ranked := EXISTS (SELECT 1 FROM unnest(v_delta) d WHERE d.sg = 1 AND d.scope = 'rank');
-  WITH cur AS (SELECT * FROM unnest(v_delta) WHERE sg = 1 AND scope = 'pref'),
-  pref AS (SELECT item_id, sign(value) AS c, sum(n) AS n FROM cur GROUP BY 1, 2),
-  pm AS (SELECT item_id, sum(n) AS m, sum(n * (n - 1)) AS agree FROM pref GROUP BY 1),
-  pranked AS (SELECT item_id, c, n, max(n) OVER (PARTITION BY item_id) AS mx FROM pref),
-  cons AS (SELECT item_id, max(c) AS c FROM pranked WHERE n = mx GROUP BY item_id HAVING count(*) = 1),
-  gsd AS (
-    SELECT item_id, sqrt(greatest(sum(n * value * value) / sum(n) - (sum(n * value) / sum(n)) ^ 2, 0)) AS sd, sum(n) AS m
-    FROM cur GROUP BY 1
-  ),
-  rk AS (SELECT * FROM accord_quality_rank_rows(p_items) WHERE v_ranked),
-  rkj AS (SELECT item_id, count(DISTINCT judgment_id) AS m, count(DISTINCT response_id) AS k FROM rk GROUP BY 1),
-  rsd AS (SELECT item_id, avg(sd) AS sd FROM (SELECT item_id, stddev_pop(rank) AS sd FROM rk GROUP BY item_id, response_id) x GROUP BY 1),
-  rpairs AS (
-    SELECT x.item_id, x.response_id AS rid1, y.response_id AS rid2, sign(x.rank - y.rank) AS o, count(*) AS n
-    FROM rk x JOIN rk y ON x.judgment_id = y.judgment_id AND x.response_id < y.response_id GROUP BY 1, 2, 3, 4
-  ),
-  ragree AS (
-    SELECT item_id, sum(agree)::double precision / nullif(sum(m * (m - 1)), 0) AS a
-    FROM (SELECT item_id, rid1, rid2, sum(n) AS m, sum(n * (n - 1)) AS agree FROM rpairs GROUP BY 1, 2, 3) p WHERE m >= 2 GROUP BY 1
-  ),
-  rss AS (
-    SELECT rsum.item_id, sum((rsum.rs - rkj.m * (rkj.k + 1) / 2.0) ^ 2) AS s
-    FROM (SELECT item_id, response_id, sum(rank) AS rs FROM rk GROUP BY 1, 2) rsum JOIN rkj ON rkj.item_id = rsum.item_id GROUP BY 1
-  ),
-  ties AS (SELECT item_id, sum(ts) AS t FROM (SELECT DISTINCT item_id, judgment_id, tie_sum AS ts FROM rk) u GROUP BY 1),
-  w AS (
-    SELECT rkj.item_id,
-           CASE WHEN rkj.m >= 2 AND rkj.k >= 2 THEN 12 * rss.s / nullif(rkj.m * rkj.m * (rkj.k ^ 3 - rkj.k) - rkj.m * coalesce(ties.t, 0), 0) END AS w
-    FROM rkj JOIN rss ON rss.item_id = rkj.item_id LEFT JOIN ties ON ties.item_id = rkj.item_id
-  ),
-  counts AS (SELECT item_id, count(*) AS n FROM unnest(v_jr) GROUP BY 1),
-  fig AS (
-    SELECT it.item_id,
-           coalesce(counts.n, 0) AS judgments,
-           coalesce(CASE WHEN pm.m >= 2 THEN pm.agree::double precision / (pm.m * (pm.m - 1)) END, ragree.a) AS agreement,
-           coalesce(CASE WHEN gsd.m >= 2 THEN gsd.sd END, CASE WHEN rkj.m >= 2 THEN rsd.sd END) AS spread,
-           cons.c AS consensus, w.w AS kendall_w
-    FROM (SELECT DISTINCT x AS item_id FROM unnest(p_items) x) it
-    LEFT JOIN counts ON counts.item_id = it.item_id
-    LEFT JOIN pm ON pm.item_id = it.item_id
-    LEFT JOIN ragree ON ragree.item_id = it.item_id
-    LEFT JOIN gsd ON gsd.item_id = it.item_id
-    LEFT JOIN rkj ON rkj.item_id = it.item_id
-    LEFT JOIN rsd ON rsd.item_id = it.item_id
-    LEFT JOIN cons ON cons.item_id = it.item_id
-    LEFT JOIN w ON w.item_id = it.item_id
-  )
-  UPDATE quality_items q SET judgments = fig.judgments, agreement = fig.agreement, spread = fig.spread, consensus = fig.consensus,
-    kendall_w = fig.kendall_w, updated_at = clock_timestamp()
-  FROM fig WHERE fig.item_id = q.item_id;
+  IF v_ranked THEN
+    WITH cur AS (SELECT * FROM unnest(v_delta) WHERE sg = 1 AND scope = 'pref'),
+    pref AS (SELECT item_id, sign(value) AS c, sum(n) AS n FROM cur GROUP BY 1, 2),
+    pm AS (SELECT item_id, sum(n) AS m, sum(n * (n - 1)) AS agree FROM pref GROUP BY 1),
+    pranked AS (SELECT item_id, c, n, max(n) OVER (PARTITION BY item_id) AS mx FROM pref),
+    cons AS (SELECT item_id, max(c) AS c FROM pranked WHERE n = mx GROUP BY item_id HAVING count(*) = 1),
+    gsd AS (
+      SELECT item_id, sqrt(greatest(sum(n * value * value) / sum(n) - (sum(n * value) / sum(n)) ^ 2, 0)) AS sd, sum(n) AS m
+      FROM cur GROUP BY 1
+    ),
+    rk AS (SELECT * FROM accord_quality_rank_rows(p_items)),
+    rkj AS (SELECT item_id, count(DISTINCT judgment_id) AS m, count(DISTINCT response_id) AS k FROM rk GROUP BY 1),
+    rsd AS (SELECT item_id, avg(sd) AS sd FROM (SELECT item_id, stddev_pop(rank) AS sd FROM rk GROUP BY item_id, response_id) x GROUP BY 1),
+    rpairs AS (
+      SELECT x.item_id, x.response_id AS rid1, y.response_id AS rid2, sign(x.rank - y.rank) AS o, count(*) AS n
+      FROM rk x JOIN rk y ON x.judgment_id = y.judgment_id AND x.response_id < y.response_id GROUP BY 1, 2, 3, 4
+    ),
+    ragree AS (
+      SELECT item_id, sum(agree)::double precision / nullif(sum(m * (m - 1)), 0) AS a
+      FROM (SELECT item_id, rid1, rid2, sum(n) AS m, sum(n * (n - 1)) AS agree FROM rpairs GROUP BY 1, 2, 3) p WHERE m >= 2 GROUP BY 1
+    ),
+    rss AS (
+      SELECT rsum.item_id, sum((rsum.rs - rkj.m * (rkj.k + 1) / 2.0) ^ 2) AS s
+      FROM (SELECT item_id, response_id, sum(rank) AS rs FROM rk GROUP BY 1, 2) rsum JOIN rkj ON rkj.item_id = rsum.item_id GROUP BY 1
+    ),
+    ties AS (SELECT item_id, sum(ts) AS t FROM (SELECT DISTINCT item_id, judgment_id, tie_sum AS ts FROM rk) u GROUP BY 1),
+    w AS (
+      SELECT rkj.item_id,
+             CASE WHEN rkj.m >= 2 AND rkj.k >= 2 THEN 12 * rss.s / nullif(rkj.m * rkj.m * (rkj.k ^ 3 - rkj.k) - rkj.m * coalesce(ties.t, 0), 0) END AS w
+      FROM rkj JOIN rss ON rss.item_id = rkj.item_id LEFT JOIN ties ON ties.item_id = rkj.item_id
+    ),
+    counts AS (SELECT item_id, count(*) AS n FROM unnest(v_jr) GROUP BY 1),
+    fig AS (
+      SELECT it.item_id,
+             coalesce(counts.n, 0) AS judgments,
+             coalesce(CASE WHEN pm.m >= 2 THEN pm.agree::double precision / (pm.m * (pm.m - 1)) END, ragree.a) AS agreement,
+             coalesce(CASE WHEN gsd.m >= 2 THEN gsd.sd END, CASE WHEN rkj.m >= 2 THEN rsd.sd END) AS spread,
+             cons.c AS consensus, w.w AS kendall_w
+      FROM (SELECT DISTINCT x AS item_id FROM unnest(p_items) x) it
+      LEFT JOIN counts ON counts.item_id = it.item_id
+      LEFT JOIN pm ON pm.item_id = it.item_id
+      LEFT JOIN ragree ON ragree.item_id = it.item_id
+      LEFT JOIN gsd ON gsd.item_id = it.item_id
+      LEFT JOIN rkj ON rkj.item_id = it.item_id
+      LEFT JOIN rsd ON rsd.item_id = it.item_id
+      LEFT JOIN cons ON cons.item_id = it.item_id
+      LEFT JOIN w ON w.item_id = it.item_id
+    )
+    UPDATE quality_items q SET judgments = fig.judgments, agreement = fig.agreement, spread = fig.spread, consensus = fig.consensus,
+      kendall_w = fig.kendall_w, updated_at = clock_timestamp()
+    FROM fig WHERE fig.item_id = q.item_id;
+  ELSE
+    WITH cur AS (SELECT * FROM unnest(v_delta) WHERE sg = 1 AND scope = 'pref'),
+    pref AS (SELECT item_id, sign(value) AS c, sum(n) AS n FROM cur GROUP BY 1, 2),
+    pm AS (SELECT item_id, sum(n) AS m, sum(n * (n - 1)) AS agree FROM pref GROUP BY 1),
+    pranked AS (SELECT item_id, c, n, max(n) OVER (PARTITION BY item_id) AS mx FROM pref),
+    cons AS (SELECT item_id, max(c) AS c FROM pranked WHERE n = mx GROUP BY item_id HAVING count(*) = 1),
+    gsd AS (
+      SELECT item_id, sqrt(greatest(sum(n * value * value) / sum(n) - (sum(n * value) / sum(n)) ^ 2, 0)) AS sd, sum(n) AS m
+      FROM cur GROUP BY 1
+    ),
+    counts AS (SELECT item_id, count(*) AS n FROM unnest(v_jr) GROUP BY 1),
+    fig AS (
+      SELECT it.item_id,
+             coalesce(counts.n, 0) AS judgments,
+             CASE WHEN pm.m >= 2 THEN pm.agree::double precision / (pm.m * (pm.m - 1)) END AS agreement,
+             CASE WHEN gsd.m >= 2 THEN gsd.sd END AS spread,
+             cons.c AS consensus, NULL::double precision AS kendall_w
+      FROM (SELECT DISTINCT x AS item_id FROM unnest(p_items) x) it
+      LEFT JOIN counts ON counts.item_id = it.item_id
+      LEFT JOIN pm ON pm.item_id = it.item_id
+      LEFT JOIN gsd ON gsd.item_id = it.item_id
+      LEFT JOIN cons ON cons.item_id = it.item_id
+    )
+    UPDATE quality_items q SET judgments = fig.judgments, agreement = fig.agreement, spread = fig.spread, consensus = fig.consensus,
+      kendall_w = fig.kendall_w, updated_at = clock_timestamp()
+    FROM fig WHERE fig.item_id = q.item_id;
+  END IF;
 
   FOR v_project IN SELECT DISTINCT i.project_id FROM items i WHERE i.id = ANY (p_items) LOOP
     PERFORM pg_notify('accord_quality', v_project.project_id::text);
