@@ -505,5 +505,13 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect(lb.models.reduce((x, m) => x + m.strength, 0)).toBeCloseTo(1, 9);
     // From judgments: every judgment's three pairs.
     expect((await p.lead.client.get<Leaderboard>(`${base}/leaderboard?from=judgments&samples=0`)).body.comparisons).toBe(27);
+    // Each item's agreement comes from its rankings (no preference to give one): per response pair the
+    // three orders agree in one pair of the three (r1–r2 and r1–r3: −, −, +; r2–r3: tie, tie, −), 6/18.
+    const listed = (await p.lead.client.get<{ items: Item[] }>(`${base}/items?limit=10`)).body.items;
+    expect(listed).toHaveLength(3);
+    for (const i of listed) {
+      expect(i.agreement).toBeCloseTo(1 / 3, 12);
+      expect(i.spread).not.toBeNull();
+    }
   });
 });

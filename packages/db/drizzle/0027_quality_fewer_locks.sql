@@ -16,8 +16,9 @@
 -- 3. accord_quality_item_counts_pairwise: the item value counts of items judged only pairwise; the same
 --    rows as accord_quality_item_counts (0026) for them, without the ranking, rating, classification and
 --    label branches. The refresh uses it when every submitted judgment of the items is pairwise.
--- 4. The item figures leave the ranking part out when no item has rankings now (0026 kept it in the
---    plan and skipped it at run time).
+-- 4. The item figures come from the preferences; a second statement, run only when an item has
+--    rankings now, adds what the rankings give (0026 kept that part in the one statement's plan and
+--    skipped it at run time).
 -- 5. The update of the changed quality_judgments rows finds them through the item's index, whose rows
 --    the refresh has read already, instead of one primary-key lookup per judgment (random pages).
 -- The rest of the refresh body is 0026's.
@@ -291,21 +292,38 @@ BEGIN
   -- counts, may have moved even where their row did not); removed rows queue theirs by trigger.
   INSERT INTO quality_member_queue (project_id, user_id) SELECT DISTINCT project_id, user_id FROM unnest(v_jr);
 
-  -- The items' own figures (joins on item id: linear in the batch). The rankings are read again only
-  -- when an item has one now (its counts have `rank` rows); otherwise the statement without the
-  -- ranking part runs (its plan is not even started).
+  -- The items' own figures (joins on item id: linear in the batch), from their preferences.
   v_ranked := EXISTS (SELECT 1 FROM unnest(v_delta) d WHERE d.sg = 1 AND d.scope = 'rank');
+  WITH cur AS (SELECT * FROM unnest(v_delta) WHERE sg = 1 AND scope = 'pref'),
+  pref AS (SELECT item_id, sign(value) AS c, sum(n) AS n FROM cur GROUP BY 1, 2),
+  pm AS (SELECT item_id, sum(n) AS m, sum(n * (n - 1)) AS agree FROM pref GROUP BY 1),
+  pranked AS (SELECT item_id, c, n, max(n) OVER (PARTITION BY item_id) AS mx FROM pref),
+  cons AS (SELECT item_id, max(c) AS c FROM pranked WHERE n = mx GROUP BY item_id HAVING count(*) = 1),
+  gsd AS (
+    SELECT item_id, sqrt(greatest(sum(n * value * value) / sum(n) - (sum(n * value) / sum(n)) ^ 2, 0)) AS sd, sum(n) AS m
+    FROM cur GROUP BY 1
+  ),
+  counts AS (SELECT item_id, count(*) AS n FROM unnest(v_jr) GROUP BY 1),
+  fig AS (
+    SELECT it.item_id,
+           coalesce(counts.n, 0) AS judgments,
+           CASE WHEN pm.m >= 2 THEN pm.agree::double precision / (pm.m * (pm.m - 1)) END AS agreement,
+           CASE WHEN gsd.m >= 2 THEN gsd.sd END AS spread,
+           cons.c AS consensus, NULL::double precision AS kendall_w
+    FROM (SELECT DISTINCT x AS item_id FROM unnest(p_items) x) it
+    LEFT JOIN counts ON counts.item_id = it.item_id
+    LEFT JOIN pm ON pm.item_id = it.item_id
+    LEFT JOIN gsd ON gsd.item_id = it.item_id
+    LEFT JOIN cons ON cons.item_id = it.item_id
+  )
+  UPDATE quality_items q SET judgments = fig.judgments, agreement = fig.agreement, spread = fig.spread, consensus = fig.consensus,
+    kendall_w = fig.kendall_w, updated_at = clock_timestamp()
+  FROM fig WHERE fig.item_id = q.item_id;
+  -- Ranked items (their counts have `rank` rows): agreement and spread from the rankings where the
+  -- preferences give none, and Kendall's W. The statement runs only then; its plan is not even started
+  -- otherwise.
   IF v_ranked THEN
-    WITH cur AS (SELECT * FROM unnest(v_delta) WHERE sg = 1 AND scope = 'pref'),
-    pref AS (SELECT item_id, sign(value) AS c, sum(n) AS n FROM cur GROUP BY 1, 2),
-    pm AS (SELECT item_id, sum(n) AS m, sum(n * (n - 1)) AS agree FROM pref GROUP BY 1),
-    pranked AS (SELECT item_id, c, n, max(n) OVER (PARTITION BY item_id) AS mx FROM pref),
-    cons AS (SELECT item_id, max(c) AS c FROM pranked WHERE n = mx GROUP BY item_id HAVING count(*) = 1),
-    gsd AS (
-      SELECT item_id, sqrt(greatest(sum(n * value * value) / sum(n) - (sum(n * value) / sum(n)) ^ 2, 0)) AS sd, sum(n) AS m
-      FROM cur GROUP BY 1
-    ),
-    rk AS (SELECT * FROM accord_quality_rank_rows(p_items)),
+    WITH rk AS (SELECT * FROM accord_quality_rank_rows(p_items)),
     rkj AS (SELECT item_id, count(DISTINCT judgment_id) AS m, count(DISTINCT response_id) AS k FROM rk GROUP BY 1),
     rsd AS (SELECT item_id, avg(sd) AS sd FROM (SELECT item_id, stddev_pop(rank) AS sd FROM rk GROUP BY item_id, response_id) x GROUP BY 1),
     rpairs AS (
@@ -325,53 +343,12 @@ BEGIN
       SELECT rkj.item_id,
              CASE WHEN rkj.m >= 2 AND rkj.k >= 2 THEN 12 * rss.s / nullif(rkj.m * rkj.m * (rkj.k ^ 3 - rkj.k) - rkj.m * coalesce(ties.t, 0), 0) END AS w
       FROM rkj JOIN rss ON rss.item_id = rkj.item_id LEFT JOIN ties ON ties.item_id = rkj.item_id
-    ),
-    counts AS (SELECT item_id, count(*) AS n FROM unnest(v_jr) GROUP BY 1),
-    fig AS (
-      SELECT it.item_id,
-             coalesce(counts.n, 0) AS judgments,
-             coalesce(CASE WHEN pm.m >= 2 THEN pm.agree::double precision / (pm.m * (pm.m - 1)) END, ragree.a) AS agreement,
-             coalesce(CASE WHEN gsd.m >= 2 THEN gsd.sd END, CASE WHEN rkj.m >= 2 THEN rsd.sd END) AS spread,
-             cons.c AS consensus, w.w AS kendall_w
-      FROM (SELECT DISTINCT x AS item_id FROM unnest(p_items) x) it
-      LEFT JOIN counts ON counts.item_id = it.item_id
-      LEFT JOIN pm ON pm.item_id = it.item_id
-      LEFT JOIN ragree ON ragree.item_id = it.item_id
-      LEFT JOIN gsd ON gsd.item_id = it.item_id
-      LEFT JOIN rkj ON rkj.item_id = it.item_id
-      LEFT JOIN rsd ON rsd.item_id = it.item_id
-      LEFT JOIN cons ON cons.item_id = it.item_id
-      LEFT JOIN w ON w.item_id = it.item_id
     )
-    UPDATE quality_items q SET judgments = fig.judgments, agreement = fig.agreement, spread = fig.spread, consensus = fig.consensus,
-      kendall_w = fig.kendall_w, updated_at = clock_timestamp()
-    FROM fig WHERE fig.item_id = q.item_id;
-  ELSE
-    WITH cur AS (SELECT * FROM unnest(v_delta) WHERE sg = 1 AND scope = 'pref'),
-    pref AS (SELECT item_id, sign(value) AS c, sum(n) AS n FROM cur GROUP BY 1, 2),
-    pm AS (SELECT item_id, sum(n) AS m, sum(n * (n - 1)) AS agree FROM pref GROUP BY 1),
-    pranked AS (SELECT item_id, c, n, max(n) OVER (PARTITION BY item_id) AS mx FROM pref),
-    cons AS (SELECT item_id, max(c) AS c FROM pranked WHERE n = mx GROUP BY item_id HAVING count(*) = 1),
-    gsd AS (
-      SELECT item_id, sqrt(greatest(sum(n * value * value) / sum(n) - (sum(n * value) / sum(n)) ^ 2, 0)) AS sd, sum(n) AS m
-      FROM cur GROUP BY 1
-    ),
-    counts AS (SELECT item_id, count(*) AS n FROM unnest(v_jr) GROUP BY 1),
-    fig AS (
-      SELECT it.item_id,
-             coalesce(counts.n, 0) AS judgments,
-             CASE WHEN pm.m >= 2 THEN pm.agree::double precision / (pm.m * (pm.m - 1)) END AS agreement,
-             CASE WHEN gsd.m >= 2 THEN gsd.sd END AS spread,
-             cons.c AS consensus, NULL::double precision AS kendall_w
-      FROM (SELECT DISTINCT x AS item_id FROM unnest(p_items) x) it
-      LEFT JOIN counts ON counts.item_id = it.item_id
-      LEFT JOIN pm ON pm.item_id = it.item_id
-      LEFT JOIN gsd ON gsd.item_id = it.item_id
-      LEFT JOIN cons ON cons.item_id = it.item_id
-    )
-    UPDATE quality_items q SET judgments = fig.judgments, agreement = fig.agreement, spread = fig.spread, consensus = fig.consensus,
-      kendall_w = fig.kendall_w, updated_at = clock_timestamp()
-    FROM fig WHERE fig.item_id = q.item_id;
+    UPDATE quality_items q SET agreement = coalesce(q.agreement, ragree.a),
+      spread = coalesce(q.spread, CASE WHEN rkj.m >= 2 THEN rsd.sd END), kendall_w = w.w
+    FROM rkj LEFT JOIN ragree ON ragree.item_id = rkj.item_id LEFT JOIN rsd ON rsd.item_id = rkj.item_id
+      LEFT JOIN w ON w.item_id = rkj.item_id
+    WHERE q.item_id = rkj.item_id;
   END IF;
 
   FOR v_project IN SELECT DISTINCT i.project_id FROM items i WHERE i.id = ANY (p_items) LOOP
