@@ -23,6 +23,8 @@ const SCENARIOS = benchEnv.scenarios.split(',').map((s) => {
   const [clients, editsPerSecond] = s.split('x').map(Number);
   return { clients: clients!, editsPerSecond: editsPerSecond! };
 });
+/** A heavy room (400 clients × 400 edits/s and beyond), where issue 13 asks for half the others' p99 instead of parity. */
+const isHeavy = (s: { clients: number; editsPerSecond: number }) => s.clients >= 400 && s.editsPerSecond >= 400;
 type Kind = 'reference' | 'hocuspocus' | 'accord' | 'accord-pg';
 const ALL_KINDS: Kind[] = ['reference', 'hocuspocus', 'accord', 'accord-pg'];
 const requested = (benchEnv.kinds ?? ALL_KINDS.join(',')).split(',') as Kind[];
@@ -239,15 +241,23 @@ for (const s of SCENARIOS) {
   for (const ak of accords) {
     const a = find(ak, s.clients)!;
     const others = anchors.map((k) => find(k, s.clients)!);
-    const met = others.length === 2 && others.every((b) => a.p50 <= b.p50 && a.p99 <= b.p99) && !a.converged.includes('NO');
-    const invalid = [a, ...others].filter((r) => saturated.includes(r)).map((r) => r.kind);
+    const converged = !a.converged.includes('NO');
+    // Heavy rooms (issue 13: "at 400 × 400 and beyond"): where the others queue, Accord's p99 is to be at
+    // most half of the better of the two. A saturated anchor is the point of this goal, not a flaw in it;
+    // only Accord's own saturation makes its figures invalid.
+    const heavy = isHeavy(s);
+    const best = Math.min(...others.map((b) => b.p99));
+    const met = others.length === 2 && converged && (heavy ? a.p99 <= best / 2 : others.every((b) => a.p50 <= b.p50 && a.p99 <= b.p99));
+    const invalid = (heavy ? [a] : [a, ...others]).filter((r) => saturated.includes(r)).map((r) => r.kind);
     const figures = [
       `${ak} ${f(a.p50)} / ${f(a.p99)} ms`,
       ...others.map((b) => `${b.kind} ${f(b.p50)} / ${f(b.p99)} ms`),
+      ...(heavy && others.length > 0 ? [`p99 ${f((100 * a.p99) / best, 2)} % of the better one's`] : []),
       `${ak} converged: ${a.converged}`,
       ...(invalid.length > 0 ? [`server saturated in ${invalid.join(', ')}: not a like-for-like comparison`] : []),
     ].join('; ');
-    console.log(`goal (${s.clients}×${s.editsPerSecond}: ${NAMES[ak as Kind]} p50 and p99 ≤ the relay's and Hocuspocus's, full convergence): ${met ? 'met' : 'NOT met'} (${figures})`);
+    const goal = heavy ? `p99 ≤ half the better p99 of the relay and Hocuspocus` : `p50 and p99 ≤ the relay's and Hocuspocus's`;
+    console.log(`goal (${s.clients}×${s.editsPerSecond}: ${NAMES[ak as Kind]} ${goal}, full convergence): ${met ? 'met' : 'NOT met'} (${figures})`);
   }
 }
 for (const ak of accords) {

@@ -23,7 +23,7 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
 
 export function readCollabBenchEnv(source: Record<string, string | undefined> = process.env): CollabBenchEnv {
   return {
-    scenarios: source.BENCH_SCENARIOS || '50x100,200x200',
+    scenarios: source.BENCH_SCENARIOS || '50x100,200x200,400x400',
     kinds: source.BENCH_KINDS || null,
     warmupMs: positive('BENCH_WARMUP_MS', source.BENCH_WARMUP_MS, 2_000),
     loadMs: positive('BENCH_LOAD_MS', source.BENCH_LOAD_MS, 10_000),
