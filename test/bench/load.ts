@@ -15,6 +15,7 @@
  *
  *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
+ *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load)
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     large: { type: 'string' },
     profile: { type: 'string' },
     loop: { type: 'string', default: 'one' },
+    curve: { type: 'string' },
   },
 });
 
@@ -87,6 +89,15 @@ if (args.loop !== 'one' && args.loop !== 'two') {
   console.error(`--loop: one (submit?next=1, one request per judgment) or two (queue/next, then submit) (got ${args.loop})`);
   process.exit(2);
 }
+/** `--curve 0.1,0.25`: also pace the 32 trainers at these fractions of the ceiling (latency against load; not a goal). */
+const CURVE = (args.curve ?? '').split(',').filter((x) => x.trim() !== '').map((x) => {
+  const f = Number(x);
+  if (!(f > 0 && f <= 1)) {
+    console.error(`--curve: fractions of the ceiling above 0 and at most 1, comma-separated (got ${x})`);
+    process.exit(2);
+  }
+  return f;
+});
 /** `one`: each judgment is one request, `submit?next=1`, whose answer carries the next task (an API client's loop; the web page asks `queue/next` on Next); `two`: `queue/next` then `submit`. */
 const ONE_CALL = args.loop === 'one';
 const MAX_TRAINERS = Math.max(...LEVELS);
@@ -472,6 +483,14 @@ try {
   const pacedAt = goalCeiling.perSecond / 2;
   const paced = await trainerLoop('paced', large, LARGE, GOAL_AT, pacedAt);
   log(`  ${GOAL_AT} trainers paced at ${rate(pacedAt)} judgments/s (half the ceiling): ${rate(paced.perSecond)} judgments/s, next+submit p50 ${paced.loop.p50.toFixed(0)} ms, p99 ${paced.loop.p99.toFixed(0)} ms`);
+  // Latency against load: where the loop's latency starts to grow (a fixed cost shows at the lowest rate).
+  const curve: { fraction: number; at: number; r: LoopResult }[] = [];
+  for (const fraction of CURVE) {
+    const at = goalCeiling.perSecond * fraction;
+    const r = await trainerLoop('paced', large, LARGE, GOAL_AT, at);
+    curve.push({ fraction, at, r });
+    log(`  ${GOAL_AT} trainers paced at ${rate(at)} judgments/s (${(100 * fraction).toFixed(0)} % of the ceiling): ${rate(r.perSecond)} judgments/s, next+submit p50 ${r.loop.p50.toFixed(0)} ms, p99 ${r.loop.p99.toFixed(0)} ms`);
+  }
 
   // ---------------------------------------------------------------- report
   log('');
@@ -494,6 +513,11 @@ try {
     `| Accord HTTP API, paced at ${rate(pacedAt)}/s | ${LARGE.toLocaleString('en-US')} | ${GOAL_AT} | ${rate(paced.perSecond)} | ${fmtLat(paced.submit)} | ${fmtLat(paced.loop)} | ${paced.errors} |` +
       (cpuAvailable ? ` ${perJ(paced.cpu, paced.judgments, true)} |` : ''),
   );
+  for (const { fraction, at, r } of curve)
+    log(
+      `| Accord HTTP API, paced at ${rate(at)}/s (${(100 * fraction).toFixed(0)} % of the ceiling) | ${LARGE.toLocaleString('en-US')} | ${GOAL_AT} | ${rate(r.perSecond)} | ${fmtLat(r.submit)} | ${fmtLat(r.loop)} | ${r.errors} |` +
+        (cpuAvailable ? ` ${perJ(r.cpu, r.judgments, true)} |` : ''),
+    );
   log('');
   log(importLine);
   log(`(${LARGE.toLocaleString('en-US')}-item project created with COPY, not through the import endpoint)`);
@@ -523,7 +547,7 @@ try {
   log(
     `goal (rate at 200,000 items within 10 % of the rate at 2,000): ${met(growth >= 0.9)} (${rate(l.perSecond)} judgments/s at ${LARGE.toLocaleString('en-US')} vs ${rate(s.perSecond)} at ${SMALL.toLocaleString('en-US')} = ${(100 * growth).toFixed(1)} %${note}${LARGE !== 200_000 ? `; large project has ${LARGE.toLocaleString('en-US')} items` : ''})`,
   );
-  if (results.some((r) => r.errors > 0) || paced.errors > 0) process.exitCode = 1;
+  if (results.some((r) => r.errors > 0) || paced.errors > 0 || curve.some((c) => c.r.errors > 0)) process.exitCode = 1;
   if (args.profile) {
     // Function statistics reach the view when a backend's transaction ends; the server's are idle by now.
     await new Promise((r) => setTimeout(r, 1_000));
