@@ -8,3 +8,4 @@ export { SESSION_COOKIE } from './platform/http/request.ts';
 export { KDF, parseHashParams } from './features/auth/passwords.ts';
 export { loadDemoItems, type DemoLogin } from './demo/seed.ts';
 export { buildOpenApi } from './platform/http/openapi.ts';
+export { createConsensusRepo } from './features/consensus/consensus.repo.ts';

@@ -115,6 +115,13 @@ export const consensusPending = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
     queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The computation that took the item (null: waiting). Claimed in a statement of its own, so that
+     * no lock is held while the consensus is computed; a judgment stored meanwhile clears it (the item
+     * is computed again), and a claim past `claimedUntil` (its process died) is taken again.
+     */
+    claim: uuid('claim'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('consensus_pending_project_idx').on(t.projectId, t.queuedAt)],
 );

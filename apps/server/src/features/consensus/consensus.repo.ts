@@ -1,9 +1,11 @@
 /**
  * Consensus labels, disputes and sign-offs in SQL. The queue of items to compute
- * (`consensus_pending`, filled by a judgments trigger) is claimed with `FOR UPDATE SKIP LOCKED`, so
- * several processes share it and a batch is computed and written in one transaction: a process that
- * dies mid-batch leaves its rows queued for the sweep.
+ * (`consensus_pending`, filled by a judgments trigger) is claimed with `FOR UPDATE SKIP LOCKED` in a
+ * statement of its own, so several processes share it; a batch is computed and written in one
+ * transaction, which removes the rows still carrying its claim. A process that dies mid-batch leaves
+ * its rows queued, taken again by the sweep once the claim has expired.
  */
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
 import { recordControlEvent } from '../../platform/bus.ts';
@@ -11,6 +13,12 @@ import { audit } from '../../platform/audit.ts';
 import { retryingDeadlocks } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
+/** How long a claim on queued items holds before another process may take them (its process died). */
+const CLAIM_MINUTES = 2;
+/** The first key of the advisory locks that serialise consensus computations per item. */
+const CONSENSUS_LOCK_CLASS = 7301;
+/** A uuid[] literal of ids read from the database. */
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   return ((await db.execute(q)) as unknown as { rows: RawRow[] }).rows;
 }
@@ -168,24 +176,44 @@ export function createConsensusRepo(db: Db) {
     },
 
     /**
-     * Claims up to `limit` queued items (of one project, or any) and runs `fn` on them in the same
-     * transaction: the rows are deleted at its commit, or stay queued if it fails or the process dies.
+     * Claims up to `limit` queued items (of one project, or any) and runs `fn` on them in a transaction
+     * that removes their rows at its end. The claim is a statement of its own: the computation holds no
+     * lock that a submit needs (a submit of a claimed item clears the claim, and the item stays queued
+     * for another computation with that judgment). A claim whose computation failed is released; one
+     * whose process died is taken again after CLAIM_MINUTES.
      */
     async withClaim<T>(limit: number, projectId: string | null, fn: (tx: Tx, claimed: { itemId: string; projectId: string }[]) => Promise<T>): Promise<{ claimed: number; result: T | null }> {
-      // Retried when it lost a deadlock (a judgment's triggers queue and touch the same items): the
-      // claim rolled back with it, so the items are still pending.
-      return retryingDeadlocks(() => db.transaction(async (tx) => {
-        const r = await rows(
-          tx,
-          sql`delete from consensus_pending where item_id in (
-                select item_id from consensus_pending ${projectId ? sql`where project_id = ${projectId}` : sql``}
-                order by queued_at limit ${limit} for update skip locked)
-              returning item_id, project_id`,
+      const token = randomUUID();
+      const r = await rows(
+        db,
+        sql`update consensus_pending p set claim = ${token}, claimed_until = now() + make_interval(mins => ${CLAIM_MINUTES})
+            where p.item_id in (
+              select item_id from consensus_pending
+              where (claim is null or claimed_until < now()) ${projectId ? sql`and project_id = ${projectId}` : sql``}
+              order by queued_at limit ${limit} for update skip locked)
+            returning p.item_id, p.project_id`,
+      );
+      const claimed = r.map((x) => ({ itemId: String(x.item_id), projectId: String(x.project_id) }));
+      if (claimed.length === 0) return { claimed: 0, result: null };
+      const ids = uuidArray(claimed.map((c) => c.itemId));
+      try {
+        // Retried when it lost a deadlock (a judgment's triggers touch the same items): it rolled back.
+        const result = await retryingDeadlocks(() =>
+          db.transaction(async (tx) => {
+            // One computation per item at a time: an item queued again by a judgment stored during a
+            // computation can be claimed by another one, which then waits here and sees the first's
+            // label or dispute. Advisory locks (in item order) block no submit.
+            await tx.execute(sql`select pg_advisory_xact_lock(${CONSENSUS_LOCK_CLASS}, hashtext(x::text)) from unnest(${ids}::uuid[]) x order by x`);
+            const out = await fn(tx, claimed);
+            await tx.execute(sql`delete from consensus_pending where item_id = any(${ids}::uuid[]) and claim = ${token}`);
+            return out;
+          }),
         );
-        const claimed = r.map((x) => ({ itemId: String(x.item_id), projectId: String(x.project_id) }));
-        if (claimed.length === 0) return { claimed: 0, result: null };
-        return { claimed: claimed.length, result: await fn(tx, claimed) };
-      }));
+        return { claimed: claimed.length, result };
+      } catch (e) {
+        await db.execute(sql`update consensus_pending set claim = null, claimed_until = null where claim = ${token}`).catch(() => undefined);
+        throw e;
+      }
     },
 
     txItems: itemsOf,

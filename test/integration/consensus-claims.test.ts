@@ -1,0 +1,87 @@
+/**
+ * The consensus queue's claims (migration 0028): a computation claims queued items in a statement of
+ * its own and holds no lock a submit needs. A judgment stored while its item is claimed clears the
+ * claim, so the item is computed again with it; a claim in force is left alone by other computations,
+ * one past its time is taken again; a computation that fails releases its claim.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type SQL } from 'drizzle-orm';
+import { testDatabaseKinds } from '@accord/db/testing';
+import { createConsensusRepo } from '@accord/server';
+import type { Task } from '@accord/core';
+import { createFactory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
+import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { validJudgment } from '../utils/work.ts';
+
+const kinds = await testDatabaseKinds();
+
+describe.each(kinds)('consensus queue claims (%s)', (kind) => {
+  let t: TestServer;
+  let p: FactoryProject;
+  const rows = async <T = Record<string, unknown>>(q: SQL) => ((await t.db.db.execute(q)) as unknown as { rows: T[] }).rows;
+  const pending = (itemId: string) => rows<{ claim: string | null }>(sql`select claim from consensus_pending where item_id = ${itemId}`);
+  const labels = (itemId: string) => rows<{ judgments: number }>(sql`select judgments from consensus_labels where item_id = ${itemId} and superseded_at is null`);
+  /** A computation holds the item (as if one were running now, for ten minutes). */
+  const claimed = (itemId: string) =>
+    rows(sql`insert into consensus_pending (item_id, project_id, claim, claimed_until) values (${itemId}, ${p.id}, gen_random_uuid(), now() + interval '10 minutes')`);
+
+  /** The trainer's next task, submitted preferring the first response. */
+  async function judgeNext(trainer: FactoryUser): Promise<string> {
+    const base = `/api/projects/${p.id}`;
+    const task = (await trainer.client.post<{ task: Task | null }>(`${base}/queue/next`)).body.task!;
+    const payload = { ...validJudgment(task), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value: -2 } };
+    expect((await trainer.client.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
+    return task.item.id;
+  }
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    p = await factory.project({ items: 3, trainers: 2, settings: { overlap: 2, consensus: { rule: 'majority', threshold: 0.5 } } });
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  it('a judgment stored while its item is claimed clears the claim, and the item is computed again with it', async () => {
+    const item = await judgeNext(p.trainers[0]!);
+    // One judgment of two: computed (no label) and taken off the queue.
+    await waitFor(async () => (await pending(item)).length === 0, { message: 'the first judgment computed' });
+    expect(await labels(item)).toEqual([]);
+    await claimed(item);
+    expect(await judgeNext(p.trainers[1]!)).toBe(item);
+    // The second judgment cleared the claim: the item is computed again, with both judgments.
+    await waitFor(async () => (await labels(item)).length === 1, { message: 'the item labelled with the second judgment' });
+    expect((await labels(item))[0]!.judgments).toBe(2);
+    await waitFor(async () => (await pending(item)).length === 0, { message: 'the item off the queue' });
+  });
+
+  it('a claim in force is left alone; a claim past its time is taken again', async () => {
+    const item = await judgeNext(p.trainers[0]!);
+    await waitFor(async () => (await pending(item)).length === 0, { message: 'the first judgment computed' });
+    await claimed(item);
+    expect(await t.server.deps.consensus.process(p.id)).toBe(0);
+    expect(await pending(item)).toHaveLength(1);
+    // Its process died: once the claim has expired, the next computation takes the item.
+    await rows(sql`update consensus_pending set claimed_until = now() - interval '1 second' where item_id = ${item}`);
+    await waitFor(async () => (await t.server.deps.consensus.process(p.id), (await pending(item)).length === 0), { message: 'the expired claim taken again' });
+  });
+
+  it('a computation that fails releases its claim', async () => {
+    // The server's own computations stop, so that only this one claims.
+    await t.server.deps.consensus.close();
+    const item = await judgeNext(p.trainers[0]!);
+    expect(await pending(item)).toEqual([{ claim: null }]);
+    const repo = createConsensusRepo(t.db.db);
+    let seen: string[] = [];
+    await expect(
+      repo.withClaim(10, p.id, async (tx, claimed) => {
+        seen = claimed.map((c) => c.itemId);
+        // Claimed by this computation (read in its transaction: PGlite has one connection).
+        const r = (await tx.execute(sql`select claim from consensus_pending where item_id = ${item}`)) as unknown as { rows: { claim: string | null }[] };
+        expect(r.rows[0]?.claim).toMatch(/^[0-9a-f-]{36}$/);
+        throw new Error('computation failed');
+      }),
+    ).rejects.toThrow('computation failed');
+    expect(seen).toEqual([item]);
+    expect(await pending(item)).toEqual([{ claim: null }]);
+  });
+});
