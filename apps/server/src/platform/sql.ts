@@ -1,5 +1,11 @@
 /** SQL helpers shared by the repositories. */
 
+/** A uuid[] literal (`{a,b}`, cast with `::uuid[]`) of ids read from the database or validated as uuids. */
+export const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
+
+/** An int[] literal (`{1,2}`, cast with `::int[]`); each value truncated to an integer. */
+export const intArray = (xs: readonly number[]) => `{${xs.map((x) => x | 0).join(',')}}`;
+
 /** Escapes `%`, `_` and `\` so user text in an ILIKE pattern matches literally. */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 

@@ -10,15 +10,13 @@ import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle
 import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
 import { recordControlEvent } from '../../platform/bus.ts';
 import { audit } from '../../platform/audit.ts';
-import { retryingDeadlocks } from '../../platform/sql.ts';
+import { retryingDeadlocks, uuidArray } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
 /** How long a claim on queued items holds before another process may take them (its process died). */
 const CLAIM_MINUTES = 2;
 /** The first key of the advisory locks that serialise consensus computations per item. */
 const CONSENSUS_LOCK_CLASS = 7301;
-/** A uuid[] literal of ids read from the database. */
-const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   return ((await db.execute(q)) as unknown as { rows: RawRow[] }).rows;
 }

@@ -15,7 +15,7 @@ import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
-import { retryingDeadlocks } from '../../platform/sql.ts';
+import { intArray, retryingDeadlocks } from '../../platform/sql.ts';
 
 export type AssignmentRow = typeof assignments.$inferSelect;
 export type JudgmentRow = typeof judgments.$inferSelect;
@@ -148,7 +148,6 @@ interface Submission {
   check: CheckRow;
 }
 
-const intArray = (xs: readonly number[]) => `{${xs.map((x) => x | 0).join(',')}}`;
 const kindsOf = (c: CheckRow) => `{${c.findings.map((f) => f.kind).join(',')}}`;
 
 /** One submission (PGlite, and a batch that failed, one at a time): the batch statement with one row. */

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { JustificationFinding } from '@accord/core';
 import type { Db } from '@accord/db';
+import { intArray } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
 
@@ -15,7 +16,6 @@ async function rows(db: Db, q: ReturnType<typeof sql>): Promise<RawRow[]> {
 }
 
 /** A PostgreSQL integer[] literal. */
-const intArray = (xs: readonly number[]) => `{${xs.map((x) => x | 0).join(',')}}`;
 const ints = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : typeof v === 'string' ? v.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number) : []);
 
 export interface StoredCheck {

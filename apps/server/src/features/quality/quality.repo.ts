@@ -8,6 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { TaskKind } from '@accord/core';
 import type { Db } from '@accord/db';
+import { uuidArray } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
 
@@ -154,8 +155,6 @@ function aggregateOf(x: RawRow): AnnotatorAggregate {
     medianWords: numOrNull(x.median_words),
   };
 }
-
-const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 
 const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
   from quality_flags f join users u on u.id = f.user_id left join users cb on cb.id = f.cleared_by`;
