@@ -99,10 +99,16 @@ export const qualityUnits = pgTable(
     scope: text('scope').notNull(),
     block: smallint('block').notNull(),
     m: integer('m').notNull(),
+    /**
+     * A block's rows are spread over 8 shards (bits 6–8 of the item's hash; the block is bits 0–5), so
+     * two submits in one block rarely move the same row: every submit moves its block's unit sizes.
+     * Readers sum the shards.
+     */
+    shard: smallint('shard').notNull().default(0),
     units: integer('units').notNull(),
     paSum: doublePrecision('pa_sum').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.scope, t.block, t.m] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.scope, t.block, t.m, t.shard] })],
 );
 
 /** A classification project's label sets by their value in scope `cls` (the hash): MASI α needs the sets. */
@@ -129,11 +135,13 @@ export const qualityModelPairs = pgTable(
     block: smallint('block').notNull(),
     modelA: text('model_a').notNull(),
     modelB: text('model_b').notNull(),
+    /** Spread like quality_units' rows (a project's few model pairs are in every submit of a block); readers sum the shards. */
+    shard: smallint('shard').notNull().default(0),
     winsA: integer('wins_a').notNull().default(0),
     ties: integer('ties').notNull().default(0),
     winsB: integer('wins_b').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.source, t.block, t.modelA, t.modelB] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.source, t.block, t.modelA, t.modelB, t.shard] })],
 );
 
 /**

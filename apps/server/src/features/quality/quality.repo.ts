@@ -215,14 +215,24 @@ export function createQualityRepo(db: Db) {
       return { cells, units };
     },
 
+    /** Units by size per scope and block: the sum of the block's shards (migration 0030). */
     async units(projectId: string): Promise<UnitRow[]> {
-      const r = await rows(db, sql`select scope, block, m, units, pa_sum from quality_units where project_id = ${projectId} and units <> 0 and scope not in ('items', 'kendall') order by scope, block, m`);
+      const r = await rows(
+        db,
+        sql`select scope, block, m, sum(units) as units, sum(pa_sum) as pa_sum from quality_units
+            where project_id = ${projectId} and scope not in ('items', 'kendall')
+            group by scope, block, m having sum(units) <> 0 order by scope, block, m`,
+      );
       return r.map((x) => ({ scope: String(x.scope), block: num(x.block), m: num(x.m), units: num(x.units), paSum: num(x.pa_sum) }));
     },
 
     /** Kendall's W of the project's ranked items, summed per block (scope `kendall`, kept by a trigger on quality_items). */
     async kendallW(projectId: string): Promise<{ block: number; sum: number; n: number }[]> {
-      const r = await rows(db, sql`select block, pa_sum, units from quality_units where project_id = ${projectId} and scope = 'kendall' and units <> 0 order by block`);
+      const r = await rows(
+        db,
+        sql`select block, sum(pa_sum) as pa_sum, sum(units) as units from quality_units
+            where project_id = ${projectId} and scope = 'kendall' group by block having sum(units) <> 0 order by block`,
+      );
       return r.map((x) => ({ block: num(x.block), sum: num(x.pa_sum), n: num(x.units) }));
     },
 
@@ -261,8 +271,9 @@ export function createQualityRepo(db: Db) {
     async modelPairs(projectId: string, source: 'judgments' | 'consensus'): Promise<ModelPairRow[]> {
       const r = await rows(
         db,
-        sql`select block, model_a, model_b, wins_a, ties, wins_b from quality_model_pairs
-            where project_id = ${projectId} and source = ${source} and (wins_a <> 0 or ties <> 0 or wins_b <> 0) order by block, model_a, model_b`,
+        sql`select block, model_a, model_b, sum(wins_a) as wins_a, sum(ties) as ties, sum(wins_b) as wins_b from quality_model_pairs
+            where project_id = ${projectId} and source = ${source} group by block, model_a, model_b
+            having sum(wins_a) <> 0 or sum(ties) <> 0 or sum(wins_b) <> 0 order by block, model_a, model_b`,
       );
       return r.map((x) => ({ block: num(x.block), modelA: String(x.model_a), modelB: String(x.model_b), winsA: num(x.wins_a), ties: num(x.ties), winsB: num(x.wins_b) }));
     },
