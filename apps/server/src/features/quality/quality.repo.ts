@@ -215,7 +215,7 @@ export function createQualityRepo(db: Db) {
       return { cells, units };
     },
 
-    /** Units by size per scope and block: the sum of the block's shards (migration 0030). */
+    /** Units by size per scope and block: the sum of the block's shards (migration 0029). */
     async units(projectId: string): Promise<UnitRow[]> {
       const r = await rows(
         db,

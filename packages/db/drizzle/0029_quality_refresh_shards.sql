@@ -12,7 +12,6 @@
 --    texts built and sorted per group.
 -- 4. The delete and the update of quality_judgments run only when a row goes or changes, and the
 --    insert only when one is new: each statement costs its plan's start even when it writes nothing.
--- The rest of accord_quality_refresh_core is 0027's.
 CREATE TYPE accord_quality_jrow AS (judgment_id uuid, project_id uuid, item_id uuid, user_id uuid, submitted_at timestamptz, rubric_version integer,
   three_way smallint, graded smallint, first_pick boolean, longer_pick boolean, words integer, seconds double precision,
   gold_match boolean, payload jsonb, model_a text, model_b text);
@@ -47,6 +46,71 @@ LANGUAGE sql STABLE ROWS 20 AS $fn$
   SELECT obs.item_id, scope, unit, value, count(*)::integer FROM obs GROUP BY obs.item_id, scope, unit, value
 $fn$;
 --> statement-breakpoint
+-- Unit sizes and model pairs spread over shards (issue 13: the trainer loop's latency). Under bench:load's
+-- 32 trainers the refresh's upsert of quality_units averaged 16.6 ms against 0.3 ms on a quiet database
+-- (pg_stat_statements): every submit moves its block's rows (per scope and unit size: the item's unit
+-- leaves size m and joins m + 1), so two submits in one of the 64 blocks waited for each other's commit.
+-- With the unit sizes spread, the wait moved to quality_model_pairs (a project's few model pairs are in
+-- every submit of a block): 16.9 ms per call. A row of either is now per its key and a shard, bits 6–8 of
+-- the item's hash (the block is bits 0–5): 512 keys where there were 64. Existing rows stay in shard 0;
+-- readers sum the shards. The quality_items statement trigger (0015's, its upserts keyed by shard) is
+-- restated.
+ALTER TABLE "quality_model_pairs" ADD COLUMN "shard" smallint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "quality_units" ADD COLUMN "shard" smallint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "quality_model_pairs" DROP CONSTRAINT "quality_model_pairs_project_id_source_block_model_a_model_b_pk";--> statement-breakpoint
+ALTER TABLE "quality_units" DROP CONSTRAINT "quality_units_project_id_scope_block_m_pk";--> statement-breakpoint
+ALTER TABLE "quality_model_pairs" ADD CONSTRAINT "quality_model_pairs_project_id_source_block_model_a_model_b_shard_pk" PRIMARY KEY("project_id","source","block","model_a","model_b","shard");--> statement-breakpoint
+ALTER TABLE "quality_units" ADD CONSTRAINT "quality_units_project_id_scope_block_m_shard_pk" PRIMARY KEY("project_id","scope","block","m","shard");--> statement-breakpoint
+CREATE OR REPLACE FUNCTION accord_quality_items_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    WITH d AS (
+      SELECT n.project_id, n.block, ((hashtext(n.item_id::text) >> 6) & 7)::smallint AS shard, (n.judgments > 0)::integer - (o.judgments > 0)::integer AS di,
+             (n.kendall_w IS NOT NULL)::integer - (o.kendall_w IS NOT NULL)::integer AS dk,
+             coalesce(n.kendall_w, 0) - coalesce(o.kendall_w, 0) AS dw
+      FROM new_rows n JOIN old_rows o ON o.item_id = n.item_id
+      WHERE n.judgments IS DISTINCT FROM o.judgments OR n.kendall_w IS DISTINCT FROM o.kendall_w OR n.block <> o.block
+      UNION ALL
+      SELECT o.project_id, o.block, ((hashtext(o.item_id::text) >> 6) & 7)::smallint, -(o.judgments > 0)::integer, -(o.kendall_w IS NOT NULL)::integer, -coalesce(o.kendall_w, 0)
+      FROM new_rows n JOIN old_rows o ON o.item_id = n.item_id WHERE n.block <> o.block
+      UNION ALL
+      SELECT n.project_id, n.block, ((hashtext(n.item_id::text) >> 6) & 7)::smallint, (n.judgments > 0)::integer, (n.kendall_w IS NOT NULL)::integer, coalesce(n.kendall_w, 0)
+      FROM new_rows n JOIN old_rows o ON o.item_id = n.item_id WHERE n.block <> o.block
+    )
+    INSERT INTO quality_units AS q (project_id, scope, block, m, shard, units, pa_sum)
+    SELECT project_id, s.scope, block, 0, shard, s.du, s.dw FROM (
+      SELECT project_id, block, shard, sum(di) AS di, sum(dk) AS dk, sum(dw) AS dw FROM d
+      WHERE NOT (block IS NULL) GROUP BY project_id, block, shard
+    ) x CROSS JOIN LATERAL (VALUES ('items', x.di, 0::double precision), ('kendall', x.dk, x.dw)) s(scope, du, dw)
+    WHERE s.du <> 0 OR s.dw <> 0
+    ORDER BY 1, 2, 3, 5
+    ON CONFLICT (project_id, scope, block, m, shard) DO UPDATE SET units = q.units + excluded.units, pa_sum = q.pa_sum + excluded.pa_sum;
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO quality_units AS q (project_id, scope, block, m, shard, units, pa_sum)
+    SELECT project_id, s.scope, block, 0, shard, s.du, s.dw FROM (
+      SELECT project_id, block, ((hashtext(new_rows.item_id::text) >> 6) & 7)::smallint AS shard, count(*) FILTER (WHERE judgments > 0) AS di, count(kendall_w) AS dk, coalesce(sum(kendall_w), 0) AS dw
+      FROM new_rows GROUP BY project_id, block, 3
+    ) x CROSS JOIN LATERAL (VALUES ('items', x.di, 0::double precision), ('kendall', x.dk, x.dw)) s(scope, du, dw)
+    WHERE s.du <> 0 OR s.dw <> 0
+    ORDER BY 1, 2, 3, 5
+    ON CONFLICT (project_id, scope, block, m, shard) DO UPDATE SET units = q.units + excluded.units, pa_sum = q.pa_sum + excluded.pa_sum;
+  ELSE
+    -- An item deleted (with its project, or alone): its project's rows may be gone already.
+    INSERT INTO quality_units AS q (project_id, scope, block, m, shard, units, pa_sum)
+    SELECT project_id, s.scope, block, 0, shard, -s.du, -s.dw FROM (
+      SELECT project_id, block, ((hashtext(o.item_id::text) >> 6) & 7)::smallint AS shard, count(*) FILTER (WHERE judgments > 0) AS di, count(kendall_w) AS dk, coalesce(sum(kendall_w), 0) AS dw
+      FROM old_rows o WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = o.project_id) GROUP BY project_id, block, 3
+    ) x CROSS JOIN LATERAL (VALUES ('items', x.di, 0::double precision), ('kendall', x.dk, x.dw)) s(scope, du, dw)
+    WHERE s.du <> 0 OR s.dw <> 0
+    ORDER BY 1, 2, 3, 5
+    ON CONFLICT (project_id, scope, block, m, shard) DO UPDATE SET units = q.units + excluded.units, pa_sum = q.pa_sum + excluded.pa_sum;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+--> statement-breakpoint
+-- The refresh below is 0027's with the changes above (1–4) and its quality_units and quality_model_pairs
+-- upserts keyed by shard.
 CREATE OR REPLACE FUNCTION accord_quality_refresh_core(p_items uuid[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
   v_project record;
@@ -131,24 +195,25 @@ BEGIN
   ),
   per AS (SELECT sg, project_id, block, item_id, scope, unit, sum(n) AS m, sum(n * (n - 1)) AS agree FROM cat GROUP BY 1, 2, 3, 4, 5, 6),
   agg AS (
-    SELECT project_id, block, scope, m, sum(sg) AS units, sum(sg * CASE WHEN m >= 2 THEN agree::double precision / (m * (m - 1)) ELSE 0 END) AS pa
-    FROM per GROUP BY project_id, block, scope, m
+    SELECT project_id, block, ((hashtext(item_id::text) >> 6) & 7)::smallint AS shard, scope, m, sum(sg) AS units,
+           sum(sg * CASE WHEN m >= 2 THEN agree::double precision / (m * (m - 1)) ELSE 0 END) AS pa
+    FROM per GROUP BY project_id, block, ((hashtext(item_id::text) >> 6) & 7)::smallint, scope, m
   )
-  INSERT INTO quality_units AS q (project_id, scope, block, m, units, pa_sum)
-  SELECT project_id, scope, block, m, units, pa FROM agg WHERE units <> 0 OR pa <> 0 ORDER BY project_id, scope, block, m
-  ON CONFLICT (project_id, scope, block, m) DO UPDATE SET units = q.units + excluded.units, pa_sum = q.pa_sum + excluded.pa_sum;
+  INSERT INTO quality_units AS q (project_id, scope, block, m, shard, units, pa_sum)
+  SELECT project_id, scope, block, m, shard, units, pa FROM agg WHERE units <> 0 OR pa <> 0 ORDER BY project_id, scope, block, m, shard
+  ON CONFLICT (project_id, scope, block, m, shard) DO UPDATE SET units = q.units + excluded.units, pa_sum = q.pa_sum + excluded.pa_sum;
 
   -- The distribution of graded preferences (scope `dist`, m = the value, units = judgments).
-  INSERT INTO quality_units AS q (project_id, scope, block, m, units, pa_sum)
-  SELECT project_id, 'dist', block, value::integer, sum(sg * n), 0 FROM unnest(v_changed) WHERE scope = 'pref'
-  GROUP BY project_id, block, value HAVING sum(sg * n) <> 0 ORDER BY 1, 3, 4
-  ON CONFLICT (project_id, scope, block, m) DO UPDATE SET units = q.units + excluded.units;
+  INSERT INTO quality_units AS q (project_id, scope, block, m, shard, units, pa_sum)
+  SELECT project_id, 'dist', block, value::integer, ((hashtext(item_id::text) >> 6) & 7)::smallint, sum(sg * n), 0 FROM unnest(v_changed) WHERE scope = 'pref'
+  GROUP BY project_id, block, value, ((hashtext(item_id::text) >> 6) & 7)::smallint HAVING sum(sg * n) <> 0 ORDER BY 1, 3, 4, 5
+  ON CONFLICT (project_id, scope, block, m, shard) DO UPDATE SET units = q.units + excluded.units;
 
   -- Per label of a classification: how many judgments chose it (scope `pick:<label>`, m = 0).
-  INSERT INTO quality_units AS q (project_id, scope, block, m, units, pa_sum)
-  SELECT project_id, 'pick:' || substr(scope, 5), block, 0, sum(sg * n), 0 FROM unnest(v_changed) WHERE scope LIKE 'lbl:%' AND value = 1
-  GROUP BY project_id, scope, block HAVING sum(sg * n) <> 0 ORDER BY 1, 2, 3
-  ON CONFLICT (project_id, scope, block, m) DO UPDATE SET units = q.units + excluded.units;
+  INSERT INTO quality_units AS q (project_id, scope, block, m, shard, units, pa_sum)
+  SELECT project_id, 'pick:' || substr(scope, 5), block, 0, ((hashtext(item_id::text) >> 6) & 7)::smallint, sum(sg * n), 0 FROM unnest(v_changed) WHERE scope LIKE 'lbl:%' AND value = 1
+  GROUP BY project_id, scope, block, ((hashtext(item_id::text) >> 6) & 7)::smallint HAVING sum(sg * n) <> 0 ORDER BY 1, 2, 3, 5
+  ON CONFLICT (project_id, scope, block, m, shard) DO UPDATE SET units = q.units + excluded.units;
 
   -- A label set first seen (its value in scope `cls` is a hash): its labels, for MASI α.
   IF EXISTS (SELECT 1 FROM unnest(v_changed) d WHERE d.sg = 1 AND d.scope = 'cls'
@@ -169,14 +234,15 @@ BEGIN
   WITH d AS (
     SELECT project_id, block, CASE WHEN scope LIKE 'mp:%' THEN 'judgments' ELSE 'consensus' END AS source,
            split_part(substr(scope, 4), E'\t', 1) AS ma, split_part(substr(scope, 4), E'\t', 2) AS mb,
-           sum(sg * n) FILTER (WHERE value < 0) AS wa, sum(sg * n) FILTER (WHERE value = 0) AS t, sum(sg * n) FILTER (WHERE value > 0) AS wb
-    FROM unnest(v_changed) WHERE scope LIKE 'm_:%' GROUP BY 1, 2, 3, 4, 5
+           sum(sg * n) FILTER (WHERE value < 0) AS wa, sum(sg * n) FILTER (WHERE value = 0) AS t, sum(sg * n) FILTER (WHERE value > 0) AS wb,
+           ((hashtext(item_id::text) >> 6) & 7)::smallint AS shard
+    FROM unnest(v_changed) WHERE scope LIKE 'm_:%' GROUP BY 1, 2, 3, 4, 5, ((hashtext(item_id::text) >> 6) & 7)::smallint
   )
-  INSERT INTO quality_model_pairs AS q (project_id, source, block, model_a, model_b, wins_a, ties, wins_b)
-  SELECT project_id, source, block, ma, mb, coalesce(wa, 0), coalesce(t, 0), coalesce(wb, 0) FROM d
+  INSERT INTO quality_model_pairs AS q (project_id, source, block, model_a, model_b, shard, wins_a, ties, wins_b)
+  SELECT project_id, source, block, ma, mb, shard, coalesce(wa, 0), coalesce(t, 0), coalesce(wb, 0) FROM d
   WHERE coalesce(wa, 0) <> 0 OR coalesce(t, 0) <> 0 OR coalesce(wb, 0) <> 0
-  ORDER BY project_id, source, block, ma, mb
-  ON CONFLICT (project_id, source, block, model_a, model_b) DO UPDATE
+  ORDER BY project_id, source, block, ma, mb, shard
+  ON CONFLICT (project_id, source, block, model_a, model_b, shard) DO UPDATE
     SET wins_a = q.wins_a + excluded.wins_a, ties = q.ties + excluded.ties, wins_b = q.wins_b + excluded.wins_b;
 
   -- Per judgment, with the majority of the item's other judgments (leave-one-out).
