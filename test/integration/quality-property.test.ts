@@ -2,7 +2,8 @@
  * Property: the figures the database keeps incrementally (per-item contributions updated in each
  * judgment's transaction) equal a full recompute with @accord/metrics from the stored judgments,
  * after any sequence of submits (through the queue) and imported judgments (new ones, and changed
- * ones that replace earlier values, and judgments that are no longer submitted). Also for multi-label
+ * ones that replace earlier values, judgments that are no longer submitted, and judgments deleted from the
+ * database). Also for multi-label
  * classification: per-label α, the picks and MASI α kept from the label scopes equal @accord/metrics
  * on the stored label sets.
  */
@@ -13,6 +14,7 @@ import type { AnnotatorStats, Item, Judgment, Leaderboard, ProjectAgreement, Rub
 import { bradleyTerry, cohenKappa, krippendorffAlpha, labelAlphas, pairwiseCounts, percentAgreement, setAlpha, type Comparison } from '@accord/metrics';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient } from '../utils/client.ts';
+import { createQualityRepo } from '../../apps/server/src/features/quality/quality.repo.ts';
 import { createFactory, type Factory } from '../utils/factory.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
 import { importFile, jsonlOf, validJudgment } from '../utils/work.ts';
@@ -60,6 +62,12 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
       // A submitted judgment that leaves its item's figures (no longer submitted, set in the database:
       // no route does it today): the refresh removes its stored row and subtracts what it added.
       fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat(1000) }),
+      // A submitted judgment deleted from the database (no route does it): the refresh subtracts it
+      // from the copy of its item's rows (migration 0030), after the cascade removed its stored row.
+      fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(1000) }),
+      // An item whose copy of its rows is missing (as before migration 0030): the next refresh reads
+      // its stored rows from quality_judgments instead.
+      fc.record({ kind: fc.constant('forget' as const), item: fc.nat(5) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 18 }), async (actions) => {
@@ -77,6 +85,12 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             const { rows } = (await t.db.db.execute(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)) as unknown as { rows: { id: string }[] };
             if (rows.length === 0) continue;
             await t.db.db.execute(sql`update judgments set status = 'draft', submitted_at = null where id = ${rows[a.pick % rows.length]!.id}`);
+          } else if (a.kind === 'delete') {
+            const { rows } = (await t.db.db.execute(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)) as unknown as { rows: { id: string }[] };
+            if (rows.length === 0) continue;
+            await t.db.db.execute(sql`delete from judgments where id = ${rows[a.pick % rows.length]!.id}`);
+          } else if (a.kind === 'forget') {
+            await t.db.db.execute(sql`update quality_item_counts set judges = null where item_id = (select id from items where project_id = ${p.id} and external_id = ${p.items[a.item]!})`);
           } else {
             const row = { externalId: p.items[a.item]!, annotator: `prop-annotator-${a.annotator}`, judgment: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: a.value } } };
             const job = await importFile(lead, p.id, jsonlOf([row]), { kind: 'judgments' });
@@ -91,6 +105,17 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           w as (select c.* from ids, accord_quality_item_counts_pairwise(ids.a) c)
           select ((select count(*) from (select * from g except all select * from w) x) + (select count(*) from (select * from w except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
         expect(diff.rows[0]!.n).toBe(0);
+
+        // Each item's copy of its stored rows (where the refresh wrote one) is those rows, with the
+        // others' majority beside each (checked below through the annotators' κ against consensus).
+        const copy = (await t.db.db.execute(sql`
+          with c as (
+            select j.judgment_id, j.project_id, j.item_id, j.user_id, j.submitted_at, j.three_way, j.graded, j.first_pick, j.longer_pick, j.words, j.seconds, j.gold_match
+            from quality_item_counts c cross join lateral unnest(c.judges) j join items i on i.id = c.item_id where i.project_id = ${p.id}
+          ),
+          q as (select q.* from quality_judgments q join quality_item_counts c on c.item_id = q.item_id and c.judges is not null where q.project_id = ${p.id})
+          select ((select count(*) from (select * from c except all select * from q) x) + (select count(*) from (select * from q except all select * from c) y))::integer as n`)) as unknown as { rows: { n: number }[] };
+        expect(copy.rows[0]!.n).toBe(0);
 
         // The full recompute, from the stored judgments.
         const js = await allJudgments(lead, p.id);
@@ -158,6 +183,17 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           }
           expect(a.kappaVsConsensus.n, a.name).toBe(own.length);
           if (own.length > 0) close(a.kappaVsConsensus.value, cohenKappa(own, cons));
+          // Their recent judgments (flags and drift read these), each with the others' majority on its item.
+          const recent = await createQualityRepo(t.db.db).recent(p.id, 1000, a.annotator);
+          expect(recent.length, a.name).toBe(mine.length);
+          for (const j of recent) {
+            const r = units.get(j.itemId)!;
+            const count = new Map<number, number>();
+            r.forEach((v, u) => v !== null && u !== ia && count.set(v, (count.get(v) ?? 0) + 1));
+            const max = Math.max(0, ...count.values());
+            const top = [...count.entries()].filter(([, n]) => n === max);
+            expect(j.consensus, a.name).toBe(max > 0 && top.length === 1 ? top[0]![0] : null);
+          }
         }
         for (const a of ann)
           for (const peer of a.peers) {
@@ -174,7 +210,7 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             );
           }
       }),
-      { numRuns: 3, seed: 20261201 },
+      { numRuns: 5, seed: 20261201 },
     );
   }, 900_000);
 

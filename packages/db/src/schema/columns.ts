@@ -22,3 +22,12 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 export const qualityCountArray = customType<{ data: string; driverData: string }>({
   dataType: () => 'accord_quality_count[]',
 });
+
+/**
+ * An array of the composite type `accord_quality_judge` (the columns of `quality_judgments`), created
+ * by migration 0030: an item's stored judgment rows, copied beside its counts. Only SQL functions read
+ * and write it.
+ */
+export const qualityJudgeArray = customType<{ data: string; driverData: string }>({
+  dataType: () => 'accord_quality_judge[]',
+});

@@ -17,7 +17,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, qualityCountArray } from './columns.ts';
+import { id, qualityCountArray, qualityJudgeArray } from './columns.ts';
 import { items, projects } from './projects.ts';
 import { users } from './users.ts';
 import { judgments } from './work.ts';
@@ -67,6 +67,12 @@ export const qualityItemCounts = pgTable('quality_item_counts', {
     .primaryKey()
     .references(() => items.id, { onDelete: 'cascade' }),
   counts: qualityCountArray('counts').notNull(),
+  /**
+   * The item's `quality_judgments` rows, copied (migration 0030): a submit's refresh reads its item's
+   * stored rows from this one row instead of from as many heap pages as the item has judgments. Null
+   * only where no refresh has written it; the refresh then reads `quality_judgments`.
+   */
+  judges: qualityJudgeArray('judges'),
 });
 
 /** Coincidences o(v1, v2) summed over the units of a block (both orders, as in Krippendorff). */
@@ -167,7 +173,7 @@ export const qualityPairs = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.userA, t.userB, t.va, t.vb] })],
 );
 
-/** Per submitted judgment, what the annotator figures need (the consensus is the other annotators' majority). */
+/** Per submitted judgment, what the annotator figures need (its item's copy of these rows adds the others' majority). */
 export const qualityJudgments = pgTable(
   'quality_judgments',
   {
@@ -191,12 +197,13 @@ export const qualityJudgments = pgTable(
     seconds: doublePrecision('seconds'),
     /** Agrees with the item's gold (3-way view); null when the item has none. */
     goldMatch: boolean('gold_match'),
-    /** The majority of the item's other judgments (leave-one-out), null without a strict one. */
-    consensus: smallint('consensus'),
+    // The majority of the item's other judgments (leave-one-out) is kept only in the item's copy of
+    // these rows (`quality_item_counts.judges`, migration 0030): it moves with every new judgment of
+    // the item, and rewriting the rows it moved on was most of a submit's reads.
   },
   (t) => [
+    // No index by item (dropped by migration 0030): the refresh reads an item's rows from its copy.
     index('quality_judgments_user_idx').on(t.projectId, t.userId, t.submittedAt),
-    index('quality_judgments_item_idx').on(t.itemId),
     index('quality_judgments_time_idx').on(t.projectId, t.submittedAt),
   ],
 );

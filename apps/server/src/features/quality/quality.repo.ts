@@ -384,7 +384,11 @@ export function createQualityRepo(db: Db) {
       return r.map((x) => ({ userId: String(x.user_id), v: num(x.v), c: num(x.c), n: num(x.n) }));
     },
 
-    /** Each member's (or the given members') last `limit` judgments (newest first), through the (project, user, time) index. */
+    /**
+     * Each member's (or the given members') last `limit` judgments (newest first), through the
+     * (project, user, time) index; each with the others' majority on its item, from the item's copy
+     * of its rows (migration 0030).
+     */
     async recent(projectId: string, limit: number, userIds?: string | string[], after?: Map<string, Date>): Promise<RecentJudgment[]> {
       const users =
         typeof userIds === 'string'
@@ -394,11 +398,16 @@ export function createQualityRepo(db: Db) {
             : sql`select pm.user_id from project_members pm where pm.project_id = ${projectId}`;
       const r = await rows(
         db,
-        sql`select q.user_id, q.item_id, q.submitted_at, q.three_way, q.consensus, q.gold_match
+        sql`select q.user_id, q.item_id, q.submitted_at, q.three_way, cons.c as consensus, q.gold_match
             from (${users}) u cross join lateral (
               select * from quality_judgments q where q.project_id = ${projectId} and q.user_id = u.user_id
               order by q.submitted_at desc, q.judgment_id desc limit ${limit}
-            ) q`,
+            ) q
+            left join lateral (
+              select (j).consensus as c from quality_item_counts s cross join lateral unnest(s.judges) j
+              where s.item_id = q.item_id and (j).judgment_id = q.judgment_id
+            ) cons on true
+            order by q.user_id, q.submitted_at desc, q.judgment_id desc`,
       );
       const out = r.map((x) => ({
         userId: String(x.user_id),
