@@ -68,13 +68,21 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
       // An item whose copy of its rows is missing (as before migration 0030): the next refresh reads
       // its stored rows from quality_judgments instead.
       fc.record({ kind: fc.constant('forget' as const), item: fc.nat(5) }),
+      // An imported judgment imported again with another value: it replaces the earlier one.
+      fc.record({ kind: fc.constant('revise' as const), pick: fc.nat(1000), value: fc.integer({ min: -3, max: 3 }) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 18 }), async (actions) => {
         const p = await factory.project({ name: 'Property', items: 6, trainers: 4, settings: { overlap: 4, goldRate: 0 } });
         const lead = p.lead.client;
         const base = `/api/projects/${p.id}`;
-        for (const a of actions) {
+        const imported: { annotator: number; item: number }[] = [];
+        for (const a0 of actions) {
+          let a = a0;
+          if (a.kind === 'revise') {
+            if (imported.length === 0) continue;
+            a = { kind: 'import', ...imported[a.pick % imported.length]!, value: a.value };
+          }
           if (a.kind === 'submit') {
             const c = p.trainers[a.trainer]!.client;
             const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
@@ -86,7 +94,12 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             if (rows.length === 0) continue;
             await t.db.db.execute(sql`update judgments set status = 'draft', submitted_at = null where id = ${rows[a.pick % rows.length]!.id}`);
           } else if (a.kind === 'delete') {
-            const { rows } = (await t.db.db.execute(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)) as unknown as { rows: { id: string }[] };
+            // Of an item with a copy: without one (removed by hand), the refresh reads the stored rows,
+            // where the cascade has already removed the deleted judgment's, as before migration 0030.
+            const { rows } = (await t.db.db.execute(
+              sql`select j.id from judgments j join quality_item_counts c on c.item_id = j.item_id and c.judges is not null
+                  where j.project_id = ${p.id} and j.status = 'submitted' order by j.id`,
+            )) as unknown as { rows: { id: string }[] };
             if (rows.length === 0) continue;
             await t.db.db.execute(sql`delete from judgments where id = ${rows[a.pick % rows.length]!.id}`);
           } else if (a.kind === 'forget') {
@@ -95,6 +108,7 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             const row = { externalId: p.items[a.item]!, annotator: `prop-annotator-${a.annotator}`, judgment: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: a.value } } };
             const job = await importFile(lead, p.id, jsonlOf([row]), { kind: 'judgments' });
             expect(job.rejected).toBe(0);
+            imported.push({ annotator: a.annotator, item: a.item });
           }
         }
 
@@ -210,7 +224,23 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             );
           }
       }),
-      { numRuns: 5, seed: 20261201 },
+      {
+        numRuns: 5,
+        seed: 20261201,
+        // Before the random cases: an imported judgment revised twice (its stored row updated), then deleted.
+        examples: [
+          [
+            [
+              { kind: 'import', annotator: 0, item: 0, value: 2 },
+              { kind: 'submit', trainer: 0, value: -1 },
+              { kind: 'revise', pick: 0, value: -3 },
+              { kind: 'import', annotator: 1, item: 0, value: 1 },
+              { kind: 'revise', pick: 0, value: 0 },
+              { kind: 'delete', pick: 1 },
+            ],
+          ],
+        ],
+      },
     );
   }, 900_000);
 

@@ -284,9 +284,11 @@ BEGIN
       submitted_at = j.submitted_at, three_way = j.three_way, graded = j.graded, first_pick = j.first_pick,
       longer_pick = j.longer_pick, words = j.words, seconds = j.seconds, gold_match = j.gold_match
     FROM unnest(v_jr) j
-    WHERE q.judgment_id = ANY (ARRAY(SELECT n.judgment_id FROM unnest(v_jr) n)) AND j.judgment_id = q.judgment_id
-      AND (q.project_id, q.item_id, q.user_id, q.submitted_at, q.three_way, q.graded, q.first_pick, q.longer_pick, q.words, q.seconds, q.gold_match)
-          IS DISTINCT FROM (j.project_id, j.item_id, j.user_id, j.submitted_at, j.three_way, j.graded, j.first_pick, j.longer_pick, j.words, j.seconds, j.gold_match);
+    WHERE q.judgment_id = ANY (ARRAY(
+      SELECT n.judgment_id FROM unnest(v_old) o JOIN unnest(v_jr) n ON n.judgment_id = o.judgment_id
+      WHERE (o.project_id, o.item_id, o.user_id, o.submitted_at, o.three_way, o.graded, o.first_pick, o.longer_pick, o.words, o.seconds, o.gold_match)
+            IS DISTINCT FROM (n.project_id, n.item_id, n.user_id, n.submitted_at, n.three_way, n.graded, n.first_pick, n.longer_pick, n.words, n.seconds, n.gold_match)))
+      AND j.judgment_id = q.judgment_id;
   END IF;
   IF EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE NOT EXISTS (SELECT 1 FROM unnest(v_old) o WHERE o.judgment_id = j.judgment_id)) THEN
     INSERT INTO quality_judgments AS q (judgment_id, project_id, item_id, user_id, submitted_at, three_way, graded, first_pick, longer_pick, words, seconds, gold_match)
