@@ -65,9 +65,6 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
       // A submitted judgment deleted from the database (no route does it): the refresh subtracts it
       // from the copy of its item's rows (migration 0030), after the cascade removed its stored row.
       fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(1000) }),
-      // An item whose copy of its rows is missing (as before migration 0030): the next refresh reads
-      // its stored rows from quality_judgments instead.
-      fc.record({ kind: fc.constant('forget' as const), item: fc.nat(5) }),
       // An imported judgment imported again with another value: it replaces the earlier one.
       fc.record({ kind: fc.constant('revise' as const), pick: fc.nat(1000), value: fc.integer({ min: -3, max: 3 }) }),
     );
@@ -94,16 +91,9 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             if (rows.length === 0) continue;
             await t.db.db.execute(sql`update judgments set status = 'draft', submitted_at = null where id = ${rows[a.pick % rows.length]!.id}`);
           } else if (a.kind === 'delete') {
-            // Of an item with a copy: without one (removed by hand), the refresh reads the stored rows,
-            // where the cascade has already removed the deleted judgment's, as before migration 0030.
-            const { rows } = (await t.db.db.execute(
-              sql`select j.id from judgments j join quality_item_counts c on c.item_id = j.item_id and c.judges is not null
-                  where j.project_id = ${p.id} and j.status = 'submitted' order by j.id`,
-            )) as unknown as { rows: { id: string }[] };
+            const { rows } = (await t.db.db.execute(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)) as unknown as { rows: { id: string }[] };
             if (rows.length === 0) continue;
             await t.db.db.execute(sql`delete from judgments where id = ${rows[a.pick % rows.length]!.id}`);
-          } else if (a.kind === 'forget') {
-            await t.db.db.execute(sql`update quality_item_counts set judges = null where item_id = (select id from items where project_id = ${p.id} and external_id = ${p.items[a.item]!})`);
           } else {
             const row = { externalId: p.items[a.item]!, annotator: `prop-annotator-${a.annotator}`, judgment: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: a.value } } };
             const job = await importFile(lead, p.id, jsonlOf([row]), { kind: 'judgments' });
@@ -120,14 +110,14 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           select ((select count(*) from (select * from g except all select * from w) x) + (select count(*) from (select * from w except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
         expect(diff.rows[0]!.n).toBe(0);
 
-        // Each item's copy of its stored rows (where the refresh wrote one) is those rows, with the
+        // Each item's copy of its stored rows is those rows, with the
         // others' majority beside each (checked below through the annotators' κ against consensus).
         const copy = (await t.db.db.execute(sql`
           with c as (
             select j.judgment_id, j.project_id, j.item_id, j.user_id, j.submitted_at, j.three_way, j.graded, j.first_pick, j.longer_pick, j.words, j.seconds, j.gold_match
             from quality_item_counts c cross join lateral unnest(c.judges) j join items i on i.id = c.item_id where i.project_id = ${p.id}
           ),
-          q as (select q.* from quality_judgments q join quality_item_counts c on c.item_id = q.item_id and c.judges is not null where q.project_id = ${p.id})
+          q as (select q.* from quality_judgments q where q.project_id = ${p.id})
           select ((select count(*) from (select * from c except all select * from q) x) + (select count(*) from (select * from q except all select * from c) y))::integer as n`)) as unknown as { rows: { n: number }[] };
         expect(copy.rows[0]!.n).toBe(0);
 

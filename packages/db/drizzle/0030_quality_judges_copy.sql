@@ -11,9 +11,10 @@
 --    judgments (flags, drift) take their consensus from the copy, looked up by item as their
 --    dimension scores already look up the item's counts.
 -- 3. The delete and the update of quality_judgments find their rows by primary key.
--- 4. Its index by item goes: only an item without a copy (a counts row whose copy was removed by hand)
---    is read from quality_judgments by item, and an insert no longer updates that index (a random
---    leaf page per submit).
+-- 4. Its index by item goes: nothing reads quality_judgments by item any more, and an insert no longer
+--    updates that index (a random leaf page per submit).
+-- Every counts row has a copy (the column is NOT NULL, filled below for existing items), so no item's
+-- stored rows are ever read from quality_judgments.
 -- A judgment deleted from the database (not by a route) is now subtracted too: its copy is still
 -- there when the statement trigger runs, after the cascade removed its quality_judgments row.
 -- The copy has its own type, not quality_judgments' row type: a column of a table's row type would
@@ -22,7 +23,7 @@ CREATE TYPE accord_quality_judge AS (judgment_id uuid, project_id uuid, item_id 
   three_way smallint, graded smallint, first_pick boolean, longer_pick boolean, words integer, seconds double precision,
   gold_match boolean, consensus smallint);
 --> statement-breakpoint
-ALTER TABLE "quality_item_counts" ADD COLUMN "judges" "accord_quality_judge"[];--> statement-breakpoint
+ALTER TABLE "quality_item_counts" ADD COLUMN "judges" "accord_quality_judge"[] DEFAULT '{}' NOT NULL;--> statement-breakpoint
 -- The copy for every item with stored rows (an item with rows but no counts gets a row with none).
 UPDATE quality_item_counts c SET judges = coalesce((SELECT array_agg(ROW(q.*)::accord_quality_judge ORDER BY q.judgment_id) FROM quality_judgments q WHERE q.item_id = c.item_id), '{}');
 --> statement-breakpoint
@@ -42,7 +43,8 @@ DECLARE
   v_jr accord_quality_judge[];
   v_rows accord_quality_jrow[];
   v_old accord_quality_judge[];
-  v_missing uuid[];
+  v_gone uuid[];
+  v_edited uuid[];
   v_ranked boolean;
   v_pairwise boolean;
 BEGIN
@@ -185,22 +187,8 @@ BEGIN
   -- The items' rows as stored: the pairs, tallies and confusion below subtract them, and the writes
   -- compare with them. They are read from their copy beside the items' counts (one row per item,
   -- read above already), not from quality_judgments, where one item's rows lie on as many pages as
-  -- it has judgments. Only an item without a copy (none written yet) is read from quality_judgments.
-  SELECT coalesce((SELECT array_agg(j) FROM quality_item_counts c CROSS JOIN LATERAL unnest(c.judges) j WHERE c.item_id = ANY (p_items)), '{}'),
-         ARRAY(SELECT c.item_id FROM quality_item_counts c WHERE c.item_id = ANY (p_items) AND c.judges IS NULL)
-  INTO v_old, v_missing;
-  -- An item whose copy is missing (a counts row written before migration 0030 and not backfilled):
-  -- its stored rows, with the leave-one-out consensus of its stored 3-way values.
-  IF cardinality(v_missing) > 0 THEN
-    WITH q AS (SELECT * FROM quality_judgments q WHERE q.item_id = ANY (v_missing)),
-    c3 AS (SELECT q.item_id, three_way AS v, count(*) AS c FROM q WHERE three_way IS NOT NULL GROUP BY q.item_id, three_way),
-    loo AS (SELECT q.judgment_id, c3.v, c3.c - CASE WHEN c3.v = q.three_way THEN 1 ELSE 0 END AS c FROM q JOIN c3 ON c3.item_id = q.item_id),
-    loo2 AS (SELECT judgment_id, v, c, max(c) OVER (PARTITION BY judgment_id) AS mx FROM loo),
-    looc AS (SELECT judgment_id, max(v) AS v FROM loo2 WHERE c = mx AND c > 0 GROUP BY judgment_id HAVING count(*) = 1)
-    SELECT v_old || coalesce(array_agg(ROW(q.judgment_id, q.project_id, q.item_id, q.user_id, q.submitted_at, q.three_way, q.graded, q.first_pick,
-                                           q.longer_pick, q.words, q.seconds, q.gold_match, looc.v)::accord_quality_judge), '{}')
-    INTO v_old FROM q LEFT JOIN looc ON looc.judgment_id = q.judgment_id;
-  END IF;
+  -- it has judgments. An item without a counts row has no stored rows.
+  SELECT coalesce(array_agg(j), '{}') INTO v_old FROM quality_item_counts c CROSS JOIN LATERAL unnest(c.judges) j WHERE c.item_id = ANY (p_items);
 
   -- Annotator pairs on the 3-way view: the items' pairs now, minus their pairs before.
   WITH src AS (
@@ -273,22 +261,21 @@ BEGIN
   -- it on about half the item's other rows: a random page read and written each). The rows to delete
   -- or update are found by primary key. The item's row lock serialises this per item. Each statement
   -- runs only when it has rows to write (a submit only inserts).
-  IF EXISTS (SELECT 1 FROM unnest(v_old) o WHERE NOT EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE j.judgment_id = o.judgment_id)) THEN
-    DELETE FROM quality_judgments q WHERE q.judgment_id = ANY (ARRAY(
-      SELECT o.judgment_id FROM unnest(v_old) o WHERE NOT EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE j.judgment_id = o.judgment_id)));
+  -- The rows gone (in the copy, no longer among the judgments) and the rows whose judgment changed
+  -- (anything but the consensus), found once.
+  SELECT ARRAY(SELECT o.judgment_id FROM unnest(v_old) o WHERE NOT EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE j.judgment_id = o.judgment_id)),
+         ARRAY(SELECT j.judgment_id FROM unnest(v_old) o JOIN unnest(v_jr) j ON j.judgment_id = o.judgment_id
+               WHERE (o.project_id, o.item_id, o.user_id, o.submitted_at, o.three_way, o.graded, o.first_pick, o.longer_pick, o.words, o.seconds, o.gold_match)
+                     IS DISTINCT FROM (j.project_id, j.item_id, j.user_id, j.submitted_at, j.three_way, j.graded, j.first_pick, j.longer_pick, j.words, j.seconds, j.gold_match))
+  INTO v_gone, v_edited;
+  IF cardinality(v_gone) > 0 THEN
+    DELETE FROM quality_judgments q WHERE q.judgment_id = ANY (v_gone);
   END IF;
-  IF EXISTS (SELECT 1 FROM unnest(v_old) o JOIN unnest(v_jr) j ON j.judgment_id = o.judgment_id
-             WHERE (o.project_id, o.item_id, o.user_id, o.submitted_at, o.three_way, o.graded, o.first_pick, o.longer_pick, o.words, o.seconds, o.gold_match)
-                   IS DISTINCT FROM (j.project_id, j.item_id, j.user_id, j.submitted_at, j.three_way, j.graded, j.first_pick, j.longer_pick, j.words, j.seconds, j.gold_match)) THEN
+  IF cardinality(v_edited) > 0 THEN
     UPDATE quality_judgments q SET project_id = j.project_id, item_id = j.item_id, user_id = j.user_id,
       submitted_at = j.submitted_at, three_way = j.three_way, graded = j.graded, first_pick = j.first_pick,
       longer_pick = j.longer_pick, words = j.words, seconds = j.seconds, gold_match = j.gold_match
-    FROM unnest(v_jr) j
-    WHERE q.judgment_id = ANY (ARRAY(
-      SELECT n.judgment_id FROM unnest(v_old) o JOIN unnest(v_jr) n ON n.judgment_id = o.judgment_id
-      WHERE (o.project_id, o.item_id, o.user_id, o.submitted_at, o.three_way, o.graded, o.first_pick, o.longer_pick, o.words, o.seconds, o.gold_match)
-            IS DISTINCT FROM (n.project_id, n.item_id, n.user_id, n.submitted_at, n.three_way, n.graded, n.first_pick, n.longer_pick, n.words, n.seconds, n.gold_match)))
-      AND j.judgment_id = q.judgment_id;
+    FROM unnest(v_jr) j WHERE q.judgment_id = ANY (v_edited) AND j.judgment_id = q.judgment_id;
   END IF;
   IF EXISTS (SELECT 1 FROM unnest(v_jr) j WHERE NOT EXISTS (SELECT 1 FROM unnest(v_old) o WHERE o.judgment_id = j.judgment_id)) THEN
     INSERT INTO quality_judgments AS q (judgment_id, project_id, item_id, user_id, submitted_at, three_way, graded, first_pick, longer_pick, words, seconds, gold_match)

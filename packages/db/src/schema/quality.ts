@@ -69,10 +69,9 @@ export const qualityItemCounts = pgTable('quality_item_counts', {
   counts: qualityCountArray('counts').notNull(),
   /**
    * The item's `quality_judgments` rows, copied (migration 0030): a submit's refresh reads its item's
-   * stored rows from this one row instead of from as many heap pages as the item has judgments. Null
-   * only where no refresh has written it; the refresh then reads `quality_judgments`.
+   * stored rows from this one row instead of from as many heap pages as the item has judgments.
    */
-  judges: qualityJudgeArray('judges'),
+  judges: qualityJudgeArray('judges').notNull().default(sql`'{}'`),
 });
 
 /** Coincidences o(v1, v2) summed over the units of a block (both orders, as in Krippendorff). */
