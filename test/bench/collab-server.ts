@@ -23,7 +23,7 @@ import { createDocStore, users } from '@accord/db';
 import { startServer, type RunningServer } from '@accord/server';
 import { readCollabBenchEnv } from './env.ts';
 
-const { broadcastWindowMs } = readCollabBenchEnv();
+const { broadcastWindowMs, pgliteWasm } = readCollabBenchEnv();
 
 const kind = process.argv[2] as 'accord' | 'accord-pg' | 'hocuspocus' | 'reference';
 const send = (m: unknown) => process.send!(m);
@@ -84,6 +84,7 @@ if (kind === 'accord' || kind === 'accord-pg') {
       NODE_ENV: 'production',
       ...(scratch ? { DATABASE_URL: scratch.url } : {}),
       ...(broadcastWindowMs ? { ACCORD_BROADCAST_WINDOW_MS: broadcastWindowMs } : {}),
+      ...(pgliteWasm ? { ACCORD_PGLITE_WASM: pgliteWasm } : {}),
     },
   });
   const { deps } = server;

@@ -12,6 +12,8 @@ export interface CollabBenchEnv {
   observers: number;
   /** Passed on to Accord (ACCORD_BROADCAST_WINDOW_MS). */
   broadcastWindowMs: string | null;
+  /** Passed on to Accord (ACCORD_PGLITE_WASM: the embedded database's WebAssembly compilers). */
+  pgliteWasm: string | null;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -30,6 +32,7 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
     profile: source.BENCH_PROFILE || null,
     observers: positive('BENCH_OBSERVERS', source.BENCH_OBSERVERS, 8),
     broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
+    pgliteWasm: source.ACCORD_PGLITE_WASM || null,
   };
 }
 

@@ -51,7 +51,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   // The wall clock of time-based rules that tests move instead of waiting (qualification retry delays).
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(env.ACCORD_LOG);
-  const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.ACCORD_DB_POOL } : { kind: 'pglite', dataDir: env.dataDir, sharedBuffersMb: env.ACCORD_PGLITE_SHARED_BUFFERS_MB }));
+  const db = overrides.db ?? (await createDb(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.ACCORD_DB_POOL } : { kind: 'pglite', dataDir: env.dataDir, sharedBuffersMb: env.ACCORD_PGLITE_SHARED_BUFFERS_MB, wasmCompiler: env.ACCORD_PGLITE_WASM }));
   // The control bus: changes of rights written to `control_events` and applied by every node (NOTIFY on PostgreSQL).
   const listen = db.listen;
   const bus = createControlBus({ db: db.db, logger, ...(listen ? { listen: (channel, fn, onConnect) => listen(channel, fn, onConnect) } : {}) });

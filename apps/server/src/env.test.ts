@@ -9,6 +9,12 @@ describe('parseEnv', () => {
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.dataDir).toBe(`${REPO_ROOT}/.accord`);
     expect(env.ACCORD_TRUST_PROXY).toBe(false);
+    expect(env.ACCORD_PGLITE_WASM).toBe('baseline');
+  });
+
+  it("takes the embedded database's WebAssembly compilers from ACCORD_PGLITE_WASM", () => {
+    expect(parseEnv({ ACCORD_PGLITE_WASM: 'optimizing' }).ACCORD_PGLITE_WASM).toBe('optimizing');
+    expect(() => parseEnv({ ACCORD_PGLITE_WASM: 'turbo' })).toThrow('ACCORD_PGLITE_WASM: must be baseline or optimizing');
   });
 
   it('names every bad variable and why', () => {

@@ -30,6 +30,12 @@ export const EnvSchema = z
     ACCORD_DB_POOL: int(16, 1, 1000),
     /** Embedded database only: PostgreSQL's shared_buffers in MB (resident memory; the OS caches the files as well). */
     ACCORD_PGLITE_SHARED_BUFFERS_MB: int(16, 1, 4096),
+    /**
+     * Embedded database only: `baseline` compiles its WebAssembly with V8's baseline compiler only
+     * (60–90 MB less resident memory, a faster start); `optimizing` also recompiles hot functions
+     * (heavy queries about a quarter faster).
+     */
+    ACCORD_PGLITE_WASM: z.enum(['baseline', 'optimizing'], { message: 'must be baseline or optimizing' }).default('baseline'),
     ACCORD_DEMO: bool(true),
     ACCORD_ADMIN_EMAIL: z.string().email({ message: 'must be an email address' }).optional(),
     ACCORD_ADMIN_PASSWORD: z.string().min(10, { message: 'must be at least 10 characters' }).max(1024).optional(),
