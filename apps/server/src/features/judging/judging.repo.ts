@@ -225,12 +225,19 @@ async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
 
 /** Submissions stored at once, at most (one statement's worth). */
 const MAX_BATCH = 64;
-/** Statements storing submissions at the same time; what arrives meanwhile waits and goes in the next batch. */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Statements storing submissions at the same time (per node); what arrives meanwhile waits and goes in
+ * the next batch. One, not two: two batches at once lock the same per-project quality sums (their
+ * statement triggers) and wait for each other, and each carries half the judgments, so the quality
+ * refresh runs twice as often. `bench:load` paced at half the ceiling, next+submit p99: with two,
+ * 1.7–2.9 s in five runs (median 2.6 s), each 1–10 % short of the pace; with one, 0.58, 0.59 and
+ * 1.75 s in three (README, Performance).
+ */
+const MAX_IN_FLIGHT = 1;
 
 /**
  * Group commit for submissions on PostgreSQL. A submission goes out at once when fewer than
- * MAX_IN_FLIGHT statements are storing; otherwise it waits for one of them and goes with everything
+ * MAX_IN_FLIGHT statements are storing; otherwise it waits for one to finish and goes with everything
  * else that waited, in one statement (so an idle server adds no delay, and a busy one commits many
  * judgments per WAL flush and runs the judgments' statement triggers once per batch). A submission
  * is answered only after the statement that stored it has committed. A failed batch (one bad row
