@@ -5,8 +5,11 @@
  *   per remote Yjs client, when each clock range arrived. They do not edit. Observer 0 writes the
  *   initial rubric. At the end collab.ts hands them the editors' send table (Yjs client id, clock,
  *   send time) and they compute propagation latency: from an edit's send until the last observer has
- *   applied it. Send and receive times are `performance.timeOrigin + performance.now()` (the same
- *   machine clock in both processes).
+ *   applied it. Send and receive times are read from the system's monotonic clock (CLOCK_MONOTONIC,
+ *   `process.hrtime`), one clock for both processes. `performance.timeOrigin` is the wall clock read
+ *   once at each process's start, so two processes' readings differ by whatever the wall clock moved
+ *   against the monotonic one between their starts (here about 2 µs per second, more when a clock is
+ *   corrected).
  * - role `editors`: the other clients. Each syncs the document once (sync step 1 / step 2), then keeps
  *   a Y.Doc with only the initial state and its own edits, so every edit is a valid Yjs update
  *   concurrent with the others; it edits at a steady rate and only drains incoming frames (counted,
@@ -48,7 +51,8 @@ interface Args {
 }
 const args = JSON.parse(process.argv[2]!) as Args;
 const send = (m: unknown) => process.send!(m);
-const clock = () => performance.timeOrigin + performance.now();
+/** Milliseconds on CLOCK_MONOTONIC, shared by every process of the machine (nanoseconds since boot fit a double exactly). */
+const clock = () => Number(process.hrtime.bigint()) / 1e6;
 
 let rngState = args.seed >>> 0;
 const rng = () => {
