@@ -30,8 +30,8 @@ export type DbOptions =
        * V8's compilers for PGlite's WebAssembly (default `optimizing`, V8's own default). `baseline`
        * keeps every function on the baseline compiler (Liftoff, V8's `--liftoff-only`): about 60–90 MB
        * less resident memory and a faster start, heavy queries about a quarter slower (README, Performance).
-       * The flag is process-wide and applies to modules compiled after it is set, so it is set before
-       * PGlite is loaded; a process that has loaded PGlite with the other setting keeps that one.
+       * The flag is process-wide and applies to modules compiled after it is set (so it is set before
+       * PGlite is loaded); `optimizing` does not clear it in a process where `baseline` set it.
        */
       wasmCompiler?: 'baseline' | 'optimizing';
     }
