@@ -2,8 +2,8 @@
  * Property: the figures the database keeps incrementally (per-item contributions updated in each
  * judgment's transaction) equal a full recompute with @accord/metrics from the stored judgments,
  * after any sequence of submits (through the queue) and imported judgments (new ones, and changed
- * ones that replace earlier values, judgments that are no longer submitted, and judgments deleted from the
- * database). Also for multi-label
+ * ones that replace earlier values, judgments that are no longer submitted, judgments deleted from the
+ * database, and items whose gold is set, changed or removed by importing the items again). Also for multi-label
  * classification: per-label α, the picks and MASI α kept from the label scopes equal @accord/metrics
  * on the stored label sets.
  */
@@ -17,7 +17,7 @@ import type { ApiClient } from '../utils/client.ts';
 import { createQualityRepo } from '../../apps/server/src/features/quality/quality.repo.ts';
 import { createFactory, type Factory } from '../utils/factory.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
-import { importFile, jsonlOf, validJudgment } from '../utils/work.ts';
+import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -67,6 +67,9 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
       fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(1000) }),
       // An imported judgment imported again with another value: it replaces the earlier one.
       fc.record({ kind: fc.constant('revise' as const), pick: fc.nat(1000), value: fc.integer({ min: -3, max: 3 }) }),
+      // The items file imported again with an item's gold set, changed or removed (null): its
+      // judgments' gold match changes without any judgment changing (migration 0031).
+      fc.record({ kind: fc.constant('gold' as const), item: fc.nat(5), value: fc.option(fc.integer({ min: -3, max: 3 }), { nil: null }) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 18 }), async (actions) => {
@@ -74,6 +77,8 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
         const lead = p.lead.client;
         const base = `/api/projects/${p.id}`;
         const imported: { annotator: number; item: number }[] = [];
+        /** Each item's gold value (r1 against r2, as the items' canonical order), by external id. */
+        const gold = new Map<string, number | null>();
         for (const a0 of actions) {
           let a = a0;
           if (a.kind === 'revise') {
@@ -86,6 +91,14 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             if (!task) continue;
             const payload = { ...validJudgment(task, a.value), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value: a.value } };
             expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
+          } else if (a.kind === 'gold') {
+            gold.set(p.items[a.item]!, a.value);
+            const rows = p.items.map((id) => {
+              const g = gold.get(id);
+              return g === undefined || g === null ? pairItem(id) : pairItem(id, { gold: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: g } } });
+            });
+            const job = await importFile(lead, p.id, jsonlOf(rows));
+            expect(job).toMatchObject({ status: 'done', rejected: 0 });
           } else if (a.kind === 'withdraw') {
             const { rows } = (await t.db.db.execute(sql`select id from judgments where project_id = ${p.id} and status = 'submitted' order by id`)) as unknown as { rows: { id: string }[] };
             if (rows.length === 0) continue;
@@ -173,6 +186,11 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           const mine = ratings.filter((r) => ia >= 0 && r[ia] !== null);
           expect(a.judgments, a.name).toBe(mine.length);
           if (mine.length > 0) close(a.tieRate, mine.filter((r) => r[ia] === 0).length / mine.length);
+          // Gold accuracy: their judgments on items with gold, matching its 3-way value.
+          const goldOf = (itemId: string) => gold.get(byId.get(itemId)!.externalId) ?? null;
+          const onGold = [...units.entries()].filter(([id, r]) => ia >= 0 && r[ia] !== null && goldOf(id) !== null);
+          expect(a.goldAccuracy.n, a.name).toBe(onGold.length);
+          if (onGold.length > 0) close(a.goldAccuracy.value, onGold.filter(([id, r]) => r[ia] === Math.sign(goldOf(id)!)).length / onGold.length);
           const own: number[] = [];
           const cons: number[] = [];
           for (const r of mine) {
@@ -215,10 +233,23 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           }
       }),
       {
-        numRuns: 5,
+        numRuns: 8,
         seed: 20261201,
-        // Before the random cases: an imported judgment revised twice (its stored row updated), then deleted.
+        // Before the random cases: an imported judgment revised twice (its stored row updated), then
+        // deleted; gold set on a judged item, changed, and removed, with no judgment of the item after it.
         examples: [
+          [
+            [
+              { kind: 'import', annotator: 0, item: 0, value: 0 },
+              { kind: 'submit', trainer: 0, value: 1 },
+              { kind: 'gold', item: 0, value: 0 },
+              { kind: 'import', annotator: 0, item: 0, value: 0 },
+              { kind: 'gold', item: 1, value: -2 },
+              { kind: 'gold', item: 1, value: 3 },
+              { kind: 'gold', item: 0, value: null },
+              { kind: 'gold', item: 0, value: -1 },
+            ],
+          ],
           [
             [
               { kind: 'import', annotator: 0, item: 0, value: 2 },

@@ -18,7 +18,7 @@ import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory } from '../utils/factory.ts';
 import { REPO_ROOT } from '../utils/process.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
-import { dataset, importFile, pairItem, validJudgment } from '../utils/work.ts';
+import { dataset, importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 
 interface RawJudgment {
   externalId: string;
@@ -513,5 +513,40 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
       expect(i.agreement).toBeCloseTo(1 / 3, 12);
       expect(i.spread).not.toBeNull();
     }
+  });
+
+  it("gold set on items already judged (a re-import) counts in each trainer's gold accuracy at once, and taken away again", async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const rows = ['gl-1', 'gl-2', 'gl-3'].map((id) => pairItem(id));
+    const p = await factory.project({ name: 'Gold later', items: rows, trainers: 2, settings: { overlap: 2, goldRate: 0 } });
+    const base = `/api/projects/${p.id}`;
+    // Trainer 0 prefers r1 on every item, trainer 1 r2.
+    for (const [i, value] of [-2, 2].entries()) {
+      const c = p.trainers[i]!.client;
+      for (;;) {
+        const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
+        if (!task) break;
+        const payload = { ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value } };
+        expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
+      }
+    }
+    const gold = async () => {
+      const r = await p.lead.client.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`);
+      expect(r.status).toBe(200);
+      return p.trainers.map((u) => r.body.annotators.find((a) => a.annotator === u.id)!.goldAccuracy);
+    };
+    expect((await gold()).map((g) => g.n)).toEqual([0, 0]);
+    // Gold arrives later, for two of the items: r1 is better.
+    const withGold = rows.map((r, i) => (i < 2 ? { ...r, gold: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: -1 } } } : r));
+    const job = await importFile(p.lead.client, p.id, jsonlOf(withGold));
+    expect(job).toMatchObject({ status: 'done', rejected: 0 });
+    const [g0, g1] = await gold();
+    expect(g0).toMatchObject({ value: 1, n: 2 });
+    expect(g1).toMatchObject({ value: 0, n: 2 });
+    // Trainer 1's own page says the same.
+    expect((await p.trainers[1]!.client.get<MyStats>(`${base}/me/stats`)).body.goldAccuracy).toMatchObject({ value: 0, n: 2 });
+    // The gold removed again (the file without it): no gold items left to count.
+    expect(await importFile(p.lead.client, p.id, jsonlOf(rows))).toMatchObject({ status: 'done', rejected: 0 });
+    expect((await gold()).map((g) => g.n)).toEqual([0, 0]);
   });
 });

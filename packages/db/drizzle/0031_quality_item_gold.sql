@@ -1,0 +1,23 @@
+-- An item's gold set, changed or removed while it has judgments (a re-import that adds gold answers,
+-- or an adjudicated label promoted to gold) changes whether each of its judgments matches gold. The
+-- item's rows are refreshed in the same statement, so trainers' gold accuracy (and the flags it
+-- raises) count it at once; before, it counted only from the item's next judgment, and never if
+-- none came. Only an item with stored quality rows is refreshed; the queue's own updates of items
+-- (occupied, open) do not name the gold column, so this trigger is not even considered for them.
+CREATE FUNCTION accord_quality_on_item_gold() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM quality_items q WHERE q.item_id = NEW.id) THEN
+    PERFORM accord_quality_refresh_items(ARRAY[NEW.id]);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+--> statement-breakpoint
+CREATE TRIGGER accord_quality_item_gold AFTER UPDATE OF gold ON items FOR EACH ROW WHEN (OLD.gold IS DISTINCT FROM NEW.gold)
+EXECUTE FUNCTION accord_quality_on_item_gold();
+--> statement-breakpoint
+-- Items whose gold may have changed after their last refresh: every judged item with gold, and every
+-- item whose stored rows still count a gold match.
+SELECT accord_quality_refresh_items(array_agg(c.item_id ORDER BY c.item_id))
+FROM quality_item_counts c JOIN items i ON i.id = c.item_id
+WHERE i.gold IS NOT NULL OR EXISTS (SELECT 1 FROM unnest(c.judges) j WHERE j.gold_match IS NOT NULL);
