@@ -389,7 +389,7 @@ export function createQualityRepo(db: Db) {
      * (project, user, time) index; each with the others' majority on its item, from the item's copy
      * of its rows (migration 0030).
      */
-    async recent(projectId: string, limit: number, userIds?: string | string[], after?: Map<string, Date>): Promise<RecentJudgment[]> {
+    async recent(projectId: string, limit: number, userIds?: string | string[]): Promise<RecentJudgment[]> {
       const users =
         typeof userIds === 'string'
           ? sql`select ${userIds}::uuid as user_id`
@@ -409,7 +409,7 @@ export function createQualityRepo(db: Db) {
             ) cons on true
             order by q.user_id, q.submitted_at desc, q.judgment_id desc`,
       );
-      const out = r.map((x) => ({
+      return r.map((x) => ({
         userId: String(x.user_id),
         itemId: String(x.item_id),
         at: date(x.submitted_at),
@@ -417,7 +417,6 @@ export function createQualityRepo(db: Db) {
         consensus: numOrNull(x.consensus),
         goldMatch: x.gold_match === null || x.gold_match === undefined ? null : Boolean(x.gold_match),
       }));
-      return after ? out.filter((j) => !after.has(j.userId) || j.at > after.get(j.userId)!) : out;
     },
 
     async pairs(projectId: string): Promise<PairRow[]> {

@@ -406,21 +406,30 @@ export function createQualityService(deps: {
   }
 
   async function evaluateMembers(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
-    const [aggs, recent] = await Promise.all([repo.aggregates(project.id, undefined, true, users), repo.recent(project.id, Math.max(s.window * 3, 60), users)]);
+    // Each member's newest judgments, read once for drift (the newest max(3·window, 60)) and for every
+    // flag check (the newest 4·window, then those after the flag's last clearing).
+    const driftDepth = Math.max(s.window * 3, 60);
+    const flagDepth = s.window * 4;
+    const [aggs, recent] = await Promise.all([repo.aggregates(project.id, undefined, true, users), repo.recent(project.id, Math.max(driftDepth, flagDepth), users)]);
     const recentOf = new Map<string, RecentJudgment[]>();
-    for (const r of recent) recentOf.set(r.userId, [...(recentOf.get(r.userId) ?? []), r]);
+    for (const r of recent) {
+      const list = recentOf.get(r.userId);
+      if (list) list.push(r);
+      else recentOf.set(r.userId, [r]);
+    }
     const aggOf = new Map(aggs.map((a) => [a.userId, a]));
     await repo.saveMembers(
       project.id,
       users.map((u) => {
         const a = aggOf.get(u);
-        return { userId: u, medianSeconds: a?.medianSeconds ?? null, medianWords: a?.medianWords ?? null, drift: driftOf(recentOf.get(u) ?? [], a?.judgments ?? 0, s.window) };
+        return { userId: u, medianSeconds: a?.medianSeconds ?? null, medianWords: a?.medianWords ?? null, drift: driftOf((recentOf.get(u) ?? []).slice(0, driftDepth), a?.judgments ?? 0, s.window) };
       }),
     );
-    await evaluateFlagsNow(project, s, users);
+    await evaluateFlagsNow(project, s, users, (userId) => (recentOf.get(userId) ?? []).slice(0, flagDepth));
   }
 
-  async function evaluateFlagsNow(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
+  /** `newest(userId)`: the member's newest 4·window judgments, newest first. */
+  async function evaluateFlagsNow(project: QualityProject, s: QualitySettings, users: string[], newest: (userId: string) => RecentJudgment[]): Promise<void> {
     const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
     if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
     if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
@@ -432,16 +441,10 @@ export function createQualityService(deps: {
     const raise: Parameters<QualityRepo['raiseFlags']>[0] = [];
     for (const c of checks) {
       const cleared = await repo.lastCleared(project.id, c.kind);
-      // Enough recent judgments to find `window` that count for the figure.
-      const recent = await repo.recent(project.id, s.window * 4, ids, cleared);
-      const byUser = new Map<string, RecentJudgment[]>();
-      for (const j of recent) {
-        const list = byUser.get(j.userId) ?? [];
-        list.push(j);
-        byUser.set(j.userId, list);
-      }
       for (const m of members) {
-        const js = byUser.get(m.userId) ?? [];
+        // Enough recent judgments to find `window` that count for the figure, after the last clearing.
+        const after = cleared.get(m.userId);
+        const js = after ? newest(m.userId).filter((j) => j.at > after) : newest(m.userId);
         const counted = js.filter((j) => (c.kind === 'goldAccuracy' ? j.goldMatch !== null : j.consensus !== null && j.threeWay !== null)).slice(0, s.window);
         if (counted.length < s.window) continue;
         let value: number | null;
