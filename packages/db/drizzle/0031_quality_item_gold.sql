@@ -17,7 +17,20 @@ CREATE TRIGGER accord_quality_item_gold AFTER UPDATE OF gold ON items FOR EACH R
 EXECUTE FUNCTION accord_quality_on_item_gold();
 --> statement-breakpoint
 -- Items whose gold may have changed after their last refresh: every judged item with gold, and every
--- item whose stored rows still count a gold match.
-SELECT accord_quality_refresh_items(array_agg(c.item_id ORDER BY c.item_id))
-FROM quality_item_counts c JOIN items i ON i.id = c.item_id
-WHERE i.gold IS NOT NULL OR EXISTS (SELECT 1 FROM unnest(c.judges) j WHERE j.gold_match IS NOT NULL);
+-- item whose stored rows still count a gold match; refreshed 1,000 at a time, so a large project's
+-- rows are not all held in the refresh's variables at once.
+DO $do$
+DECLARE
+  v_chunk uuid[];
+BEGIN
+  FOR v_chunk IN
+    SELECT array_agg(x.item_id ORDER BY x.item_id) FROM (
+      SELECT c.item_id, (row_number() OVER (ORDER BY c.item_id) - 1) / 1000 AS g
+      FROM quality_item_counts c JOIN items i ON i.id = c.item_id
+      WHERE i.gold IS NOT NULL OR EXISTS (SELECT 1 FROM unnest(c.judges) j WHERE j.gold_match IS NOT NULL)
+    ) x GROUP BY x.g ORDER BY x.g
+  LOOP
+    PERFORM accord_quality_refresh_items(v_chunk);
+  END LOOP;
+END
+$do$;
