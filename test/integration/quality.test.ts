@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { io as ioClient } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
 import type { AnnotatorStats, Item, Leaderboard, MyStats, ProjectAgreement, QualityFlag, RubricDraft, Task, TaskKind } from '@accord/core';
@@ -515,7 +516,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     }
   });
 
-  it("gold set on items already judged (a re-import) counts in each trainer's gold accuracy at once, and taken away again", async () => {
+  it("gold set on items already judged (a re-import) counts in each trainer's gold accuracy at once, and taken away again; rewritten responses move the leaderboard", async () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);
     const rows = ['gl-1', 'gl-2', 'gl-3'].map((id) => pairItem(id));
     const p = await factory.project({ name: 'Gold later', items: rows, trainers: 2, settings: { overlap: 2, goldRate: 0 } });
@@ -548,5 +549,11 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     // The gold removed again (the file without it): no gold items left to count.
     expect(await importFile(p.lead.client, p.id, jsonlOf(rows))).toMatchObject({ status: 'done', rejected: 0 });
     expect((await gold()).map((g) => g.n)).toEqual([0, 0]);
+    // A judged item's responses rewritten in the database (a re-import refuses it): its two judgments
+    // compare the new model at once.
+    const first = (await p.lead.client.get<{ items: Item[] }>(`${base}/items?limit=1`)).body.items[0]!;
+    await t.db.db.execute(sql`update items set responses = jsonb_set(responses, '{0,model}', '"model-renamed"') where id = ${first.id}`);
+    const lb = (await p.lead.client.get<Leaderboard>(`${base}/leaderboard?from=judgments&samples=0`)).body;
+    expect(lb.models.find((m) => m.model === 'model-renamed')).toMatchObject({ comparisons: 2 });
   });
 });
