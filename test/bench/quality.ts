@@ -28,6 +28,7 @@ import { openTestDatabase } from '@accord/db/testing';
 import { startServer } from '@accord/server';
 import { bradleyTerry, createRandom, krippendorffAlpha, pairwiseCounts, percentAgreement, type Comparison } from '@accord/metrics';
 import { hashPassword } from '../../apps/server/src/features/auth/passwords.ts';
+import { percentile } from '../utils/bench-load.ts';
 import { ApiClient } from '../utils/client.ts';
 
 function arg(name: string, fallback: number): number {
@@ -62,11 +63,6 @@ await client.connect();
 const ms = (t0: number) => performance.now() - t0;
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-/** The first and third quartiles (nearest rank), for the spread of a median. */
-const quartiles = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return [s[Math.floor((s.length - 1) / 4)]!, s[Math.ceil((3 * (s.length - 1)) / 4)]!] as const;
-};
 
 try {
   const lead = new ApiClient(server.url);
@@ -225,7 +221,11 @@ try {
   });
   const { with: withQ, without, evaluation } = measured;
   const incremental = median(withQ) - median(without);
-  const spread = (xs: number[]) => quartiles(xs).map(fmt).join('–');
+  /** The first and third quartiles, for the spread of a median. */
+  const spread = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `${fmt(percentile(s, 25))}–${fmt(percentile(s, 75))}`;
+  };
   console.log(`submit: insert of one judgment ${fmt(median(without))} ms without the quality trigger, ${fmt(median(withQ))} ms with it (medians of 40, each on a quiet database; quartiles ${spread(without)} and ${spread(withQ)} ms)`);
   console.log(`  then the member evaluation it queues, off the request path: settled within ${fmt(median(evaluation))} ms (median; polled every 10 ms)`);
 

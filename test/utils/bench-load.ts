@@ -345,7 +345,8 @@ export async function publishRubric(lead: ApiClient, projectId: string, draft: R
 
 // ---------------------------------------------------------------- statistics
 
-function percentile(sorted: number[], p: number): number {
+/** The nearest-rank percentile `p` (0–100) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
