@@ -14,7 +14,7 @@ import { testDatabaseKinds } from '@accord/db/testing';
 import { createTestApp, type TestApp } from '../utils/app.ts';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import type { FactoryProject, FactoryUser } from '../utils/factory.ts';
-import { pairItem, validJudgment } from '../utils/work.ts';
+import { judgeQueue, pairItem, validJudgment } from '../utils/work.ts';
 
 const GOLD = { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: -2 } }; // r1 is better
 const goldItem = (id: string) => pairItem(id, { gold: GOLD });
@@ -314,13 +314,7 @@ describe.each(kinds)('gates (%s)', (kind) => {
       expect((await p.lead.client.request('PUT', url(p, '/qualification'), { itemIds: qualification, required: false, passThreshold: 0.5 })).status).toBe(200);
       const started = await p.trainer.client.post<QualificationNext>(url(p, '/qualification/next'));
       expect(started.body.task).toMatchObject({ index: 1, item: { id: qualification[0] } });
-      const served: string[] = [];
-      for (;;) {
-        const task = (await next(p.trainer.client, p)).body.task;
-        if (!task) break;
-        served.push(task.item.id);
-        expect((await p.trainer.client.post(url(p, `/assignments/${task.assignmentId}/submit`), { payload: validJudgment(task) })).status).toBe(200);
-      }
+      const served = (await judgeQueue(p.trainer.client, p.id)).map((task) => task.item.id);
       expect(served.sort()).toEqual([id('q-3'), id('w-1')].sort());
       // The attempt goes on with its second item, which the member never judged as work.
       let step = started.body;

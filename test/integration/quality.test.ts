@@ -19,7 +19,7 @@ import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory } from '../utils/factory.ts';
 import { REPO_ROOT } from '../utils/process.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
-import { dataset, importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
+import { dataset, importFile, judgeQueue, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 
 interface RawJudgment {
   externalId: string;
@@ -487,15 +487,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     // Trainers 0 and 1: A > B = C; trainer 2: B > C > A. Per item: A beats B (2 of 3), A beats C
     // (2 of 3), B ties C (2 of 3).
     const rankings = [[['r1'], ['r2', 'r3']], [['r1'], ['r2', 'r3']], [['r2'], ['r3'], ['r1']]];
-    for (const [i, groups] of rankings.entries()) {
-      const c = p.trainers[i]!.client;
-      for (;;) {
-        const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
-        if (!task) break;
-        const payload = { ...validJudgment(task), preference: { kind: 'ranking' as const, groups } };
-        expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
-      }
-    }
+    for (const [i, groups] of rankings.entries()) await judgeQueue(p.trainers[i]!.client, p.id, (task) => ({ ...validJudgment(task), preference: { kind: 'ranking' as const, groups } }));
     const lb = (await p.lead.client.get<Leaderboard>(`${base}/leaderboard?from=consensus&samples=0`)).body;
     expect(lb.comparisons).toBe(9);
     const by = new Map(lb.models.map((m) => [m.model, m]));
@@ -522,15 +514,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     const p = await factory.project({ name: 'Gold later', items: rows, trainers: 2, settings: { overlap: 2, goldRate: 0 } });
     const base = `/api/projects/${p.id}`;
     // Trainer 0 prefers r1 on every item, trainer 1 r2.
-    for (const [i, value] of [-2, 2].entries()) {
-      const c = p.trainers[i]!.client;
-      for (;;) {
-        const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
-        if (!task) break;
-        const payload = { ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value } };
-        expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
-      }
-    }
+    for (const [i, value] of [-2, 2].entries()) await judgeQueue(p.trainers[i]!.client, p.id, (task) => ({ ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value } }));
     const gold = async () => {
       const r = await p.lead.client.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`);
       expect(r.status).toBe(200);

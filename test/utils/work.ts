@@ -36,6 +36,21 @@ export async function importFile(c: ApiClient, projectId: string, body: RequestI
 
 export const jsonlOf = (rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 
+/**
+ * Judges every task the queue serves the client in the project, each with `payload(task)` (default: a
+ * valid judgment), expecting every submit to answer 200; returns the tasks in the order served.
+ */
+export async function judgeQueue(c: ApiClient, projectId: string, payload: (task: Task) => unknown = (t) => validJudgment(t)): Promise<Task[]> {
+  const served: Task[] = [];
+  for (;;) {
+    const task = (await c.post<{ task: Task | null }>(`/api/projects/${projectId}/queue/next`)).body.task;
+    if (!task) return served;
+    served.push(task);
+    const r = await c.post(`/api/projects/${projectId}/assignments/${task.assignmentId}/submit`, { payload: payload(task) });
+    if (r.status !== 200) throw new Error(`submit of ${task.item.id} answered ${r.status}: ${r.text.slice(0, 300)}`);
+  }
+}
+
 export function pairItem(externalId: string, extra: Record<string, unknown> = {}) {
   return {
     externalId,
