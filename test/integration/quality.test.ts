@@ -540,4 +540,26 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     const lb = (await p.lead.client.get<Leaderboard>(`${base}/leaderboard?from=judgments&samples=0`)).body;
     expect(lb.models.find((m) => m.model === 'model-renamed')).toMatchObject({ comparisons: 2 });
   });
+
+  it('a user or a project deleted in the database takes its rows in the derived quality tables with it (they have no foreign keys)', async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const p = await factory.project({ name: 'Deleted later', items: ['dl-1', 'dl-2'].map((id) => pairItem(id)), trainers: 2, settings: { overlap: 2, goldRate: 0 } });
+    for (const [i, value] of [-2, 2].entries()) await judgeQueue(p.trainers[i]!.client, p.id, (task) => ({ ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value } }));
+    const count = async (table: string, where: ReturnType<typeof sql>) =>
+      Number(((await t.db.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const byProject = ['quality_coincidences', 'quality_units', 'quality_model_pairs', 'quality_pairs', 'quality_annotators', 'quality_confusion'];
+    for (const table of byProject) expect(await count(table, sql`project_id = ${p.id}`), table).toBeGreaterThan(0);
+    const gone = p.trainers[1]!.id;
+    const ofUser = {
+      quality_pairs: sql`user_a = ${gone} or user_b = ${gone}`,
+      quality_annotators: sql`user_id = ${gone}`,
+      quality_confusion: sql`user_id = ${gone}`,
+    };
+    expect(await count('quality_pairs', ofUser.quality_pairs)).toBeGreaterThan(0);
+    await t.db.db.execute(sql`delete from users where id = ${gone}`);
+    for (const [table, where] of Object.entries(ofUser)) expect(await count(table, where), table).toBe(0);
+    expect(await count('quality_annotators', sql`user_id = ${p.trainers[0]!.id}`)).toBe(1);
+    await t.db.db.execute(sql`delete from projects where id = ${p.id}`);
+    for (const table of [...byProject, 'quality_member_queue']) expect(await count(table, sql`project_id = ${p.id}`), table).toBe(0);
+  });
 });

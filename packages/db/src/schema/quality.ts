@@ -78,9 +78,7 @@ export const qualityItemCounts = pgTable('quality_item_counts', {
 export const qualityCoincidences = pgTable(
   'quality_coincidences',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
     scope: text('scope').notNull(),
     block: smallint('block').notNull(),
     v1: doublePrecision('v1').notNull(),
@@ -98,9 +96,7 @@ export const qualityCoincidences = pgTable(
 export const qualityUnits = pgTable(
   'quality_units',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
     scope: text('scope').notNull(),
     block: smallint('block').notNull(),
     m: integer('m').notNull(),
@@ -133,9 +129,7 @@ export const qualityLabelSets = pgTable(
 export const qualityModelPairs = pgTable(
   'quality_model_pairs',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
     source: text('source', { enum: ['judgments', 'consensus'] }).notNull(),
     block: smallint('block').notNull(),
     modelA: text('model_a').notNull(),
@@ -156,15 +150,9 @@ export const qualityModelPairs = pgTable(
 export const qualityPairs = pgTable(
   'quality_pairs',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    userA: uuid('user_a')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    userB: uuid('user_b')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
+    userA: uuid('user_a').notNull(),
+    userB: uuid('user_b').notNull(),
     va: smallint('va').notNull(),
     vb: smallint('vb').notNull(),
     n: integer('n').notNull(),
@@ -214,12 +202,8 @@ export const qualityJudgments = pgTable(
 export const qualityAnnotators = pgTable(
   'quality_annotators',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
+    userId: uuid('user_id').notNull(),
     judgments: integer('judgments').notNull().default(0),
     goldN: integer('gold_n').notNull().default(0),
     goldOk: integer('gold_ok').notNull().default(0),
@@ -240,12 +224,8 @@ export const qualityAnnotators = pgTable(
 export const qualityConfusion = pgTable(
   'quality_confusion',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
+    userId: uuid('user_id').notNull(),
     v: smallint('v').notNull(),
     c: smallint('c').notNull(),
     n: integer('n').notNull(),
@@ -296,9 +276,7 @@ export const qualityFlags = pgTable(
 export const qualityMemberQueue = pgTable(
   'quality_member_queue',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
     userId: uuid('user_id').notNull(),
   },
   (t) => [index('quality_member_queue_project_idx').on(t.projectId)],
