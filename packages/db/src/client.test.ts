@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { createDb, DataDirLockedError, users } from './index.ts';
 import { openTestDatabase, queryPostgres, testDatabaseKinds } from './testing/index.ts';
 
@@ -18,6 +18,16 @@ describe.each(kinds)('createDb on %s', (kind) => {
       const rows = await handle.db.select().from(users).where(eq(users.email, 'a@example.com'));
       expect(rows).toHaveLength(1);
       expect(rows[0]?.active).toBe(true);
+      // accord_uuid7() (judgments' key, migration 0033): version 7, RFC 9562's variant, its first 48
+      // bits the Unix milliseconds, so a key made in a later millisecond sorts after an earlier one.
+      const r = (await handle.db.execute(sql`select accord_uuid7()::text as a, (extract(epoch from clock_timestamp()) * 1000)::bigint as now`)) as unknown as {
+        rows: { a: string; now: string | number }[];
+      };
+      const { a, now } = r.rows[0]!;
+      expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Math.abs(parseInt(a.replace(/-/g, '').slice(0, 12), 16) - Number(now))).toBeLessThan(60_000);
+      const later = (await handle.db.execute(sql`select pg_sleep(0.005)::text, accord_uuid7()::text as b`)) as unknown as { rows: { b: string }[] };
+      expect(later.rows[0]!.b > a).toBe(true);
     } finally {
       await handle.close();
       await tdb.drop();

@@ -37,7 +37,12 @@ export const assignments = pgTable(
 export const judgments = pgTable(
   'judgments',
   {
-    id: id(),
+    /**
+     * Time-ordered (UUID version 7, `accord_uuid7()`, migration 0033): a new judgment's key lands at
+     * the right edge of its indexes (this table's and quality_judgments'), not on a random leaf page
+     * that has to be read and, the first time after a checkpoint, written whole to the WAL.
+     */
+    id: uuid('id').primaryKey().default(sql`accord_uuid7()`),
     projectId: uuid('project_id')
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
