@@ -89,7 +89,11 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             const c = p.trainers[a.trainer]!.client;
             const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task;
             if (!task) continue;
-            const payload = { ...validJudgment(task, a.value), preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value: a.value } };
+            const judged = validJudgment(task, a.value);
+            // Rubric scores that differ between judgments (helpfulness 1–3, overall 0–1), so the
+            // dimensions' counts move as the preference's do.
+            const scores = judged.scores.map((x) => ({ ...x, value: x.dimension === 'overall' ? Number(a.value > 0) : 1 + ((a.value + 3 + a.trainer) % 3) }));
+            const payload = { ...judged, scores, preference: { kind: 'pairwise' as const, a: task.canonicalOrder[0]!, b: task.canonicalOrder[1]!, value: a.value } };
             expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload })).status).toBe(200);
           } else if (a.kind === 'gold') {
             gold.set(p.items[a.item]!, a.value);
@@ -122,6 +126,17 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
           w as (select c.* from ids, accord_quality_item_counts_pairwise(ids.a) c)
           select ((select count(*) from (select * from g except all select * from w) x) + (select count(*) from (select * from w except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
         expect(diff.rows[0]!.n).toBe(0);
+
+        // Each item's stored counts are the general function's rows for its judgments now, in every
+        // scope (preference, per version and week, dimensions, model and consensus pairs): a submit
+        // adds the new judgment's counts to the stored ones (migration 0034), every other change
+        // counts the item again.
+        const counts = (await t.db.db.execute(sql`
+          with ids as (select array_agg(id) as a from items where project_id = ${p.id}),
+          g as (select c.item_id, c.scope, c.unit, c.value, c.n from ids, accord_quality_item_counts(ids.a) c),
+          s as (select s.item_id, c.scope, c.unit, c.value, c.n from quality_item_counts s join items i on i.id = s.item_id cross join lateral unnest(s.counts) c where i.project_id = ${p.id})
+          select ((select count(*) from (select * from g except all select * from s) x) + (select count(*) from (select * from s except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
+        expect(counts.rows[0]!.n).toBe(0);
 
         // Each item's copy of its stored rows is those rows, with the
         // others' majority beside each (checked below through the annotators' κ against consensus).
