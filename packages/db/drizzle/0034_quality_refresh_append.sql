@@ -17,7 +17,9 @@
 --    judgments' rows and queueing their annotators in one statement.
 -- Inserts after a pause (commit, 350 ms apart, 80 per block, alternated ABBAAB): the refresh 4.01–4.24
 -- ms before, 3.55–3.77 ms after; back to back (rolled back, 150 per block) 4.11–4.24 against 3.76–4.10.
--- accord_quality_judgment_rows_of is accord_quality_judgment_rows (0019's) for given judgments.
+-- accord_quality_judgment_rows_of is accord_quality_judgment_rows (0019's) for given judgments, and
+-- the one definition of a judgment's row: accord_quality_judgment_rows now finds the items' submitted
+-- judgments and calls it, so a change of what a row holds (a new kind's gold match, say) is made once.
 -- The refresh is 0030's with the changes above.
 CREATE FUNCTION accord_quality_judgment_rows_of(p_ids uuid[])
 RETURNS TABLE (judgment_id uuid, project_id uuid, item_id uuid, user_id uuid, submitted_at timestamptz, rubric_version integer,
@@ -74,6 +76,14 @@ LANGUAGE sql STABLE ROWS 20 AS $fn$
          (SELECT r->>'model' FROM jsonb_array_elements(g.responses) r WHERE r->>'id' = g.pa LIMIT 1),
          (SELECT r->>'model' FROM jsonb_array_elements(g.responses) r WHERE r->>'id' = g.pb LIMIT 1)
   FROM g
+$fn$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION accord_quality_judgment_rows(p_items uuid[])
+RETURNS TABLE (judgment_id uuid, project_id uuid, item_id uuid, user_id uuid, submitted_at timestamptz, rubric_version integer,
+               three_way smallint, graded smallint, first_pick boolean, longer_pick boolean, words integer, seconds double precision,
+               gold_match boolean, payload jsonb, model_a text, model_b text)
+LANGUAGE sql STABLE ROWS 20 AS $fn$
+  SELECT * FROM accord_quality_judgment_rows_of(ARRAY(SELECT j.id FROM judgments j WHERE j.item_id = ANY (p_items) AND j.status = 'submitted'))
 $fn$;
 --> statement-breakpoint
 DROP FUNCTION accord_quality_refresh_items(uuid[]);
