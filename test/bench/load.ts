@@ -11,7 +11,8 @@
  *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency;
  *  - the loop at 32 trainers paced at half that ceiling's rate (random arrivals, latency counted from
  *    when each judgment was due): both goals at once, where the saturated loops' latency is queueing.
- * Prints a table and the goal lines of issue 13.
+ * Each measured phase starts after a VACUUM (ANALYZE) of the database (what autovacuum does on a live
+ * one; the machine's PostgreSQL may run without it). Prints a table and the goal lines of issue 13.
  *
  *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
@@ -194,6 +195,19 @@ try {
   log(`Accord (child process ${server.child.pid}) at ${url}`);
   pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2, application_name: BENCH_APP });
   const serverPid = server.child.pid!;
+  // A live database's autovacuum removes the dead row versions each phase leaves behind (queue
+  // counters, reservations, the quality rows); this PostgreSQL may run with autovacuum off (printed at
+  // the end), so each measured phase starts after a VACUUM (ANALYZE) instead of on the leftovers of
+  // the phases before it.
+  const autovacuum = (await pool.query<{ autovacuum: string }>('SHOW autovacuum')).rows[0]!.autovacuum;
+  let vacuums = 0;
+  let vacuumMs = 0;
+  async function vacuum() {
+    const t0 = performance.now();
+    await pool!.query('VACUUM (ANALYZE)');
+    vacuums++;
+    vacuumMs += performance.now() - t0;
+  }
   // CPU per side: the server process, the PostgreSQL backends (the server's, or for the ceiling this
   // benchmark's own), and this process.
   const backends = (mine: boolean) => async () =>
@@ -340,6 +354,7 @@ try {
    * behind is charged for the wait.
    */
   async function trainerLoop(label: string, projectId: string, items: number, n: number, pace?: number): Promise<LoopResult> {
+    await vacuum();
     const start = performance.now();
     const measureFrom = start + WARMUP * 1000;
     const end = measureFrom + SECONDS * 1000;
@@ -423,6 +438,7 @@ try {
 
   // ---------------------------------------------------------------- the ceiling: plain INSERTs
   async function ceiling(n: number, projectId: string, itemIds: string[]): Promise<CeilingResult> {
+    await vacuum();
     const payload = JSON.stringify(samplePayload ?? { note: 'no trainer judgment was accepted' });
     const start = performance.now();
     const measureFrom = start + WARMUP * 1000;
@@ -491,6 +507,7 @@ try {
   const { at: pacedAt, r: paced } = pacedRuns[0]!;
 
   // ---------------------------------------------------------------- report
+  log(`  VACUUM (ANALYZE) before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum})`);
   log('');
   // CPU ms per judgment of each side over the measured window (server / PostgreSQL backends / load generator).
   const perJ = (cpu: Cpu, count: number, server: boolean) =>
