@@ -209,9 +209,10 @@ export function createProjectsRepo(db: Db) {
   };
 
   /**
-   * The ids of a page sorted by agreement or spread, from the quality_items indexes (figure, then the
-   * item's position) instead of sorting every item of the project: first the items with the figure,
-   * then those without (last either way, in the file's order).
+   * The ids of a page sorted by agreement or spread (figure, then the item's position): first the items
+   * with the figure, then those without (last either way, in the file's order). No figure is indexed
+   * (migration 0035: a submit's update of its item's figures stays heap-only), so the first part sorts
+   * the project's figured items (about 0.25 s at 200,000 items).
    */
   async function figurePage(projectId: string, q: ItemListQuery, cond: SQL | undefined, currentLabel: SQL | undefined, openDispute: SQL | undefined): Promise<string[]> {
     const key = q.sort === 'agreement' ? qualityItems.agreement : qualityItems.spread;
