@@ -18,6 +18,8 @@ export interface TestRunEnv {
    * photographs cost minutes). The audits run either way.
    */
   sweepScreenshots: boolean;
+  /** The web client the test servers serve (ACCORD_WEB_DIST: a build of its own; default apps/web/dist). */
+  webDist: string | null;
 }
 
 function readTestEnv(source: Record<string, string | undefined> = process.env): TestRunEnv {
@@ -28,7 +30,7 @@ function readTestEnv(source: Record<string, string | undefined> = process.env): 
   const shots = source.ACCORD_SCREENSHOTS;
   if (shots !== undefined && shots !== '' && shots !== '0' && shots !== '1') throw new Error(`ACCORD_SCREENSHOTS: must be 1 or 0 (got ${shots})`);
   const sweepScreenshots = shots === '1' || ((shots === undefined || shots === '') && !source.CI);
-  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed, fuzzRuns: runs, sweepScreenshots };
+  return { chromiumPath: source.CHROMIUM_PATH || '/usr/bin/chromium', ci: Boolean(source.CI), fuzzSeed: seed, fuzzRuns: runs, sweepScreenshots, webDist: source.ACCORD_WEB_DIST || null };
 }
 
 export const testRunEnv: TestRunEnv = readTestEnv();

@@ -9,6 +9,7 @@ import { createDb, type DbHandle } from '@accord/db';
 import { openTestDatabase, type TestDatabase } from '@accord/db/testing';
 import { startServer, type DemoLogin, type RunningServer } from '@accord/server';
 import { ApiClient } from './client.ts';
+import { testRunEnv } from './env.ts';
 
 export interface TestServer {
   server: RunningServer;
@@ -30,7 +31,14 @@ export async function createTestServer(kind: 'pglite' | 'postgres' = 'pglite', e
   const tdb: TestDatabase = await openTestDatabase(kind);
   const db = await createDb(tdb.options);
   const dataDir = mkdtempSync(join(tmpdir(), 'accord-test-'));
-  const baseEnv = { PORT: '0', HOST: '127.0.0.1', ACCORD_DATA_DIR: dataDir, ACCORD_LOG: 'error', NODE_ENV: 'test' };
+  const baseEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ACCORD_DATA_DIR: dataDir,
+    ACCORD_LOG: 'error',
+    NODE_ENV: 'test',
+    ...(testRunEnv.webDist ? { ACCORD_WEB_DIST: testRunEnv.webDist } : {}),
+  };
   const server = await startServer({ env: { ...baseEnv, ...env }, db });
   if (server.seed?.kind !== 'demo') throw new Error('expected the demo workspace to be seeded');
   const logins = server.seed.logins;
