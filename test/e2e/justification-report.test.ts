@@ -13,31 +13,10 @@ import type { Page } from 'playwright-core';
 import { browserMissing, collectPageErrors, SHOTS, signIn, useBrowserServer } from '../utils/browser.ts';
 import type { ApiClient } from '../utils/client.ts';
 import { createFactory, type FactoryProject } from '../utils/factory.ts';
-import { importFile, jsonlOf } from '../utils/work.ts';
+import { importFile, jsonlOf, judgment, RECIPE, ROAD_TRIP } from '../utils/work.ts';
 
 const missing = browserMissing();
 
-// PandaLM-style reasons (see test/fixtures/datasets/PROVENANCE.md), long enough to be compared for copies.
-const RECIPE =
-  'Response A provides a complete recipe with clear instructions and measurements, while Response B only lists the ingredients without any instructions on how to use them.';
-const ROAD_TRIP =
-  'Response A gives a detailed road trip plan with recommended stops and activities along the coast, while Response B only repeats the input without adding anything useful.';
-
-/** A judgment in screen terms: `prefer` is the letter on this trainer's screen; helpfulness scored `help` for both. */
-function judgment(task: Task, prefer: 'A' | 'B', justification: string, help = 2): JudgmentPayload {
-  const [a, b] = task.responseOrder as [string, string];
-  return {
-    preference: { kind: 'pairwise', a, b, value: prefer === 'A' ? -2 : 2 },
-    scores: [
-      { dimension: 'helpfulness', responseId: a, value: help },
-      { dimension: 'helpfulness', responseId: b, value: help },
-      { dimension: 'overall', value: 1 },
-    ],
-    spans: [],
-    flags: [],
-    justification,
-  };
-}
 
 /** The trainer takes the next task and submits `make(task)`, typed or (as the client counts it) pasted. */
 async function submit(c: ApiClient, projectId: string, make: (task: Task) => JudgmentPayload, typing = { typedChars: 400, pastedChars: 0 }): Promise<void> {

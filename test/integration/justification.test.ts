@@ -10,30 +10,10 @@ import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory, type Factory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
+import { judgment, RECIPE, ROAD_TRIP } from '../utils/work.ts';
 
 const kinds = await testDatabaseKinds();
 
-// PandaLM-style reasons (see test/fixtures/datasets/PROVENANCE.md), long enough to be compared for copies.
-const RECIPE =
-  'Response A provides a complete recipe with clear instructions and measurements, while Response B only lists the ingredients without any instructions on how to use them.';
-const ROAD_TRIP =
-  'Response A gives a detailed road trip plan with recommended stops and activities along the coast, while Response B only repeats the input without adding anything useful.';
-
-/** A judgment in screen terms: `prefer` is the letter on this trainer's screen; helpfulness scored `help` for both. */
-function judgment(task: Task, prefer: 'A' | 'B', justification: string, help = 2): JudgmentPayload {
-  const [a, b] = task.responseOrder as [string, string];
-  return {
-    preference: { kind: 'pairwise', a, b, value: prefer === 'A' ? -2 : 2 },
-    scores: [
-      { dimension: 'helpfulness', responseId: a, value: help },
-      { dimension: 'helpfulness', responseId: b, value: help },
-      { dimension: 'overall', value: 1 },
-    ],
-    spans: [],
-    flags: [],
-    justification,
-  };
-}
 
 describe.each(kinds)('justification quality (%s)', (kind) => {
   let t: TestServer;

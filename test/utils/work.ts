@@ -103,3 +103,25 @@ export function redteamRubric(labels: { id: string; name: string }[]): RubricDra
     taxonomy: { multiLabel: true, overlap: false, labels: labels.map((l) => ({ ...l, parent: null, description: '' })) },
   };
 }
+
+// PandaLM-style reasons (see test/fixtures/datasets/PROVENANCE.md), long enough to be compared for copies.
+export const RECIPE =
+  'Response A provides a complete recipe with clear instructions and measurements, while Response B only lists the ingredients without any instructions on how to use them.';
+export const ROAD_TRIP =
+  'Response A gives a detailed road trip plan with recommended stops and activities along the coast, while Response B only repeats the input without adding anything useful.';
+
+/** A judgment in screen terms: `prefer` is the letter on this trainer's screen; helpfulness scored `help` for both. */
+export function judgment(task: Task, prefer: 'A' | 'B', justification: string, help = 2): JudgmentPayload {
+  const [a, b] = task.responseOrder as [string, string];
+  return {
+    preference: { kind: 'pairwise', a, b, value: prefer === 'A' ? -2 : 2 },
+    scores: [
+      { dimension: 'helpfulness', responseId: a, value: help },
+      { dimension: 'helpfulness', responseId: b, value: help },
+      { dimension: 'overall', value: 1 },
+    ],
+    spans: [],
+    flags: [],
+    justification,
+  };
+}
