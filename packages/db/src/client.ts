@@ -133,11 +133,17 @@ async function openPglite(dataDir: string | null, sharedBuffersMb: number, loadD
   }
 }
 
+/** How long a pooled PostgreSQL connection may stay unused before it is closed. */
+const IDLE_CONNECTION_MS = 5 * 60_000;
+
 async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
   const pg = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // Connections stay open through a lull: a new backend compiles the trigger functions and plans its
+  // statements again, which after pg-pool's default 10 s idle timeout made the first seconds of every
+  // burst several times slower than the rest (measured with bench:load, docs/server.md).
+  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: IDLE_CONNECTION_MS });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => console.error('[db] idle client error:', err.message));
   // A checked-out client has no pool listener (pg-pool removes it while the client is lent out):
