@@ -16,7 +16,7 @@
  *
  *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
- *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load)
+ *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load) [--timeline FILE]
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
@@ -24,8 +24,10 @@
  * `--profile DIR` runs the server under `node --cpu-prof` and leaves the profile in DIR, and has
  * PostgreSQL time the database's functions (track_functions): their calls, total and own time are
  * printed at the end (the triggers of a submit show there).
+ * `--timeline FILE` writes every judgment measured in Accord's loops as a CSV row (phase, trainer, when it was due, sent
+ * and answered, in ms from the phase's start): where a tail comes from (a stall, a warm-up, a backlog).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -67,6 +69,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     loop: { type: 'string', default: 'one' },
     curve: { type: 'string' },
+    timeline: { type: 'string' },
   },
 });
 
@@ -341,6 +344,8 @@ try {
     return p;
   }
 
+  /** `--timeline`: one CSV row per measured judgment. */
+  const timeline: string[] = ['phase,items,trainers,paced_per_s,trainer,due_ms,sent_ms,answered_ms'];
   // ---------------------------------------------------------------- the trainer loop
   let samplePayload: unknown = null;
   /** Numbers each judgment's justification, so every one is its own text. */
@@ -370,7 +375,7 @@ try {
     };
     const cpu = startCpuWindow(measureFrom, end, false);
     await Promise.all(
-      clients.slice(0, n).map(async (c) => {
+      clients.slice(0, n).map(async (c, trainer) => {
         // One-call loop: the task the last `submit?next=1` handed out (null: ask `queue/next`).
         let handed: Task | null = null;
         const gap = pace ? (n / pace) * 1000 : 0;
@@ -425,6 +430,7 @@ try {
           if (t0 >= measureFrom && t2 <= end) {
             submitMs.push(t2 - t1);
             loopMs.push(t2 - t0);
+            if (args.timeline) timeline.push([label, items, n, pace ? pace.toFixed(1) : '', trainer, ...[t0, t1, t2].map((t) => (t - start).toFixed(1))].join(','));
             lastDone = Math.max(lastDone, t2);
           }
         }
@@ -559,6 +565,10 @@ try {
     `goal (rate at 200,000 items within 10 % of the rate at 2,000): ${met(growth >= 0.9)} (${rate(l.perSecond)} judgments/s at ${LARGE.toLocaleString('en-US')} vs ${rate(s.perSecond)} at ${SMALL.toLocaleString('en-US')} = ${(100 * growth).toFixed(1)} %${note}${LARGE !== 200_000 ? `; large project has ${LARGE.toLocaleString('en-US')} items` : ''})`,
   );
   if (results.some((r) => r.errors > 0) || pacedRuns.some((c) => c.r.errors > 0)) process.exitCode = 1;
+  if (args.timeline) {
+    writeFileSync(args.timeline, timeline.join('\n') + '\n');
+    log(`timeline: ${(timeline.length - 1).toLocaleString('en-US')} judgments in ${args.timeline}`);
+  }
   if (args.profile) {
     // Function statistics reach the view when a backend's transaction ends; the server's are idle by now.
     await new Promise((r) => setTimeout(r, 1_000));
