@@ -11,6 +11,7 @@ import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext, UserRow } from '../http/context.ts';
 import type { BusEventName, BusHandler } from '../bus.ts';
 import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
+import { fanOut } from './fanout.ts';
 import type { SocketData } from './index.ts';
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -69,7 +70,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     for (const g of groups) {
       const payload = asBuffer(g.bytes);
       if (g.sids.length === 1) io.sockets.sockets.get(g.sids[0]!)?.emit('doc:msg', g.name, payload);
-      else io.to(g.sids).emit('doc:msg', g.name, payload);
+      else fanOut(io, g.sids, 'doc:msg', [g.name, payload]);
     }
   };
   // As a Buffer view, msgpack encodes exactly these bytes (a plain typed array would send its whole backing buffer).

@@ -1,0 +1,91 @@
+/**
+ * One event to many sockets, encoded and framed once. Socket.IO's broadcast encodes a packet once,
+ * but then hands it to each socket's engine.io connection, which queues it, flushes it, frames it for
+ * WebSocket and runs its drain events: most of a live document's cost per recipient (docs/realtime.md).
+ * Here the packet is encoded with the server's parser and framed once (RFC 6455: an unmasked binary
+ * frame), and the frame is written straight to each recipient's WebSocket — the path engine.io takes
+ * itself for a pre-encoded frame (`wsPreEncodedFrame`) — when its connection is open on the
+ * WebSocket transport with nothing queued in engine.io; anything queued there was not handed to the
+ * WebSocket yet and must go first, so such a socket gets the event through Socket.IO as usual.
+ */
+import type { Server } from 'socket.io';
+
+/** What is read of an engine.io connection and its WebSocket transport (engine.io 6). */
+interface EngineConn {
+  readyState?: string;
+  upgrading?: boolean;
+  writeBuffer?: unknown[];
+  transport?: {
+    name?: string;
+    writable?: boolean;
+    perMessageDeflate?: unknown;
+    socket?: { readyState?: number; _sender?: { sendFrame?: (list: Buffer[], cb: (err?: Error) => void) => void; _queue?: unknown[]; _state?: number } };
+    onError?: (msg: string, desc?: unknown) => void;
+  };
+}
+
+/** Socket.IO's EVENT packet type. */
+const EVENT = 2;
+
+/** The header of an unmasked, final, binary WebSocket frame of `length` bytes. */
+export function binaryFrameHeader(length: number): Buffer {
+  if (length < 126) return Buffer.from([0x82, length]);
+  if (length < 65_536) {
+    const h = Buffer.allocUnsafe(4);
+    h[0] = 0x82;
+    h[1] = 126;
+    h.writeUInt16BE(length, 2);
+    return h;
+  }
+  const h = Buffer.allocUnsafe(10);
+  h[0] = 0x82;
+  h[1] = 127;
+  h.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+  h.writeUInt32BE(length >>> 0, 6);
+  return h;
+}
+
+/** The WebSocket of a connection that nothing is queued for in engine.io, or null. */
+function directSender(conn: EngineConn) {
+  const t = conn.transport;
+  if (conn.readyState !== 'open' || conn.upgrading || (conn.writeBuffer?.length ?? 1) !== 0) return null;
+  if (!t || t.name !== 'websocket' || t.perMessageDeflate) return null;
+  const ws = t.socket;
+  const sender = ws?._sender;
+  // ws holds sends back while it deflates or reads a Blob (its state other than 0): not to be overtaken.
+  if (!ws || ws.readyState !== 1 || !sender || typeof sender.sendFrame !== 'function' || (sender._queue?.length ?? 0) !== 0 || (sender._state ?? 0) !== 0) return null;
+  return { sender, transport: t };
+}
+
+/**
+ * Emits `event` with `args` to the sockets of the main namespace named in `sids` (in that order), as
+ * `io.to(sids).emit(event, ...args)` would. Returns how many sockets got the frame directly and how
+ * many through Socket.IO.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Server's typed events
+export function fanOut(io: Server<any, any, any, any>, sids: string[], event: string, args: unknown[]): { direct: number; queued: number } {
+  const sent = { direct: 0, queued: 0 };
+  const encoded = io.encoder.encode({ type: EVENT, data: [event, ...args], nsp: '/' }) as unknown[];
+  const packet = encoded.length === 1 && Buffer.isBuffer(encoded[0]) ? encoded[0] : null;
+  if (!packet) {
+    io.to(sids).emit(event, ...args);
+    sent.queued = sids.length;
+    return sent;
+  }
+  const frame = [binaryFrameHeader(packet.length), packet];
+  for (const sid of sids) {
+    const socket = io.sockets.sockets.get(sid);
+    if (!socket) continue;
+    const direct = directSender(socket.conn as unknown as EngineConn);
+    if (!direct) {
+      socket.emit(event, ...args);
+      sent.queued++;
+      continue;
+    }
+    direct.sender.sendFrame!(frame, (err) => {
+      if (err) direct.transport.onError?.('write error', err.stack);
+    });
+    sent.direct++;
+  }
+  return sent;
+}
