@@ -62,6 +62,23 @@ describe.each(kinds)('document store (%s)', (kind) => {
           { doc: name, maxSeq: 2, n: 2, u: [b64(a), b64(b)] },
           { doc: name, maxSeq: 3, n: 1, u: [b64(c)] },
         ]);
+        // Entries that would not fit in one notification (PostgreSQL refuses 8,000 bytes) stay in the
+        // log: the notice names the document and its last seq only. Many small ones still fit.
+        const big = new Uint8Array(6_000).fill(7);
+        const many = Array.from({ length: 1_000 }, (_, i) => new Uint8Array([i % 251, 1, 2]));
+        await store.append(name, [big]);
+        await store.append(name, many);
+        await waitFor(() => got.filter((g) => g.includes(name)).length === 4, { message: 'four notifications' });
+        const [bigNotice, manyNotice] = got.filter((g) => g.includes(name)).slice(2);
+        expect(JSON.parse(bigNotice!)).toEqual({ doc: name, maxSeq: 4, n: 1 });
+        expect(manyNotice!.length).toBeLessThan(8_000);
+        const m = JSON.parse(manyNotice!) as { maxSeq: number; n: number; u?: string[] };
+        expect([m.maxSeq, m.n]).toEqual([4 + 1_000, 1_000]);
+        expect(m.u).toEqual(many.map(b64));
+        // What the notices promised is in the log, in order.
+        const back = await store.readSince(name, 0);
+        expect(back.lastSeq).toBe(4 + 1_000);
+        expect(back.updates.map(b64)).toEqual([a, b, c, big, ...many].map(b64));
       } finally {
         await stop();
       }

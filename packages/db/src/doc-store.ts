@@ -4,7 +4,8 @@
  * shape of @accord/collab's `DocPersistence` (structurally: db does not depend on collab) and passes
  * the same contract suite. Sequence numbers are assigned under a per-document advisory lock, which
  * PGlite and PostgreSQL both have; on PostgreSQL each append also sends one NOTIFY
- * `accord_docs {"doc","maxSeq"}` (delivered at commit) so other nodes can catch up.
+ * `accord_docs {"doc","maxSeq"}` (delivered at commit) so other nodes can catch up. An append is one
+ * statement, the function `accord_doc_append` (migration 0036).
  */
 import { and, asc, eq, gt, lte, max, sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.ts';
@@ -17,17 +18,18 @@ export const PRESENCE_NOTIFY_CHANNEL = 'accord_presence';
 /** A NOTIFY payload at most (PostgreSQL refuses 8,000 bytes and more). */
 const NOTICE_MAX = 7_900;
 
+const base64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
 /**
- * The append notice: `{ doc, maxSeq, n }`, and the `n` entries themselves in base64 (`u`) when they
- * fit, so the other nodes apply them without reading the log back [P21].
+ * The append notice (`accord_doc_append` sends it): `{ doc, maxSeq, n }`, and the `n` entries
+ * themselves in base64 (`u`) when they fit, so the other nodes apply them without reading the log
+ * back [P21]. Whether a notice carrying these base64 entries fits in a NOTIFY, whatever its sequence number
+ * (up to 20 digits) and however the database spaces its JSON (`accord_doc_append` writes `"k" : v`).
  */
-export function docNotice(doc: string, maxSeq: number, updates: Uint8Array[]): string {
-  const bare = { doc, maxSeq, n: updates.length };
+function inlineFits(doc: string, b64: string[]): boolean {
   let size = 0;
-  for (const u of updates) size += Math.ceil(u.byteLength / 3) * 4 + 3;
-  if (size + doc.length + 60 > NOTICE_MAX) return JSON.stringify(bare);
-  const full = JSON.stringify({ ...bare, u: updates.map((u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64')) });
-  return full.length <= NOTICE_MAX ? full : JSON.stringify(bare);
+  for (const s of b64) size += s.length + 3;
+  return size + JSON.stringify(doc).length + 80 <= NOTICE_MAX;
 }
 
 /** Sends each payload as one NOTIFY on `channel`, all in one statement (PostgreSQL; payloads under 8,000 bytes). */
@@ -82,14 +84,13 @@ export function createDocStore(db: Db, options: DocStoreOptions = {}): DocStore 
 
     async append(name, updates) {
       if (updates.length === 0) return (await db.transaction(async (tx) => state(tx, name))).lastSeq;
-      return db.transaction(async (tx) => {
-        await lock(tx, name);
-        const { lastSeq } = await state(tx, name);
-        await tx.insert(docUpdates).values(updates.map((data, i) => ({ doc: name, seq: lastSeq + i + 1, data })));
-        const maxSeq = lastSeq + updates.length;
-        if (options.notify) await tx.execute(sql`select pg_notify(${DOC_NOTIFY_CHANNEL}, ${docNotice(name, maxSeq, updates)})`);
-        return maxSeq;
-      });
+      // One statement (migration 0036): the lock, the tops, the insert and the notice, as below.
+      const b64 = updates.map(base64);
+      const r = (await db.execute(
+        sql`select accord_doc_append(${name}, ${`{${b64.join(',')}}`}::text[], ${options.notify === true}, ${options.notify === true && inlineFits(name, b64)}) as seq`,
+      )) as unknown as { rows: Array<{ seq: string | number }> } | Array<{ seq: string | number }>;
+      const [row] = Array.isArray(r) ? r : r.rows;
+      return Number(row!.seq);
     },
 
     compact: (name, upToSeq, snapshot) =>
