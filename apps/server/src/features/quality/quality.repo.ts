@@ -396,17 +396,22 @@ export function createQualityRepo(db: Db) {
           : userIds
             ? sql`select unnest(${uuidArray(userIds)}::uuid[]) as user_id`
             : sql`select pm.user_id from project_members pm where pm.project_id = ${projectId}`;
+      // Each item's copy is read and unnested once, however many of the members judged it.
       const r = await rows(
         db,
-        sql`select q.user_id, q.item_id, q.submitted_at, q.three_way, cons.c as consensus, q.gold_match
-            from (${users}) u cross join lateral (
-              select * from quality_judgments q where q.project_id = ${projectId} and q.user_id = u.user_id
-              order by q.submitted_at desc, q.judgment_id desc limit ${limit}
-            ) q
-            left join lateral (
-              select (j).consensus as c from quality_item_counts s cross join lateral unnest(s.judges) j
-              where s.item_id = q.item_id and (j).judgment_id = q.judgment_id
-            ) cons on true
+        sql`with q as materialized (
+              select q.user_id, q.item_id, q.judgment_id, q.submitted_at, q.three_way, q.gold_match
+              from (${users}) u cross join lateral (
+                select * from quality_judgments q where q.project_id = ${projectId} and q.user_id = u.user_id
+                order by q.submitted_at desc, q.judgment_id desc limit ${limit}
+              ) q
+            ), cons as (
+              select (j).judgment_id as judgment_id, (j).consensus as c
+              from quality_item_counts s cross join lateral unnest(s.judges) j
+              where s.item_id in (select item_id from q)
+            )
+            select q.user_id, q.item_id, q.submitted_at, q.three_way, cons.c as consensus, q.gold_match
+            from q left join cons on cons.judgment_id = q.judgment_id
             order by q.user_id, q.submitted_at desc, q.judgment_id desc`,
       );
       return r.map((x) => ({
