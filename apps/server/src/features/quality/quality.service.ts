@@ -409,7 +409,8 @@ export function createQualityService(deps: {
     // Each member's newest judgments, read once for drift (the newest max(3·window, 60)) and for every
     // flag check (the newest 4·window, then those after the flag's last clearing).
     const driftDepth = Math.max(s.window * 3, 60);
-    const flagDepth = s.window * 4;
+    // No flag to check: drift's depth is all that is read.
+    const flagDepth = s.minKappaVsConsensus === null && s.minGoldAccuracy === null ? 0 : s.window * 4;
     const [aggs, recent] = await Promise.all([repo.aggregates(project.id, undefined, true, users), repo.recent(project.id, Math.max(driftDepth, flagDepth), users)]);
     const recentOf = new Map<string, RecentJudgment[]>();
     for (const r of recent) {
