@@ -476,6 +476,29 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     tsock.disconnect();
   });
 
+  it("a trainer's drift, saved by the background evaluation after a submit, is announced to open dashboards too", async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const p = await factory.project({ name: 'Drift pushed', items: 3, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
+    const base = `/api/projects/${p.id}`;
+    const socket = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: { origin: t.url, cookie: `accord_session=${p.lead.client.cookie}` } });
+    try {
+      const events: string[] = [];
+      socket.on('quality:changed', (e: { projectId: string }) => events.push(e.projectId));
+      expect(await new Promise<{ ok: boolean }>((res) => socket.emit('quality:join', p.id, res))).toMatchObject({ ok: true });
+      const c = p.trainer.client;
+      const task = (await c.post<{ task: Task | null }>(`${base}/queue/next`)).body.task!;
+      expect((await c.post(`${base}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task, 1) })).status).toBe(200);
+      // One announcement for the submit's figures, one more when the member's drift is saved; nothing
+      // here reads the annotators (which would evaluate on the request instead).
+      await waitFor(() => events.filter((e) => e === p.id).length >= 2, { message: 'a second quality:changed, for the saved drift' });
+      const stats = (await p.lead.client.get<{ annotators: AnnotatorStats[] }>(`${base}/agreement/trainers`)).body.annotators;
+      const mine = stats.find((a) => a.annotator === p.trainer.id)!;
+      expect(mine.drift.at(-1)?.judgments).toBe(1);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
   it("the leaderboard from consensus of a ranking project: each response pair's strict majority, ties half", async () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);
     const rows = ['rk-1', 'rk-2', 'rk-3'].map((id) => ({

@@ -107,6 +107,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     logger,
     dimensions: (projectId) => rubricDimensions(rubrics, projectId),
     taxonomy: (projectId) => rubricTaxonomy(rubrics, projectId),
+    notifyMembers: Boolean(listen),
   });
   // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
   // imports and by a sweep); disputes settled in live rooms.

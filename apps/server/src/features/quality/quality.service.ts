@@ -106,6 +106,11 @@ export function createQualityService(deps: {
   dimensions: (projectId: string) => Promise<RubricDimensionInfo[]>;
   /** The taxonomy's labels (id, name), in the order of the newest published version that has one. */
   taxonomy?: (projectId: string) => Promise<{ id: string; name: string }[]>;
+  /**
+   * Send NOTIFY `accord_quality` `members:<project>` when members' figures were saved (PostgreSQL with
+   * LISTEN: every node then tells its open dashboards).
+   */
+  notifyMembers?: boolean;
 }) {
   const { repo } = deps;
 
@@ -405,6 +410,14 @@ export function createQualityService(deps: {
     }, BATCH_MS).unref();
   }
 
+  /** Called on this node when members' drift, medians or flags were saved (open dashboards read them). */
+  const membersSaved = new Set<(projectId: string) => void>();
+  async function announceMembers(projectId: string): Promise<void> {
+    for (const fn of membersSaved) fn(projectId);
+    if (deps.notifyMembers)
+      await repo.notifyMembers(projectId).catch((e: unknown) => deps.logger.error('quality members notice failed', { projectId, message: (e as Error).message }));
+  }
+
   async function evaluateMembers(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
     // Each member's newest judgments, read once for drift (the newest max(3·window, 60)) and for every
     // flag check (the newest 4·window, then those after the flag's last clearing).
@@ -427,6 +440,7 @@ export function createQualityService(deps: {
       }),
     );
     await evaluateFlagsNow(project, s, users, (userId) => (recentOf.get(userId) ?? []).slice(0, flagDepth));
+    await announceMembers(project.id);
   }
 
   /** `newest(userId)`: the member's newest 4·window judgments, newest first. */
@@ -613,6 +627,11 @@ export function createQualityService(deps: {
     leaderboard,
     refreshMembers,
     changed,
+    /** `fn(projectId)` after members' figures were saved on this node; returns the unsubscribe. */
+    onMembersSaved(fn: (projectId: string) => void): () => void {
+      membersSaved.add(fn);
+      return () => membersSaved.delete(fn);
+    },
 
     /** Stops background evaluations (what is queued stays queued) and waits for the running ones. */
     async close(): Promise<void> {

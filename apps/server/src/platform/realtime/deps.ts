@@ -24,7 +24,12 @@ export interface RealtimeDeps {
   /** PostgreSQL's LISTEN (absent with PGlite), for the quality change feed. */
   db: { listen?(channel: string, fn: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>> };
   /** The newest change of each project's quality figures (polled with PGlite). */
-  quality: { lastChange(projectIds: string[]): Promise<Map<string, number>>; changed(projectId: string): void };
+  quality: {
+    lastChange(projectIds: string[]): Promise<Map<string, number>>;
+    changed(projectId: string): void;
+    /** This node saved members' figures (with LISTEN, a NOTIFY `members:<project>` tells every node instead). */
+    onMembersSaved(fn: (projectId: string) => void): () => void;
+  };
   /** Calibration sessions' live state (who joined, who submitted; never what). */
   calibration: {
     stateFor(user: { id: string; isAdmin: boolean; active: boolean }, sessionId: string): Promise<{ ok: true; state: CalibrationState; projectId: string } | { ok: false; code: 'not_found' | 'forbidden' }>;

@@ -22,6 +22,8 @@ type QSocket = Parameters<Parameters<IO['on']>[1]>[0];
 export const QUALITY_CHANNEL = 'accord_quality';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PROJECTS_PER_SOCKET = 16;
+/** NOTIFY payload prefix: members' figures of the project that follows were saved. */
+const MEMBERS_NOTICE = 'members:';
 
 const room = (projectId: string) => `quality:${projectId}`;
 const fail = (code: 'bad_request' | 'not_found' | 'forbidden' | 'unavailable' | 'rate_limited', message: string): Ack<never> => ({ ok: false, error: { code, message } });
@@ -65,18 +67,23 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
   // ---- the change feed
   let stopListening: (() => Promise<void>) | null = null;
   let poll: NodeJS.Timeout | null = null;
+  let stopMembers: (() => void) | null = null;
   const seen = new Map<string, number>();
   if (deps.db.listen) {
     // Every node hears every change: the quality service re-evaluates the changed members in the
     // background (idempotent: a member taken off the queue by one node is not taken by another).
     deps.db
-      .listen(QUALITY_CHANNEL, (projectId) => {
-        if (UUID_RE.test(projectId)) deps.quality.changed(projectId);
-        changed(projectId);
+      .listen(QUALITY_CHANNEL, (payload) => {
+        // `members:<project>`: members' figures saved (by any node): dashboards read them again.
+        if (payload.startsWith(MEMBERS_NOTICE)) return changed(payload.slice(MEMBERS_NOTICE.length));
+        if (UUID_RE.test(payload)) deps.quality.changed(payload);
+        changed(payload);
       })
       .then((stop) => (stopListening = stop))
       .catch((e: unknown) => logger.error('quality listener failed', { message: (e as Error).message }));
   } else {
+    // One process: this node's evaluations are all there are.
+    stopMembers = deps.quality.onMembersSaved(changed);
     let busy = false;
     poll = setInterval(() => {
       const ids = watched();
@@ -220,6 +227,7 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
       if (poll) clearInterval(poll);
+      stopMembers?.();
       void stopListening?.().catch(() => undefined);
     },
   };
