@@ -43,6 +43,7 @@ import { createControlBus } from './platform/bus.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
+import { membersNotice, QUALITY_CHANNEL } from './platform/realtime/quality.ts';
 import { createWorkerCompactor } from './platform/realtime/compactor.ts';
 import { createDocKinds } from './platform/realtime/doc-kinds.ts';
 import { createDocRegistry } from './platform/realtime/registry.ts';
@@ -107,7 +108,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     logger,
     dimensions: (projectId) => rubricDimensions(rubrics, projectId),
     taxonomy: (projectId) => rubricTaxonomy(rubrics, projectId),
-    notifyMembers: Boolean(listen),
+    ...(listen ? { announceMembers: (projectId: string) => notifyAll(db.db, QUALITY_CHANNEL, [membersNotice(projectId)]) } : {}),
   });
   // Consensus: computed after judgments commit (a queue filled by a trigger, drained after submits and
   // imports and by a sweep); disputes settled in live rooms.

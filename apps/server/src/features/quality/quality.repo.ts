@@ -374,11 +374,6 @@ export function createQualityRepo(db: Db) {
       );
     },
 
-    /** Tells every node's dashboards that members' figures changed (NOTIFY at commit; PostgreSQL). */
-    async notifyMembers(projectId: string): Promise<void> {
-      await db.execute(sql`select pg_notify('accord_quality', ${`members:${projectId}`})`);
-    },
-
     /** Each annotator's 3-way values against the others' consensus (kept by the trigger). */
     async confusion(projectId: string, userId?: string): Promise<ConfusionRow[]> {
       const r = await rows(

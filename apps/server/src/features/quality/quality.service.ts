@@ -80,6 +80,14 @@ function reasonOf(f: Pick<FlagRow, 'kind' | 'dimension' | 'value' | 'threshold' 
 }
 
 /** Drift: agreement with consensus over rolling windows of the annotator's judgments, oldest first. */
+/** The window flags the project's thresholds ask for. */
+function flagChecks(s: QualitySettings): { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] {
+  const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
+  if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
+  if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
+  return checks;
+}
+
 function driftOf(recentNewestFirst: RecentJudgment[], total: number, window: number) {
   const js = recentNewestFirst.filter((j) => j.threeWay !== null).reverse();
   const firstIndex = total - recentNewestFirst.length; // judgments before the ones read
@@ -107,10 +115,10 @@ export function createQualityService(deps: {
   /** The taxonomy's labels (id, name), in the order of the newest published version that has one. */
   taxonomy?: (projectId: string) => Promise<{ id: string; name: string }[]>;
   /**
-   * Send NOTIFY `accord_quality` `members:<project>` when members' figures were saved (PostgreSQL with
-   * LISTEN: every node then tells its open dashboards).
+   * Tells every node that members' figures of the project were saved (PostgreSQL: a NOTIFY; absent
+   * with PGlite, where `onMembersSaved` reaches the only node).
    */
-  notifyMembers?: boolean;
+  announceMembers?: (projectId: string) => Promise<void>;
 }) {
   const { repo } = deps;
 
@@ -414,8 +422,8 @@ export function createQualityService(deps: {
   const membersSaved = new Set<(projectId: string) => void>();
   async function announceMembers(projectId: string): Promise<void> {
     for (const fn of membersSaved) fn(projectId);
-    if (deps.notifyMembers)
-      await repo.notifyMembers(projectId).catch((e: unknown) => deps.logger.error('quality members notice failed', { projectId, message: (e as Error).message }));
+    if (deps.announceMembers)
+      await deps.announceMembers(projectId).catch((e: unknown) => deps.logger.error('quality members notice failed', { projectId, message: (e as Error).message }));
   }
 
   async function evaluateMembers(project: QualityProject, s: QualitySettings, users: string[]): Promise<void> {
@@ -423,7 +431,7 @@ export function createQualityService(deps: {
     // flag check (the newest 4·window, then those after the flag's last clearing).
     const driftDepth = Math.max(s.window * 3, 60);
     // No flag to check: drift's depth is all that is read.
-    const flagDepth = s.minKappaVsConsensus === null && s.minGoldAccuracy === null ? 0 : s.window * 4;
+    const flagDepth = flagChecks(s).length === 0 ? 0 : s.window * 4;
     const [aggs, recent] = await Promise.all([repo.aggregates(project.id, undefined, true, users), repo.recent(project.id, Math.max(driftDepth, flagDepth), users)]);
     const recentOf = new Map<string, RecentJudgment[]>();
     for (const r of recent) {
@@ -445,9 +453,7 @@ export function createQualityService(deps: {
 
   /** `newest(userId)`: the member's newest 4·window judgments, newest first. */
   async function evaluateFlagsNow(project: QualityProject, s: QualitySettings, users: string[], newest: (userId: string) => RecentJudgment[]): Promise<void> {
-    const checks: { kind: 'kappaVsConsensus' | 'goldAccuracy'; threshold: number }[] = [];
-    if (s.minKappaVsConsensus !== null) checks.push({ kind: 'kappaVsConsensus', threshold: s.minKappaVsConsensus });
-    if (s.minGoldAccuracy !== null) checks.push({ kind: 'goldAccuracy', threshold: s.minGoldAccuracy });
+    const checks = flagChecks(s);
     if (checks.length === 0) return;
     const wanted = new Set(users);
     const members = (await repo.members(project.id)).filter((m) => m.kind === 'human' && wanted.has(m.userId));

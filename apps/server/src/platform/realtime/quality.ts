@@ -24,6 +24,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MAX_PROJECTS_PER_SOCKET = 16;
 /** NOTIFY payload prefix: members' figures of the project that follows were saved. */
 const MEMBERS_NOTICE = 'members:';
+/** The NOTIFY payload (on `QUALITY_CHANNEL`) that members' figures of the project were saved. */
+export const membersNotice = (projectId: string) => `${MEMBERS_NOTICE}${projectId}`;
 
 const room = (projectId: string) => `quality:${projectId}`;
 const fail = (code: 'bad_request' | 'not_found' | 'forbidden' | 'unavailable' | 'rate_limited', message: string): Ack<never> => ({ ok: false, error: { code, message } });
