@@ -20,11 +20,14 @@ const NOTICE_MAX = 7_900;
 
 const base64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 
+/** The rows of `db.execute` (node-postgres answers `{ rows }`, PGlite's driver the array itself). */
+const resultRows = <T>(r: unknown): T[] => (Array.isArray(r) ? (r as T[]) : (r as { rows: T[] }).rows);
+
 /**
- * The append notice (`accord_doc_append` sends it): `{ doc, maxSeq, n }`, and the `n` entries
+ * The append notice, which `accord_doc_append` sends: `{ doc, maxSeq, n }`, and the `n` entries
  * themselves in base64 (`u`) when they fit, so the other nodes apply them without reading the log
- * back [P21]. Whether a notice carrying these base64 entries fits in a NOTIFY, whatever its sequence number
- * (up to 20 digits) and however the database spaces its JSON (`accord_doc_append` writes `"k" : v`).
+ * back [P21]. This says whether they fit, whatever the sequence number (up to 20 digits) and however
+ * the database spaces its JSON (`"k" : v`).
  */
 function inlineFits(doc: string, b64: string[]): boolean {
   let size = 0;
@@ -84,13 +87,13 @@ export function createDocStore(db: Db, options: DocStoreOptions = {}): DocStore 
 
     async append(name, updates) {
       if (updates.length === 0) return (await db.transaction(async (tx) => state(tx, name))).lastSeq;
-      // One statement (migration 0036): the lock, the tops, the insert and the notice, as below.
+      // One statement (migration 0036): the lock that load, readSince and compact take, the tops, the insert, the notice.
       const b64 = updates.map(base64);
-      const r = (await db.execute(
-        sql`select accord_doc_append(${name}, ${`{${b64.join(',')}}`}::text[], ${options.notify === true}, ${options.notify === true && inlineFits(name, b64)}) as seq`,
-      )) as unknown as { rows: Array<{ seq: string | number }> } | Array<{ seq: string | number }>;
-      const [row] = Array.isArray(r) ? r : r.rows;
-      return Number(row!.seq);
+      const channel = options.notify ? DOC_NOTIFY_CHANNEL : null;
+      const r = await db.execute(
+        sql`select accord_doc_append(${name}, ${`{${b64.join(',')}}`}::text[], ${channel}, ${channel !== null && inlineFits(name, b64)}) as seq`,
+      );
+      return Number(resultRows<{ seq: string | number }>(r)[0]!.seq);
     },
 
     compact: (name, upToSeq, snapshot) =>
@@ -126,13 +129,12 @@ export function createDocStore(db: Db, options: DocStoreOptions = {}): DocStore 
         names.map((n) => sql`${n}`),
         sql`, `,
       );
-      const rows = await db.execute<{ doc: string; seq: string | number | null }>(sql`
+      const rows = await db.execute(sql`
         select d.doc, greatest(
           (select max(seq) from doc_updates u where u.doc = d.doc),
           (select seq from doc_snapshots s where s.doc = d.doc)) as seq
         from (select unnest(array[${list}]::text[]) as doc) d`);
-      const list2 = Array.isArray(rows) ? rows : (rows as unknown as { rows: Array<{ doc: string; seq: string | number | null }> }).rows;
-      for (const r of list2) out.set(r.doc, r.seq == null ? 0 : Number(r.seq));
+      for (const r of resultRows<{ doc: string; seq: string | number | null }>(rows)) out.set(r.doc, r.seq == null ? 0 : Number(r.seq));
       return out;
     },
   };
