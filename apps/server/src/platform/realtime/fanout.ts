@@ -17,12 +17,20 @@ interface EngineConn {
   writeBuffer?: unknown[];
   transport?: {
     name?: string;
-    writable?: boolean;
     perMessageDeflate?: unknown;
-    socket?: { readyState?: number; _sender?: { sendFrame?: (list: Buffer[], cb: (err?: Error) => void) => void; _queue?: unknown[]; _state?: number } };
-    onError?: (msg: string, desc?: unknown) => void;
+    socket?: { readyState?: number; _sender?: WsSender };
+    /** engine.io's callback for a frame that is not the last of its batch: reports a write error. */
+    _onSent?: (err?: Error) => void;
   };
 }
+
+interface WsSender {
+  sendFrame?: (list: Buffer[], cb: (err?: Error) => void) => void;
+  _queue?: unknown[];
+  _state?: number;
+}
+
+const ignore = () => undefined;
 
 /** Socket.IO's EVENT packet type. */
 const EVENT = 2;
@@ -45,16 +53,17 @@ export function binaryFrameHeader(length: number): Buffer {
   return h;
 }
 
-/** The WebSocket of a connection that nothing is queued for in engine.io, or null. */
-function directSender(conn: EngineConn) {
+/** Writes `frame` to the connection's WebSocket if nothing is queued for it in engine.io or ws. */
+function sendDirect(conn: EngineConn, frame: Buffer[]): boolean {
   const t = conn.transport;
-  if (conn.readyState !== 'open' || conn.upgrading || (conn.writeBuffer?.length ?? 1) !== 0) return null;
-  if (!t || t.name !== 'websocket' || t.perMessageDeflate) return null;
+  if (conn.readyState !== 'open' || conn.upgrading || (conn.writeBuffer?.length ?? 1) !== 0) return false;
+  if (!t || t.name !== 'websocket' || t.perMessageDeflate) return false;
   const ws = t.socket;
   const sender = ws?._sender;
   // ws holds sends back while it deflates or reads a Blob (its state other than 0): not to be overtaken.
-  if (!ws || ws.readyState !== 1 || !sender || typeof sender.sendFrame !== 'function' || (sender._queue?.length ?? 0) !== 0 || (sender._state ?? 0) !== 0) return null;
-  return { sender, transport: t };
+  if (!ws || ws.readyState !== 1 || !sender || typeof sender.sendFrame !== 'function' || (sender._queue?.length ?? 0) !== 0 || (sender._state ?? 0) !== 0) return false;
+  sender.sendFrame(frame, t._onSent ?? ignore);
+  return true;
 }
 
 /**
@@ -76,16 +85,11 @@ export function fanOut(io: Server<any, any, any, any>, sids: string[], event: st
   for (const sid of sids) {
     const socket = io.sockets.sockets.get(sid);
     if (!socket) continue;
-    const direct = directSender(socket.conn as unknown as EngineConn);
-    if (!direct) {
+    if (sendDirect(socket.conn as unknown as EngineConn, frame)) sent.direct++;
+    else {
       socket.emit(event, ...args);
       sent.queued++;
-      continue;
     }
-    direct.sender.sendFrame!(frame, (err) => {
-      if (err) direct.transport.onError?.('write error', err.stack);
-    });
-    sent.direct++;
   }
   return sent;
 }
