@@ -1,4 +1,34 @@
 /** SQL helpers shared by the repositories. */
+import type { Db, Tx } from '@accord/db';
+
+/** A row as a driver returns it (column name → value). */
+export type RawRow = Record<string, unknown>;
+
+type PgQueryable = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
+type PgPool = PgQueryable & { totalCount: number };
+type PgliteQueryable = { query(text: string, values: unknown[]): Promise<{ rows: RawRow[] }> };
+
+/** The connection drizzle runs `dbx`'s statements on: node-postgres's pool (a database) or pooled client (a transaction), or PGlite's. */
+const clientOf = (dbx: Db | Tx): unknown => (dbx as unknown as { session: { client: unknown } }).session.client;
+
+/** node-postgres's pool behind a database on PostgreSQL; null on PGlite. */
+export function pgPool(db: Db): PgPool | null {
+  const client = clientOf(db) as Partial<PgPool> | undefined;
+  return client && typeof client.query === 'function' && typeof client.totalCount === 'number' ? (client as PgPool) : null;
+}
+
+/**
+ * A hot statement with fixed text and positional parameters, on a database or in a transaction: on
+ * PostgreSQL a named prepared statement (parsed and planned once per connection, then only bound and
+ * run, and not built through drizzle on every call); on PGlite as any other query. `name` stands for
+ * one SQL text. Rows come as the driver gives them: mappers accept both drivers' value types (Date or
+ * text, parsed JSON or text, numbers or text).
+ */
+export async function prepared(dbx: Db | Tx, name: string, text: string, values: unknown[]): Promise<RawRow[]> {
+  const client = clientOf(dbx) as Partial<PgPool & { release(): void }>;
+  if (typeof client.totalCount === 'number' || typeof client.release === 'function') return (await (client as PgQueryable).query({ name, text, values })).rows;
+  return (await (client as unknown as PgliteQueryable).query(text, values)).rows;
+}
 
 /** A uuid[] literal (`{a,b}`, cast with `::uuid[]`) of ids read from the database or validated as uuids. */
 export const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;

@@ -6,11 +6,11 @@
  * its rows queued, taken again by the sweep once the claim has expired.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, sql, type SQL } from 'drizzle-orm';
 import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
 import { recordControlEvent } from '../../platform/bus.ts';
 import { audit } from '../../platform/audit.ts';
-import { retryingDeadlocks, uuidArray } from '../../platform/sql.ts';
+import { prepared, retryingDeadlocks, uuidArray } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
 /** How long a claim on queued items holds before another process may take them (its process died). */
@@ -97,17 +97,16 @@ const REASON_ORDER = sql`case ${disputes.reason} when 'serious-flag' then 0 when
 export function createConsensusRepo(db: Db) {
   async function judgmentsOf(dbx: Db | Tx, itemIds: string[]): Promise<JudgmentRow[]> {
     if (itemIds.length === 0) return [];
-    const r = await rows(
+    const r = await prepared(
       dbx,
-      sql`select j.id, j.item_id, j.user_id, u.name, coalesce(m.kind, 'human') as kind, j.source, j.rubric_version, j.payload, j.submitted_at, j.time_spent_ms
-          from judgments j
-          join users u on u.id = j.user_id
-          left join project_members m on m.project_id = j.project_id and m.user_id = j.user_id
-          where j.item_id in (${sql.join(
-            itemIds.map((id) => sql`${id}`),
-            sql`, `,
-          )}) and j.status = 'submitted'
-          order by j.submitted_at nulls first, j.created_at, j.id`,
+      'accord_consensus_judgments',
+      `select j.id, j.item_id, j.user_id, u.name, coalesce(m.kind, 'human') as kind, j.source, j.rubric_version, j.payload, j.submitted_at, j.time_spent_ms
+       from judgments j
+       join users u on u.id = j.user_id
+       left join project_members m on m.project_id = j.project_id and m.user_id = j.user_id
+       where j.item_id = any($1::uuid[]) and j.status = 'submitted'
+       order by j.submitted_at nulls first, j.created_at, j.id`,
+      [uuidArray(itemIds)],
     );
     return r.map((x) => ({
       id: String(x.id),
@@ -125,21 +124,23 @@ export function createConsensusRepo(db: Db) {
 
   async function itemsOf(dbx: Db | Tx, itemIds: string[]): Promise<ItemRow[]> {
     if (itemIds.length === 0) return [];
-    const r = await dbx
-      .select({
-        id: items.id,
-        projectId: items.projectId,
-        externalId: items.externalId,
-        prompt: items.prompt,
-        context: items.context,
-        responses: items.responses,
-        reference: items.reference,
-        gold: items.gold,
-        isGold: items.isGold,
-      })
-      .from(items)
-      .where(inArray(items.id, itemIds));
-    return r.map((x) => ({ ...x, gold: (x.gold ?? null) as ItemRow['gold'] }));
+    const r = await prepared(
+      dbx,
+      'accord_consensus_items',
+      'select id, project_id, external_id, prompt, context, responses, reference, gold, is_gold from items where id = any($1::uuid[])',
+      [uuidArray(itemIds)],
+    );
+    return r.map((x) => ({
+      id: String(x.id),
+      projectId: String(x.project_id),
+      externalId: String(x.external_id),
+      prompt: String(x.prompt),
+      context: json<ItemRow['context']>(x.context),
+      responses: json<ItemRow['responses']>(x.responses),
+      reference: (x.reference as string | null) ?? null,
+      gold: x.gold === null || x.gold === undefined ? null : json<NonNullable<ItemRow['gold']>>(x.gold),
+      isGold: x.is_gold === true || x.is_gold === 't',
+    }));
   }
 
   return {
@@ -152,9 +153,15 @@ export function createConsensusRepo(db: Db) {
       return r && r.projectId === projectId ? r : null;
     },
 
-    async project(projectId: string, dbx: Db | Tx = db) {
-      const [p] = await dbx.select({ id: projects.id, settings: projects.settings, taskKind: projects.taskKind, archivedAt: projects.archivedAt }).from(projects).where(eq(projects.id, projectId));
-      return p ?? null;
+    async project(projectId: string, dbx: Db | Tx = db): Promise<Pick<typeof projects.$inferSelect, 'id' | 'settings' | 'taskKind' | 'archivedAt'> | null> {
+      const [p] = await prepared(dbx, 'accord_consensus_project', 'select id, settings, task_kind, archived_at from projects where id = $1::uuid', [projectId]);
+      if (!p) return null;
+      return {
+        id: String(p.id),
+        settings: json<(typeof projects.$inferSelect)['settings']>(p.settings),
+        taskKind: p.task_kind as (typeof projects.$inferSelect)['taskKind'],
+        archivedAt: p.archived_at === null || p.archived_at === undefined ? null : date(p.archived_at),
+      };
     },
 
     /** Every submitted human judgment's preference in a project (the Dawid–Skene fit). */
@@ -182,15 +189,17 @@ export function createConsensusRepo(db: Db) {
      */
     async withClaim<T>(limit: number, projectId: string | null, fn: (tx: Tx, claimed: { itemId: string; projectId: string }[]) => Promise<T>): Promise<{ claimed: number; result: T | null }> {
       const token = randomUUID();
-      const r = await rows(
-        db,
-        sql`update consensus_pending p set claim = ${token}, claimed_until = now() + make_interval(mins => ${CLAIM_MINUTES})
-            where p.item_id in (
-              select item_id from consensus_pending
-              where (claim is null or claimed_until < now()) ${projectId ? sql`and project_id = ${projectId}` : sql``}
-              order by queued_at limit ${limit} for update skip locked)
-            returning p.item_id, p.project_id`,
-      );
+      // The claim, the lock and the removal run for every batch: named statements (planned once per connection).
+      const claim = (scope: string) =>
+        `update consensus_pending p set claim = $1::uuid, claimed_until = now() + make_interval(mins => $2::int)
+         where p.item_id in (
+           select item_id from consensus_pending
+           where (claim is null or claimed_until < now()) ${scope}
+           order by queued_at limit $3::int for update skip locked)
+         returning p.item_id, p.project_id`;
+      const r = projectId
+        ? await prepared(db, 'accord_consensus_claim_project', claim('and project_id = $4::uuid'), [token, CLAIM_MINUTES, limit, projectId])
+        : await prepared(db, 'accord_consensus_claim', claim(''), [token, CLAIM_MINUTES, limit]);
       const claimed = r.map((x) => ({ itemId: String(x.item_id), projectId: String(x.project_id) }));
       if (claimed.length === 0) return { claimed: 0, result: null };
       const ids = uuidArray(claimed.map((c) => c.itemId));
@@ -201,9 +210,9 @@ export function createConsensusRepo(db: Db) {
             // One computation per item at a time: an item queued again by a judgment stored during a
             // computation can be claimed by another one, which then waits here and sees the first's
             // label or dispute. Advisory locks (in item order) block no submit.
-            await tx.execute(sql`select pg_advisory_xact_lock(${CONSENSUS_LOCK_CLASS}, hashtext(x::text)) from unnest(${ids}::uuid[]) x order by x`);
+            await prepared(tx, 'accord_consensus_lock', 'select pg_advisory_xact_lock($1::int, hashtext(x::text)) from unnest($2::uuid[]) x order by x', [CONSENSUS_LOCK_CLASS, ids]);
             const out = await fn(tx, claimed);
-            await tx.execute(sql`delete from consensus_pending where item_id = any(${ids}::uuid[]) and claim = ${token}`);
+            await prepared(tx, 'accord_consensus_done', 'delete from consensus_pending where item_id = any($1::uuid[]) and claim = $2::uuid', [ids, token]);
             return out;
           }),
         );
@@ -219,19 +228,25 @@ export function createConsensusRepo(db: Db) {
 
     /** Items with a current label, and the disputes of the items (any status), in a transaction. */
     async stateOf(tx: Tx, itemIds: string[]): Promise<{ labelled: Set<string>; disputes: Map<string, { reason: string; status: string }[]> }> {
-      const labelled = new Set(
-        (
-          await tx
-            .select({ itemId: consensusLabels.itemId })
-            .from(consensusLabels)
-            .where(and(inArray(consensusLabels.itemId, itemIds), isNull(consensusLabels.supersededAt)))
-        ).map((r) => r.itemId),
+      // One statement: the items' current labels (reason null) and their disputes.
+      const r = await prepared(
+        tx,
+        'accord_consensus_state',
+        `select item_id, null as reason, null as status from consensus_labels where item_id = any($1::uuid[]) and superseded_at is null
+         union all
+         select item_id, reason, status from disputes where item_id = any($1::uuid[])`,
+        [uuidArray(itemIds)],
       );
+      const labelled = new Set<string>();
       const ds = new Map<string, { reason: string; status: string }[]>();
-      for (const d of await tx.select({ itemId: disputes.itemId, reason: disputes.reason, status: disputes.status }).from(disputes).where(inArray(disputes.itemId, itemIds))) {
-        const list = ds.get(d.itemId) ?? [];
-        list.push(d);
-        ds.set(d.itemId, list);
+      for (const x of r) {
+        const itemId = String(x.item_id);
+        if (x.reason === null || x.reason === undefined) labelled.add(itemId);
+        else {
+          const list = ds.get(itemId) ?? [];
+          list.push({ reason: String(x.reason), status: String(x.status) });
+          ds.set(itemId, list);
+        }
       }
       return { labelled, disputes: ds };
     },

@@ -15,7 +15,7 @@ import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
 import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
-import { intArray, retryingDeadlocks } from '../../platform/sql.ts';
+import { intArray, pgPool, prepared, retryingDeadlocks, type RawRow } from '../../platform/sql.ts';
 
 export type AssignmentRow = typeof assignments.$inferSelect;
 export type JudgmentRow = typeof judgments.$inferSelect;
@@ -73,32 +73,9 @@ export function toJudgment(j: JudgmentRow, item: { externalId: string | null; pr
   };
 }
 
-type RawRow = Record<string, unknown>;
-
 async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
   const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
   return r.rows;
-}
-
-/** node-postgres's pool, when the database is PostgreSQL (duck-typed: the server does not depend on `pg`). */
-type PgPool = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }>; totalCount: number };
-function pgPool(db: Db): PgPool | null {
-  const client = (db as unknown as { $client?: unknown }).$client as Partial<PgPool> | undefined;
-  return client && typeof client.query === 'function' && typeof client.totalCount === 'number' ? (client as PgPool) : null;
-}
-
-/**
- * A hot statement outside any transaction, with fixed text and positional parameters: on PostgreSQL
- * a named prepared statement (parsed and planned once per connection, then only bound and run, and
- * not built through drizzle on every call); on PGlite as any other query. `name` stands for one SQL
- * text. The row mappers below accept both drivers' value types (Date or text, parsed JSON or text,
- * numbers or text).
- */
-async function hotCall(db: Db, name: string, text: string, values: unknown[]): Promise<RawRow[]> {
-  const pool = pgPool(db);
-  if (pool) return (await pool.query({ name, text, values })).rows;
-  const client = (db as unknown as { $client: { query(text: string, values: unknown[]): Promise<{ rows: RawRow[] }> } }).$client;
-  return (await client.query(text, values)).rows;
 }
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -161,7 +138,7 @@ async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
   const sorted = [...batch].sort((x, y) => (x.assignmentId < y.assignmentId ? -1 : 1));
   const col = <T>(f: (s: Submission) => T) => sorted.map(f);
   return retryingDeadlocks(() =>
-    hotCall(
+    prepared(
       db,
       'accord_store_submissions',
       `with v as (
@@ -350,7 +327,7 @@ export function createJudgingRepo(db: Db) {
       o: { reclaim: number; reserve: boolean; minutes: number; goldFirst: boolean; gold: boolean },
     ): Promise<{ row: TaskRow | null; counters: QueueCounters }> {
       const [r] = await retryingDeadlocks(() =>
-        hotCall(db, 'accord_queue_next', 'select * from accord_queue_next($1::uuid, $2::uuid, $3::int, $4::boolean, $5::int, $6::boolean, $7::boolean)', [
+        prepared(db, 'accord_queue_next', 'select * from accord_queue_next($1::uuid, $2::uuid, $3::int, $4::boolean, $5::int, $6::boolean, $7::boolean)', [
           projectId,
           userId,
           o.reclaim,
@@ -391,7 +368,7 @@ export function createJudgingRepo(db: Db) {
 
     /** The member's assignment with the item and the latest rubric version, for submitting. */
     async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
-      const [r] = await hotCall(
+      const [r] = await prepared(
         db,
         'accord_for_submit',
         `select a.*, i.responses, i.prompt, i.external_id, (select max(version) from rubric_versions rv where rv.project_id = $1) as latest_version

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { JustificationFinding } from '@accord/core';
 import type { Db } from '@accord/db';
-import { intArray } from '../../platform/sql.ts';
+import { intArray, prepared } from '../../platform/sql.ts';
 
 type RawRow = Record<string, unknown>;
 
@@ -51,16 +51,19 @@ export function createJustificationsRepo(db: Db) {
   return {
     /** Signatures of the project's judgments that share a band key with these (never `exceptJudgmentId`). */
     async candidates(projectId: string, keys: readonly number[], exceptJudgmentId: string | null): Promise<number[][]> {
-      const got = await rows(
+      // On every submit: a named statement (planned once per connection).
+      const got = await prepared(
         db,
-        sql`select c.signature from justification_checks c
-            where c.judgment_id in (
-              select distinct b.judgment_id from unnest(${intArray(keys)}::int[]) k
-              cross join lateral (
-                select b.judgment_id from justification_bands b where b.project_id = ${projectId} and b.band_key = k limit ${PER_BAND}
-              ) b
-              limit ${MAX_CANDIDATES}
-            ) and c.signature is not null and c.judgment_id <> ${exceptJudgmentId ?? '00000000-0000-0000-0000-000000000000'}::uuid`,
+        'accord_justification_candidates',
+        `select c.signature from justification_checks c
+         where c.judgment_id in (
+           select distinct b.judgment_id from unnest($1::int[]) k
+           cross join lateral (
+             select b.judgment_id from justification_bands b where b.project_id = $2::uuid and b.band_key = k limit $3::int
+           ) b
+           limit $4::int
+         ) and c.signature is not null and c.judgment_id <> $5::uuid`,
+        [intArray(keys), projectId, PER_BAND, MAX_CANDIDATES, exceptJudgmentId ?? '00000000-0000-0000-0000-000000000000'],
       );
       return got.map((r) => ints(r.signature));
     },
