@@ -499,6 +499,34 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     }
   });
 
+  it('members are evaluated soon only where a dashboard is open: an unwatched project keeps them queued, and a read evaluates them first', async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const queued = async (projectId: string) =>
+      Number(((await t.db.db.execute(sql`select count(*)::int as n from quality_member_queue where project_id = ${projectId}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const unwatched = await factory.project({ name: 'Nobody watching', items: 3, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
+    const watched = await factory.project({ name: 'Watched', items: 3, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
+    const socket = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: { origin: t.url, cookie: `accord_session=${watched.lead.client.cookie}` } });
+    try {
+      expect(await new Promise<{ ok: boolean }>((res) => socket.emit('quality:join', watched.id, res))).toMatchObject({ ok: true });
+      const submit = async (p: typeof watched) => {
+        const task = (await p.trainer.client.post<{ task: Task | null }>(`/api/projects/${p.id}/queue/next`)).body.task!;
+        expect((await p.trainer.client.post(`/api/projects/${p.id}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task, 1) })).status).toBe(200);
+      };
+      // The unwatched project's change is heard first; the watched one's evaluation, with no read, drains its queue.
+      await submit(unwatched);
+      await submit(watched);
+      expect(await queued(unwatched.id)).toBeGreaterThan(0);
+      await waitFor(async () => (await queued(watched.id)) === 0, { message: "the watched project's members evaluated in the background" });
+      expect(await queued(unwatched.id), 'the unwatched project keeps its members queued').toBeGreaterThan(0);
+      // A read evaluates what is queued before it answers: the trainer's drift counts the submit.
+      const stats = (await unwatched.lead.client.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${unwatched.id}/agreement/trainers`)).body.annotators;
+      expect(stats.find((a) => a.annotator === unwatched.trainer.id)!.drift.at(-1)?.judgments).toBe(1);
+      expect(await queued(unwatched.id)).toBe(0);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
   it("the leaderboard from consensus of a ranking project: each response pair's strict majority, ties half", async () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);
     const rows = ['rk-1', 'rk-2', 'rk-3'].map((id) => ({

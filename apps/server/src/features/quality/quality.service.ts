@@ -395,27 +395,45 @@ export function createQualityService(deps: {
     if (full) await repo.setEvaluatedKey(project.id, key);
   }
 
-  /** Projects with a background evaluation scheduled that has not started yet (it will see any later change too). */
-  const pending = new Set<string>();
+  /**
+   * Projects with a background evaluation scheduled that has not started yet (it will see any later
+   * change too), and whether it was scheduled soon (someone watches) or for later.
+   */
+  const pending = new Map<string, { timer: NodeJS.Timeout; soon: boolean }>();
   /** Changes within this long of the first are evaluated together (a burst of submits is one evaluation). */
   const BATCH_MS = 250;
+  /**
+   * With no open dashboard of the project on this node, its queue is taken this often instead: what
+   * the evaluation stores is read only through reads that evaluate what is still queued first (the
+   * annotators, flags and a trainer's own figures), and pushed only to open dashboards. The queue stays
+   * short; trainers judging while nobody watches stop paying for evaluations nobody sees (4 a second
+   * during a busy project's submits: bench:load, README's Performance section).
+   */
+  const IDLE_BATCH_MS = 10_000;
 
-  /** A change of the project's figures (NOTIFY from the trigger): evaluate its queued members soon, off any request. */
+  /**
+   * A change of the project's figures (NOTIFY from the trigger): evaluate its queued members off any
+   * request, soon when `watched` (a dashboard of the project is open on this node), else later.
+   */
   let closed = false;
-  function changed(projectId: string): void {
-    if (closed || pending.has(projectId)) return;
-    pending.add(projectId);
-    setTimeout(() => {
+  function changed(projectId: string, watched: boolean): void {
+    if (closed) return;
+    const before = pending.get(projectId);
+    if (before && (before.soon || !watched)) return;
+    if (before) clearTimeout(before.timer);
+    const timer = setTimeout(() => {
       if (closed) return;
       enqueue(projectId, async () => {
-        pending.delete(projectId);
+        if (pending.get(projectId)?.timer === timer) pending.delete(projectId);
         if (closed) return;
         const project = await repo.project(projectId);
         if (project) await evaluateQueued(project);
       }).catch((e: unknown) => {
         if (!closed) deps.logger.error('quality member evaluation failed', { projectId, message: (e as Error).message });
       });
-    }, BATCH_MS).unref();
+    }, watched ? BATCH_MS : IDLE_BATCH_MS);
+    timer.unref();
+    pending.set(projectId, { timer, soon: watched });
   }
 
   /** Called on this node when members' drift, medians or flags were saved (open dashboards read them). */

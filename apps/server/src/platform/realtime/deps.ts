@@ -26,7 +26,8 @@ export interface RealtimeDeps {
   /** The newest change of each project's quality figures (polled with PGlite). */
   quality: {
     lastChange(projectIds: string[]): Promise<Map<string, number>>;
-    changed(projectId: string): void;
+    /** The project's figures changed; `watched`: a dashboard of it is open on this node (evaluate its members soon). */
+    changed(projectId: string, watched: boolean): void;
     /** This node saved members' figures (with LISTEN, a NOTIFY `members:<project>` tells every node instead). */
     onMembersSaved(fn: (projectId: string) => void): () => void;
   };

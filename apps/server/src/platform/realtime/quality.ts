@@ -8,7 +8,8 @@
  * heard by every node) on PostgreSQL; with PGlite (one process), a poll of the newest item change of
  * the watched projects. A project's event is sent at most every `throttleMs` (trailing edge kept).
  * Each NOTIFY also starts the quality service's background evaluation of the changed members (flags,
- * drift, medians), so dashboard reads find them stored.
+ * drift, medians), soon when a dashboard of the project is open on this node (it is pushed the saved
+ * figures), else later (reads evaluate what is still queued first).
  */
 import type { Server } from 'socket.io';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@accord/core';
@@ -78,7 +79,7 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
       .listen(QUALITY_CHANNEL, (payload) => {
         // `members:<project>`: members' figures saved (by any node): dashboards read them again.
         if (payload.startsWith(MEMBERS_NOTICE)) return changed(payload.slice(MEMBERS_NOTICE.length));
-        if (UUID_RE.test(payload)) deps.quality.changed(payload);
+        if (UUID_RE.test(payload)) deps.quality.changed(payload, io.sockets.adapter.rooms.has(room(payload)));
         changed(payload);
       })
       .then((stop) => (stopListening = stop))
@@ -98,7 +99,7 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
             const before = seen.get(id);
             seen.set(id, at);
             if (before !== undefined && at > before) {
-              deps.quality.changed(id);
+              deps.quality.changed(id, true);
               changed(id);
             }
           }
