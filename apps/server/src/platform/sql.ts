@@ -1,8 +1,14 @@
 /** SQL helpers shared by the repositories. */
+import type { SQL } from 'drizzle-orm';
 import type { Db, Tx } from '@accord/db';
 
 /** A row as a driver returns it (column name → value). */
 export type RawRow = Record<string, unknown>;
+
+/** The rows of a drizzle `sql` statement, as the driver returns them. */
+export async function rows(dbx: Db | Tx, q: SQL): Promise<RawRow[]> {
+  return ((await dbx.execute(q)) as unknown as { rows: RawRow[] }).rows;
+}
 
 type PgQueryable = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
 type PgPool = PgQueryable & { totalCount: number };
@@ -13,8 +19,8 @@ const clientOf = (dbx: Db | Tx): unknown => (dbx as unknown as { session: { clie
 
 /** node-postgres's pool behind a database on PostgreSQL; null on PGlite. */
 export function pgPool(db: Db): PgPool | null {
-  const client = clientOf(db) as Partial<PgPool> | undefined;
-  return client && typeof client.query === 'function' && typeof client.totalCount === 'number' ? (client as PgPool) : null;
+  const client = clientOf(db) as Partial<PgPool>;
+  return typeof client.totalCount === 'number' ? (client as PgPool) : null;
 }
 
 /**
@@ -25,6 +31,7 @@ export function pgPool(db: Db): PgPool | null {
  * text, parsed JSON or text, numbers or text).
  */
 export async function prepared(dbx: Db | Tx, name: string, text: string, values: unknown[]): Promise<RawRow[]> {
+  // node-postgres's pool (a database) or pooled client (a transaction) take a named statement; PGlite does not.
   const client = clientOf(dbx) as Partial<PgPool & { release(): void }>;
   if (typeof client.totalCount === 'number' || typeof client.release === 'function') return (await (client as PgQueryable).query({ name, text, values })).rows;
   return (await (client as unknown as PgliteQueryable).query(text, values)).rows;

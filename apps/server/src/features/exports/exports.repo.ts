@@ -5,13 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@accord/db';
-
-type RawRow = Record<string, unknown>;
-
-async function rows(db: Db, q: SQL): Promise<RawRow[]> {
-  const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
-  return r.rows;
-}
+import { rows, type RawRow } from '../../platform/sql.ts';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));

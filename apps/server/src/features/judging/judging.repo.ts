@@ -13,9 +13,9 @@
  */
 import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { type Judgment, type JudgmentListQuery, type ProjectSettings } from '@accord/core';
-import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn, type Tx } from '@accord/db';
+import { assignments, items, judgments, projects, users, type Db, type StoredResponse, type StoredTurn } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
-import { intArray, pgPool, prepared, retryingDeadlocks, type RawRow } from '../../platform/sql.ts';
+import { intArray, pgPool, prepared, retryingDeadlocks, rows, type RawRow } from '../../platform/sql.ts';
 
 export type AssignmentRow = typeof assignments.$inferSelect;
 export type JudgmentRow = typeof judgments.$inferSelect;
@@ -71,11 +71,6 @@ export function toJudgment(j: JudgmentRow, item: { externalId: string | null; pr
     item,
     user,
   };
-}
-
-async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
-  const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
-  return r.rows;
 }
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));

@@ -7,13 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { JustificationFinding } from '@accord/core';
 import type { Db } from '@accord/db';
-import { intArray, prepared } from '../../platform/sql.ts';
-
-type RawRow = Record<string, unknown>;
-
-async function rows(db: Db, q: ReturnType<typeof sql>): Promise<RawRow[]> {
-  return ((await db.execute(q)) as unknown as { rows: RawRow[] }).rows;
-}
+import { intArray, prepared, rows } from '../../platform/sql.ts';
 
 /** A PostgreSQL integer[] literal. */
 const ints = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : typeof v === 'string' ? v.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number) : []);

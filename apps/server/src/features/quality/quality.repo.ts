@@ -8,14 +8,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { TaskKind } from '@accord/core';
 import type { Db } from '@accord/db';
-import { uuidArray } from '../../platform/sql.ts';
+import { rows, uuidArray, type RawRow } from '../../platform/sql.ts';
 
-type RawRow = Record<string, unknown>;
-
-async function rows(db: Db, q: SQL): Promise<RawRow[]> {
-  const r = (await db.execute(q)) as unknown as { rows: RawRow[] };
-  return r.rows;
-}
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));

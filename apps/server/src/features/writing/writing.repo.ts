@@ -7,12 +7,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { WritingStatus } from '@accord/core';
 import { feedback, judgments, writingReviews, writingVersions, type Db } from '@accord/db';
 import { audit } from '../../platform/audit.ts';
+import { rows, type RawRow } from '../../platform/sql.ts';
 
-type Raw = Record<string, unknown>;
-
-async function rows(db: Db, q: SQL): Promise<Raw[]> {
-  return ((await db.execute(q)) as unknown as { rows: Raw[] }).rows;
-}
 
 const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const num = (v: unknown): number => Number(v);
@@ -83,7 +79,7 @@ function writingsQuery(projectId: string, viewerId: string, where: SQL): SQL {
     where j.project_id = ${projectId} and j.status = 'submitted' and ${where}`;
 }
 
-function toWriting(r: Raw): WritingRow {
+function toWriting(r: RawRow): WritingRow {
   return {
     judgmentId: String(r.judgment_id),
     itemId: String(r.item_id),
@@ -204,7 +200,7 @@ export function createWritingRepo(db: Db) {
           sql`select v.version, (select decision from writing_reviews r where r.judgment_id = v.judgment_id and r.version = v.version order by r.created_at desc, r.id desc limit 1) as decision,
                      exists (select 1 from writing_reviews r where r.judgment_id = v.judgment_id and r.version = v.version and r.reviewer_id = ${v.reviewerId}) as mine
               from writing_versions v where v.judgment_id = ${v.judgmentId} order by v.version desc limit 1`,
-        )) as unknown as { rows: Raw[] }).rows[0];
+        )) as unknown as { rows: RawRow[] }).rows[0];
         if (!state || num(state.version) !== v.version) return 'stale';
         if (state.decision === 'send_back') return 'waiting';
         if (state.mine === true) return 'twice';
@@ -232,7 +228,7 @@ export function createWritingRepo(db: Db) {
         const state = ((await tx.execute(
           sql`select v.version, (select decision from writing_reviews r where r.judgment_id = v.judgment_id and r.version = v.version order by r.created_at desc, r.id desc limit 1) as decision
               from writing_versions v where v.judgment_id = ${v.judgmentId} order by v.version desc limit 1`,
-        )) as unknown as { rows: Raw[] }).rows[0];
+        )) as unknown as { rows: RawRow[] }).rows[0];
         if (!state || state.decision !== 'send_back') return 'not_sent_back';
         const next = num(state.version) + 1;
         await tx.insert(writingVersions).values({ judgmentId: v.judgmentId, version: next, projectId: v.projectId, text: v.text, baseResponseId: v.base, diff: v.diff, words: v.words, timeSpentMs: v.timeSpentMs, submittedAt: v.at });
@@ -260,7 +256,7 @@ export function createWritingRepo(db: Db) {
      * Accepted writings for the SFT export, by item external id then judgment: the accepted version's
      * text, the item, the base response's model, and the accepting review (the latest accept of it).
      */
-    async accepted(projectId: string, after: { externalId: string; judgmentId: string } | null, limit: number): Promise<Raw[]> {
+    async accepted(projectId: string, after: { externalId: string; judgmentId: string } | null, limit: number): Promise<RawRow[]> {
       return rows(
         db,
         sql`select w.judgment_id, w.external_id, w.user_id, i.prompt, i.context, i.responses, p.id as project_id, p.name as project_name,
