@@ -10,22 +10,19 @@ import { and, asc, desc, eq, gte, isNull, sql, type SQL } from 'drizzle-orm';
 import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
 import { recordControlEvent } from '../../platform/bus.ts';
 import { audit } from '../../platform/audit.ts';
-import { prepared, retryingDeadlocks, uuidArray } from '../../platform/sql.ts';
+import { prepared, retryingDeadlocks, rows, uuidArray } from '../../platform/sql.ts';
 
-type RawRow = Record<string, unknown>;
 /** How long a claim on queued items holds before another process may take them (its process died). */
 const CLAIM_MINUTES = 2;
 /** The first key of the advisory locks that serialise consensus computations per item. */
 const CONSENSUS_LOCK_CLASS = 7301;
-async function rows(db: Db | Tx, q: SQL): Promise<RawRow[]> {
-  return ((await db.execute(q)) as unknown as { rows: RawRow[] }).rows;
-}
 const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 
 export type LabelRow = typeof consensusLabels.$inferSelect & { itemExternalId: string | null; committedByName: string | null; supersededByName: string | null };
 export type DisputeRow = typeof disputes.$inferSelect & { itemExternalId: string | null; openedByName: string | null; committedByName: string | null; signOffs: number };
 export type NewLabel = typeof consensusLabels.$inferInsert;
+type ProjectRow = typeof projects.$inferSelect;
 export type NewDispute = typeof disputes.$inferInsert;
 
 export interface ItemRow {
@@ -139,7 +136,7 @@ export function createConsensusRepo(db: Db) {
       responses: json<ItemRow['responses']>(x.responses),
       reference: (x.reference as string | null) ?? null,
       gold: x.gold === null || x.gold === undefined ? null : json<NonNullable<ItemRow['gold']>>(x.gold),
-      isGold: x.is_gold === true || x.is_gold === 't',
+      isGold: x.is_gold as boolean,
     }));
   }
 
@@ -153,13 +150,13 @@ export function createConsensusRepo(db: Db) {
       return r && r.projectId === projectId ? r : null;
     },
 
-    async project(projectId: string, dbx: Db | Tx = db): Promise<Pick<typeof projects.$inferSelect, 'id' | 'settings' | 'taskKind' | 'archivedAt'> | null> {
+    async project(projectId: string, dbx: Db | Tx = db): Promise<Pick<ProjectRow, 'id' | 'settings' | 'taskKind' | 'archivedAt'> | null> {
       const [p] = await prepared(dbx, 'accord_consensus_project', 'select id, settings, task_kind, archived_at from projects where id = $1::uuid', [projectId]);
       if (!p) return null;
       return {
         id: String(p.id),
-        settings: json<(typeof projects.$inferSelect)['settings']>(p.settings),
-        taskKind: p.task_kind as (typeof projects.$inferSelect)['taskKind'],
+        settings: json<ProjectRow['settings']>(p.settings),
+        taskKind: p.task_kind as ProjectRow['taskKind'],
         archivedAt: p.archived_at === null || p.archived_at === undefined ? null : date(p.archived_at),
       };
     },
@@ -228,20 +225,20 @@ export function createConsensusRepo(db: Db) {
 
     /** Items with a current label, and the disputes of the items (any status), in a transaction. */
     async stateOf(tx: Tx, itemIds: string[]): Promise<{ labelled: Set<string>; disputes: Map<string, { reason: string; status: string }[]> }> {
-      // One statement: the items' current labels (reason null) and their disputes.
+      // One statement: the items' current labels and their disputes.
       const r = await prepared(
         tx,
         'accord_consensus_state',
-        `select item_id, null as reason, null as status from consensus_labels where item_id = any($1::uuid[]) and superseded_at is null
+        `select 'label' as kind, item_id, null as reason, null as status from consensus_labels where item_id = any($1::uuid[]) and superseded_at is null
          union all
-         select item_id, reason, status from disputes where item_id = any($1::uuid[])`,
+         select 'dispute', item_id, reason, status from disputes where item_id = any($1::uuid[])`,
         [uuidArray(itemIds)],
       );
       const labelled = new Set<string>();
       const ds = new Map<string, { reason: string; status: string }[]>();
       for (const x of r) {
         const itemId = String(x.item_id);
-        if (x.reason === null || x.reason === undefined) labelled.add(itemId);
+        if (x.kind === 'label') labelled.add(itemId);
         else {
           const list = ds.get(itemId) ?? [];
           list.push({ reason: String(x.reason), status: String(x.status) });
