@@ -291,6 +291,9 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
   afterAll(async () => {
     await t?.close();
   });
+  /** Rows of a table matching `where`, read from the database. */
+  const count = async (table: string, where: ReturnType<typeof sql>) =>
+    Number(((await t.db.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
 
   it("Snow et al. 2008: a rating project's α (ordinal and interval on the valence levels) and a classification project's α (nominal, RTE; per label; MASI) equal @accord/metrics on the stored labels", async () => {
     const lead = await t.as('lead');
@@ -501,8 +504,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
 
   it('members are evaluated soon only where a dashboard is open: an unwatched project keeps them queued, and a read evaluates them first', async () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);
-    const queued = async (projectId: string) =>
-      Number(((await t.db.db.execute(sql`select count(*)::int as n from quality_member_queue where project_id = ${projectId}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const queued = (projectId: string) => count('quality_member_queue', sql`project_id = ${projectId}`);
     const unwatched = await factory.project({ name: 'Nobody watching', items: 3, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
     const watched = await factory.project({ name: 'Watched', items: 3, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
     const socket = ioClient(t.url, { transports: ['websocket'], parser: msgpackParser, extraHeaders: { origin: t.url, cookie: `accord_session=${watched.lead.client.cookie}` } });
@@ -596,8 +598,6 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     const factory = createFactory(await t.as('admin'), t.server.deps);
     const p = await factory.project({ name: 'Deleted later', items: ['dl-1', 'dl-2'].map((id) => pairItem(id)), trainers: 2, settings: { overlap: 2, goldRate: 0 } });
     for (const [i, value] of [-2, 2].entries()) await judgeQueue(p.trainers[i]!.client, p.id, (task) => ({ ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value } }));
-    const count = async (table: string, where: ReturnType<typeof sql>) =>
-      Number(((await t.db.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
     const byProject = ['quality_coincidences', 'quality_units', 'quality_model_pairs', 'quality_pairs', 'quality_annotators', 'quality_confusion'];
     for (const table of byProject) expect(await count(table, sql`project_id = ${p.id}`), table).toBeGreaterThan(0);
     const gone = p.trainers[1]!.id;
