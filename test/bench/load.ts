@@ -514,6 +514,10 @@ try {
 
   // ---------------------------------------------------------------- report
   log(`  VACUUM (ANALYZE) before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum})`);
+  // Each deadlock stalls what waits behind it for deadlock_timeout (1 s by default): a p99 of about a second.
+  await new Promise((r) => setTimeout(r, 1_000)); // backends report their counts when idle, at most once a second
+  const deadlocks = (await pool.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.deadlocks;
+  log(`  deadlocks in this database over the whole run (each one waits deadlock_timeout): ${deadlocks}`);
   log('');
   // CPU ms per judgment of each side over the measured window (server / PostgreSQL backends / load generator).
   const perJ = (cpu: Cpu, count: number, server: boolean) =>

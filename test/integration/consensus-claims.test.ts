@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type SQL } from 'drizzle-orm';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { createConsensusRepo } from '@accord/server';
+import type pg from 'pg';
 import type { Task } from '@accord/core';
 import { createFactory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
@@ -83,5 +84,62 @@ describe.each(kinds)('consensus queue claims (%s)', (kind) => {
     ).rejects.toThrow('computation failed');
     expect(seen).toEqual([item]);
     expect(await pending(item)).toEqual([{ claim: null }]);
+  });
+
+  // PostgreSQL only: PGlite runs one connection, so no two transactions wait for each other there.
+  if (kind === 'postgres') it('taking claimed items off the queue waits for a submit in item order, so the two never deadlock', async () => {
+    // The server's own computations stop (the test above stopped them too), so that only this one claims.
+    await t.server.deps.consensus.close();
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const q = await factory.project({ items: 2, trainers: 1, settings: { overlap: 2, consensus: { rule: 'majority', threshold: 0.5 } } });
+    const [lo, hi] = (await rows<{ id: string }>(sql`select id from items where project_id = ${q.id} order by id`)).map((r) => r.id);
+    // Queued in the other order than the items' (a small queue is read in the order its rows were written).
+    for (const itemId of [hi!, lo!]) await rows(sql`insert into consensus_pending (item_id, project_id) values (${itemId}, ${q.id})`);
+    const pool = t.db.db.$client as unknown as pg.Pool;
+    // A submit in progress: its statement stores judgments in item order, and the judgments trigger
+    // queues each item again (it clears the claim) before the statement commits.
+    const submit = await pool.connect();
+    const judge = (itemId: string) =>
+      submit.query(
+        `insert into judgments (project_id, item_id, user_id, status, source, payload, submitted_at)
+         select i.project_id, i.id, $2::uuid, 'submitted', 'accord',
+                jsonb_build_object('preference', jsonb_build_object('kind', 'pairwise', 'a', i.responses->0->>'id', 'b', i.responses->1->>'id', 'value', -1)), now()
+         from items i where i.id = $1::uuid`,
+        [itemId, q.trainer.id],
+      );
+    let release!: () => void;
+    const submitHoldsLo = new Promise<void>((r) => (release = r));
+    let claimed: string[] = [];
+    try {
+      const computation = createConsensusRepo(t.db.db).withClaim(10, q.id, async (_tx, c) => {
+        claimed = c.map((x) => x.itemId).sort();
+        await submitHoldsLo;
+        return 'computed';
+      });
+      await waitFor(() => claimed.length === 2, { message: 'both items claimed' });
+      await submit.query('begin');
+      // This transaction, not the computation, would be the one PostgreSQL finds in a deadlock.
+      await submit.query(`set local deadlock_timeout = '20ms'`);
+      await judge(lo!);
+      release();
+      // The computation's removal now waits for the submit (it holds the first item's queue row).
+      await waitFor(
+        async () => (await rows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'delete from consensus_pending%'`))[0]!.n === 1,
+        { message: 'the removal waiting for the submit' },
+      );
+      // Before: the removal had taken the second item's row, and this statement deadlocked.
+      await judge(hi!);
+      await submit.query('commit');
+      expect(await computation).toEqual({ claimed: 2, result: 'computed' });
+    } finally {
+      await submit.query('rollback').catch(() => undefined);
+      submit.release();
+    }
+    expect(claimed).toEqual([lo, hi]);
+    // Both items were queued again by the submit: they stay queued, unclaimed, for the next computation.
+    expect(await rows(sql`select item_id, claim from consensus_pending where project_id = ${q.id} order by item_id`)).toEqual([
+      { item_id: lo, claim: null },
+      { item_id: hi, claim: null },
+    ]);
   });
 });

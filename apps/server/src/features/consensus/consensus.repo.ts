@@ -209,13 +209,30 @@ export function createConsensusRepo(db: Db) {
             // label or dispute. Advisory locks (in item order) block no submit.
             await prepared(tx, 'accord_consensus_lock', 'select pg_advisory_xact_lock($1::int, hashtext(x::text)) from unnest($2::uuid[]) x order by x', [CONSENSUS_LOCK_CLASS, ids]);
             const out = await fn(tx, claimed);
-            await prepared(tx, 'accord_consensus_done', 'delete from consensus_pending where item_id = any($1::uuid[]) and claim = $2::uuid', [ids, token]);
+            // Taken off the queue row by row in item order, as a submit's statement queues its items
+            // (the judgments trigger, one row per judgment in item order). In any other order (a small
+            // queue is read in the order its rows were written) the two could each hold a row the other
+            // waits for: a deadlock, which PostgreSQL finds only after deadlock_timeout (1 s), with every
+            // submit on the node queued behind it (bench:load, README's Performance section).
+            await prepared(
+              tx,
+              'accord_consensus_done',
+              `delete from consensus_pending p using (
+                 select item_id from consensus_pending where item_id = any($1::uuid[]) and claim = $2::uuid order by item_id for update
+               ) x where p.item_id = x.item_id`,
+              [ids, token],
+            );
             return out;
           }),
         );
         return { claimed: claimed.length, result };
       } catch (e) {
-        await db.execute(sql`update consensus_pending set claim = null, claimed_until = null where claim = ${token}`).catch(() => undefined);
+        await db
+          .execute(
+            sql`update consensus_pending p set claim = null, claimed_until = null
+                where p.item_id in (select item_id from consensus_pending where claim = ${token} order by item_id for update)`,
+          )
+          .catch(() => undefined);
         throw e;
       }
     },
