@@ -95,7 +95,8 @@ describe.each(kinds)('consensus queue claims (%s)', (kind) => {
     const [lo, hi] = (await rows<{ id: string }>(sql`select id from items where project_id = ${q.id} order by id`)).map((r) => r.id);
     // Queued in the other order than the items' (a small queue is read in the order its rows were written).
     for (const itemId of [hi!, lo!]) await rows(sql`insert into consensus_pending (item_id, project_id) values (${itemId}, ${q.id})`);
-    const pool = t.db.db.$client as unknown as pg.Pool;
+    // drizzle's node-postgres database keeps its pool as `$client`: a connection of its own for the submit.
+    const pool = (t.db.db as unknown as { $client: pg.Pool }).$client;
     // A submit in progress: its statement stores judgments in item order, and the judgments trigger
     // queues each item again (it clears the claim) before the statement commits.
     const submit = await pool.connect();
