@@ -55,6 +55,12 @@ export interface ConsensusServiceDeps {
 }
 
 const BATCH = 250;
+/**
+ * After a submit the queue is computed within this long, with every submit made meanwhile: one batch
+ * (its claim, reads, writes, removal and `disputes:changed` event, which every node reads) instead of
+ * one per submit when submits arrive one or two at a time.
+ */
+const SOON_MS = 100;
 const DS_TTL_MS = 10_000;
 const KEY_RE = /^[\x21-\x7e]{1,200}$/;
 
@@ -243,6 +249,17 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     return total;
   }
 
+  /** After a submit: `schedule()` within SOON_MS (one timer for all the submits of that time). */
+  let soonTimer: NodeJS.Timeout | null = null;
+  function soon(): void {
+    if (closed || soonTimer) return;
+    soonTimer = setTimeout(() => {
+      soonTimer = null;
+      void schedule();
+    }, SOON_MS);
+    soonTimer.unref();
+  }
+
   /** Runs `drain(null)` now or right after the run in progress (coalescing requests). */
   function schedule(): Promise<void> {
     if (closed) return Promise.resolve();
@@ -348,6 +365,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
 
   return {
     schedule,
+    soon,
     /** Computes a project's queue now (after an import); resolves when done. */
     async process(projectId: string): Promise<number> {
       return drain(projectId);
@@ -362,6 +380,9 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       closed = true;
       if (timer) clearInterval(timer);
       timer = null;
+      // What a pending `soon()` would have computed stays queued (the sweep of any node takes it).
+      if (soonTimer) clearTimeout(soonTimer);
+      soonTimer = null;
       await running;
     },
     seedFor,

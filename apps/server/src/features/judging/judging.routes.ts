@@ -27,8 +27,9 @@ export const judgingRoutes = [
   bind(contracts.judging.submit, {
     async handler({ deps, auth, project, params, query, body }) {
       const r = await deps.judging.submit(project, auth.user, params.assignmentId, body);
-      // The item's consensus, after this commit and off the trainer's path (queued by a trigger; a sweep recovers).
-      if (!r.repeated) void deps.consensus.schedule();
+      // The item's consensus, after this commit and off the trainer's path, within 100 ms with the other
+      // submits of that time (queued by a trigger; a sweep recovers).
+      if (!r.repeated) deps.consensus.soon();
       // A writing's first version (its word diff against the response it rewrites), so reviewers see it at once.
       if (!r.repeated && project.project.taskKind === 'writing') await deps.writing.sync(project.project.id, 'writing');
       // `?next=1`: the trainer loop in one request; the reservation is made after the judgment has committed.
