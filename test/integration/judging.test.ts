@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Judgment, JudgmentPayload, JudgmentView, MyStats, Project, QueueNext, RubricDraft, Task, TaskKind } from '@accord/core';
 import { assignments, rubricVersions } from '@accord/db';
@@ -84,6 +85,42 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     admin = await t.as('admin');
   });
   afterAll(() => t?.close());
+
+  // PostgreSQL only: PGlite runs one connection, so no two transactions wait for each other there.
+  if (kind === 'postgres')
+    it('a reservation in progress does not hold up a submit of the same item (the two deadlocked before migration 0037)', async () => {
+      const { p, trainers } = await setup({ items: 1, trainers: 2, settings: { overlap: 3 } });
+      const task = await nextTask(trainers[0]!, p);
+      // drizzle's node-postgres database keeps its pool as `$client`: a connection of its own for the reservation.
+      const pool = (t.db.db as unknown as { $client: pg.Pool }).$client;
+      const one = async <T,>(text: string, values: unknown[]) => (await pool.query(text, values)).rows[0] as T;
+      const mine = await one<{ user_id: string }>('select user_id from assignments where id = $1', [task.assignmentId]);
+      const other = await one<{ user_id: string }>(`select user_id from project_members where project_id = $1 and role = 'trainer' and user_id <> $2`, [p, mine.user_id]);
+      const reservation = await pool.connect();
+      try {
+        await reservation.query('begin');
+        // The other trainer's queue/next, open after it reserved the same item: its item lock is held until it ends.
+        const got = (await reservation.query('select a_item_id from accord_queue_next($1, $2, 4, true, 30, false, false)', [p, other.user_id])).rows[0] as { a_item_id: string };
+        expect(got.a_item_id).toBe(task.item.id);
+        const answer: { status: number | null } = { status: null };
+        const submitted = submit(trainers[0]!, p, task).then((r) => (answer.status = r.status));
+        // The submit's statement must not wait for the reservation. Before, its foreign-key check of the
+        // item (FOR KEY SHARE) waited for the reservation's FOR UPDATE; a search holding one item and
+        // waiting for a submit's next one made it a deadlock.
+        const storeWaits = async () =>
+          (await one<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'with v as%'`, [])).n > 0;
+        while (answer.status === null && !(await storeWaits())) await new Promise((r) => setTimeout(r, 20));
+        expect(answer.status).toBe(200);
+        await reservation.query('commit');
+        await submitted;
+      } finally {
+        await reservation.query('rollback').catch(() => undefined);
+        reservation.release();
+      }
+      // Both hold their slot: the first judged the item, the second has it reserved.
+      const occupied = await one<{ occupied: number }>('select occupied from items where id = $1', [task.item.id]);
+      expect(occupied.occupied).toBe(2);
+    });
 
   it('never gives more than k judgments per item when many trainers ask at once, and nobody gets an item twice', async () => {
     const k = 2;

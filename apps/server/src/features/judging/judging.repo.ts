@@ -4,8 +4,10 @@
  * flag (occupied < k), each project its open and gold items, each member their submitted,
  * reserved and seen items — kept by triggers (migration 0004) in the same transaction as every
  * change, imports and COPY included. The k limit holds under concurrency because an item's row is
- * locked (FOR UPDATE SKIP LOCKED) while a reservation is added and the trigger re-derives `open`
- * under that lock; a request that finds only locked items waits for them and re-checks.
+ * locked (FOR NO KEY UPDATE SKIP LOCKED) while a reservation is added and the trigger re-derives
+ * `open` under that lock; a request that finds only locked items waits for them and re-checks. Not
+ * FOR UPDATE: that would also wait for, and be waited on by, the foreign-key checks (FOR KEY SHARE)
+ * of judgments and assignments being stored, and a submit and a reservation deadlocked (migration 0037).
  *
  * Lock order, everywhere: item row, then assignment rows, then member counter rows (the triggers
  * lock those in user-id order in one statement). A transaction that still loses a deadlock is
@@ -278,7 +280,7 @@ export function createJudgingRepo(db: Db) {
   async function endReservation(assignmentId: string, itemId: string, userId: string, status: 'expired' | 'released', onlyIfExpired: boolean, skipLocked: boolean): Promise<boolean> {
     return retryingDeadlocks(() =>
       db.transaction(async (tx) => {
-        const locked = await rows(tx, sql`select 1 from items where id = ${itemId} for update ${skipLocked ? sql`skip locked` : sql``}`);
+        const locked = await rows(tx, sql`select 1 from items where id = ${itemId} for no key update ${skipLocked ? sql`skip locked` : sql``}`);
         if (locked.length === 0) return false;
         const ended = await rows(
           tx,
