@@ -1,7 +1,8 @@
 /**
  * Consensus and disputes. Items are computed after the judgment that completes them has committed
- * (never inside a trainer's submit): the judgments trigger queues the item, `schedule()` (after a
- * submit) or `process(projectId)` (after an import) computes the queue in batches, and a sweep every
+ * (never inside a trainer's submit): the judgments trigger queues the item, `soon()` (after a
+ * submit: within 100 ms, with the submits of that time) or `process(projectId)` (after an import)
+ * computes the queue in batches, and a sweep every
  * few seconds picks up whatever a process that died left queued. Each batch is claimed and written in
  * one transaction, so computing is idempotent: an item with a current label or an open dispute is
  * left alone.
