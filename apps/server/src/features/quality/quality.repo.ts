@@ -10,7 +10,6 @@ import type { TaskKind } from '@accord/core';
 import type { Db } from '@accord/db';
 import { rows, uuidArray, type RawRow } from '../../platform/sql.ts';
 
-
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
 /** Median time and justification length are over a member's newest judgments, this many. */

@@ -9,7 +9,6 @@ import { feedback, judgments, writingReviews, writingVersions, type Db } from '@
 import { audit } from '../../platform/audit.ts';
 import { rows, type RawRow } from '../../platform/sql.ts';
 
-
 const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const num = (v: unknown): number => Number(v);
 
@@ -196,11 +195,12 @@ export function createWritingRepo(db: Db) {
       return db.transaction(async (tx) => {
         // The judgment row is the writing's lock: reviews and revisions of one writing take turns.
         await tx.execute(sql`select id from ${judgments} where id = ${v.judgmentId} for update`);
-        const state = ((await tx.execute(
+        const [state] = await rows(
+          tx,
           sql`select v.version, (select decision from writing_reviews r where r.judgment_id = v.judgment_id and r.version = v.version order by r.created_at desc, r.id desc limit 1) as decision,
                      exists (select 1 from writing_reviews r where r.judgment_id = v.judgment_id and r.version = v.version and r.reviewer_id = ${v.reviewerId}) as mine
               from writing_versions v where v.judgment_id = ${v.judgmentId} order by v.version desc limit 1`,
-        )) as unknown as { rows: RawRow[] }).rows[0];
+        );
         if (!state || num(state.version) !== v.version) return 'stale';
         if (state.decision === 'send_back') return 'waiting';
         if (state.mine === true) return 'twice';
@@ -225,10 +225,11 @@ export function createWritingRepo(db: Db) {
     async revise(v: { projectId: string; judgmentId: string; userId: string; text: string; base: string | null; diff: VersionRow['diff']; words: number; timeSpentMs: number | null; payload: Record<string, unknown>; at: Date }): Promise<'ok' | 'not_sent_back'> {
       return db.transaction(async (tx) => {
         await tx.execute(sql`select id from ${judgments} where id = ${v.judgmentId} for update`);
-        const state = ((await tx.execute(
+        const [state] = await rows(
+          tx,
           sql`select v.version, (select decision from writing_reviews r where r.judgment_id = v.judgment_id and r.version = v.version order by r.created_at desc, r.id desc limit 1) as decision
               from writing_versions v where v.judgment_id = ${v.judgmentId} order by v.version desc limit 1`,
-        )) as unknown as { rows: RawRow[] }).rows[0];
+        );
         if (!state || state.decision !== 'send_back') return 'not_sent_back';
         const next = num(state.version) + 1;
         await tx.insert(writingVersions).values({ judgmentId: v.judgmentId, version: next, projectId: v.projectId, text: v.text, baseResponseId: v.base, diff: v.diff, words: v.words, timeSpentMs: v.timeSpentMs, submittedAt: v.at });
