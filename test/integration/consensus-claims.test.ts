@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type SQL } from 'drizzle-orm';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { createConsensusRepo } from '@accord/server';
-import type pg from 'pg';
 import type { Task } from '@accord/core';
 import { createFactory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
-import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { createTestServer, lockWaiters, ownConnection, waitFor, type TestServer } from '../utils/server.ts';
 import { validJudgment } from '../utils/work.ts';
 
 const kinds = await testDatabaseKinds();
@@ -95,11 +94,9 @@ describe.each(kinds)('consensus queue claims (%s)', (kind) => {
     const [lo, hi] = (await rows<{ id: string }>(sql`select id from items where project_id = ${q.id} order by id`)).map((r) => r.id);
     // Queued in the other order than the items' (a small queue is read in the order its rows were written).
     for (const itemId of [hi!, lo!]) await rows(sql`insert into consensus_pending (item_id, project_id) values (${itemId}, ${q.id})`);
-    // drizzle's node-postgres database keeps its pool as `$client`: a connection of its own for the submit.
-    const pool = (t.db.db as unknown as { $client: pg.Pool }).$client;
     // A submit in progress: its statement stores judgments in item order, and the judgments trigger
     // queues each item again (it clears the claim) before the statement commits.
-    const submit = await pool.connect();
+    const submit = await ownConnection(t.db);
     const judge = (itemId: string) =>
       submit.query(
         `insert into judgments (project_id, item_id, user_id, status, source, payload, submitted_at)
@@ -124,10 +121,7 @@ describe.each(kinds)('consensus queue claims (%s)', (kind) => {
       await judge(lo!);
       release();
       // The computation's removal now waits for the submit (it holds the first item's queue row).
-      await waitFor(
-        async () => (await rows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'delete from consensus_pending%'`))[0]!.n === 1,
-        { message: 'the removal waiting for the submit' },
-      );
+      await waitFor(async () => (await lockWaiters(t.db, 'delete from consensus_pending')) === 1, { message: 'the removal waiting for the submit' });
       // Before: the removal had taken the second item's row, and this statement deadlocked.
       await judge(hi!);
       await submit.query('commit');

@@ -5,13 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Judgment, JudgmentPayload, JudgmentView, MyStats, Project, QueueNext, RubricDraft, Task, TaskKind } from '@accord/core';
-import { assignments, rubricVersions } from '@accord/db';
+import { assignments, items, rubricVersions } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
-import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { createTestServer, lockWaiters, ownConnection, waitFor, type TestServer } from '../utils/server.ts';
 import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 
 interface Page<T> {
@@ -91,12 +90,10 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     it('a reservation in progress does not hold up a submit of the same item (the two deadlocked before migration 0037)', async () => {
       const { p, trainers } = await setup({ items: 1, trainers: 2, settings: { overlap: 3 } });
       const task = await nextTask(trainers[0]!, p);
-      // drizzle's node-postgres database keeps its pool as `$client`: a connection of its own for the reservation.
-      const pool = (t.db.db as unknown as { $client: pg.Pool }).$client;
-      const one = async <T,>(text: string, values: unknown[]) => (await pool.query(text, values)).rows[0] as T;
+      const reservation = await ownConnection(t.db);
+      const one = async <T,>(text: string, values: unknown[]) => (await reservation.query(text, values)).rows[0] as T;
       const mine = await one<{ user_id: string }>('select user_id from assignments where id = $1', [task.assignmentId]);
       const other = await one<{ user_id: string }>(`select user_id from project_members where project_id = $1 and role = 'trainer' and user_id <> $2`, [p, mine.user_id]);
-      const reservation = await pool.connect();
       try {
         await reservation.query('begin');
         // The other trainer's queue/next, open after it reserved the same item: its item lock is held until it ends.
@@ -107,9 +104,7 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
         // The submit's statement must not wait for the reservation. Before, its foreign-key check of the
         // item (FOR KEY SHARE) waited for the reservation's FOR UPDATE; a search holding one item and
         // waiting for a submit's next one made it a deadlock.
-        const storeWaits = async () =>
-          (await one<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'with v as%'`, [])).n > 0;
-        while (answer.status === null && !(await storeWaits())) await new Promise((r) => setTimeout(r, 20));
+        while (answer.status === null && (await lockWaiters(t.db, 'with v as')) === 0) await new Promise((r) => setTimeout(r, 20));
         expect(answer.status).toBe(200);
         await reservation.query('commit');
         await submitted;
@@ -118,8 +113,8 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
         reservation.release();
       }
       // Both hold their slot: the first judged the item, the second has it reserved.
-      const occupied = await one<{ occupied: number }>('select occupied from items where id = $1', [task.item.id]);
-      expect(occupied.occupied).toBe(2);
+      const [occupied] = await t.db.db.select({ occupied: items.occupied }).from(items).where(eq(items.id, task.item.id));
+      expect(occupied!.occupied).toBe(2);
     });
 
   it('never gives more than k judgments per item when many trainers ask at once, and nobody gets an item twice', async () => {

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { createDb, type DbHandle } from '@accord/db';
 import { openTestDatabase, type TestDatabase } from '@accord/db/testing';
 import { startServer, type DemoLogin, type RunningServer } from '@accord/server';
@@ -74,6 +75,24 @@ export async function createTestServer(kind: 'pglite' | 'postgres' = 'pglite', e
     },
   };
   return ts;
+}
+
+/**
+ * PostgreSQL only: a connection of its own from the server's pool, for a test that holds a transaction
+ * open while the server works (drizzle's node-postgres database keeps its pool as `$client`). Release it.
+ */
+export function ownConnection(db: DbHandle): Promise<pg.PoolClient> {
+  if (db.kind !== 'postgres') throw new Error('ownConnection: PostgreSQL only (PGlite runs one connection)');
+  return (db.db as unknown as { $client: pg.Pool }).$client.connect();
+}
+
+/** PostgreSQL only: how many statements of this database whose text starts with `prefix` wait on a lock now. */
+export async function lockWaiters(db: DbHandle, prefix: string): Promise<number> {
+  const r = (await (db.db as unknown as { $client: pg.Pool }).$client.query(
+    `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and starts_with(query, $1)`,
+    [prefix],
+  )) as { rows: { n: number }[] };
+  return r.rows[0]!.n;
 }
 
 /**
