@@ -365,7 +365,6 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
   }
 
   return {
-    schedule,
     soon,
     /** Computes a project's queue now (after an import); resolves when done. */
     async process(projectId: string): Promise<number> {
