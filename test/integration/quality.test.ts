@@ -517,7 +517,8 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
       // The unwatched project's change is heard first; the watched one's evaluation, with no read, drains its queue.
       await submit(unwatched);
       await submit(watched);
-      expect(await queued(unwatched.id)).toBeGreaterThan(0);
+      // The submits' refresh (left pending by the submit, drained right after it) queues their members.
+      await waitFor(async () => (await queued(unwatched.id)) > 0, { message: "the unwatched project's submit refreshed and its member queued" });
       await waitFor(async () => (await queued(watched.id)) === 0, { message: "the watched project's members evaluated in the background" });
       expect(await queued(unwatched.id), 'the unwatched project keeps its members queued').toBeGreaterThan(0);
       // A read evaluates what is queued before it answers: the trainer's drift counts the submit.
@@ -594,10 +595,59 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect(lb.models.find((m) => m.model === 'model-renamed')).toMatchObject({ comparisons: 2 });
   });
 
+  it("a submit's refresh is left pending and drained once: a read counts it, and an edit or delete of the item's judgments before the drain counts nothing twice", async () => {
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const p = await factory.project({ name: 'Pending refresh', items: ['pr-1', 'pr-2', 'pr-3'].map((id) => pairItem(id)), trainers: 3, settings: { overlap: 3, goldRate: 0 } });
+    const base = `/api/projects/${p.id}`;
+    const pair = (value: number) => ({ preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value }, justification: 'written in the database' });
+    await judgeQueue(p.trainers[0]!.client, p.id, (task) => ({ ...validJudgment(task, -2), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value: -2 } }));
+    const itemIds = (await t.db.db.execute(sql`select id, external_id from items where project_id = ${p.id} order by external_id`)) as unknown as { rows: { id: string }[] };
+    const [x, y, z] = itemIds.rows.map((r) => r.id);
+    const judgments = async () =>
+      new Map((await p.lead.client.get<{ items: Item[] }>(`${base}/items?limit=10`)).body.items.map((i) => [i.externalId, i.judgments]));
+    expect(await judgments()).toEqual(new Map([['pr-1', 1], ['pr-2', 1], ['pr-3', 1]]));
+    const insert = (tx: Parameters<Parameters<typeof t.db.db.transaction>[0]>[0], item: string, user: string, value: number) =>
+      tx.execute(sql`insert into judgments (project_id, item_id, user_id, status, source, rubric_version, payload, submitted_at, updated_at)
+                     values (${p.id}, ${item}, ${user}, 'submitted', 'accord', 1, ${JSON.stringify(pair(value))}::jsonb, now(), now()) returning id`) as unknown as Promise<{ rows: { id: string }[] }>;
+    const inTx = async (tx: Parameters<Parameters<typeof t.db.db.transaction>[0]>[0], q: ReturnType<typeof sql>) =>
+      Number(((await tx.execute(q)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    await t.db.db.transaction(async (tx) => {
+      // As the submit statement does: the judgments it stores wait in quality_pending, the figures do not move.
+      await tx.execute(sql`select set_config('accord.defer_quality', 'on', true)`);
+      const [j1] = (await insert(tx, x!, p.trainers[1]!.id, 2)).rows;
+      expect(await inTx(tx, sql`select count(*)::int as n from quality_pending where judgment_id = ${j1!.id}`)).toBe(1);
+      expect(await inTx(tx, sql`select judgments as n from quality_items where item_id = ${x}`)).toBe(1);
+      // Before it is drained, another judgment of the item is edited: that refresh counts the item again, the pending one included.
+      await tx.execute(sql`select set_config('accord.defer_quality', 'off', true)`);
+      await tx.execute(sql`update judgments set payload = ${JSON.stringify(pair(-1))}::jsonb where item_id = ${x} and user_id = ${p.trainers[0]!.id}`);
+      expect(await inTx(tx, sql`select judgments as n from quality_items where item_id = ${x}`)).toBe(2);
+      // A pending judgment deleted before it is drained: its item is counted without it.
+      await tx.execute(sql`select set_config('accord.defer_quality', 'on', true)`);
+      const [j2] = (await insert(tx, y!, p.trainers[1]!.id, 1)).rows;
+      await tx.execute(sql`delete from judgments where id = ${j2!.id}`);
+      // And one left as a submit leaves it.
+      await insert(tx, z!, p.trainers[2]!.id, 3);
+    });
+    // A read settles what is pending first (whether or not a background drain took it meanwhile).
+    expect(await judgments()).toEqual(new Map([['pr-1', 2], ['pr-2', 1], ['pr-3', 2]]));
+    expect(await count('quality_pending', sql`project_id = ${p.id}`)).toBe(0);
+    // Nothing counted twice or left out: each item's stored counts are a recount of its judgments now.
+    const diff = (await t.db.db.execute(sql`
+      with ids as (select array_agg(id) as a from items where project_id = ${p.id}),
+      g as (select c.item_id, c.scope, c.unit, c.value, c.n from ids, accord_quality_item_counts(ids.a) c),
+      s as (select s.item_id, c.scope, c.unit, c.value, c.n from quality_item_counts s join items i on i.id = s.item_id cross join lateral unnest(s.counts) c where i.project_id = ${p.id})
+      select ((select count(*) from (select * from g except all select * from s) x) + (select count(*) from (select * from s except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
+    expect(diff.rows[0]!.n).toBe(0);
+    expect(await count('quality_judgments', sql`project_id = ${p.id}`)).toBe(5);
+    const ag = (await p.lead.client.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
+    expect(ag.judgments).toBe(5);
+  });
+
   it('a user or a project deleted in the database takes its rows in the derived quality tables with it (they have no foreign keys)', async () => {
     const factory = createFactory(await t.as('admin'), t.server.deps);
     const p = await factory.project({ name: 'Deleted later', items: ['dl-1', 'dl-2'].map((id) => pairItem(id)), trainers: 2, settings: { overlap: 2, goldRate: 0 } });
     for (const [i, value] of [-2, 2].entries()) await judgeQueue(p.trainers[i]!.client, p.id, (task) => ({ ...validJudgment(task, value), preference: { kind: 'pairwise' as const, a: 'r1', b: 'r2', value } }));
+    await t.server.deps.quality.settle(p.id);
     const byProject = ['quality_coincidences', 'quality_units', 'quality_model_pairs', 'quality_pairs', 'quality_annotators', 'quality_confusion'];
     for (const table of byProject) expect(await count(table, sql`project_id = ${p.id}`), table).toBeGreaterThan(0);
     const gone = p.trainers[1]!.id;
@@ -611,6 +661,6 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     for (const [table, where] of Object.entries(ofUser)) expect(await count(table, where), table).toBe(0);
     expect(await count('quality_annotators', sql`user_id = ${p.trainers[0]!.id}`)).toBe(1);
     await t.db.db.execute(sql`delete from projects where id = ${p.id}`);
-    for (const table of [...byProject, 'quality_member_queue']) expect(await count(table, sql`project_id = ${p.id}`), table).toBe(0);
+    for (const table of [...byProject, 'quality_member_queue', 'quality_pending']) expect(await count(table, sql`project_id = ${p.id}`), table).toBe(0);
   });
 });

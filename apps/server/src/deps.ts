@@ -57,7 +57,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const listen = db.listen;
   const bus = createControlBus({ db: db.db, logger, ...(listen ? { listen: (channel, fn, onConnect) => listen(channel, fn, onConnect) } : {}) });
   await bus.start();
-  const projects = createProjectService(createProjectsRepo(db.db), bus);
+  // The item list's quality figures settle first (the quality service is created below; called per request).
+  const projects = createProjectService(createProjectsRepo(db.db), bus, (projectId) => quality.settle(projectId));
   const windowMs = env.ACCORD_LOGIN_WINDOW_SECONDS * 1000;
   const auth = createAuthService({
     repo: createAuthRepo(db.db),

@@ -46,6 +46,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const seed = firstStart ? firstStart.seed : await seedIfEmpty(deps);
     await deps.imports.init();
     deps.consensus.start();
+    deps.quality.start();
     const app = createApp(deps);
     const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
     // Slow or stalled clients must not hold sockets forever.

@@ -280,6 +280,23 @@ export const qualityMemberQueue = pgTable(
 );
 
 /**
+ * Judgments a submit stored whose quality refresh has not run yet (migration 0038): the submit
+ * statement appends a row per judgment instead of refreshing its item in its own transaction, and the
+ * quality service refreshes them in batches (`accord_quality_drain`, shortly after the submits, on
+ * every node's sweep, and before any read of the project's figures). No foreign keys: a row whose
+ * judgment or project is gone refreshes nothing.
+ */
+export const qualityPending = pgTable(
+  'quality_pending',
+  {
+    itemId: uuid('item_id').notNull(),
+    judgmentId: uuid('judgment_id').notNull(),
+    projectId: uuid('project_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.judgmentId] }), index('quality_pending_project_idx').on(t.projectId)],
+);
+
+/**
  * Per member: the figures over their newest judgments, as of their last evaluation (written by the
  * quality service, read by the dashboard): median seconds and justification words over the newest
  * MEDIAN_WINDOW judgments, and drift points over the project's window.

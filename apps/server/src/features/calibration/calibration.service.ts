@@ -62,7 +62,11 @@ export interface CalibrationServiceDeps {
     latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null>;
     publish(actorId: string | null, projectId: string, note: string, taskKind?: TaskKind): Promise<{ version: number }>;
   };
-  quality: { clearFlag(project: ProjectAccess['project'], flagId: string, actorId: string, reason: string): Promise<unknown> };
+  quality: {
+    clearFlag(project: ProjectAccess['project'], flagId: string, actorId: string, reason: string): Promise<unknown>;
+    /** Brings the project's item figures up to every judgment stored so far. */
+    settle(projectId: string): Promise<void>;
+  };
   projects: { access(user: { id: string; isAdmin: boolean }, projectId: string): Promise<ProjectAccess | null> };
   settings(project: { settings: unknown }): { showModelNames: boolean };
   /** Judgments kept as training judgments were written: compute their items' consensus. */
@@ -517,6 +521,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         const missing = itemIds.filter((i) => !found.has(i));
         if (missing.length) throw new AppError('validation_failed', `body.items must be items of the project (${missing.length} are not)`, missing.map((i) => ({ path: 'body.items', message: `${i} is not an item of the project` })));
       } else {
+        await quality.settle(a.project.id);
         itemIds = await repo.lowestAgreement(a.project.id, body.items.lowestAgreement);
         if (!itemIds.length) throw new AppError('conflict', 'No item has been judged twice yet, so none has an agreement to pick by; choose items by hand.');
       }

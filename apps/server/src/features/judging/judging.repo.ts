@@ -174,8 +174,11 @@ async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
          select c.project_id, k, c.judgment_id
          from c join j on j.id = c.judgment_id join v on v.assignment_id = j.assignment_id, unnest(v.band_keys::int[]) k
          on conflict do nothing
-       )
-       select * from j`,
+       ),
+       -- The judgments' quality refresh is left pending (migration 0038); the triggers fire after this
+       -- statement, so the setting is in place for them.
+       defer as (select set_config('accord.defer_quality', 'on', true) as setting)
+       select j.* from j cross join defer`,
       [
         col((s) => s.assignmentId),
         col((s) => s.v.projectId),
@@ -388,10 +391,12 @@ export function createJudgingRepo(db: Db) {
      * justifications feature) with it; a concurrent identical submission waits for the lock and then
      * finds the assignment submitted. Null: nothing stored (repeat, conflict, ended reservation).
      *
+     * The statement leaves the judgments' quality refresh pending (`accord.defer_quality`, migration
+     * 0038: the quality service drains it in batches, and settles it before any read of the figures).
+     *
      * On PostgreSQL, submits that arrive while earlier ones are being stored are stored together, in
-     * one statement and one commit (group commit, see `createSubmitBatcher`): the judgments' statement
-     * triggers (quality figures) then run once for the batch. A batch that fails is stored again one
-     * submission at a time, so each request gets its own answer and error.
+     * one statement and one commit (group commit, see `createSubmitBatcher`). A batch that fails is
+     * stored again one submission at a time, so each request gets its own answer and error.
      */
     storeSubmission: (assignmentId: string, v: SubmissionValues, check: CheckRow): Promise<JudgmentRow | null> =>
       batcher ? batcher.store({ assignmentId, v, check }) : storeOne(db, { assignmentId, v, check }),

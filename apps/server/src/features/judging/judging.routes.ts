@@ -30,6 +30,8 @@ export const judgingRoutes = [
       // The item's consensus, after this commit and off the trainer's path, within 100 ms with the other
       // submits of that time (queued by a trigger; a sweep recovers).
       if (!r.repeated) deps.consensus.soon();
+      // Its quality figures likewise (the submit left its refresh pending; every read of the figures settles it first).
+      if (!r.repeated) deps.quality.submitted();
       // A writing's first version (its word diff against the response it rewrites), so reviewers see it at once.
       if (!r.repeated && project.project.taskKind === 'writing') await deps.writing.sync(project.project.id, 'writing');
       // `?next=1`: the trainer loop in one request; the reservation is made after the judgment has committed.

@@ -22,7 +22,11 @@ function accessOf(row: ProjectWithRole): ProjectAccess | null {
   return { project: row.project, role: row.role, member: true, membership: { tier: row.tier ?? 1, tags: row.tags ?? [], paused, qualifiedAt: row.qualifiedAt ?? null } };
 }
 
-export function createProjectService(repo: ProjectsRepo, bus: Bus) {
+/**
+ * `settleQuality`: brings the project's quality figures up to every judgment stored so far (the
+ * quality feature's drain of refreshes submits left pending); the item list shows and sorts by them.
+ */
+export function createProjectService(repo: ProjectsRepo, bus: Bus, settleQuality: (projectId: string) => Promise<void> = async () => undefined) {
   async function get(a: ProjectAccess) {
     const c = await repo.counts([a.project.id]);
     return toProject(a.project, a.role, c.get(a.project.id)!);
@@ -143,6 +147,7 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus) {
 
     async items(projectId: string, q: ItemListQuery, showGold: boolean) {
       if (q.gold && !showGold) throw new AppError('forbidden', 'Only leads see which items are gold.', [{ path: 'query.gold', message: 'only leads may filter by gold' }]);
+      await settleQuality(projectId);
       const page = await repo.itemPage(projectId, q, showGold);
       return { ...page, limit: q.limit, offset: q.offset };
     },

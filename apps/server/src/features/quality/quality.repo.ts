@@ -8,7 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { TaskKind } from '@accord/core';
 import type { Db } from '@accord/db';
-import { rows, uuidArray, type RawRow } from '../../platform/sql.ts';
+import { retryingDeadlocks, rows, uuidArray, type RawRow } from '../../platform/sql.ts';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
@@ -152,8 +152,32 @@ function aggregateOf(x: RawRow): AnnotatorAggregate {
 const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
   from quality_flags f join users u on u.id = f.user_id left join users cb on cb.id = f.cleared_by`;
 
+/** Pending judgments one drain call refreshes at most (one transaction; its items locked for its length). */
+export const DRAIN_BATCH = 32;
+
+/**
+ * Refreshes the quality figures of the project's submitted judgments still pending (migration 0038),
+ * waiting for those another drain is refreshing: afterwards every figure counts every judgment
+ * stored before the call. Any read of a project's figures calls it first (cheap when nothing is
+ * pending: one index probe). Each call of `accord_quality_drain` is its own transaction.
+ */
+export async function settleQuality(db: Db, projectId: string): Promise<void> {
+  for (;;) {
+    const [r] = await retryingDeadlocks(() => rows(db, sql`select accord_quality_drain(${projectId}::uuid, ${DRAIN_BATCH}, true) as n`));
+    if (Number(r?.n ?? 0) < DRAIN_BATCH) return;
+  }
+}
+
 export function createQualityRepo(db: Db) {
   return {
+    settle: (projectId: string) => settleQuality(db, projectId),
+
+    /** Refreshes up to DRAIN_BATCH pending judgments of any project, skipping those another drain holds; how many. */
+    async drainSome(): Promise<number> {
+      const [r] = await retryingDeadlocks(() => rows(db, sql`select accord_quality_drain(null, ${DRAIN_BATCH}, false) as n`));
+      return Number(r?.n ?? 0);
+    },
+
     /**
      * The project's coincidence cells per scope, as flat `block, v1, v2, o` numbers: one text per
      * scope (a tenth of the client's work of one row object per cell; float8 text is exact).

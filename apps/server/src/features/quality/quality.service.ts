@@ -1,9 +1,11 @@
 /**
  * Quality: project agreement, per-annotator statistics, flags, the model leaderboard and a member's
- * own statistics — all read from contributions the database keeps per item and block in each
- * judgment's transaction (db migration "quality"), summed here and bootstrapped over blocks. Also
- * the "figures changed" signal for open dashboards: NOTIFY `accord_quality` from the trigger on
- * PostgreSQL (every node hears it), a poll of the newest item change with PGlite.
+ * own statistics — all read from contributions the database keeps per item and block (db migration
+ * "quality"), summed here and bootstrapped over blocks. Imports and edits refresh them in their own
+ * transaction; a submit leaves its refresh pending (migration 0038), drained here in batches soon
+ * after, by a sweep, and before every read of the project's figures (`settle`). Also the "figures
+ * changed" signal for open dashboards: NOTIFY `accord_quality` from the refresh on PostgreSQL (every
+ * node hears it), a poll of the newest item change with PGlite.
  */
 import {
   AppError,
@@ -21,7 +23,7 @@ import {
 import { createHash } from 'node:crypto';
 import { binomialTestHalf, pairwiseSpanF1, type AnnotatedSpans } from '@accord/metrics';
 import type { Logger } from '../../platform/logger.ts';
-import type { FlagRow, QualityRepo, RecentJudgment } from './quality.repo.ts';
+import { DRAIN_BATCH, type FlagRow, type QualityRepo, type RecentJudgment } from './quality.repo.ts';
 import { emptyPart, figuresOf as computeFigures, kappaFromPairs, labelFiguresOf, leaderboardOf, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
 
 /** What the service needs of a project (a `ProjectAccess`'s project row fits). */
@@ -210,6 +212,7 @@ export function createQualityService(deps: {
   }
 
   async function agreement(project: QualityProject, q: AgreementQuery) {
+    await repo.settle(project.id);
     const ranking = project.taskKind === 'ranking';
     const [{ data: all, digests }, kendall, counts, rubricDims] = await Promise.all([
       scopes(project.id),
@@ -552,6 +555,7 @@ export function createQualityService(deps: {
   }
 
   async function annotators(project: QualityProject, q: AnnotatorStatsQuery) {
+    await repo.settle(project.id);
     await refreshMembers(project);
     const s = readQualitySettings(project.settings);
     const [members, aggs, conf, pairs, flags, drift] = await Promise.all([
@@ -617,6 +621,7 @@ export function createQualityService(deps: {
   }
 
   async function myStats(project: QualityProject, userId: string) {
+    await repo.settle(project.id);
     const s = readQualitySettings(project.settings);
     const [aggs, conf, recent] = await Promise.all([repo.aggregates(project.id, userId, true), repo.confusion(project.id, userId), repo.recent(project.id, Math.max(s.window * 3, 60), userId)]);
     const a = aggs[0];
@@ -639,9 +644,52 @@ export function createQualityService(deps: {
   }
 
   async function leaderboard(project: QualityProject, q: LeaderboardQuery) {
+    await repo.settle(project.id);
     const tallies: ModelTally[] = await repo.modelPairs(project.id, q.from);
     const key = `leaderboard|${project.id}|${q.from}|${q.samples}|${q.seed}|${digest(tallies.map((t) => `${t.block},${t.modelA},${t.modelB},${t.winsA},${t.ties},${t.winsB}`))}`;
     return { ...remember(key, () => leaderboardOf(tallies, q)), computedAt: iso(new Date()) };
+  }
+
+  // ---- refreshes left by submits (migration 0038): drained here, in batches, off the submit's path
+
+  /** After a submit: the pending refreshes are drained within this long (one drain for all the submits of that time). */
+  const DRAIN_SOON_MS = 100;
+  /** Every node drains what is pending this often (refreshes of a node that stopped before draining). */
+  const DRAIN_SWEEP_MS = 5_000;
+  let drainTimer: NodeJS.Timeout | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  let draining: Promise<void> | null = null;
+  let drainAgain = false;
+
+  /** Drains until nothing is pending (or only what other nodes are draining); one drain at a time on this node. */
+  function drainPending(): Promise<void> {
+    if (draining) {
+      drainAgain = true;
+      return draining;
+    }
+    draining = (async () => {
+      try {
+        do {
+          drainAgain = false;
+          while (!closed && (await repo.drainSome()) === DRAIN_BATCH);
+        } while (drainAgain && !closed);
+      } catch (e) {
+        if (!closed) deps.logger.error('quality refresh of submitted judgments failed', { message: (e as Error).message });
+      } finally {
+        draining = null;
+      }
+    })();
+    return draining;
+  }
+
+  /** Submits were stored: their refresh runs within DRAIN_SOON_MS. */
+  function submitted(): void {
+    if (closed || drainTimer) return;
+    drainTimer = setTimeout(() => {
+      drainTimer = null;
+      void drainPending();
+    }, DRAIN_SOON_MS);
+    drainTimer.unref();
   }
 
   return {
@@ -651,19 +699,32 @@ export function createQualityService(deps: {
     leaderboard,
     refreshMembers,
     changed,
+    submitted,
+    /** Every figure of the project counts every judgment stored before the call. */
+    settle: (projectId: string) => repo.settle(projectId),
+    /** Starts the sweep that drains refreshes left pending (by this node or one that stopped). */
+    start(): void {
+      sweepTimer ??= setInterval(() => void drainPending(), DRAIN_SWEEP_MS);
+      sweepTimer.unref();
+      void drainPending();
+    },
     /** `fn(projectId)` after members' figures were saved on this node; returns the unsubscribe. */
     onMembersSaved(fn: (projectId: string) => void): () => void {
       membersSaved.add(fn);
       return () => membersSaved.delete(fn);
     },
 
-    /** Stops background evaluations (what is queued stays queued) and waits for the running ones. */
+    /** Stops background evaluations and drains (what is queued or pending stays so) and waits for the running ones. */
     async close(): Promise<void> {
       closed = true;
-      await Promise.all([...chains.values()]);
+      if (drainTimer) clearTimeout(drainTimer);
+      if (sweepTimer) clearInterval(sweepTimer);
+      drainTimer = sweepTimer = null;
+      await Promise.all([...chains.values(), draining]);
     },
 
     async listFlags(project: QualityProject, q: FlagListQuery) {
+      await repo.settle(project.id);
       await refreshMembers(project);
       return { items: (await repo.flags(project.id, q)).map(toFlag) };
     },
