@@ -31,6 +31,9 @@ export const assignments = pgTable(
     index('assignments_project_user_idx').on(t.projectId, t.userId),
     index('assignments_item_status_idx').on(t.itemId, t.status),
     index('assignments_expiry_idx').on(t.projectId, t.expiresAt).where(sql`${t.status} = 'reserved'`),
+    // A member's open reservations (`accord_queue_next` reads them on every call): the rows still
+    // reserved, not the member's whole history in the project (migration 0039).
+    index('assignments_member_reserved_idx').on(t.projectId, t.userId, t.reservedAt).where(sql`${t.status} = 'reserved'`),
   ],
 );
 
