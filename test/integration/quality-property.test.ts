@@ -17,7 +17,7 @@ import type { ApiClient } from '../utils/client.ts';
 import { createQualityRepo } from '../../apps/server/src/features/quality/quality.repo.ts';
 import { createFactory, type Factory } from '../utils/factory.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
-import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
+import { importFile, jsonlOf, pairItem, storedCountsDiff, validJudgment } from '../utils/work.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -145,12 +145,7 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
         // scope (preference, per version and week, dimensions, model and consensus pairs): a submit
         // adds the new judgment's counts to the stored ones (migration 0034), every other change
         // counts the item again.
-        const counts = (await t.db.db.execute(sql`
-          with ids as (select array_agg(id) as a from items where project_id = ${p.id}),
-          g as (select c.item_id, c.scope, c.unit, c.value, c.n from ids, accord_quality_item_counts(ids.a) c),
-          s as (select s.item_id, c.scope, c.unit, c.value, c.n from quality_item_counts s join items i on i.id = s.item_id cross join lateral unnest(s.counts) c where i.project_id = ${p.id})
-          select ((select count(*) from (select * from g except all select * from s) x) + (select count(*) from (select * from s except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
-        expect(counts.rows[0]!.n).toBe(0);
+        expect(await storedCountsDiff(t.db, p.id)).toBe(0);
 
         // Each item's copy of its stored rows is those rows, with the
         // others' majority beside each (checked below through the annotators' κ against consensus).

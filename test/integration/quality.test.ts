@@ -19,7 +19,7 @@ import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory } from '../utils/factory.ts';
 import { REPO_ROOT } from '../utils/process.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
-import { dataset, importFile, judgeQueue, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
+import { dataset, importFile, judgeQueue, jsonlOf, pairItem, storedCountsDiff, validJudgment } from '../utils/work.ts';
 
 interface RawJudgment {
   externalId: string;
@@ -632,12 +632,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect(await judgments()).toEqual(new Map([['pr-1', 2], ['pr-2', 1], ['pr-3', 2]]));
     expect(await count('quality_pending', sql`project_id = ${p.id}`)).toBe(0);
     // Nothing counted twice or left out: each item's stored counts are a recount of its judgments now.
-    const diff = (await t.db.db.execute(sql`
-      with ids as (select array_agg(id) as a from items where project_id = ${p.id}),
-      g as (select c.item_id, c.scope, c.unit, c.value, c.n from ids, accord_quality_item_counts(ids.a) c),
-      s as (select s.item_id, c.scope, c.unit, c.value, c.n from quality_item_counts s join items i on i.id = s.item_id cross join lateral unnest(s.counts) c where i.project_id = ${p.id})
-      select ((select count(*) from (select * from g except all select * from s) x) + (select count(*) from (select * from s except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
-    expect(diff.rows[0]!.n).toBe(0);
+    expect(await storedCountsDiff(t.db, p.id)).toBe(0);
     expect(await count('quality_judgments', sql`project_id = ${p.id}`)).toBe(5);
     const ag = (await p.lead.client.get<ProjectAgreement>(`${base}/agreement?samples=0`)).body;
     expect(ag.judgments).toBe(5);

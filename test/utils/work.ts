@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { sql } from 'drizzle-orm';
 import type { ImportJob, JudgmentPayload, RubricDraft, Task } from '@accord/core';
+import type { DbHandle } from '@accord/db';
 import type { ApiClient } from './client.ts';
 import { REPO_ROOT } from './process.ts';
 import { waitFor } from './server.ts';
@@ -124,4 +126,18 @@ export function judgment(task: Task, prefer: 'A' | 'B', justification: string, h
     flags: [],
     justification,
   };
+}
+
+/**
+ * How many (item, scope, unit, value, n) rows of the project's stored item counts differ from a
+ * recount of its judgments now (`accord_quality_item_counts`), both ways: 0 when the refreshes left
+ * nothing counted twice or out.
+ */
+export async function storedCountsDiff(db: DbHandle, projectId: string): Promise<number> {
+  const r = (await db.db.execute(sql`
+    with ids as (select array_agg(id) as a from items where project_id = ${projectId}),
+    g as (select c.item_id, c.scope, c.unit, c.value, c.n from ids, accord_quality_item_counts(ids.a) c),
+    s as (select s.item_id, c.scope, c.unit, c.value, c.n from quality_item_counts s join items i on i.id = s.item_id cross join lateral unnest(s.counts) c where i.project_id = ${projectId})
+    select ((select count(*) from (select * from g except all select * from s) x) + (select count(*) from (select * from s except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
+  return r.rows[0]!.n;
 }
