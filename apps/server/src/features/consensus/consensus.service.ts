@@ -37,6 +37,7 @@ import { addRubricProposal, isProposalEmpty, proposalDigest, readDispute, writeD
 import type * as Y from 'yjs';
 import type { Tx } from '@accord/db';
 import type { Bus } from '../../platform/bus.ts';
+import { backgroundJob } from '../../platform/background.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ProjectAccess } from '../../platform/http/context.ts';
 import type { DocRegistry } from '../../platform/realtime/registry.ts';
@@ -127,9 +128,6 @@ function storedClass(pref: unknown): string | null {
 export function createConsensusService({ repo, logger, docs, bus, latestRubric, sweepMs = 5_000, faultCommitPauseMs = 0 }: ConsensusServiceDeps) {
   const dsCache = new Map<string, { at: number; model: ReliabilityModel | null }>();
   const rubricCache = new Map<string, { version: number; view: Rubric }>();
-  let running: Promise<void> | null = null;
-  let again = false;
-  let closed = false;
   let timer: NodeJS.Timeout | null = null;
 
   /** `tx`: inside a transaction (PGlite has one connection: a query outside it would wait forever). */
@@ -250,38 +248,14 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     return total;
   }
 
-  /** After a submit: `schedule()` within SOON_MS (one timer for all the submits of that time). */
-  let soonTimer: NodeJS.Timeout | null = null;
-  function soon(): void {
-    if (closed || soonTimer) return;
-    soonTimer = setTimeout(() => {
-      soonTimer = null;
-      void schedule();
-    }, SOON_MS);
-    soonTimer.unref();
-  }
-
-  /** Runs `drain(null)` now or right after the run in progress (coalescing requests). */
-  function schedule(): Promise<void> {
-    if (closed) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await drain(null);
-        } while (again && !closed);
-      } catch (e) {
-        logger.error('consensus computation failed', { message: (e as Error).message });
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  }
+  /**
+   * `drain(null)` in the background: after a submit within SOON_MS (`soon()`, one batch for all the
+   * submits of that time), and on the sweep; one run at a time, once more when asked meanwhile.
+   */
+  const job = backgroundJob(() => drain(null).then(() => undefined), {
+    soonMs: SOON_MS,
+    onError: (e) => logger.error('consensus computation failed', { message: (e as Error).message }),
+  });
 
   // ---------------------------------------------------------------- the room
 
@@ -365,25 +339,22 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
   }
 
   return {
-    soon,
+    soon: job.soon,
     /** Computes a project's queue now (after an import); resolves when done. */
     async process(projectId: string): Promise<number> {
       return drain(projectId);
     },
     /** Starts the sweep that computes whatever is queued (work of processes that died included). */
     start() {
-      timer ??= setInterval(() => void schedule(), sweepMs);
+      timer ??= setInterval(() => void job.run(), sweepMs);
       timer.unref();
-      void schedule();
+      void job.run();
     },
     async close() {
-      closed = true;
       if (timer) clearInterval(timer);
       timer = null;
       // What a pending `soon()` would have computed stays queued (the sweep of any node takes it).
-      if (soonTimer) clearTimeout(soonTimer);
-      soonTimer = null;
-      await running;
+      await job.close();
     },
     seedFor,
     seedDoc,

@@ -155,22 +155,20 @@ const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
 /** Pending judgments one drain call refreshes at most (one transaction; its items locked for its length). */
 export const DRAIN_BATCH = 32;
 
-/**
- * Refreshes the quality figures of the project's submitted judgments still pending (migration 0038),
- * waiting for those another drain is refreshing: afterwards every figure counts every judgment
- * stored before the call. Any read of a project's figures calls it first (cheap when nothing is
- * pending: one index probe). Each call of `accord_quality_drain` is its own transaction.
- */
-export async function settleQuality(db: Db, projectId: string): Promise<void> {
-  for (;;) {
-    const [r] = await retryingDeadlocks(() => rows(db, sql`select accord_quality_drain(${projectId}::uuid, ${DRAIN_BATCH}, true) as n`));
-    if (Number(r?.n ?? 0) < DRAIN_BATCH) return;
-  }
-}
-
 export function createQualityRepo(db: Db) {
   return {
-    settle: (projectId: string) => settleQuality(db, projectId),
+    /**
+     * Refreshes the quality figures of the project's submitted judgments still pending (migration
+     * 0038), waiting for those another drain is refreshing: afterwards every figure counts every
+     * judgment stored before the call. Any read of a project's figures calls it first (cheap when
+     * nothing is pending: one index probe). Each call of `accord_quality_drain` is its own transaction.
+     */
+    async settle(projectId: string): Promise<void> {
+      for (;;) {
+        const [r] = await retryingDeadlocks(() => rows(db, sql`select accord_quality_drain(${projectId}::uuid, ${DRAIN_BATCH}, true) as n`));
+        if (Number(r?.n ?? 0) < DRAIN_BATCH) return;
+      }
+    },
 
     /** Refreshes up to DRAIN_BATCH pending judgments of any project, skipping those another drain holds; how many. */
     async drainSome(): Promise<number> {

@@ -22,6 +22,7 @@ import {
 } from '@accord/core';
 import { createHash } from 'node:crypto';
 import { binomialTestHalf, pairwiseSpanF1, type AnnotatedSpans } from '@accord/metrics';
+import { backgroundJob } from '../../platform/background.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { DRAIN_BATCH, type FlagRow, type QualityRepo, type RecentJudgment } from './quality.repo.ts';
 import { emptyPart, figuresOf as computeFigures, kappaFromPairs, labelFiguresOf, leaderboardOf, threeWay, type ModelTally, type ScopeData } from './quality.stats.ts';
@@ -656,41 +657,14 @@ export function createQualityService(deps: {
   const DRAIN_SOON_MS = 100;
   /** Every node drains what is pending this often (refreshes of a node that stopped before draining). */
   const DRAIN_SWEEP_MS = 5_000;
-  let drainTimer: NodeJS.Timeout | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
-  let draining: Promise<void> | null = null;
-  let drainAgain = false;
-
   /** Drains until nothing is pending (or only what other nodes are draining); one drain at a time on this node. */
-  function drainPending(): Promise<void> {
-    if (draining) {
-      drainAgain = true;
-      return draining;
-    }
-    draining = (async () => {
-      try {
-        do {
-          drainAgain = false;
-          while (!closed && (await repo.drainSome()) === DRAIN_BATCH);
-        } while (drainAgain && !closed);
-      } catch (e) {
-        if (!closed) deps.logger.error('quality refresh of submitted judgments failed', { message: (e as Error).message });
-      } finally {
-        draining = null;
-      }
-    })();
-    return draining;
-  }
-
-  /** Submits were stored: their refresh runs within DRAIN_SOON_MS. */
-  function submitted(): void {
-    if (closed || drainTimer) return;
-    drainTimer = setTimeout(() => {
-      drainTimer = null;
-      void drainPending();
-    }, DRAIN_SOON_MS);
-    drainTimer.unref();
-  }
+  const drain = backgroundJob(
+    async () => {
+      while (!closed && (await repo.drainSome()) === DRAIN_BATCH);
+    },
+    { soonMs: DRAIN_SOON_MS, onError: (e) => deps.logger.error('quality refresh of submitted judgments failed', { message: (e as Error).message }) },
+  );
 
   return {
     agreement,
@@ -699,14 +673,15 @@ export function createQualityService(deps: {
     leaderboard,
     refreshMembers,
     changed,
-    submitted,
+    /** Submits were stored: their refresh runs within DRAIN_SOON_MS. */
+    submitted: drain.soon,
     /** Every figure of the project counts every judgment stored before the call. */
     settle: (projectId: string) => repo.settle(projectId),
     /** Starts the sweep that drains refreshes left pending (by this node or one that stopped). */
     start(): void {
-      sweepTimer ??= setInterval(() => void drainPending(), DRAIN_SWEEP_MS);
+      sweepTimer ??= setInterval(() => void drain.run(), DRAIN_SWEEP_MS);
       sweepTimer.unref();
-      void drainPending();
+      void drain.run();
     },
     /** `fn(projectId)` after members' figures were saved on this node; returns the unsubscribe. */
     onMembersSaved(fn: (projectId: string) => void): () => void {
@@ -717,10 +692,9 @@ export function createQualityService(deps: {
     /** Stops background evaluations and drains (what is queued or pending stays so) and waits for the running ones. */
     async close(): Promise<void> {
       closed = true;
-      if (drainTimer) clearTimeout(drainTimer);
       if (sweepTimer) clearInterval(sweepTimer);
-      drainTimer = sweepTimer = null;
-      await Promise.all([...chains.values(), draining]);
+      sweepTimer = null;
+      await Promise.all([...chains.values(), drain.close()]);
     },
 
     async listFlags(project: QualityProject, q: FlagListQuery) {
