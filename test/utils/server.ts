@@ -82,13 +82,18 @@ export async function createTestServer(kind: 'pglite' | 'postgres' = 'pglite', e
  * open while the server works (drizzle's node-postgres database keeps its pool as `$client`). Release it.
  */
 export function ownConnection(db: DbHandle): Promise<pg.PoolClient> {
-  if (db.kind !== 'postgres') throw new Error('ownConnection: PostgreSQL only (PGlite runs one connection)');
-  return (db.db as unknown as { $client: pg.Pool }).$client.connect();
+  return poolOf(db, 'ownConnection').connect();
+}
+
+/** The server's node-postgres pool (PostgreSQL only). */
+function poolOf(db: DbHandle, caller: string): pg.Pool {
+  if (db.kind !== 'postgres') throw new Error(`${caller}: PostgreSQL only (PGlite runs one connection)`);
+  return (db.db as unknown as { $client: pg.Pool }).$client;
 }
 
 /** PostgreSQL only: how many statements of this database whose text starts with `prefix` wait on a lock now. */
 export async function lockWaiters(db: DbHandle, prefix: string): Promise<number> {
-  const r = (await (db.db as unknown as { $client: pg.Pool }).$client.query(
+  const r = (await poolOf(db, 'lockWaiters').query(
     `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and starts_with(query, $1)`,
     [prefix],
   )) as { rows: { n: number }[] };
