@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryPersistence } from './persistence.ts';
-import { CloseCode, encodeFrame } from './protocol.ts';
+import { CloseCode, decodeFrame, encodeFrame } from './protocol.ts';
 import { createSyncRoom, type Peer } from './room.ts';
 import { captureUpdate, contentOf, countFrames, framesOf, step2Frame, updateFrame } from './testing/frames.ts';
 import { craftDeleteRange, craftStruct, sampleUpdate, yjsLimitVectors } from './testing/hostile-updates.ts';
@@ -508,6 +508,75 @@ describe('broadcast', () => {
     expect(runs).toHaveLength(2);
     for (const run of runs) expect(run.peers.sort()).toEqual(['by1', 'by2', 'by3']);
     expect(log.some((e) => e.peer === 'sender')).toBe(false);
+    await room.destroy();
+  });
+
+  it('[P11] with a broadcast window, a change after half a quiet window goes out within its receive call; one sooner waits for the end of its turn', async () => {
+    const clock = createManualClock();
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
+    await room.whenLoaded;
+    const log: string[] = [];
+    const peer = (id: string): Peer => ({ id, send: () => log.push(id), close: () => undefined });
+    for (const id of ['sender', 'by']) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
+    clock.runDeferred();
+    clock.advance(100);
+    log.length = 0;
+    const source = new Y.Doc();
+    const edit = (ch: string) => room.receive(peer('sender'), updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+    edit('a');
+    expect(log).toEqual(['by']); // no turn had to end
+    clock.advance(5);
+    edit('b');
+    expect(log).toEqual(['by', 'by']);
+    clock.advance(2); // past the spacing, but less than half the window since the last broadcast
+    edit('c');
+    expect(log).toHaveLength(2);
+    clock.runDeferred();
+    expect(log).toEqual(['by', 'by', 'by']);
+    expect(room.doc.getText('t').toString()).toBe('cba');
+    await room.destroy();
+  });
+
+  it('[P11] a broadcast frame goes through the peers\' shared sendMany once, to the open bystanders in order; a room with a peer lacking it sends one by one', async () => {
+    const clock = createManualClock();
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock });
+    await room.whenLoaded;
+    const single: string[] = [];
+    const many: Array<{ peers: string[]; bytes: Uint8Array }> = [];
+    const sendMany = (peers: Peer[], bytes: Uint8Array) => many.push({ peers: peers.map((p) => p.id), bytes });
+    const peers = new Map<string, Peer>();
+    const peer = (id: string, shared = true): Peer => {
+      const p: Peer = { id, send: () => single.push(id), ...(shared ? { sendMany } : {}), close: () => undefined };
+      peers.set(id, p);
+      return p;
+    };
+    for (const id of ['by1', 'sender', 'by2', 'by3']) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
+    clock.runDeferred();
+    single.length = 0;
+    const source = new Y.Doc();
+    const edit = (ch: string) => room.receive(peers.get('sender')!, updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+    edit('x');
+    clock.runDeferred();
+    expect(single).toEqual([]);
+    expect(many).toHaveLength(1);
+    expect(many[0]!.peers).toEqual(['by1', 'by2', 'by3']);
+    const frame = decodeFrame(many[0]!.bytes);
+    const recipient = new Y.Doc();
+    if (frame.type === 'sync-update') Y.applyUpdate(recipient, frame.update);
+    expect(recipient.getText('t').toString()).toBe('x');
+    // A closed peer is left out.
+    room.disconnect(peers.get('by2')!);
+    edit('y');
+    clock.runDeferred();
+    expect(many[1]!.peers).toEqual(['by1', 'by3']);
+    // A peer of another transport (no sendMany): every recipient gets the frame through send.
+    room.connect(peer('plain', false), { access: 'read', identity: { userId: 'plain', name: 'plain', color: '#000' } });
+    clock.runDeferred();
+    single.length = 0;
+    edit('z');
+    clock.runDeferred();
+    expect(many).toHaveLength(2);
+    expect(single.sort()).toEqual(['by1', 'by3', 'plain']);
     await room.destroy();
   });
 

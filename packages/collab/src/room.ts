@@ -28,6 +28,12 @@ export interface Peer {
   readonly id: string;
   /** Must not keep or mutate `bytes`: the same frame is handed to every recipient. */
   send(bytes: Uint8Array): void;
+  /**
+   * Optional: `bytes` to several open peers at once, in their order, as that run of `send` calls
+   * would. The room calls it only with peers that all have this same function, so a transport can
+   * encode and frame a broadcast once and write it to each connection right away.
+   */
+  sendMany?(peers: Peer[], bytes: Uint8Array): void;
   close(code: number, reason: string): void;
 }
 
@@ -67,8 +73,9 @@ export interface RoomLimits extends UpdateLimits {
    * broadcast less than the current spacing ago. The spacing starts at 1/8 of the window; after a held
    * broadcast it doubles (up to the window) if the hold gathered at least two changes per 1/8 window
    * (1,600/s at 10 ms), and halves otherwise or once changes arrive two spacings apart; a whole quiet
-   * window resets it. An idle or lightly used room never waits; a busy one sends bigger batches, not
-   * more frames, which saves every receiver a transaction per frame.
+   * window resets it. An idle or lightly used room never waits (a change half a window or more after
+   * the last broadcast goes out from the call that accepted it, without waiting for the turn to end);
+   * a busy one sends bigger batches, not more frames, which saves every receiver a transaction per frame.
    */
   broadcastWindowMs: number;
 }
@@ -252,6 +259,20 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       report(err, 'send', conn.peer.id);
     }
   };
+  /** One frame to several connections: through their shared `sendMany` when they all have it, else one by one. */
+  const sendAll = (list: Conn[], bytes: Uint8Array): void => {
+    const many = list.length > 1 ? list[0]!.peer.sendMany : undefined;
+    if (!many || !list.every((c) => c.peer.sendMany === many)) {
+      for (const conn of list) send(conn, bytes);
+      return;
+    }
+    const peers = list.filter((c) => c.open).map((c) => c.peer);
+    try {
+      many(peers, bytes);
+    } catch (err) {
+      report(err, 'send');
+    }
+  };
   const sendError = (conn: Conn, code: ErrorCode, message: string): void => {
     send(conn, encodeFrame({ type: 'error', code, message }));
   };
@@ -266,6 +287,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (origin === LOAD) return;
     const sender = isLiveConn(origin) ? origin : null;
     batch.push({ update, sender });
+    let now = false;
     if (!broadcastScheduled) {
       broadcastScheduled = true;
       const window = limits.broadcastWindowMs;
@@ -278,13 +300,16 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       else {
         // Changes now arrive at least twice the spacing apart: the room is calming down.
         if (since >= 2 * broadcastSpacing) broadcastSpacing = Math.max(minSpacing(), broadcastSpacing / 2);
-        clock.defer(flushBroadcast);
+        // Quiet for half a window: out from this call. Sooner, at the end of the turn, with the rest of it.
+        if (window > 0 && since >= window / 2) now = true;
+        else clock.defer(flushBroadcast);
       }
     }
     if (origin !== REMOTE) {
       persistQueue.push(update);
       schedulePersist();
     }
+    if (now) flushBroadcast();
   });
 
   const mergeChunks = (updates: Uint8Array[]): Uint8Array[] => {
@@ -330,7 +355,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     // Frame by frame, each to all its recipients in a row: the transport turns consecutive sends of the
     // same bytes into one encoded broadcast. Per peer the frames still arrive in order.
     const bystanders = excludeSelf ? targets.filter((c) => !senders.has(c)) : targets;
-    if (bystanders.length > 0) for (const f of allFrames()) for (const conn of bystanders) send(conn, f);
+    if (bystanders.length > 0) for (const f of allFrames()) sendAll(bystanders, f);
     if (!excludeSelf) return;
     for (const conn of targets) {
       if (!senders.has(conn)) continue;

@@ -85,6 +85,28 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     }
   };
 
+  /** The joined entry behind each peer this node handed to a room. */
+  const joinedOf = new WeakMap<Peer, Joined>();
+  /**
+   * A room's broadcast (the same frame to many of its peers): whatever is queued in the outbox goes
+   * first, then the frame is encoded once and written to each socket at once (fanout.ts). Shared by
+   * every peer, so the room can hand it all its recipients in one call.
+   */
+  const sendMany = (peers: Peer[], bytes: Uint8Array) => {
+    drain();
+    const sids: string[] = [];
+    let name = '';
+    for (const p of peers) {
+      const j = joinedOf.get(p);
+      if (j?.open) {
+        sids.push(j.socket.id);
+        name = j.name;
+      }
+    }
+    if (sids.length === 1) io.sockets.sockets.get(sids[0]!)?.emit('doc:msg', name, asBuffer(bytes));
+    else if (sids.length > 1) fanOut(io, sids, 'doc:msg', [name, asBuffer(bytes)]);
+  };
+
   function detach(j: Joined, notify: { code: number; reason: string } | null) {
     if (!j.open) return;
     j.open = false;
@@ -173,9 +195,11 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
           send: (bytes) => {
             if (j.open) enqueue(name, bytes, sid);
           },
+          sendMany,
           close: (code, reason) => detach(j, { code, reason }),
         },
       };
+      joinedOf.set(j.peer, j);
       mine.set(name, j);
       // Connect after the ack is on the wire, so the client's provider is open before the first frame.
       setImmediate(() => {
