@@ -13,7 +13,10 @@
  * - role `editors`: the other clients. Each syncs the document once (sync step 1 / step 2), then keeps
  *   a Y.Doc with only the initial state and its own edits, so every edit is a valid Yjs update
  *   concurrent with the others; it edits at a steady rate and only drains incoming frames (counted,
- *   not decoded into Yjs or applied).
+ *   not decoded into Yjs or applied). Editors of every server speak its wire protocol over a plain
+ *   `ws` socket (y-websocket's for the relay, Hocuspocus's, and Engine.IO / Socket.IO with the msgpack
+ *   parser for Accord), so no load generator carries a client library the others do not. Observers
+ *   are the real clients: Accord's are socket.io-client with Accord's provider.
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -85,37 +88,17 @@ interface Client {
 function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => void, onDrained: (bytes: number) => void): Client {
   const doc = new Y.Doc();
   if (args.kind === 'accord' || args.kind === 'accord-pg') {
+    // Editors speak the wire protocol over a plain `ws` socket, as the relay's and Hocuspocus's below do.
+    if (!full) return rawAccordEditor(doc, onDrained);
     const socket: Socket = ioClient(args.url, { transports: ['websocket'], parser: msgpackParser, auth: { token: args.token }, reconnection: false, timeout: 20_000 });
     const transport = createSocketDocTransport(socket as unknown as DocSocketLike, args.docName);
-    if (full) {
-      const provider = createDocProvider({ doc, transport });
-      doc.on('update', (u: Uint8Array, origin: unknown) => origin !== null && onRemote(doc, u));
-      return {
-        doc,
-        synced: () => provider.synced,
-        close() {
-          provider.destroy();
-          transport.close();
-          socket.close();
-        },
-      };
-    }
-    let synced = false;
-    const remote = Symbol('remote');
-    transport.onOpen(() => transport.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) })));
-    transport.onMessage((bytes) => {
-      if (synced) return onDrained(bytes.byteLength);
-      const frame = decodeFrame(bytes);
-      if (frame.type === 'sync-step2') {
-        Y.applyUpdate(doc, frame.update, remote);
-        synced = true;
-      }
-    });
-    doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && transport.send(encodeFrame({ type: 'sync-update', update: u })));
+    const provider = createDocProvider({ doc, transport });
+    doc.on('update', (u: Uint8Array, origin: unknown) => origin !== null && onRemote(doc, u));
     return {
       doc,
-      synced: () => synced,
+      synced: () => provider.synced,
       close() {
+        provider.destroy();
         transport.close();
         socket.close();
       },
@@ -168,6 +151,54 @@ function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => vo
     syncProtocol.writeUpdate(e, u);
     if (ws.readyState === WebSocket.OPEN) ws.send(encoding.toUint8Array(e));
   });
+  return { doc, synced: () => synced, close: () => ws.close() };
+}
+
+/**
+ * An Accord editor without socket.io-client: Engine.IO 4 and Socket.IO 5 (msgpack parser) spoken over a
+ * plain \`ws\` socket, as the relay's and Hocuspocus's editors speak theirs. It connects with the API
+ * token, joins the document (the same \`doc:join\` and acknowledgement), syncs once, then sends its edits
+ * as \`doc:msg\` events and only counts the frames it receives, without decoding them.
+ */
+function rawAccordEditor(doc: Y.Doc, onDrained: (bytes: number) => void): Client {
+  const ws = new WebSocket(`${args.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  const encoder = new msgpackParser.Encoder();
+  const decoder = new msgpackParser.Decoder();
+  const packet = (p: { type: number; data?: unknown; id?: number }) => {
+    for (const bytes of encoder.encode({ nsp: '/', ...p }) as unknown as Buffer[]) ws.send(bytes);
+  };
+  const emit = (frame: Uint8Array) => packet({ type: 2, data: ['doc:msg', args.docName, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)] });
+  const JOIN_ACK = 1;
+  let synced = false;
+  const remote = Symbol('remote');
+  decoder.on('decoded', (p: { type: number; id?: number; data?: unknown[] }) => {
+    if (p.type === 0) packet({ type: 2, data: ['doc:join', args.docName], id: JOIN_ACK });
+    else if (p.type === 4) console.error(`editor: connection refused: ${JSON.stringify(p.data)}`);
+    else if (p.type === 3 && p.id === JOIN_ACK) {
+      const r = p.data?.[0] as { ok?: boolean; error?: unknown } | undefined;
+      if (r?.ok) emit(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
+      else console.error(`editor: join refused: ${JSON.stringify(r?.error)}`);
+    } else if (p.type === 2 && p.data?.[0] === 'doc:msg' && p.data[2] instanceof Uint8Array) {
+      const frame = decodeFrame(p.data[2]);
+      if (frame.type === 'sync-step2') {
+        Y.applyUpdate(doc, frame.update, remote);
+        synced = true;
+      }
+    }
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) {
+      // Engine.IO: "0{…}" opens the session (then the Socket.IO connect, with the token), "2" is a ping.
+      const text = data.toString();
+      if (text.startsWith('0')) packet({ type: 0, data: { token: args.token } });
+      else if (text === '2') ws.send('3');
+      return;
+    }
+    if (synced) return onDrained(data.byteLength);
+    decoder.add(data);
+  });
+  ws.on('error', (err) => console.error(`editor: ${err.message}`));
+  doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && ws.readyState === WebSocket.OPEN && emit(encodeFrame({ type: 'sync-update', update: u })));
   return { doc, synced: () => synced, close: () => ws.close() };
 }
 

@@ -189,7 +189,8 @@ console.log(
   [
     `collab benchmark: warm-up ${WARMUP_MS} ms, measured ${LOAD_MS} ms per run, loopback; the server, the observers and the editors in three processes.`,
     `Per run: ${OBSERVERS} observer clients apply every update into a Y.Doc and do not edit; the other clients are editors that send`,
-    `the whole edit rate (each keeps a Y.Doc with only its own edits) and drain incoming frames without applying them.`,
+    `the whole edit rate (each keeps a Y.Doc with only its own edits) and drain incoming frames without applying them;`,
+    `every server's editors speak its wire protocol over a plain ws socket (Accord's: Engine.IO / Socket.IO, msgpack), its observers are real clients.`,
     `Latency = observer-measured propagation: from an editor's send until the last of the ${OBSERVERS} observers has applied the edit`,
     `(edits sent in the measured window). CPU per delivered update = server process CPU / (edits × (clients − 1)).`,
     `Converged: observers agree, the server's document (and where there is one, the database's) equals theirs.`,
