@@ -537,6 +537,36 @@ describe('broadcast', () => {
     await room.destroy();
   });
 
+  it('[P11] after a broadcast that took more than 1/8 of the time since (a saturated loop), a change waits for the end of its turn even after half a quiet window', async () => {
+    const manual = createManualClock();
+    let spent = 0; // time that passes while a peer is being sent to
+    const clock = { ...manual, now: () => manual.now() + spent };
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
+    await room.whenLoaded;
+    let slow = 0;
+    const log: string[] = [];
+    const peer = (id: string): Peer => ({ id, send: () => (log.push(id), (spent += slow)), close: () => undefined });
+    for (const id of ['sender', 'by']) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
+    manual.runDeferred();
+    manual.advance(100);
+    log.length = 0;
+    const source = new Y.Doc();
+    const edit = (ch: string) => room.receive(peer('sender'), updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+    slow = 2;
+    edit('a'); // idle: out at once, and the send took 2 ms
+    expect(log).toEqual(['by']);
+    manual.advance(8); // 8 ms since its start < 8 × 2 ms
+    edit('b');
+    expect(log).toHaveLength(1);
+    manual.runDeferred();
+    expect(log).toHaveLength(2);
+    slow = 0;
+    manual.advance(20); // the last one took 2 ms: 20 ms since is enough
+    edit('c');
+    expect(log).toHaveLength(3);
+    await room.destroy();
+  });
+
   it('[P11] a broadcast frame goes through the peers\' shared sendMany once, to the open bystanders in order; a room with a peer lacking it sends one by one', async () => {
     const clock = createManualClock();
     const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock });

@@ -231,6 +231,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   let batch: Array<{ update: Uint8Array; sender: Conn | null }> = [];
   let broadcastScheduled = false;
   let lastBroadcastAt = -Infinity;
+  /** How long the last broadcast took to hand its frames to the transport (its share of a busy loop). */
+  let lastBroadcastCost = 0;
   /** Whether the scheduled broadcast was held back (the room is busy), and the current minimum spacing. */
   let broadcastHeld = false;
   const minSpacing = (): number => limits.broadcastWindowMs / 8;
@@ -300,8 +302,10 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       else {
         // Changes now arrive at least twice the spacing apart: the room is calming down.
         if (since >= 2 * broadcastSpacing) broadcastSpacing = Math.max(minSpacing(), broadcastSpacing / 2);
-        // Quiet for half a window: out from this call. Sooner, at the end of the turn, with the rest of it.
-        if (window > 0 && since >= window / 2) now = true;
+        // Idle (no broadcast for half a window, and the last one took under 1/8 of the time since):
+        // out from this call. Otherwise at the end of the turn, with whatever else the turn accepts; a
+        // saturated loop must batch, and its first change after a long turn would go out alone.
+        if (window > 0 && since >= window / 2 && lastBroadcastCost * 8 <= since) now = true;
         else clock.defer(flushBroadcast);
       }
     }
@@ -345,6 +349,11 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     batch = [];
     if (items.length === 0 || destroyed) return;
     lastBroadcastAt = clock.now();
+    broadcast(items);
+    lastBroadcastCost = clock.now() - lastBroadcastAt;
+  }
+
+  function broadcast(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
     const targets = [...conns.values()].filter((c) => c.greeted);
     if (targets.length === 0) return;
     const senders = new Set<Conn>();
