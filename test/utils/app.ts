@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb } from '@accord/db';
 import { openTestDatabase } from '@accord/db/testing';
-import { createApp, createDeps, parseEnv, type Deps } from '@accord/server';
+import { closeDeps, createApp, createDeps, parseEnv, type Deps } from '@accord/server';
 import { ApiClient, type Transport } from './client.ts';
 import { createFactory, type Factory } from './factory.ts';
 
@@ -65,20 +65,16 @@ export async function createTestApp(kind: 'pglite' | 'postgres' = 'pglite', env:
       admin,
       factory: createFactory(admin, d),
       async close() {
-        await d.imports.close();
-        await d.docs.close();
-        await d.compactor.close();
+        // Every service, background jobs included (consensus, quality drain, bus), before the database
+        // goes: a timer of theirs firing later logged "PGlite is closed" into the next test's output.
+        await closeDeps(d, { closeDb: false });
         await db.close().catch(() => {});
         await tdb.drop();
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (e) {
-    if (deps) {
-      await deps.imports.close();
-      await deps.docs.close();
-      await deps.compactor.close();
-    }
+    if (deps) await closeDeps(deps, { closeDb: false });
     await db.close().catch(() => {});
     await tdb.drop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 export { startServer, type RunningServer, type StartOptions } from './server.ts';
 export { createApp, CSP } from './app.ts';
-export { createDeps, type Deps } from './deps.ts';
+export { closeDeps, createDeps, type Deps } from './deps.ts';
 export { parseEnv, EnvSchema, type Env } from './env.ts';
 export { routeTable } from './routes.ts';
 export type { AnyRoute, Access } from './platform/http/route.ts';
