@@ -73,9 +73,10 @@ export interface RoomLimits extends UpdateLimits {
    * broadcast less than the current spacing ago. The spacing starts at 1/8 of the window; after a held
    * broadcast it doubles (up to the window) if the hold gathered at least two changes per 1/8 window
    * (1,600/s at 10 ms), and halves otherwise or once changes arrive two spacings apart; a whole quiet
-   * window resets it. An idle or lightly used room never waits (a change half a window or more after
-   * the last broadcast goes out from the call that accepted it, without waiting for the turn to end);
-   * a busy one sends bigger batches, not more frames, which saves every receiver a transaction per frame.
+   * window resets it. An idle or lightly used room never waits: a change half a window or more after
+   * the last broadcast, when that broadcast took at most 1/8 of the time since, goes out from the call
+   * that accepted it, without waiting for the turn to end. A busy one sends bigger batches, not more
+   * frames, which saves every receiver a transaction per frame.
    */
   broadcastWindowMs: number;
 }
@@ -361,8 +362,9 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     let all: Uint8Array[] | null = null;
     const allFrames = (): Uint8Array[] => (all ??= frames(items.map((i) => i.update)));
     const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
-    // Frame by frame, each to all its recipients in a row: the transport turns consecutive sends of the
-    // same bytes into one encoded broadcast. Per peer the frames still arrive in order.
+    // Frame by frame, each to all its recipients at once (their shared sendMany) or in a row (the
+    // transport may turn consecutive sends of the same bytes into one encoded broadcast). Per peer the
+    // frames still arrive in order.
     const bystanders = excludeSelf ? targets.filter((c) => !senders.has(c)) : targets;
     if (bystanders.length > 0) for (const f of allFrames()) sendAll(bystanders, f);
     if (!excludeSelf) return;
