@@ -1,12 +1,25 @@
 /**
- * Live-document clients for tests and the benchmark: a real socket.io-client socket (msgpack,
- * websocket only, cookie + Origin or an API token) and the collab provider over it.
+ * Live-document clients for tests and the benchmark: the collab provider over a real
+ * socket.io-client socket (msgpack, websocket only, cookie + Origin or an API token), or over a
+ * document socket (`ws`, the same credentials; PROTOCOL.md [P26]).
  */
 import { io as ioClient, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
 import msgpackParser from 'socket.io-msgpack-parser';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
-import { createDocProvider, createSocketDocTransport, decodeFrame, type DocProvider, type DocSocketLike, type Frame, type SocketDocTransport } from '@accord/collab';
+import {
+  createDocProvider,
+  createSocketDocTransport,
+  createWebSocketDocTransport,
+  decodeFrame,
+  docSocketUrl,
+  type DocProvider,
+  type DocSocketLike,
+  type Frame,
+  type SocketDocTransport,
+  type WebSocketLike,
+} from '@accord/collab';
 import type { Ack, DocJoined } from '@accord/core';
 
 export interface SocketAuth {
@@ -73,6 +86,80 @@ export function openDoc(socket: Socket, name: string, doc = new Y.Doc()): LiveDo
       transport.close();
       awareness.destroy();
     },
+  };
+}
+
+/** The `ws` options that carry a client's credentials to a document socket. */
+/** `origin: ''` sends none. */
+export function docSocketOptions(a: Omit<SocketAuth, 'reconnection'> & { origin?: string }): WebSocket.ClientOptions {
+  const headers: Record<string, string> = {};
+  if (a.cookie) {
+    headers.cookie = `accord_session=${a.cookie}`;
+    if (a.origin !== '') headers.origin = a.origin ?? a.url;
+  } else if (a.origin) headers.origin = a.origin;
+  if (a.token) headers.authorization = `Bearer ${a.token}`;
+  return { headers, perMessageDeflate: false };
+}
+
+/** A live document over its own document socket, reconnecting as the web app's does. */
+export function openDocSocket(a: Omit<SocketAuth, 'reconnection'>, name: string, doc = new Y.Doc()): LiveDoc {
+  const errors: LiveDoc['errors'] = [];
+  const refused: LiveDoc['refused'] = [];
+  const transport = createWebSocketDocTransport({
+    url: docSocketUrl(a.url, name),
+    connect: (url) => new WebSocket(url, docSocketOptions(a)) as unknown as WebSocketLike,
+    onRefused: (e) => refused.push(e),
+    rejoinDelayMs: 50,
+  });
+  const awareness = new Awareness(doc);
+  const provider = createDocProvider({ doc, awareness, transport });
+  provider.on('error', (e) => errors.push(e));
+  return {
+    doc,
+    awareness,
+    provider,
+    transport,
+    errors,
+    refused,
+    close() {
+      provider.destroy();
+      transport.close();
+      awareness.destroy();
+    },
+  };
+}
+
+/**
+ * Raw access to a document socket for hostile tests: every text message, decoded binary frame and the
+ * close (code and reason) it got; `opened` resolves on the upgrade, or rejects with the HTTP status
+ * of a refused one.
+ */
+export function rawDocSocket(a: Omit<SocketAuth, 'reconnection'> & { origin?: string }, name: string, path?: string) {
+  const ws = new WebSocket(path ? `${a.url.replace(/^http/, 'ws')}${path}` : docSocketUrl(a.url, name), docSocketOptions(a));
+  const texts: string[] = [];
+  const frames: Frame[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', (e) => reject(e));
+  });
+  opened.catch(() => undefined);
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) frames.push(decodeFrame(new Uint8Array(data as Buffer)));
+    else texts.push(String(data));
+  });
+  ws.on('close', (code, reason) => (closed = { code, reason: reason.toString() }));
+  return {
+    ws,
+    opened,
+    texts,
+    frames,
+    get closed() {
+      return closed;
+    },
+    send: (bytes: Uint8Array | string) => ws.send(bytes),
+    errorsOf: () => frames.filter((f): f is Extract<Frame, { type: 'error' }> => f.type === 'error').map((f) => f.code),
   };
 }
 

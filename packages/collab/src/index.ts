@@ -90,6 +90,7 @@ export {
   type SocketDocTransport,
   type SocketTransportOptions,
 } from './socket-transport.ts';
+export { createWebSocketDocTransport, docSocketUrl, type WebSocketLike, type WebSocketTransportOptions } from './ws-transport.ts';
 export {
   DISPUTE_ROOTS,
   addDisputeComment,

@@ -29,7 +29,14 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Close codes passed to `peer.close`, in the WebSocket application range, HTTP-like. */
 export const CloseCode = {
+  /** A document socket's join refused: the name or request is malformed ([P26]). */
+  badRequest: 4400,
+  /** A document socket's credentials do not authenticate (session ended, token revoked) ([P26]). */
+  unauthenticated: 4401,
+  /** Access removed (or, on a document socket before it joined, refused). */
   kicked: 4403,
+  /** A document socket's join refused: no such document, or not for this user ([P26]). */
+  notFound: 4404,
   overloaded: 4429,
   loadFailed: 4500,
   roomClosed: 4503,

@@ -1,17 +1,24 @@
 /**
- * The Socket.IO binding of live documents: a thin adapter from `doc:join` / `doc:msg` / `doc:leave`
- * to sync rooms (`room.connect`, `room.receive`, `room.disconnect`). Every payload is checked before
- * use and every handler answers or stays silent — it never throws at the socket. Frames the room
- * sends to many peers at once are encoded once and broadcast (docs/realtime.md).
+ * The bindings of live documents to sync rooms (`room.connect`, `room.receive`, `room.disconnect`),
+ * over two transports that share one join, one re-check of rights and one broadcast:
+ * - Socket.IO: `doc:join` / `doc:msg` / `doc:leave` on the app socket, many documents per socket;
+ * - the document socket: one plain WebSocket per document at `/collab/<name>` (y-websocket's shape),
+ *   its binary messages the collab frames themselves, a text message `{"joined":{"access":…}}` as
+ *   the join's answer, and the close code as a refusal (PROTOCOL.md [P26]).
+ * Every payload is checked before use and every handler answers or stays silent — it never throws
+ * at the socket. Frames the room sends to many peers at once are framed once (docs/realtime.md).
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Server, Socket } from 'socket.io';
-import type { Peer, SyncRoom } from '@accord/collab';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, type Peer, type SyncRoom } from '@accord/collab';
 import { DOC_NAME_RE, type Ack, type ClientToServerEvents, type DocJoined, type ServerToClientEvents, type SocketError } from '@accord/core';
 import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext, UserRow } from '../http/context.ts';
 import type { BusEventName, BusHandler } from '../bus.ts';
 import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
-import { fanOut } from './fanout.ts';
+import { fanOut, fanOutRaw } from './fanout.ts';
 import type { SocketData } from './index.ts';
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -21,42 +28,92 @@ type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
 const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
+/** Document sockets one user may hold open on one node. */
+const MAX_DOC_SOCKETS_PER_USER = 64;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
+/** Ping interval of document sockets: one without a pong by the next ping is dropped. */
+const DOC_SOCKET_PING_MS = 30_000;
 /** Events bound elsewhere on the same socket (quality.ts) are known too. */
 const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave', 'calibration:join', 'calibration:leave']);
+/** The path prefix of document sockets: `/collab/<document name, URI-encoded>`. */
+export const DOC_SOCKET_PATH = '/collab/';
+
+/** A client connection that holds documents open: a Socket.IO socket or a document socket. */
+interface DocConn {
+  readonly id: string;
+  /** Its credentials; `auth` is replaced by every fresh read. */
+  readonly data: SocketData;
+  readonly connected: boolean;
+  /** Ends the connection: its session no longer authenticates. */
+  end(): void;
+  /** Tells the client the room closed this document (after any frame already sent). */
+  closed(name: string, code: number, reason: string): void;
+  /** Socket.IO's socket id, for broadcasts; absent on a document socket. */
+  readonly sid?: string;
+  /** The document socket; absent on Socket.IO. */
+  readonly ws?: WebSocket;
+}
 
 interface Joined {
   name: string;
   access: 'read' | 'write';
   projectId: string;
-  socket: DocSocket;
+  conn: DocConn;
   peer: Peer;
   room: SyncRoom;
   open: boolean;
 }
 
+type JoinResult = { ok: true; user: UserRow; access: 'read' | 'write'; projectId: string; room: SyncRoom } | { ok: false; ended?: boolean; error: SocketError };
+
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length <= 64 && DOC_NAME_RE.test(v);
 const fail = (code: SocketError['code'], message: string): Ack<never> => ({ ok: false, error: { code, message } });
+const refusal = (code: SocketError['code'], message: string, ended = false): JoinResult => ({ ok: false, ended, error: { code, message } });
+const CLOSED_WHILE_JOINING = 'The connection closed while joining.';
+
+/** The close code a document socket's refusal carries (PROTOCOL.md [P26]). */
+const REFUSAL_CLOSE: Record<SocketError['code'], number> = {
+  bad_request: CloseCode.badRequest,
+  not_found: CloseCode.notFound,
+  forbidden: CloseCode.kicked,
+  rate_limited: CloseCode.overloaded,
+  unavailable: CloseCode.roomClosed,
+  not_joined: CloseCode.badRequest,
+};
 
 export function bindDocs(io: IO, deps: RealtimeDeps) {
   const { docs, logger } = deps;
-  /** socket id → document name → joined entry (or the join in progress). */
-  const bySocket = new Map<string, Map<string, Joined | Promise<Ack<DocJoined>>>>();
+  /** connection id → document name → joined entry (or the join in progress). */
+  const byConn = new Map<string, Map<string, Joined | Promise<Ack<DocJoined>>>>();
+  /** user id → their open connections on this node (both transports), for the re-checks. */
+  const connsByUser = new Map<string, Set<DocConn>>();
+  /** Each Socket.IO socket's connection. */
+  const connOfSocket = new WeakMap<DocSocket, DocConn>();
   /** Bumped by every control event this node applies: a join that overlapped one resolves again. */
   let epoch = 0;
   /** Each room's kind `load` hook, run once per room on this node. */
   const loadHooks = new WeakMap<SyncRoom, Promise<void>>();
 
+  const track = (userId: string, conn: DocConn) => {
+    let set = connsByUser.get(userId);
+    if (!set) connsByUser.set(userId, (set = new Set()));
+    set.add(conn);
+  };
+  const untrack = (userId: string, conn: DocConn) => {
+    const set = connsByUser.get(userId);
+    if (set?.delete(conn) && set.size === 0) connsByUser.delete(userId);
+  };
+
   /**
-   * The socket's session (or API token) and its user, read from the database now; null once it no
-   * longer authenticates (session ended, token revoked, user deactivated). Nothing authorizes from
+   * The connection's session (or API token) and its user, read from the database now; null once it
+   * no longer authenticates (session ended, token revoked, user deactivated). Nothing authorizes from
    * the copy taken at the handshake; the fresh copy replaces it (for presence names).
    */
-  async function currentAuth(socket: DocSocket): Promise<AuthContext | null> {
-    const { cookie, token } = socket.data;
+  async function currentAuth(conn: Pick<DocConn, 'data'>): Promise<AuthContext | null> {
+    const { cookie, token } = conn.data;
     const auth = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
     if (!auth || !auth.user.active) return null;
-    socket.data.auth = auth;
+    conn.data.auth = auth;
     return auth;
   }
 
@@ -95,14 +152,19 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   const sendMany = (peers: Peer[], bytes: Uint8Array) => {
     drain();
     const sids: string[] = [];
+    const raw: WebSocket[] = [];
     let name = '';
     for (const p of peers) {
       const j = joinedOf.get(p);
-      if (j?.open) {
-        sids.push(j.socket.id);
+      if (!j?.open) continue;
+      if (j.conn.ws) raw.push(j.conn.ws);
+      else if (j.conn.sid) {
+        sids.push(j.conn.sid);
         name = j.name;
       }
     }
+    if (raw.length === 1) raw[0]!.send(bytes);
+    else if (raw.length > 1) fanOutRaw(raw, bytes);
     if (sids.length === 1) io.sockets.sockets.get(sids[0]!)?.emit('doc:msg', name, asBuffer(bytes));
     else if (sids.length > 1) fanOut(io, sids, 'doc:msg', [name, asBuffer(bytes)]);
   };
@@ -110,19 +172,89 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   function detach(j: Joined, notify: { code: number; reason: string } | null) {
     if (!j.open) return;
     j.open = false;
-    const mine = bySocket.get(j.socket.id);
+    const mine = byConn.get(j.conn.id);
     if (mine?.get(j.name) === j) mine.delete(j.name);
     docs.release(j.name, j.room);
-    if (notify && j.socket.connected) {
-      drain(); // frames the room sent before closing (its error frame) go first
-      j.socket.emit('doc:closed', j.name, notify.code, notify.reason);
-    }
+    if (notify && j.conn.connected) j.conn.closed(j.name, notify.code, notify.reason);
   }
+
+  /**
+   * Who is asking and what they may do with `name`, resolved from the database as it is now, and the
+   * room open on this node. A control event applied meanwhile (a role taken away, the project
+   * archived) makes it resolve again, so no stale answer slips past a re-check. `stillWanted` is
+   * asked after every wait: false once the client left or closed.
+   */
+  async function resolveJoin(conn: Pick<DocConn, 'data'>, name: string, stillWanted: () => boolean): Promise<JoinResult> {
+    let user: UserRow | null = null;
+    let access: DocAccess | null = null;
+    for (let i = 0; i < MAX_JOIN_RESOLVES; i++) {
+      const seen = epoch;
+      const auth = await currentAuth(conn);
+      if (!auth) return refusal('forbidden', 'Your session has ended; sign in again.', true);
+      user = auth.user;
+      access = await resolveDocAccess(deps, user, name);
+      if (seen === epoch) break;
+      access = null;
+    }
+    if (!stillWanted()) return refusal('bad_request', CLOSED_WHILE_JOINING);
+    if (!user || !access) return refusal('unavailable', 'Access is changing; try again.');
+    if (!access.ok) return refusal(access.code, access.message);
+    const room = docs.acquire(name, { frozen: access.frozen });
+    const kind = deps.docKinds.resolve(name);
+    const load = kind?.kind.hooks?.load;
+    if (load) {
+      let hooked = loadHooks.get(room);
+      if (!hooked) loadHooks.set(room, (hooked = room.whenLoaded.then(() => load(kind.id, room))));
+      try {
+        await hooked;
+      } catch (e) {
+        loadHooks.delete(room);
+        docs.release(name, room);
+        throw e;
+      }
+      if (!stillWanted()) {
+        docs.release(name, room);
+        return refusal('bad_request', CLOSED_WHILE_JOINING);
+      }
+    }
+    return { ok: true, user, access: access.access, projectId: access.projectId, room };
+  }
+
+  /** The joined entry of a resolved join, registered on its connection; the room is connected by the caller. */
+  function register(conn: DocConn, name: string, r: Extract<JoinResult, { ok: true }>, send: (j: Joined, bytes: Uint8Array) => void): Joined {
+    const j: Joined = {
+      name,
+      access: r.access,
+      projectId: r.projectId,
+      conn,
+      room: r.room,
+      open: true,
+      peer: {
+        id: `${conn.id}:${name}`,
+        send: (bytes) => {
+          if (j.open) send(j, bytes);
+        },
+        sendMany,
+        close: (code, reason) => detach(j, { code, reason }),
+      },
+    };
+    joinedOf.set(j.peer, j);
+    let mine = byConn.get(conn.id);
+    if (!mine) byConn.set(conn.id, (mine = new Map()));
+    mine.set(name, j);
+    return j;
+  }
+
+  const connectRoom = (j: Joined, user: UserRow) => {
+    if (j.open) j.room.connect(j.peer, { access: j.access, identity: { userId: user.id, name: user.name, color: userColor(user.id) } });
+  };
+
+  // ---- Socket.IO
 
   function join(socket: DocSocket, name: unknown): Promise<Ack<DocJoined>> {
     if (!isName(name)) return Promise.resolve(fail('bad_request', 'The document name must be rubric:<uuid>, dispute:<uuid> or calibration:<uuid>.'));
-    let mine = bySocket.get(socket.id);
-    if (!mine) bySocket.set(socket.id, (mine = new Map()));
+    let mine = byConn.get(socket.id);
+    if (!mine) byConn.set(socket.id, (mine = new Map()));
     const current = mine.get(name);
     // A repeated join answers like the first (a join in progress is shared, not started twice).
     if (current instanceof Promise) return current;
@@ -136,76 +268,19 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   async function doJoin(socket: DocSocket, name: string, mine: Map<string, Joined | Promise<Ack<DocJoined>>>): Promise<Ack<DocJoined>> {
     await Promise.resolve(); // `mine` holds the promise before anything below runs
     const isPending = () => mine.get(name) instanceof Promise;
+    const conn = connOfSocket.get(socket);
     try {
-      let user: UserRow | null = null;
-      let access: DocAccess | null = null;
-      // Resolved from the database as it is now; a control event applied meanwhile (a role taken
-      // away, the project archived) makes it resolve again, so no stale answer slips past a re-check.
-      for (let i = 0; i < MAX_JOIN_RESOLVES; i++) {
-        const seen = epoch;
-        const auth = await currentAuth(socket);
-        if (!auth) {
-          if (isPending()) mine.delete(name);
-          socket.disconnect(true);
-          return fail('forbidden', 'Your session has ended; sign in again.');
-        }
-        user = auth.user;
-        access = await resolveDocAccess(deps, user, name);
-        if (seen === epoch) break;
-        access = null;
+      if (!conn) return fail('bad_request', CLOSED_WHILE_JOINING);
+      const r = await resolveJoin(conn, name, () => socket.connected && isPending());
+      if (!r.ok) {
+        if (isPending()) mine.delete(name);
+        if (r.ended) socket.disconnect(true);
+        return { ok: false, error: r.error };
       }
-      if (!socket.connected || !isPending()) return fail('bad_request', 'The connection closed while joining.');
-      if (!user || !access) {
-        mine.delete(name);
-        return fail('unavailable', 'Access is changing; try again.');
-      }
-      if (!access.ok) {
-        mine.delete(name);
-        return fail(access.code, access.message);
-      }
-      const room = docs.acquire(name, { frozen: access.frozen });
-      const kind = deps.docKinds.resolve(name);
-      const load = kind?.kind.hooks?.load;
-      if (load) {
-        let hooked = loadHooks.get(room);
-        if (!hooked) loadHooks.set(room, (hooked = room.whenLoaded.then(() => load(kind.id, room))));
-        try {
-          await hooked;
-        } catch (e) {
-          loadHooks.delete(room);
-          docs.release(name, room);
-          throw e;
-        }
-        if (!socket.connected || !isPending()) {
-          docs.release(name, room);
-          return fail('bad_request', 'The connection closed while joining.');
-        }
-      }
-      const joinedUser = user;
-      const sid = socket.id;
-      const j: Joined = {
-        name,
-        access: access.access,
-        projectId: access.projectId,
-        socket,
-        room,
-        open: true,
-        peer: {
-          id: `${sid}:${name}`,
-          send: (bytes) => {
-            if (j.open) enqueue(name, bytes, sid);
-          },
-          sendMany,
-          close: (code, reason) => detach(j, { code, reason }),
-        },
-      };
-      joinedOf.set(j.peer, j);
-      mine.set(name, j);
+      const j = register(conn, name, r, (j, bytes) => enqueue(j.name, bytes, socket.id));
       // Connect after the ack is on the wire, so the client's provider is open before the first frame.
-      setImmediate(() => {
-        if (j.open) room.connect(j.peer, { access: j.access, identity: { userId: joinedUser.id, name: joinedUser.name, color: userColor(joinedUser.id) } });
-      });
-      return { ok: true, data: { access: room.frozen ? 'read' : j.access } };
+      setImmediate(() => connectRoom(j, r.user));
+      return { ok: true, data: { access: r.room.frozen ? 'read' : j.access } };
     } catch (e) {
       if (isPending()) mine.delete(name);
       logger.error('doc:join failed', { message: (e as Error).message });
@@ -215,7 +290,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
 
   function leave(socket: DocSocket, name: unknown): Ack<null> {
     if (!isName(name)) return fail('bad_request', 'Not a document name.');
-    const j = bySocket.get(socket.id)?.get(name);
+    const j = byConn.get(socket.id)?.get(name);
     if (!j || j instanceof Promise) return fail('not_joined', 'This document is not open on this connection.');
     j.room.disconnect(j.peer);
     detach(j, null);
@@ -223,7 +298,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   }
 
   function message(socket: DocSocket, name: unknown, bytes: unknown): void {
-    const j = isName(name) ? bySocket.get(socket.id)?.get(name) : undefined;
+    const j = isName(name) ? byConn.get(socket.id)?.get(name) : undefined;
     if (!j || j instanceof Promise) {
       if (isName(name)) socket.emit('doc:error', name, { code: 'not_joined', message: 'Join the document before sending to it.' });
       return;
@@ -251,7 +326,35 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     }
   };
 
+  /** Closes every document of a connection that went away. */
+  function dropConn(conn: DocConn, userId: string) {
+    const mine = byConn.get(conn.id);
+    byConn.delete(conn.id);
+    untrack(userId, conn);
+    for (const j of mine?.values() ?? []) {
+      if (j instanceof Promise) continue;
+      j.room.disconnect(j.peer);
+      detach(j, null);
+    }
+  }
+
   function onConnection(socket: DocSocket): void {
+    const conn: DocConn = {
+      id: socket.id,
+      sid: socket.id,
+      data: socket.data,
+      get connected() {
+        return socket.connected;
+      },
+      end: () => socket.disconnect(true),
+      closed: (name, code, reason) => {
+        drain(); // frames the room sent before closing (its error frame) go first
+        socket.emit('doc:closed', name, code, reason);
+      },
+    };
+    const userId = socket.data.auth.user.id;
+    connOfSocket.set(socket, conn);
+    track(userId, conn);
     // Untyped on purpose: anything can arrive, and each argument is checked before use.
     const on = socket.on.bind(socket) as unknown as (ev: string, fn: (...args: any[]) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
     // The acknowledgement is the last argument when the client asked for one, so a join or leave
@@ -287,16 +390,95 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (!KNOWN_EVENTS.has(event as string)) safeAck(args.at(-1), fail('bad_request', `Unknown event ${JSON.stringify(String(event).slice(0, 64))}.`));
     });
-    socket.on('disconnect', () => {
-      const mine = bySocket.get(socket.id);
-      bySocket.delete(socket.id);
-      for (const j of mine?.values() ?? []) {
-        if (j instanceof Promise) continue;
-        j.room.disconnect(j.peer);
-        detach(j, null);
-      }
+    socket.on('disconnect', () => dropConn(conn, userId));
+  }
+
+  // ---- document sockets: one plain WebSocket per document
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+  const rawConns = new Set<{ ws: WebSocket; alive: boolean }>();
+  let rawSeq = 0;
+
+  /**
+   * A document socket's upgrade, its Origin already checked and its credentials (session cookie or
+   * API token) read from the request. The join resolves before the upgrade; a refusal is then sent
+   * as the close code and reason, so a browser learns why ([P26]).
+   */
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, name: unknown, creds: { cookie: string | null; token: string | null }): Promise<void> {
+    let gone = false;
+    socket.on('error', () => undefined);
+    socket.once('close', () => (gone = true));
+    const data: SocketData = { auth: undefined as unknown as AuthContext, cookie: creds.cookie, token: creds.token };
+    const accept = (then: (ws: WebSocket) => void) => {
+      if (gone || socket.destroyed) return;
+      wss.handleUpgrade(req, socket, head, then);
+    };
+    const refuse = (error: SocketError, code = REFUSAL_CLOSE[error.code]) => accept((ws) => ws.close(code, error.message.slice(0, 120)));
+    if (!isName(name)) return refuse({ code: 'bad_request', message: 'The document name must be rubric:<uuid>, dispute:<uuid> or calibration:<uuid>.' });
+    if (!creds.cookie && !creds.token) return refuse({ code: 'forbidden', message: 'Sign in first.' }, CloseCode.unauthenticated);
+    let r: JoinResult;
+    try {
+      r = await resolveJoin({ data }, name, () => !gone);
+    } catch (e) {
+      logger.error('document socket join failed', { message: (e as Error).message });
+      return refuse({ code: 'unavailable', message: 'The document could not be opened; try again.' });
+    }
+    if (!r.ok) return r.ended ? refuse(r.error, CloseCode.unauthenticated) : refuse(r.error);
+    const user = r.user;
+    if ((connsByUser.get(user.id)?.size ?? 0) >= MAX_DOC_SOCKETS_PER_USER) {
+      docs.release(name, r.room);
+      return refuse({ code: 'rate_limited', message: `At most ${MAX_DOC_SOCKETS_PER_USER} open documents per user.` });
+    }
+    if (gone || socket.destroyed) {
+      docs.release(name, r.room);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const entry = { ws, alive: true };
+      const conn: DocConn = {
+        id: `ws${++rawSeq}`,
+        ws,
+        data,
+        get connected() {
+          return ws.readyState === ws.OPEN;
+        },
+        end: () => ws.close(CloseCode.unauthenticated, 'Your session has ended; sign in again.'),
+        closed: (_name, code, reason) => ws.close(code, reason.slice(0, 120)),
+      };
+      rawConns.add(entry);
+      track(user.id, conn);
+      const j = register(conn, name, r, (_j, bytes) => ws.send(bytes));
+      ws.on('pong', () => (entry.alive = true));
+      ws.on('error', () => undefined);
+      ws.on('message', (msg, isBinary) => {
+        try {
+          if (!isBinary) ws.close(1003, 'Document frames are binary.');
+          else if (j.open) j.room.receive(j.peer, Array.isArray(msg) ? Buffer.concat(msg) : msg instanceof ArrayBuffer ? new Uint8Array(msg) : msg);
+        } catch (e) {
+          logger.error('document socket message failed', { message: (e as Error).message });
+        }
+      });
+      ws.on('close', () => {
+        rawConns.delete(entry);
+        dropConn(conn, user.id);
+      });
+      ws.send(JSON.stringify({ joined: { access: r.room.frozen ? 'read' : j.access } }));
+      connectRoom(j, user);
     });
   }
+
+  const pinger = setInterval(() => {
+    for (const c of rawConns) {
+      if (!c.alive) c.ws.terminate();
+      else {
+        c.alive = false;
+        c.ws.ping();
+      }
+    }
+  }, DOC_SOCKET_PING_MS);
+  pinger.unref();
+
+  // ---- re-checks of rights, on both transports
 
   /** Re-resolves one open document for a user read fresh: kicked, downgraded, upgraded or frozen. */
   async function reresolve(j: Joined, user: UserRow): Promise<void> {
@@ -316,47 +498,45 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   }
 
   /**
-   * A change of a user's rights, applied to their sockets on this node: each socket's session and
+   * A change of a user's rights, applied to their connections on this node: each one's session and
    * user are read again (ended or deactivated: disconnected), then each of its open documents (of
    * one project, or all) is re-resolved.
    */
   async function recheckUser(userId: string, projectId?: string): Promise<void> {
-    for (const sid of [...(io.sockets.adapter.rooms.get(`user:${userId}`) ?? [])]) {
-      const socket = io.sockets.sockets.get(sid);
-      if (!socket) continue;
+    for (const conn of [...(connsByUser.get(userId) ?? [])]) {
+      if (!conn.connected) continue;
       let auth: AuthContext | null;
       try {
-        auth = await currentAuth(socket);
+        auth = await currentAuth(conn);
       } catch (e) {
         // Unknown rights are no rights: the client reconnects and joins again, re-checked.
         logger.error('socket re-check failed', { message: (e as Error).message });
         auth = null;
       }
       if (!auth) {
-        socket.disconnect(true);
+        conn.end();
         continue;
       }
-      const open = [...(bySocket.get(sid)?.values() ?? [])].filter((j): j is Joined => !(j instanceof Promise) && (!projectId || j.projectId === projectId));
+      const open = [...(byConn.get(conn.id)?.values() ?? [])].filter((j): j is Joined => !(j instanceof Promise) && (!projectId || j.projectId === projectId));
       for (const j of open) await reresolve(j, auth.user);
     }
   }
 
   /** One document's access changed (e.g. a calibration round revealed): every peer of it on this node is re-resolved. */
   async function recheckDoc(name: string): Promise<void> {
-    for (const mine of [...bySocket.values()]) {
+    for (const mine of [...byConn.values()]) {
       const j = mine.get(name);
       if (!j || j instanceof Promise) continue;
       let auth: AuthContext | null = null;
       try {
-        auth = await currentAuth(j.socket);
+        auth = await currentAuth(j.conn);
       } catch (e) {
         logger.error('socket re-check failed', { message: (e as Error).message });
       }
-      if (!auth) j.socket.disconnect(true);
+      if (!auth) j.conn.end();
       else await reresolve(j, auth.user);
     }
   }
-
   /** Every loaded document of a project on this node (any kind). */
   async function roomsOf(projectId: string): Promise<string[]> {
     const out: string[] = [];
@@ -377,7 +557,10 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     });
   const offs = [
     on('user:sessions-ended', ({ userId }) => recheckUser(userId)),
-    on('user:deactivated', ({ userId }) => void io.in(`user:${userId}`).disconnectSockets(true)),
+    on('user:deactivated', ({ userId }) => {
+      io.in(`user:${userId}`).disconnectSockets(true);
+      for (const conn of [...(connsByUser.get(userId) ?? [])]) conn.end();
+    }),
     on('user:reactivated', () => undefined),
     on('user:admin-changed', ({ userId }) => recheckUser(userId)),
     on('member:removed', ({ userId, projectId }) => recheckUser(userId, projectId)),
@@ -401,8 +584,14 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
 
   return {
     onConnection,
+    upgrade,
     close() {
       for (const off of offs) off();
+      clearInterval(pinger);
+      for (const { ws } of rawConns) {
+        ws.close(1001, 'The server is shutting down.');
+        setTimeout(() => ws.terminate(), 1_000).unref();
+      }
     },
   };
 }

@@ -54,17 +54,48 @@ export function binaryFrameHeader(length: number): Buffer {
   return h;
 }
 
+/** What is read of a `ws` WebSocket. */
+interface WsLike {
+  readyState?: number;
+  _sender?: WsSender;
+}
+
+/**
+ * Writes a pre-built `frame` to a `ws` WebSocket if nothing is queued in its sender; false when the
+ * frame must go through `ws.send` (which queues behind what is waiting) instead.
+ */
+function writeFrame(ws: WsLike | undefined, frame: Buffer[], cb: (err?: Error) => void): boolean {
+  const sender = ws?._sender;
+  // ws holds sends back while it deflates or reads a Blob (its state other than 0): not to be overtaken.
+  if (!ws || ws.readyState !== 1 || !sender || typeof sender.sendFrame !== 'function' || (sender._queue?.length ?? 0) !== 0 || (sender._state ?? 0) !== 0) return false;
+  sender.sendFrame(frame, cb);
+  return true;
+}
+
 /** Writes `frame` to the connection's WebSocket if nothing is queued for it in engine.io or ws. */
 function sendDirect(conn: EngineConn, frame: Buffer[]): boolean {
   const t = conn.transport;
   if (conn.readyState !== 'open' || conn.upgrading || (conn.writeBuffer?.length ?? 1) !== 0) return false;
   if (!t || t.name !== 'websocket' || t.perMessageDeflate) return false;
-  const ws = t.socket;
-  const sender = ws?._sender;
-  // ws holds sends back while it deflates or reads a Blob (its state other than 0): not to be overtaken.
-  if (!ws || ws.readyState !== 1 || !sender || typeof sender.sendFrame !== 'function' || (sender._queue?.length ?? 0) !== 0 || (sender._state ?? 0) !== 0) return false;
-  sender.sendFrame(frame, t._onSent ?? ignore);
-  return true;
+  return writeFrame(t.socket, frame, t._onSent ?? ignore);
+}
+
+/** A binary message framed once (one buffer: header and payload), for `fanOutRaw`. */
+export function binaryFrame(payload: Uint8Array): Buffer[] {
+  return [Buffer.concat([binaryFrameHeader(payload.byteLength), payload])];
+}
+
+/**
+ * One binary message to many plain `ws` WebSockets (perMessageDeflate off), framed once: each
+ * recipient with an idle sender costs one socket write; the others get it through `ws.send`, behind
+ * what they have queued. Closed sockets are skipped.
+ */
+export function fanOutRaw(sockets: Array<{ readyState: number; send(data: Uint8Array): void }>, payload: Uint8Array): void {
+  const frame = binaryFrame(payload);
+  for (const ws of sockets) {
+    if (ws.readyState !== 1) continue;
+    if (!writeFrame(ws as WsLike, frame, ignore)) ws.send(payload);
+  }
 }
 
 /**
@@ -82,7 +113,7 @@ export function fanOut(io: Server<any, any, any, any>, sids: string[], event: st
     sent.queued = sids.length;
     return sent;
   }
-  const frame = [Buffer.concat([binaryFrameHeader(packet.length), packet])];
+  const frame = binaryFrame(packet);
   for (const sid of sids) {
     const socket = io.sockets.sockets.get(sid);
     if (!socket) continue;

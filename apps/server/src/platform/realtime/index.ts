@@ -1,11 +1,14 @@
 /**
- * Socket.IO on the app's HTTP server: websocket transport only, msgpack parser (one frame per
- * message), Origin checked before the upgrade, and a session cookie or API token required at
- * the handshake. Live documents (`doc:*` events) and the control events that re-check sockets
- * (sessions ended, deactivation, admin rights, membership, archiving) are bound in docs.ts; the
- * handshake's copy of the user only names the socket, it never authorizes.
+ * The realtime endpoints on the app's HTTP server, both with the Origin checked before the upgrade
+ * and a session cookie or API token required:
+ * - Socket.IO at `/socket.io/`: websocket transport only, msgpack parser (one frame per message);
+ * - document sockets at `/collab/<name>`: one plain WebSocket per live document (docs.ts, [P26]).
+ * Live documents on both and the control events that re-check connections (sessions ended,
+ * deactivation, admin rights, membership, archiving) are bound in docs.ts; the handshake's copy of
+ * the user only names the socket, it never authorizes. Any other upgrade is refused.
  */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import msgpackParser from 'socket.io-msgpack-parser';
 import type { ClientToServerEvents, ServerToClientEvents } from '@accord/core';
@@ -13,7 +16,7 @@ import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
 import { sessionCookieName } from '../http/request.ts';
 import { bindCalibration } from './calibration.ts';
-import { bindDocs } from './docs.ts';
+import { bindDocs, DOC_SOCKET_PATH } from './docs.ts';
 import { bindQuality } from './quality.ts';
 
 export interface SocketData {
@@ -31,6 +34,12 @@ function parseCookie(header: string | undefined, name: string): string | null {
   return null;
 }
 
+/** The API token of a non-browser client: `Authorization: Bearer <token>`. */
+function bearerToken(header: string | undefined): string | null {
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m ? m[1]! : null;
+}
+
 function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
   const proto = trustProxy ? (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() : undefined;
   const host = (trustProxy ? (req.headers['x-forwarded-host'] as string | undefined)?.split(',')[0]?.trim() : undefined) ?? req.headers.host;
@@ -39,6 +48,11 @@ function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
+  const originAllowed = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    return origin !== 'null' && (origin === requestOrigin(req, deps.env.ACCORD_TRUST_PROXY) || deps.env.ACCORD_ORIGINS.includes(origin));
+  };
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     transports: ['websocket'],
     parser: msgpackParser,
@@ -46,14 +60,14 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     maxHttpBufferSize: 1024 * 1024,
     serveClient: false,
     cors: { origin: false },
+    // Upgrades to other paths are ours (document sockets) or refused below, not left to engine.io.
+    destroyUpgrade: false,
     // Connection-state recovery stays off: it would skip the auth middleware on recovery, and Yjs's
     // own handshake already recovers everything a reconnecting client missed.
     // Browsers always send Origin on a websocket; a foreign or `null` one is refused before the
     // upgrade. Non-browser clients without Origin must authenticate with an API token (below).
     allowRequest: (req, cb) => {
-      const origin = req.headers.origin;
-      if (origin === undefined) return cb(null, true);
-      const ok = origin !== 'null' && (origin === requestOrigin(req, deps.env.ACCORD_TRUST_PROXY) || deps.env.ACCORD_ORIGINS.includes(origin));
+      const ok = originAllowed(req);
       cb(ok ? null : 'origin not allowed', ok);
     },
   });
@@ -84,6 +98,31 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   const docs = bindDocs(io, deps);
   const quality = bindQuality(io, deps);
   const calibration = bindCalibration(io, deps);
+  // Document sockets. Credentials as at the Socket.IO handshake: an API token, or else (browsers,
+  // which always send Origin) the session cookie.
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0]!;
+    if (path.startsWith('/socket.io/')) return; // engine.io's
+    const reject = (status: number, text: string) => {
+      socket.on('error', () => undefined);
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!path.startsWith(DOC_SOCKET_PATH)) return reject(404, 'Not Found');
+    if (!originAllowed(req)) return reject(403, 'Forbidden');
+    let name: string | null;
+    try {
+      name = decodeURIComponent(path.slice(DOC_SOCKET_PATH.length));
+    } catch {
+      name = null;
+    }
+    const token = bearerToken(req.headers.authorization);
+    const cookie = !token && req.headers.origin !== undefined ? parseCookie(req.headers.cookie, sessionCookieName(requestOrigin(req, deps.env.ACCORD_TRUST_PROXY).startsWith('https:'))) : null;
+    docs.upgrade(req, socket, head, name, { cookie, token }).catch((e: unknown) => {
+      deps.logger.error('document socket upgrade failed', { message: (e as Error).message });
+      socket.destroy();
+    });
+  };
+  httpServer.on('upgrade', onUpgrade);
   io.on('connection', (socket) => {
     docs.onConnection(socket);
     quality.onConnection(socket);
@@ -93,6 +132,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   return {
     io,
     async close() {
+      httpServer.off('upgrade', onUpgrade);
       docs.close();
       quality.close();
       calibration.close();

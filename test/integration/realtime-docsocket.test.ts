@@ -1,0 +1,195 @@
+/**
+ * Document sockets against the real server: one plain WebSocket per live document at
+ * `/collab/<name>` (PROTOCOL.md [P26]), beside Socket.IO, with the same authorization at the join and
+ * on every change of rights. Rule numbers refer to packages/collab/PROTOCOL.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { Socket } from 'socket.io-client';
+import { encodeFrame, getDimensionText } from '@accord/collab';
+import { captureUpdate, updateFrame } from '@accord/collab/testing';
+import { testDatabaseKinds } from '@accord/db/testing';
+import { ApiClient } from '../utils/client.ts';
+import { connected, openDoc, openDocSocket, openSocket, rawDocSocket, type LiveDoc } from '../utils/collab.ts';
+import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+
+const kinds = await testDatabaseKinds();
+
+describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
+  let t: TestServer;
+  let lead: ApiClient;
+  let reviewer: ApiClient;
+  let name: string;
+  const sockets: Socket[] = [];
+  const docs: LiveDoc[] = [];
+  const raws: Array<ReturnType<typeof rawDocSocket>> = [];
+
+  const live = async (c: ApiClient | { token: string }, docName = name) => {
+    const d = openDocSocket(c instanceof ApiClient ? { url: t.url, cookie: c.cookie } : { url: t.url, token: c.token }, docName);
+    docs.push(d);
+    await waitFor(() => d.provider.synced, { message: `${docName} synced` });
+    return d;
+  };
+  const raw = (a: Parameters<typeof rawDocSocket>[0], docName = name, path?: string) => {
+    const r = rawDocSocket(a, docName, path);
+    raws.push(r);
+    return r;
+  };
+  /** The close a raw document socket got after its upgrade. */
+  const closeOf = async (r: ReturnType<typeof rawDocSocket>) => {
+    await r.opened;
+    await waitFor(() => r.closed !== null, { message: 'closed by the server' });
+    return r.closed!;
+  };
+  const description = (d: LiveDoc) => getDimensionText(d.doc, 'helpfulness')?.toString() ?? '';
+  const newUser = async (role: 'lead' | 'reviewer' | 'trainer' | null) => {
+    const admin = await t.as('admin');
+    const email = `ds-${randomUUID().slice(0, 8)}@example.com`;
+    const u = await admin.post<{ id: string }>('/api/users', { email, name: `Docsocket ${role ?? 'outsider'}`, password: 'docsocket password 1' });
+    if (role) await admin.post(`/api/projects/${t.demoProjectId}/members`, { email, role });
+    const c = new ApiClient(t.url);
+    await c.login(email, 'docsocket password 1');
+    return { id: u.body.id, client: c };
+  };
+
+  beforeAll(async () => {
+    t = await createTestServer(kind);
+    lead = await t.as('lead');
+    reviewer = await t.as('reviewer');
+    name = `rubric:${t.demoProjectId}`;
+  });
+  afterAll(async () => {
+    for (const d of docs) d.close();
+    for (const r of raws) r.ws.terminate();
+    for (const s of sockets) s.close();
+    await t?.close();
+  });
+
+  it('[P26][P4] a document socket, an API-token client and a Socket.IO client converge on one document, with server-stamped presence', async () => {
+    const a = await live(lead);
+    expect(a.provider.access).toBe('write');
+    const tok = await reviewer.post<{ token: string }>('/api/auth/tokens', { name: 'docsocket script', expiresInDays: 1 });
+    expect(tok.status).toBe(201);
+    const b = await live({ token: tok.body.token });
+    const s = openSocket({ url: t.url, cookie: (await t.as('lead')).cookie });
+    sockets.push(s);
+    const c = openDoc(await connected(s), name);
+    docs.push(c);
+    await waitFor(() => c.provider.synced);
+    getDimensionText(a.doc, 'helpfulness')!.insert(0, 'SOCKET ');
+    getDimensionText(b.doc, 'helpfulness')!.insert(0, 'TOKEN ');
+    getDimensionText(c.doc, 'helpfulness')!.insert(0, 'SIO ');
+    await waitFor(() => ['SOCKET', 'TOKEN', 'SIO'].every((w) => description(a).includes(w)) && description(a) === description(b) && description(b) === description(c), { message: 'converged' });
+    b.awareness.setLocalState({ user: { name: 'Mallory Admin', userId: 'forged' }, field: 'dimension:helpfulness:description' });
+    await waitFor(() => a.awareness.getStates().has(b.doc.clientID) && c.awareness.getStates().has(b.doc.clientID), { message: 'presence crosses transports' });
+    const seen = a.awareness.getStates().get(b.doc.clientID) as { user: { name: string; userId: string } };
+    expect(seen.user.name).toBe('Rafael Reviewer');
+    expect(seen.user.userId).not.toBe('forged');
+    // The database holds what they wrote.
+    await waitFor(async () => (await lead.get<{ draft: { dimensions: Array<{ description: string }> } }>(`/api/projects/${t.demoProjectId}/rubric`)).body.draft.dimensions[0]!.description === description(a));
+  });
+
+  it('[P26] refuses before the upgrade: a foreign or null Origin (403), another path (404)', async () => {
+    await expect(raw({ url: t.url, cookie: lead.cookie, origin: 'http://evil.example' }).opened).rejects.toMatchObject({ status: 403 });
+    await expect(raw({ url: t.url, cookie: lead.cookie, origin: 'null' }).opened).rejects.toMatchObject({ status: 403 });
+    await expect(raw({ url: t.url, cookie: lead.cookie }, name, `/collabx/${name}`).opened).rejects.toMatchObject({ status: 404 });
+    await expect(raw({ url: t.url, cookie: lead.cookie }, name, `/api/${name}`).opened).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('[P26] refuses after the upgrade with a close code: no or dead credentials 4401, non-members and unknown documents the same 4404, trainers 4403, bad names 4400', async () => {
+    expect(await closeOf(raw({ url: t.url }))).toMatchObject({ code: 4401 });
+    // A cookie without Origin is not taken (browsers always send Origin): only tokens authenticate then.
+    expect(await closeOf(raw({ url: t.url, cookie: lead.cookie, origin: '' }))).toMatchObject({ code: 4401 });
+    expect(await closeOf(raw({ url: t.url, cookie: 'not-a-session' }))).toMatchObject({ code: 4401 });
+    expect(await closeOf(raw({ url: t.url, token: 'acc_notatoken' }))).toMatchObject({ code: 4401 });
+    const outsider = await newUser(null);
+    const real = await closeOf(raw({ url: t.url, cookie: outsider.client.cookie }));
+    const ghost = await closeOf(raw({ url: t.url, cookie: outsider.client.cookie }, `rubric:${randomUUID()}`));
+    expect(real.code).toBe(4404);
+    expect(ghost).toEqual(real);
+    expect((await closeOf(raw({ url: t.url, cookie: (await t.as('trainer')).cookie }))).code).toBe(4403);
+    for (const lookalike of [name.toUpperCase(), `${name} `, `${name}x`, `dispute:${t.demoProjectId}`, 'rubric:', '../rubric', '%E0%A4%A']) {
+      const c = await closeOf(raw({ url: t.url, cookie: lead.cookie }, lookalike));
+      expect([4400, 4404], lookalike).toContain(c.code);
+    }
+    // None of them was sent a frame of any document.
+    for (const r of raws) if (r.closed && r.closed.code !== 1000) expect(r.frames).toEqual([]);
+  });
+
+  it('[P26][P7][P10] a joined socket: malformed frames are refused to it alone, a text message closes it (1003), an oversized one too (1009)', async () => {
+    const watcher = await live(lead);
+    const before = description(watcher);
+    const r = raw({ url: t.url, cookie: reviewer.cookie });
+    await r.opened;
+    await waitFor(() => r.texts.length === 1 && r.frames.some((f) => f.type === 'sync-step1'));
+    expect(JSON.parse(r.texts[0]!)).toEqual({ joined: { access: 'write' } });
+    r.send(new Uint8Array(64).map((_, i) => (i * 7919 + 13) % 256));
+    r.send(new Uint8Array([0, 2, 200, 1, 1]));
+    await waitFor(() => r.errorsOf().length >= 2);
+    expect(r.errorsOf()).toEqual(expect.arrayContaining(['malformed_message']));
+    r.send('{"joined":true}');
+    await waitFor(() => r.closed !== null);
+    expect(r.closed!.code).toBe(1003);
+    const big = raw({ url: t.url, cookie: reviewer.cookie });
+    await big.opened;
+    await waitFor(() => big.texts.length === 1);
+    big.send(new Uint8Array(1024 * 1024 + 1024));
+    await waitFor(() => big.closed !== null);
+    expect(big.closed!.code).toBe(1009);
+    expect(description(watcher)).toBe(before);
+    expect(watcher.errors).toEqual([]);
+  });
+
+  it('[P26][P6] rights as they are now: a removed member is closed with 4403 (kicked), a signed-out session with 4401, a deactivated user too', async () => {
+    const admin = await t.as('admin');
+    const removed = await newUser('reviewer');
+    const a = await live(removed.client);
+    const watcher = await live(lead);
+    await admin.delete(`/api/projects/${t.demoProjectId}/members/${removed.id}`);
+    await waitFor(() => a.refused.length > 0, { message: 'kicked' });
+    expect(a.refused[0]!.code).toBe('kicked');
+    expect(a.transport.open).toBe(false);
+    getDimensionText(a.doc, 'helpfulness')!.insert(0, 'GHOST ');
+    getDimensionText(watcher.doc, 'helpfulness')!.insert(0, 'after-kick ');
+    const fresh = await live(reviewer);
+    await waitFor(() => description(fresh).startsWith('after-kick '));
+    expect(description(fresh)).not.toContain('GHOST');
+
+    const c = await t.as('reviewer');
+    const r = raw({ url: t.url, cookie: c.cookie });
+    await r.opened;
+    await waitFor(() => r.texts.length === 1);
+    await c.post('/api/auth/logout');
+    expect((await closeOf(r)).code).toBe(4401);
+
+    const gone = await newUser('reviewer');
+    const g = raw({ url: t.url, cookie: gone.client.cookie });
+    await g.opened;
+    await waitFor(() => g.texts.length === 1);
+    expect((await admin.patch(`/api/users/${gone.id}`, { active: false })).status).toBe(200);
+    expect([4401, 4404]).toContain((await closeOf(g)).code);
+  });
+
+  it('[P26][P5] a frozen document (archived project) joins read-only, refuses writes, and writes again after unarchive', async () => {
+    const created = await lead.post<{ id: string }>('/api/projects', { name: `Frozen socket ${randomUUID().slice(0, 6)}` });
+    const pid = created.body.id;
+    const doc = `rubric:${pid}`;
+    const w = await live(lead, doc);
+    w.doc.getMap('rubric').set('justificationMinWords', 5);
+    await waitFor(async () => (await lead.get<{ draft: { justification: { minWords: number } } }>(`/api/projects/${pid}/rubric`)).body.draft.justification.minWords === 5);
+    expect((await lead.patch(`/api/projects/${pid}`, { archived: true })).status).toBe(200);
+    await waitFor(() => w.provider.access === 'read', { message: 'the writer becomes a reader' });
+    const r = raw({ url: t.url, cookie: lead.cookie }, doc);
+    await r.opened;
+    await waitFor(() => r.texts.length === 1 && r.frames.some((f) => f.type === 'access'));
+    expect(JSON.parse(r.texts[0]!)).toEqual({ joined: { access: 'read' } });
+    r.send(updateFrame(captureUpdate(new Y.Doc(), (d) => d.getMap('rubric').set('justificationMinWords', 77))));
+    r.send(encodeFrame({ type: 'sync-step2', update: captureUpdate(new Y.Doc(), (d) => d.getMap('rubric').set('justificationMinWords', 78)) }));
+    await waitFor(() => r.errorsOf().length >= 2);
+    expect(r.errorsOf()).toEqual(['read_only', 'read_only']);
+    expect((await lead.get<{ draft: { justification: { minWords: number } } }>(`/api/projects/${pid}/rubric`)).body.draft.justification.minWords).toBe(5);
+    await lead.patch(`/api/projects/${pid}`, { archived: false });
+    await waitFor(() => w.provider.access === 'write', { message: 'writable again after unarchive (the socket reconnected)' });
+  });
+});
