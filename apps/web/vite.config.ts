@@ -10,6 +10,7 @@ export default defineConfig({
     proxy: {
       '/api': { target: api, changeOrigin: false },
       '/socket.io': { target: api, ws: true },
+      '/collab': { target: api, ws: true },
     },
   },
   build: {

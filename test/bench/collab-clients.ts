@@ -14,9 +14,11 @@
  *   a Y.Doc with only the initial state and its own edits, so every edit is a valid Yjs update
  *   concurrent with the others; it edits at a steady rate and only drains incoming frames (counted,
  *   not decoded into Yjs or applied). Editors of every server speak its wire protocol over a plain
- *   `ws` socket (y-websocket's for the relay, Hocuspocus's, and Engine.IO / Socket.IO with the msgpack
- *   parser for Accord), so no load generator carries a client library the others do not. Observers
- *   are the real clients: Accord's are socket.io-client with Accord's provider.
+ *   `ws` socket (y-websocket's for the relay, Hocuspocus's, and Accord's document socket, [P26]), so
+ *   no load generator carries a client library the others do not. Observers are the real clients:
+ *   Accord's are its provider over `createWebSocketDocTransport`.
+ * - `transport: 'socket.io'` (BENCH_ACCORD_TRANSPORT=socket.io) runs Accord's clients over Socket.IO
+ *   instead: editors speak Engine.IO / Socket.IO (msgpack) over `ws`, observers are socket.io-client.
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -30,18 +32,23 @@ import msgpackParser from 'socket.io-msgpack-parser';
 import {
   createDocProvider,
   createSocketDocTransport,
+  createWebSocketDocTransport,
   decodeFrame,
+  docSocketUrl,
   encodeFrame,
   getDimensionText,
   readRubricDraft,
   writeRubricDraft,
   type DocSocketLike,
   type RubricDraft,
+  type WebSocketLike,
 } from '@accord/collab';
 
 interface Args {
   role: 'observers' | 'editors';
   kind: 'accord' | 'accord-pg' | 'reference' | 'hocuspocus';
+  /** Accord's: its document sockets (the default) or Socket.IO. */
+  transport?: 'docsocket' | 'socket.io';
   url: string;
   token: string | null;
   docName: string;
@@ -89,9 +96,18 @@ function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => vo
   const doc = new Y.Doc();
   if (args.kind === 'accord' || args.kind === 'accord-pg') {
     // Editors speak the wire protocol over a plain `ws` socket, as the relay's and Hocuspocus's below do.
-    if (!full) return rawAccordEditor(doc, onDrained);
-    const socket: Socket = ioClient(args.url, { transports: ['websocket'], parser: msgpackParser, auth: { token: args.token }, reconnection: false, timeout: 20_000 });
-    const transport = createSocketDocTransport(socket as unknown as DocSocketLike, args.docName);
+    const overSocketIo = args.transport === 'socket.io';
+    if (!full) return overSocketIo ? rawAccordEditor(doc, onDrained) : rawDocSocketEditor(doc, onDrained);
+    const socket: Socket | null = overSocketIo
+      ? ioClient(args.url, { transports: ['websocket'], parser: msgpackParser, auth: { token: args.token }, reconnection: false, timeout: 20_000 })
+      : null;
+    const transport = socket
+      ? createSocketDocTransport(socket as unknown as DocSocketLike, args.docName)
+      : createWebSocketDocTransport({
+          url: docSocketUrl(args.url, args.docName),
+          connect: (url) => new WebSocket(url, { perMessageDeflate: false, headers: { authorization: `Bearer ${args.token}` } }) as unknown as WebSocketLike,
+          onRefused: (e) => console.error(`observer: refused: ${e.code} ${e.message}`),
+        });
     const provider = createDocProvider({ doc, transport });
     doc.on('update', (u: Uint8Array, origin: unknown) => origin !== null && onRemote(doc, u));
     return {
@@ -100,7 +116,7 @@ function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => vo
       close() {
         provider.destroy();
         transport.close();
-        socket.close();
+        socket?.close();
       },
     };
   }
@@ -199,6 +215,33 @@ function rawAccordEditor(doc: Y.Doc, onDrained: (bytes: number) => void): Client
   });
   ws.on('error', (err) => console.error(`editor: ${err.message}`));
   doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && ws.readyState === WebSocket.OPEN && emit(encodeFrame({ type: 'sync-update', update: u })));
+  return { doc, synced: () => synced, close: () => ws.close() };
+}
+
+/**
+ * An Accord editor on its document socket ([P26]): connects with the API token, waits for the
+ * `joined` message, syncs once, then sends its edits as binary frames and only counts the frames it
+ * receives, without decoding them — what the relay's editors do with y-websocket's protocol.
+ */
+function rawDocSocketEditor(doc: Y.Doc, onDrained: (bytes: number) => void): Client {
+  const ws = new WebSocket(docSocketUrl(args.url, args.docName), { perMessageDeflate: false, headers: { authorization: `Bearer ${args.token}` } });
+  let synced = false;
+  const remote = Symbol('remote');
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) {
+      if (data.toString().startsWith('{"joined"')) ws.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
+      return;
+    }
+    if (synced) return onDrained(data.byteLength);
+    const frame = decodeFrame(data);
+    if (frame.type === 'sync-step2') {
+      Y.applyUpdate(doc, frame.update, remote);
+      synced = true;
+    }
+  });
+  ws.on('close', (code, reason) => code >= 4000 && console.error(`editor: refused: ${code} ${reason.toString()}`));
+  ws.on('error', (err) => console.error(`editor: ${err.message}`));
+  doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && ws.readyState === WebSocket.OPEN && ws.send(encodeFrame({ type: 'sync-update', update: u })));
   return { doc, synced: () => synced, close: () => ws.close() };
 }
 

@@ -39,6 +39,7 @@ const pgReachable = await new Promise<boolean>((resolve) => {
   s.connect(5432, '127.0.0.1');
 });
 const KINDS = requested.filter((k) => pgReachable || !NEEDS_PG.includes(k));
+console.log(`Accord's clients connect over ${benchEnv.accordTransport === 'docsocket' ? 'its document sockets (/collab/<name>)' : 'Socket.IO'} (BENCH_ACCORD_TRANSPORT).\n`);
 if (KINDS.length < requested.length) console.log(`PostgreSQL at 127.0.0.1:5432 is unreachable: skipping ${requested.filter((k) => !KINDS.includes(k)).join(', ')}.\n`);
 const WARMUP_MS = benchEnv.warmupMs;
 const LOAD_MS = benchEnv.loadMs;
@@ -119,7 +120,7 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
     // Idle for 10 s more before any client connects: the settled RSS.
     server.proc.send({ type: 'settle' });
     const settled = await server.next('settled');
-    const common = { kind, url: ready.url, token: ready.token, docName: ready.docName, editsPerSecond, warmupMs: WARMUP_MS, loadMs: LOAD_MS };
+    const common = { kind, transport: benchEnv.accordTransport, url: ready.url, token: ready.token, docName: ready.docName, editsPerSecond, warmupMs: WARMUP_MS, loadMs: LOAD_MS };
     // Observers first: observer 0 writes the initial rubric, which the editors then sync once.
     const observers = child('collab-clients.ts', [JSON.stringify({ ...common, role: 'observers', count: OBSERVERS, seed: 7 })]);
     procs.push(observers.proc);

@@ -14,6 +14,8 @@ export interface CollabBenchEnv {
   broadcastWindowMs: string | null;
   /** Passed on to Accord (ACCORD_PGLITE_WASM: the embedded database's WebAssembly compilers). */
   pgliteWasm: string | null;
+  /** Accord's clients connect over its document sockets (default) or Socket.IO (BENCH_ACCORD_TRANSPORT). */
+  accordTransport: 'docsocket' | 'socket.io';
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -21,6 +23,12 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number (got ${raw})`);
   return n;
+}
+
+function transport(raw: string | undefined): 'docsocket' | 'socket.io' {
+  if (raw === undefined || raw === '' || raw === 'docsocket') return 'docsocket';
+  if (raw === 'socket.io') return 'socket.io';
+  throw new Error(`BENCH_ACCORD_TRANSPORT: must be docsocket or socket.io (got ${raw})`);
 }
 
 export function readCollabBenchEnv(source: Record<string, string | undefined> = process.env): CollabBenchEnv {
@@ -33,6 +41,7 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
     observers: positive('BENCH_OBSERVERS', source.BENCH_OBSERVERS, 8),
     broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
     pgliteWasm: source.ACCORD_PGLITE_WASM || null,
+    accordTransport: transport(source.BENCH_ACCORD_TRANSPORT),
   };
 }
 

@@ -1,12 +1,11 @@
 /**
  * A live document in the web app: a Y.Doc and its presence (awareness), synced through the collab
- * provider over the app socket. Exposes connection state, access and the other people here as
+ * provider over its own document socket (`/collab/<name>`, with the session cookie; PROTOCOL.md [P26]). Exposes connection state, access and the other people here as
  * runes, so components re-render when they change. One instance per open editor; `destroy()` leaves.
  */
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
-import { createDocProvider, createSocketDocTransport, type Access, type DocProvider, type DocSocketLike, type SocketDocTransport } from '@accord/collab';
-import { appSocket } from './socket.ts';
+import { createDocProvider, createWebSocketDocTransport, docSocketUrl, type Access, type DocProvider, type SocketDocTransport } from '@accord/collab';
 
 export interface Presence {
   clientId: number;
@@ -34,9 +33,11 @@ export class LiveDoc {
   readonly #transport: SocketDocTransport;
 
   constructor(readonly name: string) {
-    const socket = appSocket();
-    this.#transport = createSocketDocTransport(socket as unknown as DocSocketLike, name, {
-      onRefused: (e) => (this.refused = e.code === 'kicked' ? 'Your access to this document was removed.' : e.message),
+    this.#transport = createWebSocketDocTransport({
+      url: docSocketUrl(location.origin, name),
+      onRefused: (e) =>
+        (this.refused =
+          e.code === 'kicked' ? 'Your access to this document was removed.' : e.code === 'unauthenticated' ? 'Your session has ended; sign in again.' : e.message),
     });
     this.#provider = createDocProvider({ doc: this.doc, awareness: this.awareness, transport: this.#transport });
     this.#provider.on('status', (s) => (this.status = s));

@@ -1,7 +1,7 @@
 /**
  * The app's one Socket.IO connection (websocket only, msgpack: one frame per message), opened on
  * first use. The browser sends the session cookie and its Origin with the upgrade; the server checks
- * both. Live documents share this socket, each through its own `doc:join`.
+ * both. It carries quality and calibration events; live documents have their own sockets (live-doc.svelte.ts).
  */
 import { io, type Socket } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
