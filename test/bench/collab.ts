@@ -39,9 +39,11 @@ const pgReachable = await new Promise<boolean>((resolve) => {
   s.connect(5432, '127.0.0.1');
 });
 const KINDS = requested.filter((k) => pgReachable || !NEEDS_PG.includes(k));
-console.log(`Accord's clients connect over ${benchEnv.accordTransport === 'docsocket' ? 'its document sockets (/collab/<name>)' : 'Socket.IO'} (BENCH_ACCORD_TRANSPORT).\n`);
 if (KINDS.length < requested.length) console.log(`PostgreSQL at 127.0.0.1:5432 is unreachable: skipping ${requested.filter((k) => !KINDS.includes(k)).join(', ')}.\n`);
 const WARMUP_MS = benchEnv.warmupMs;
+/** How Accord's clients connect (BENCH_ACCORD_TRANSPORT): its document sockets by default, or Socket.IO. */
+const ACCORD_VIA = benchEnv.accordTransport === 'docsocket' ? 'document sockets' : 'Socket.IO';
+const ACCORD_WIRE = benchEnv.accordTransport === 'docsocket' ? 'its document socket, /collab/<name>' : 'Engine.IO / Socket.IO, msgpack';
 const LOAD_MS = benchEnv.loadMs;
 
 type Msg = Record<string, unknown> & { type: string };
@@ -191,7 +193,7 @@ console.log(
     `collab benchmark: warm-up ${WARMUP_MS} ms, measured ${LOAD_MS} ms per run, loopback; the server, the observers and the editors in three processes.`,
     `Per run: ${OBSERVERS} observer clients apply every update into a Y.Doc and do not edit; the other clients are editors that send`,
     `the whole edit rate (each keeps a Y.Doc with only its own edits) and drain incoming frames without applying them;`,
-    `every server's editors speak its wire protocol over a plain ws socket (Accord's: Engine.IO / Socket.IO, msgpack), its observers are real clients.`,
+    `every server's editors speak its wire protocol over a plain ws socket (Accord's: ${ACCORD_WIRE}), its observers are real clients.`,
     `Latency = observer-measured propagation: from an editor's send until the last of the ${OBSERVERS} observers has applied the edit`,
     `(edits sent in the measured window). CPU per delivered update = server process CPU / (edits × (clients − 1)).`,
     `Converged: observers agree, the server's document (and where there is one, the database's) equals theirs.`,
@@ -210,8 +212,8 @@ for (const s of SCENARIOS) {
 const NAMES: Record<Kind, string> = {
   reference: 'reference relay @y/websocket-server 0.1.1',
   hocuspocus: 'Hocuspocus 3.4.4 (auth hook, database extension on PostgreSQL)',
-  accord: 'Accord (Socket.IO, auth, checks, log on PGlite)',
-  'accord-pg': 'Accord (Socket.IO, auth, checks, log on PostgreSQL)',
+  accord: `Accord (${ACCORD_VIA}, auth, checks, log on PGlite)`,
+  'accord-pg': `Accord (${ACCORD_VIA}, auth, checks, log on PostgreSQL)`,
 };
 console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | RSS MB (1 s / 10 s after start → loaded) | heap MB | converged |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
