@@ -16,7 +16,7 @@ import type { Socket } from 'socket.io-client';
 import type { Ack } from '@accord/core';
 import { createTempPostgres, findPostgres, testDatabaseKinds, type TestDatabase } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
-import { connected, emitAck, openDoc, openSocket, rawDoc } from '../utils/collab.ts';
+import { connected, emitAck, openDoc, openSocket, rawDoc, rawDocSocket } from '../utils/collab.ts';
 import { draftState, query, setupJudging, sleep } from '../utils/faults.ts';
 import { runServerProcess, type ServerProcess } from '../utils/process.ts';
 import { waitFor } from '../utils/server.ts';
@@ -180,6 +180,70 @@ describe.skipIf(!hasPostgres)('faults: hostile socket events and REST bodies (on
     await sleep(500);
     expect(await readCanary()).toEqual(canaryState);
     console.log(`[faults] socket fuzz: ${RUNS} runs, ${unknownAnswered} unknown events answered, ${dropped} connections dropped by the server, ${docErrors.length} doc:error`);
+  }, 300_000);
+
+  it(`random document-socket paths, credentials and messages ([P26]): a refusal or an error, never a crash or another document's frame, the canary intact (seed ${SEED})`, async () => {
+    // Upgrades to random names with random credentials: refused before (HTTP) or right after (close
+    // 4400–4404) the upgrade, and not one frame of any document sent before the close.
+    const names = fc.oneof(
+      fc.string({ maxLength: 70 }),
+      fc.constantFrom(canaryDoc, canaryDoc.toUpperCase(), `${canaryDoc}/`, `${canaryDoc}%00`, '%', '%E0%A4%A', 'rubric:__proto__', `dispute:${canary}`, `calibration:${canary}`),
+    );
+    const creds = fc.oneof(
+      fc.constant({}),
+      fc.record({ cookie: fc.string({ minLength: 1, maxLength: 40 }).map((c) => c.replace(/[\r\n;]/g, '')) }),
+      fc.record({ token: fc.string({ minLength: 1, maxLength: 40 }).map((c) => c.replace(/\s/g, 'x')) }),
+    );
+    let refusedHttp = 0;
+    let refusedClose = 0;
+    await fc.assert(
+      fc.asyncProperty(names, creds, async (name, cred) => {
+        if (name === canaryDoc && !('cookie' in cred) && !('token' in cred)) return;
+        const r = rawDocSocket({ url, ...cred }, name, `/collab/${name.replace(/[\s#?]/g, encodeURIComponent)}`);
+        try {
+          await r.opened;
+        } catch (e) {
+          refusedHttp++;
+          expect((e as { status?: number }).status ?? 400, String(e)).toBeGreaterThanOrEqual(400);
+          return;
+        }
+        await expect.poll(() => r.closed, POLL).not.toBeNull();
+        refusedClose++;
+        expect(r.closed!.code).toBeGreaterThanOrEqual(4400);
+        expect(r.closed!.code).toBeLessThan(4500);
+        expect(r.frames).toEqual([]);
+        expect(r.texts).toEqual([]);
+      }),
+      { seed: SEED, numRuns: Math.min(RUNS, 80), interruptAfterTimeLimit: 60_000 },
+    );
+    // Random messages into the joined canary: binary ones are answered with an error frame or a
+    // close, a text one closes the socket (1003); a fresh socket takes over.
+    const open = async () => {
+      const r = rawDocSocket({ url, cookie: admin.cookie }, canaryDoc);
+      await r.opened;
+      await expect.poll(() => r.texts.length, POLL).toBe(1);
+      return r;
+    };
+    let raw = await open();
+    const message = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 2048 }), fc.string({ maxLength: 64 }));
+    await fc.assert(
+      fc.asyncProperty(message, async (m) => {
+        if (raw.closed) raw = await open();
+        const before = raw.errorsOf().length;
+        raw.send(m);
+        if (typeof m === 'string') {
+          await expect.poll(() => raw.closed?.code, POLL).toBe(1003);
+          return;
+        }
+        await expect.poll(() => raw.errorsOf().length > before || raw.closed !== null, POLL).toBe(true);
+      }),
+      { seed: SEED, numRuns: Math.min(RUNS, 60), interruptAfterTimeLimit: 60_000 },
+    );
+    raw.ws.close();
+    await alive();
+    await sleep(500);
+    expect(await readCanary()).toEqual(canaryState);
+    console.log(`[faults] document-socket fuzz: ${refusedHttp} refused before the upgrade, ${refusedClose} after it`);
   }, 300_000);
 
   it(`random bad REST bodies on a sample of routes: 4xx with an error code, never a crash, the canary intact (seed ${SEED})`, async () => {

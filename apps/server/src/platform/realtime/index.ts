@@ -29,7 +29,12 @@ function parseCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return null; // malformed escapes: no session
+    }
   }
   return null;
 }
@@ -101,6 +106,15 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   // Document sockets. Credentials as at the Socket.IO handshake: an API token, or else (browsers,
   // which always send Origin) the session cookie.
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      docSocketUpgrade(req, socket, head);
+    } catch (e) {
+      // Nothing a request carries may take the process down.
+      deps.logger.error('document socket upgrade failed', { message: (e as Error).message });
+      socket.destroy();
+    }
+  };
+  const docSocketUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0]!;
     if (path.startsWith('/socket.io/')) return; // engine.io's
     const reject = (status: number, text: string) => {
