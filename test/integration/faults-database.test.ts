@@ -107,7 +107,10 @@ describe.skipIf(!hasPostgres)('faults: the database goes away (two nodes, postgr
   /** Runs editors on every node and trainers through the balancer around `fault`; checks everything after. */
   async function underWork(label: string, fault: (ctx: { editors: Editor[] }) => Promise<void>) {
     const name = `rubric:${projectId}`;
-    const editors = cluster.nodes.flatMap((n, i) => [0, 1].map((k) => new Editor(openAppSocket(n.url, admin.cookie), `${label}${i}x${k}`, name)));
+    // On each node one editor over Socket.IO and one over its document socket.
+    const editors = cluster.nodes.flatMap((n, i) =>
+      [0, 1].map((k) => (k ? Editor.overDocSocket(n.url, admin.cookie, `${label}${i}x${k}`, name) : Editor.overSocketIo(openAppSocket(n.url, admin.cookie), `${label}${i}x${k}`, name))),
+    );
     for (const e of editors) closers.push(() => e.close());
     await expect.poll(() => editors.every((e) => e.live.provider.synced), POLL).toBe(true);
     let stop = false;

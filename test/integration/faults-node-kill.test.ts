@@ -1,6 +1,7 @@
 /**
  * Faults, a node dies: three real Accord processes on one PostgreSQL (a fresh database for this
  * file) behind the test balancer.
+ * Half the live editors use Socket.IO, half their own document sockets (what the web app uses).
  *  1. kill -9 of one node while 30 live editors append to one rubric and 10 trainers loop
  *     `queue/next` + `submit`: editors reconnect to the other nodes, every edit (those seen
  *     acknowledged by an observer on a surviving node before the kill, and those typed after) and
@@ -10,7 +11,6 @@
  *     the surviving nodes answer health requests throughout, and no edit is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
 import { createTempPostgres, findPostgres, testDatabaseKinds, type TestDatabase } from '@accord/db/testing';
 import { ApiClient } from '../utils/client.ts';
 import { startBalancer, startCluster, type Balancer, type Cluster } from '../utils/cluster.ts';
@@ -90,16 +90,16 @@ describe.skipIf(!hasPostgres)('faults: a node dies (three nodes, postgres)', () 
     closers.push(() => (observer.close(), obsSocket.close()));
     await expect.poll(() => observer.provider.synced, POLL).toBe(true);
 
-    // 30 editors through the balancer (round-robin: about ten on each node).
+    // 30 editors through the balancer (round-robin: about ten on each node), every other one on a document socket.
     const editors: Editor[] = [];
     for (let i = 0; i < 30; i++) {
-      const e = new Editor(openAppSocket(cluster.url, admin.cookie), `e${i}`, name);
+      const e = i % 2 ? Editor.overDocSocket(cluster.url, admin.cookie, `e${i}`, name) : Editor.overSocketIo(openAppSocket(cluster.url, admin.cookie), `e${i}`, name);
       editors.push(e);
       closers.push(() => e.close());
     }
     await expect.poll(() => editors.every((e) => e.live.provider.synced), POLL).toBe(true);
     const dropped = new Set<Editor>();
-    for (const e of editors) e.socket.on('disconnect', () => dropped.add(e));
+    for (const e of editors) e.onDrop(() => dropped.add(e));
 
     // 10 trainers through the balancer until told to stop.
     let stopTrainers = false;
@@ -133,7 +133,8 @@ describe.skipIf(!hasPostgres)('faults: a node dies (three nodes, postgres)', () 
 
     // Everyone is back (the dead node's editors on the others), and all hold one document.
     expect(dropped.size).toBeGreaterThan(0);
-    await expect.poll(() => editors.every((e) => e.socket.connected && e.live.provider.synced), POLL).toBe(true);
+    expect([...dropped].some((e) => e.socket === null), 'a document socket moved too').toBe(true);
+    await expect.poll(() => editors.every((e) => e.connected && e.live.provider.synced), POLL).toBe(true);
     const written = editors.flatMap((e) => e.written);
     const expectedTokens = new Set(written);
     for (const t of ackedBefore) expect(expectedTokens.has(t), `acknowledged ${t}`).toBe(true);
@@ -183,13 +184,13 @@ describe.skipIf(!hasPostgres)('faults: a node dies (three nodes, postgres)', () 
 
     const clients: Editor[] = [];
     for (let i = 0; i < 200; i++) {
-      const e = new Editor(openAppSocket(lb.url, admin.cookie), `s${i}`, name);
+      const e = i % 2 ? Editor.overDocSocket(lb.url, admin.cookie, `s${i}`, name) : Editor.overSocketIo(openAppSocket(lb.url, admin.cookie), `s${i}`, name);
       clients.push(e);
       closers.push(() => e.close());
       if (i % 20 === 19) await sleep(200);
     }
-    // The same jittered backoff as the web app.
-    const s0 = clients[0]!.socket as Socket;
+    // The same jittered backoff as the web app (its document sockets use the transport's default).
+    const s0 = clients[0]!.socket!;
     expect(s0.io.reconnectionDelay()).toBe(APP_RECONNECT.reconnectionDelay);
     expect(s0.io.reconnectionDelayMax()).toBe(APP_RECONNECT.reconnectionDelayMax);
     expect(s0.io.randomizationFactor()).toBe(APP_RECONNECT.randomizationFactor);
@@ -207,8 +208,8 @@ describe.skipIf(!hasPostgres)('faults: a node dies (three nodes, postgres)', () 
     const down = new Set<Editor>();
     const back = new Set<Editor>();
     for (const e of clients) {
-      e.socket.on('disconnect', () => down.add(e));
-      e.socket.io.on('reconnect', () => {
+      e.onDrop(() => down.add(e));
+      e.onBack(() => {
         back.add(e);
         reconnectAt.push(Date.now());
       });
@@ -233,7 +234,7 @@ describe.skipIf(!hasPostgres)('faults: a node dies (three nodes, postgres)', () 
     // Every client notices its node is gone, then every one is back on a survivor.
     await expect.poll(() => down.size, { ...POLL, timeout: 180_000 }).toBe(200);
     await expect
-      .poll(() => back.size === 200 && clients.every((e) => e.socket.connected && e.live.provider.synced), { ...POLL, timeout: 180_000 })
+      .poll(() => back.size === 200 && clients.every((e) => e.connected && e.live.provider.synced), { ...POLL, timeout: 180_000 })
       .toBe(true);
     storm = false;
     await probe;

@@ -101,15 +101,18 @@ export function docSocketOptions(a: Omit<SocketAuth, 'reconnection'> & { origin?
   return { headers, perMessageDeflate: false };
 }
 
-/** A live document over its own document socket, reconnecting as the web app's does. */
-export function openDocSocket(a: Omit<SocketAuth, 'reconnection'>, name: string, doc = new Y.Doc()): LiveDoc {
+/**
+ * A live document over its own document socket, reconnecting as the web app's does (after 50 ms
+ * doubling, unless `rejoinDelayMs` says otherwise; undefined: the web app's own default).
+ */
+export function openDocSocket(a: Omit<SocketAuth, 'reconnection'>, name: string, doc = new Y.Doc(), o: { rejoinDelayMs?: number | undefined } = { rejoinDelayMs: 50 }): LiveDoc {
   const errors: LiveDoc['errors'] = [];
   const refused: LiveDoc['refused'] = [];
   const transport = createWebSocketDocTransport({
     url: docSocketUrl(a.url, name),
     connect: (url) => new WebSocket(url, docSocketOptions(a)) as unknown as WebSocketLike,
     onRefused: (e) => refused.push(e),
-    rejoinDelayMs: 50,
+    rejoinDelayMs: o.rejoinDelayMs,
   });
   const awareness = new Awareness(doc);
   const provider = createDocProvider({ doc, awareness, transport });

@@ -13,7 +13,7 @@ import { getDimensionText, readRubricDraft } from '@accord/collab';
 import type { Project, QueueNext, User } from '@accord/core';
 import { KeepAliveClient, publishRubric } from './bench-load.ts';
 import { ApiClient } from './client.ts';
-import { openDoc, type LiveDoc } from './collab.ts';
+import { openDoc, openDocSocket, type LiveDoc } from './collab.ts';
 import { importFile, jsonlOf, pairItem, validJudgment } from './work.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -180,16 +180,39 @@ export const newLoopRecord = (): LoopRecord => ({ accepted: [], failures: new Ma
 export const EDIT_DIMENSION = 'helpfulness';
 
 /** A live editor of a rubric: each `edit()` appends one unique token to a dimension's description. */
+/**
+ * A live editor that appends `<name.n>` tokens to one rubric description: over the app's Socket.IO
+ * socket (`overSocketIo`) or over its own document socket as the web app does (`overDocSocket`).
+ */
 export class Editor {
-  readonly live: LiveDoc;
   readonly written: string[] = [];
   private n = 0;
-  constructor(
-    readonly socket: Socket,
+  private constructor(
+    readonly live: LiveDoc,
     readonly name: string,
-    docName: string,
-  ) {
-    this.live = openDoc(socket, docName);
+    /** The Socket.IO socket; null on a document socket. */
+    readonly socket: Socket | null,
+  ) {}
+  static overSocketIo(socket: Socket, name: string, docName: string): Editor {
+    return new Editor(openDoc(socket, docName), name, socket);
+  }
+  /** With the web app's backoff (the transport's default). */
+  static overDocSocket(url: string, cookie: string | null, name: string, docName: string): Editor {
+    return new Editor(openDocSocket({ url, cookie }, docName, undefined, { rejoinDelayMs: undefined }), name, null);
+  }
+  /** Connected, and (on a document socket) joined. */
+  get connected(): boolean {
+    return this.socket ? this.socket.connected : this.live.transport.open;
+  }
+  /** `fn` on every loss of the connection. */
+  onDrop(fn: () => void): void {
+    if (this.socket) this.socket.on('disconnect', fn);
+    else this.live.transport.onClose(fn);
+  }
+  /** `fn` on every return after a loss. */
+  onBack(fn: () => void): void {
+    if (this.socket) this.socket.io.on('reconnect', fn);
+    else this.live.transport.onOpen(fn);
   }
   edit(): string {
     const t = getDimensionText(this.live.doc, EDIT_DIMENSION);
@@ -201,7 +224,7 @@ export class Editor {
   }
   close() {
     this.live.close();
-    this.socket.close();
+    this.socket?.close();
   }
 }
 

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { createMemoryPersistence } from './persistence.ts';
 import { CloseCode, decodeFrame, encodeFrame } from './protocol.ts';
 import { createSyncRoom, type Peer } from './room.ts';
+import type { RoomClock } from './clock.ts';
 import { captureUpdate, contentOf, countFrames, framesOf, step2Frame, updateFrame } from './testing/frames.ts';
 import { craftDeleteRange, craftStruct, sampleUpdate, yjsLimitVectors } from './testing/hostile-updates.ts';
 import { createManualClock } from './testing/manual-clock.ts';
@@ -22,6 +23,29 @@ afterEach(async () => {
 
 const text = (doc: Y.Doc): string => doc.getText('t').toString();
 const stateOf = (doc: Y.Doc): number[] => Array.from(Y.encodeStateAsUpdate(doc));
+
+
+/**
+ * A room with a 10 ms broadcast window and two writers, `sender` and `by`, idle for 100 ms after
+ * their greetings (nothing logged yet); `edit` sends one insertion from `sender`.
+ */
+async function quietRoom(clock: RoomClock, manual: ReturnType<typeof createManualClock>, onSend: (peerId: string) => void) {
+  const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
+  await room.whenLoaded;
+  const peers = new Map<string, Peer>();
+  let greeting = true;
+  for (const id of ['sender', 'by']) {
+    const p: Peer = { id, send: () => greeting || onSend(id), close: () => undefined };
+    peers.set(id, p);
+    room.connect(p, { access: 'write', identity: { userId: id, name: id, color: '#000' } });
+  }
+  manual.runDeferred();
+  manual.advance(100);
+  greeting = false;
+  const source = new Y.Doc();
+  const edit = (ch: string) => room.receive(peers.get('sender')!, updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+  return { room, edit };
+}
 
 describe('loading', () => {
   it('[P2] serves nothing until snapshot and later updates are loaded', async () => {
@@ -513,16 +537,8 @@ describe('broadcast', () => {
 
   it('[P11] with a broadcast window, a change after half a quiet window goes out within its receive call; one sooner waits for the end of its turn', async () => {
     const clock = createManualClock();
-    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
-    await room.whenLoaded;
     const log: string[] = [];
-    const peer = (id: string): Peer => ({ id, send: () => log.push(id), close: () => undefined });
-    for (const id of ['sender', 'by']) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
-    clock.runDeferred();
-    clock.advance(100);
-    log.length = 0;
-    const source = new Y.Doc();
-    const edit = (ch: string) => room.receive(peer('sender'), updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+    const { room, edit } = await quietRoom(clock, clock, (id) => log.push(id));
     edit('a');
     expect(log).toEqual(['by']); // no turn had to end
     clock.advance(5);
@@ -541,17 +557,9 @@ describe('broadcast', () => {
     const manual = createManualClock();
     let spent = 0; // time that passes while a peer is being sent to
     const clock = { ...manual, now: () => manual.now() + spent };
-    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
-    await room.whenLoaded;
     let slow = 0;
     const log: string[] = [];
-    const peer = (id: string): Peer => ({ id, send: () => (log.push(id), (spent += slow)), close: () => undefined });
-    for (const id of ['sender', 'by']) room.connect(peer(id), { access: 'write', identity: { userId: id, name: id, color: '#000' } });
-    manual.runDeferred();
-    manual.advance(100);
-    log.length = 0;
-    const source = new Y.Doc();
-    const edit = (ch: string) => room.receive(peer('sender'), updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+    const { room, edit } = await quietRoom(clock, manual, (id) => (log.push(id), (spent += slow)));
     slow = 2;
     edit('a'); // idle: out at once, and the send took 2 ms
     expect(log).toEqual(['by']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backgroundJob } from './background.ts';
+import { backgroundJob, coalesce } from './background.ts';
 
 /** A job whose runs wait for the test to let them end. */
 function gated() {
@@ -65,6 +65,39 @@ describe('backgroundJob', () => {
     await closing;
     await job.run();
     await new Promise((r) => setTimeout(r, 20));
+    expect(g.runs()).toBe(1);
+  });
+});
+
+describe('coalesce', () => {
+  it('a failing run rejects every caller that shares it, once; the next call runs again', async () => {
+    let runs = 0;
+    let fail: (e: Error) => void = () => undefined;
+    const c = coalesce(() => {
+      runs++;
+      return runs === 1 ? new Promise<void>((_, reject) => (fail = reject)) : Promise.resolve();
+    });
+    const first = c.run();
+    const second = c.run(); // asks for one more run, but shares the failing one
+    expect(c.running).toBe(first);
+    fail(new Error('read failed'));
+    await expect(first).rejects.toThrow('read failed');
+    await expect(second).rejects.toThrow('read failed');
+    expect(runs).toBe(1); // a failure does not repeat by itself
+    expect(c.running).toBeNull();
+    await c.run();
+    expect(runs).toBe(2);
+  });
+
+  it('stops repeating once stopped', async () => {
+    const g = gated();
+    let stopped = false;
+    const c = coalesce(g.work, () => stopped);
+    const first = c.run();
+    void c.run();
+    stopped = true;
+    g.ends.shift()!();
+    await first;
     expect(g.runs()).toBe(1);
   });
 });

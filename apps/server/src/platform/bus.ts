@@ -17,6 +17,7 @@
 import { asc, gt, lt, max, sql } from 'drizzle-orm';
 import { controlEvents, type Db, type Tx } from '@accord/db';
 import type { Logger } from './logger.ts';
+import { coalesce } from './background.ts';
 
 export const CONTROL_CHANNEL = 'accord_control';
 /** "accord" in ASCII followed by 0x0002: the advisory lock that orders control-event writes. */
@@ -131,8 +132,6 @@ export function createControlBus(o: ControlBusOptions): ControlBus {
   let last = 0;
   let started = false;
   let closed = false;
-  let running: Promise<void> | null = null;
-  let again = false;
   let readFailing = false;
   let poll: NodeJS.Timeout | null = null;
   let lastPrune = Date.now();
@@ -170,24 +169,11 @@ export function createControlBus(o: ControlBusOptions): ControlBus {
     }
   }
 
+  /** Reads and applies the pending events; a call during a read is covered by one more read after it. */
+  const pending = coalesce(drain, () => closed);
   function applyPending(): Promise<void> {
     if (!started || closed) return Promise.resolve();
-    if (running) {
-      // The run in progress reads again before it ends, so this caller's event is applied by it.
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await drain();
-        } while (again && !closed);
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
+    return pending.run();
   }
 
   function onNotify(payload: string): void {
@@ -226,7 +212,7 @@ export function createControlBus(o: ControlBusOptions): ControlBus {
       closed = true;
       if (poll) clearInterval(poll);
       await stopListening?.().catch(() => undefined);
-      await running?.catch(() => undefined);
+      await pending.running?.catch(() => undefined);
     },
     prune,
     async emit(name, payload) {

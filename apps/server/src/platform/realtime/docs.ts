@@ -28,8 +28,8 @@ type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
 const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
-/** Document sockets one user may hold open on one node. */
-const MAX_DOC_SOCKETS_PER_USER = 64;
+/** Document sockets one user (or API token: load generators, bots) may hold open on one node. */
+const MAX_DOC_SOCKETS_PER_USER = 1_024;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
 /** Ping interval of document sockets: one without a pong by the next ping is dropped. */
 const DOC_SOCKET_PING_MS = 30_000;
