@@ -12,7 +12,7 @@ import { captureUpdate, updateFrame } from '@accord/collab/testing';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient } from '../utils/client.ts';
 import { connected, openDoc, openDocSocket, openSocket, rawDocSocket, type LiveDoc } from '../utils/collab.ts';
-import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { createTestServer, signedInUser, waitFor, type TestServer } from '../utils/server.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -43,15 +43,7 @@ describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
     return r.closed!;
   };
   const description = (d: LiveDoc) => getDimensionText(d.doc, 'helpfulness')?.toString() ?? '';
-  const newUser = async (role: 'lead' | 'reviewer' | 'trainer' | null) => {
-    const admin = await t.as('admin');
-    const email = `ds-${randomUUID().slice(0, 8)}@example.com`;
-    const u = await admin.post<{ id: string }>('/api/users', { email, name: `Docsocket ${role ?? 'outsider'}`, password: 'docsocket password 1' });
-    if (role) await admin.post(`/api/projects/${t.demoProjectId}/members`, { email, role });
-    const c = new ApiClient(t.url);
-    await c.login(email, 'docsocket password 1');
-    return { id: u.body.id, client: c };
-  };
+  const newUser = (role: 'lead' | 'reviewer' | 'trainer' | null) => signedInUser(t, role, 'Docsocket');
 
   beforeAll(async () => {
     t = await createTestServer(kind);

@@ -17,7 +17,7 @@ import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
 import { runServerProcess, type ServerProcess } from '../utils/process.ts';
-import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { createTestServer, signedInUser, waitFor, type TestServer } from '../utils/server.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -41,15 +41,7 @@ describe.each(kinds)('live documents over Socket.IO (%s)', (kind) => {
     return d;
   };
   const description = (d: LiveDoc) => getDimensionText(d.doc, 'helpfulness')?.toString() ?? '';
-  const newUser = async (role: 'lead' | 'reviewer' | 'trainer' | null) => {
-    const admin = await t.as('admin');
-    const email = `rt-${randomUUID().slice(0, 8)}@example.com`;
-    const u = await admin.post<{ id: string }>('/api/users', { email, name: `Realtime ${role ?? 'outsider'}`, password: 'realtime password 1' });
-    if (role) await admin.post(`/api/projects/${t.demoProjectId}/members`, { email, role });
-    const c = new ApiClient(t.url);
-    await c.login(email, 'realtime password 1');
-    return { id: u.body.id, client: c };
-  };
+  const newUser = (role: 'lead' | 'reviewer' | 'trainer' | null) => signedInUser(t, role, 'Realtime');
 
   beforeAll(async () => {
     t = await createTestServer(kind);

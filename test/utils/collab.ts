@@ -68,9 +68,14 @@ export interface LiveDoc {
 }
 
 export function openDoc(socket: Socket, name: string, doc = new Y.Doc()): LiveDoc {
-  const errors: LiveDoc['errors'] = [];
   const refused: LiveDoc['refused'] = [];
   const transport = createSocketDocTransport(socket as unknown as DocSocketLike, name, { onRefused: (e) => refused.push(e), rejoinDelayMs: 50 });
+  return liveDocOver(transport, doc, refused);
+}
+
+/** The provider and presence over `transport`, collecting errors; `refused` is the transport's list. */
+function liveDocOver(transport: SocketDocTransport, doc: Y.Doc, refused: LiveDoc['refused']): LiveDoc {
+  const errors: LiveDoc['errors'] = [];
   const awareness = new Awareness(doc);
   const provider = createDocProvider({ doc, awareness, transport });
   provider.on('error', (e) => errors.push(e));
@@ -106,7 +111,6 @@ export function docSocketOptions(a: Omit<SocketAuth, 'reconnection'> & { origin?
  * doubling, unless `rejoinDelayMs` says otherwise; undefined: the web app's own default).
  */
 export function openDocSocket(a: Omit<SocketAuth, 'reconnection'>, name: string, doc = new Y.Doc(), o: { rejoinDelayMs?: number | undefined } = { rejoinDelayMs: 50 }): LiveDoc {
-  const errors: LiveDoc['errors'] = [];
   const refused: LiveDoc['refused'] = [];
   const transport = createWebSocketDocTransport({
     url: docSocketUrl(a.url, name),
@@ -114,22 +118,7 @@ export function openDocSocket(a: Omit<SocketAuth, 'reconnection'>, name: string,
     onRefused: (e) => refused.push(e),
     rejoinDelayMs: o.rejoinDelayMs,
   });
-  const awareness = new Awareness(doc);
-  const provider = createDocProvider({ doc, awareness, transport });
-  provider.on('error', (e) => errors.push(e));
-  return {
-    doc,
-    awareness,
-    provider,
-    transport,
-    errors,
-    refused,
-    close() {
-      provider.destroy();
-      transport.close();
-      awareness.destroy();
-    },
-  };
+  return liveDocOver(transport, doc, refused);
 }
 
 /**

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { createDb, type DbHandle } from '@accord/db';
 import { openTestDatabase, type TestDatabase } from '@accord/db/testing';
 import { startServer, type DemoLogin, type RunningServer } from '@accord/server';
+import { randomUUID } from 'node:crypto';
 import { ApiClient } from './client.ts';
 import { testRunEnv } from './env.ts';
 
@@ -117,4 +118,19 @@ export async function waitFor<T>(fn: () => T | Promise<T>, { timeout = 30_000, i
     if (Date.now() > end) throw new Error(`waitFor timed out: ${message}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/**
+ * A new user created by the admin, a member of the demo project with `role` (null: of none), signed
+ * in: their id and their client. `label` names them (`<label> <role>`).
+ */
+export async function signedInUser(t: TestServer, role: 'lead' | 'reviewer' | 'trainer' | null, label: string): Promise<{ id: string; client: ApiClient }> {
+  const admin = await t.as('admin');
+  const email = `${label.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
+  const password = `${label.toLowerCase()} password 1`;
+  const u = await admin.post<{ id: string }>('/api/users', { email, name: `${label} ${role ?? 'outsider'}`, password });
+  if (role) await admin.post(`/api/projects/${t.demoProjectId}/members`, { email, role });
+  const c = new ApiClient(t.url);
+  await c.login(email, password);
+  return { id: u.body.id, client: c };
 }

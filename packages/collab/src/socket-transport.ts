@@ -7,6 +7,7 @@
  */
 import type { Access } from './protocol.ts';
 import type { DocTransport } from './provider.ts';
+import { createTransportEvents } from './transport-events.ts';
 
 // Methods (checked bivariantly), so socket.io's typed emitters fit; listeners take `never[]` so
 // any listener fits, and collab never calls them itself.
@@ -36,9 +37,7 @@ type Ack = { ok: true; data: { access: Access } } | { ok: false; error: { code: 
 const REJOIN_CODES = new Set([4503, 4429, 4500]);
 
 export function createSocketDocTransport(socket: DocSocketLike, name: string, options: SocketTransportOptions = {}): SocketDocTransport {
-  const messageListeners = new Set<(bytes: Uint8Array) => void>();
-  const openListeners = new Set<() => void>();
-  const closeListeners = new Set<(event?: { code?: number; reason?: string }) => void>();
+  const events = createTransportEvents();
   let open = false;
   let access: Access | null = null;
   let closed = false;
@@ -50,7 +49,7 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
   const setClosed = (event?: { code?: number; reason?: string }) => {
     if (!open) return;
     open = false;
-    for (const l of [...closeListeners]) l(event);
+    events.close(event);
   };
 
   const join = () => {
@@ -63,7 +62,7 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
         attempt = 0;
         access = r.data.access;
         open = true;
-        for (const l of [...openListeners]) l();
+        events.open();
       } else {
         const error = r && !r.ok ? r.error : { code: 'unavailable', message: 'no answer' };
         if (error.code === 'unavailable') scheduleJoin();
@@ -91,7 +90,7 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
     const u8 =
       bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
     if (!u8) return;
-    for (const l of [...messageListeners]) l(u8);
+    events.message(u8);
   };
   const onClosed = (n: unknown, code: unknown, reason: unknown) => {
     if (n !== name) return;
@@ -122,18 +121,7 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
           : bytes.slice().buffer;
       if (open) socket.emit('doc:msg', name, exact);
     },
-    onMessage(l) {
-      messageListeners.add(l);
-      return () => messageListeners.delete(l);
-    },
-    onOpen(l) {
-      openListeners.add(l);
-      return () => openListeners.delete(l);
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    ...events.on,
     isOpen: () => open,
     close() {
       if (closed) return;

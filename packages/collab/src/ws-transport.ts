@@ -8,6 +8,7 @@
  */
 import type { Access } from './protocol.ts';
 import type { SocketDocTransport } from './socket-transport.ts';
+import { createTransportEvents } from './transport-events.ts';
 
 /** What is used of a WebSocket (the browser's, or `ws`'s in Node). Handlers take `never`, so any fits. */
 export interface WebSocketLike {
@@ -40,9 +41,7 @@ export function docSocketUrl(origin: string, name: string): string {
 const REFUSALS: Record<number, string> = { 4400: 'bad_request', 4401: 'unauthenticated', 4403: 'forbidden', 4404: 'not_found' };
 
 export function createWebSocketDocTransport(options: WebSocketTransportOptions): SocketDocTransport {
-  const messageListeners = new Set<(bytes: Uint8Array) => void>();
-  const openListeners = new Set<() => void>();
-  const closeListeners = new Set<(event?: { code?: number; reason?: string }) => void>();
+  const events = createTransportEvents();
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
   if (!options.connect && !Ctor) throw new Error('There is no global WebSocket here: pass `connect`.');
   const connect = options.connect ?? ((url: string) => new Ctor!(url));
@@ -57,7 +56,7 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
   const setClosed = (event?: { code?: number; reason?: string }) => {
     if (!open) return;
     open = false;
-    for (const l of [...closeListeners]) l(event);
+    events.close(event);
   };
 
   const scheduleConnect = () => {
@@ -98,14 +97,14 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
         attempt = 0;
         access = a;
         open = true;
-        for (const l of [...openListeners]) l();
+        events.open();
         return;
       }
       if (!open) return;
       const u8 =
         data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
       if (!u8) return;
-      for (const l of [...messageListeners]) l(u8);
+      events.message(u8);
     }) as never;
     socket.onerror = (() => undefined) as never;
     socket.onclose = ((ev: { code?: number; reason?: string }) => {
@@ -134,18 +133,7 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
     send(bytes) {
       if (open && ws && ws.readyState === 1) ws.send(bytes);
     },
-    onMessage(l) {
-      messageListeners.add(l);
-      return () => messageListeners.delete(l);
-    },
-    onOpen(l) {
-      openListeners.add(l);
-      return () => openListeners.delete(l);
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    ...events.on,
     isOpen: () => open,
     close() {
       if (closed && !ws && !timer) return;
