@@ -7,7 +7,7 @@
  */
 import type { Access } from './protocol.ts';
 import type { DocTransport } from './provider.ts';
-import { createTransportEvents } from './transport-events.ts';
+import { createBackoff, createTransportEvents } from './transport-events.ts';
 
 // Methods (checked bivariantly), so socket.io's typed emitters fit; listeners take `never[]` so
 // any listener fits, and collab never calls them itself.
@@ -42,9 +42,6 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
   let access: Access | null = null;
   let closed = false;
   let joining = false;
-  let attempt = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const delay = options.rejoinDelayMs ?? 250;
 
   const setClosed = (event?: { code?: number; reason?: string }) => {
     if (!open) return;
@@ -59,7 +56,7 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
       joining = false;
       if (closed) return;
       if (r && r.ok) {
-        attempt = 0;
+        backoff.reset();
         access = r.data.access;
         open = true;
         events.open();
@@ -70,14 +67,9 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
       }
     });
   };
+  const backoff = createBackoff(options.rejoinDelayMs ?? 250, () => join());
   const scheduleJoin = () => {
-    if (closed || timer) return;
-    // Jittered backoff, so a restarted server is not hit by every client in the same millisecond.
-    const wait = Math.min(5_000, delay * 2 ** Math.min(attempt++, 5)) * (0.5 + Math.random());
-    timer = setTimeout(() => {
-      timer = null;
-      join();
-    }, wait);
+    if (!closed) backoff.schedule();
   };
 
   const onConnect = () => join();
@@ -128,7 +120,7 @@ export function createSocketDocTransport(socket: DocSocketLike, name: string, op
       if (open && socket.connected) socket.emit('doc:leave', name);
       setClosed({ reason: 'left' });
       closed = true;
-      if (timer) clearTimeout(timer);
+      backoff.cancel();
       socket.off('connect', onConnect);
       socket.off('disconnect', onDisconnect);
       socket.off('doc:msg', onMsg);

@@ -33,3 +33,33 @@ export function createTransportEvents() {
     },
   };
 }
+
+/**
+ * Retries with jittered exponential backoff (base × 2^attempt, at most 5 s, times 0.5–1.5), so a
+ * restarted server is not hit by every client in the same millisecond. One retry is pending at a time.
+ */
+export function createBackoff(baseMs: number, retry: () => void) {
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return {
+    get pending() {
+      return timer !== null;
+    },
+    schedule() {
+      if (timer) return;
+      const wait = Math.min(5_000, baseMs * 2 ** Math.min(attempt++, 5)) * (0.5 + Math.random());
+      timer = setTimeout(() => {
+        timer = null;
+        retry();
+      }, wait);
+    },
+    /** A success: the next retry waits the base again. */
+    reset() {
+      attempt = 0;
+    },
+    cancel() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

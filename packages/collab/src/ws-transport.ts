@@ -8,7 +8,7 @@
  */
 import type { Access } from './protocol.ts';
 import type { SocketDocTransport } from './socket-transport.ts';
-import { createTransportEvents } from './transport-events.ts';
+import { createBackoff, createTransportEvents } from './transport-events.ts';
 
 /** What is used of a WebSocket (the browser's, or `ws`'s in Node). Handlers take `never`, so any fits. */
 export interface WebSocketLike {
@@ -45,13 +45,10 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
   const Ctor = (globalThis as unknown as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
   if (!options.connect && !Ctor) throw new Error('There is no global WebSocket here: pass `connect`.');
   const connect = options.connect ?? ((url: string) => new Ctor!(url));
-  const delay = options.rejoinDelayMs ?? 250;
   let ws: WebSocketLike | null = null;
   let open = false;
   let access: Access | null = null;
   let closed = false;
-  let attempt = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
 
   const setClosed = (event?: { code?: number; reason?: string }) => {
     if (!open) return;
@@ -59,14 +56,9 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
     events.close(event);
   };
 
+  const backoff = createBackoff(options.rejoinDelayMs ?? 250, () => start());
   const scheduleConnect = () => {
-    if (closed || timer) return;
-    // Jittered backoff, so a restarted server is not hit by every client in the same millisecond.
-    const wait = Math.min(5_000, delay * 2 ** Math.min(attempt++, 5)) * (0.5 + Math.random());
-    timer = setTimeout(() => {
-      timer = null;
-      start();
-    }, wait);
+    if (!closed) backoff.schedule();
   };
 
   function start() {
@@ -94,7 +86,7 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
         }
         if (a !== 'read' && a !== 'write') return;
         joined = true;
-        attempt = 0;
+        backoff.reset();
         access = a;
         open = true;
         events.open();
@@ -136,10 +128,9 @@ export function createWebSocketDocTransport(options: WebSocketTransportOptions):
     ...events.on,
     isOpen: () => open,
     close() {
-      if (closed && !ws && !timer) return;
+      if (closed && !ws && !backoff.pending) return;
       closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
+      backoff.cancel();
       setClosed({ reason: 'left' });
       const s = ws;
       ws = null;
