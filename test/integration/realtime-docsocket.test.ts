@@ -185,3 +185,41 @@ describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
     await waitFor(() => w.provider.access === 'write', { message: 'writable again after unarchive (the socket reconnected)' });
   });
 });
+
+describe('document sockets per user and node (pglite, ACCORD_DOC_SOCKETS_PER_USER=2)', () => {
+  let t: TestServer;
+  const raws: Array<ReturnType<typeof rawDocSocket>> = [];
+  beforeAll(async () => {
+    t = await createTestServer('pglite', { ACCORD_DOC_SOCKETS_PER_USER: '2' });
+  });
+  afterAll(async () => {
+    for (const r of raws) r.ws.terminate();
+    await t?.close();
+  });
+  const open = (cookie: string | null | undefined) => {
+    const r = rawDocSocket({ url: t.url, cookie }, `rubric:${t.demoProjectId}`);
+    raws.push(r);
+    return r;
+  };
+  /** Joined, or the close it got instead. */
+  const outcome = async (r: ReturnType<typeof rawDocSocket>) => {
+    await r.opened;
+    await waitFor(() => r.texts.length === 1 || r.closed !== null, { message: 'joined or closed' });
+    return r.texts.length === 1 ? 'joined' : r.closed!.code;
+  };
+
+  it('[P26] a user’s third open document socket is closed with 4429; another user is not held; closing one lets the next in', async () => {
+    const lead = await t.as('lead');
+    const a = open(lead.cookie);
+    expect(await outcome(a)).toBe('joined');
+    expect(await outcome(open(lead.cookie))).toBe('joined');
+    const third = open(lead.cookie);
+    expect(await outcome(third)).toBe(4429);
+    expect(third.frames).toEqual([]);
+    expect(await outcome(open((await t.as('reviewer')).cookie))).toBe('joined');
+    a.ws.close();
+    await waitFor(() => a.closed !== null);
+    // The server frees the slot when it sees the socket close: a new one gets in (retried until it has).
+    await waitFor(async () => (await outcome(open(lead.cookie))) === 'joined', { message: 'a freed slot is taken' });
+  });
+});

@@ -59,6 +59,8 @@ export const EnvSchema = z
     ACCORD_WEB_DIST: z.string().optional(),
     /** Live documents: at most one broadcast per room per this many ms under load (0: one per event-loop turn). */
     ACCORD_BROADCAST_WINDOW_MS: int(10, 0, 1000),
+    /** Live documents: document sockets one user (or API token) may hold open on one node. */
+    ACCORD_DOC_SOCKETS_PER_USER: int(1024, 1, 100_000),
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
     /** Largest import file accepted, in MiB. */
     ACCORD_IMPORT_MAX_MB: int(1024, 1, 64 * 1024),

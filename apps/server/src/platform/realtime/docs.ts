@@ -28,9 +28,12 @@ type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
 const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
-/** Document sockets one user (or API token: load generators, bots) may hold open on one node. */
-const MAX_DOC_SOCKETS_PER_USER = 1_024;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
+/**
+ * Bytes a document socket may have waiting to be sent. Past it the client is not keeping up (or not
+ * reading at all): it is dropped, and reconnects and resyncs, instead of growing the server's memory.
+ */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Ping interval of document sockets: one without a pong by the next ping is dropped. */
 const DOC_SOCKET_PING_MS = 30_000;
 /** Events bound elsewhere on the same socket (quality.ts) are known too. */
@@ -149,6 +152,12 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
    * first, then the frame is encoded once and written to each socket at once (fanout.ts). Shared by
    * every peer, so the room can hand it all its recipients in one call.
    */
+  /** False (and the socket dropped) once a document socket has more than MAX_BUFFERED_BYTES waiting. */
+  const keepsUp = (ws: WebSocket): boolean => {
+    if (ws.bufferedAmount <= MAX_BUFFERED_BYTES) return true;
+    ws.terminate();
+    return false;
+  };
   const sendMany = (peers: Peer[], bytes: Uint8Array) => {
     drain();
     const sids: string[] = [];
@@ -157,7 +166,9 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     for (const p of peers) {
       const j = joinedOf.get(p);
       if (!j?.open) continue;
-      if (j.conn.ws) raw.push(j.conn.ws);
+      if (j.conn.ws) {
+        if (keepsUp(j.conn.ws)) raw.push(j.conn.ws);
+      }
       else if (j.conn.sid) {
         sids.push(j.conn.sid);
         name = j.name;
@@ -425,9 +436,11 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     }
     if (!r.ok) return r.ended ? refuse(r.error, CloseCode.unauthenticated) : refuse(r.error);
     const user = r.user;
-    if ((connsByUser.get(user.id)?.size ?? 0) >= MAX_DOC_SOCKETS_PER_USER) {
+    // Per user and node (ACCORD_DOC_SOCKETS_PER_USER); the user's Socket.IO sockets count as one each.
+    const cap = deps.env.ACCORD_DOC_SOCKETS_PER_USER;
+    if ((connsByUser.get(user.id)?.size ?? 0) >= cap) {
       docs.release(name, r.room);
-      return refuse({ code: 'rate_limited', message: `At most ${MAX_DOC_SOCKETS_PER_USER} open documents per user.` });
+      return refuse({ code: 'rate_limited', message: `At most ${cap} open documents per user.` });
     }
     if (gone || socket.destroyed) {
       docs.release(name, r.room);
@@ -447,7 +460,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       };
       rawConns.add(entry);
       track(user.id, conn);
-      const j = register(conn, name, r, (_j, bytes) => ws.send(bytes));
+      const j = register(conn, name, r, (_j, bytes) => keepsUp(ws) && ws.send(bytes));
       ws.on('pong', () => (entry.alive = true));
       ws.on('error', () => undefined);
       ws.on('message', (msg, isBinary) => {
