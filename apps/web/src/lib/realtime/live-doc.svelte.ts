@@ -76,8 +76,9 @@ export class LiveDoc {
     this.awareness.setLocalStateField('field', field);
   }
 
+  /** False once the server refused or closed the document: edits would go nowhere. */
   get canWrite(): boolean {
-    return this.access === 'write';
+    return this.access === 'write' && this.refused === null;
   }
 
   destroy(): void {
