@@ -10,7 +10,8 @@
  * state of its document (and the database's, where there is one).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import { createDocStore, users } from '@accord/db';
 import { startServer, type RunningServer } from '@accord/server';
 import { readCollabBenchEnv } from './env.ts';
 
-const { broadcastWindowMs, pgliteWasm } = readCollabBenchEnv();
+const { broadcastWindowMs, pgliteWasm, profileWindow } = readCollabBenchEnv();
 
 const kind = process.argv[2] as 'accord' | 'accord-pg' | 'hocuspocus' | 'reference';
 const send = (m: unknown) => process.send!(m);
@@ -200,6 +201,9 @@ const delay = monitorEventLoopDelay({ resolution: 5 });
 let cpu0 = process.cpuUsage();
 let elu0 = performance.eventLoopUtilization();
 let t0 = performance.now();
+/** BENCH_PROFILE_WINDOW: the CPU profiler runs over the measured window only (not start-up, loading or warm-up). */
+const profiler = profileWindow ? new Session() : null;
+profiler?.connect();
 
 async function onMessage(m: { type: string }): Promise<void> {
   if (m.type === 'settle') {
@@ -211,8 +215,19 @@ async function onMessage(m: { type: string }): Promise<void> {
     t0 = performance.now();
     delay.reset();
     delay.enable();
+    if (profiler) {
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
   } else if (m.type === 'measure-stop') {
     delay.disable();
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      mkdirSync(profileWindow!, { recursive: true });
+      const file = join(profileWindow!, `${kind}-${process.pid}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`  ${kind}: measured window's CPU profile in ${file}`);
+    }
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
     const mem = process.memoryUsage();

@@ -9,6 +9,8 @@ export interface CollabBenchEnv {
   loadMs: number;
   /** Profile the child whose file name contains this (BENCH_PROFILE). */
   profile: string | null;
+  /** Profile each server over the measured window alone, into this folder (BENCH_PROFILE_WINDOW). */
+  profileWindow: string | null;
   observers: number;
   /** Passed on to Accord (ACCORD_BROADCAST_WINDOW_MS). */
   broadcastWindowMs: string | null;
@@ -38,6 +40,7 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
     warmupMs: positive('BENCH_WARMUP_MS', source.BENCH_WARMUP_MS, 2_000),
     loadMs: positive('BENCH_LOAD_MS', source.BENCH_LOAD_MS, 10_000),
     profile: source.BENCH_PROFILE || null,
+    profileWindow: source.BENCH_PROFILE_WINDOW || null,
     observers: positive('BENCH_OBSERVERS', source.BENCH_OBSERVERS, 8),
     broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
     pgliteWasm: source.ACCORD_PGLITE_WASM || null,

@@ -223,3 +223,109 @@ describe('document sockets per user and node (pglite, ACCORD_DOC_SOCKETS_PER_USE
     await waitFor(async () => (await outcome(open(lead.cookie))) === 'joined', { message: 'a freed slot is taken' });
   });
 });
+
+describe('a client that stops reading (pglite, ACCORD_DOC_BUFFER_MB=1, pings hourly)', () => {
+  let t: TestServer;
+  const docs: LiveDoc[] = [];
+  const sockets: Socket[] = [];
+  const raws: Array<ReturnType<typeof rawDocSocket>> = [];
+  beforeAll(async () => {
+    // Pings every hour: only the byte bound can drop the silent reader within the test.
+    t = await createTestServer('pglite', { ACCORD_DOC_BUFFER_MB: '1', ACCORD_DOC_PING_SECONDS: '3600' });
+  });
+  afterAll(async () => {
+    for (const d of docs) d.close();
+    for (const s of sockets) s.disconnect();
+    for (const r of raws) r.ws.terminate();
+    await t?.close();
+  });
+  const name = () => `rubric:${t.demoProjectId}`;
+  const room = () => t.server.deps.docs.get(name());
+  const text = (d: Y.Doc) => getDimensionText(d, 'helpfulness')?.toString() ?? '';
+  /**
+   * Edits of ~400 KB each (under the server's 512 KiB per update) until `dropped()` holds; at most
+   * `max` of them, each seen by the server's copy before the next.
+   */
+  async function flood(writer: LiveDoc, dropped: () => boolean, max = 120): Promise<number> {
+    for (let i = 0; i < max; i++) {
+      if (dropped()) return i;
+      const chunk = `${i}:`.padEnd(400_000, 'x');
+      const before = room()!.doc ? text(room()!.doc).length : 0;
+      getDimensionText(writer.doc, 'helpfulness')!.insert(0, chunk);
+      await waitFor(() => text(room()!.doc).length >= before + chunk.length, { message: `edit ${i} reached the server` });
+    }
+    return max;
+  }
+
+  it('a document socket that never reads is dropped past the bound; the room and its other peers go on', async () => {
+    const lead = await t.as('lead');
+    const writer = openDocSocket({ url: t.url, cookie: lead.cookie }, name());
+    docs.push(writer);
+    await waitFor(() => writer.provider.synced, { message: 'writer synced' });
+    const reader = rawDocSocket({ url: t.url, cookie: (await t.as('reviewer')).cookie }, name());
+    raws.push(reader);
+    await reader.opened;
+    await waitFor(() => reader.texts.length === 1, { message: 'reader joined' });
+    await waitFor(() => room()?.peerCount === 2, { message: 'both peers in the room' });
+    reader.ws.pause();
+    let received = 0;
+    reader.ws.on('message', (data: Buffer) => (received += data.length));
+
+    const edits = await flood(writer, () => room()!.peerCount === 1);
+    expect(room()!.peerCount, `the silent reader is still connected after ${edits} edits of 400 KB`).toBe(1);
+    // What the kernel took before the bound was reached is well under what was sent.
+    const sent = text(room()!.doc).length;
+    reader.ws.resume();
+    await waitFor(() => reader.closed !== null, { message: 'the reader sees its connection end' });
+    expect(reader.closed!.code).toBe(1006);
+    expect(received).toBeLessThan(sent);
+
+    // The room goes on: the writer's next edit reaches a new peer, and the database has everything.
+    getDimensionText(writer.doc, 'helpfulness')!.insert(0, 'AFTER ');
+    const late = openDocSocket({ url: t.url, cookie: (await t.as('reviewer')).cookie }, name());
+    docs.push(late);
+    await waitFor(() => text(late.doc).startsWith('AFTER ') && text(late.doc) === text(writer.doc), { message: 'a new reader converges' });
+    console.log(`the silent document socket was dropped after ${edits} edits of 400 KB, having taken ${received} bytes of ${sent}`);
+    for (const d of docs.splice(0)) d.close();
+    await waitFor(() => (room()?.peerCount ?? 0) === 0, { message: 'the room is empty again' });
+  });
+
+  it('a document socket that stops answering pings is dropped at the ping after the one it missed (ACCORD_DOC_PING_SECONDS=5, a second node)', async () => {
+    const node = await t.sibling({ ACCORD_DOC_PING_SECONDS: '5' });
+    const reader = rawDocSocket({ url: node.url, cookie: (await t.as('reviewer')).cookie }, name());
+    raws.push(reader);
+    await reader.opened;
+    await waitFor(() => reader.texts.length === 1, { message: 'reader joined' });
+    const onNode = () => node.deps.docs.get(name())?.peerCount ?? 0;
+    await waitFor(() => onNode() === 1, { message: 'the reader is in the room on the second node' });
+    // Not reading, it cannot see the pings, so it answers none: the node drops it at the next ping but one.
+    reader.ws.pause();
+    await waitFor(() => onNode() === 0, { message: 'the silent socket is dropped after two ping intervals', timeout: 60_000 });
+    reader.ws.resume();
+    await waitFor(() => reader.closed !== null, { message: 'the reader sees its connection end' });
+    expect(reader.closed!.code).toBe(1006);
+  });
+
+  it('a Socket.IO client on WebSocket that never reads is disconnected past the same bound', async () => {
+    const lead = await t.as('lead');
+    const writer = openDocSocket({ url: t.url, cookie: lead.cookie }, name());
+    docs.push(writer);
+    await waitFor(() => writer.provider.synced, { message: 'writer synced' });
+    const reviewer = await t.as('reviewer');
+    const socket = await connected(openSocket({ url: t.url, cookie: reviewer.cookie }));
+    sockets.push(socket);
+    const d = openDoc(socket, name());
+    docs.push(d);
+    await waitFor(() => d.provider.synced, { message: 'Socket.IO reader synced' });
+    await waitFor(() => room()?.peerCount === 2, { message: 'both peers in the room' });
+    let disconnected = '';
+    socket.on('disconnect', (reason) => (disconnected = reason));
+    // Stop reading at the TCP level: the engine's WebSocket and its socket stay open, unread.
+    const ws = (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws;
+    ws._socket.pause();
+    const edits = await flood(writer, () => room()!.peerCount === 1);
+    expect(room()!.peerCount, `the silent Socket.IO reader is still in the room after ${edits} edits of 400 KB`).toBe(1);
+    ws._socket.resume();
+    await waitFor(() => disconnected !== '', { message: 'the client sees its socket end' });
+  });
+});

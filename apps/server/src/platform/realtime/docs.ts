@@ -21,6 +21,12 @@ import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
 import { fanOut, fanOutRaw } from './fanout.ts';
 import type { SocketData } from './index.ts';
 
+/** What is read of a Socket.IO socket's engine.io connection (engine.io 6). */
+interface EngineConnLike {
+  writeBuffer?: unknown[];
+  transport?: { name?: string; socket?: { bufferedAmount?: number } };
+}
+
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -29,13 +35,6 @@ const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
 const MAX_FRAME_BYTES = 1024 * 1024 + 64;
-/**
- * Bytes a document socket may have waiting to be sent. Past it the client is not keeping up (or not
- * reading at all): it is dropped, and reconnects and resyncs, instead of growing the server's memory.
- */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-/** Ping interval of document sockets: one without a pong by the next ping is dropped. */
-const DOC_SOCKET_PING_MS = 30_000;
 /** Events bound elsewhere on the same socket (quality.ts) are known too. */
 const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave', 'calibration:join', 'calibration:leave']);
 /** The path prefix of document sockets: `/collab/<document name, URI-encoded>`. */
@@ -86,6 +85,12 @@ const REFUSAL_CLOSE: Record<SocketError['code'], number> = {
 
 export function bindDocs(io: IO, deps: RealtimeDeps) {
   const { docs, logger } = deps;
+  /**
+   * Bytes a connection may have waiting to be sent (ACCORD_DOC_BUFFER_MB). Past it the client is not
+   * keeping up (or not reading at all): it is dropped, and reconnects and resyncs, instead of growing
+   * the server's memory.
+   */
+  const maxBuffered = deps.env.ACCORD_DOC_BUFFER_MB * 1024 * 1024;
   /** connection id → document name → joined entry (or the join in progress). */
   const byConn = new Map<string, Map<string, Joined | Promise<Ack<DocJoined>>>>();
   /** user id → their open connections on this node (both transports), for the re-checks. */
@@ -147,17 +152,40 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
 
   /** The joined entry behind each peer this node handed to a room. */
   const joinedOf = new WeakMap<Peer, Joined>();
+  /** False (and the socket dropped) once a document socket has more than `maxBuffered` waiting. */
+  const keepsUp = (ws: WebSocket): boolean => {
+    if (ws.bufferedAmount <= maxBuffered) return true;
+    ws.terminate();
+    return false;
+  };
+  /**
+   * The same bound for a Socket.IO socket on the WebSocket transport: what its WebSocket has waiting,
+   * plus the document frames engine.io queued behind it since it last handed its queue over (its
+   * `drain`). Long-polling clients are bounded by Socket.IO's own ping timeout.
+   */
+  const ioQueued = new WeakMap<object, { bytes: number }>();
+  const ioKeepsUp = (sid: string, size: number): boolean => {
+    const socket = io.sockets.sockets.get(sid);
+    const conn = socket?.conn as unknown as (EngineConnLike & { on(event: 'drain', fn: () => void): void }) | undefined;
+    if (!socket || !conn || conn.transport?.name !== 'websocket') return true;
+    let queued = ioQueued.get(conn);
+    if (!queued) {
+      const q = { bytes: 0 };
+      conn.on('drain', () => (q.bytes = 0));
+      ioQueued.set(conn, (queued = q));
+    }
+    if ((conn.writeBuffer?.length ?? 0) > 0) queued.bytes += size;
+    const backlog = (conn.transport.socket?.bufferedAmount ?? 0) + queued.bytes;
+    if (backlog <= maxBuffered) return true;
+    logger.debug('socket dropped: it does not read its document frames', { bytes: backlog });
+    socket.disconnect(true);
+    return false;
+  };
   /**
    * A room's broadcast (the same frame to many of its peers): whatever is queued in the outbox goes
    * first, then the frame is encoded once and written to each socket at once (fanout.ts). Shared by
    * every peer, so the room can hand it all its recipients in one call.
    */
-  /** False (and the socket dropped) once a document socket has more than MAX_BUFFERED_BYTES waiting. */
-  const keepsUp = (ws: WebSocket): boolean => {
-    if (ws.bufferedAmount <= MAX_BUFFERED_BYTES) return true;
-    ws.terminate();
-    return false;
-  };
   const sendMany = (peers: Peer[], bytes: Uint8Array) => {
     drain();
     const sids: string[] = [];
@@ -169,7 +197,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       if (j.conn.ws) {
         if (keepsUp(j.conn.ws)) raw.push(j.conn.ws);
       }
-      else if (j.conn.sid) {
+      else if (j.conn.sid && ioKeepsUp(j.conn.sid, bytes.byteLength)) {
         sids.push(j.conn.sid);
         name = j.name;
       }
@@ -288,7 +316,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
         if (r.ended) socket.disconnect(true);
         return { ok: false, error: r.error };
       }
-      const j = register(conn, name, r, (j, bytes) => enqueue(j.name, bytes, socket.id));
+      const j = register(conn, name, r, (j, bytes) => ioKeepsUp(socket.id, bytes.byteLength) && enqueue(j.name, bytes, socket.id));
       // Connect after the ack is on the wire, so the client's provider is open before the first frame.
       setImmediate(() => connectRoom(j, r.user));
       return { ok: true, data: { access: r.room.frozen ? 'read' : j.access } };
@@ -488,7 +516,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
         c.ws.ping();
       }
     }
-  }, DOC_SOCKET_PING_MS);
+  }, deps.env.ACCORD_DOC_PING_SECONDS * 1000);
   pinger.unref();
 
   // ---- re-checks of rights, on both transports
