@@ -1,12 +1,13 @@
 /**
  * Two people co-author the rubric in two Chromium contexts: each sees the other's text, cursor and
  * presence; the lead's publish shows field errors first, then succeeds; the version and its diff
- * appear in the history.
+ * appear in the history. A reviewer removed from the project while editing sees the rubric close.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { browserMissing, collectPageErrors, SHOTS, useBrowserServer } from '../utils/browser.ts';
+import { signedInUser } from '../utils/server.ts';
 
 const missing = browserMissing();
 
@@ -102,6 +103,32 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     await lead.screenshot({ path: join(SHOTS, 'e2e-rubric-history.png'), fullPage: true });
     await reviewer.getByTestId('rubric-view-history').click();
     await expect.poll(() => reviewer.getByTestId('rubric-version-row').count()).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('a reviewer removed from the project while the rubric is open sees it close: "Closed — no access", every field read-only', async () => {
+    const { t, browser } = ctx;
+    const errors: string[] = [];
+    const removed = await signedInUser(t, 'reviewer', 'Removed');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addCookies([{ name: 'accord_session', value: removed.client.cookie!, url: t.url }]);
+    const page = await context.newPage();
+    // Once removed, what the page still asks of the project is refused.
+    collectPageErrors(page, { expectedStatuses: [403, 404], label: 'removed reviewer', into: errors });
+    await page.goto(`${t.url}/projects/${t.demoProjectId}?tab=rubric`);
+    await expect.poll(() => page.getByTestId('dimension-card').count(), { timeout: 20_000 }).toBe(4);
+    await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 20_000 }).toContain('Live');
+    const description = page.getByTestId('dimension-description').first();
+    expect(await description.getAttribute('contenteditable')).toBe('true');
+    expect(await page.getByTestId('dimension-name').first().isDisabled()).toBe(false);
+
+    await (await t.as('admin')).delete(`/api/projects/${t.demoProjectId}/members/${removed.id}`);
+    await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 20_000 }).toContain('Closed — no access');
+    // Not "sent on reconnect": nothing typed now could ever be sent, so nothing takes input.
+    await expect.poll(() => description.getAttribute('contenteditable')).toBe('false');
+    expect(await page.getByTestId('dimension-name').first().isDisabled()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'e2e-rubric-access-removed.png') });
+    await context.close();
     expect(errors).toEqual([]);
   });
 });
