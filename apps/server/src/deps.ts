@@ -81,8 +81,11 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     presenceFilter: (name) => docKinds.presenceFilter(name),
     logger,
     compactor: compactor.compact,
-    // Below the transport's 1 MB packet limit, so an oversized update gets a proper refusal.
-    limits: { maxUpdateBytes: 512 * 1024, broadcastWindowMs: env.ACCORD_BROADCAST_WINDOW_MS },
+    // Below the transport's 1 MB packet limit, so an oversized update gets a proper refusal. PGlite runs
+    // on this thread (about 1 ms of it per append): its log takes a room's changes every 250 ms, not every
+    // 50 ms, so a busy room's appends stall the loop a fifth as often (connected writers still hold
+    // what is not logged yet, [P4]; a graceful stop flushes).
+    limits: { maxUpdateBytes: 512 * 1024, broadcastWindowMs: env.ACCORD_BROADCAST_WINDOW_MS, persistDelayMs: db.kind === 'pglite' ? 250 : 50 },
     ...(listen
       ? {
           listen: (fn: (payload: string) => void) => listen(DOC_NOTIFY_CHANNEL, fn),
