@@ -79,6 +79,8 @@ const OBSERVERS = benchEnv.observers;
 
 interface Result {
   kind: string;
+  /** BENCH_ROUNDS: which round of its scenario (1 when there is one). */
+  round?: number;
   clients: number;
   editsPerSecond: number;
   p50: number;
@@ -200,12 +202,15 @@ console.log(
     `Machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start (other work on the machine skews every figure).\n`,
   ].join('\n'),
 );
+const ROUNDS = benchEnv.rounds;
+if (ROUNDS > 1) console.log(`${ROUNDS} rounds per scenario, the servers' order rotated each round; goals and ratios compare each server's median p50 and p99 over its rounds.\n`);
 for (const s of SCENARIOS) {
-  for (const kind of KINDS) {
+  for (let round = 1; round <= ROUNDS; round++)
+  for (const kind of [...KINDS.slice((round - 1) % KINDS.length), ...KINDS.slice(0, (round - 1) % KINDS.length)]) {
     const t0 = Date.now();
-    const r = await run(kind, s.clients, s.editsPerSecond);
+    const r = { ...(await run(kind, s.clients, s.editsPerSecond)), round };
     results.push(r);
-    console.log(`  ${kind.padEnd(9)} ${String(s.clients).padStart(3)} clients ${String(s.editsPerSecond).padStart(3)} edits/s  done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load generators: editors ${f(r.editorElu * 100, 0)} % event loop / ${f(r.editorCpu * 100, 0)} % CPU, observers ${f(r.observerElu * 100, 0)} % / ${f(r.observerCpu * 100, 0)} %; ${r.samples} latency samples)`);
+    console.log(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${kind.padEnd(9)} ${String(s.clients).padStart(3)} clients ${String(s.editsPerSecond).padStart(3)} edits/s  done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load generators: editors ${f(r.editorElu * 100, 0)} % event loop / ${f(r.editorCpu * 100, 0)} % CPU, observers ${f(r.observerElu * 100, 0)} % / ${f(r.observerCpu * 100, 0)} %; ${r.samples} latency samples)`);
   }
 }
 
@@ -218,14 +223,37 @@ const NAMES: Record<Kind, string> = {
 console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | RSS MB (1 s / 10 s after start → loaded) | heap MB | converged |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 // Saturated: the server's loop was busy all the time (latency is then queueing, not the server's cost).
-const saturated = results.filter((r) => !(r.serverWindowMs >= LOAD_MS * 0.8) || r.elu >= 0.95);
+const isSaturated = (r: Result) => !(r.serverWindowMs >= LOAD_MS * 0.8) || r.elu >= 0.95;
+const saturated = results.filter(isSaturated);
 for (const r of results) {
-  console.log(`| ${NAMES[r.kind as Kind]} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
+  console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
 }
 if (saturated.length > 0) {
   console.log(`\nSaturated servers (event loop ≥ 95 % busy, or — : it saw only part of the measured window because the control messages waited behind the load; then its CPU, ELU and stall figures are not valid): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s, ELU ${f(r.elu * 100, 0)} %`).join(', ')}.`);
 }
-const find = (kind: Kind, clients: number) => results.find((r) => r.kind === kind && r.clients === clients);
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+/**
+ * A server's figures in one scenario: its run's, or with BENCH_ROUNDS the median of each figure over
+ * its rounds (converged only if every round converged; saturated if any round was).
+ */
+const find = (kind: Kind, clients: number) => {
+  const runs = results.filter((r) => r.kind === kind && r.clients === clients);
+  if (runs.length === 0) return undefined;
+  const converged = runs.find((r) => r.converged.includes('NO'))?.converged ?? runs[0]!.converged;
+  return {
+    kind,
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuPerUpdateUs: median(runs.map((r) => r.cpuPerUpdateUs)),
+    maxStallMs: median(runs.map((r) => r.maxStallMs)),
+    converged,
+    saturated: runs.some(isSaturated),
+  };
+};
 const accords = (['accord', 'accord-pg'] as const).filter((k) => KINDS.includes(k));
 const anchors = (['reference', 'hocuspocus'] as const).filter((k) => KINDS.includes(k));
 console.log('\nAccord / others (lower is better):');
@@ -252,12 +280,13 @@ for (const s of SCENARIOS) {
     const heavy = isHeavy(s);
     const best = Math.min(...others.map((b) => b.p99));
     const met = others.length === 2 && converged && (heavy ? a.p99 <= best / 2 : others.every((b) => a.p50 <= b.p50 && a.p99 <= b.p99));
-    const invalid = (heavy ? [a] : [a, ...others]).filter((r) => saturated.includes(r)).map((r) => r.kind);
+    const invalid = (heavy ? [a] : [a, ...others]).filter((r) => r.saturated).map((r) => r.kind);
     const figures = [
       `${ak} ${f(a.p50)} / ${f(a.p99)} ms`,
       ...others.map((b) => `${b.kind} ${f(b.p50)} / ${f(b.p99)} ms`),
       ...(heavy && others.length > 0 ? [`p99 ${f((100 * a.p99) / best, 2)} % of the better one's`] : []),
       `${ak} converged: ${a.converged}`,
+      ...(ROUNDS > 1 ? [`medians of ${ROUNDS} rounds`] : []),
       ...(invalid.length > 0 ? [`server saturated in ${invalid.join(', ')}: not a like-for-like comparison`] : []),
     ].join('; ');
     const goal = heavy ? `p99 ≤ half the better p99 of the relay and Hocuspocus` : `p50 and p99 ≤ the relay's and Hocuspocus's`;

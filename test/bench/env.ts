@@ -12,6 +12,8 @@ export interface CollabBenchEnv {
   /** Profile each server over the measured window alone, into this folder (BENCH_PROFILE_WINDOW). */
   profileWindow: string | null;
   observers: number;
+  /** Runs of each server per scenario, alternated (BENCH_ROUNDS): goals then compare medians. */
+  rounds: number;
   /** Passed on to Accord (ACCORD_BROADCAST_WINDOW_MS). */
   broadcastWindowMs: string | null;
   /** Passed on to Accord (ACCORD_PGLITE_WASM: the embedded database's WebAssembly compilers). */
@@ -42,6 +44,7 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
     profile: source.BENCH_PROFILE || null,
     profileWindow: source.BENCH_PROFILE_WINDOW || null,
     observers: positive('BENCH_OBSERVERS', source.BENCH_OBSERVERS, 8),
+    rounds: Math.floor(positive('BENCH_ROUNDS', source.BENCH_ROUNDS, 1)),
     broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
     pgliteWasm: source.ACCORD_PGLITE_WASM || null,
     accordTransport: transport(source.BENCH_ACCORD_TRANSPORT),
