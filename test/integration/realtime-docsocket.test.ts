@@ -306,26 +306,66 @@ describe('a client that stops reading (pglite, ACCORD_DOC_BUFFER_MB=1, pings hou
     expect(reader.closed!.code).toBe(1006);
   });
 
-  it('a Socket.IO client on WebSocket that never reads is disconnected past the same bound', async () => {
+  it('a Socket.IO client on WebSocket that never reads is disconnected past the same bound, and its connection freed at once', async () => {
     const lead = await t.as('lead');
     const writer = openDocSocket({ url: t.url, cookie: lead.cookie }, name());
     docs.push(writer);
     await waitFor(() => writer.provider.synced, { message: 'writer synced' });
+    // Why the server let each socket go ('ping timeout' would be engine.io's heartbeat, not the bound).
+    const reasons = new Map<string, string>();
+    const conns = new Map<string, { readyState: string }>();
+    t.server.realtime.io.on('connection', (s) => {
+      conns.set(s.id, s.conn as unknown as { readyState: string });
+      s.on('disconnect', (reason) => reasons.set(s.id, reason));
+    });
     const reviewer = await t.as('reviewer');
-    const socket = await connected(openSocket({ url: t.url, cookie: reviewer.cookie }));
+    const socket = await connected(openSocket({ url: t.url, cookie: reviewer.cookie, reconnection: false }));
     sockets.push(socket);
+    const sid = socket.id!;
     const d = openDoc(socket, name());
     docs.push(d);
     await waitFor(() => d.provider.synced, { message: 'Socket.IO reader synced' });
     await waitFor(() => room()?.peerCount === 2, { message: 'both peers in the room' });
-    let disconnected = '';
-    socket.on('disconnect', (reason) => (disconnected = reason));
     // Stop reading at the TCP level: the engine's WebSocket and its socket stay open, unread.
     const ws = (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws;
     ws._socket.pause();
     const edits = await flood(writer, () => room()!.peerCount === 1);
     expect(room()!.peerCount, `the silent Socket.IO reader is still in the room after ${edits} edits of 400 KB`).toBe(1);
+    expect(reasons.get(sid)).toBe('server namespace disconnect');
+    // Its engine.io connection closes now, not after a ping timeout with its backlog held meanwhile.
+    await waitFor(() => conns.get(sid)?.readyState === 'closed', { message: 'the engine.io connection is closed', timeout: 20_000 });
+    let disconnected = '';
+    socket.on('disconnect', (reason) => (disconnected = reason));
     ws._socket.resume();
-    await waitFor(() => disconnected !== '', { message: 'the client sees its socket end' });
+    await waitFor(() => disconnected !== '' || !socket.connected, { message: 'the client sees its socket end' });
+  });
+
+  it('a reader whose sync reply (the whole document) is larger than the bound is not dropped while it reads it', async () => {
+    const lead = await t.as('lead');
+    const writer = openDocSocket({ url: t.url, cookie: lead.cookie }, name());
+    docs.push(writer);
+    await waitFor(() => writer.provider.synced, { message: 'writer synced' });
+    // A document of 12 MB or more: far beyond 1 MiB plus what the kernel takes for an unread socket.
+    await flood(writer, () => text(room()!.doc).length >= 12_000_000);
+    const size = text(room()!.doc).length;
+    const peers = room()!.peerCount;
+    const reader = rawDocSocket({ url: t.url, cookie: (await t.as('reviewer')).cookie }, name());
+    raws.push(reader);
+    await reader.opened;
+    await waitFor(() => reader.texts.length === 1, { message: 'reader joined' });
+    await waitFor(() => room()!.peerCount === peers + 1, { message: 'the reader is in the room' });
+    // Ask for the whole document, then stop reading while it comes and others keep editing.
+    reader.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) }));
+    reader.ws.pause();
+    for (let i = 0; i < 3; i++) {
+      const before = text(room()!.doc).length;
+      getDimensionText(writer.doc, 'helpfulness')!.insert(0, `small ${i} `);
+      await waitFor(() => text(room()!.doc).length > before, { message: `small edit ${i} reached the server` });
+    }
+    expect(room()!.peerCount, 'the reader of a large document was dropped').toBe(peers + 1);
+    reader.ws.resume();
+    await waitFor(() => reader.frames.some((f) => f.type === 'sync-step2'), { message: `the reader has the ${size}-character document`, timeout: 60_000 });
+    await waitFor(() => reader.frames.filter((f) => f.type === 'sync-update').length >= 3, { message: 'and the three edits after it' });
+    expect(reader.closed).toBeNull();
   });
 });

@@ -227,7 +227,7 @@ describe.each(kinds)('live documents over Socket.IO (%s)', (kind) => {
     const a = await live(lead);
     const marker = `restart-${randomUUID().slice(0, 6)} `;
     getDimensionText(a.doc, 'harmlessness')!.insert(0, marker);
-    // Close as soon as the server has it in memory (well inside the 50 ms write window).
+    // Close as soon as the server has it in memory (well inside the log's write window, [P18]).
     await waitFor(() => t.server.deps.docs.get(name) && getDimensionText(t.server.deps.docs.get(name)!.doc, 'harmlessness')?.toString().startsWith(marker));
     a.close();
     await t.server.close();

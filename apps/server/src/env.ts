@@ -61,9 +61,9 @@ export const EnvSchema = z
     ACCORD_BROADCAST_WINDOW_MS: int(10, 0, 1000),
     /** Live documents: document sockets one user (or API token) may hold open on one node. */
     ACCORD_DOC_SOCKETS_PER_USER: int(1024, 1, 100_000),
-    /** Live documents: how often each live-document connection is pinged; one silent until the next ping is dropped. */
+    /** Live documents: how often each document socket is pinged; one silent until the next ping is dropped (Socket.IO has its own heartbeat). */
     ACCORD_DOC_PING_SECONDS: int(30, 5, 3600),
-    /** Live documents: MiB one connection may have waiting to be sent; a client that stops reading is dropped past it. */
+    /** Live documents: MiB of document frames one connection may have waiting beyond the largest frame it was sent; a client that stops reading is dropped past it. */
     ACCORD_DOC_BUFFER_MB: int(16, 1, 1024),
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
     /** Largest import file accepted, in MiB. */

@@ -24,7 +24,7 @@ import type { SocketData } from './index.ts';
 /** What is read of a Socket.IO socket's engine.io connection (engine.io 6). */
 interface EngineConnLike {
   writeBuffer?: unknown[];
-  transport?: { name?: string; socket?: { bufferedAmount?: number } };
+  transport?: { name?: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
 }
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -152,16 +152,28 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
 
   /** The joined entry behind each peer this node handed to a room. */
   const joinedOf = new WeakMap<Peer, Joined>();
-  /** False (and the socket dropped) once a document socket has more than `maxBuffered` waiting. */
-  const keepsUp = (ws: WebSocket): boolean => {
-    if (ws.bufferedAmount <= maxBuffered) return true;
+  /**
+   * What a connection's backlog may reach: the bound plus the largest frame it was ever sent, so a
+   * join's sync reply (the whole document, which may exceed the bound) never gets its reader dropped.
+   */
+  const largestFrame = new WeakMap<object, number>();
+  const allowance = (key: object, size: number): number => {
+    const largest = Math.max(largestFrame.get(key) ?? 0, size);
+    largestFrame.set(key, largest);
+    return maxBuffered + largest;
+  };
+  /** False (and the socket dropped) once a document socket has more than its allowance waiting. */
+  const keepsUp = (ws: WebSocket, size: number): boolean => {
+    if (ws.bufferedAmount <= allowance(ws, size)) return true;
+    logger.debug('document socket dropped: it does not read its frames', { bytes: ws.bufferedAmount });
     ws.terminate();
     return false;
   };
   /**
-   * The same bound for a Socket.IO socket on the WebSocket transport: what its WebSocket has waiting,
-   * plus the document frames engine.io queued behind it since it last handed its queue over (its
-   * `drain`). Long-polling clients are bounded by Socket.IO's own ping timeout.
+   * The same bound for a Socket.IO socket (WebSocket transport only, `transports` in index.ts): what
+   * its WebSocket has waiting, plus the document frames engine.io queued behind it since it last
+   * handed its queue over (its `drain`); engine.io hands the WebSocket more only after each write's
+   * callback, so the WebSocket's own backlog stays small while engine.io's grows.
    */
   const ioQueued = new WeakMap<object, { bytes: number }>();
   const ioKeepsUp = (sid: string, size: number): boolean => {
@@ -175,10 +187,18 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       ioQueued.set(conn, (queued = q));
     }
     if ((conn.writeBuffer?.length ?? 0) > 0) queued.bytes += size;
-    const backlog = (conn.transport.socket?.bufferedAmount ?? 0) + queued.bytes;
-    if (backlog <= maxBuffered) return true;
+    const ws = conn.transport.socket;
+    const backlog = (ws?.bufferedAmount ?? 0) + queued.bytes;
+    if (backlog <= allowance(conn, size)) return true;
     logger.debug('socket dropped: it does not read its document frames', { bytes: backlog });
-    socket.disconnect(true);
+    try {
+      socket.disconnect(true);
+    } catch (e) {
+      logger.error('socket disconnect failed', { message: (e as Error).message });
+    }
+    // engine.io would wait for its queue to drain (never, the client does not read) until its ping
+    // timeout; ending the WebSocket frees the backlog now.
+    ws?.terminate?.();
     return false;
   };
   /**
@@ -195,7 +215,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       const j = joinedOf.get(p);
       if (!j?.open) continue;
       if (j.conn.ws) {
-        if (keepsUp(j.conn.ws)) raw.push(j.conn.ws);
+        if (keepsUp(j.conn.ws, bytes.byteLength)) raw.push(j.conn.ws);
       }
       else if (j.conn.sid && ioKeepsUp(j.conn.sid, bytes.byteLength)) {
         sids.push(j.conn.sid);
@@ -488,7 +508,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       };
       rawConns.add(entry);
       track(user.id, conn);
-      const j = register(conn, name, r, (_j, bytes) => keepsUp(ws) && ws.send(bytes));
+      const j = register(conn, name, r, (_j, bytes) => keepsUp(ws, bytes.byteLength) && ws.send(bytes));
       ws.on('pong', () => (entry.alive = true));
       ws.on('error', () => undefined);
       ws.on('message', (msg, isBinary) => {
