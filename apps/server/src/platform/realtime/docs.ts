@@ -153,18 +153,20 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   /** The joined entry behind each peer this node handed to a room. */
   const joinedOf = new WeakMap<Peer, Joined>();
   /**
-   * What a connection's backlog may reach: the bound plus the largest frame it was ever sent, so a
-   * join's sync reply (the whole document, which may exceed the bound) never gets its reader dropped.
+   * What a connection's backlog may reach: the bound plus the largest frame it was sent, so a join's
+   * sync reply (the whole document, which may exceed the bound) never gets its reader dropped. Frames
+   * of up to 64 KiB are not recorded: they change the allowance by little, and recording costs a
+   * lookup per recipient of every broadcast.
    */
   const largestFrame = new WeakMap<object, number>();
-  const allowance = (key: object, size: number): number => {
-    const largest = Math.max(largestFrame.get(key) ?? 0, size);
-    largestFrame.set(key, largest);
-    return maxBuffered + largest;
+  const noteFrame = (key: object, size: number): void => {
+    if (size > 65_536 && size > (largestFrame.get(key) ?? 0)) largestFrame.set(key, size);
   };
+  const overBound = (key: object, backlog: number): boolean => backlog > maxBuffered && backlog > maxBuffered + (largestFrame.get(key) ?? 0);
   /** False (and the socket dropped) once a document socket has more than its allowance waiting. */
   const keepsUp = (ws: WebSocket, size: number): boolean => {
-    if (ws.bufferedAmount <= allowance(ws, size)) return true;
+    noteFrame(ws, size);
+    if (!overBound(ws, ws.bufferedAmount)) return true;
     logger.debug('document socket dropped: it does not read its frames', { bytes: ws.bufferedAmount });
     ws.terminate();
     return false;
@@ -172,24 +174,29 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   /**
    * The same bound for a Socket.IO socket (WebSocket transport only, `transports` in index.ts): what
    * its WebSocket has waiting, plus the document frames engine.io queued behind it since it last
-   * handed its queue over (its `drain`); engine.io hands the WebSocket more only after each write's
-   * callback, so the WebSocket's own backlog stays small while engine.io's grows.
+   * handed its queue over (its `drain`, the only way its queue empties while open); engine.io hands
+   * the WebSocket more only after each write's callback, so the WebSocket's own backlog stays small
+   * while engine.io's grows.
    */
   const ioQueued = new WeakMap<object, { bytes: number }>();
   const ioKeepsUp = (sid: string, size: number): boolean => {
     const socket = io.sockets.sockets.get(sid);
     const conn = socket?.conn as unknown as (EngineConnLike & { on(event: 'drain', fn: () => void): void }) | undefined;
     if (!socket || !conn || conn.transport?.name !== 'websocket') return true;
-    let queued = ioQueued.get(conn);
-    if (!queued) {
-      const q = { bytes: 0 };
-      conn.on('drain', () => (q.bytes = 0));
-      ioQueued.set(conn, (queued = q));
-    }
-    if ((conn.writeBuffer?.length ?? 0) > 0) queued.bytes += size;
+    noteFrame(conn, size);
     const ws = conn.transport.socket;
-    const backlog = (ws?.bufferedAmount ?? 0) + queued.bytes;
-    if (backlog <= allowance(conn, size)) return true;
+    let queued = 0;
+    if ((conn.writeBuffer?.length ?? 0) > 0) {
+      let q = ioQueued.get(conn);
+      if (!q) {
+        const fresh = { bytes: 0 };
+        conn.on('drain', () => (fresh.bytes = 0));
+        ioQueued.set(conn, (q = fresh));
+      }
+      queued = q.bytes += size;
+    }
+    const backlog = (ws?.bufferedAmount ?? 0) + queued;
+    if (!overBound(conn, backlog)) return true;
     logger.debug('socket dropped: it does not read its document frames', { bytes: backlog });
     try {
       socket.disconnect(true);
