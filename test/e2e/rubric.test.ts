@@ -127,6 +127,7 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     // Not "sent on reconnect": nothing typed now could ever be sent, so nothing takes input.
     await expect.poll(() => description.getAttribute('contenteditable')).toBe('false');
     expect(await page.getByTestId('dimension-name').first().isDisabled()).toBe(true);
+    expect(await page.getByRole('alert').first().textContent()).toContain('Ask a lead of the project to restore it');
     await page.screenshot({ path: join(SHOTS, 'e2e-rubric-access-removed.png') });
     await context.close();
     expect(errors).toEqual([]);

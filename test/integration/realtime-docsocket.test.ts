@@ -15,6 +15,8 @@ import { connected, openDoc, openDocSocket, openSocket, rawDocSocket, type LiveD
 import { createTestServer, signedInUser, waitFor, type TestServer } from '../utils/server.ts';
 
 const kinds = await testDatabaseKinds();
+/** The Helpfulness description of a rubric document. */
+const text = (d: Y.Doc) => getDimensionText(d, 'helpfulness')?.toString() ?? '';
 
 describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
   let t: TestServer;
@@ -42,7 +44,7 @@ describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
     await waitFor(() => r.closed !== null, { message: 'closed by the server' });
     return r.closed!;
   };
-  const description = (d: LiveDoc) => getDimensionText(d.doc, 'helpfulness')?.toString() ?? '';
+  const description = (d: LiveDoc) => text(d.doc);
   const newUser = (role: 'lead' | 'reviewer' | 'trainer' | null) => signedInUser(t, role, 'Docsocket');
 
   beforeAll(async () => {
@@ -241,7 +243,6 @@ describe('a client that stops reading (pglite, ACCORD_DOC_BUFFER_MB=1, pings hou
   });
   const name = () => `rubric:${t.demoProjectId}`;
   const room = () => t.server.deps.docs.get(name());
-  const text = (d: Y.Doc) => getDimensionText(d, 'helpfulness')?.toString() ?? '';
   /**
    * Edits of ~400 KB each (under the server's 512 KiB per update) until `dropped()` holds; at most
    * `max` of them, each seen by the server's copy before the next.

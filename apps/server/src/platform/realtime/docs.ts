@@ -162,6 +162,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   const noteFrame = (key: object, size: number): void => {
     if (size > 65_536 && size > (largestFrame.get(key) ?? 0)) largestFrame.set(key, size);
   };
+  // The first test spares the map lookup while the backlog is under the bound itself (nearly always).
   const overBound = (key: object, backlog: number): boolean => backlog > maxBuffered && backlog > maxBuffered + (largestFrame.get(key) ?? 0);
   /** False (and the socket dropped) once a document socket has more than its allowance waiting. */
   const keepsUp = (ws: WebSocket, size: number): boolean => {

@@ -37,7 +37,7 @@ export class LiveDoc {
       url: docSocketUrl(location.origin, name),
       onRefused: (e) =>
         (this.refused =
-          e.code === 'kicked' ? 'Your access to this document was removed.' : e.code === 'unauthenticated' ? 'Your session has ended; sign in again.' : e.message),
+          e.code === 'kicked' ? 'Your access to this document was removed, so it is read-only here. Ask a lead of the project to restore it, then reload the page.' : e.code === 'unauthenticated' ? 'Your session has ended; sign in again.' : e.message),
     });
     this.#provider = createDocProvider({ doc: this.doc, awareness: this.awareness, transport: this.#transport });
     this.#provider.on('status', (s) => (this.status = s));
