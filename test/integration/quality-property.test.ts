@@ -72,7 +72,7 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
       // judgments' gold match changes without any judgment changing (migration 0031).
       fc.record({ kind: fc.constant('gold' as const), item: fc.nat(5), value: fc.option(fc.integer({ min: -3, max: 3 }), { nil: null }) }),
       // The refreshes submits left pending drained at this point (as a read of the figures does; the
-      // background drain also runs within 100 ms of a submit, wherever that falls among the others).
+      // background drain also runs within 500 ms of a submit, wherever that falls among the others).
       fc.record({ kind: fc.constant('settle' as const) }),
     );
     const pendingOf = async (projectId: string) =>
@@ -285,7 +285,7 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
             ],
           ],
           // Submits whose refresh is still pending when their items' judgments are withdrawn, deleted,
-          // imported and re-golded (the background drain runs 100 ms after a submit; these follow at once).
+          // imported and re-golded (the background drain runs 500 ms after a submit; these follow at once).
           [
             [
               { kind: 'submit', trainer: 0, value: 2, draft: true },

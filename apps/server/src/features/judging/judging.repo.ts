@@ -204,13 +204,14 @@ async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
 const MAX_BATCH = 64;
 /**
  * Statements storing submissions at the same time (per node); what arrives meanwhile waits and goes in
- * the next batch. One, not two: two batches at once lock the same per-project quality sums (their
- * statement triggers) and wait for each other, and each carries half the judgments, so the quality
- * refresh runs twice as often. `bench:load` paced at half the ceiling, next+submit p99: with two,
- * 1.7–2.9 s in five runs (median 2.6 s), each 1–10 % short of the pace; with one, 0.58, 0.59 and
- * 1.75 s in three (README, Performance).
+ * the next batch. Two: while one batch waits for its WAL flush, the next runs. From 3 to 5 Dec 2026 it
+ * was one, because two batches at once locked the same per-project quality sums in their statement
+ * triggers and the refresh ran twice as often; since the refresh left the submit's statement
+ * (migration 0038), the batches share no row but a member's or an item's, taken in one order.
+ * `bench:load -- --trainers 32`, paced at half the ceiling, alternated on one machine (with the larger
+ * quality drains): next+submit p99 94.5 and 77.4 ms with two, 114 and 211 ms with one (README, Performance).
  */
-const MAX_IN_FLIGHT = 1;
+const MAX_IN_FLIGHT = 2;
 
 /**
  * Group commit for submissions on PostgreSQL. A submission goes out at once when fewer than

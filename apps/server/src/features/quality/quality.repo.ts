@@ -152,8 +152,13 @@ function aggregateOf(x: RawRow): AnnotatorAggregate {
 const FLAG_SELECT = sql`select f.*, u.name, cb.name as cleared_by_name
   from quality_flags f join users u on u.id = f.user_id left join users cb on cb.id = f.cleared_by`;
 
-/** Pending judgments one drain call refreshes at most (one transaction; its items locked for its length). */
-export const DRAIN_BATCH = 32;
+/**
+ * Pending judgments one drain call refreshes at most (one transaction; its items locked for its length).
+ * A call costs about 13 ms of PostgreSQL time whatever its size, and 0.55 ms more per judgment
+ * (`bench:load`, pg_stat_statements): 32 a call spent 1.4 ms per judgment at 160 submits/s, 256 (with the
+ * drain half a second after a submit) 0.6–0.8 ms.
+ */
+export const DRAIN_BATCH = 256;
 
 export function createQualityRepo(db: Db) {
   return {

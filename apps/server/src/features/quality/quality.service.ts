@@ -653,8 +653,11 @@ export function createQualityService(deps: {
 
   // ---- refreshes left by submits (migration 0038): drained here, in batches, off the submit's path
 
-  /** After a submit: the pending refreshes are drained within this long (one drain for all the submits of that time). */
-  const DRAIN_SOON_MS = 100;
+  /**
+   * After a submit: the pending refreshes are drained within this long (one drain for all the submits of
+   * that time). Half a second: each drain call has a fixed cost (DRAIN_BATCH), and a read drains first anyway.
+   */
+  const DRAIN_SOON_MS = 500;
   /** Every node drains what is pending this often (refreshes of a node that stopped before draining). */
   const DRAIN_SWEEP_MS = 5_000;
   let sweepTimer: NodeJS.Timeout | null = null;
