@@ -17,6 +17,7 @@
  *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
  *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load) [--timeline FILE]
+ *     [--pool N] (the server's ACCORD_DB_POOL, its PostgreSQL connections; without it, the server's default)
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
@@ -70,6 +71,7 @@ const { values: args } = parseArgs({
     loop: { type: 'string', default: 'one' },
     curve: { type: 'string' },
     timeline: { type: 'string' },
+    pool: { type: 'string' },
   },
 });
 
@@ -88,6 +90,8 @@ const LEVELS = (args.trainers ?? (QUICK ? '8' : '16,32')).split(',').map((s) => 
 const SECONDS = num('seconds', args.seconds, QUICK ? 5 : 15, 1, 600);
 const WARMUP = num('warmup', args.warmup, QUICK ? 2 : 3, 0, 60);
 const SMALL = num('small', args.small, 2_000, 10, 1_000_000);
+/** `--pool N`: the server's PostgreSQL connections (ACCORD_DB_POOL); null: its default. */
+const POOL = args.pool === undefined ? null : num('pool', args.pool, 16, 1, 1000);
 const LARGE = num('large', args.large, QUICK ? 20_000 : 200_000, 10, 2_000_000);
 if (args.loop !== 'one' && args.loop !== 'two') {
   console.error(`--loop: one (submit?next=1, one request per judgment) or two (queue/next, then submit) (got ${args.loop})`);
@@ -193,6 +197,7 @@ try {
     NODE_ENV: 'production',
     // The set-up signs in every trainer from 127.0.0.1.
     ACCORD_LOGIN_MAX_PER_ADDRESS: '100000',
+    ...(POOL === null ? {} : { ACCORD_DB_POOL: String(POOL) }),
   }, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
   const url = await server.ready;
   log(`Accord (child process ${server.child.pid}) at ${url}`);

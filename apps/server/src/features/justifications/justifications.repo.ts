@@ -45,18 +45,12 @@ export function createJustificationsRepo(db: Db) {
   return {
     /** Signatures of the project's judgments that share a band key with these (never `exceptJudgmentId`). */
     async candidates(projectId: string, keys: readonly number[], exceptJudgmentId: string | null): Promise<number[][]> {
-      // On every submit: a named statement (planned once per connection).
+      // On every submit: a named statement (planned once per connection) calling the lookup, whose own
+      // plans read no table whole whatever the statistics said when they were made (migration 0040).
       const got = await prepared(
         db,
         'accord_justification_candidates',
-        `select c.signature from justification_checks c
-         where c.judgment_id in (
-           select distinct b.judgment_id from unnest($1::int[]) k
-           cross join lateral (
-             select b.judgment_id from justification_bands b where b.project_id = $2::uuid and b.band_key = k limit $3::int
-           ) b
-           limit $4::int
-         ) and c.signature is not null and c.judgment_id <> $5::uuid`,
+        `select s as signature from accord_justification_candidates($1::int[], $2::uuid, $3::int, $4::int, $5::uuid) s`,
         [intArray(keys), projectId, PER_BAND, MAX_CANDIDATES, exceptJudgmentId ?? '00000000-0000-0000-0000-000000000000'],
       );
       return got.map((r) => ints(r.signature));
