@@ -370,3 +370,68 @@ describe('a client that stops reading (pglite, ACCORD_DOC_BUFFER_MB=1, pings hou
     expect(reader.closed).toBeNull();
   });
 });
+
+describe('one user’s many connections that stop reading (pglite, ACCORD_DOC_USER_BUFFER_MB=2, pings hourly)', () => {
+  let t: TestServer;
+  const docs: LiveDoc[] = [];
+  const sockets: Socket[] = [];
+  const raws: Array<ReturnType<typeof rawDocSocket>> = [];
+  beforeAll(async () => {
+    // Each connection keeps the default bound (16 MiB); only the user's total is small.
+    t = await createTestServer('pglite', { ACCORD_DOC_USER_BUFFER_MB: '2', ACCORD_DOC_PING_SECONDS: '3600' });
+  });
+  afterAll(async () => {
+    for (const d of docs) d.close();
+    for (const s of sockets) s.disconnect();
+    for (const r of raws) r.ws.terminate();
+    await t?.close();
+  });
+  const name = () => `rubric:${t.demoProjectId}`;
+  const room = () => t.server.deps.docs.get(name());
+
+  it('drops the user’s lagging connections, on both transports, long before each one’s own bound; another user who reads goes on', async () => {
+    const lead = await t.as('lead');
+    const writer = openDocSocket({ url: t.url, cookie: lead.cookie }, name());
+    docs.push(writer);
+    await waitFor(() => writer.provider.synced, { message: 'writer synced' });
+    const reviewer = await t.as('reviewer');
+    // Three document sockets and one Socket.IO socket of one user, none of them reading.
+    for (let i = 0; i < 3; i++) {
+      const r = rawDocSocket({ url: t.url, cookie: reviewer.cookie }, name());
+      raws.push(r);
+      await r.opened;
+      await waitFor(() => r.texts.length === 1, { message: `reader ${i} joined` });
+    }
+    const socket = await connected(openSocket({ url: t.url, cookie: reviewer.cookie, reconnection: false }));
+    sockets.push(socket);
+    const d = openDoc(socket, name());
+    docs.push(d);
+    await waitFor(() => d.provider.synced, { message: 'Socket.IO reader synced' });
+    await waitFor(() => room()?.peerCount === 5, { message: 'the writer and four readers in the room' });
+    const tcp = (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
+    for (const r of raws) r.ws.pause();
+    tcp.pause();
+
+    // 30 edits of 400 KB send each reader 12 MB: what the kernel takes of an unread loopback socket
+    // (about 5 MB) and 7 MB more, under one connection's 16 MiB, over the user's 2 MiB.
+    const max = 30;
+    let edits = 0;
+    for (; edits < max && room()!.peerCount > 1; edits++) {
+      const chunk = `${edits}:`.padEnd(400_000, 'x');
+      const before = text(room()!.doc).length;
+      getDimensionText(writer.doc, 'helpfulness')!.insert(0, chunk);
+      await waitFor(() => text(room()!.doc).length >= before + chunk.length, { message: `edit ${edits} reached the server` });
+    }
+    expect(room()!.peerCount, `the user's silent connections still in the room after ${max} edits of 400 KB`).toBe(1);
+    for (const r of raws) r.ws.resume();
+    tcp.resume();
+    await waitFor(() => raws.every((r) => r.closed !== null), { message: 'each document socket sees its connection end' });
+    await waitFor(() => !socket.connected, { message: 'the Socket.IO client sees its socket end' });
+    // The writer (another user, reading) kept its connection: its next edit reaches a new reader.
+    getDimensionText(writer.doc, 'helpfulness')!.insert(0, 'AFTER ');
+    const late = openDocSocket({ url: t.url, cookie: reviewer.cookie }, name());
+    docs.push(late);
+    await waitFor(() => text(late.doc).startsWith('AFTER ') && text(late.doc) === text(writer.doc), { message: 'a new reader of the same user converges' });
+    console.log(`one user's four silent connections were dropped within ${edits} edits of 400 KB`);
+  });
+});

@@ -65,6 +65,8 @@ export const EnvSchema = z
     ACCORD_DOC_PING_SECONDS: int(30, 5, 3600),
     /** Live documents: MiB of document frames one connection may have waiting beyond the largest frame it was sent; a client that stops reading is dropped past it. */
     ACCORD_DOC_BUFFER_MB: int(16, 1, 1024),
+    /** Live documents: MiB of document frames one user's connections on one node may have waiting in all (each beyond its largest frame); past it their lagging connections are dropped. */
+    ACCORD_DOC_USER_BUFFER_MB: int(64, 1, 65_536),
     ACCORD_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
     /** Largest import file accepted, in MiB. */
     ACCORD_IMPORT_MAX_MB: int(1024, 1, 64 * 1024),

@@ -11,7 +11,7 @@ import type { DocKinds } from './doc-kinds.ts';
 import type { DocRegistry } from './registry.ts';
 
 export interface RealtimeDeps {
-  env: Pick<Env, 'ACCORD_TRUST_PROXY' | 'ACCORD_ORIGINS' | 'ACCORD_DOC_SOCKETS_PER_USER' | 'ACCORD_DOC_PING_SECONDS' | 'ACCORD_DOC_BUFFER_MB'>;
+  env: Pick<Env, 'ACCORD_TRUST_PROXY' | 'ACCORD_ORIGINS' | 'ACCORD_DOC_SOCKETS_PER_USER' | 'ACCORD_DOC_PING_SECONDS' | 'ACCORD_DOC_BUFFER_MB' | 'ACCORD_DOC_USER_BUFFER_MB'>;
   logger: Logger;
   bus: Bus;
   docs: DocRegistry;

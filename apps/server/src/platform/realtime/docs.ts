@@ -6,7 +6,7 @@
  *   its binary messages the collab frames themselves, a text message `{"joined":{"access":…}}` as
  *   the join's answer, and the close code as a refusal (PROTOCOL.md [P26]).
  * Every payload is checked before use and every handler answers or stays silent — it never throws
- * at the socket. Frames the room sends to many peers at once are framed once (docs/realtime.md).
+ * at the socket. What is sent, and the bounds on what may wait for a client, are in doc-send.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,14 +18,8 @@ import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext, UserRow } from '../http/context.ts';
 import type { BusEventName, BusHandler } from '../bus.ts';
 import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
-import { fanOut, fanOutRaw } from './fanout.ts';
+import { createDocSender, type Sendable, type UserBacklog } from './doc-send.ts';
 import type { SocketData } from './index.ts';
-
-/** What is read of a Socket.IO socket's engine.io connection (engine.io 6). */
-interface EngineConnLike {
-  writeBuffer?: unknown[];
-  transport?: { name?: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
-}
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -41,7 +35,7 @@ const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join'
 export const DOC_SOCKET_PATH = '/collab/';
 
 /** A client connection that holds documents open: a Socket.IO socket or a document socket. */
-interface DocConn {
+interface DocConn extends Sendable {
   readonly id: string;
   /** Its credentials; `auth` is replaced by every fresh read. */
   readonly data: SocketData;
@@ -54,6 +48,8 @@ interface DocConn {
   readonly sid?: string;
   /** The document socket; absent on Socket.IO. */
   readonly ws?: WebSocket;
+  /** Its user's connections on this node (connsByUser), and what they have waiting (doc-send.ts). */
+  readonly user: UserBacklog & { conns: Set<DocConn> };
 }
 
 interface Joined {
@@ -85,31 +81,38 @@ const REFUSAL_CLOSE: Record<SocketError['code'], number> = {
 
 export function bindDocs(io: IO, deps: RealtimeDeps) {
   const { docs, logger } = deps;
-  /**
-   * Bytes a connection may have waiting to be sent (ACCORD_DOC_BUFFER_MB). Past it the client is not
-   * keeping up (or not reading at all): it is dropped, and reconnects and resyncs, instead of growing
-   * the server's memory.
-   */
-  const maxBuffered = deps.env.ACCORD_DOC_BUFFER_MB * 1024 * 1024;
   /** connection id → document name → joined entry (or the join in progress). */
   const byConn = new Map<string, Map<string, Joined | Promise<Ack<DocJoined>>>>();
-  /** user id → their open connections on this node (both transports), for the re-checks. */
-  const connsByUser = new Map<string, Set<DocConn>>();
+  /** user id → their open connections on this node (both transports), for the re-checks and the user's backlog. */
+  const connsByUser = new Map<string, UserBacklog & { conns: Set<DocConn> }>();
   /** Each Socket.IO socket's connection. */
   const connOfSocket = new WeakMap<DocSocket, DocConn>();
   /** Bumped by every control event this node applies: a join that overlapped one resolves again. */
   let epoch = 0;
   /** Each room's kind `load` hook, run once per room on this node. */
   const loadHooks = new WeakMap<SyncRoom, Promise<void>>();
+  /** The joined entry behind each peer this node handed to a room. */
+  const joinedOf = new WeakMap<Peer, Joined>();
+  const sender = createDocSender(io as unknown as Server, {
+    maxBuffered: deps.env.ACCORD_DOC_BUFFER_MB * 1024 * 1024,
+    maxPerUser: deps.env.ACCORD_DOC_USER_BUFFER_MB * 1024 * 1024,
+    logger,
+    target: (peer) => {
+      const j = joinedOf.get(peer);
+      return j?.open ? j : undefined;
+    },
+  });
 
-  const track = (userId: string, conn: DocConn) => {
-    let set = connsByUser.get(userId);
-    if (!set) connsByUser.set(userId, (set = new Set()));
-    set.add(conn);
+  /** The user's entry, for a connection of theirs about to be opened (and tracked). */
+  const userEntry = (userId: string): UserBacklog & { conns: Set<DocConn> } => {
+    let u = connsByUser.get(userId);
+    if (!u) connsByUser.set(userId, (u = { conns: new Set(), bytes: 0, recounted: -1 }));
+    return u;
   };
   const untrack = (userId: string, conn: DocConn) => {
-    const set = connsByUser.get(userId);
-    if (set?.delete(conn) && set.size === 0) connsByUser.delete(userId);
+    sender.forget(conn);
+    const u = conn.user;
+    if (u.conns.delete(conn) && u.conns.size === 0 && connsByUser.get(userId) === u) connsByUser.delete(userId);
   };
 
   /**
@@ -124,117 +127,6 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     conn.data.auth = auth;
     return auth;
   }
-
-  // ---- outgoing: consecutive sends of one frame to several sockets become one encoded broadcast
-  let outbox: Array<{ name: string; bytes: Uint8Array; sids: string[] }> = [];
-  let scheduled = false;
-  const drain = () => {
-    scheduled = false;
-    const groups = outbox;
-    outbox = [];
-    for (const g of groups) {
-      const payload = asBuffer(g.bytes);
-      if (g.sids.length === 1) io.sockets.sockets.get(g.sids[0]!)?.emit('doc:msg', g.name, payload);
-      else fanOut(io, g.sids, 'doc:msg', [g.name, payload]);
-    }
-  };
-  // As a Buffer view, msgpack encodes exactly these bytes (a plain typed array would send its whole backing buffer).
-  const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-  const enqueue = (name: string, bytes: Uint8Array, sid: string) => {
-    const last = outbox[outbox.length - 1];
-    if (last && last.bytes === bytes && last.name === name) last.sids.push(sid);
-    else outbox.push({ name, bytes, sids: [sid] });
-    if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(drain);
-    }
-  };
-
-  /** The joined entry behind each peer this node handed to a room. */
-  const joinedOf = new WeakMap<Peer, Joined>();
-  /**
-   * What a connection's backlog may reach: the bound plus the largest frame it was sent, so a join's
-   * sync reply (the whole document, which may exceed the bound) never gets its reader dropped. Frames
-   * of up to 64 KiB are not recorded: they change the allowance by little, and recording costs a
-   * lookup per recipient of every broadcast.
-   */
-  const largestFrame = new WeakMap<object, number>();
-  const noteFrame = (key: object, size: number): void => {
-    if (size > 65_536 && size > (largestFrame.get(key) ?? 0)) largestFrame.set(key, size);
-  };
-  // The first test spares the map lookup while the backlog is under the bound itself (nearly always).
-  const overBound = (key: object, backlog: number): boolean => backlog > maxBuffered && backlog > maxBuffered + (largestFrame.get(key) ?? 0);
-  /** False (and the socket dropped) once a document socket has more than its allowance waiting. */
-  const keepsUp = (ws: WebSocket, size: number): boolean => {
-    noteFrame(ws, size);
-    if (!overBound(ws, ws.bufferedAmount)) return true;
-    logger.debug('document socket dropped: it does not read its frames', { bytes: ws.bufferedAmount });
-    ws.terminate();
-    return false;
-  };
-  /**
-   * The same bound for a Socket.IO socket (WebSocket transport only, `transports` in index.ts): what
-   * its WebSocket has waiting, plus the document frames engine.io queued behind it since it last
-   * handed its queue over (its `drain`, the only way its queue empties while open); engine.io hands
-   * the WebSocket more only after each write's callback, so the WebSocket's own backlog stays small
-   * while engine.io's grows.
-   */
-  const ioQueued = new WeakMap<object, { bytes: number }>();
-  const ioKeepsUp = (sid: string, size: number): boolean => {
-    const socket = io.sockets.sockets.get(sid);
-    const conn = socket?.conn as unknown as (EngineConnLike & { on(event: 'drain', fn: () => void): void }) | undefined;
-    if (!socket || !conn || conn.transport?.name !== 'websocket') return true;
-    noteFrame(conn, size);
-    const ws = conn.transport.socket;
-    let queued = 0;
-    if ((conn.writeBuffer?.length ?? 0) > 0) {
-      let q = ioQueued.get(conn);
-      if (!q) {
-        const fresh = { bytes: 0 };
-        conn.on('drain', () => (fresh.bytes = 0));
-        ioQueued.set(conn, (q = fresh));
-      }
-      queued = q.bytes += size;
-    }
-    const backlog = (ws?.bufferedAmount ?? 0) + queued;
-    if (!overBound(conn, backlog)) return true;
-    logger.debug('socket dropped: it does not read its document frames', { bytes: backlog });
-    try {
-      socket.disconnect(true);
-    } catch (e) {
-      logger.error('socket disconnect failed', { message: (e as Error).message });
-    }
-    // engine.io would wait for its queue to drain (never, the client does not read) until its ping
-    // timeout; ending the WebSocket frees the backlog now.
-    ws?.terminate?.();
-    return false;
-  };
-  /**
-   * A room's broadcast (the same frame to many of its peers): whatever is queued in the outbox goes
-   * first, then the frame is encoded once and written to each socket at once (fanout.ts). Shared by
-   * every peer, so the room can hand it all its recipients in one call.
-   */
-  const sendMany = (peers: Peer[], bytes: Uint8Array) => {
-    drain();
-    const sids: string[] = [];
-    const raw: WebSocket[] = [];
-    let name = '';
-    for (const p of peers) {
-      const j = joinedOf.get(p);
-      if (!j?.open) continue;
-      if (j.conn.ws) {
-        if (keepsUp(j.conn.ws, bytes.byteLength)) raw.push(j.conn.ws);
-      }
-      else if (j.conn.sid && ioKeepsUp(j.conn.sid, bytes.byteLength)) {
-        sids.push(j.conn.sid);
-        name = j.name;
-      }
-    }
-    if (raw.length === 1) raw[0]!.send(bytes);
-    else if (raw.length > 1) fanOutRaw(raw, bytes);
-    if (sids.length === 1) io.sockets.sockets.get(sids[0]!)?.emit('doc:msg', name, asBuffer(bytes));
-    else if (sids.length > 1) fanOut(io, sids, 'doc:msg', [name, asBuffer(bytes)]);
-  };
 
   function detach(j: Joined, notify: { code: number; reason: string } | null) {
     if (!j.open) return;
@@ -288,7 +180,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   }
 
   /** The joined entry of a resolved join, registered on its connection; the room is connected by the caller. */
-  function register(conn: DocConn, name: string, r: Extract<JoinResult, { ok: true }>, send: (j: Joined, bytes: Uint8Array) => void): Joined {
+  function register(conn: DocConn, name: string, r: Extract<JoinResult, { ok: true }>): Joined {
     const j: Joined = {
       name,
       access: r.access,
@@ -299,9 +191,9 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       peer: {
         id: `${conn.id}:${name}`,
         send: (bytes) => {
-          if (j.open) send(j, bytes);
+          if (j.open) sender.send(conn, name, bytes);
         },
-        sendMany,
+        sendMany: sender.sendMany,
         close: (code, reason) => detach(j, { code, reason }),
       },
     };
@@ -344,7 +236,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
         if (r.ended) socket.disconnect(true);
         return { ok: false, error: r.error };
       }
-      const j = register(conn, name, r, (j, bytes) => ioKeepsUp(socket.id, bytes.byteLength) && enqueue(j.name, bytes, socket.id));
+      const j = register(conn, name, r);
       // Connect after the ack is on the wire, so the client's provider is open before the first frame.
       setImmediate(() => connectRoom(j, r.user));
       return { ok: true, data: { access: r.room.frozen ? 'read' : j.access } };
@@ -406,6 +298,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   }
 
   function onConnection(socket: DocSocket): void {
+    const userId = socket.data.auth.user.id;
     const conn: DocConn = {
       id: socket.id,
       sid: socket.id,
@@ -415,13 +308,14 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
       },
       end: () => socket.disconnect(true),
       closed: (name, code, reason) => {
-        drain(); // frames the room sent before closing (its error frame) go first
+        sender.drain(); // frames the room sent before closing (its error frame) go first
         socket.emit('doc:closed', name, code, reason);
       },
+      user: userEntry(userId),
+      counted: 0,
     };
-    const userId = socket.data.auth.user.id;
     connOfSocket.set(socket, conn);
-    track(userId, conn);
+    conn.user.conns.add(conn);
     // Untyped on purpose: anything can arrive, and each argument is checked before use.
     const on = socket.on.bind(socket) as unknown as (ev: string, fn: (...args: any[]) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
     // The acknowledgement is the last argument when the client asked for one, so a join or leave
@@ -494,7 +388,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     const user = r.user;
     // Per user and node (ACCORD_DOC_SOCKETS_PER_USER); the user's Socket.IO sockets count as one each.
     const cap = deps.env.ACCORD_DOC_SOCKETS_PER_USER;
-    if ((connsByUser.get(user.id)?.size ?? 0) >= cap) {
+    if ((connsByUser.get(user.id)?.conns.size ?? 0) >= cap) {
       docs.release(name, r.room);
       return refuse({ code: 'rate_limited', message: `At most ${cap} open documents per user.` });
     }
@@ -513,10 +407,12 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
         },
         end: () => ws.close(CloseCode.unauthenticated, 'Your session has ended; sign in again.'),
         closed: (_name, code, reason) => ws.close(code, reason.slice(0, 120)),
+        user: userEntry(user.id),
+        counted: 0,
       };
       rawConns.add(entry);
-      track(user.id, conn);
-      const j = register(conn, name, r, (_j, bytes) => keepsUp(ws, bytes.byteLength) && ws.send(bytes));
+      conn.user.conns.add(conn);
+      const j = register(conn, name, r);
       ws.on('pong', () => (entry.alive = true));
       ws.on('error', () => undefined);
       ws.on('message', (msg, isBinary) => {
@@ -572,7 +468,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
    * one project, or all) is re-resolved.
    */
   async function recheckUser(userId: string, projectId?: string): Promise<void> {
-    for (const conn of [...(connsByUser.get(userId) ?? [])]) {
+    for (const conn of [...(connsByUser.get(userId)?.conns ?? [])]) {
       if (!conn.connected) continue;
       let auth: AuthContext | null;
       try {
@@ -628,7 +524,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     on('user:sessions-ended', ({ userId }) => recheckUser(userId)),
     on('user:deactivated', ({ userId }) => {
       io.in(`user:${userId}`).disconnectSockets(true);
-      for (const conn of [...(connsByUser.get(userId) ?? [])]) conn.end();
+      for (const conn of [...(connsByUser.get(userId)?.conns ?? [])]) conn.end();
     }),
     on('user:reactivated', () => undefined),
     on('user:admin-changed', ({ userId }) => recheckUser(userId)),
