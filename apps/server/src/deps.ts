@@ -3,6 +3,7 @@
  * and each feature's service over its repository. A feature that needs another's data gets that
  * feature's service here. `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
  */
+import { readProjectSettings } from '@accord/core';
 import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
@@ -19,7 +20,7 @@ import { createGatesService } from './features/gates/gates.service.ts';
 import { createImportsRepo } from './features/imports/imports.repo.ts';
 import { createImportService } from './features/imports/imports.service.ts';
 import { createJudgingRepo } from './features/judging/judging.repo.ts';
-import { createJudgingService, readSettings } from './features/judging/judging.service.ts';
+import { createJudgingService } from './features/judging/judging.service.ts';
 import { createJustificationsRepo } from './features/justifications/justifications.repo.ts';
 import { createJustificationService } from './features/justifications/justifications.service.ts';
 import { createProjectsRepo } from './features/projects/projects.repo.ts';
@@ -104,7 +105,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     limiter: createRateLimiter(db.db, 60_000, systemClock),
     callsPerMinute: env.ACCORD_REDTEAM_CALLS_PER_MINUTE,
     maxResponseBytes: env.ACCORD_REDTEAM_MAX_RESPONSE_KB * 1024,
-    settings: (project) => readSettings(project.settings),
+    settings: (project) => readProjectSettings(project.settings),
   });
   const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications, bus, preferenceChecks: redteam.preferenceIssues });
   const quality = createQualityService({

@@ -82,6 +82,12 @@ export const ProjectSettingsSchema = z.strictObject({
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
+/** A project's stored settings, defaults filled in; stored settings that no longer parse read as the defaults. */
+export function readProjectSettings(raw: unknown): ProjectSettings {
+  const r = ProjectSettingsSchema.safeParse(raw ?? {});
+  return r.success ? r.data : ProjectSettingsSchema.parse({});
+}
+
 export const UpdateProjectSettingsBodySchema = z
   .strictObject({
     // No defaults here (zod applies defaults inside optional): a field left out keeps its value.

@@ -13,7 +13,7 @@
  */
 import {
   AppError,
-  ProjectSettingsSchema,
+  readProjectSettings,
   RubricSchema,
   judgmentIssues,
   canonicalPreference,
@@ -65,11 +65,6 @@ const BATCH = 250;
 const SOON_MS = 100;
 const DS_TTL_MS = 10_000;
 const KEY_RE = /^[\x21-\x7e]{1,200}$/;
-
-export function readSettings(raw: unknown): ProjectSettings {
-  const r = ProjectSettingsSchema.safeParse(raw ?? {});
-  return r.success ? r.data : ProjectSettingsSchema.parse({});
-}
 
 const engineJudgment = (j: JudgmentRow): EngineJudgment => ({ id: j.id, userId: j.userId, rubricVersion: j.rubricVersion, payload: j.payload as unknown as EngineJudgment['payload'] });
 const engineItem = (i: ItemRow): EngineItem => ({ responses: i.responses.map((r) => ({ id: r.id, content: r.content })), prompt: i.prompt });
@@ -178,7 +173,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       let p = projectsById.get(item.projectId);
       if (p === undefined) {
         const row = await repo.project(item.projectId, tx);
-        p = row ? { settings: readSettings(row.settings), taskKind: row.taskKind } : null;
+        p = row ? { settings: readProjectSettings(row.settings), taskKind: row.taskKind } : null;
         projectsById.set(item.projectId, p);
       }
       // A writing has no consensus: its reviewers accept it or send it back (features/writing).
@@ -279,7 +274,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     const project = await repo.project(st.projectId);
     const item = await repo.item(st.projectId, st.itemId);
     if (!project || !item) return null;
-    const s = readSettings(project.settings);
+    const s = readProjectSettings(project.settings);
     const c = await computedFor(st.projectId, item, await repo.judgmentsOf([item.id]), s, project.taskKind);
     return { label: c.label, rule: c.rule };
   }
@@ -381,20 +376,20 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       }
       if (r === 'open_dispute') throw new AppError('conflict', 'The item already has an open dispute; settle that one.');
       await changed(a.project.id, r.disputeId);
-      return toSummary((await repo.dispute(a.project.id, r.disputeId))!, readSettings(a.project.settings));
+      return toSummary((await repo.dispute(a.project.id, r.disputeId))!, readProjectSettings(a.project.settings));
     },
 
     // ---- disputes
 
     async listDisputes(a: ProjectAccess, q: DisputeListQuery) {
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       const page = await repo.disputes(a.project.id, q);
       return { items: page.items.map((d) => toSummary(d, s)), total: page.total, limit: q.limit, offset: q.offset };
     },
 
     async detail(a: ProjectAccess, disputeId: string): Promise<DisputeDetail> {
       const d = await getDispute(a, disputeId);
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       const item = await repo.item(a.project.id, d.itemId);
       if (!item) throw new AppError('not_found', 'The disputed item no longer exists.');
       const js = await repo.judgmentsOf([item.id]);
@@ -455,7 +450,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     async open(a: ProjectAccess, actorId: string, itemId: string, note: string): Promise<DisputeSummary> {
       const item = await repo.item(a.project.id, itemId);
       if (!item) throw new AppError('not_found', 'No such item in this project.');
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       const c = await computedFor(a.project.id, item, await repo.judgmentsOf([item.id]), s, a.project.taskKind);
       const id = await repo.openDispute({ projectId: a.project.id, itemId, reason: 'manual', detail: note, agreement: c.agreement, openedBy: actorId });
       if (!id) throw new AppError('conflict', 'This item already has an open dispute.');
@@ -464,7 +459,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     },
 
     async signoff(a: ProjectAccess, userId: string, disputeId: string, withdraw: boolean): Promise<SignoffResult> {
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       if (!canAdjudicate(a, s)) throw new AppError('forbidden', 'Reviewers only read adjudication rooms in this project.');
       const d = await getDispute(a, disputeId);
       if (d.status !== 'open') throw new AppError('conflict', 'This dispute is not open.');
@@ -495,7 +490,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
         : {};
       if (idempotencyKey !== null && !KEY_RE.test(idempotencyKey))
         throw new AppError('validation_failed', 'headers.idempotency-key: must be 1–200 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'must be 1–200 visible ASCII characters' }]);
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       if (!canAdjudicate(a, s)) throw new AppError('forbidden', 'Reviewers only read adjudication rooms in this project.');
       const d = await getDispute(a, disputeId);
       const answer = async (labelId: string, created: boolean): Promise<CommitResult> => {

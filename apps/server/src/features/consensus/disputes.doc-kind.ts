@@ -6,9 +6,9 @@
  * another node loads it frozen. On load, an empty room of an open dispute is seeded with the rule's
  * result on the item (through the room, [P17]). Registered in deps.ts.
  */
+import { readProjectSettings } from '@accord/core';
 import type { DocKindDef } from '../../platform/realtime/doc-kinds.ts';
 import type { ConsensusService } from './consensus.service.ts';
-import { readSettings } from './consensus.service.ts';
 
 export function createDisputeDocKind(consensus: Pick<ConsensusService, 'state' | 'seedFor' | 'seedDoc'>): DocKindDef {
   return {
@@ -17,7 +17,7 @@ export function createDisputeDocKind(consensus: Pick<ConsensusService, 'state' |
     access: ({ role }, ctx) => {
       if (role === 'trainer') return { refuse: 'Adjudication rooms are for leads and reviewers.' };
       if (role === 'lead') return 'write';
-      return ctx && readSettings(ctx.project.settings).consensus.reviewersAdjudicate ? 'write' : 'read';
+      return ctx && readProjectSettings(ctx.project.settings).consensus.reviewersAdjudicate ? 'write' : 'read';
     },
     frozen: async ({ id, project }) => project.archivedAt !== null || (await consensus.state(id))?.status !== 'open',
     hooks: {

@@ -12,6 +12,7 @@
 import {
   AppError,
   ProjectSettingsSchema,
+  readProjectSettings,
   RubricSchema,
   judgmentIssueSentences,
   type DraftPayload,
@@ -53,11 +54,6 @@ export interface JudgingServiceDeps {
   };
   /** Justification quality checks, run on submit (and on demand while the trainer writes). */
   justifications: JustificationService;
-}
-
-export function readSettings(raw: unknown): ProjectSettings {
-  const r = ProjectSettingsSchema.safeParse(raw ?? {});
-  return r.success ? r.data : ProjectSettingsSchema.parse({});
 }
 
 /** Time spent as reported by the client, bounded by the wall time since the reservation. */
@@ -165,10 +161,10 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
   return {
     latestRubric,
 
-    settings: (project: { settings: unknown }) => readSettings(project.settings),
+    settings: (project: { settings: unknown }) => readProjectSettings(project.settings),
 
     async updateSettings(actorId: string, a: ProjectAccess, body: UpdateProjectSettingsBody): Promise<ProjectSettings> {
-      const cur = readSettings(a.project.settings);
+      const cur = readProjectSettings(a.project.settings);
       const next = ProjectSettingsSchema.parse({
         ...cur,
         ...body,
@@ -184,7 +180,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
     },
 
     async progress(a: ProjectAccess, userId: string) {
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       // Expired reservations end here as on `queue/next`, so the counters show what is left now.
       const { counters } = await repo.queueNext(a.project.id, userId, { reclaim: RECLAIM_PER_REQUEST, reserve: false, minutes: s.reservationMinutes, goldFirst: false, gold: false });
       return progress(a, userId, s, counters);
@@ -197,7 +193,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
      * never ends and later hands out more.
      */
     async next(a: ProjectAccess, userId: string): Promise<QueueNext> {
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       const el = eligibility(a, s);
       if (!el.eligible) return { task: null, progress: await progress(a, userId, s) };
       const gold = s.goldRate > 0;
@@ -244,7 +240,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
       // submit before anything is stored, so the draft stays; the others are stored with the judgment.
       const checked = issues.length
         ? null
-        : await justifications.check(projectId, readSettings(a.project.settings).justificationChecks, {
+        : await justifications.check(projectId, readProjectSettings(a.project.settings).justificationChecks, {
             justification: payload.justification,
             preference: payload.preference,
             scores: payload.scores,
@@ -299,7 +295,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
     async checkJustification(a: ProjectAccess, userId: string, assignmentId: string, body: JustificationCheckBody): Promise<JustificationCheckResult> {
       const r = await repo.forSubmit(a.project.id, userId, assignmentId);
       if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
-      const settings = readSettings(a.project.settings).justificationChecks;
+      const settings = readProjectSettings(a.project.settings).justificationChecks;
       const rubric = await rubricAt(a.project.id, r.rubricVersion);
       const { findings } = await justifications.check(a.project.id, settings, {
         justification: body.payload.justification ?? '',
@@ -313,7 +309,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
     },
 
     /** Whether the member receives work here, and why not (paused, qualification, role, tier, tags). */
-    eligibility: (a: ProjectAccess) => eligibility(a, readSettings(a.project.settings)),
+    eligibility: (a: ProjectAccess) => eligibility(a, readProjectSettings(a.project.settings)),
 
     /** Ends every live reservation of the member (a lead paused them): the items go back to the pool, their drafts with them. */
     async releaseAll(projectId: string, userId: string): Promise<number> {
@@ -336,7 +332,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
     async view(a: ProjectAccess, userId: string, judgmentId: string): Promise<JudgmentView> {
       const r = await repo.judgmentWithItem(a.project.id, judgmentId);
       if (!r || (a.role === 'trainer' && r.j.userId !== userId)) throw new AppError('not_found', 'No such judgment of yours in this project.');
-      const s = readSettings(a.project.settings);
+      const s = readProjectSettings(a.project.settings);
       const canonicalOrder = r.item.responses.map((x) => x.id);
       const byId = new Map(r.item.responses.map((x) => [x.id, x]));
       const seen = r.j.responseOrder?.filter((id) => byId.has(id)) ?? [];
