@@ -18,10 +18,14 @@ import { fanOut, fanOutRaw } from './fanout.ts';
 
 /** What is read of a Socket.IO socket's engine.io connection (engine.io 6). */
 interface EngineConnLike {
-  writeBuffer?: unknown[];
   transport?: { name?: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
   on(event: 'drain', fn: () => void): void;
+  on(event: 'packetCreate', fn: (packet: { data?: unknown }) => void): void;
 }
+
+/** The bytes of an engine.io packet's data (msgpack packets are Buffers; pings and the like short strings). */
+const packetBytes = (data: unknown): number =>
+  typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : data instanceof ArrayBuffer ? data.byteLength : 0;
 
 /** One user's connections on this node and what they have waiting, as last seen. */
 export interface UserBacklog {
@@ -100,9 +104,10 @@ export function createDocSender(io: Server, { maxBuffered, maxPerUser, logger, t
   const overBound = (key: object, backlog: number): boolean => backlog > maxBuffered && backlog > maxBuffered + (largestFrame.get(key) ?? 0);
   /**
    * A Socket.IO socket's backlog (WebSocket transport only, `transports` in index.ts): what its
-   * WebSocket has waiting, plus the document frames engine.io queued behind it since it last handed
-   * its queue over (its `drain`, the only way its queue empties while open); engine.io hands the
-   * WebSocket more only after each write's callback, so the WebSocket's own backlog stays small
+   * WebSocket has waiting, plus every packet engine.io queued behind it since it last handed its queue
+   * over (its `drain`, the only way its queue empties while open) — document frames and every other
+   * event (quality, calibration) alike, counted as engine.io creates them (`watch`). engine.io hands
+   * the WebSocket more only after each write's callback, so the WebSocket's own backlog stays small
    * while engine.io's grows.
    */
   const ioQueued = new WeakMap<object, { bytes: number }>();
@@ -111,19 +116,39 @@ export function createDocSender(io: Server, { maxBuffered, maxPerUser, logger, t
     const conn = socket?.conn as unknown as EngineConnLike | undefined;
     return socket && conn && conn.transport?.name === 'websocket' ? { socket, conn } : null;
   };
-  /** Adds a frame of `size` to what engine.io holds for `conn` (when it holds anything); returns its backlog. */
-  const ioBacklog = (conn: EngineConnLike, size: number): number => {
-    let queued = 0;
-    if ((conn.writeBuffer?.length ?? 0) > 0) {
-      let q = ioQueued.get(conn);
-      if (!q) {
-        const fresh = { bytes: 0 };
-        conn.on('drain', () => (fresh.bytes = 0));
-        ioQueued.set(conn, (q = fresh));
-      }
-      queued = q.bytes += size;
+  const ioBacklog = (conn: EngineConnLike): number => (conn.transport?.socket?.bufferedAmount ?? 0) + (ioQueued.get(conn)?.bytes ?? 0);
+  /** Ends a Socket.IO socket that does not keep up, and frees its backlog now. */
+  const dropIo = (socket: { disconnect(close: boolean): unknown }, conn: EngineConnLike, why: string, bytes: number): void => {
+    logger.debug(why, { bytes });
+    try {
+      socket.disconnect(true);
+    } catch (err) {
+      logger.error('socket disconnect failed', { message: (err as Error).message });
     }
-    return (conn.transport?.socket?.bufferedAmount ?? 0) + queued;
+    // engine.io would wait for its queue to drain (never, the client does not read) until its ping
+    // timeout; ending the WebSocket frees the backlog now.
+    conn.transport?.socket?.terminate?.();
+  };
+  /**
+   * Counts what engine.io queues for a Socket.IO socket from its connection on. Events other than
+   * document frames are bounded here as they are created, since nothing else checks them: past the
+   * bound (and the largest document frame it was sent), the socket is dropped once engine.io's call
+   * returns.
+   */
+  const watch = (socket: { conn: unknown; disconnect(close: boolean): unknown }): void => {
+    const conn = socket.conn as EngineConnLike;
+    const q = { bytes: 0 };
+    ioQueued.set(conn, q);
+    let dropping = false;
+    conn.on('drain', () => (q.bytes = 0));
+    conn.on('packetCreate', (packet) => {
+      q.bytes += packetBytes(packet.data);
+      if (dropping || q.bytes <= maxBuffered || conn.transport?.name !== 'websocket') return;
+      const backlog = ioBacklog(conn);
+      if (!overBound(conn, backlog)) return;
+      dropping = true;
+      queueMicrotask(() => dropIo(socket, conn, 'socket dropped: it does not read its events', backlog));
+    });
   };
 
   // ---- the user's total
@@ -148,7 +173,7 @@ export function createDocSender(io: Server, { maxBuffered, maxPerUser, logger, t
       if (c.ws) count(c, c.ws, c.ws.bufferedAmount);
       else if (c.sid) {
         const e = engineOf(c.sid);
-        if (e) count(c, e.conn, ioBacklog(e.conn, 0));
+        if (e) count(c, e.conn, ioBacklog(e.conn));
       }
     }
     user.recounted = turn;
@@ -185,19 +210,11 @@ export function createDocSender(io: Server, { maxBuffered, maxPerUser, logger, t
     const e = c.sid ? engineOf(c.sid) : null;
     if (!e) return true;
     noteFrame(e.conn, size);
-    const backlog = ioBacklog(e.conn, size);
+    const backlog = ioBacklog(e.conn);
     const own = !overBound(e.conn, backlog);
     if (own && userKeepsUp(c, e.conn, backlog)) return true;
-    logger.debug(own ? 'socket dropped: its user has too much waiting' : 'socket dropped: it does not read its document frames', { bytes: backlog, user: c.user.bytes });
     forget(c);
-    try {
-      e.socket.disconnect(true);
-    } catch (err) {
-      logger.error('socket disconnect failed', { message: (err as Error).message });
-    }
-    // engine.io would wait for its queue to drain (never, the client does not read) until its ping
-    // timeout; ending the WebSocket frees the backlog now.
-    e.conn.transport?.socket?.terminate?.();
+    dropIo(e.socket, e.conn, own ? 'socket dropped: its user has too much waiting' : 'socket dropped: it does not read its document frames', backlog);
     return false;
   };
 
@@ -233,7 +250,7 @@ export function createDocSender(io: Server, { maxBuffered, maxPerUser, logger, t
     else if (c.sid) enqueue(name, bytes, c.sid);
   };
 
-  return { send, sendMany, drain, forget };
+  return { send, sendMany, drain, forget, watch };
 }
 
 export type DocSender = ReturnType<typeof createDocSender>;

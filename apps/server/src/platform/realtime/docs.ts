@@ -316,6 +316,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     };
     connOfSocket.set(socket, conn);
     conn.user.conns.add(conn);
+    sender.watch(socket);
     // Untyped on purpose: anything can arrive, and each argument is checked before use.
     const on = socket.on.bind(socket) as unknown as (ev: string, fn: (...args: any[]) => void) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
     // The acknowledgement is the last argument when the client asked for one, so a join or leave
