@@ -1,24 +1,22 @@
 /**
  * The bindings of live documents to sync rooms (`room.connect`, `room.receive`, `room.disconnect`),
  * over two transports that share one join, one re-check of rights and one broadcast:
- * - Socket.IO: `doc:join` / `doc:msg` / `doc:leave` on the app socket, many documents per socket;
- * - the document socket: one plain WebSocket per document at `/collab/<name>` (y-websocket's shape),
- *   its binary messages the collab frames themselves, a text message `{"joined":{"access":…}}` as
- *   the join's answer, and the close code as a refusal (PROTOCOL.md [P26]).
+ * - Socket.IO: `doc:join` / `doc:msg` / `doc:leave` on the app socket, many documents per socket
+ *   (here);
+ * - the document socket: one plain WebSocket per document at `/collab/<name>` (doc-socket.ts, [P26]).
  * Every payload is checked before use and every handler answers or stays silent — it never throws
  * at the socket. What is sent, and the bounds on what may wait for a client, are in doc-send.ts.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Server, Socket } from 'socket.io';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, type Peer, type SyncRoom } from '@accord/collab';
-import { DOC_NAME_RE, type Ack, type ClientToServerEvents, type DocJoined, type ServerToClientEvents, type SocketError } from '@accord/core';
+import type { WebSocket } from 'ws';
+import type { Peer, SyncRoom } from '@accord/collab';
+import { type Ack, type ClientToServerEvents, type DocJoined, type ServerToClientEvents, type SocketError } from '@accord/core';
 import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext, UserRow } from '../http/context.ts';
 import type { BusEventName, BusHandler } from '../bus.ts';
 import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
 import { createDocSender, type Sendable, type UserBacklog } from './doc-send.ts';
+import { bindDocSockets, isDocName as isName, MAX_FRAME_BYTES } from './doc-socket.ts';
 import type { SocketData } from './index.ts';
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -28,14 +26,11 @@ type DocSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
 const MAX_JOIN_RESOLVES = 5;
 /** Documents one socket may hold open at once. */
 const MAX_DOCS_PER_SOCKET = 16;
-const MAX_FRAME_BYTES = 1024 * 1024 + 64;
 /** Events bound elsewhere on the same socket (quality.ts) are known too. */
 const KNOWN_EVENTS = new Set(['doc:join', 'doc:leave', 'doc:msg', 'quality:join', 'quality:leave', 'calibration:join', 'calibration:leave']);
-/** The path prefix of document sockets: `/collab/<document name, URI-encoded>`. */
-export const DOC_SOCKET_PATH = '/collab/';
 
 /** A client connection that holds documents open: a Socket.IO socket or a document socket. */
-interface DocConn extends Sendable {
+export interface DocConn extends Sendable {
   readonly id: string;
   /** Its credentials; `auth` is replaced by every fresh read. */
   readonly data: SocketData;
@@ -52,7 +47,7 @@ interface DocConn extends Sendable {
   readonly user: UserBacklog & { conns: Set<DocConn> };
 }
 
-interface Joined {
+export interface Joined {
   name: string;
   access: 'read' | 'write';
   projectId: string;
@@ -62,22 +57,12 @@ interface Joined {
   open: boolean;
 }
 
-type JoinResult = { ok: true; user: UserRow; access: 'read' | 'write'; projectId: string; room: SyncRoom } | { ok: false; ended?: boolean; error: SocketError };
+export type JoinResult = { ok: true; user: UserRow; access: 'read' | 'write'; projectId: string; room: SyncRoom } | { ok: false; ended?: boolean; error: SocketError };
 
-const isName = (v: unknown): v is string => typeof v === 'string' && v.length <= 64 && DOC_NAME_RE.test(v);
 const fail = (code: SocketError['code'], message: string): Ack<never> => ({ ok: false, error: { code, message } });
 const refusal = (code: SocketError['code'], message: string, ended = false): JoinResult => ({ ok: false, ended, error: { code, message } });
 const CLOSED_WHILE_JOINING = 'The connection closed while joining.';
 
-/** The close code a document socket's refusal carries (PROTOCOL.md [P26]). */
-const REFUSAL_CLOSE: Record<SocketError['code'], number> = {
-  bad_request: CloseCode.badRequest,
-  not_found: CloseCode.notFound,
-  forbidden: CloseCode.kicked,
-  rate_limited: CloseCode.overloaded,
-  unavailable: CloseCode.roomClosed,
-  not_joined: CloseCode.badRequest,
-};
 
 export function bindDocs(io: IO, deps: RealtimeDeps) {
   const { docs, logger } = deps;
@@ -355,94 +340,18 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     socket.on('disconnect', () => dropConn(conn, userId));
   }
 
-  // ---- document sockets: one plain WebSocket per document
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
-  const rawConns = new Set<{ ws: WebSocket; alive: boolean }>();
-  let rawSeq = 0;
-
-  /**
-   * A document socket's upgrade, its Origin already checked and its credentials (session cookie or
-   * API token) read from the request. The join resolves before the upgrade; a refusal is then sent
-   * as the close code and reason, so a browser learns why ([P26]).
-   */
-  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, name: unknown, creds: { cookie: string | null; token: string | null }): Promise<void> {
-    let gone = false;
-    socket.on('error', () => undefined);
-    socket.once('close', () => (gone = true));
-    const data: SocketData = { auth: undefined as unknown as AuthContext, cookie: creds.cookie, token: creds.token };
-    const accept = (then: (ws: WebSocket) => void) => {
-      if (gone || socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, then);
-    };
-    const refuse = (error: SocketError, code = REFUSAL_CLOSE[error.code]) => accept((ws) => ws.close(code, error.message.slice(0, 120)));
-    if (!isName(name)) return refuse({ code: 'bad_request', message: 'The document name must be rubric:<uuid>, dispute:<uuid> or calibration:<uuid>.' });
-    if (!creds.cookie && !creds.token) return refuse({ code: 'forbidden', message: 'Sign in first.' }, CloseCode.unauthenticated);
-    let r: JoinResult;
-    try {
-      r = await resolveJoin({ data }, name, () => !gone);
-    } catch (e) {
-      logger.error('document socket join failed', { message: (e as Error).message });
-      return refuse({ code: 'unavailable', message: 'The document could not be opened; try again.' });
-    }
-    if (!r.ok) return r.ended ? refuse(r.error, CloseCode.unauthenticated) : refuse(r.error);
-    const user = r.user;
-    // Per user and node (ACCORD_DOC_SOCKETS_PER_USER); the user's Socket.IO sockets count as one each.
-    const cap = deps.env.ACCORD_DOC_SOCKETS_PER_USER;
-    if ((connsByUser.get(user.id)?.conns.size ?? 0) >= cap) {
-      docs.release(name, r.room);
-      return refuse({ code: 'rate_limited', message: `At most ${cap} open documents per user.` });
-    }
-    if (gone || socket.destroyed) {
-      docs.release(name, r.room);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const entry = { ws, alive: true };
-      const conn: DocConn = {
-        id: `ws${++rawSeq}`,
-        ws,
-        data,
-        get connected() {
-          return ws.readyState === ws.OPEN;
-        },
-        end: () => ws.close(CloseCode.unauthenticated, 'Your session has ended; sign in again.'),
-        closed: (_name, code, reason) => ws.close(code, reason.slice(0, 120)),
-        user: userEntry(user.id),
-        counted: 0,
-      };
-      rawConns.add(entry);
-      conn.user.conns.add(conn);
-      const j = register(conn, name, r);
-      ws.on('pong', () => (entry.alive = true));
-      ws.on('error', () => undefined);
-      ws.on('message', (msg, isBinary) => {
-        try {
-          if (!isBinary) ws.close(1003, 'Document frames are binary.');
-          else if (j.open) j.room.receive(j.peer, Array.isArray(msg) ? Buffer.concat(msg) : msg instanceof ArrayBuffer ? new Uint8Array(msg) : msg);
-        } catch (e) {
-          logger.error('document socket message failed', { message: (e as Error).message });
-        }
-      });
-      ws.on('close', () => {
-        rawConns.delete(entry);
-        dropConn(conn, user.id);
-      });
-      ws.send(JSON.stringify({ joined: { access: r.room.frozen ? 'read' : j.access } }));
-      connectRoom(j, user);
-    });
-  }
-
-  const pinger = setInterval(() => {
-    for (const c of rawConns) {
-      if (!c.alive) c.ws.terminate();
-      else {
-        c.alive = false;
-        c.ws.ping();
-      }
-    }
-  }, deps.env.ACCORD_DOC_PING_SECONDS * 1000);
-  pinger.unref();
+  // ---- document sockets: one plain WebSocket per document (doc-socket.ts)
+  const docSockets = bindDocSockets(
+    {
+      resolveJoin,
+      register,
+      connectRoom,
+      userEntry,
+      openConns: (userId) => connsByUser.get(userId)?.conns.size ?? 0,
+      dropConn,
+    },
+    deps,
+  );
 
   // ---- re-checks of rights, on both transports
 
@@ -550,14 +459,10 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
 
   return {
     onConnection,
-    upgrade,
+    upgrade: docSockets.upgrade,
     close() {
       for (const off of offs) off();
-      clearInterval(pinger);
-      for (const { ws } of rawConns) {
-        ws.close(1001, 'The server is shutting down.');
-        setTimeout(() => ws.terminate(), 1_000).unref();
-      }
+      docSockets.close();
     },
   };
 }

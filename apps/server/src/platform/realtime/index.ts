@@ -2,7 +2,7 @@
  * The realtime endpoints on the app's HTTP server, both with the Origin checked before the upgrade
  * and a session cookie or API token required:
  * - Socket.IO at `/socket.io/`: websocket transport only, msgpack parser (one frame per message);
- * - document sockets at `/collab/<name>`: one plain WebSocket per live document (docs.ts, [P26]).
+ * - document sockets at `/collab/<name>`: one plain WebSocket per live document (doc-socket.ts, [P26]).
  * Live documents on both and the control events that re-check connections (sessions ended,
  * deactivation, admin rights, membership, archiving) are bound in docs.ts; the handshake's copy of
  * the user only names the socket, it never authorizes. Any other upgrade is refused.
@@ -16,7 +16,8 @@ import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
 import { sessionCookieName } from '../http/request.ts';
 import { bindCalibration } from './calibration.ts';
-import { bindDocs, DOC_SOCKET_PATH } from './docs.ts';
+import { DOC_SOCKET_PATH } from './doc-socket.ts';
+import { bindDocs } from './docs.ts';
 import { bindQuality } from './quality.ts';
 
 export interface SocketData {
