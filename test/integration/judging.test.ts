@@ -4,7 +4,7 @@
  * drafts, and what a trainer may see.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Judgment, JudgmentPayload, JudgmentView, MyStats, Project, QueueNext, RubricDraft, Task, TaskKind } from '@accord/core';
 import { assignments, items, rubricVersions } from '@accord/db';
@@ -311,43 +311,6 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect((await lead.get<Page<Judgment>>(`/api/projects/${p}/judgments`)).body.total).toBe(0);
     expect((await c.post(`/api/projects/${p}/assignments/${task.assignmentId}/release`)).status).toBe(200);
     expect((await next(c, p)).task).toBeNull();
-  });
-
-  it('queue/next reads a bounded number of pages, whatever the statistics said when its plans were made', async () => {
-    // accord_queue_next's plans, made while the assignments were (nearly) none and kept as they grew,
-    // read the table whole on every call, three times (migration 0041). One transaction, so one
-    // connection and its plans; rolled back.
-    const { p, trainers } = await setup({ items: 2, trainers: 1 });
-    await nextTask(trainers[0]!, p);
-    const [mine] = await t.db.db.select({ userId: assignments.userId }).from(assignments).where(eq(assignments.projectId, p));
-    const call = sql`select count(*) from accord_queue_next(${p}::uuid, ${mine!.userId}::uuid, 4, false, 30, false, false)`;
-    const rolledBack = new Error('rolled back');
-    let pages = -1;
-    await t.db.db
-      .transaction(async (tx) => {
-        // The assignments' items and users need not exist here (no foreign-key or counter triggers in
-        // this transaction). First: changing this setting drops the session's plans.
-        await tx.execute(sql`set local session_replication_role = replica`);
-        await tx.execute(sql`analyze assignments`);
-        // Beyond the five custom plans PostgreSQL makes before it may keep a generic one.
-        for (let i = 0; i < 8; i++) await tx.execute(call);
-        // Other trainers' work in the project, done: none of it reserved.
-        await tx.execute(sql`insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at, status)
-          select ${p}::uuid, gen_random_uuid(), gen_random_uuid(), false, '[]'::jsonb, now() - interval '1 hour', now() - interval '30 minutes', 'submitted'
-          from generate_series(1, 60000)`);
-        const res = (await tx.execute(sql`explain (analyze, buffers, format json) ${call}`)) as unknown as { rows: Record<string, unknown>[] };
-        const plan = (Object.values(res.rows[0]!)[0] as { Plan: Record<string, number> }[])[0]!.Plan;
-        pages = plan['Shared Hit Blocks']! + plan['Shared Read Blocks']!;
-        throw rolledBack;
-      })
-      .catch((e: unknown) => {
-        if (e !== rolledBack) throw e;
-      });
-    // A few index probes (the expired reservations, the member's own, the task and its counters); the
-    // table alone is about a thousand pages.
-    console.log(`one queue/next call planned on near-empty statistics read ${pages} pages after 60,000 more assignments (${kind})`);
-    expect(pages).toBeGreaterThan(0);
-    expect(pages).toBeLessThan(100);
   });
 
   it('serves items in import order, an item that opens again behind the trainer next, and raising k reopens the items', async () => {
