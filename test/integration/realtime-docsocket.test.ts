@@ -226,6 +226,21 @@ describe('document sockets per user and node (pglite, ACCORD_DOC_SOCKETS_PER_USE
   });
 });
 
+/**
+ * Edits of ~400 KB each (under the server's 512 KiB per update) until `dropped()` holds; at most
+ * `max` of them, each seen by the server's copy (`room()`) before the next. Returns how many were made.
+ */
+async function floodRoom(room: () => { doc: Y.Doc } | undefined, writer: LiveDoc, dropped: () => boolean, max = 120): Promise<number> {
+  for (let i = 0; i < max; i++) {
+    if (dropped()) return i;
+    const chunk = `${i}:`.padEnd(400_000, 'x');
+    const before = room()?.doc ? text(room()!.doc).length : 0;
+    getDimensionText(writer.doc, 'helpfulness')!.insert(0, chunk);
+    await waitFor(() => text(room()!.doc).length >= before + chunk.length, { message: `edit ${i} reached the server` });
+  }
+  return max;
+}
+
 describe('a client that stops reading (pglite, ACCORD_DOC_BUFFER_MB=1, pings hourly)', () => {
   let t: TestServer;
   const docs: LiveDoc[] = [];
@@ -243,20 +258,7 @@ describe('a client that stops reading (pglite, ACCORD_DOC_BUFFER_MB=1, pings hou
   });
   const name = () => `rubric:${t.demoProjectId}`;
   const room = () => t.server.deps.docs.get(name());
-  /**
-   * Edits of ~400 KB each (under the server's 512 KiB per update) until `dropped()` holds; at most
-   * `max` of them, each seen by the server's copy before the next.
-   */
-  async function flood(writer: LiveDoc, dropped: () => boolean, max = 120): Promise<number> {
-    for (let i = 0; i < max; i++) {
-      if (dropped()) return i;
-      const chunk = `${i}:`.padEnd(400_000, 'x');
-      const before = room()!.doc ? text(room()!.doc).length : 0;
-      getDimensionText(writer.doc, 'helpfulness')!.insert(0, chunk);
-      await waitFor(() => text(room()!.doc).length >= before + chunk.length, { message: `edit ${i} reached the server` });
-    }
-    return max;
-  }
+  const flood = (writer: LiveDoc, dropped: () => boolean, max?: number) => floodRoom(room, writer, dropped, max);
 
   it('a document socket that never reads is dropped past the bound; the room and its other peers go on', async () => {
     const lead = await t.as('lead');
@@ -415,13 +417,7 @@ describe('one user’s many connections that stop reading (pglite, ACCORD_DOC_US
     // 30 edits of 400 KB send each reader 12 MB: what the kernel takes of an unread loopback socket
     // (about 5 MB) and 7 MB more, under one connection's 16 MiB, over the user's 2 MiB.
     const max = 30;
-    let edits = 0;
-    for (; edits < max && room()!.peerCount > 1; edits++) {
-      const chunk = `${edits}:`.padEnd(400_000, 'x');
-      const before = text(room()!.doc).length;
-      getDimensionText(writer.doc, 'helpfulness')!.insert(0, chunk);
-      await waitFor(() => text(room()!.doc).length >= before + chunk.length, { message: `edit ${edits} reached the server` });
-    }
+    const edits = await floodRoom(room, writer, () => room()!.peerCount === 1, max);
     expect(room()!.peerCount, `the user's silent connections still in the room after ${max} edits of 400 KB`).toBe(1);
     for (const r of raws) r.ws.resume();
     tcp.resume();
