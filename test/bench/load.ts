@@ -13,8 +13,10 @@
  *    when each judgment was due): both goals at once, where the saturated loops' latency is queueing.
  * Each measured phase starts after a VACUUM (ANALYZE) of the database (what autovacuum does on a live
  * one; the machine's PostgreSQL may run without it). Prints a table and the goal lines of issue 13.
+ * `--no-vacuum` leaves that to the server (its table maintenance where no autovacuum runs,
+ * ACCORD_DB_MAINTENANCE_SECONDS): no VACUUM, and no ANALYZE after the COPY of the large project.
  *
- *   npm run bench:load [-- --quick] [--pg postgres://postgres@127.0.0.1:5432/postgres]
+ *   npm run bench:load [-- --quick] [--no-vacuum] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
  *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load) [--timeline FILE]
  *     [--pool N] (the server's ACCORD_DB_POOL, its PostgreSQL connections; without it, the server's default)
@@ -61,6 +63,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'no-vacuum': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     trainers: { type: 'string' },
     seconds: { type: 'string' },
@@ -211,6 +214,7 @@ try {
   let vacuums = 0;
   let vacuumMs = 0;
   async function vacuum() {
+    if (args['no-vacuum']) return;
     const t0 = performance.now();
     await pool!.query('VACUUM (ANALYZE)');
     vacuums++;
@@ -315,7 +319,7 @@ try {
   const tl = performance.now();
   await copyItems(large, LARGE);
   log(`${LARGE.toLocaleString('en-US')} items of the large project created with COPY (not the import endpoint) in ${secs(tl).toFixed(1)} s`);
-  await pool.query('ANALYZE items');
+  if (!args['no-vacuum']) await pool.query('ANALYZE items');
 
   // Each concurrency level gets its own fresh small project (k = 3 allows only 3 × SMALL judgments per project).
   const smallFor = new Map<number, string>([[LEVELS[0]!, small]]);
@@ -518,7 +522,7 @@ try {
   const { at: pacedAt, r: paced } = pacedRuns[0]!;
 
   // ---------------------------------------------------------------- report
-  log(`  VACUUM (ANALYZE) before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum})`);
+  log(args['no-vacuum'] ? `  no VACUUM (ANALYZE) by the benchmark (--no-vacuum): the server's own table maintenance only (this PostgreSQL's autovacuum: ${autovacuum})` : `  VACUUM (ANALYZE) before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum})`);
   // Each deadlock stalls what waits behind it for deadlock_timeout (1 s by default): a p99 of about a second.
   await new Promise((r) => setTimeout(r, 1_000)); // backends report their counts when idle, at most once a second
   const deadlocks = (await pool.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.deadlocks;

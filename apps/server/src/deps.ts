@@ -4,7 +4,7 @@
  * feature's service here. `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
  */
 import { readProjectSettings } from '@accord/core';
-import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
+import { analyzeAfterBulkWrite, createDb, createDocStore, DOC_NOTIFY_CHANNEL, maintainTables, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
@@ -37,6 +37,7 @@ import { createRedteamRepo } from './features/redteam/redteam.repo.ts';
 import { createRedteamService } from './features/redteam/redteam.service.ts';
 import { createRubricDocKind } from './features/rubrics/rubrics.doc-kind.ts';
 import { audit } from './platform/audit.ts';
+import { createTableMaintenance } from './platform/maintenance.ts';
 import { createConsensusRepo } from './features/consensus/consensus.repo.ts';
 import { createConsensusService } from './features/consensus/consensus.service.ts';
 import { createDisputeDocKind } from './features/consensus/disputes.doc-kind.ts';
@@ -132,6 +133,13 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   // Live-document kinds: one line per kind (each declared in its feature folder).
   // SFT writing: versions, diffs and reviews of written demonstrations; accepted ones are the SFT export.
   const writing = createWritingService({ repo: createWritingRepo(db.db), clock, rubrics, settings: judging.settings });
+  // Statistics and dead rows where no autovacuum keeps them (PGlite; PostgreSQL with it off).
+  const maintenance = createTableMaintenance({
+    pass: () => maintainTables(db),
+    afterBulkWrite: (table, rows) => analyzeAfterBulkWrite(db, table, rows),
+    everyMs: env.ACCORD_DB_MAINTENANCE_SECONDS * 1000,
+    logger,
+  });
   const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus), createCalibrationDocKind(calibration)], bus);
   return {
     env,
@@ -152,6 +160,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
       rubrics,
       users,
       members: projects,
+      // Rows written in bulk: their table analyzed before the job reports done (when they are many for its size).
+      afterBulkWrite: maintenance.afterBulkWrite,
       // Judgments imported: their items' consensus (and imported writings' first versions), computed before the job reports done.
       onJudgments: (projectId) => Promise.all([consensus.process(projectId), writing.sync(projectId)]).then(() => undefined),
     }),
@@ -165,6 +175,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     calibration,
     writing,
     redteam,
+    maintenance,
   };
 }
 
@@ -179,6 +190,7 @@ export async function closeDeps(deps: Deps, options: { closeDb: boolean } = { cl
   await deps.imports.close();
   await deps.consensus.close();
   await deps.quality.close();
+  await deps.maintenance.close();
   if (options.closeDb) await deps.db.close();
 }
 

@@ -28,6 +28,12 @@ export const EnvSchema = z
       .optional(),
     /** PostgreSQL connections per node (its pool); each request holds one only while a statement runs. */
     ACCORD_DB_POOL: int(16, 1, 1000),
+    /**
+     * Where no autovacuum runs (PGlite always; PostgreSQL with autovacuum off), every this many seconds
+     * the tables it would analyze or vacuum are (by its thresholds). 0: never. Imports analyze their
+     * table whatever this is.
+     */
+    ACCORD_DB_MAINTENANCE_SECONDS: int(30, 0, 86_400),
     /** Embedded database only: PostgreSQL's shared_buffers in MB (resident memory; the OS caches the files as well). */
     ACCORD_PGLITE_SHARED_BUFFERS_MB: int(16, 1, 4096),
     /**

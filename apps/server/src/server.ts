@@ -47,6 +47,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await deps.imports.init();
     deps.consensus.start();
     deps.quality.start();
+    deps.maintenance.start();
     const app = createApp(deps);
     const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
     // Slow or stalled clients must not hold sockets forever.

@@ -67,6 +67,8 @@ export interface ImportServiceOptions {
   rubrics?: { latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null> };
   /** Runs after judgments were imported (the consensus of their items), before the job reports done. */
   onJudgments?: (projectId: string) => Promise<void>;
+  /** Runs after rows were written to a table (`items`, `judgments`), before the job reports done: its ANALYZE when they are many. */
+  afterBulkWrite?: (table: 'items' | 'judgments', rows: number) => Promise<void>;
 }
 
 type AnnotatorKind = 'human' | 'model';
@@ -81,7 +83,7 @@ interface Counters {
   errors: { line: number; reason: string }[];
 }
 
-export function createImportService({ repo, logger, maxBytes, users, members, rubrics, onJudgments }: ImportServiceOptions) {
+export function createImportService({ repo, logger, maxBytes, users, members, rubrics, onJudgments, afterBulkWrite }: ImportServiceOptions) {
   const running = new Map<string, Promise<void>>();
   let closing = false;
   let timer: NodeJS.Timeout | null = null;
@@ -281,7 +283,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     return refused;
   }
 
-  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters, rubric?: RubricRules): Promise<string | null> {
+  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters, written: { judgments: number }, rubric?: RubricRules): Promise<string | null> {
     const base = ((await repo.maxPosition(job.projectId)) ?? 0) + 1;
     const firstLine = new Map<string, number>();
     // Label Studio annotations become judgments: counted apart from the items, rejections share the job's list.
@@ -340,6 +342,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
       }
     }
     await flush(batch);
+    written.judgments = jc.created + jc.updated;
     const total = jc.created + jc.updated + jc.unchanged;
     const notes: string[] = [];
     if (total) notes.push(`${total} annotation${total === 1 ? '' : 's'} imported as judgments: ${jc.created} new, ${jc.updated} updated, ${jc.unchanged} unchanged.`);
@@ -514,7 +517,14 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
       const latest = isLabelingKind(taskKind) ? await rubrics?.latestContent(job.projectId) : null;
       const parsed = latest ? RubricSchema.safeParse(latest.content) : null;
       const rubric = parsed?.success ? parsed.data : undefined;
-      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c, rubric) : await importJudgments(job, taskKind, file, c, rubric);
+      const written = { judgments: 0 };
+      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c, written, rubric) : await importJudgments(job, taskKind, file, c, rubric);
+      if (afterBulkWrite) {
+        // The statistics first: the consensus below and the first requests after the job are planned on them.
+        if (job.kind === 'items' && c.created + c.updated > 0) await afterBulkWrite('items', c.created + c.updated);
+        const judgments = job.kind === 'judgments' ? c.created + c.updated : written.judgments;
+        if (judgments > 0) await afterBulkWrite('judgments', judgments);
+      }
       if (onJudgments && (job.kind === 'judgments' || c.created + c.updated > 0)) {
         // Failure here loses nothing: the items stay queued for the consensus sweep.
         await onJudgments(job.projectId).catch((e: unknown) => logger.error('consensus after import failed', { jobId: job.id, message: (e as Error).message }));

@@ -1,0 +1,113 @@
+/**
+ * Table maintenance where no autovacuum runs: a pass analyzes and vacuums the tables autovacuum would,
+ * by its thresholds, and leaves the others; a bulk write analyzes its table. Against PGlite and a real
+ * PostgreSQL (this machine's runs with autovacuum off; where a launcher runs, the pass is asked to run anyway).
+ * The suite's tables are closed to autovacuum (a storage parameter the pass does not read), so a
+ * launcher never takes their work first.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, type DbHandle } from './client.ts';
+import { analyzeAfterBulkWrite, maintainTables, maintenanceDue } from './maintenance.ts';
+import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './testing/index.ts';
+
+const kinds = await testDatabaseKinds();
+
+const defaults = { analyzeBase: 50, analyzeScale: 0.1, vacuumBase: 50, vacuumScale: 0.2, insertBase: 1000, insertScale: 0.2 };
+
+describe('maintenanceDue: autovacuum’s rules', () => {
+  it('analyzes past 50 + 10 % changed rows, vacuums past 50 + 20 % dead rows or 1,000 + 20 % inserted ones', () => {
+    expect(maintenanceDue({ tuples: 0, mod: 50, dead: 0, ins: 50 }, defaults)).toBeNull();
+    expect(maintenanceDue({ tuples: 0, mod: 51, dead: 0, ins: 51 }, defaults)).toBe('analyze');
+    expect(maintenanceDue({ tuples: 10_000, mod: 1_050, dead: 0, ins: 0 }, defaults)).toBeNull();
+    expect(maintenanceDue({ tuples: 10_000, mod: 1_051, dead: 0, ins: 0 }, defaults)).toBe('analyze');
+    expect(maintenanceDue({ tuples: 10_000, mod: 0, dead: 2_051, ins: 0 }, defaults)).toBe('vacuum');
+    expect(maintenanceDue({ tuples: 10_000, mod: 0, dead: 2_050, ins: 3_000 }, defaults)).toBeNull();
+    expect(maintenanceDue({ tuples: 10_000, mod: 0, dead: 0, ins: 3_001 }, defaults)).toBe('vacuum');
+    // autovacuum_vacuum_insert_threshold = -1 turns the insert rule off.
+    expect(maintenanceDue({ tuples: 0, mod: 0, dead: 0, ins: 1e9 }, { ...defaults, insertBase: -1 })).toBeNull();
+  });
+});
+
+describe.each(kinds)('table maintenance on %s', (kind) => {
+  let tdb: TestDatabase;
+  let handle: DbHandle;
+  const q = async (text: string) => ((await handle.db.execute(sql.raw(text))) as unknown as { rows: Record<string, unknown>[] }).rows;
+  /** The table's counters as autovacuum reads them (a backend reports its counts when idle, within seconds). */
+  const counters = async (table: string) =>
+    (await q(`select n_mod_since_analyze::int as mod, n_dead_tup::int as dead, last_analyze, last_vacuum, (select reltuples from pg_class where oid = relid)::int as tuples from pg_stat_user_tables where relname = '${table}'`))[0]!;
+
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+    handle = await createDb(tdb.options);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await tdb?.drop();
+  });
+
+  it('analyzes a table grown past the threshold, vacuums one with many dead rows, and leaves the rest', async () => {
+    await q(`create table maint_grown (id integer primary key, v text) with (autovacuum_enabled = off)`);
+    await q(`create table maint_small (id integer primary key, v text) with (autovacuum_enabled = off)`);
+    await q(`insert into maint_grown select g, 'x' || g from generate_series(1, 3000) g`);
+    await q(`insert into maint_small select g, 'x' from generate_series(1, 20) g`);
+    await expect.poll(async () => (await counters('maint_grown')).mod).toBe(3000);
+    await expect.poll(async () => (await counters('maint_small')).mod).toBe(20);
+    expect((await counters('maint_grown')).tuples).toBeLessThanOrEqual(0);
+
+    const first = await maintainTables(handle, { evenWithAutovacuum: true });
+    // 3,000 inserted rows: past the insert rule's 1,000 too, so a VACUUM (ANALYZE).
+    expect(first.vacuumed).toContain('public.maint_grown');
+    expect([...first.analyzed, ...first.vacuumed]).not.toContain('public.maint_small');
+    const grown = await counters('maint_grown');
+    expect(grown.tuples).toBe(3000);
+    expect(grown.mod).toBe(0);
+    expect(grown.last_analyze).not.toBeNull();
+    expect((await counters('maint_small')).last_analyze).toBeNull();
+    // The migrated tables this suite never wrote are left alone.
+    expect([...first.analyzed, ...first.vacuumed].filter((t) => !t.startsWith('public.maint_'))).toEqual([]);
+
+    // Nothing changed since: nothing to do.
+    const again = await maintainTables(handle, { evenWithAutovacuum: true });
+    expect([...again.analyzed, ...again.vacuumed]).toEqual([]);
+
+    // Updates past 10 % (analyze), then deletes past 20 % dead rows (vacuum).
+    await q(`update maint_grown set v = 'y' where id <= 400`);
+    await expect.poll(async () => (await counters('maint_grown')).mod).toBe(400);
+    const analyzed = await maintainTables(handle, { evenWithAutovacuum: true });
+    expect(analyzed.analyzed).toEqual(['public.maint_grown']);
+    expect(analyzed.vacuumed).toEqual([]);
+    await q(`delete from maint_grown where id > 2000`);
+    await expect.poll(async () => (await counters('maint_grown')).dead).toBeGreaterThanOrEqual(1000);
+    const vacuumed = await maintainTables(handle, { evenWithAutovacuum: true });
+    expect(vacuumed.vacuumed).toEqual(['public.maint_grown']);
+    const after = await counters('maint_grown');
+    expect(after.dead).toBe(0);
+    expect(after.tuples).toBe(2000);
+    expect(after.last_vacuum).not.toBeNull();
+  });
+
+  it('reports whether autovacuum runs, and then leaves the tables to it', async () => {
+    const [s] = await q(`select current_setting('autovacuum') = 'on' and exists (select 1 from pg_stat_activity where backend_type = 'autovacuum launcher') as launcher`);
+    await q(`create table maint_left (id integer primary key) with (autovacuum_enabled = off)`);
+    await q(`insert into maint_left select generate_series(1, 500)`);
+    await expect.poll(async () => (await counters('maint_left')).mod).toBe(500);
+    const pass = await maintainTables(handle);
+    // PGlite starts no launcher whatever its setting says.
+    expect(pass.autovacuum).toBe(kind === 'postgres' && s!.launcher === true);
+    expect([...pass.analyzed, ...pass.vacuumed].includes('public.maint_left')).toBe(!pass.autovacuum);
+  });
+
+  it('analyzes a table after a bulk write larger than its analyze threshold, and not after a small one', async () => {
+    await q(`create table maint_bulk (id integer primary key) with (autovacuum_enabled = off)`);
+    await q(`insert into maint_bulk select generate_series(1, 5000)`);
+    // Counted by the writer, not read from the statistics (a backend reports them only when idle).
+    expect(await analyzeAfterBulkWrite(handle, 'maint_bulk', 5000)).toBe(true);
+    expect((await counters('maint_bulk')).tuples).toBe(5000);
+    await q(`insert into maint_bulk select generate_series(5001, 5400)`);
+    // 400 rows: under 50 + 10 % of 5,000.
+    expect(await analyzeAfterBulkWrite(handle, 'maint_bulk', 400)).toBe(false);
+    expect((await counters('maint_bulk')).tuples).toBe(5000);
+    expect(await analyzeAfterBulkWrite(handle, 'no_such_table', 1e6)).toBe(false);
+  });
+});
