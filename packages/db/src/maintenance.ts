@@ -62,13 +62,14 @@ function ident(name: string): string {
 }
 
 async function settings(handle: DbHandle): Promise<Settings> {
-  // PGlite reports autovacuum = on but starts no launcher (one process, no background workers).
+  // PGlite reports autovacuum = on but starts no launcher (one process, no background workers). The
+  // insert rule is PostgreSQL 13's: before it, no such setting (-1 turns the rule off).
   const [s] = await query(
     handle,
     sql`select current_setting('autovacuum') = 'on' and exists (select 1 from pg_stat_activity where backend_type = 'autovacuum launcher') as launcher,
                current_setting('autovacuum_analyze_threshold')::float8 as analyze_base, current_setting('autovacuum_analyze_scale_factor')::float8 as analyze_scale,
                current_setting('autovacuum_vacuum_threshold')::float8 as vacuum_base, current_setting('autovacuum_vacuum_scale_factor')::float8 as vacuum_scale,
-               current_setting('autovacuum_vacuum_insert_threshold')::float8 as insert_base, current_setting('autovacuum_vacuum_insert_scale_factor')::float8 as insert_scale`,
+               coalesce(current_setting('autovacuum_vacuum_insert_threshold', true), '-1')::float8 as insert_base, coalesce(current_setting('autovacuum_vacuum_insert_scale_factor', true), '0')::float8 as insert_scale`,
   );
   return {
     launcher: s!.launcher === true,
