@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { persistenceContract } from '@accord/collab/testing';
-import { createDb, createDocStore, DOC_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
-import { openTestDatabase, testDatabaseKinds, type TestDatabase } from '@accord/db/testing';
+import { createDocStore, DOC_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
+import { openTestHandle, testDatabaseKinds } from '@accord/db/testing';
 import { waitFor } from '../utils/server.ts';
 
 const kinds = await testDatabaseKinds();
@@ -20,16 +20,13 @@ const update = (text: string) => {
 };
 
 describe.each(kinds)('document store (%s)', (kind) => {
-  let tdb: TestDatabase;
+  let db: Awaited<ReturnType<typeof openTestHandle>>;
   let handle: DbHandle;
   beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    handle = await createDb(tdb.options);
+    db = await openTestHandle(kind);
+    handle = db.handle;
   });
-  afterAll(async () => {
-    await handle?.close();
-    await tdb?.drop();
-  });
+  afterAll(() => db?.close());
 
   persistenceContract(kind, () => ({ persistence: createDocStore(handle.db) }));
 

@@ -7,9 +7,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from './client.ts';
+import type { DbHandle } from './client.ts';
 import { analyzeAfterBulkWrite, maintainTables, maintenanceDue } from './maintenance.ts';
-import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './testing/index.ts';
+import { openTestHandle, testDatabaseKinds } from './testing/index.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -30,7 +30,7 @@ describe('maintenanceDue: autovacuum’s rules', () => {
 });
 
 describe.each(kinds)('table maintenance on %s', (kind) => {
-  let tdb: TestDatabase;
+  let db: Awaited<ReturnType<typeof openTestHandle>>;
   let handle: DbHandle;
   const q = async (text: string) => ((await handle.db.execute(sql.raw(text))) as unknown as { rows: Record<string, unknown>[] }).rows;
   /** The table's counters as autovacuum reads them (a backend reports its counts when idle, within seconds). */
@@ -38,13 +38,10 @@ describe.each(kinds)('table maintenance on %s', (kind) => {
     (await q(`select n_mod_since_analyze::int as mod, n_dead_tup::int as dead, last_analyze, last_vacuum, (select reltuples from pg_class where oid = relid)::int as tuples from pg_stat_user_tables where relname = '${table}'`))[0]!;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    handle = await createDb(tdb.options);
+    db = await openTestHandle(kind);
+    handle = db.handle;
   });
-  afterAll(async () => {
-    await handle?.close();
-    await tdb?.drop();
-  });
+  afterAll(() => db?.close());
 
   it('analyzes a table grown past the threshold, vacuums one with many dead rows, and leaves the rest', async () => {
     await q(`create table maint_grown (id integer primary key, v text) with (autovacuum_enabled = off)`);

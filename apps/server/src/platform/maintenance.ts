@@ -28,7 +28,11 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, logger }
         logger.info('tables maintained (no autovacuum runs)', { analyzed: r.analyzed, vacuumed: r.vacuumed, ms: Math.round(performance.now() - t0) });
       }
     },
-    { soonMs: 1000, onError: (e) => logger.error('table maintenance failed', { message: (e as Error).message }) },
+    {
+      soonMs: 1000,
+      onError: (e) =>
+        logger.error('table maintenance failed; the next pass tries again (ACCORD_DB_MAINTENANCE_SECONDS=0 turns the passes off; then run ANALYZE yourself after large changes)', { message: (e as Error).message }),
+    },
   );
   return {
     /** Starts the passes (none when `everyMs` is 0). */
@@ -47,7 +51,7 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, logger }
         const t0 = performance.now();
         if (await afterBulkWrite(table, rows)) logger.info('table analyzed after a bulk write', { table, rows, ms: Math.round(performance.now() - t0) });
       } catch (e) {
-        logger.error('analyze after a bulk write failed', { table, message: (e as Error).message });
+        logger.error('analyze after a bulk write failed; the import is kept; the next maintenance pass (or autovacuum) analyzes the table', { table, message: (e as Error).message });
       }
     },
     async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DbOptions } from '../client.ts';
+import { createDb, type DbHandle, type DbOptions } from '../client.ts';
 import { testEnv } from './env.ts';
 
 export interface TestDatabase {
@@ -135,6 +135,19 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<Tes
   const found = await findPostgres();
   if ('reason' in found) throw new Error(found.reason);
   return createTempPostgres(found.url);
+}
+
+/** A suite's migrated database and its connection (`openTestDatabase` + `createDb`); `close()` closes it and drops the database. */
+export async function openTestHandle(kind: 'pglite' | 'postgres'): Promise<{ handle: DbHandle; close(): Promise<void> }> {
+  const tdb = await openTestDatabase(kind);
+  const handle = await createDb(tdb.options);
+  return {
+    handle,
+    async close() {
+      await handle.close();
+      await tdb.drop();
+    },
+  };
 }
 
 export { testEnv } from './env.ts';
