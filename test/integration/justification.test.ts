@@ -5,7 +5,7 @@
  * and keeps the draft, and non-blocking findings are stored and counted in the lead's report.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NEAR_COPY_MESSAGE, type JudgmentPayload, type JustificationCheckResult, type JustificationReport, type QueueNext, type Task } from '@accord/core';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
@@ -171,5 +171,50 @@ describe.each(kinds)('justification quality (%s)', (kind) => {
     // About 16 index probes of the bands and none of the checks; reading both tables whole is thousands.
     expect(pages).toBeGreaterThan(0);
     expect(pages).toBeLessThan(300);
+  });
+
+  it('a deleted user or project takes its justification checks and bands with it (they have no keys to either)', async () => {
+    // Migration 0041: the checks follow their judgments, the bands go with their project by a trigger.
+    const count = async (table: string, where: ReturnType<typeof sql>) =>
+      Number(((await t.db.db.execute(sql`select count(*)::int as n from ${sql.raw(table)} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const q = await factory.project({ name: 'Deleted with its checks', items: 2, trainers: 2, settings: { overlap: 2, goldRate: 0 } });
+    const texts = [
+      'Response A walks through every step of the proof and names the theorem it relies on, so the reader can check it.',
+      'The second answer invents a citation and its arithmetic in the third line is wrong, which undermines the rest.',
+      'Both mention the boiling point, but only the first adjusts it for altitude as the question explicitly asked.',
+      'A is shorter yet covers the edge case of an empty list, which B silently ignores while looking more thorough.',
+    ];
+    // Another project, whose bands must stay.
+    const r = await factory.project({ name: 'Kept', items: 1, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
+    let n = 0;
+    for (const trainer of [...q.trainers, ...r.trainers]) {
+      const pid = q.trainers.includes(trainer) ? q.id : r.id;
+      for (;;) {
+        const task = (await trainer.client.post<QueueNext>(`/api/projects/${pid}/queue/next`)).body.task;
+        if (!task) break;
+        const res = await trainer.client.post(`/api/projects/${pid}/assignments/${task.assignmentId}/submit`, { payload: judgment(task, 'A', texts[n++ % texts.length]!) });
+        expect(res.status).toBe(200);
+      }
+    }
+    expect(n).toBe(5);
+    const ofProject = sql`project_id = ${q.id}`;
+    expect(await count('justification_checks', ofProject)).toBe(4);
+    expect(await count('justification_bands', ofProject)).toBeGreaterThanOrEqual(16);
+    const othersBands = await count('justification_bands', sql`project_id = ${r.id}`);
+    expect(othersBands).toBeGreaterThan(0);
+
+    // The items' consensus is computed in the background (its queue entry goes when it is done);
+    // deleted under it, its insert would fail.
+    await vi.waitFor(async () => expect(await count('consensus_pending', ofProject)).toBe(0), { timeout: 60_000, interval: 100 });
+
+    const gone = q.trainers[1]!.id;
+    await t.db.db.execute(sql`delete from users where id = ${gone}`);
+    expect(await count('justification_checks', sql`user_id = ${gone}`)).toBe(0);
+    expect(await count('justification_checks', ofProject)).toBe(2);
+
+    await t.db.db.execute(sql`delete from projects where id = ${q.id}`);
+    for (const table of ['justification_checks', 'justification_bands', 'consensus_pending']) expect(await count(table, ofProject), table).toBe(0);
+    // Another project's are untouched.
+    expect(await count('justification_bands', sql`project_id = ${r.id}`)).toBe(othersBands);
   });
 });

@@ -111,9 +111,9 @@ export const consensusPending = pgTable(
     itemId: uuid('item_id')
       .primaryKey()
       .references(() => items.id, { onDelete: 'cascade' }),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    // No key to the project: the row follows its item, and the key was checked at every submit
+    // (migration 0041).
+    projectId: uuid('project_id').notNull(),
     queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /**
      * The computation that took the item (null: waiting). Claimed in a statement of its own, so that

@@ -1,6 +1,4 @@
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { projects } from './projects.ts';
-import { users } from './users.ts';
 import { judgments } from './work.ts';
 
 /**
@@ -14,12 +12,10 @@ export const justificationChecks = pgTable(
     judgmentId: uuid('judgment_id')
       .primaryKey()
       .references(() => judgments.id, { onDelete: 'cascade' }),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    // No keys to the project and the user: the row follows its judgment (deleted with it, and the
+    // judgment with its project or user), and each key was a check per submit (migration 0041).
+    projectId: uuid('project_id').notNull(),
+    userId: uuid('user_id').notNull(),
     kinds: text('kinds').array().notNull().default([]),
     findings: jsonb('findings').$type<{ kind: string; message: string; blocks: boolean; dimensions?: string[] }[]>().notNull().default([]),
     /** MinHash values as signed 32-bit integers. */
@@ -38,9 +34,10 @@ export const justificationChecks = pgTable(
 export const justificationBands = pgTable(
   'justification_bands',
   {
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    // No foreign key to the project: a submit wrote 16 band rows, and each key check locked the
+    // project's row FOR KEY SHARE, from every trainer's transaction at once (a new MultiXact per
+    // locker). A trigger deletes a deleted project's bands instead (migration 0041).
+    projectId: uuid('project_id').notNull(),
     bandKey: integer('band_key').notNull(),
     // No foreign key to the check (it would need a second index on every band row): a lookup joins
     // the checks, so a band left by a deleted judgment matches nothing; the project's deletion clears them.
