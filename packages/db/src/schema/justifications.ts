@@ -34,9 +34,8 @@ export const justificationChecks = pgTable(
 export const justificationBands = pgTable(
   'justification_bands',
   {
-    // No foreign key to the project: a submit wrote 16 band rows, and each key check locked the
-    // project's row FOR KEY SHARE, from every trainer's transaction at once (a new MultiXact per
-    // locker). A trigger deletes a deleted project's bands instead (migration 0041).
+    // No foreign key to the project: a submit writes 16 band rows, and each key check was a query
+    // locking the project's row. A trigger deletes a deleted project's bands instead (migration 0041).
     projectId: uuid('project_id').notNull(),
     bandKey: integer('band_key').notNull(),
     // No foreign key to the check (it would need a second index on every band row): a lookup joins
