@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { persistenceContract } from '@accord/collab/testing';
 import { createDocStore, DOC_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
-import { openTestHandle, testDatabaseKinds } from '@accord/db/testing';
+import { openTestHandle, testDatabaseKinds, type TestHandle } from '@accord/db/testing';
 import { waitFor } from '../utils/server.ts';
 
 const kinds = await testDatabaseKinds();
@@ -20,7 +20,7 @@ const update = (text: string) => {
 };
 
 describe.each(kinds)('document store (%s)', (kind) => {
-  let db: Awaited<ReturnType<typeof openTestHandle>>;
+  let db: TestHandle;
   let handle: DbHandle;
   beforeAll(async () => {
     db = await openTestHandle(kind);

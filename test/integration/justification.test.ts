@@ -4,14 +4,14 @@
  * without revealing it, the project's blocking choice refuses a submit with a sentence per finding
  * and keeps the draft, and non-blocking findings are stored and counted in the lead's report.
  */
-import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql, type SQL } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEAR_COPY_MESSAGE, type JudgmentPayload, type JustificationCheckResult, type JustificationReport, type QueueNext, type Task } from '@accord/core';
 import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory, type Factory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
-import { createTestServer, type TestServer } from '../utils/server.ts';
-import { judgment, RECIPE, ROAD_TRIP } from '../utils/work.ts';
+import { countRows, createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { judgeQueue, judgment, RECIPE, ROAD_TRIP } from '../utils/work.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -175,27 +175,19 @@ describe.each(kinds)('justification quality (%s)', (kind) => {
 
   it('a deleted user or project takes its justification checks and bands with it (they have no keys to either)', async () => {
     // Migration 0041: the checks follow their judgments, the bands go with their project by a trigger.
-    const count = async (table: string, where: ReturnType<typeof sql>) =>
-      Number(((await t.db.db.execute(sql`select count(*)::int as n from ${sql.raw(table)} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const count = (table: string, where: SQL) => countRows(t.db, table, where);
     const q = await factory.project({ name: 'Deleted with its checks', items: 2, trainers: 2, settings: { overlap: 2, goldRate: 0 } });
+    // Another project, whose bands must stay.
+    const r = await factory.project({ name: 'Kept', items: 1, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
     const texts = [
       'Response A walks through every step of the proof and names the theorem it relies on, so the reader can check it.',
       'The second answer invents a citation and its arithmetic in the third line is wrong, which undermines the rest.',
       'Both mention the boiling point, but only the first adjusts it for altitude as the question explicitly asked.',
       'A is shorter yet covers the edge case of an empty list, which B silently ignores while looking more thorough.',
     ];
-    // Another project, whose bands must stay.
-    const r = await factory.project({ name: 'Kept', items: 1, trainers: 1, settings: { overlap: 1, goldRate: 0 } });
     let n = 0;
-    for (const trainer of [...q.trainers, ...r.trainers]) {
-      const pid = q.trainers.includes(trainer) ? q.id : r.id;
-      for (;;) {
-        const task = (await trainer.client.post<QueueNext>(`/api/projects/${pid}/queue/next`)).body.task;
-        if (!task) break;
-        const res = await trainer.client.post(`/api/projects/${pid}/assignments/${task.assignmentId}/submit`, { payload: judgment(task, 'A', texts[n++ % texts.length]!) });
-        expect(res.status).toBe(200);
-      }
-    }
+    for (const [project, trainers] of [[q, q.trainers], [r, r.trainers]] as const)
+      for (const trainer of trainers) await judgeQueue(trainer.client, project.id, (task) => judgment(task, 'A', texts[n++ % texts.length]!));
     expect(n).toBe(5);
     const ofProject = sql`project_id = ${q.id}`;
     expect(await count('justification_checks', ofProject)).toBe(4);
@@ -205,7 +197,7 @@ describe.each(kinds)('justification quality (%s)', (kind) => {
 
     // The items' consensus is computed in the background (its queue entry goes when it is done);
     // deleted under it, its insert would fail.
-    await vi.waitFor(async () => expect(await count('consensus_pending', ofProject)).toBe(0), { timeout: 60_000, interval: 100 });
+    await waitFor(async () => (await count('consensus_pending', ofProject)) === 0, { timeout: 60_000, message: 'the consensus queue of the project emptied' });
 
     const gone = q.trainers[1]!.id;
     await t.db.db.execute(sql`delete from users where id = ${gone}`);

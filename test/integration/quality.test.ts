@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { io as ioClient } from 'socket.io-client';
 import msgpackParser from 'socket.io-msgpack-parser';
 import type { AnnotatorStats, Item, Leaderboard, MyStats, ProjectAgreement, QualityFlag, RubricDraft, Task, TaskKind } from '@accord/core';
@@ -18,7 +18,7 @@ import { testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory } from '../utils/factory.ts';
 import { REPO_ROOT } from '../utils/process.ts';
-import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { countRows, createTestServer, waitFor, type TestServer } from '../utils/server.ts';
 import { dataset, importFile, judgeQueue, jsonlOf, pairItem, storedCountsDiff, validJudgment } from '../utils/work.ts';
 
 interface RawJudgment {
@@ -291,9 +291,7 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
   afterAll(async () => {
     await t?.close();
   });
-  /** Rows of a table matching `where`, read from the database. */
-  const count = async (table: string, where: ReturnType<typeof sql>) =>
-    Number(((await t.db.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+  const count = (table: string, where: SQL) => countRows(t.db, table, where);
 
   it("Snow et al. 2008: a rating project's α (ordinal and interval on the valence levels) and a classification project's α (nominal, RTE; per label; MASI) equal @accord/metrics on the stored labels", async () => {
     const lead = await t.as('lead');

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
 import type pg from 'pg';
 import { createDb, type DbHandle } from '@accord/db';
 import { openTestDatabase, type TestDatabase } from '@accord/db/testing';
@@ -99,6 +100,12 @@ export async function lockWaiters(db: DbHandle, prefix: string): Promise<number>
     [prefix],
   )) as { rows: { n: number }[] };
   return r.rows[0]!.n;
+}
+
+/** How many rows of `table` match `where`, read from the database (tests checking what a change left behind). */
+export async function countRows(db: DbHandle, table: string, where: SQL): Promise<number> {
+  const r = (await db.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where ${where}`)) as unknown as { rows: { n: number }[] };
+  return Number(r.rows[0]!.n);
 }
 
 /**

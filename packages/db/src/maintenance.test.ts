@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from './client.ts';
 import { analyzeAfterBulkWrite, maintainTables, maintenanceDue } from './maintenance.ts';
-import { openTestHandle, testDatabaseKinds } from './testing/index.ts';
+import { openTestHandle, testDatabaseKinds, type TestHandle } from './testing/index.ts';
 
 const kinds = await testDatabaseKinds();
 
@@ -30,7 +30,7 @@ describe('maintenanceDue: autovacuum’s rules', () => {
 });
 
 describe.each(kinds)('table maintenance on %s', (kind) => {
-  let db: Awaited<ReturnType<typeof openTestHandle>>;
+  let db: TestHandle;
   let handle: DbHandle;
   const q = async (text: string) => ((await handle.db.execute(sql.raw(text))) as unknown as { rows: Record<string, unknown>[] }).rows;
   /** The table's counters as autovacuum reads them (a backend reports its counts when idle, within seconds). */

@@ -137,8 +137,14 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<Tes
   return createTempPostgres(found.url);
 }
 
-/** A suite's migrated database and its connection (`openTestDatabase` + `createDb`); `close()` closes it and drops the database. */
-export async function openTestHandle(kind: 'pglite' | 'postgres'): Promise<{ handle: DbHandle; close(): Promise<void> }> {
+/** A suite's migrated database and its connection; `close()` closes it and drops the database. */
+export interface TestHandle {
+  handle: DbHandle;
+  close(): Promise<void>;
+}
+
+/** `openTestDatabase` + `createDb`: a suite's own migrated database, connected. */
+export async function openTestHandle(kind: 'pglite' | 'postgres'): Promise<TestHandle> {
   const tdb = await openTestDatabase(kind);
   const handle = await createDb(tdb.options);
   return {
