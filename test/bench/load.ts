@@ -20,6 +20,7 @@
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
  *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load) [--timeline FILE]
  *     [--pool N] (the server's ACCORD_DB_POOL, its PostgreSQL connections; without it, the server's default)
+ *     [--keep] (leaves the scratch database in place afterwards, for inspection; prints its name)
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
@@ -28,7 +29,7 @@
  * PostgreSQL time the database's functions (track_functions): their calls, total and own time are
  * printed at the end (the triggers of a submit show there).
  * `--timeline FILE` writes every judgment measured in Accord's loops as a CSV row (phase, trainer, when it was due, sent
- * and answered, in ms from the phase's start): where a tail comes from (a stall, a warm-up, a backlog).
+ * and answered, in ms from the phase's start, and when the phase started, in Unix ms): where a tail comes from (a stall, a warm-up, a backlog).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,7 @@ const { values: args } = parseArgs({
     curve: { type: 'string' },
     timeline: { type: 'string' },
     pool: { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
 });
 
@@ -149,7 +151,8 @@ async function cleanup() {
   for (const c of clients) c.close();
   await pool?.end().catch(() => {});
   await server?.stop().catch(() => {});
-  await scratch?.drop().catch((e) => console.error(`could not drop ${scratch?.name}: ${(e as Error).message}`));
+  if (args.keep && scratch) console.log(`--keep: database ${scratch.name} left in place (drop it with: dropdb -h 127.0.0.1 -U postgres ${scratch.name})`);
+  else await scratch?.drop().catch((e) => console.error(`could not drop ${scratch?.name}: ${(e as Error).message}`));
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -354,7 +357,7 @@ try {
   }
 
   /** `--timeline`: one CSV row per measured judgment. */
-  const timeline: string[] = ['phase,items,trainers,paced_per_s,trainer,due_ms,sent_ms,answered_ms'];
+  const timeline: string[] = ['phase,items,trainers,paced_per_s,trainer,due_ms,sent_ms,answered_ms,phase_start_unix_ms'];
   // ---------------------------------------------------------------- the trainer loop
   let samplePayload: unknown = null;
   /** Numbers each judgment's justification, so every one is its own text. */
@@ -439,7 +442,7 @@ try {
           if (t0 >= measureFrom && t2 <= end) {
             submitMs.push(t2 - t1);
             loopMs.push(t2 - t0);
-            if (args.timeline) timeline.push([label, items, n, pace ? pace.toFixed(1) : '', trainer, ...[t0, t1, t2].map((t) => (t - start).toFixed(1))].join(','));
+            if (args.timeline) timeline.push([label, items, n, pace ? pace.toFixed(1) : '', trainer, ...[t0, t1, t2].map((t) => (t - start).toFixed(1)), (performance.timeOrigin + start).toFixed(0)].join(','));
             lastDone = Math.max(lastDone, t2);
           }
         }
