@@ -107,4 +107,18 @@ describe.each(kinds)('table maintenance on %s', (kind) => {
     expect((await counters('maint_bulk')).tuples).toBe(5000);
     expect(await analyzeAfterBulkWrite(handle, 'no_such_table', 1e6)).toBe(false);
   });
+
+  it('leaves the documents out of the statistics ANALYZE takes, and keeps the columns plans filter on (migration 0042)', async () => {
+    await q(`insert into audit_log (action, project_id, target, details)
+             select 'item.update', gen_random_uuid(), 'item:' || g, jsonb_build_object('note', repeat('x', 200) || g, 'n', g) from generate_series(1, 2000) g`);
+    await q(`analyze audit_log`);
+    const columns = (await q(`select attname from pg_stats where schemaname = 'public' and tablename = 'audit_log' order by attname`)).map((r) => r.attname);
+    expect(columns).toEqual(expect.arrayContaining(['action', 'project_id', 'target', 'created_at']));
+    expect(columns).not.toContain('details');
+    // The judging tables' documents: none has a statistics target left (a migration that rebuilt one would).
+    const targets = await q(`select c.relname || '.' || a.attname as col, coalesce(a.attstattarget, -1)::int as target from pg_attribute a join pg_class c on c.oid = a.attrelid
+                             where c.relname in ('judgments', 'items', 'justification_checks', 'consensus_labels', 'quality_item_counts') and a.attnum > 0 and not a.attisdropped`);
+    const zero = targets.filter((t) => t.target === 0).map((t) => t.col).sort();
+    expect(zero).toEqual(['consensus_labels.judgment_ids', 'consensus_labels.label', 'items.context', 'items.metadata', 'items.responses', 'judgments.payload', 'judgments.response_order', 'justification_checks.findings', 'justification_checks.signature', 'quality_item_counts.counts', 'quality_item_counts.judges']);
+  });
 });
