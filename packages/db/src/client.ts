@@ -57,6 +57,12 @@ export interface DbHandle {
    * `onConnect` (called after every connection, the first included) lets them do so at once.
    */
   listen?(channel: string, fn: (payload: string) => void, onConnect?: () => void): Promise<() => Promise<void>>;
+  /**
+   * PostgreSQL only: runs `fn` on one pooled connection (`run` sends a statement on it, with no
+   * parameters), for work whose session settings must stay with its statements (a VACUUM, which runs
+   * in no transaction, under a cost delay). `fn` resets what it set before it returns.
+   */
+  session?<T>(fn: (run: (text: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -190,6 +196,23 @@ async function openPostgres(url: string, poolSize: number): Promise<DbHandle> {
       await pool.query('select 1');
     },
     withStartupLock,
+    async session(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await fn(async (text) => {
+          try {
+            return (await client.query(text)).rows as Record<string, unknown>[];
+          } catch (e) {
+            // A connection that failed mid-statement may keep settings `fn` meant to reset: the pool drops it.
+            broken = e as Error;
+            throw e;
+          }
+        });
+      } finally {
+        client.release(broken);
+      }
+    },
     async listen(channel, fn, onConnect) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
       let client: InstanceType<typeof pg.default.Client> | null = null;

@@ -63,6 +63,16 @@ describe.each(kinds)('table maintenance on %s', (kind) => {
     expect((await counters('maint_small')).last_analyze).toBeNull();
     // The migrated tables this suite never wrote are left alone.
     expect([...first.analyzed, ...first.vacuumed].filter((t) => !t.startsWith('public.maint_'))).toEqual([]);
+    // On PostgreSQL the pass ran paced as autovacuum paces its workers, and left no pooled connection so.
+    if (kind === 'postgres') {
+      const setting = async (name: string) => Number((await q(`select setting from pg_settings where name = '${name}'`))[0]!.setting);
+      const resetVal = async (name: string) => Number((await q(`select reset_val from pg_settings where name = '${name}'`))[0]!.reset_val);
+      const [avDelay, avLimit] = [await setting('autovacuum_vacuum_cost_delay'), await setting('autovacuum_vacuum_cost_limit')];
+      const [delay, limit] = [await resetVal('vacuum_cost_delay'), await resetVal('vacuum_cost_limit')];
+      expect(first.paced).toEqual({ costDelayMs: avDelay < 0 ? delay : avDelay, costLimit: avLimit < 0 ? limit : avLimit });
+      const seen = await Promise.all(Array.from({ length: 12 }, () => q(`select setting, pg_sleep(0.05) from pg_settings where name = 'vacuum_cost_delay'`)));
+      expect(new Set(seen.map(([r]) => Number(r!.setting)))).toEqual(new Set([delay]));
+    } else expect(first.paced).toBeUndefined();
 
     // Nothing changed since: nothing to do.
     const again = await maintainTables(handle, { evenWithAutovacuum: true });

@@ -12,7 +12,11 @@
  * `autovacuum_analyze_scale_factor` × its rows, VACUUM it once its dead rows (or rows inserted since its
  * last VACUUM) exceed the vacuum thresholds. Where an autovacuum launcher runs, a pass does nothing.
  * Tables are taken one statement at a time with SKIP_LOCKED, so nodes sharing a database never wait on
- * each other's pass, and on PGlite (one connection) requests run between two tables.
+ * each other's pass, and on PGlite (one connection) requests run between two tables. On PostgreSQL a
+ * pass runs under autovacuum's cost delay (`autovacuum_vacuum_cost_delay`, 2 ms by default), on one
+ * connection of the pool: autovacuum paces its reads and writes so that requests keep the cores, and
+ * `bench:load` showed an unpaced pass in the trainers' latency (README, Performance). What ANALYZE
+ * spends on documents no plan needs is left out by their statistics targets (migration 0042).
  *
  * `analyzeAfterBulkWrite` is PostgreSQL's advice after a bulk load ("Populating a Database": run
  * ANALYZE afterwards): an import that wrote more rows than the analyze threshold of the table's size
@@ -28,6 +32,8 @@ export interface MaintenancePass {
   analyzed: string[];
   /** Tables vacuumed and analyzed, schema-qualified. */
   vacuumed: string[];
+  /** PostgreSQL: the cost delay and limit the pass ran under (autovacuum's); absent when nothing was due, and on PGlite. */
+  paced?: { costDelayMs: number; costLimit: number };
 }
 
 interface TableRow {
@@ -107,14 +113,39 @@ export async function maintainTables(handle: DbHandle, o: { evenWithAutovacuum?:
   const s = await settings(handle);
   const pass: MaintenancePass = { autovacuum: s.launcher, analyzed: [], vacuumed: [] };
   if (s.launcher && !o.evenWithAutovacuum) return pass;
-  for (const t of await tables(handle)) {
+  const work = (await tables(handle)).flatMap((t) => {
     const due = maintenanceDue(t, s);
-    if (!due) continue;
-    const name = `${ident(t.schema)}.${ident(t.name)}`;
-    // A table another node's pass (or a VACUUM of an operator) holds is skipped; the next pass sees it again.
-    await handle.db.execute(sql.raw(due === 'vacuum' ? `VACUUM (ANALYZE, SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`));
-    (due === 'vacuum' ? pass.vacuumed : pass.analyzed).push(`${t.schema}.${t.name}`);
+    return due ? [{ t, due }] : [];
+  });
+  if (work.length === 0) return pass;
+  const passOn = async (run: (text: string) => Promise<unknown>) => {
+    for (const { t, due } of work) {
+      const name = `${ident(t.schema)}.${ident(t.name)}`;
+      // A table another node's pass (or a VACUUM of an operator) holds is skipped; the next pass sees it again.
+      await run(due === 'vacuum' ? `VACUUM (ANALYZE, SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`);
+      (due === 'vacuum' ? pass.vacuumed : pass.analyzed).push(`${t.schema}.${t.name}`);
+    }
+  };
+  // PGlite has one connection, which a paced pass would hold longer: it runs at full speed, a table at a time.
+  if (!handle.session) {
+    await passOn((text) => handle.db.execute(sql.raw(text)));
+    return pass;
   }
+  // PostgreSQL: paced as autovacuum paces its workers (autovacuum_vacuum_cost_delay and _limit, each -1
+  // meaning the vacuum_ setting), so that a pass spreads its reads and writes instead of taking a core at once.
+  await handle.session(async (run) => {
+    // pg_settings' values are in the settings' units (ms), as set_config reads them.
+    await run(`select set_config(v.name, case when a.setting::float8 < 0 then v.setting else a.setting end, false)
+               from pg_settings v join pg_settings a on a.name = 'autovacuum_' || v.name
+               where v.name in ('vacuum_cost_delay', 'vacuum_cost_limit')`);
+    const [p] = await run(`select (select setting::float8 from pg_settings where name = 'vacuum_cost_delay') as delay, current_setting('vacuum_cost_limit')::int as lim`);
+    pass.paced = { costDelayMs: Number(p!.delay), costLimit: Number(p!.lim) };
+    try {
+      await passOn(run);
+    } finally {
+      await run('reset vacuum_cost_delay; reset vacuum_cost_limit');
+    }
+  });
   return pass;
 }
 
