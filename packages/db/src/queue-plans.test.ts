@@ -46,9 +46,9 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
         // made on them past the five custom ones PostgreSQL makes before it may keep a generic one.
         await tx.execute(sql`analyze items, assignments, judgments`);
         for (let i = 0; i < 8; i++) await tx.execute(reserve);
-        // Then the project grows: 8,000 more items, each reserved by the other member.
+        // Then the project grows: 3,000 more items, each reserved by the other member.
         await tx.execute(sql`insert into items (project_id, external_id, prompt, responses, position)
-          select ${p}::uuid, 'grown-' || g, 'prompt ' || g, ${RESPONSES}::jsonb, 1000 + g from generate_series(1, 8000) g`);
+          select ${p}::uuid, 'grown-' || g, 'prompt ' || g, ${RESPONSES}::jsonb, 1000 + g from generate_series(1, 3000) g`);
         await tx.execute(sql`insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
           select ${p}::uuid, i.id, ${other}::uuid, false, '["a","b"]', now(), now() + interval '30 minutes' from items i where i.project_id = ${p}::uuid and i.external_id like 'grown-%'`);
         const res = (await tx.execute(sql`explain (analyze, buffers, format json) ${reserve}`)) as unknown as { rows: Record<string, unknown>[] };
@@ -67,7 +67,8 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
     const free = await pagesRead(1, true);
     const indexed = await pagesRead(2, false);
     expect(indexed).toBeGreaterThan(0);
-    // Allowed to, the kept plan reads the other member's 8,000 reservations whole (874-1,457 pages against 135-140 here).
+    // Allowed to, the kept plan reads the other member's 3,000 reservations whole (about 400 pages against 135 here).
     expect(indexed).toBeLessThan(0.8 * free);
-  });
+    // No time is asserted: PGlite on a loaded machine takes a while to write the rows twice.
+  }, 180_000);
 });
