@@ -7,7 +7,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEAR_COPY_MESSAGE, type JudgmentPayload, type JustificationCheckResult, type JustificationReport, type QueueNext, type Task } from '@accord/core';
-import { testDatabaseKinds } from '@accord/db/testing';
+import { pagesReadRolledBack, testDatabaseKinds } from '@accord/db/testing';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { createFactory, type Factory, type FactoryProject, type FactoryUser } from '../utils/factory.ts';
 import { countRows, createTestServer, waitFor, type TestServer } from '../utils/server.ts';
@@ -145,29 +145,20 @@ describe.each(kinds)('justification quality (%s)', (kind) => {
     const keys = '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16}';
     const zero = '00000000-0000-0000-0000-000000000000';
     const lookup = sql`select count(*) from accord_justification_candidates(${keys}::int[], ${p.id}::uuid, 25, 200, ${zero}::uuid)`;
-    const rolledBack = new Error('rolled back');
-    let pages = -1;
-    await t.db.db
-      .transaction(async (tx) => {
-        // The checks' judgments and users need not exist here (no foreign-key triggers in this
-        // transaction). First: changing this setting drops the session's plans.
-        await tx.execute(sql`set local session_replication_role = replica`);
-        await tx.execute(sql`analyze justification_bands, justification_checks`);
-        // Beyond the five custom plans PostgreSQL makes before it may keep a generic one.
-        for (let i = 0; i < 8; i++) await tx.execute(lookup);
-        await tx.execute(sql`insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature)
-          select gen_random_uuid(), ${p.id}::uuid, ${one.id}::uuid, '{}', '[]', array[g, g + 1] from generate_series(1, 5000) g`);
-        await tx.execute(sql`insert into justification_bands (project_id, band_key, judgment_id)
-          select c.project_id, 1000 + (c.signature[1] * 16 + b) % 100000, c.judgment_id
-          from justification_checks c cross join generate_series(0, 15) b where c.project_id = ${p.id}::uuid and c.signature[2] = c.signature[1] + 1`);
-        const res = (await tx.execute(sql`explain (analyze, buffers, format json) ${lookup}`)) as unknown as { rows: Record<string, unknown>[] };
-        const plan = (Object.values(res.rows[0]!)[0] as { Plan: Record<string, number> }[])[0]!.Plan;
-        pages = plan['Shared Hit Blocks']! + plan['Shared Read Blocks']!;
-        throw rolledBack;
-      })
-      .catch((e: unknown) => {
-        if (e !== rolledBack) throw e;
-      });
+    const pages = await pagesReadRolledBack(t.db.db, async (tx) => {
+      // The checks' judgments and users need not exist here (no foreign-key triggers in this
+      // transaction). First: changing this setting drops the session's plans.
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`analyze justification_bands, justification_checks`);
+      // Beyond the five custom plans PostgreSQL makes before it may keep a generic one.
+      for (let i = 0; i < 8; i++) await tx.execute(lookup);
+      await tx.execute(sql`insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature)
+        select gen_random_uuid(), ${p.id}::uuid, ${one.id}::uuid, '{}', '[]', array[g, g + 1] from generate_series(1, 5000) g`);
+      await tx.execute(sql`insert into justification_bands (project_id, band_key, judgment_id)
+        select c.project_id, 1000 + (c.signature[1] * 16 + b) % 100000, c.judgment_id
+        from justification_checks c cross join generate_series(0, 15) b where c.project_id = ${p.id}::uuid and c.signature[2] = c.signature[1] + 1`);
+      return lookup;
+    });
     // About 16 index probes of the bands and none of the checks; reading both tables whole is thousands.
     expect(pages).toBeGreaterThan(0);
     expect(pages).toBeLessThan(300);

@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestHandle, testDatabaseKinds, type TestHandle } from './testing/index.ts';
+import { openTestHandle, pagesReadRolledBack, testDatabaseKinds, type TestHandle } from './testing/index.ts';
 
 const kinds = await testDatabaseKinds();
 const RESPONSES = '[{"id":"a","model":"m1","kind":"markdown","content":"A"},{"id":"b","model":"m2","kind":"markdown","content":"B"}]';
@@ -29,7 +29,6 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
     return { p: String(p!.id), me: String(users[0]!.id), other: String(users[1]!.id) };
   }
 
-  const rolledBack = new Error('rolled back');
   /**
    * Pages one reservation reads after a new project grew, on plans made while it was young; `free`:
    * with sequential scans allowed, as before the migration. Rolled back, then vacuumed: the next
@@ -38,27 +37,19 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
   async function pagesRead(n: number, free: boolean): Promise<number> {
     const { p, me, other } = await project(n);
     const reserve = sql`select accord_queue_reserve(${p}::uuid, ${me}::uuid, 30, false, false)`;
-    let pages = -1;
-    await db.handle.db
-      .transaction(async (tx) => {
-        if (free) await tx.execute(sql.raw('alter function accord_queue_reserve(uuid, uuid, integer, boolean, boolean) reset enable_seqscan'));
-        // One transaction: one connection and its plans. The statistics of young tables, and the plans
-        // made on them past the five custom ones PostgreSQL makes before it may keep a generic one.
-        await tx.execute(sql`analyze items, assignments, judgments`);
-        for (let i = 0; i < 8; i++) await tx.execute(reserve);
-        // Then the project grows: 3,000 more items, each reserved by the other member.
-        await tx.execute(sql`insert into items (project_id, external_id, prompt, responses, position)
-          select ${p}::uuid, 'grown-' || g, 'prompt ' || g, ${RESPONSES}::jsonb, 1000 + g from generate_series(1, 3000) g`);
-        await tx.execute(sql`insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
-          select ${p}::uuid, i.id, ${other}::uuid, false, '["a","b"]', now(), now() + interval '30 minutes' from items i where i.project_id = ${p}::uuid and i.external_id like 'grown-%'`);
-        const res = (await tx.execute(sql`explain (analyze, buffers, format json) ${reserve}`)) as unknown as { rows: Record<string, unknown>[] };
-        const plan = (Object.values(res.rows[0]!)[0] as { Plan: Record<string, number> }[])[0]!.Plan;
-        pages = plan['Shared Hit Blocks']! + plan['Shared Read Blocks']!;
-        throw rolledBack;
-      })
-      .catch((e: unknown) => {
-        if (e !== rolledBack) throw e;
-      });
+    const pages = await pagesReadRolledBack(db.handle.db, async (tx) => {
+      if (free) await tx.execute(sql.raw('alter function accord_queue_reserve(uuid, uuid, integer, boolean, boolean) reset enable_seqscan'));
+      // One connection and its plans: the statistics of young tables, and the plans made on them past
+      // the five custom ones PostgreSQL makes before it may keep a generic one.
+      await tx.execute(sql`analyze items, assignments, judgments`);
+      for (let i = 0; i < 8; i++) await tx.execute(reserve);
+      // Then the project grows: 3,000 more items, each reserved by the other member.
+      await tx.execute(sql`insert into items (project_id, external_id, prompt, responses, position)
+        select ${p}::uuid, 'grown-' || g, 'prompt ' || g, ${RESPONSES}::jsonb, 1000 + g from generate_series(1, 3000) g`);
+      await tx.execute(sql`insert into assignments (project_id, item_id, user_id, is_gold, response_order, reserved_at, expires_at)
+        select ${p}::uuid, i.id, ${other}::uuid, false, '["a","b"]', now(), now() + interval '30 minutes' from items i where i.project_id = ${p}::uuid and i.external_id like 'grown-%'`);
+      return reserve;
+    });
     await q(sql`vacuum items, assignments, judgments`);
     return pages;
   }

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDb, type DbHandle, type DbOptions } from '../client.ts';
+import { sql, type SQL } from 'drizzle-orm';
+import { createDb, type Db, type DbHandle, type DbOptions, type Tx } from '../client.ts';
 import { testEnv } from './env.ts';
 
 export interface TestDatabase {
@@ -154,6 +155,29 @@ export async function openTestHandle(kind: 'pglite' | 'postgres'): Promise<TestH
       await tdb.drop();
     },
   };
+}
+
+/**
+ * Pages (shared buffers hit or read) one run of a statement reads, measured by EXPLAIN (ANALYZE,
+ * BUFFERS), the whole of it rolled back. `setUp` runs first in the same transaction, so on the same
+ * connection with its plans (statistics taken, plans made, tables grown), and returns the statement.
+ * Tests of plans that must stay index plans whatever the statistics said when they were made.
+ */
+export async function pagesReadRolledBack(db: Db, setUp: (tx: Tx) => Promise<SQL>): Promise<number> {
+  const rolledBack = new Error('rolled back');
+  let pages = -1;
+  await db
+    .transaction(async (tx) => {
+      const statement = await setUp(tx);
+      const res = (await tx.execute(sql`explain (analyze, buffers, format json) ${statement}`)) as unknown as { rows: Record<string, unknown>[] };
+      const plan = (Object.values(res.rows[0]!)[0] as { Plan: Record<string, number> }[])[0]!.Plan;
+      pages = plan['Shared Hit Blocks']! + plan['Shared Read Blocks']!;
+      throw rolledBack;
+    })
+    .catch((e: unknown) => {
+      if (e !== rolledBack) throw e;
+    });
+  return pages;
 }
 
 export { testEnv } from './env.ts';
