@@ -135,11 +135,12 @@ export async function maintainTables(handle: DbHandle, o: { evenWithAutovacuum?:
   // meaning the vacuum_ setting), so that a pass spreads its reads and writes instead of taking a core at once.
   await handle.session(async (run) => {
     // pg_settings' values are in the settings' units (ms), as set_config reads them.
-    await run(`select set_config(v.name, case when a.setting::float8 < 0 then v.setting else a.setting end, false)
-               from pg_settings v join pg_settings a on a.name = 'autovacuum_' || v.name
-               where v.name in ('vacuum_cost_delay', 'vacuum_cost_limit')`);
-    const [p] = await run(`select (select setting::float8 from pg_settings where name = 'vacuum_cost_delay') as delay, current_setting('vacuum_cost_limit')::int as lim`);
-    pass.paced = { costDelayMs: Number(p!.delay), costLimit: Number(p!.lim) };
+    const set = await run(`select s.name, s.value::float8 as value, set_config(s.name, s.value, false)
+                           from (select v.name, case when a.setting::float8 < 0 then v.setting else a.setting end as value
+                                 from pg_settings v join pg_settings a on a.name = 'autovacuum_' || v.name
+                                 where v.name in ('vacuum_cost_delay', 'vacuum_cost_limit')) s`);
+    const value = (name: string) => Number(set.find((r) => r.name === name)!.value);
+    pass.paced = { costDelayMs: value('vacuum_cost_delay'), costLimit: value('vacuum_cost_limit') };
     try {
       await passOn(run);
     } finally {
