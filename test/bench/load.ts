@@ -77,6 +77,7 @@ const { values: args } = parseArgs({
     timeline: { type: 'string' },
     pool: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    nodes: { type: 'string' },
   },
 });
 
@@ -97,6 +98,8 @@ const WARMUP = num('warmup', args.warmup, QUICK ? 2 : 3, 0, 60);
 const SMALL = num('small', args.small, 2_000, 10, 1_000_000);
 /** `--pool N`: the server's PostgreSQL connections (ACCORD_DB_POOL); null: its default. */
 const POOL = args.pool === undefined ? null : num('pool', args.pool, 16, 1, 1000);
+/** `--nodes N`: N server processes on the database, each trainer's requests to one of them in turn (as a load balancer spreads connections). */
+const NODES = num('nodes', args.nodes, 1, 1, 8);
 const LARGE = num('large', args.large, QUICK ? 20_000 : 200_000, 10, 2_000_000);
 if (args.loop !== 'one' && args.loop !== 'two') {
   console.error(`--loop: one (submit?next=1, one request per judgment) or two (queue/next, then submit) (got ${args.loop})`);
@@ -143,6 +146,8 @@ try {
 
 let scratch: ScratchDatabase | null = null;
 let server: ServerProcess | null = null;
+/** Every node: `server` and the others of `--nodes`. */
+const servers: ServerProcess[] = [];
 let pool: pg.Pool | null = null;
 const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-load-'));
 const clients: LeanHttpClient[] = [];
@@ -150,7 +155,7 @@ const clients: LeanHttpClient[] = [];
 async function cleanup() {
   for (const c of clients) c.close();
   await pool?.end().catch(() => {});
-  await server?.stop().catch(() => {});
+  for (const s of servers) await s.stop().catch(() => {});
   if (args.keep && scratch) console.log(`--keep: database ${scratch.name} left in place (drop it with: dropdb -h 127.0.0.1 -U postgres ${scratch.name})`);
   else await scratch?.drop().catch((e) => console.error(`could not drop ${scratch?.name}: ${(e as Error).message}`));
   rmSync(dataDir, { recursive: true, force: true });
@@ -193,7 +198,7 @@ try {
     `database ${scratch.name} on ${new URL(args.pg).host}; ${QUICK ? 'quick run: ' : ''}trainers ${LEVELS.join(', ')}, ${WARMUP} s warm-up + ${SECONDS} s each; ` +
       (ONE_CALL ? 'loop: one request per judgment (submit?next=1)' : 'loop: queue/next, then submit'),
   );
-  server = runServerProcess({
+  const serverEnv = {
     DATABASE_URL: scratch.url,
     ACCORD_DEMO: '0',
     ACCORD_ADMIN_EMAIL: ADMIN.email,
@@ -204,11 +209,20 @@ try {
     // The set-up signs in every trainer from 127.0.0.1.
     ACCORD_LOGIN_MAX_PER_ADDRESS: '100000',
     ...(POOL === null ? {} : { ACCORD_DB_POOL: String(POOL) }),
-  }, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
+  };
+  server = runServerProcess(serverEnv, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
+  servers.push(server);
   const url = await server.ready;
-  log(`Accord (child process ${server.child.pid}) at ${url}`);
+  // The other nodes start on the migrated database.
+  const urls = [url];
+  for (let i = 1; i < NODES; i++) {
+    const s = runServerProcess(serverEnv, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
+    servers.push(s);
+    urls.push(await s.ready);
+  }
+  log(NODES === 1 ? `Accord (child process ${server.child.pid}) at ${url}` : `Accord, ${NODES} nodes (child processes ${servers.map((s) => s.child.pid).join(', ')}) at ${urls.join(', ')}; trainer i judges through node i mod ${NODES}`);
   pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2, application_name: BENCH_APP });
-  const serverPid = server.child.pid!;
+  const serverPids = servers.map((s) => s.child.pid!);
   // A live database's autovacuum removes the dead row versions each phase leaves behind (queue
   // counters, reservations, the quality rows); this PostgreSQL may run with autovacuum off (printed at
   // the end), so each measured phase starts after a VACUUM (ANALYZE) instead of on the leftovers of
@@ -234,7 +248,7 @@ try {
     ).rows.map((r) => r.pid);
   async function meter(dbMine: boolean) {
     const t = process.cpuUsage();
-    const srv = await cpuMeter(async () => [serverPid]);
+    const srv = await cpuMeter(async () => serverPids);
     const dbm = await cpuMeter(backends(dbMine));
     return async (): Promise<Cpu> => {
       const u = process.cpuUsage(t);
@@ -339,7 +353,7 @@ try {
   }
   log(`rubric published, ${MAX_TRAINERS} trainers added, overlap k = 3 on ${smallFor.size + 1} projects`);
 
-  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new LeanHttpClient(url, tokens[i]!));
+  for (let i = 0; i < MAX_TRAINERS; i++) clients.push(new LeanHttpClient(urls[i % NODES]!, tokens[i]!));
 
   const sleepUntil = (t: number) => new Promise((res) => setTimeout(res, Math.max(0, t - performance.now())));
   /** CPU of each side from `from` to `to` (performance.now() times); `dbMine`: the backends are this benchmark's (the ceiling). */

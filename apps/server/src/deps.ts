@@ -4,7 +4,7 @@
  * feature's service here. `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
  */
 import { readProjectSettings } from '@accord/core';
-import { analyzeAfterBulkWrite, createDb, createDocStore, DOC_NOTIFY_CHANNEL, maintainTables, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
+import { analyzeAfterBulkWrite, createDb, createDocStore, databaseLoad, DOC_NOTIFY_CHANNEL, maintainTables, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
 import type { Env } from './env.ts';
 import { createAuthRepo } from './features/auth/auth.repo.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
@@ -135,9 +135,11 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const writing = createWritingService({ repo: createWritingRepo(db.db), clock, rubrics, settings: judging.settings });
   // Statistics and dead rows where no autovacuum keeps them (PGlite; PostgreSQL with it off).
   const maintenance = createTableMaintenance({
-    pass: () => maintainTables(db),
+    pass: (beforeWork) => maintainTables(db, { beforeWork }),
     afterBulkWrite: (table, rows) => analyzeAfterBulkWrite(db, table, rows),
     everyMs: env.ACCORD_DB_MAINTENANCE_SECONDS * 1000,
+    load: db.session ? () => databaseLoad(db) : null,
+    maxWaitMs: env.ACCORD_DB_MAINTENANCE_MAX_WAIT_SECONDS * 1000,
     logger,
   });
   const docKinds = createDocKinds([createRubricDocKind(), createDisputeDocKind(consensus), createCalibrationDocKind(calibration)], bus);

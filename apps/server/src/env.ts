@@ -34,6 +34,11 @@ export const EnvSchema = z
      * table whatever this is.
      */
     ACCORD_DB_MAINTENANCE_SECONDS: int(30, 0, 86_400),
+    /**
+     * PostgreSQL: a maintenance pass with work waits while the database is busy (other connections
+     * keep statements running), at most this many seconds, then runs anyway; 0: never waits.
+     */
+    ACCORD_DB_MAINTENANCE_MAX_WAIT_SECONDS: int(300, 0, 86_400),
     /** Embedded database only: PostgreSQL's shared_buffers in MB (resident memory; the OS caches the files as well). */
     ACCORD_PGLITE_SHARED_BUFFERS_MB: int(16, 1, 4096),
     /**

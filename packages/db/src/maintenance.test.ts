@@ -8,7 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from './client.ts';
-import { analyzeAfterBulkWrite, maintainTables, maintenanceDue } from './maintenance.ts';
+import { analyzeAfterBulkWrite, databaseLoad, maintainTables, maintenanceDue } from './maintenance.ts';
 import { openTestHandle, testDatabaseKinds, type TestHandle } from './testing/index.ts';
 
 const kinds = await testDatabaseKinds();
@@ -103,6 +103,41 @@ describe.each(kinds)('table maintenance on %s', (kind) => {
     // PGlite starts no launcher whatever its setting says.
     expect(pass.autovacuum).toBe(kind === 'postgres' && s!.launcher === true);
     expect([...pass.analyzed, ...pass.vacuumed].includes('public.maint_left')).toBe(!pass.autovacuum);
+  });
+
+  it('holds a pass with work for its caller (beforeWork), and measures how busy the database is for others', async () => {
+    await q(`create table maint_held (id integer primary key) with (autovacuum_enabled = off)`);
+    await q(`insert into maint_held select generate_series(1, 500)`);
+    await expect.poll(async () => (await counters('maint_held')).mod).toBe(500);
+    // Called off: nothing done, and the table still due.
+    let asked = 0;
+    const off = await maintainTables(handle, { evenWithAutovacuum: true, beforeWork: async () => (asked++, false) });
+    expect(off).toMatchObject({ calledOff: true, analyzed: [], vacuumed: [] });
+    expect(asked).toBe(1);
+    expect((await counters('maint_held')).last_analyze).toBeNull();
+    // Let through: the pass takes what is due when it is let through.
+    const on = await maintainTables(handle, { evenWithAutovacuum: true, beforeWork: async () => (asked++, true) });
+    expect(asked).toBe(2);
+    expect(on.calledOff).toBeUndefined();
+    expect(on.analyzed).toContain('public.maint_held');
+    // Nothing due: not asked.
+    await maintainTables(handle, { evenWithAutovacuum: true, beforeWork: async () => (asked++, true) });
+    expect(asked).toBe(2);
+
+    // Nobody else runs a statement in this database.
+    expect(await databaseLoad(handle, { samples: 3, everyMs: 10 })).toBe(0);
+    if (kind === 'postgres') {
+      // Another connection of the pool running one: 1 at every look, until it ends.
+      const running = handle.db.execute(sql.raw('select pg_sleep(600) as slept_for_the_load_test')).catch(() => undefined);
+      const sleeper = async () => (await q(`select pid from pg_stat_activity where state = 'active' and query like '%slept_for_the_load_test%' and pid <> pg_backend_pid()`))[0]?.pid;
+      await expect.poll(sleeper, { timeout: 60_000 }).toBeDefined();
+      try {
+        expect(await databaseLoad(handle, { samples: 3, everyMs: 10 })).toBe(1);
+      } finally {
+        await q(`select pg_cancel_backend(${Number(await sleeper())})`);
+        await running;
+      }
+    }
   });
 
   it('analyzes a table after a bulk write larger than its analyze threshold, and not after a small one', async () => {

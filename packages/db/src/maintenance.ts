@@ -17,6 +17,8 @@
  * connection of the pool: autovacuum paces its reads and writes so that requests keep the cores, and
  * `bench:load` showed an unpaced pass in the trainers' latency (README, Performance). What ANALYZE
  * spends on documents no plan needs is left out by their statistics targets (migration 0042).
+ * `beforeWork` lets the caller hold a pass that has work until a good moment (the server waits for a
+ * quiet database, measured by `databaseLoad`), or call it off.
  *
  * `analyzeAfterBulkWrite` is PostgreSQL's advice after a bulk load ("Populating a Database": run
  * ANALYZE afterwards): an import that wrote more rows than the analyze threshold of the table's size
@@ -34,6 +36,8 @@ export interface MaintenancePass {
   vacuumed: string[];
   /** PostgreSQL: the cost delay and limit the pass ran under (autovacuum's); absent when nothing was due, and on PGlite. */
   paced?: { costDelayMs: number; costLimit: number };
+  /** `beforeWork` called the pass off: nothing was done. */
+  calledOff?: boolean;
 }
 
 interface TableRow {
@@ -108,16 +112,50 @@ export function maintenanceDue(t: Pick<TableRow, 'tuples' | 'mod' | 'dead' | 'in
   return t.mod > s.analyzeBase + s.analyzeScale * t.tuples ? 'analyze' : null;
 }
 
-/** One pass over the tables (see the file's comment); `evenWithAutovacuum` runs it where a launcher runs too. */
-export async function maintainTables(handle: DbHandle, o: { evenWithAutovacuum?: boolean } = {}): Promise<MaintenancePass> {
+/**
+ * How busy the database is for others: the mean number of its other client connections running a
+ * statement, over `samples` looks `everyMs` apart (0: none at any look; 2: two at each). A connection
+ * idle in a transaction does not count. PGlite has one connection, the caller's: always 0.
+ */
+export async function databaseLoad(handle: DbHandle, o: { samples?: number; everyMs?: number } = {}): Promise<number> {
+  const samples = o.samples ?? 5;
+  let sum = 0;
+  for (let i = 0; i < samples; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, o.everyMs ?? 100));
+    const [r] = await query(
+      handle,
+      sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and backend_type = 'client backend' and state = 'active' and pid <> pg_backend_pid()`,
+    );
+    sum += Number(r!.n);
+  }
+  return sum / samples;
+}
+
+/**
+ * One pass over the tables (see the file's comment); `evenWithAutovacuum` runs it where a launcher
+ * runs too. `beforeWork` is awaited once the pass has work, before it starts it: false calls the pass
+ * off; after it, what is due is looked up again (the tables changed meanwhile).
+ */
+export async function maintainTables(
+  handle: DbHandle,
+  o: { evenWithAutovacuum?: boolean; beforeWork?: () => Promise<boolean> } = {},
+): Promise<MaintenancePass> {
   const s = await settings(handle);
   const pass: MaintenancePass = { autovacuum: s.launcher, analyzed: [], vacuumed: [] };
   if (s.launcher && !o.evenWithAutovacuum) return pass;
-  const work = (await tables(handle)).flatMap((t) => {
-    const due = maintenanceDue(t, s);
-    return due ? [{ t, due }] : [];
-  });
+  const dueNow = async () =>
+    (await tables(handle)).flatMap((t) => {
+      const due = maintenanceDue(t, s);
+      return due ? [{ t, due }] : [];
+    });
+  let work = await dueNow();
   if (work.length === 0) return pass;
+  if (o.beforeWork) {
+    if (!(await o.beforeWork())) return { ...pass, calledOff: true };
+    work = await dueNow();
+    if (work.length === 0) return pass;
+  }
   const passOn = async (run: (text: string) => Promise<unknown>) => {
     for (const { t, due } of work) {
       const name = `${ident(t.schema)}.${ident(t.name)}`;

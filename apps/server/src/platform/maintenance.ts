@@ -3,29 +3,88 @@
  * every `everyMs`, one at a time per node (nodes sharing a database skip each other's tables), and the
  * ANALYZE of a table after an import wrote many rows to it. Failures are logged, never thrown at a
  * request or an import: statistics only steer plans, and the next pass tries again.
+ *
+ * On PostgreSQL a timer's pass that has work first waits for a quiet database: while other
+ * connections keep statements running (`load`, at or above `busyAt`), it looks again every `pollMs`,
+ * at most `maxWaitMs` (`ACCORD_DB_MAINTENANCE_MAX_WAIT_SECONDS`), then runs anyway. Even paced, a pass
+ * in a busy minute cost the trainers about a second of overload (`bench:load`'s paced phase: p99 of
+ * 130–140 ms with one, 60–70 ms without); a busy database now gets one at most every `maxWaitMs`. A
+ * pass asked for (`run`) does not wait, and one waiting when asked for or when the node stops runs at
+ * once or not at all.
  */
 import type { MaintenancePass } from '@accord/db';
 import { backgroundJob } from './background.ts';
 import type { Logger } from './logger.ts';
 
+/** How a pass waited for a quiet database: it came, the pass was asked for, the wait hit its bound, or the node stopped (no pass). */
+export type MaintenanceWait = { ms: number; outcome: 'quiet' | 'asked' | 'gave-up' | 'stopped' };
+
 export interface TableMaintenanceOptions {
-  pass(): Promise<MaintenancePass>;
+  /** One pass; it awaits `beforeWork` once it has work (false: the pass is called off). */
+  pass(beforeWork: () => Promise<boolean>): Promise<MaintenancePass>;
   afterBulkWrite(table: string, rows: number): Promise<boolean>;
   /** Between two passes; 0: no passes. */
   everyMs: number;
+  /** How busy the database is for others (`databaseLoad`); null: a pass never waits (PGlite, one connection). */
+  load: (() => Promise<number>) | null;
+  /** At most this long waiting for a quiet database; 0: never waits. */
+  maxWaitMs: number;
+  /** Busy at this load or above (default 0.5: other statements running half the time). */
+  busyAt?: number;
+  /** Between two looks at the load (default 1,000 ms). */
+  pollMs?: number;
   logger: Logger;
 }
 
-export function createTableMaintenance({ pass, afterBulkWrite, everyMs, logger }: TableMaintenanceOptions) {
+export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, pollMs = 1000, logger }: TableMaintenanceOptions) {
   let timer: NodeJS.Timeout | null = null;
-  let last: MaintenancePass | null = null;
+  let last: (MaintenancePass & { waited?: MaintenanceWait }) | null = null;
+  let closed = false;
+  /** A pass was asked for: the next one to start does not wait. */
+  let asked = false;
+  /** Ends the wait of the pass in progress. */
+  let current: AbortController | null = null;
+
+  async function quiet(signal: AbortSignal): Promise<MaintenanceWait> {
+    const t0 = performance.now();
+    const done = (outcome: MaintenanceWait['outcome']): MaintenanceWait => ({ ms: Math.round(performance.now() - t0), outcome });
+    for (;;) {
+      if (closed) return done('stopped');
+      if (signal.aborted) return done('asked');
+      if ((await load!()) < busyAt) return done('quiet');
+      if (performance.now() - t0 >= maxWaitMs) return done('gave-up');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
   const job = backgroundJob(
     async () => {
       const t0 = performance.now();
-      const r = await pass();
-      last = r;
-      if (r.analyzed.length || r.vacuumed.length) {
-        logger.info('tables maintained (no autovacuum runs)', { analyzed: r.analyzed, vacuumed: r.vacuumed, ms: Math.round(performance.now() - t0) });
+      const wait = new AbortController();
+      current = wait;
+      if (asked) wait.abort();
+      asked = false;
+      let waited: MaintenanceWait | undefined;
+      try {
+        const r = await pass(async () => {
+          if (!load || maxWaitMs <= 0) return true;
+          waited = await quiet(wait.signal);
+          return waited.outcome !== 'stopped';
+        });
+        last = waited ? { ...r, waited } : r;
+      } finally {
+        current = null;
+      }
+      if (last.analyzed.length || last.vacuumed.length) {
+        logger.info('tables maintained (no autovacuum runs)', {
+          analyzed: last.analyzed,
+          vacuumed: last.vacuumed,
+          ms: Math.round(performance.now() - t0),
+          ...(waited ? { waitedForQuietMs: waited.ms, wait: waited.outcome } : {}),
+        });
       }
     },
     {
@@ -41,9 +100,13 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, logger }
       timer = setInterval(() => void job.run(), everyMs);
       timer.unref();
     },
-    /** One pass now (or right after the one running); resolves when it ends. Its outcome: `lastPass`. */
-    run: () => job.run(),
-    /** What the last pass found (null before the first). */
+    /** One pass now, without waiting for a quiet database (or right after the one running, which stops waiting); resolves when it ends. Its outcome: `lastPass`. */
+    run(): Promise<void> {
+      asked = true;
+      current?.abort();
+      return job.run();
+    },
+    /** What the last pass found (null before the first), and how it waited. */
     lastPass: () => last,
     /** `rows` rows were written to `table` in bulk: analyzed now if they are many for its size. */
     async afterBulkWrite(table: string, rows: number): Promise<void> {
@@ -55,8 +118,10 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, logger }
       }
     },
     async close(): Promise<void> {
+      closed = true;
       if (timer) clearInterval(timer);
       timer = null;
+      current?.abort();
       await job.close();
     },
   };

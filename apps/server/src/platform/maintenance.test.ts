@@ -1,0 +1,97 @@
+/**
+ * The server's table maintenance waits for a quiet database before a timer's pass (the pass itself and
+ * `databaseLoad` are tested against PGlite and PostgreSQL in @accord/db): here the pass and the load
+ * are functions the test controls, to check when a pass runs.
+ */
+import type { MaintenancePass } from '@accord/db';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from './logger.ts';
+import { createTableMaintenance } from './maintenance.ts';
+
+const until = async (cond: () => boolean) => {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+};
+
+/** A maintenance whose load the test sets, and whose pass (as `maintainTables` does) asks `beforeWork` before its work. */
+function setUp(o: { maxWaitMs?: number; load?: boolean; everyMs?: number } = {}) {
+  const s = { busy: true, looks: 0, passes: 0, calledOff: 0 };
+  const maintenance = createTableMaintenance({
+    pass: async (beforeWork): Promise<MaintenancePass> => {
+      if (!(await beforeWork())) {
+        s.calledOff++;
+        return { autovacuum: false, analyzed: [], vacuumed: [], calledOff: true };
+      }
+      s.passes++;
+      return { autovacuum: false, analyzed: ['public.judgments'], vacuumed: [] };
+    },
+    afterBulkWrite: async () => false,
+    everyMs: o.everyMs ?? 5,
+    load: o.load === false ? null : async () => (s.looks++, s.busy ? 2 : 0),
+    maxWaitMs: o.maxWaitMs ?? 3_600_000,
+    pollMs: 1,
+    logger: createLogger('error'),
+  });
+  opened.push(maintenance);
+  return { s, maintenance };
+}
+const opened: Array<ReturnType<typeof createTableMaintenance>> = [];
+afterEach(async () => {
+  for (const m of opened.splice(0)) await m.close();
+});
+
+describe('table maintenance on a busy database', () => {
+  it('holds a timer’s pass while other statements keep the database busy, and runs it once it is quiet', async () => {
+    const { s, maintenance } = setUp();
+    maintenance.start();
+    await until(() => s.looks >= 5);
+    expect(s.passes).toBe(0);
+    s.busy = false;
+    await until(() => s.passes >= 1);
+    expect(maintenance.lastPass()).toMatchObject({ analyzed: ['public.judgments'], waited: { outcome: 'quiet' } });
+  });
+
+  it('runs it anyway once it has waited the longest it may', async () => {
+    const { s, maintenance } = setUp({ maxWaitMs: 30 });
+    maintenance.start();
+    await until(() => s.passes >= 1);
+    expect(s.busy).toBe(true);
+    expect(s.looks).toBeGreaterThanOrEqual(2);
+    const { waited } = maintenance.lastPass()!;
+    expect(waited!.outcome).toBe('gave-up');
+    expect(waited!.ms).toBeGreaterThanOrEqual(30);
+  });
+
+  it('does not hold a pass asked for, and a pass waiting when one is asked for runs at once', async () => {
+    const { s, maintenance } = setUp();
+    await maintenance.run();
+    expect(s.passes).toBe(1);
+    expect(s.looks).toBe(0);
+    expect(maintenance.lastPass()!.waited).toEqual({ ms: expect.any(Number), outcome: 'asked' });
+    maintenance.start();
+    await until(() => s.looks >= 3);
+    expect(s.passes).toBe(1);
+    await maintenance.run();
+    expect(s.passes).toBeGreaterThanOrEqual(2);
+    expect(maintenance.lastPass()!.waited!.outcome).toBe('asked');
+  });
+
+  it('calls off a waiting pass when the node stops', async () => {
+    const { s, maintenance } = setUp();
+    maintenance.start();
+    await until(() => s.looks >= 3);
+    await maintenance.close();
+    expect(s.passes).toBe(0);
+    expect(s.calledOff).toBe(1);
+    expect(maintenance.lastPass()).toMatchObject({ calledOff: true, waited: { outcome: 'stopped' } });
+  });
+
+  it('never holds a pass without a measure of the load (PGlite) or with no wait allowed', async () => {
+    for (const o of [{ load: false }, { maxWaitMs: 0 }]) {
+      const { s, maintenance } = setUp(o);
+      maintenance.start();
+      await until(() => s.passes >= 1);
+      expect(s.looks).toBe(0);
+      expect(maintenance.lastPass()!.waited).toBeUndefined();
+    }
+  });
+});
