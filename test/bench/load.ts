@@ -21,6 +21,8 @@
  *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load) [--timeline FILE]
  *     [--pool N] (the server's ACCORD_DB_POOL, its PostgreSQL connections; without it, the server's default)
  *     [--keep] (leaves the scratch database in place afterwards, for inspection; prints its name)
+ *     [--nodes N] (N server processes on the database; trainer i judges through node i mod N, as a load
+ *      balancer spreads connections; the server CPU column is their sum)
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
