@@ -7,8 +7,8 @@
  * On PostgreSQL a timer's pass that has work first waits for a quiet database: while other
  * connections keep statements running (`load`, at or above `busyAt`), it looks again every `pollMs`,
  * at most `maxWaitMs` (`ACCORD_DB_MAINTENANCE_MAX_WAIT_SECONDS`), then runs anyway. Even paced, a pass
- * in a busy minute cost the trainers about a second of overload (`bench:load`'s paced phase: p99 of
- * 130–140 ms with one, 60–70 ms without); a busy database now gets one at most every `maxWaitMs`. A
+ * in a busy minute overloaded the machine for 1.5–3 s (`bench:load`'s paced phase: the trainers' p50
+ * rose from about 10 ms to 50–70 ms while it ran); a busy database now gets one at most every `maxWaitMs`. A
  * pass asked for (`run`) does not wait, and one waiting when asked for or when the node stops runs at
  * once or not at all.
  */
