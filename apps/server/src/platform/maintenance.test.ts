@@ -50,6 +50,23 @@ describe('table maintenance on a busy database', () => {
     expect(maintenance.lastPass()).toMatchObject({ analyzed: ['public.judgments'], waited: { outcome: 'quiet' } });
   });
 
+  it('looks at the load as long as it waits without piling listeners on its wait (Node warns past 10)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const { s, maintenance } = setUp();
+      maintenance.start();
+      await until(() => s.looks >= 30);
+      expect(s.passes).toBe(0);
+      // A warning is emitted on the next turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('runs it anyway once it has waited the longest it may', async () => {
     const { s, maintenance } = setUp({ maxWaitMs: 30 });
     maintenance.start();
