@@ -147,8 +147,7 @@ try {
 }
 
 let scratch: ScratchDatabase | null = null;
-let server: ServerProcess | null = null;
-/** Every node: `server` and the others of `--nodes`. */
+/** The Accord nodes (`--nodes`; one by default): the first migrates the database. */
 const servers: ServerProcess[] = [];
 let pool: pg.Pool | null = null;
 const dataDir = mkdtempSync(join(tmpdir(), 'accord-bench-load-'));
@@ -212,17 +211,16 @@ try {
     ACCORD_LOGIN_MAX_PER_ADDRESS: '100000',
     ...(POOL === null ? {} : { ACCORD_DB_POOL: String(POOL) }),
   };
-  server = runServerProcess(serverEnv, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
-  servers.push(server);
-  const url = await server.ready;
-  // The other nodes start on the migrated database.
-  const urls = [url];
-  for (let i = 1; i < NODES; i++) {
-    const s = runServerProcess(serverEnv, 60_000, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []);
+  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+  // One at a time: the first migrates the database, the others start on it.
+  const urls: string[] = [];
+  for (let i = 0; i < NODES; i++) {
+    const s = runServerProcess(serverEnv, 60_000, nodeArgs);
     servers.push(s);
     urls.push(await s.ready);
   }
-  log(NODES === 1 ? `Accord (child process ${server.child.pid}) at ${url}` : `Accord, ${NODES} nodes (child processes ${servers.map((s) => s.child.pid).join(', ')}) at ${urls.join(', ')}; trainer i judges through node i mod ${NODES}`);
+  const url = urls[0]!;
+  log(NODES === 1 ? `Accord (child process ${servers[0]!.child.pid}) at ${url}` : `Accord, ${NODES} nodes (child processes ${servers.map((s) => s.child.pid).join(', ')}) at ${urls.join(', ')}; trainer i judges through node i mod ${NODES}`);
   pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2, application_name: BENCH_APP });
   const serverPids = servers.map((s) => s.child.pid!);
   // A live database's autovacuum removes the dead row versions each phase leaves behind (queue
@@ -612,7 +610,7 @@ try {
   }
 } catch (e) {
   console.error(`\nbench:load failed: ${(e as Error).stack ?? e}`);
-  if (server) console.error(`server output (last 2,000 chars):\n${server.output().slice(-2000)}`);
+  servers.forEach((s, i) => console.error(`${servers.length > 1 ? `node ${i + 1} ` : 'server '}output (last 2,000 chars):\n${s.output().slice(-2000)}`));
   process.exitCode = 1;
 } finally {
   await cleanup();
