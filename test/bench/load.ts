@@ -12,7 +12,8 @@
  *  - the loop at 32 trainers paced at half that ceiling's rate (random arrivals, latency counted from
  *    when each judgment was due): both goals at once, where the saturated loops' latency is queueing.
  * Each measured phase starts after a VACUUM (ANALYZE) of the database (what autovacuum does on a live
- * one; the machine's PostgreSQL may run without it). Prints a table and the goal lines of issue 13.
+ * one; the machine's PostgreSQL may run without it). A phase's line names any other VACUUM or ANALYZE
+ * that ran in its measured window (the server's maintenance, or autovacuum): one overloads the machine for a second or more. Prints a table and the goal lines of issue 13.
  * `--no-vacuum` leaves that to the server (its table maintenance where no autovacuum runs,
  * ACCORD_DB_MAINTENANCE_SECONDS): no VACUUM, and no ANALYZE after the COPY of the large project.
  *
@@ -179,6 +180,8 @@ interface LoopResult {
   exhausted: number;
   firstError: string | null;
   cpu: Cpu;
+  /** Table maintenance that ran in the measured window (not the benchmark's own), e.g. "ANALYZE judgments at +12.3 s". */
+  maintenance: string[];
 }
 
 interface CeilingResult {
@@ -236,6 +239,23 @@ try {
     await pool!.query('VACUUM (ANALYZE)');
     vacuums++;
     vacuumMs += performance.now() - t0;
+  }
+  /**
+   * VACUUM and ANALYZE that ran between two moments (performance.now() times) other than this
+   * benchmark's own: the server's maintenance passes (where no autovacuum runs) or autovacuum. Read
+   * from pg_stat_user_tables, which keeps each table's last of each; a pass inside a measured window
+   * overloads the machine for a second or more, which shows in the tail.
+   */
+  async function maintenanceBetween(from: number, to: number): Promise<string[]> {
+    // Backends report their statistics when idle, at most once a second.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const { rows } = await pool!.query<{ relname: string; what: string; at: Date }>(
+      `SELECT relname, what, at FROM pg_stat_user_tables,
+         LATERAL (VALUES ('VACUUM', last_vacuum), ('autovacuum', last_autovacuum), ('ANALYZE', last_analyze), ('autoanalyze', last_autoanalyze)) AS v(what, at)
+       WHERE at IS NOT NULL ORDER BY at`,
+    );
+    const t0 = performance.timeOrigin;
+    return rows.filter((r) => r.at.getTime() >= t0 + from && r.at.getTime() <= t0 + to).map((r) => `${r.what} ${r.relname} at +${((r.at.getTime() - t0 - from) / 1000).toFixed(1)} s`);
   }
   // CPU per side: the server process, the PostgreSQL backends (the server's, or for the ceiling this
   // benchmark's own), and this process.
@@ -465,7 +485,8 @@ try {
     // A queue that ran dry shortens the window: divide by the time judgments were actually made.
     const window = (exhausted > 0 ? lastDone - measureFrom : end - measureFrom) / 1000;
     const perSecond = window > 0 ? loopMs.length / window : 0;
-    return { label, items, trainers: n, judgments: loopMs.length, seconds: window, perSecond, submit: latencies(submitMs), loop: latencies(loopMs), errors, exhausted, firstError, cpu: await cpu };
+    const maintenance = await maintenanceBetween(measureFrom, end);
+    return { label, items, trainers: n, judgments: loopMs.length, seconds: window, perSecond, submit: latencies(submitMs), loop: latencies(loopMs), errors, exhausted, firstError, cpu: await cpu, maintenance };
   }
 
   // ---------------------------------------------------------------- the ceiling: plain INSERTs
@@ -502,6 +523,7 @@ try {
     return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs), cpu: await cpu };
   }
 
+  const inWindow = (r: LoopResult) => (r.maintenance.length ? `; table maintenance in the measured window: ${r.maintenance.join(', ')}` : '');
   const results: LoopResult[] = [];
   const ceilings: CeilingResult[] = [];
   for (const n of LEVELS) {
@@ -514,7 +536,8 @@ try {
       log(
         `  ${items.toLocaleString('en-US')} items, ${n} trainers: ${rate(r.perSecond)} judgments/s, next+submit p50 ${r.loop.p50.toFixed(0)} ms` +
           (r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : '') +
-          (r.exhausted ? `, queue ran dry for ${r.exhausted} trainers` : ''),
+          (r.exhausted ? `, queue ran dry for ${r.exhausted} trainers` : '') +
+          inWindow(r),
       );
     }
   }
@@ -534,7 +557,7 @@ try {
     const at = goalCeiling.perSecond * fraction;
     const r = await trainerLoop('paced', large, LARGE, GOAL_AT, at);
     pacedRuns.push({ fraction, at, r });
-    log(`  ${GOAL_AT} trainers paced at ${rate(at)} judgments/s (${(100 * fraction).toFixed(0)} % of the ceiling): ${rate(r.perSecond)} judgments/s, next+submit p50 ${r.loop.p50.toFixed(0)} ms, p99 ${r.loop.p99.toFixed(0)} ms`);
+    log(`  ${GOAL_AT} trainers paced at ${rate(at)} judgments/s (${(100 * fraction).toFixed(0)} % of the ceiling): ${rate(r.perSecond)} judgments/s, next+submit p50 ${r.loop.p50.toFixed(0)} ms, p99 ${r.loop.p99.toFixed(0)} ms${inWindow(r)}`);
   }
   const { at: pacedAt, r: paced } = pacedRuns[0]!;
 
