@@ -5,7 +5,8 @@
  * request or an import: statistics only steer plans, and the next pass tries again.
  *
  * On PostgreSQL a timer's pass that has work first waits for a quiet database: while other
- * connections keep statements running (`load`, at or above `busyAt`), it looks again every `pollMs`,
+ * connections keep statements running (`load`, at or above `busyAt`) or the server writes WAL at
+ * `busyWalBytesPerSecond` or more, it looks again every `pollMs`,
  * at most `maxWaitMs` (`ACCORD_DB_MAINTENANCE_MAX_WAIT_SECONDS`), then runs anyway. Even paced, a pass
  * in a busy minute overloaded the machine for 1.5–3 s (`bench:load`'s paced phase: the trainers' p50
  * rose from about 10 ms to 50–70 ms while it ran); a busy database now gets one at most every `maxWaitMs`. A
@@ -13,7 +14,7 @@
  * once or not at all.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MaintenancePass } from '@accord/db';
+import type { DatabaseLoad, MaintenancePass } from '@accord/db';
 import { backgroundJob } from './background.ts';
 import type { Logger } from './logger.ts';
 
@@ -27,17 +28,22 @@ export interface TableMaintenanceOptions {
   /** Between two passes; 0: no passes. */
   everyMs: number;
   /** How busy the database is for others (`databaseLoad`); null: a pass never waits (PGlite, one connection). */
-  load: (() => Promise<number>) | null;
+  load: (() => Promise<DatabaseLoad>) | null;
   /** At most this long waiting for a quiet database; 0: never waits. */
   maxWaitMs: number;
   /** Busy at this load or above (default 0.5: other statements running half the time). */
   busyAt?: number;
+  /**
+   * Busy at this much WAL a second or more (default 256 KiB: about 20 judgments a second; an idle
+   * server writes 0–50 KB/s). A steady load of short statements is seen here, not at the looks.
+   */
+  busyWalBytesPerSecond?: number;
   /** Between two looks at the load (default 1,000 ms). */
   pollMs?: number;
   logger: Logger;
 }
 
-export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, pollMs = 1000, logger }: TableMaintenanceOptions) {
+export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, busyWalBytesPerSecond = 256 * 1024, pollMs = 1000, logger }: TableMaintenanceOptions) {
   let timer: NodeJS.Timeout | null = null;
   let last: (MaintenancePass & { waited?: MaintenanceWait }) | null = null;
   let closed = false;
@@ -52,7 +58,8 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, ma
     for (;;) {
       if (closed) return done('stopped');
       if (signal.aborted) return done('asked');
-      if ((await load!()) < busyAt) return done('quiet');
+      const l = await load!();
+      if (l.active < busyAt && l.walBytesPerSecond < busyWalBytesPerSecond) return done('quiet');
       if (performance.now() - t0 >= maxWaitMs) return done('gave-up');
       // Ends early when the wait is; leaves no listener on the signal (one per look added up past Node's warning at 11).
       await sleep(pollMs, undefined, { signal }).catch(() => undefined);
