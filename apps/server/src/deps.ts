@@ -135,10 +135,10 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   const writing = createWritingService({ repo: createWritingRepo(db.db), clock, rubrics, settings: judging.settings });
   // Statistics and dead rows where no autovacuum keeps them (PGlite; PostgreSQL with it off).
   const maintenance = createTableMaintenance({
-    pass: (beforeWork) => maintainTables(db, { beforeWork }),
+    pass: (beforeWork, betweenTables) => maintainTables(db, { beforeWork, betweenTables }),
     afterBulkWrite: (table, rows) => analyzeAfterBulkWrite(db, table, rows),
     everyMs: env.ACCORD_DB_MAINTENANCE_SECONDS * 1000,
-    load: db.session ? () => databaseLoad(db) : null,
+    load: db.session ? (o) => databaseLoad(db, o) : null,
     maxWaitMs: env.ACCORD_DB_MAINTENANCE_MAX_WAIT_SECONDS * 1000,
     logger,
   });

@@ -124,6 +124,24 @@ describe.each(kinds)('table maintenance on %s', (kind) => {
     await maintainTables(handle, { evenWithAutovacuum: true, beforeWork: async () => (asked++, true) });
     expect(asked).toBe(2);
 
+    // Stopped between two tables: the first is done, the second stays due and the next pass takes it.
+    await q(`create table maint_first (id integer primary key) with (autovacuum_enabled = off)`);
+    await q(`create table maint_second (id integer primary key) with (autovacuum_enabled = off)`);
+    await q(`insert into maint_first select generate_series(1, 500)`);
+    await q(`insert into maint_second select generate_series(1, 500)`);
+    await expect.poll(async () => [(await counters('maint_first')).mod, (await counters('maint_second')).mod]).toEqual([500, 500]);
+    let between = 0;
+    const stopped = await maintainTables(handle, { evenWithAutovacuum: true, betweenTables: async () => (between++, false) });
+    expect(between).toBe(1);
+    expect(stopped.stoppedEarly).toBe(true);
+    const done = [...stopped.analyzed, ...stopped.vacuumed];
+    expect(done).toHaveLength(1);
+    expect(done).not.toContain('public.maint_second'); // tables are taken in name order
+    const rest = await maintainTables(handle, { evenWithAutovacuum: true, betweenTables: async () => true });
+    expect(rest.stoppedEarly).toBeUndefined();
+    expect([...done, ...rest.analyzed, ...rest.vacuumed]).toEqual(expect.arrayContaining(['public.maint_first', 'public.maint_second']));
+    expect((await counters('maint_second')).last_analyze).not.toBeNull();
+
     // Nobody else runs a statement in this database.
     expect((await databaseLoad(handle, { samples: 3, everyMs: 10 })).active).toBe(0);
     if (kind === 'postgres') {

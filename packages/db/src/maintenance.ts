@@ -18,7 +18,9 @@
  * `bench:load` showed an unpaced pass in the trainers' latency (README, Performance). What ANALYZE
  * spends on documents no plan needs is left out by their statistics targets (migration 0042).
  * `beforeWork` lets the caller hold a pass that has work until a good moment (the server waits for a
- * quiet database, measured by `databaseLoad`), or call it off.
+ * quiet database, measured by `databaseLoad`), or call it off; `betweenTables`, asked before each table
+ * after the first, lets it stop a pass that a load arriving meanwhile would feel (the tables left stay
+ * due, and the next pass takes them).
  *
  * `analyzeAfterBulkWrite` is PostgreSQL's advice after a bulk load ("Populating a Database": run
  * ANALYZE afterwards): an import that wrote more rows than the analyze threshold of the table's size
@@ -38,6 +40,8 @@ export interface MaintenancePass {
   paced?: { costDelayMs: number; costLimit: number };
   /** `beforeWork` called the pass off: nothing was done. */
   calledOff?: boolean;
+  /** `betweenTables` stopped the pass after the tables listed: the others stay due for the next one. */
+  stoppedEarly?: boolean;
 }
 
 interface TableRow {
@@ -156,11 +160,12 @@ export async function databaseLoad(handle: DbHandle, o: { samples?: number; ever
 /**
  * One pass over the tables (see the file's comment); `evenWithAutovacuum` runs it where a launcher
  * runs too. `beforeWork` is awaited once the pass has work, before it starts it: false calls the pass
- * off; after it, what is due is looked up again (the tables changed meanwhile).
+ * off; after it, what is due is looked up again (the tables changed meanwhile). `betweenTables` is
+ * awaited before each table after the first: false stops the pass there (`stoppedEarly`).
  */
 export async function maintainTables(
   handle: DbHandle,
-  o: { evenWithAutovacuum?: boolean; beforeWork?: () => Promise<boolean> } = {},
+  o: { evenWithAutovacuum?: boolean; beforeWork?: () => Promise<boolean>; betweenTables?: () => Promise<boolean> } = {},
 ): Promise<MaintenancePass> {
   const s = await settings(handle);
   const pass: MaintenancePass = { autovacuum: s.launcher, analyzed: [], vacuumed: [] };
@@ -178,7 +183,11 @@ export async function maintainTables(
     if (work.length === 0) return pass;
   }
   const passOn = async (run: (text: string) => Promise<unknown>) => {
-    for (const { t, due } of work) {
+    for (const [i, { t, due }] of work.entries()) {
+      if (i > 0 && o.betweenTables && !(await o.betweenTables())) {
+        pass.stoppedEarly = true;
+        return;
+      }
       const name = `${ident(t.schema)}.${ident(t.name)}`;
       // A table another node's pass (or a VACUUM of an operator) holds is skipped; the next pass sees it again.
       await run(due === 'vacuum' ? `VACUUM (ANALYZE, SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`);

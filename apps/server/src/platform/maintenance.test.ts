@@ -15,15 +15,21 @@ const until = async (cond: () => boolean) => {
 /** A maintenance whose load the test sets, and whose pass (as `maintainTables` does) asks `beforeWork` before its work. */
 function setUp(o: { maxWaitMs?: number; load?: boolean; everyMs?: number } = {}) {
   /** `busy`: statements running at every look; `wal`: the WAL the server writes per second. */
-  const s = { busy: true, wal: 0, looks: 0, passes: 0, calledOff: 0 };
+  const s = { busy: true, wal: 0, looks: 0, passes: 0, calledOff: 0, tables: ['public.judgments'], onTable: (_table: string) => {} };
   const maintenance = createTableMaintenance({
-    pass: async (beforeWork): Promise<MaintenancePass> => {
+    pass: async (beforeWork, betweenTables): Promise<MaintenancePass> => {
       if (!(await beforeWork())) {
         s.calledOff++;
         return { autovacuum: false, analyzed: [], vacuumed: [], calledOff: true };
       }
       s.passes++;
-      return { autovacuum: false, analyzed: ['public.judgments'], vacuumed: [] };
+      const analyzed: string[] = [];
+      for (const [i, table] of s.tables.entries()) {
+        if (i > 0 && !(await betweenTables())) return { autovacuum: false, analyzed, vacuumed: [], stoppedEarly: true };
+        analyzed.push(table);
+        s.onTable(table);
+      }
+      return { autovacuum: false, analyzed, vacuumed: [] };
     },
     afterBulkWrite: async () => false,
     everyMs: o.everyMs ?? 5,
@@ -61,6 +67,38 @@ describe('table maintenance on a busy database', () => {
     s.wal = 50 * 1024; // what an idle server writes
     await until(() => s.passes >= 1);
     expect(maintenance.lastPass()).toMatchObject({ waited: { outcome: 'quiet' } });
+  });
+
+  it('stops a pass that found the database quiet between two tables once the load is back, and leaves the rest to the next pass', async () => {
+    const { s, maintenance } = setUp();
+    s.busy = false;
+    s.tables = ['public.assignments', 'public.items', 'public.judgments'];
+    // Trainers start judging while the first table is analyzed.
+    s.onTable = (table) => {
+      if (table === 'public.assignments') s.wal = 3 * 1024 * 1024;
+    };
+    maintenance.start();
+    await until(() => maintenance.lastPass() !== null);
+    expect(maintenance.lastPass()).toMatchObject({ analyzed: ['public.assignments'], stoppedEarly: true, waited: { outcome: 'quiet' } });
+    // The next pass waits for the next lull, then does the whole of what is due.
+    s.onTable = () => {};
+    const looks = s.looks;
+    await until(() => s.looks >= looks + 3);
+    expect(s.passes).toBe(1);
+    s.wal = 0;
+    await until(() => s.passes >= 2 && maintenance.lastPass()!.analyzed.length === 3);
+    expect(maintenance.lastPass()!.stoppedEarly).toBeUndefined();
+  });
+
+  it('runs a pass through when it waited its longest or was asked for, busy or not', async () => {
+    const { s, maintenance } = setUp({ maxWaitMs: 30 });
+    s.tables = ['public.assignments', 'public.items', 'public.judgments'];
+    maintenance.start();
+    await until(() => maintenance.lastPass() !== null);
+    expect(maintenance.lastPass()).toMatchObject({ analyzed: s.tables, waited: { outcome: 'gave-up' } });
+    expect(maintenance.lastPass()!.stoppedEarly).toBeUndefined();
+    await maintenance.run();
+    expect(maintenance.lastPass()).toMatchObject({ analyzed: s.tables, waited: { outcome: 'asked' } });
   });
 
   it('looks at the load as long as it waits without piling listeners on its wait (Node warns past 10)', async () => {

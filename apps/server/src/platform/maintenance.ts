@@ -11,7 +11,8 @@
  * in a busy minute overloaded the machine for 1.5–3 s (`bench:load`'s paced phase: the trainers' p50
  * rose from about 10 ms to 50–70 ms while it ran); a busy database now gets one at most every `maxWaitMs`. A
  * pass asked for (`run`) does not wait, and one waiting when asked for or when the node stops runs at
- * once or not at all.
+ * once or not at all. A pass that found the database quiet looks again between two tables and stops
+ * when the load is back (`stoppedEarly`): a pass that began in a lull ran on into the next busy period.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseLoad, MaintenancePass } from '@accord/db';
@@ -22,13 +23,13 @@ import type { Logger } from './logger.ts';
 export type MaintenanceWait = { ms: number; outcome: 'quiet' | 'asked' | 'gave-up' | 'stopped' };
 
 export interface TableMaintenanceOptions {
-  /** One pass; it awaits `beforeWork` once it has work (false: the pass is called off). */
-  pass(beforeWork: () => Promise<boolean>): Promise<MaintenancePass>;
+  /** One pass; it awaits `beforeWork` once it has work (false: the pass is called off), and `betweenTables` before each table after the first (false: it stops there). */
+  pass(beforeWork: () => Promise<boolean>, betweenTables: () => Promise<boolean>): Promise<MaintenancePass>;
   afterBulkWrite(table: string, rows: number): Promise<boolean>;
   /** Between two passes; 0: no passes. */
   everyMs: number;
   /** How busy the database is for others (`databaseLoad`); null: a pass never waits (PGlite, one connection). */
-  load: (() => Promise<DatabaseLoad>) | null;
+  load: ((o?: { samples?: number; everyMs?: number }) => Promise<DatabaseLoad>) | null;
   /** At most this long waiting for a quiet database; 0: never waits. */
   maxWaitMs: number;
   /** Busy at this load or above (default 0.5: other statements running half the time). */
@@ -40,10 +41,13 @@ export interface TableMaintenanceOptions {
   busyWalBytesPerSecond?: number;
   /** Between two looks at the load (default 1,000 ms). */
   pollMs?: number;
+  /** The quick look between two tables of a pass that found the database quiet (default two looks 100 ms apart). */
+  betweenLook?: { samples: number; everyMs: number };
   logger: Logger;
 }
 
-export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, busyWalBytesPerSecond = 256 * 1024, pollMs = 1000, logger }: TableMaintenanceOptions) {
+export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, busyWalBytesPerSecond = 256 * 1024, pollMs = 1000, betweenLook = { samples: 2, everyMs: 100 }, logger }: TableMaintenanceOptions) {
+  const busy = (l: DatabaseLoad) => l.active >= busyAt || l.walBytesPerSecond >= busyWalBytesPerSecond;
   let timer: NodeJS.Timeout | null = null;
   let last: (MaintenancePass & { waited?: MaintenanceWait }) | null = null;
   let closed = false;
@@ -58,8 +62,7 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, ma
     for (;;) {
       if (closed) return done('stopped');
       if (signal.aborted) return done('asked');
-      const l = await load!();
-      if (l.active < busyAt && l.walBytesPerSecond < busyWalBytesPerSecond) return done('quiet');
+      if (!busy(await load!())) return done('quiet');
       if (performance.now() - t0 >= maxWaitMs) return done('gave-up');
       // Ends early when the wait is; leaves no listener on the signal (one per look added up past Node's warning at 11).
       await sleep(pollMs, undefined, { signal }).catch(() => undefined);
@@ -75,11 +78,20 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, ma
       asked = false;
       let waited: MaintenanceWait | undefined;
       try {
-        const r = await pass(async () => {
-          if (!load || maxWaitMs <= 0) return true;
-          waited = await quiet(wait.signal);
-          return waited.outcome !== 'stopped';
-        });
+        const r = await pass(
+          async () => {
+            if (!load || maxWaitMs <= 0) return true;
+            waited = await quiet(wait.signal);
+            return waited.outcome !== 'stopped';
+          },
+          // A pass that found the database quiet gives way when the load comes back (a lull between two
+          // busy periods); one that waited its longest, or was asked for, runs through.
+          async () => {
+            if (closed) return false;
+            if (!load || waited?.outcome !== 'quiet' || wait.signal.aborted) return true;
+            return !busy(await load(betweenLook));
+          },
+        );
         last = waited ? { ...r, waited } : r;
       } finally {
         current = null;
@@ -90,6 +102,7 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, ma
           vacuumed: last.vacuumed,
           ms: Math.round(performance.now() - t0),
           ...(waited ? { waitedForQuietMs: waited.ms, wait: waited.outcome } : {}),
+          ...(last.stoppedEarly ? { stoppedEarly: 'the database got busy; the next pass takes the tables left' } : {}),
         });
       }
     },
