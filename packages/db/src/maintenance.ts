@@ -135,18 +135,20 @@ export interface DatabaseLoad {
 export async function databaseLoad(handle: DbHandle, o: { samples?: number; everyMs?: number } = {}): Promise<DatabaseLoad> {
   if (!handle.session) return { active: 0, walBytesPerSecond: 0 };
   const samples = Math.max(2, o.samples ?? 5);
+  // A standby writes no WAL of its own (pg_current_wal_lsn refuses during recovery), and a role whose
+  // EXECUTE on it was revoked may not call it, even in a CASE branch never taken: then the looks alone.
+  const [can] = await query(handle, sql`select not pg_is_in_recovery() and has_function_privilege('pg_current_wal_lsn()', 'execute') as wal`);
+  const lsn = can!.wal === true ? sql`(pg_current_wal_lsn() - '0/0'::pg_lsn)::float8` : sql`null::float8`;
   let sum = 0;
   let first: { at: number; lsn: number | null } | null = null;
   let last: { at: number; lsn: number | null } | null = null;
   for (let i = 0; i < samples; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, o.everyMs ?? 100));
-    // A standby writes no WAL of its own (pg_current_wal_lsn refuses during recovery).
     const [r] = await query(
       handle,
       sql`select (select count(*)::int from pg_stat_activity
                   where datname = current_database() and backend_type = 'client backend' and state = 'active' and pid <> pg_backend_pid()) as n,
-                 case when pg_is_in_recovery() then null else (pg_current_wal_lsn() - '0/0'::pg_lsn)::float8 end as lsn,
-                 extract(epoch from clock_timestamp())::float8 * 1000 as at`,
+                 ${lsn} as lsn, extract(epoch from clock_timestamp())::float8 * 1000 as at`,
     );
     sum += Number(r!.n);
     last = { at: Number(r!.at), lsn: r!.lsn === null ? null : Number(r!.lsn) };
