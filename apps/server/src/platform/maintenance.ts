@@ -22,6 +22,9 @@ import type { Logger } from './logger.ts';
 /** How a pass waited for a quiet database: it came, the pass was asked for, the wait hit its bound, or the node stopped (no pass). */
 export type MaintenanceWait = { ms: number; outcome: 'quiet' | 'asked' | 'gave-up' | 'stopped' };
 
+/** Between two tables of a pass that found the database quiet: a quick look (two, 100 ms apart), since the pass holds a connection meanwhile. */
+const BETWEEN_TABLES_LOOK = { samples: 2, everyMs: 100 };
+
 export interface TableMaintenanceOptions {
   /** One pass; it awaits `beforeWork` once it has work (false: the pass is called off), and `betweenTables` before each table after the first (false: it stops there). */
   pass(beforeWork: () => Promise<boolean>, betweenTables: () => Promise<boolean>): Promise<MaintenancePass>;
@@ -41,12 +44,10 @@ export interface TableMaintenanceOptions {
   busyWalBytesPerSecond?: number;
   /** Between two looks at the load (default 1,000 ms). */
   pollMs?: number;
-  /** The quick look between two tables of a pass that found the database quiet (default two looks 100 ms apart). */
-  betweenLook?: { samples: number; everyMs: number };
   logger: Logger;
 }
 
-export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, busyWalBytesPerSecond = 256 * 1024, pollMs = 1000, betweenLook = { samples: 2, everyMs: 100 }, logger }: TableMaintenanceOptions) {
+export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, maxWaitMs, busyAt = 0.5, busyWalBytesPerSecond = 256 * 1024, pollMs = 1000, logger }: TableMaintenanceOptions) {
   const busy = (l: DatabaseLoad) => l.active >= busyAt || l.walBytesPerSecond >= busyWalBytesPerSecond;
   let timer: NodeJS.Timeout | null = null;
   let last: (MaintenancePass & { waited?: MaintenanceWait }) | null = null;
@@ -89,7 +90,7 @@ export function createTableMaintenance({ pass, afterBulkWrite, everyMs, load, ma
           async () => {
             if (closed) return false;
             if (!load || waited?.outcome !== 'quiet' || wait.signal.aborted) return true;
-            return !busy(await load(betweenLook));
+            return !busy(await load(BETWEEN_TABLES_LOOK));
           },
         );
         last = waited ? { ...r, waited } : r;
