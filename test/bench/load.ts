@@ -190,6 +190,8 @@ interface CeilingResult {
   perSecond: number;
   insert: Latencies;
   cpu: Cpu;
+  /** As a loop's: a pass in the ceiling's window lowers the ceiling, and with it the paced phase's rate. */
+  maintenance: string[];
 }
 
 try {
@@ -519,11 +521,12 @@ try {
         }
       }),
     );
+    const maintenance = await maintenanceBetween(measureFrom, end);
     await pool!.query('DELETE FROM judgments WHERE user_id = ANY($1::uuid[])', [ceilingUsers]);
-    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs), cpu: await cpu };
+    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs), cpu: await cpu, maintenance };
   }
 
-  const inWindow = (r: LoopResult) => (r.maintenance.length ? `; table maintenance in the measured window: ${r.maintenance.join(', ')}` : '');
+  const inWindow = (r: { maintenance: string[] }) => (r.maintenance.length ? `; table maintenance in the measured window: ${r.maintenance.join(', ')}` : '');
   const results: LoopResult[] = [];
   const ceilings: CeilingResult[] = [];
   for (const n of LEVELS) {
@@ -545,7 +548,7 @@ try {
   for (const n of LEVELS) {
     const c = await ceiling(n, large, largeItemIds);
     ceilings.push(c);
-    log(`  plain INSERT, ${n} connections: ${rate(c.perSecond)} judgments/s`);
+    log(`  plain INSERT, ${n} connections: ${rate(c.perSecond)} judgments/s${inWindow(c)}`);
   }
 
   // Both goals at once: 32 trainers whose judgments arrive at half the ceiling's rate (the saturated
