@@ -27,7 +27,9 @@
  *
  * With CPU accounting (Linux /proc), each row also gives the CPU milliseconds spent per judgment by
  * the Accord process, its PostgreSQL backends and this load generator: the machine may be shared,
- * and what each side spends per judgment moves much less than the wall-clock rate.
+ * and what each side spends per judgment moves much less than the wall-clock rate. After the table,
+ * the whole machine's CPU in each measured window (/proc/stat), by side and "else": how busy the
+ * machine was, and whether something else ran.
  * `--profile DIR` runs the server under `node --cpu-prof` and leaves the profile in DIR, and has
  * PostgreSQL time the database's functions (track_functions): their calls, total and own time are
  * printed at the end (the triggers of a submit show there).
@@ -35,7 +37,7 @@
  * and answered, in ms from the phase's start, and when the phase started, in Unix ms): where a tail comes from (a stall, a warm-up, a backlog).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,6 +55,7 @@ import {
   COPY_ITEM_COLUMNS,
   cpuAvailable,
   cpuMeter,
+  machineBusyMs,
   copyItemLine,
   createScratchDatabase,
   fmtLat,
@@ -123,11 +126,13 @@ const MAX_TRAINERS = Math.max(...LEVELS);
 const GOAL_AT = LEVELS.includes(32) ? 32 : MAX_TRAINERS;
 type CreatedToken = { token: string };
 const BENCH_APP = 'accord-bench-load';
-/** CPU milliseconds spent during a measured window by each side. */
+/** CPU milliseconds spent during a measured window by each side, and by the whole machine (null: unknown). */
 interface Cpu {
   server: number;
   db: number;
   bench: number;
+  machine: number | null;
+  wallMs: number;
 }
 const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
 
@@ -272,9 +277,13 @@ try {
     const t = process.cpuUsage();
     const srv = await cpuMeter(async () => serverPids);
     const dbm = await cpuMeter(backends(dbMine));
+    const machine0 = machineBusyMs();
+    const wall0 = performance.now();
     return async (): Promise<Cpu> => {
       const u = process.cpuUsage(t);
-      return { server: dbMine ? 0 : await srv.stop(), db: await dbm.stop(), bench: (u.user + u.system) / 1000 };
+      const machine1 = machineBusyMs();
+      const wallMs = performance.now() - wall0;
+      return { server: await srv.stop(), db: await dbm.stop(), bench: (u.user + u.system) / 1000, machine: machine0 === null || machine1 === null ? null : machine1 - machine0, wallMs };
     };
   }
 
@@ -564,6 +573,30 @@ try {
   }
   const { at: pacedAt, r: paced } = pacedRuns[0]!;
 
+  /**
+   * The whole machine's CPU in each measured window, by side: a tail at a modest rate comes from a busy
+   * machine, or from something else that ran (a burst in "everything else").
+   */
+  function machineLines() {
+    const windows: { label: string; cpu: Cpu }[] = [
+      ...LEVELS.flatMap((n) => [
+        ...results.filter((x) => x.trainers === n).map((r) => ({ label: `${r.items.toLocaleString('en-US')} items, ${n} trainers`, cpu: r.cpu })),
+        { label: `plain INSERT, ${n} connections`, cpu: ceilings.find((x) => x.trainers === n)!.cpu },
+      ]),
+      ...pacedRuns.map(({ at, r }) => ({ label: `${GOAL_AT} trainers paced at ${rate(at)}/s`, cpu: r.cpu })),
+    ];
+    if (!cpuAvailable || windows.some((w) => w.cpu.machine === null || w.cpu.wallMs <= 0)) return;
+    const cores = availableParallelism();
+    const pct = (v: number, c: Cpu) => `${Math.round((100 * v) / c.wallMs)} %`;
+    log(`CPU of the whole machine in each measured window (${cores} cores: ${cores * 100} % is all of it; "else" is PostgreSQL's background processes, the kernel and other services):`);
+    for (const { label, cpu: c } of windows) {
+      const busy = c.machine!;
+      const other = Math.max(0, busy - c.server - c.db - c.bench);
+      log(`  ${label}: ${pct(busy, c)} busy: Accord ${pct(c.server, c)}, PostgreSQL backends ${pct(c.db, c)}, load generator ${pct(c.bench, c)}, else ${pct(other, c)}`);
+    }
+    log('');
+  }
+
   // ---------------------------------------------------------------- report
   log(args['no-vacuum'] ? `  no VACUUM (ANALYZE) by the benchmark (--no-vacuum): the server's own table maintenance only (this PostgreSQL's autovacuum: ${autovacuum})` : `  VACUUM (ANALYZE) before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum})`);
   // Each deadlock stalls what waits behind it for deadlock_timeout (1 s by default): a p99 of about a second.
@@ -592,6 +625,7 @@ try {
         (cpuAvailable ? ` ${perJ(r.cpu, r.judgments, true)} |` : ''),
     );
   log('');
+  machineLines();
   log(importLine);
   log(`(${LARGE.toLocaleString('en-US')}-item project created with COPY, not through the import endpoint)`);
   if (results.some((r) => r.exhausted > 0))

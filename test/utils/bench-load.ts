@@ -390,6 +390,23 @@ export function processCpuMs(pid: number): number | null {
 
 export const cpuAvailable = processCpuMs(process.pid) !== null;
 
+/**
+ * CPU time (ms) the whole machine spent busy (every state but idle and I/O wait, steal included),
+ * summed over its cores, from /proc/stat's first line; null where there is none. Against what the
+ * measured processes spent, it shows what else ran in a window: PostgreSQL's background processes,
+ * the kernel, other services.
+ */
+export function machineBusyMs(): number | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+    const busy = f.slice(0, 8).reduce((a, v, i) => (i === 3 || i === 4 ? a : a + v), 0);
+    return Number.isFinite(busy) ? (busy * 1000) / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU of a set of processes between `start()` and `stop()`; pids are looked up at both ends. */
 export async function cpuMeter(pids: () => Promise<number[]>): Promise<{ stop(): Promise<number> }> {
   const before = new Map<number, number>();
