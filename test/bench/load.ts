@@ -37,7 +37,7 @@
  * and answered, in ms from the phase's start, and when the phase started, in Unix ms): where a tail comes from (a stall, a warm-up, a backlog).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -131,7 +131,7 @@ interface Cpu {
   server: number;
   db: number;
   bench: number;
-  machine: number | null;
+  machine: { busyMs: number; cores: number } | null;
   wallMs: number;
 }
 const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
@@ -283,7 +283,7 @@ try {
       const u = process.cpuUsage(t);
       const machine1 = machineBusyMs();
       const wallMs = performance.now() - wall0;
-      return { server: await srv.stop(), db: await dbm.stop(), bench: (u.user + u.system) / 1000, machine: machine0 === null || machine1 === null ? null : machine1 - machine0, wallMs };
+      return { server: await srv.stop(), db: await dbm.stop(), bench: (u.user + u.system) / 1000, machine: machine0 === null || machine1 === null ? null : { busyMs: machine1.busyMs - machine0.busyMs, cores: machine1.cores }, wallMs };
     };
   }
 
@@ -586,11 +586,11 @@ try {
       ...pacedRuns.map(({ at, r }) => ({ label: `${GOAL_AT} trainers paced at ${rate(at)}/s`, cpu: r.cpu })),
     ];
     if (!cpuAvailable || windows.some((w) => w.cpu.machine === null || w.cpu.wallMs <= 0)) return;
-    const cores = availableParallelism();
+    const cores = windows[0]!.cpu.machine!.cores;
     const pct = (v: number, c: Cpu) => `${Math.round((100 * v) / c.wallMs)} %`;
     log(`CPU of the whole machine in each measured window (${cores} cores: ${cores * 100} % is all of it; "else" is PostgreSQL's background processes, the kernel and other services):`);
     for (const { label, cpu: c } of windows) {
-      const busy = c.machine!;
+      const busy = c.machine!.busyMs;
       const other = Math.max(0, busy - c.server - c.db - c.bench);
       log(`  ${label}: ${pct(busy, c)} busy: Accord ${pct(c.server, c)}, PostgreSQL backends ${pct(c.db, c)}, load generator ${pct(c.bench, c)}, else ${pct(other, c)}`);
     }

@@ -392,16 +392,19 @@ export const cpuAvailable = processCpuMs(process.pid) !== null;
 
 /**
  * CPU time (ms) the whole machine spent busy (every state but idle and I/O wait, steal included),
- * summed over its cores, from /proc/stat's first line; null where there is none. Against what the
+ * summed over its cores, and how many cores it has, from /proc/stat; null where there is none. Against what the
  * measured processes spent, it shows what else ran in a window: PostgreSQL's background processes,
  * the kernel, other services.
  */
-export function machineBusyMs(): number | null {
+export function machineBusyMs(): { busyMs: number; cores: number } | null {
   try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+    const f = lines[0]!.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal (guest time is counted in user already).
     const busy = f.slice(0, 8).reduce((a, v, i) => (i === 3 || i === 4 ? a : a + v), 0);
-    return Number.isFinite(busy) ? (busy * 1000) / CLOCK_TICKS : null;
+    // The first line sums every online core (whatever this process's affinity): one `cpuN` line each.
+    const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
+    return Number.isFinite(busy) && cores > 0 ? { busyMs: (busy * 1000) / CLOCK_TICKS, cores } : null;
   } catch {
     return null;
   }
