@@ -231,7 +231,12 @@ try {
   }
   const url = urls[0]!;
   log(NODES === 1 ? `Accord (child process ${servers[0]!.child.pid}) at ${url}` : `Accord, ${NODES} nodes (child processes ${servers.map((s) => s.child.pid).join(', ')}) at ${urls.join(', ')}; trainer i judges through node i mod ${NODES}`);
-  pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2, application_name: BENCH_APP });
+  // Idle connections are never closed by the pool (pg-pool closes them after 10 s by default): a
+  // PostgreSQL backend's exit takes 15–20 ms of CPU on this kind of machine, and the ceiling's 32 closing
+  // together 10 s after it ended saturated both cores for about 0.3 s, several seconds into the paced
+  // phase that follows (seen with perf sched): its p99 was that stall. The ceiling's connections are
+  // closed by `closeConnections`, between the measured windows.
+  pool = new pg.Pool({ connectionString: scratch.url, max: MAX_TRAINERS + 2, application_name: BENCH_APP, idleTimeoutMillis: 0 });
   const serverPids = servers.map((s) => s.child.pid!);
   // A live database's autovacuum removes the dead row versions each phase leaves behind (queue
   // counters, reservations, the quality rows); this PostgreSQL may run with autovacuum off (printed at
@@ -505,6 +510,24 @@ try {
     return { label, items, trainers: n, judgments: loopMs.length, seconds: window, perSecond, submit: latencies(submitMs), loop: latencies(loopMs), errors, exhausted, firstError, cpu: await cpu, maintenance };
   }
 
+  /**
+   * Closes these pooled connections and waits until their backends have exited, so the exits' CPU
+   * falls between measured windows, not into the next one.
+   */
+  async function closeConnections(cs: pg.PoolClient[]): Promise<void> {
+    for (const c of cs) c.release(true);
+    const until = performance.now() + 30_000;
+    while (performance.now() < until) {
+      const { rows } = await pool!.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND application_name = $1`,
+        [BENCH_APP],
+      );
+      // The pool's own connections (the one asking included) stay.
+      if (rows[0]!.n <= pool!.totalCount) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   // ---------------------------------------------------------------- the ceiling: plain INSERTs
   async function ceiling(n: number, projectId: string, itemIds: string[]): Promise<CeilingResult> {
     await vacuum();
@@ -515,9 +538,11 @@ try {
     const insertMs: number[] = [];
     const per = Math.floor(itemIds.length / n);
     const cpu = startCpuWindow(measureFrom, end, true);
+    const writers: pg.PoolClient[] = [];
     await Promise.all(
       Array.from({ length: n }, async (_, w) => {
         const c = await pool!.connect();
+        writers.push(c);
         try {
           for (let k = 0; performance.now() < end; k++) {
             if (k >= per) throw new Error(`the ceiling ran out of items (${per} per writer); use a larger --large`);
@@ -530,14 +555,17 @@ try {
             const t1 = performance.now();
             if (t0 >= measureFrom && t1 <= end) insertMs.push(t1 - t0);
           }
-        } finally {
-          c.release();
+        } catch (e) {
+          c.release(true);
+          throw e;
         }
       }),
     );
+    const measured = await cpu;
+    await closeConnections(writers);
     const maintenance = await maintenanceBetween(measureFrom, end);
     await pool!.query('DELETE FROM judgments WHERE user_id = ANY($1::uuid[])', [ceilingUsers]);
-    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs), cpu: await cpu, maintenance };
+    return { trainers: n, inserts: insertMs.length, perSecond: insertMs.length / SECONDS, insert: latencies(insertMs), cpu: measured, maintenance };
   }
 
   const inWindow = (r: { maintenance: string[] }) => (r.maintenance.length ? `; table maintenance in the measured window: ${r.maintenance.join(', ')}` : '');
