@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPostgres, createTempPostgres } from '@accord/db/testing';
 import { ApiClient } from '../utils/client.ts';
-import { REPO_ROOT, runServerProcess, type ServerProcess } from '../utils/process.ts';
+import { REPO_ROOT, runServerProcess, SERVER_NODE_FLAGS, type ServerProcess } from '../utils/process.ts';
 
 const dirs: string[] = [];
 const procs: ServerProcess[] = [];
@@ -105,6 +105,12 @@ describe('two processes started together on one new data folder', () => {
 });
 
 describe('configuration', () => {
+  it("the test and benchmark servers start node with the start script's flags", () => {
+    const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'apps/server/package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const flags = start.split(/\s+/).filter((w) => w.startsWith('--') && w !== '--import');
+    expect(flags).toEqual(SERVER_NODE_FLAGS);
+  });
+
   it('ACCORD_DEMO=0 starts empty and creates only the admin from ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD', async () => {
     const dataDir = tempDir();
     const p = start({ ACCORD_DATA_DIR: dataDir, ACCORD_DEMO: '0', ACCORD_ADMIN_EMAIL: 'Root@Example.com', ACCORD_ADMIN_PASSWORD: 'a long admin passphrase' });
