@@ -15,6 +15,7 @@ import { Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../utils/process.ts';
 import { readCollabBenchEnv, serverChildEnv } from './env.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,12 +49,13 @@ const LOAD_MS = benchEnv.loadMs;
 
 type Msg = Record<string, unknown> & { type: string };
 
-function child(file: string, args: string[]): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
+function child(file: string, args: string[], flags: string[] = []): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
   const prof = benchEnv.profile && file.includes(benchEnv.profile) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : [];
   // A larger young generation keeps the load generators' garbage collection out of the latencies. The
-  // servers run with V8's defaults, as `npm start` runs Accord, so their RSS is what a user's would be.
+  // servers run as their users would start them: the relay and Hocuspocus with V8's defaults, Accord
+  // with the flags of `npm start` (`flags`), so their RSS is what a user's would be.
   const young = file.includes('clients') ? ['--max-semi-space-size=64'] : [];
-  const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', ...young, ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: serverChildEnv() });
+  const proc = fork(join(here, file), args, { execArgv: ['--import', 'tsx', '--expose-gc', ...young, ...flags, ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: serverChildEnv() });
   const inbox: Msg[] = [];
   const waiters: Array<{ type: string; resolve: (m: Msg) => void }> = [];
   proc.on('message', (m: Msg) => {
@@ -117,7 +119,7 @@ async function dropScratch(name: string): Promise<void> {
 
 async function run(kind: Kind, clients: number, editsPerSecond: number): Promise<Result> {
   const scratch = NEEDS_PG.includes(kind) ? `collab_bench_${process.pid}_${++runNo}` : '';
-  const server = child('collab-server.ts', scratch ? [kind, scratch] : [kind]);
+  const server = child('collab-server.ts', scratch ? [kind, scratch] : [kind], kind.startsWith('accord') ? SERVER_NODE_FLAGS : []);
   const procs = [server.proc];
   try {
     const ready = await server.next('ready');
