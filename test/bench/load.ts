@@ -538,29 +538,31 @@ try {
     const insertMs: number[] = [];
     const per = Math.floor(itemIds.length / n);
     const cpu = startCpuWindow(measureFrom, end, true);
+    // Each writer keeps its connection until the window has been read; then all are closed at once.
     const writers: pg.PoolClient[] = [];
-    await Promise.all(
+    const writing = Promise.all(
       Array.from({ length: n }, async (_, w) => {
         const c = await pool!.connect();
         writers.push(c);
-        try {
-          for (let k = 0; performance.now() < end; k++) {
-            if (k >= per) throw new Error(`the ceiling ran out of items (${per} per writer); use a larger --large`);
-            const t0 = performance.now();
-            await c.query(
-              `INSERT INTO judgments (project_id, item_id, user_id, status, source, rubric_version, payload, time_spent_ms, submitted_at)
-               VALUES ($1, $2, $3, 'submitted', 'accord', 1, $4, 30000, now())`,
-              [projectId, itemIds[w * per + k], ceilingUsers[w], payload],
-            );
-            const t1 = performance.now();
-            if (t0 >= measureFrom && t1 <= end) insertMs.push(t1 - t0);
-          }
-        } catch (e) {
-          c.release(true);
-          throw e;
+        for (let k = 0; performance.now() < end; k++) {
+          if (k >= per) throw new Error(`the ceiling ran out of items (${per} per writer); use a larger --large`);
+          const t0 = performance.now();
+          await c.query(
+            `INSERT INTO judgments (project_id, item_id, user_id, status, source, rubric_version, payload, time_spent_ms, submitted_at)
+             VALUES ($1, $2, $3, 'submitted', 'accord', 1, $4, 30000, now())`,
+            [projectId, itemIds[w * per + k], ceilingUsers[w], payload],
+          );
+          const t1 = performance.now();
+          if (t0 >= measureFrom && t1 <= end) insertMs.push(t1 - t0);
         }
       }),
     );
+    try {
+      await writing;
+    } catch (e) {
+      await closeConnections(writers).catch(() => {});
+      throw e;
+    }
     const measured = await cpu;
     await closeConnections(writers);
     const maintenance = await maintenanceBetween(measureFrom, end);
