@@ -189,6 +189,11 @@ describe.each(kinds)('justification quality (%s)', (kind) => {
     // The items' consensus is computed in the background (its queue entry goes when it is done);
     // deleted under it, its insert would fail.
     await waitFor(async () => (await count('consensus_pending', ofProject)) === 0, { timeout: 60_000, message: 'the consensus queue of the project emptied' });
+    // Likewise the submits' quality refresh, drained in the background (migration 0038). A delete
+    // under a drain deadlocked with it: the delete's own refresh waits for the drain's new
+    // quality_items rows, and the drain's foreign-key check for the deleted judgments.
+    const ofBoth = sql`project_id in (${q.id}, ${r.id})`;
+    await waitFor(async () => (await count('quality_pending', ofBoth)) === 0, { timeout: 60_000, message: 'the quality refreshes of both projects drained' });
 
     const gone = q.trainers[1]!.id;
     await t.db.db.execute(sql`delete from users where id = ${gone}`);
