@@ -49,7 +49,7 @@ const LOAD_MS = benchEnv.loadMs;
 
 type Msg = Record<string, unknown> & { type: string };
 
-function child(file: string, args: string[], flags: string[] = []): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
+function child(file: string, args: string[], flags: readonly string[] = []): { proc: ChildProcess; next(type: string, timeoutMs?: number): Promise<Msg> } {
   const prof = benchEnv.profile && file.includes(benchEnv.profile) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : [];
   // A larger young generation keeps the load generators' garbage collection out of the latencies. The
   // servers run as their users would start them: the relay and Hocuspocus with V8's defaults, Accord

@@ -1,5 +1,6 @@
 /** Runs the real `main.ts` as a child process, the way `npm start` does, and reads what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inheritedEnv } from './env.ts';
@@ -17,16 +18,23 @@ export interface ServerProcess {
 }
 
 /**
- * The node flags of the server's start script (`apps/server/package.json`; a test checks they agree),
- * so tests, benchmarks and `npm run cluster` run the server as `npm start` does. A young generation of
- * up to 32 MB per semi-space (V8's default here: 16): objects of a request in flight die young instead
- * of being promoted, so the server collects its old generation less often (a major collection's
- * helper threads took both cores for tens of milliseconds under `perf sched`). Four alternated pairs of
- * `bench:load -- --trainers 32 --large 20000 --seconds 10`: the server's CPU per judgment paced at half
- * the ceiling 1.85–2.08 ms against 1.97–2.59 ms without, saturated at 20,000 items 1.12–1.35 against
- * 1.21–1.67 ms; idle RSS unchanged (240 against 238 MB on PGlite).
+ * The node flags of the server's start script (`apps/server/package.json`), read from it, so tests,
+ * benchmarks and `npm run cluster` run the server as `npm start` does, with no copy to keep in step.
+ * Today `--max-semi-space-size=32` (V8's default here: 16): objects of a request in flight die young
+ * instead of being promoted, so the server collects its old generation less often (a major
+ * collection's helper threads took both cores for tens of milliseconds under `perf sched`). Four
+ * alternated pairs of `bench:load -- --trainers 32 --large 20000 --seconds 10`: the server's CPU per
+ * judgment paced at half the ceiling 1.85–2.08 ms against 1.97–2.59 ms without, saturated at 20,000
+ * items 1.12–1.35 against 1.21–1.67 ms; idle RSS unchanged (240 against 238 MB on PGlite).
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+export const SERVER_NODE_FLAGS: readonly string[] = startScriptFlags();
+
+function startScriptFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'apps/server/package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  // The words between `node` and the entry point; `--import tsx` is added by the callers.
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--') && w !== '--import');
+}
 
 /** `nodeArgs`: extra flags for node before the entry point (e.g. `--cpu-prof` for a benchmark). */
 export function runServerProcess(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): ServerProcess {
