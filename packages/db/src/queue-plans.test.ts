@@ -62,4 +62,22 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
     expect(indexed).toBeLessThan(0.8 * free);
     // No time is asserted: PGlite on a loaded machine takes a while to write the rows twice.
   }, 180_000);
+
+  it('the overlap lookup answers as before in PL/pgSQL, and the hot statements keep one plan per connection', async () => {
+    // Migration 0045: accord_queue_k became PL/pgSQL (a SQL function's plan lasts one calling query);
+    // the same answers: the project's overlap, 3 without one, NULL for a project that is gone.
+    const [p] = await q(sql`insert into projects (name, settings) values ('Overlap 5', '{"overlap": 5}'::jsonb) returning id`);
+    const [plain] = await q(sql`insert into projects (name) values ('Overlap default') returning id`);
+    const [k] = await q(sql`select accord_queue_k(${p!.id}::uuid) as five, accord_queue_k(${plain!.id}::uuid) as three,
+      accord_queue_k('00000000-0000-0000-0000-000000000000'::uuid) as gone`);
+    expect(k).toEqual({ five: 5, three: 3, gone: null });
+    const [lang] = await q(sql`select l.lanname from pg_proc f join pg_language l on l.oid = f.prolang where f.proname = 'accord_queue_k'`);
+    expect(lang!.lanname).toBe('plpgsql');
+    // The two functions whose statements were planned again at every call keep generic plans.
+    const config = await q(sql`select proname, proconfig from pg_proc where proname in ('accord_queue_apply', 'accord_justification_candidates') order by proname`);
+    expect(config).toEqual([
+      { proname: 'accord_justification_candidates', proconfig: ['enable_seqscan=off', 'plan_cache_mode=force_generic_plan'] },
+      { proname: 'accord_queue_apply', proconfig: ['plan_cache_mode=force_generic_plan'] },
+    ]);
+  });
 });
