@@ -1,4 +1,5 @@
 /** The only reader of process.env for `npm run bench:collab` (the lint rule allows env modules only). */
+import { SERVER_START_ENV } from '../utils/process.ts';
 
 export interface CollabBenchEnv {
   /** `clients x edits/s` scenarios, comma-separated (BENCH_SCENARIOS). */
@@ -52,9 +53,10 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
 }
 
 /**
- * The environment of every server the benchmark starts (Accord, the relay, Hocuspocus alike): glibc
- * returns large freed blocks to the system (see the README's Performance section, "memory").
+ * The environment of every server the benchmark starts (Accord, the relay, Hocuspocus alike): the one
+ * Accord's start script sets (`SERVER_START_ENV`: glibc returns large freed blocks to the system, see
+ * the README's Performance section, "memory"), unless the caller's environment sets it already.
  */
 export function serverChildEnv(source: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
-  return { ...source, MALLOC_ARENA_MAX: source.MALLOC_ARENA_MAX ?? '2', MALLOC_MMAP_THRESHOLD_: source.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
+  return { ...source, ...Object.fromEntries(Object.entries(SERVER_START_ENV).map(([k, v]) => [k, source[k] ?? v])) };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPostgres, createTempPostgres } from '@accord/db/testing';
 import { ApiClient } from '../utils/client.ts';
-import { REPO_ROOT, runServerProcess, SERVER_NODE_FLAGS, type ServerProcess } from '../utils/process.ts';
+import { REPO_ROOT, runServerProcess, SERVER_NODE_FLAGS, SERVER_START_ENV, type ServerProcess } from '../utils/process.ts';
 
 const dirs: string[] = [];
 const procs: ServerProcess[] = [];
@@ -105,10 +105,14 @@ describe('two processes started together on one new data folder', () => {
 });
 
 describe('configuration', () => {
-  it("the test and benchmark servers start node with the start script's flags", () => {
+  it("the test and benchmark servers start node with the start script's flags and environment", () => {
     const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'apps/server/package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     const flags = start.split(/\s+/).filter((w) => w.startsWith('--') && w !== '--import');
     expect(flags).toEqual(SERVER_NODE_FLAGS);
+    // And the environment it sets before `node`, which the test servers get too.
+    const env = Object.fromEntries(start.slice(0, start.indexOf(' node ')).split(/\s+/).map((w) => w.split('=') as [string, string]));
+    expect(env).toEqual({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' });
+    expect(SERVER_START_ENV).toEqual(env);
   });
 
   it('ACCORD_DEMO=0 starts empty and creates only the admin from ACCORD_ADMIN_EMAIL / ACCORD_ADMIN_PASSWORD', async () => {
@@ -121,6 +125,9 @@ describe('configuration', () => {
     await c.login('root@example.com', 'a long admin passphrase');
     expect((await c.get<{ total: number }>('/api/projects')).body.total).toBe(0);
     expect((await c.get<{ total: number }>('/api/users')).body.total).toBe(1);
+    // The process runs with the start script's environment (Linux shows it; elsewhere nothing to read).
+    const environ = `/proc/${p.child.pid}/environ`;
+    if (existsSync(environ)) expect(readFileSync(environ, 'utf8').split('\0')).toEqual(expect.arrayContaining(Object.entries(SERVER_START_ENV).map(([k, v]) => `${k}=${v}`)));
   });
 
   it('a bad variable stops the server with a message naming it', async () => {

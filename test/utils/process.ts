@@ -27,19 +27,32 @@ export interface ServerProcess {
  * judgment paced at half the ceiling 1.85–2.08 ms against 1.97–2.59 ms without, saturated at 20,000
  * items 1.12–1.35 against 1.21–1.67 ms; idle RSS unchanged (240 against 238 MB on PGlite).
  */
-export const SERVER_NODE_FLAGS: readonly string[] = startScriptFlags();
+export const SERVER_NODE_FLAGS: readonly string[] = startScript().afterNode.filter((w) => w.startsWith('--') && w !== '--import');
 
-function startScriptFlags(): string[] {
+/**
+ * The environment the server's start script sets before `node`, read from it like the flags: today
+ * `MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072`, glibc's allocator returning large freed blocks to
+ * the system (README, Performance: "memory"). Set over the caller's environment, as the script does.
+ */
+export const SERVER_START_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  startScript()
+    .beforeNode.map((w) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!]),
+);
+
+/** The start script's words before `node` and after it; `--import tsx` and the entry point are added by the callers. */
+function startScript(): { beforeNode: string[]; afterNode: string[] } {
   const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'apps/server/package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
-  // The words between `node` and the entry point; `--import tsx` is added by the callers.
-  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--') && w !== '--import');
+  const node = words.indexOf('node');
+  return { beforeNode: words.slice(0, node), afterNode: words.slice(node + 1) };
 }
 
-/** `nodeArgs`: extra flags for node before the entry point (e.g. `--cpu-prof` for a benchmark). */
+/** With the start script's flags and environment; `nodeArgs`: extra flags for node before the entry point (e.g. `--cpu-prof` for a benchmark). */
 export function runServerProcess(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): ServerProcess {
   const clean = inheritedEnv();
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', MAIN], { cwd: REPO_ROOT, env: { ...clean, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', MAIN], { cwd: REPO_ROOT, env: { ...clean, ...SERVER_START_ENV, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
