@@ -9,10 +9,12 @@
  *    as an API client can judge (`--loop one`, the default): one request per judgment, `submit?next=1`, whose answer
  *    carries the next task; `--loop two`: `queue/next`, then `submit`. Each justification is a text of its own;
  *  - the ceiling: plain one-row INSERTs into `judgments` through `pg` at the same concurrency;
- *  - the loop at 32 trainers paced at half that ceiling's rate (random arrivals, latency counted from
- *    when each judgment was due): both goals at once, where the saturated loops' latency is queueing.
+ *  - the loop at 32 trainers paced at half that ceiling's rate (random arrivals, each taken by a free
+ *    trainer, latency counted from when it arrived): both goals at once, where the saturated loops'
+ *    latency is queueing.
  * Each measured phase starts after a VACUUM (ANALYZE) of the database (what autovacuum does on a live
- * one; the machine's PostgreSQL may run without it). A phase's line names any other VACUUM or ANALYZE
+ * one; the machine's PostgreSQL may run without it) and a CHECKPOINT (so that the WAL of the phases
+ * before does not start one inside it). A phase's line names any other VACUUM or ANALYZE
  * that ran in its measured window (the server's maintenance, or autovacuum): one overloads the machine for a second or more. Prints a table and the goal lines of issue 13.
  * `--no-vacuum` leaves that to the server (its table maintenance where no autovacuum runs,
  * ACCORD_DB_MAINTENANCE_SECONDS): no VACUUM, and no ANALYZE after the COPY of the large project.
@@ -20,6 +22,7 @@
  *   npm run bench:load [-- --quick] [--no-vacuum] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *     [--trainers 16,32] [--seconds 15] [--warmup 3] [--small 2000] [--large 200000] [--profile DIR] [--loop one|two]
  *     [--curve 0.1,0.25] (also paced at these fractions of the ceiling: latency against load) [--timeline FILE]
+ *     [--pacing shared|per-trainer] (the paced arrivals: one schedule taken by free trainers, the default, or one per trainer)
  *     [--pool N] (the server's ACCORD_DB_POOL, its PostgreSQL connections; without it, the server's default)
  *     [--keep] (leaves the scratch database in place afterwards, for inspection; prints its name)
  *     [--nodes N] (N server processes on the database; trainer i judges through node i mod N, as a load
@@ -79,6 +82,7 @@ const { values: args } = parseArgs({
     large: { type: 'string' },
     profile: { type: 'string' },
     loop: { type: 'string', default: 'one' },
+    pacing: { type: 'string', default: 'shared' },
     curve: { type: 'string' },
     timeline: { type: 'string' },
     pool: { type: 'string' },
@@ -120,6 +124,21 @@ const CURVE = (args.curve ?? '').split(',').filter((x) => x.trim() !== '').map((
   }
   return f;
 });
+if (args.pacing !== 'shared' && args.pacing !== 'per-trainer') {
+  console.error(`--pacing: shared (one schedule of arrivals, each taken by a free trainer) or per-trainer (each trainer its own schedule) (got ${args.pacing})`);
+  process.exit(2);
+}
+/**
+ * How the paced loops' judgments arrive (`--pacing`). `shared`: one random schedule for all trainers
+ * (exponential gaps, mean 1 / pace), each arrival taken by the first trainer free to judge it; an
+ * arrival that finds all of them busy waits for one, and that wait is charged to its latency (a server
+ * that falls behind keeps every trainer busy). `per-trainer`: each trainer its own schedule (mean gap
+ * n / pace), as until 6 Dec 2026: two arrivals of one trainer a few ms apart (one gap in nine is under
+ * 20 ms at 32 trainers and half the ceiling) queue behind each other while the other trainers idle, so
+ * the second is charged its own trainer's previous judgment (the submit requests' own p99 was 10–75 ms
+ * below the loop's in that model).
+ */
+const SHARED_PACING = args.pacing === 'shared';
 /** `one`: each judgment is one request, `submit?next=1`, whose answer carries the next task (an API client's loop; the web page asks `queue/next` on Next); `two`: `queue/next` then `submit`. */
 const ONE_CALL = args.loop === 'one';
 const MAX_TRAINERS = Math.max(...LEVELS);
@@ -245,10 +264,18 @@ try {
   const autovacuum = (await pool.query<{ autovacuum: string }>('SHOW autovacuum')).rows[0]!.autovacuum;
   let vacuums = 0;
   let vacuumMs = 0;
+  /** Why this benchmark's CHECKPOINT was refused (it needs a superuser or pg_checkpoint); null: it runs. */
+  let checkpointRefused: string | null = null;
   async function vacuum() {
     if (args['no-vacuum']) return;
     const t0 = performance.now();
     await pool!.query('VACUUM (ANALYZE)');
+    // And a checkpoint: the WAL the earlier phases wrote (the COPY of the large project, the saturated
+    // loops, the ceiling: about 530 MB, half of max_wal_size, between two checkpoints here) otherwise
+    // starts one in the middle of a later phase. From its start every page's first change writes the
+    // whole page to the WAL, and each commit waits for more WAL: in full runs one began 2.5–12 s into
+    // the paced phase each time (the server's log, log_checkpoints). The phase's own WAL is the phase's.
+    if (checkpointRefused === null) await pool!.query('CHECKPOINT').catch((e: Error) => (checkpointRefused = e.message));
     vacuums++;
     vacuumMs += performance.now() - t0;
   }
@@ -441,6 +468,9 @@ try {
       firstError ??= `${what}: ${status} ${JSON.stringify(body).slice(0, 300)}`;
     };
     const cpu = startCpuWindow(measureFrom, end, false);
+    // `--pacing shared`: the arrivals of all trainers, one schedule (exponential gaps, mean 1 / pace).
+    let lastArrival = start;
+    const takeArrival = () => (lastArrival -= Math.log(1 - Math.random()) * (1000 / pace!));
     await Promise.all(
       clients.slice(0, n).map(async (c, trainer) => {
         // One-call loop: the task the last `submit?next=1` handed out (null: ask `queue/next`).
@@ -450,7 +480,8 @@ try {
         while (performance.now() < end) {
           let t0 = performance.now();
           if (pace) {
-            due += -Math.log(1 - Math.random()) * gap;
+            // A free trainer takes the next arrival of the shared schedule (which may be past: it waited for one).
+            due = SHARED_PACING ? takeArrival() : due - Math.log(1 - Math.random()) * gap;
             if (due > t0) await new Promise((r) => setTimeout(r, due - t0));
             t0 = due;
           }
@@ -633,7 +664,7 @@ try {
   }
 
   // ---------------------------------------------------------------- report
-  log(args['no-vacuum'] ? `  no VACUUM (ANALYZE) by the benchmark (--no-vacuum): the server's own table maintenance only (this PostgreSQL's autovacuum: ${autovacuum})` : `  VACUUM (ANALYZE) before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum})`);
+  log(args['no-vacuum'] ? `  no VACUUM (ANALYZE) by the benchmark (--no-vacuum): the server's own table maintenance only (this PostgreSQL's autovacuum: ${autovacuum})` : `  VACUUM (ANALYZE) ${checkpointRefused === null ? 'and CHECKPOINT ' : ''}before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum}${checkpointRefused === null ? '' : `; CHECKPOINT refused: ${checkpointRefused}`})`);
   // Each deadlock stalls what waits behind it for deadlock_timeout (1 s by default): a p99 of about a second.
   await new Promise((r) => setTimeout(r, 1_000)); // backends report their counts when idle, at most once a second
   const deadlocks = (await pool.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.deadlocks;
