@@ -135,7 +135,7 @@ if (args.pacing !== 'shared' && args.pacing !== 'per-trainer') {
  * that falls behind keeps every trainer busy). `per-trainer`: each trainer its own schedule (mean gap
  * n / pace), as until 6 Dec 2026: two arrivals of one trainer a few ms apart (one gap in nine is under
  * 20 ms at 32 trainers and half the ceiling) queue behind each other while the other trainers idle, so
- * the second is charged its own trainer's previous judgment (the submit requests' own p99 was 10–75 ms
+ * the second is charged its own trainer's previous judgment (the submit requests' own p99 was 5–75 ms
  * below the loop's in that model).
  */
 const SHARED_PACING = args.pacing === 'shared';
