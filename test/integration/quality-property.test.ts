@@ -133,11 +133,17 @@ describe.each(kinds)('incremental quality figures equal a full recompute (%s)', 
         await t.server.deps.quality.settle(p.id);
         expect(await pendingOf(p.id)).toBe(0);
 
-        // The pairwise-only item counts (the refresh's usual path) are the general function's rows.
+        // The pairwise-only item counts (the refresh's usual path, on the judgments' rows as the refresh
+        // reads them) are the general function's rows.
         const diff = (await t.db.db.execute(sql`
           with ids as (select array_agg(id) as a from items where project_id = ${p.id}),
           g as (select c.* from ids, accord_quality_item_counts(ids.a) c),
-          w as (select c.* from ids, accord_quality_item_counts_pairwise(ids.a) c)
+          jr as (
+            select coalesce(array_agg(ROW(r.judgment_id, r.project_id, r.item_id, r.user_id, r.submitted_at, r.rubric_version, r.three_way, r.graded,
+                                          r.first_pick, r.longer_pick, r.words, r.seconds, r.gold_match, r.payload, r.model_a, r.model_b)::accord_quality_jrow), '{}') as a
+            from ids, accord_quality_judgment_rows(ids.a) r
+          ),
+          w as (select c.* from ids, jr, accord_quality_item_counts_pairwise_of(jr.a, ids.a) c)
           select ((select count(*) from (select * from g except all select * from w) x) + (select count(*) from (select * from w except all select * from g) y))::integer as n`)) as unknown as { rows: { n: number }[] };
         expect(diff.rows[0]!.n).toBe(0);
 
