@@ -58,5 +58,5 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
  * the README's Performance section, "memory"), unless the caller's environment sets it already.
  */
 export function serverChildEnv(source: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
-  return { ...source, ...Object.fromEntries(Object.entries(SERVER_START_ENV).map(([k, v]) => [k, source[k] ?? v])) };
+  return { ...SERVER_START_ENV, ...source };
 }

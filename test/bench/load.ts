@@ -468,20 +468,20 @@ try {
       firstError ??= `${what}: ${status} ${JSON.stringify(body).slice(0, 300)}`;
     };
     const cpu = startCpuWindow(measureFrom, end, false);
-    // `--pacing shared`: the arrivals of all trainers, one schedule (exponential gaps, mean 1 / pace).
+    // The paced arrivals' mean gap (`--pacing`): one schedule for all trainers, or one per trainer.
+    const gap = pace ? ((SHARED_PACING ? 1 : n) / pace) * 1000 : 0;
+    const exponentialGap = () => -Math.log(1 - Math.random()) * gap;
     let lastArrival = start;
-    const takeArrival = () => (lastArrival -= Math.log(1 - Math.random()) * (1000 / pace!));
     await Promise.all(
       clients.slice(0, n).map(async (c, trainer) => {
         // One-call loop: the task the last `submit?next=1` handed out (null: ask `queue/next`).
         let handed: Task | null = null;
-        const gap = pace ? (n / pace) * 1000 : 0;
         let due = start + Math.random() * gap;
         while (performance.now() < end) {
           let t0 = performance.now();
           if (pace) {
             // A free trainer takes the next arrival of the shared schedule (which may be past: it waited for one).
-            due = SHARED_PACING ? takeArrival() : due - Math.log(1 - Math.random()) * gap;
+            due = SHARED_PACING ? (lastArrival += exponentialGap()) : due + exponentialGap();
             if (due > t0) await new Promise((r) => setTimeout(r, due - t0));
             t0 = due;
           }
@@ -664,7 +664,7 @@ try {
   }
 
   // ---------------------------------------------------------------- report
-  log(args['no-vacuum'] ? `  no VACUUM (ANALYZE) by the benchmark (--no-vacuum): the server's own table maintenance only (this PostgreSQL's autovacuum: ${autovacuum})` : `  VACUUM (ANALYZE) ${checkpointRefused === null ? 'and CHECKPOINT ' : ''}before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum}${checkpointRefused === null ? '' : `; CHECKPOINT refused: ${checkpointRefused}`})`);
+  log(args['no-vacuum'] ? `  no VACUUM (ANALYZE) by the benchmark (--no-vacuum): the server's own table maintenance only (this PostgreSQL's autovacuum: ${autovacuum})` : `  VACUUM (ANALYZE) ${checkpointRefused === null ? 'and CHECKPOINT ' : ''}before each of the ${vacuums} measured phases: ${(vacuumMs / 1000).toFixed(1)} s in all (this PostgreSQL's autovacuum: ${autovacuum}${checkpointRefused === null ? '' : `; CHECKPOINT refused (${checkpointRefused}): grant the benchmark's user pg_checkpoint, or pass a superuser's URL with --pg, so that no checkpoint starts inside a phase`})`);
   // Each deadlock stalls what waits behind it for deadlock_timeout (1 s by default): a p99 of about a second.
   await new Promise((r) => setTimeout(r, 1_000)); // backends report their counts when idle, at most once a second
   const deadlocks = (await pool.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.deadlocks;

@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { inheritedEnv } from './env.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The server's start script (`apps/server/package.json`), read once: its words before `node` and after it. */
+const START = (() => {
+  const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'apps/server/package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  const node = words.indexOf('node');
+  return { beforeNode: words.slice(0, node), afterNode: words.slice(node + 1) };
+})();
 const MAIN = resolve(REPO_ROOT, 'apps/server/src/main.ts');
 
 export interface ServerProcess {
@@ -28,7 +35,7 @@ export interface ServerProcess {
  * judgment paced at half the ceiling 1.85–2.08 ms against 1.97–2.59 ms without, saturated at 20,000
  * items 1.12–1.35 against 1.21–1.67 ms; idle RSS unchanged (240 against 238 MB on PGlite).
  */
-export const SERVER_NODE_FLAGS: readonly string[] = startScript().afterNode.filter((w) => w.startsWith('--') && w !== '--import');
+export const SERVER_NODE_FLAGS: readonly string[] = START.afterNode.filter((w) => w.startsWith('--') && w !== '--import');
 
 /**
  * The environment the server's start script sets before `node`, read from it like the flags: today
@@ -36,19 +43,11 @@ export const SERVER_NODE_FLAGS: readonly string[] = startScript().afterNode.filt
  * the system (README, Performance: "memory"). Set over the caller's environment, as the script does.
  */
 export const SERVER_START_ENV: Readonly<Record<string, string>> = Object.fromEntries(
-  startScript()
-    .beforeNode.map((w) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w))
+  START.beforeNode.map((w) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => [m[1]!, m[2]!]),
 );
 
-/** The start script's words before `node` and after it; `--import tsx` and the entry point are added by the callers. */
-function startScript(): { beforeNode: string[]; afterNode: string[] } {
-  const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'apps/server/package.json'), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.split(/\s+/);
-  const node = words.indexOf('node');
-  return { beforeNode: words.slice(0, node), afterNode: words.slice(node + 1) };
-}
 
 /** With the start script's flags and environment; `nodeArgs`: extra flags for node before the entry point (e.g. `--cpu-prof` for a benchmark). */
 export function runServerProcess(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): ServerProcess {
