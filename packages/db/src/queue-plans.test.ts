@@ -73,11 +73,14 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
     expect(k).toEqual({ five: 5, three: 3, gone: null });
     const [lang] = await q(sql`select l.lanname from pg_proc f join pg_language l on l.oid = f.prolang where f.proname = 'accord_queue_k'`);
     expect(lang!.lanname).toBe('plpgsql');
-    // The two functions whose statements were planned again at every call keep generic plans.
-    const config = await q(sql`select proname, proconfig from pg_proc where proname in ('accord_queue_apply', 'accord_justification_candidates') order by proname`);
+    // The functions whose statements were planned again at every call keep generic plans (0045), and
+    // so does the statement that stores submissions, now a function (0048).
+    const config = await q(sql`select proname, proconfig from pg_proc
+      where proname in ('accord_queue_apply', 'accord_justification_candidates', 'accord_store_submissions') order by proname`);
     expect(config).toEqual([
       { proname: 'accord_justification_candidates', proconfig: ['enable_seqscan=off', 'plan_cache_mode=force_generic_plan'] },
       { proname: 'accord_queue_apply', proconfig: ['plan_cache_mode=force_generic_plan'] },
+      { proname: 'accord_store_submissions', proconfig: ['plan_cache_mode=force_generic_plan'] },
     ]);
   });
 });

@@ -138,47 +138,9 @@ async function storeMany(db: Db, batch: Submission[]): Promise<RawRow[]> {
     prepared(
       db,
       'accord_store_submissions',
-      `with v as (
-         select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::timestamptz[],
-                              $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::text[])
-           as v(assignment_id, project_id, item_id, user_id, rubric_version, payload, response_order, time_spent_ms, at,
-                kinds, findings, signature, typed_chars, pasted_chars, band_keys)
-       ),
-       cur as (
-         select a.id from assignments a
-         where a.id in (select assignment_id from v) and a.status = 'reserved' and a.expires_at > now()
-         order by a.id for update
-       ),
-       j as (
-         insert into judgments (project_id, item_id, user_id, assignment_id, status, source, rubric_version, payload, response_order, time_spent_ms, updated_at, submitted_at)
-         select v.project_id, v.item_id, v.user_id, cur.id, 'submitted', 'accord', v.rubric_version, v.payload::jsonb, v.response_order::jsonb, v.time_spent_ms, v.at, v.at
-         from v join cur on cur.id = v.assignment_id
-         order by v.item_id, v.user_id
-         on conflict (item_id, user_id) do update set
-           assignment_id = excluded.assignment_id, status = 'submitted', source = 'accord', rubric_version = excluded.rubric_version,
-           payload = excluded.payload, response_order = excluded.response_order, time_spent_ms = excluded.time_spent_ms,
-           updated_at = excluded.updated_at, submitted_at = excluded.submitted_at
-         where judgments.status = 'draft'
-         returning *
-       ),
-       a as (update assignments x set status = 'submitted', submitted_at = j.submitted_at from j where x.id = j.assignment_id),
-       c as (
-         insert into justification_checks (judgment_id, project_id, user_id, kinds, findings, signature, typed_chars, pasted_chars)
-         select j.id, j.project_id, j.user_id, v.kinds::text[], v.findings::jsonb, v.signature::int[], v.typed_chars, v.pasted_chars
-         from j join v on v.assignment_id = j.assignment_id
-         on conflict (judgment_id) do nothing
-         returning judgment_id, project_id
-       ),
-       b as (
-         insert into justification_bands (project_id, band_key, judgment_id)
-         select c.project_id, k, c.judgment_id
-         from c join j on j.id = c.judgment_id join v on v.assignment_id = j.assignment_id, unnest(v.band_keys::int[]) k
-         on conflict do nothing
-       ),
-       -- The judgments' quality refresh is left pending (migration 0038); the triggers fire after this
-       -- statement, so the setting is in place for them.
-       defer as (select set_config('accord.defer_quality', 'on', true) as setting)
-       select j.* from j cross join defer`,
+      // The statement is a function (migration 0048) whose plan the connection keeps, whatever the batch's size.
+      `select * from accord_store_submissions($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::bigint[],
+                                              $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::text[])`,
       [
         col((s) => s.assignmentId),
         col((s) => s.v.projectId),
