@@ -21,7 +21,7 @@ import { createImportsRepo } from './features/imports/imports.repo.ts';
 import { createImportService } from './features/imports/imports.service.ts';
 import { createJudgingRepo } from './features/judging/judging.repo.ts';
 import { createJudgingService } from './features/judging/judging.service.ts';
-import { createJustificationsRepo } from './features/justifications/justifications.repo.ts';
+import { candidatesColumn, candidatesOf, createJustificationsRepo } from './features/justifications/justifications.repo.ts';
 import { createJustificationService } from './features/justifications/justifications.service.ts';
 import { createProjectsRepo } from './features/projects/projects.repo.ts';
 import { createProjectService } from './features/projects/projects.service.ts';
@@ -108,7 +108,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     maxResponseBytes: env.ACCORD_REDTEAM_MAX_RESPONSE_KB * 1024,
     settings: (project) => readProjectSettings(project.settings),
   });
-  const judging = createJudgingService({ repo: createJudgingRepo(db.db), rubrics, justifications, bus, preferenceChecks: redteam.preferenceIssues });
+  const judging = createJudgingService({ repo: createJudgingRepo(db.db, { column: candidatesColumn, read: candidatesOf }), rubrics, justifications, bus, preferenceChecks: redteam.preferenceIssues });
   const quality = createQualityService({
     repo: createQualityRepo(db.db),
     logger,

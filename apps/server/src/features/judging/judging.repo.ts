@@ -35,6 +35,8 @@ export interface SubmitRow {
   assignment: AssignmentRow;
   item: { responses: StoredResponse[]; prompt: string; externalId: string };
   rubricVersion: number | null;
+  /** The near-copy candidates' signatures for the keys asked (null: none asked). */
+  candidates: number[][] | null;
 }
 
 /** A submitted judgment's justification checks as stored with it (computed by the justifications feature). */
@@ -240,7 +242,17 @@ function createSubmitBatcher(db: Db) {
   };
 }
 
-export function createJudgingRepo(db: Db) {
+/**
+ * The near-copy lookup of the justifications feature as a column of `forSubmit`'s statement (wired in
+ * deps.ts): `column` gives its SQL for the statement's parameters of band keys and project, `read` the
+ * candidates' signatures from its value.
+ */
+export interface NearCopyColumn {
+  column(keys: string, project: string): string;
+  read(v: unknown): number[][];
+}
+
+export function createJudgingRepo(db: Db, nearCopy: NearCopyColumn) {
   const batcher = pgPool(db) ? createSubmitBatcher(db) : null;
   /** Ends one reservation (expired or released) with its draft: item lock first, as everywhere. */
   async function endReservation(assignmentId: string, itemId: string, userId: string, status: 'expired' | 'released', onlyIfExpired: boolean, skipLocked: boolean): Promise<boolean> {
@@ -330,20 +342,27 @@ export function createJudgingRepo(db: Db) {
     },
 
     /** The member's assignment with the item and the latest rubric version, for submitting. */
-    async forSubmit(projectId: string, userId: string, assignmentId: string): Promise<SubmitRow | null> {
+    /**
+     * The assignment and item a submission is checked against, the latest rubric version, and, given
+     * the band keys of its justification (`keys`; null: none), the near-copy candidates (`NearCopyColumn`):
+     * one round trip for both.
+     */
+    async forSubmit(projectId: string, userId: string, assignmentId: string, keys: readonly number[] | null = null): Promise<SubmitRow | null> {
       const [r] = await prepared(
         db,
         'accord_for_submit',
-        `select a.*, i.responses, i.prompt, i.external_id, (select max(version) from rubric_versions rv where rv.project_id = $1) as latest_version
+        `select a.*, i.responses, i.prompt, i.external_id, (select max(version) from rubric_versions rv where rv.project_id = $1) as latest_version,
+                ${nearCopy.column('$4', '$1')} as candidates
          from assignments a join items i on i.id = a.item_id
          where a.id = $3 and a.project_id = $1 and a.user_id = $2`,
-        [projectId, userId, assignmentId],
+        [projectId, userId, assignmentId, keys === null ? null : intArray(keys)],
       );
       if (!r) return null;
       return {
         assignment: assignmentOf(r),
         item: { responses: json<StoredResponse[]>(r.responses), prompt: r.prompt as string, externalId: r.external_id as string },
         rubricVersion: r.latest_version === null || r.latest_version === undefined ? null : Number(r.latest_version),
+        candidates: keys === null ? null : nearCopy.read(r.candidates),
       };
     },
 

@@ -227,7 +227,10 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
      */
     async submit(a: ProjectAccess, user: Pick<UserRow, 'id' | 'name' | 'email'>, assignmentId: string, body: SubmitJudgmentBody): Promise<{ judgment: Judgment; repeated: boolean }> {
       const projectId = a.project.id;
-      const r = await repo.forSubmit(projectId, user.id, assignmentId);
+      // The near-copy lookup of the justification as it will be stored (trimmed) rides on the read of the
+      // assignment: one round trip for both.
+      const near = justifications.nearCopyLookup(body.payload.justification.trim());
+      const r = await repo.forSubmit(projectId, user.id, assignmentId, near?.bandKeys ?? null);
       // Someone else's assignment is "not found": its existence is not revealed.
       if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
       const asg = r.assignment;
@@ -238,16 +241,9 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
       // Justification checks (one LSH lookup): on a live reservation, blocking findings refuse the
       // submit before anything is stored, so the draft stays; the others are stored with the judgment.
-      const checked = issues.length
-        ? null
-        : await justifications.check(projectId, readProjectSettings(a.project.settings).justificationChecks, {
-            justification: payload.justification,
-            preference: payload.preference,
-            scores: payload.scores,
-            displayOrder: asg.responseOrder,
-            rubric: rubric?.view ?? null,
-            typing: body.typing,
-          });
+      const settings = readProjectSettings(a.project.settings).justificationChecks;
+      const input = { justification: payload.justification, preference: payload.preference, scores: payload.scores, displayOrder: asg.responseOrder, rubric: rubric?.view ?? null, typing: body.typing };
+      const checked = issues.length ? null : (justifications.checkRead(settings, input, near, r.candidates) ?? (await justifications.check(projectId, settings, input)));
       const refusal = checked && asg.status === 'reserved' && !ended(asg) ? justifications.refusal(checked) : null;
       if (refusal) throw refusal;
       const now = new Date();

@@ -41,6 +41,21 @@ const MAX_CANDIDATES = 200;
  */
 const PER_BAND = 25;
 
+/** The uuid no judgment has: "leave none out" for the lookup's `except` argument. */
+const NO_JUDGMENT = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The near-copy lookup as a column of another feature's statement (judging reads it with the assignment
+ * a submit stores: one round trip for both; deps.ts wires it). `keys`: the statement's int[] parameter of band keys (NULL:
+ * no lookup); `project`: its uuid parameter. The column is the candidates' signatures as a JSON array
+ * of arrays (NULL without keys); `candidatesOf` reads it.
+ */
+export const candidatesColumn = (keys: string, project: string) =>
+  `case when ${keys}::int[] is null then null else (select coalesce(json_agg(s), '[]') from accord_justification_candidates(${keys}::int[], ${project}::uuid, ${PER_BAND}, ${MAX_CANDIDATES}, '${NO_JUDGMENT}'::uuid) s) end`;
+
+/** The signatures of a `candidatesColumn` value. */
+export const candidatesOf = (v: unknown): number[][] => (Array.isArray(v) ? v.map(ints) : []);
+
 export function createJustificationsRepo(db: Db) {
   return {
     /** Signatures of the project's judgments that share a band key with these (never `exceptJudgmentId`). */
@@ -51,7 +66,7 @@ export function createJustificationsRepo(db: Db) {
         db,
         'accord_justification_candidates',
         `select s as signature from accord_justification_candidates($1::int[], $2::uuid, $3::int, $4::int, $5::uuid) s`,
-        [intArray(keys), projectId, PER_BAND, MAX_CANDIDATES, exceptJudgmentId ?? '00000000-0000-0000-0000-000000000000'],
+        [intArray(keys), projectId, PER_BAND, MAX_CANDIDATES, exceptJudgmentId ?? NO_JUDGMENT],
       );
       return got.map((r) => ints(r.signature));
     },

@@ -34,20 +34,49 @@ export interface Checked {
 
 const signed = (sig: number[]) => sig.map((v) => v | 0);
 
+/** A comparable text's signature (signed 32-bit MinHash values) and LSH band keys. */
+export interface NearCopyLookup {
+  text: string;
+  signature: number[];
+  bandKeys: number[];
+}
+
+function nearCopyLookup(text: string): NearCopyLookup | null {
+  const sig = comparable(text) ? minhash(text) : null;
+  if (!sig) return null;
+  return { text, signature: signed(sig), bandKeys: bandKeys(sig) };
+}
+
+/** The findings of a justification, given the signatures of its near-copy candidates. */
+function checkedWith(settings: JustificationChecksSettings, input: JustificationInput, near: NearCopyLookup | null, candidates: number[][]): Checked {
+  const findings = localFindings(input, settings);
+  if (!near) return { findings, signature: null, bandKeys: [] };
+  const best = candidates.reduce((m, o) => Math.max(m, similarity(near.signature, o)), 0);
+  if (best >= settings.nearCopyThreshold) findings.push(nearCopyFinding(settings));
+  return { findings, signature: near.signature, bandKeys: near.bandKeys };
+}
+
 export function createJustificationService(repo: JustificationsRepo) {
   return {
     /** Every finding of a justification; `exceptJudgmentId` is left out of the near-copy comparison. */
     async check(projectId: string, settings: JustificationChecksSettings, input: JustificationInput, exceptJudgmentId: string | null = null): Promise<Checked> {
-      const findings = localFindings(input, settings);
-      const sig = comparable(input.justification) ? minhash(input.justification) : null;
-      if (!sig) return { findings, signature: null, bandKeys: [] };
-      const mine = signed(sig);
-      const keys = bandKeys(sig);
-      const others = await repo.candidates(projectId, keys, exceptJudgmentId);
-      const best = others.reduce((m, o) => Math.max(m, similarity(mine, o)), 0);
-      if (best >= settings.nearCopyThreshold) findings.push(nearCopyFinding(settings));
-      return { findings, signature: mine, bandKeys: keys };
+      const near = nearCopyLookup(input.justification);
+      return checkedWith(settings, input, near, near ? await repo.candidates(projectId, near.bandKeys, exceptJudgmentId) : []);
     },
+
+    /**
+     * What the near-copy lookup of a text needs (null: too short to compare), for a caller that reads
+     * the candidates in a statement of its own (`candidatesColumn`) and then calls `checkRead`.
+     */
+    nearCopyLookup,
+
+    /**
+     * `check` on candidates already read with `candidatesColumn` for `near` (judging reads them with the
+     * assignment it stores, in one round trip); null when `near` is not the lookup of this justification
+     * (then `check` it).
+     */
+    checkRead: (settings: JustificationChecksSettings, input: JustificationInput, near: NearCopyLookup | null, candidates: number[][] | null): Checked | null =>
+      (near ? near.text === input.justification && candidates !== null : nearCopyLookup(input.justification) === null) ? checkedWith(settings, input, near, candidates ?? []) : null,
 
     /** The refusal of a submit with blocking findings (one sentence each), or null. */
     refusal(checked: Checked): AppError | null {
