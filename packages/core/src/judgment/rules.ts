@@ -331,6 +331,9 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
  * values are taken as they come: by contract they are already in the item's order (the API
  * carries canonical values; `toCanonicalPayload` is how a client gets there from its screen order).
  */
+/** A justification as it is stored and checked (the near-copy lookup is made on this text). */
+export const canonicalJustification = (text: string): string => text.trim();
+
 export function canonicalPayload(payload: JudgmentPayload, item: ItemForJudging): JudgmentPayload {
   const order = new Map(item.responses.map((r, i) => [r.id, i]));
   const rank = (id: string | undefined) => (id === undefined ? -1 : (order.get(id) ?? 99));
@@ -339,7 +342,7 @@ export function canonicalPayload(payload: JudgmentPayload, item: ItemForJudging)
     scores: [...payload.scores].sort((a, b) => (a.dimension < b.dimension ? -1 : a.dimension > b.dimension ? 1 : rank(a.responseId) - rank(b.responseId))),
     spans: [...payload.spans].sort((a, b) => rank(a.responseId) - rank(b.responseId) || a.start - b.start || a.end - b.end),
     flags: [...payload.flags].sort(),
-    justification: payload.justification.trim(),
+    justification: canonicalJustification(payload.justification),
   };
 }
 

@@ -31,6 +31,7 @@ import {
   type SubmitJudgmentBody,
   type Task,
   type UpdateProjectSettingsBody,
+  canonicalJustification,
   canonicalPayload,
   judgmentIssues,
 } from '@accord/core';
@@ -227,9 +228,9 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
      */
     async submit(a: ProjectAccess, user: Pick<UserRow, 'id' | 'name' | 'email'>, assignmentId: string, body: SubmitJudgmentBody): Promise<{ judgment: Judgment; repeated: boolean }> {
       const projectId = a.project.id;
-      // The near-copy lookup of the justification as it will be stored (trimmed) rides on the read of the
+      // The near-copy lookup of the justification as it will be stored rides on the read of the
       // assignment: one round trip for both.
-      const near = justifications.nearCopyLookup(body.payload.justification.trim());
+      const near = justifications.nearCopyLookup(canonicalJustification(body.payload.justification));
       const r = await repo.forSubmit(projectId, user.id, assignmentId, near?.bandKeys ?? null);
       // Someone else's assignment is "not found": its existence is not revealed.
       if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
@@ -289,18 +290,22 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
      * the trainer's form as they type; nothing is stored.
      */
     async checkJustification(a: ProjectAccess, userId: string, assignmentId: string, body: JustificationCheckBody): Promise<JustificationCheckResult> {
-      const r = await repo.forSubmit(a.project.id, userId, assignmentId);
+      // As on submit: the near-copy lookup rides on the read of the assignment (this runs as the trainer types).
+      const justification = body.payload.justification ?? '';
+      const near = justifications.nearCopyLookup(justification);
+      const r = await repo.forSubmit(a.project.id, userId, assignmentId, near?.bandKeys ?? null);
       if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
       const settings = readProjectSettings(a.project.settings).justificationChecks;
       const rubric = await rubricAt(a.project.id, r.rubricVersion);
-      const { findings } = await justifications.check(a.project.id, settings, {
-        justification: body.payload.justification ?? '',
+      const input = {
+        justification,
         preference: body.payload.preference ?? null,
         scores: body.payload.scores ?? [],
         displayOrder: r.assignment.responseOrder,
         rubric: rubric?.view ?? null,
         typing: body.typing,
-      });
+      };
+      const { findings } = justifications.checkRead(settings, input, near, r.candidates) ?? (await justifications.check(a.project.id, settings, input));
       return { findings, block: settings.block };
     },
 
