@@ -75,3 +75,54 @@ describe('a Socket.IO client that stops reading events other than document frame
     expect(reason).toBeNull();
   });
 });
+
+/**
+ * A room's broadcast over document sockets writes each recipient as soon as it is checked: the first
+ * recipients do not wait for the checks of the last (at 200 recipients those took the time of a
+ * socket write or more, and every observer's latency with them).
+ */
+describe('a broadcast to document sockets', () => {
+  const peerFor = (id: string) => ({ id, send: () => undefined, close: () => undefined });
+
+  it('writes each recipient before checking the next, one frame framed once, and skips those gone or not keeping up', () => {
+    const log: string[] = [];
+    const frames = new Set<Buffer>();
+    const user = { conns: new Set(), bytes: 0, recounted: -1 };
+    const socket = (id: string, opts: { open?: boolean; backlog?: number } = {}) => ({
+      readyState: opts.open === false ? 3 : 1,
+      get bufferedAmount() {
+        return opts.backlog ?? 0;
+      },
+      send: () => log.push(`send ${id}`),
+      terminate: () => log.push(`terminate ${id}`),
+      _sender: {
+        _queue: [],
+        _state: 0,
+        sendFrame: (list: Buffer[]) => {
+          for (const b of list) frames.add(b);
+          log.push(`write ${id}`);
+        },
+      },
+    });
+    const conns = new Map([
+      ['a', { ws: socket('a'), user, counted: 0 }],
+      ['b', { ws: socket('b', { open: false }), user, counted: 0 }],
+      ['c', { ws: socket('c', { backlog: 64 * 1024 * 1024 }), user, counted: 0 }],
+      ['d', { ws: socket('d'), user, counted: 0 }],
+    ]);
+    const sender = createDocSender(new Server(), {
+      maxBuffered: 1024 * 1024,
+      maxPerUser: 1024 ** 3,
+      logger: createLogger('silent'),
+      target: (peer) => {
+        log.push(`check ${peer.id}`);
+        const conn = conns.get(peer.id);
+        return conn ? { conn: conn as never, name: 'rubric:x' } : undefined;
+      },
+    });
+    sender.sendMany(['a', 'b', 'c', 'gone', 'd'].map(peerFor), new Uint8Array([1, 2, 3]));
+    expect(log).toEqual(['check a', 'write a', 'check b', 'check c', 'terminate c', 'check gone', 'check d', 'write d']);
+    expect(frames.size).toBe(1);
+    expect([...frames][0]).toEqual(Buffer.from([0x82, 3, 1, 2, 3]));
+  });
+});

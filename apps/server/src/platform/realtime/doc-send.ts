@@ -14,7 +14,7 @@ import type { Server } from 'socket.io';
 import type { WebSocket } from 'ws';
 import type { Peer } from '@accord/collab';
 import type { Logger } from '../logger.ts';
-import { fanOut, fanOutRaw } from './fanout.ts';
+import { binaryFrame, fanOut, sendRaw } from './fanout.ts';
 
 /** What is read of a Socket.IO socket's engine.io connection (engine.io 6). */
 interface EngineConnLike {
@@ -226,19 +226,18 @@ export function createDocSender(io: Server, { maxBuffered, maxPerUser, logger, t
   const sendMany = (peers: Peer[], bytes: Uint8Array) => {
     drain();
     const sids: string[] = [];
-    const raw: WebSocket[] = [];
+    let frame: Buffer[] | null = null;
     let name = '';
     for (const p of peers) {
       const t = target(p);
       if (!t || !keepsUp(t.conn, bytes.byteLength)) continue;
-      if (t.conn.ws) raw.push(t.conn.ws);
+      // Written as it is checked: the first recipients do not wait for the checks of the last.
+      if (t.conn.ws) sendRaw(t.conn.ws, (frame ??= binaryFrame(bytes)), bytes);
       else if (t.conn.sid) {
         sids.push(t.conn.sid);
         name = t.name;
       }
     }
-    if (raw.length === 1) raw[0]!.send(bytes);
-    else if (raw.length > 1) fanOutRaw(raw, bytes);
     if (sids.length === 1) io.sockets.sockets.get(sids[0]!)?.emit('doc:msg', name, asBuffer(bytes));
     else if (sids.length > 1) fanOut(io, sids, 'doc:msg', [name, asBuffer(bytes)]);
   };

@@ -80,22 +80,19 @@ function sendDirect(conn: EngineConn, frame: Buffer[]): boolean {
   return writeFrame(t.socket, frame, t._onSent ?? ignore);
 }
 
-/** A binary message framed once (one buffer: header and payload), for `fanOutRaw`. */
+/** A binary message framed once (one buffer: header and payload), for `sendRaw`. */
 export function binaryFrame(payload: Uint8Array): Buffer[] {
   return [Buffer.concat([binaryFrameHeader(payload.byteLength), payload])];
 }
 
 /**
- * One binary message to many plain `ws` WebSockets (perMessageDeflate off), framed once: each
- * recipient with an idle sender costs one socket write; the others get it through `ws.send`, behind
- * what they have queued. Closed sockets are skipped.
+ * One binary message to a plain `ws` WebSocket (perMessageDeflate off), framed once for all its
+ * recipients (`frame` is `binaryFrame(payload)`): a recipient with an idle sender costs one socket
+ * write; another gets it through `ws.send`, behind what it has queued. A closed socket is skipped.
  */
-export function fanOutRaw(sockets: Array<{ readyState: number; send(data: Uint8Array): void }>, payload: Uint8Array): void {
-  const frame = binaryFrame(payload);
-  for (const ws of sockets) {
-    if (ws.readyState !== 1) continue;
-    if (!writeFrame(ws as WsLike, frame, ignore)) ws.send(payload);
-  }
+export function sendRaw(ws: { readyState: number; send(data: Uint8Array): void }, frame: Buffer[], payload: Uint8Array): void {
+  if (ws.readyState !== 1) return;
+  if (!writeFrame(ws as WsLike, frame, ignore)) ws.send(payload);
 }
 
 /**
