@@ -326,14 +326,14 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
   return issues;
 }
 
+/** A justification as it is stored and checked (the near-copy lookup is made on this text). */
+export const canonicalJustification = (text: string): string => text.trim();
+
 /**
  * The stored form: canonical preference, scores and spans in a stable order. Comparison-dimension
  * values are taken as they come: by contract they are already in the item's order (the API
  * carries canonical values; `toCanonicalPayload` is how a client gets there from its screen order).
  */
-/** A justification as it is stored and checked (the near-copy lookup is made on this text). */
-export const canonicalJustification = (text: string): string => text.trim();
-
 export function canonicalPayload(payload: JudgmentPayload, item: ItemForJudging): JudgmentPayload {
   const order = new Map(item.responses.map((r, i) => [r.id, i]));
   const rank = (id: string | undefined) => (id === undefined ? -1 : (order.get(id) ?? 99));

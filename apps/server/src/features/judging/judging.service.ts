@@ -244,7 +244,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
       // submit before anything is stored, so the draft stays; the others are stored with the judgment.
       const settings = readProjectSettings(a.project.settings).justificationChecks;
       const input = { justification: payload.justification, preference: payload.preference, scores: payload.scores, displayOrder: asg.responseOrder, rubric: rubric?.view ?? null, typing: body.typing };
-      const checked = issues.length ? null : (justifications.checkRead(settings, input, near, r.candidates) ?? (await justifications.check(projectId, settings, input)));
+      const checked = issues.length ? null : await justifications.checkAfterRead(projectId, settings, input, near, r.candidates);
       const refusal = checked && asg.status === 'reserved' && !ended(asg) ? justifications.refusal(checked) : null;
       if (refusal) throw refusal;
       const now = new Date();
@@ -290,8 +290,9 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
      * the trainer's form as they type; nothing is stored.
      */
     async checkJustification(a: ProjectAccess, userId: string, assignmentId: string, body: JustificationCheckBody): Promise<JustificationCheckResult> {
-      // As on submit: the near-copy lookup rides on the read of the assignment (this runs as the trainer types).
-      const justification = body.payload.justification ?? '';
+      // As on submit: the text as it would be stored, its near-copy lookup riding on the read of the
+      // assignment (this runs as the trainer types).
+      const justification = canonicalJustification(body.payload.justification ?? '');
       const near = justifications.nearCopyLookup(justification);
       const r = await repo.forSubmit(a.project.id, userId, assignmentId, near?.bandKeys ?? null);
       if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
@@ -305,7 +306,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
         rubric: rubric?.view ?? null,
         typing: body.typing,
       };
-      const { findings } = justifications.checkRead(settings, input, near, r.candidates) ?? (await justifications.check(a.project.id, settings, input));
+      const { findings } = await justifications.checkAfterRead(a.project.id, settings, input, near, r.candidates);
       return { findings, block: settings.block };
     },
 

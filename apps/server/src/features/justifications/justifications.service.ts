@@ -56,27 +56,34 @@ function checkedWith(settings: JustificationChecksSettings, input: Justification
   return { findings, signature: near.signature, bandKeys: near.bandKeys };
 }
 
+/**
+ * The findings of a justification on candidates already read with `candidatesColumn` for `near`
+ * (judging reads them with the assignment, in one round trip); null when `near` is not the lookup of
+ * this justification, or its candidates were not read (then `check` it).
+ */
+const checkRead = (settings: JustificationChecksSettings, input: JustificationInput, near: NearCopyLookup | null, candidates: number[][] | null): Checked | null =>
+  (near ? near.text === input.justification && candidates !== null : nearCopyLookup(input.justification) === null) ? checkedWith(settings, input, near, candidates ?? []) : null;
+
 export function createJustificationService(repo: JustificationsRepo) {
+  /** Every finding of a justification; `exceptJudgmentId` is left out of the near-copy comparison. */
+  const check = async (projectId: string, settings: JustificationChecksSettings, input: JustificationInput, exceptJudgmentId: string | null = null): Promise<Checked> => {
+    const near = nearCopyLookup(input.justification);
+    return checkedWith(settings, input, near, near ? await repo.candidates(projectId, near.bandKeys, exceptJudgmentId) : []);
+  };
   return {
-    /** Every finding of a justification; `exceptJudgmentId` is left out of the near-copy comparison. */
-    async check(projectId: string, settings: JustificationChecksSettings, input: JustificationInput, exceptJudgmentId: string | null = null): Promise<Checked> {
-      const near = nearCopyLookup(input.justification);
-      return checkedWith(settings, input, near, near ? await repo.candidates(projectId, near.bandKeys, exceptJudgmentId) : []);
-    },
+    check,
 
     /**
      * What the near-copy lookup of a text needs (null: too short to compare), for a caller that reads
-     * the candidates in a statement of its own (`candidatesColumn`) and then calls `checkRead`.
+     * the candidates in a statement of its own (`candidatesColumn`) and then calls `checkAfterRead`.
      */
     nearCopyLookup,
 
-    /**
-     * `check` on candidates already read with `candidatesColumn` for `near` (judging reads them with the
-     * assignment it stores, in one round trip); null when `near` is not the lookup of this justification
-     * (then `check` it).
-     */
-    checkRead: (settings: JustificationChecksSettings, input: JustificationInput, near: NearCopyLookup | null, candidates: number[][] | null): Checked | null =>
-      (near ? near.text === input.justification && candidates !== null : nearCopyLookup(input.justification) === null) ? checkedWith(settings, input, near, candidates ?? []) : null,
+    checkRead,
+
+    /** `checkRead` where it applies, else `check` (which reads the candidates itself): what a caller that read them uses. */
+    checkAfterRead: async (projectId: string, settings: JustificationChecksSettings, input: JustificationInput, near: NearCopyLookup | null, candidates: number[][] | null): Promise<Checked> =>
+      checkRead(settings, input, near, candidates) ?? (await check(projectId, settings, input)),
 
     /** The refusal of a submit with blocking findings (one sentence each), or null. */
     refusal(checked: Checked): AppError | null {
