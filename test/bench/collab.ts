@@ -92,6 +92,8 @@ interface Result {
   cpuPerUpdateUs: number;
   elu: number;
   maxStallMs: number;
+  /** Garbage-collection pauses in the measured window: how many, their sum and the longest (ms). */
+  gc: { count: number; totalMs: number; maxMs: number };
   rssMb: number;
   heapMb: number;
   converged: string;
@@ -134,6 +136,8 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
     const editors = child('collab-clients.ts', [JSON.stringify({ ...common, role: 'editors', count: clients - OBSERVERS, seed: 42 })]);
     procs.push(editors.proc);
     await editors.next('ready');
+    server.proc.send({ type: 'collect' });
+    await server.next('collected');
     editors.proc.send({ type: 'go' });
     // The editors say when the measured window starts and ends; the server measures itself.
     await editors.next('measure-start');
@@ -169,6 +173,7 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
       cpuPerUpdateUs: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.cpuMicros as number) / deliveredUpdates : NaN,
       elu: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.elu as number) : NaN,
       maxStallMs: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.maxStallMs as number) : NaN,
+      gc: { count: stats.gcCount as number, totalMs: stats.gcTotalMs as number, maxMs: stats.gcMaxMs as number },
       rssMb: stats.rssMb as number,
       heapMb: stats.heapMb as number,
       converged,
@@ -222,13 +227,13 @@ const NAMES: Record<Kind, string> = {
   accord: `Accord (${ACCORD_VIA}, auth, checks, log on PGlite)`,
   'accord-pg': `Accord (${ACCORD_VIA}, auth, checks, log on PostgreSQL)`,
 };
-console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | RSS MB (1 s / 10 s after start → loaded) | heap MB | converged |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| server | clients | edits/s | observer p50 ms | observer p99 ms | max ms | server CPU µs / delivered update | ELU | longest stall ms | GC pauses: count, total / longest ms | RSS MB (1 s / 10 s after start → loaded) | heap MB | converged |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 // Saturated: the server's loop was busy all the time (latency is then queueing, not the server's cost).
 const isSaturated = (r: Result) => !(r.serverWindowMs >= LOAD_MS * 0.8) || r.elu >= 0.95;
 const saturated = results.filter(isSaturated);
 for (const r of results) {
-  console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
+  console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${r.gc.count}, ${f(r.gc.totalMs)} / ${f(r.gc.maxMs)} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
 }
 if (saturated.length > 0) {
   console.log(`\nSaturated servers (event loop ≥ 95 % busy, or — : it saw only part of the measured window because the control messages waited behind the load; then its CPU, ELU and stall figures are not valid): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s, ELU ${f(r.elu * 100, 0)} %`).join(', ')}.`);
