@@ -43,8 +43,8 @@ describe.each(kinds)('document store (%s)', (kind) => {
 
   // PGlite is one process: nothing to notify.
   if (kind === 'postgres')
-    it('[P21] sends one NOTIFY per append with the document, its new last seq and the entries', async () => {
-      const store = createDocStore(handle.db, { notify: true });
+    it('[P21] sends one NOTIFY per append with the document, its new last seq, the node and the entries', async () => {
+      const store = createDocStore(handle.db, { notify: true, node: 'node-1' });
       const got: string[] = [];
       const stop = await handle.listen!(DOC_NOTIFY_CHANNEL, (p) => got.push(p));
       try {
@@ -56,8 +56,8 @@ describe.each(kinds)('document store (%s)', (kind) => {
         // Each notice carries its entries (base64) when they fit, so other nodes need not read them back.
         const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
         expect(got.filter((g) => g.includes(name)).map((g) => JSON.parse(g))).toEqual([
-          { doc: name, maxSeq: 2, n: 2, u: [b64(a), b64(b)] },
-          { doc: name, maxSeq: 3, n: 1, u: [b64(c)] },
+          { doc: name, maxSeq: 2, n: 2, node: 'node-1', u: [b64(a), b64(b)] },
+          { doc: name, maxSeq: 3, n: 1, node: 'node-1', u: [b64(c)] },
         ]);
         // Entries that would not fit in one notification (PostgreSQL refuses 8,000 bytes) stay in the
         // log: the notice names the document and its last seq only. Many small ones still fit.
@@ -67,7 +67,7 @@ describe.each(kinds)('document store (%s)', (kind) => {
         await store.append(name, many);
         await waitFor(() => got.filter((g) => g.includes(name)).length === 4, { message: 'four notifications' });
         const [bigNotice, manyNotice] = got.filter((g) => g.includes(name)).slice(2);
-        expect(JSON.parse(bigNotice!)).toEqual({ doc: name, maxSeq: 4, n: 1 });
+        expect(JSON.parse(bigNotice!)).toEqual({ doc: name, maxSeq: 4, n: 1, node: 'node-1' });
         expect(manyNotice!.length).toBeLessThan(8_000);
         const m = JSON.parse(manyNotice!) as { maxSeq: number; n: number; u?: string[] };
         expect([m.maxSeq, m.n]).toEqual([4 + 1_000, 1_000]);
@@ -76,6 +76,10 @@ describe.each(kinds)('document store (%s)', (kind) => {
         const back = await store.readSince(name, 0);
         expect(back.lastSeq).toBe(4 + 1_000);
         expect(back.updates.map(b64)).toEqual([a, b, c, big, ...many].map(b64));
+        // A store that names no node sends `"node": null`: every node applies its notices.
+        await createDocStore(handle.db, { notify: true }).append(name, [update('d')]);
+        await waitFor(() => got.filter((g) => g.includes(name)).length === 5, { message: 'five notifications' });
+        expect(JSON.parse(got.filter((g) => g.includes(name))[4]!)).toMatchObject({ maxSeq: 4 + 1_000 + 1, n: 1, node: null });
       } finally {
         await stop();
       }

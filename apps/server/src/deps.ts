@@ -3,6 +3,7 @@
  * and each feature's service over its repository. A feature that needs another's data gets that
  * feature's service here. `createApp(deps)` and `attachRealtime(server, deps)` only close over this.
  */
+import { randomUUID } from 'node:crypto';
 import { readProjectSettings } from '@accord/core';
 import { analyzeAfterBulkWrite, createDb, createDocStore, databaseLoad, DOC_NOTIFY_CHANNEL, maintainTables, notifyAll, PRESENCE_NOTIFY_CHANNEL, type DbHandle } from '@accord/db';
 import type { Env } from './env.ts';
@@ -77,8 +78,11 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
   // Live documents: one room per document, logged to the database, compacted in a worker thread.
   // With PostgreSQL (possibly several nodes) appends NOTIFY and rooms catch up on each other's writes.
   const compactor = createWorkerCompactor((e) => logger.error('compaction worker failed', { message: (e as Error).message }));
+  // This node, in its append notices and presence messages: it skips its own.
+  const nodeId = randomUUID();
   const docs = createDocRegistry({
-    persistence: createDocStore(db.db, { notify: db.kind === 'postgres' }),
+    nodeId,
+    persistence: createDocStore(db.db, { notify: db.kind === 'postgres', node: nodeId }),
     // Each kind decides what of a client's presence its rooms relay (rooms are created after start-up).
     presenceFilter: (name) => docKinds.presenceFilter(name),
     logger,

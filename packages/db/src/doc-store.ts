@@ -4,8 +4,8 @@
  * shape of @accord/collab's `DocPersistence` (structurally: db does not depend on collab) and passes
  * the same contract suite. Sequence numbers are assigned under a per-document advisory lock, which
  * PGlite and PostgreSQL both have; on PostgreSQL each append also sends one NOTIFY
- * `accord_docs {"doc","maxSeq"}` (delivered at commit) so other nodes can catch up. An append is one
- * statement, the function `accord_doc_append` (migration 0036).
+ * `accord_docs {"doc","maxSeq","node"}` (delivered at commit) so other nodes can catch up. An append is
+ * one statement, the function `accord_doc_append` (migrations 0036 and 0049).
  */
 import { and, asc, eq, gt, lte, max, sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.ts';
@@ -24,15 +24,15 @@ const base64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.
 const resultRows = <T>(r: unknown): T[] => (Array.isArray(r) ? (r as T[]) : (r as { rows: T[] }).rows);
 
 /**
- * The append notice, which `accord_doc_append` sends: `{ doc, maxSeq, n }`, and the `n` entries
+ * The append notice, which `accord_doc_append` sends: `{ doc, maxSeq, n, node }`, and the `n` entries
  * themselves in base64 (`u`) when they fit, so the other nodes apply them without reading the log
  * back [P21]. This says whether they fit, whatever the sequence number (up to 20 digits) and however
  * the database spaces its JSON (`"k" : v`).
  */
-function inlineFits(doc: string, b64: string[]): boolean {
+function inlineFits(doc: string, node: string | null, b64: string[]): boolean {
   let size = 0;
   for (const s of b64) size += s.length + 3;
-  return size + JSON.stringify(doc).length + 80 <= NOTICE_MAX;
+  return size + JSON.stringify(doc).length + JSON.stringify(node).length + 100 <= NOTICE_MAX;
 }
 
 /** Sends each payload as one NOTIFY on `channel`, all in one statement (PostgreSQL; payloads under 8,000 bytes). */
@@ -57,6 +57,11 @@ export interface DocStore {
 export interface DocStoreOptions {
   /** Send NOTIFY on append (PostgreSQL with several nodes). */
   notify?: boolean;
+  /**
+   * This node's id, sent in each notice as `node` (migration 0049) so that the node skips its own
+   * notices: it has those entries already, and the append's result tells it their sequence numbers.
+   */
+  node?: string;
 }
 
 const lock = (tx: Tx, name: string, shared = false) =>
@@ -87,11 +92,12 @@ export function createDocStore(db: Db, options: DocStoreOptions = {}): DocStore 
 
     async append(name, updates) {
       if (updates.length === 0) return (await db.transaction(async (tx) => state(tx, name))).lastSeq;
-      // One statement (migration 0036): the lock that load, readSince and compact take, the tops, the insert, the notice.
+      // One statement (migrations 0036, 0049): the lock that load, readSince and compact take, the tops, the insert, the notice.
       const b64 = updates.map(base64);
       const channel = options.notify ? DOC_NOTIFY_CHANNEL : null;
+      const node = options.node ?? null;
       const r = await db.execute(
-        sql`select accord_doc_append(${name}, ${`{${b64.join(',')}}`}::text[], ${channel}, ${channel !== null && inlineFits(name, b64)}) as seq`,
+        sql`select accord_doc_append(${name}, ${`{${b64.join(',')}}`}::text[], ${channel}, ${channel !== null && inlineFits(name, node, b64)}, ${node}) as seq`,
       );
       return Number(resultRows<{ seq: string | number }>(r)[0]!.seq);
     },

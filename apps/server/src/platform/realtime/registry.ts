@@ -4,8 +4,8 @@
  * flushed on shutdown. Knows neither Socket.IO nor HTTP: the socket binding and the services both
  * go through it, so server-side changes reach the document through the room ([P17]).
  *
- * Several nodes on one PostgreSQL: the update log is the channel ([P21]). A NOTIFY `{doc, maxSeq, n, u}`
- * from another node carries its entries when they fit in a notification (applied at once when they
+ * Several nodes on one PostgreSQL: the update log is the channel ([P21]). A NOTIFY `{doc, maxSeq, n, node, u}`
+ * from another node (a node skips its own) carries its entries when they fit in a notification (applied at once when they
  * follow what the room has); otherwise, or after a gap, the room reads what it lacks; a poll of `max(seq)` every `pollMs` repairs
  * notifications lost while the listening connection was down.
  */
@@ -21,6 +21,11 @@ export interface DocRegistryOptions {
   /** How long a room with no holders stays loaded (a quick reconnect finds it warm). */
   idleMs?: number;
   limits?: Partial<RoomLimits>;
+  /**
+   * This node's id: the `node` of its own append notices (the persistence sends it, see `createDocStore`'s
+   * `node`), which it skips, and of its presence messages. Default: a random one.
+   */
+  nodeId?: string;
   /** Subscribes to other nodes' append notifications (PostgreSQL); absent for a single process. */
   listen?: (fn: (payload: string) => void) => Promise<() => Promise<void>>;
   pollMs?: number;
@@ -70,7 +75,7 @@ export function createDocRegistry(o: DocRegistryOptions) {
   let stopListening: (() => Promise<void>) | null = null;
   let stopPresence: (() => Promise<void>) | null = null;
   let poll: NodeJS.Timeout | null = null;
-  const nodeId = randomUUID();
+  const nodeId = o.nodeId ?? randomUUID();
   /** Presence waiting to go to the other nodes, by document; `hello`: documents this node just opened. */
   const presenceOut = new Map<string, PresenceEntry[]>();
   const hello = new Set<string>();
@@ -226,8 +231,9 @@ export function createDocRegistry(o: DocRegistryOptions) {
 
   function onNotify(payload: string): void {
     try {
-      const { doc, maxSeq, n, u } = JSON.parse(payload) as { doc?: unknown; maxSeq?: unknown; n?: unknown; u?: unknown };
-      if (typeof doc !== 'string' || typeof maxSeq !== 'number') return;
+      const { doc, maxSeq, n, u, node } = JSON.parse(payload) as { doc?: unknown; maxSeq?: unknown; n?: unknown; u?: unknown; node?: unknown };
+      // This node's own append: its room has the entries, and the append's result gives their seq.
+      if (typeof doc !== 'string' || typeof maxSeq !== 'number' || node === nodeId) return;
       const entry = rooms.get(doc);
       if (!entry || !entry.room.loaded || maxSeq <= entry.room.lastSeq) return;
       // The notice carries the entries when they fit: apply them unless some before them are missing.
