@@ -359,14 +359,13 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (targets.length === 0) return;
     const senders = new Set<Conn>();
     for (const item of items) if (item.sender) senders.add(item.sender);
-    let all: Uint8Array[] | null = null;
-    const allFrames = (): Uint8Array[] => (all ??= frames(items.map((i) => i.update)));
     const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
     // Frame by frame, each to all its recipients at once (their shared sendMany) or in a row (the
     // transport may turn consecutive sends of the same bytes into one encoded broadcast). Per peer the
     // frames still arrive in order.
     const bystanders = excludeSelf ? targets.filter((c) => !senders.has(c)) : targets;
-    if (bystanders.length > 0) for (const f of allFrames()) sendAll(bystanders, f);
+    // No named closure per broadcast: the server's loader (tsx) wraps each in `__name` as it is created.
+    if (bystanders.length > 0) for (const f of frames(items.map((i) => i.update))) sendAll(bystanders, f);
     if (!excludeSelf) return;
     for (const conn of targets) {
       if (!senders.has(conn)) continue;
