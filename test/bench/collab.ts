@@ -7,8 +7,8 @@
  * the PostgreSQL servers (127.0.0.1:5432) use scratch databases dropped at the end, and are skipped
  * with a printed reason when PostgreSQL is unreachable. The server, a few full observer clients and the lightweight
  * editor clients (see collab-clients.ts) run in three processes so the server's CPU is its own and
- * the load generator does not saturate at 200 clients. Prints observer-measured latency, CPU per delivered update, event-loop utilisation and
- * longest stall, memory, convergence, and Accord/reference ratios. A benchmark, not a test.
+ * the load generator does not saturate at 200 clients. Prints observer-measured latency, CPU per delivered update, event-loop utilisation,
+ * longest stall and garbage-collection pauses in the measured window, memory, convergence, and Accord/reference ratios. A benchmark, not a test.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
@@ -93,7 +93,7 @@ interface Result {
   elu: number;
   maxStallMs: number;
   /** Garbage-collection pauses in the measured window: how many, their sum and the longest (ms). */
-  gc: { count: number; totalMs: number; maxMs: number };
+  gc: { count: number; totalMs: number; maxMs: number } | null;
   rssMb: number;
   heapMb: number;
   converged: string;
@@ -173,7 +173,7 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
       cpuPerUpdateUs: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.cpuMicros as number) / deliveredUpdates : NaN,
       elu: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.elu as number) : NaN,
       maxStallMs: (stats.windowMs as number) >= LOAD_MS * 0.8 ? (stats.maxStallMs as number) : NaN,
-      gc: { count: stats.gcCount as number, totalMs: stats.gcTotalMs as number, maxMs: stats.gcMaxMs as number },
+      gc: (stats.windowMs as number) >= LOAD_MS * 0.8 ? { count: stats.gcCount as number, totalMs: stats.gcTotalMs as number, maxMs: stats.gcMaxMs as number } : null,
       rssMb: stats.rssMb as number,
       heapMb: stats.heapMb as number,
       converged,
@@ -233,10 +233,10 @@ console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 const isSaturated = (r: Result) => !(r.serverWindowMs >= LOAD_MS * 0.8) || r.elu >= 0.95;
 const saturated = results.filter(isSaturated);
 for (const r of results) {
-  console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${r.gc.count}, ${f(r.gc.totalMs)} / ${f(r.gc.maxMs)} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
+  console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${r.gc ? `${r.gc.count}, ${f(r.gc.totalMs)} / ${f(r.gc.maxMs)}` : '—'} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
 }
 if (saturated.length > 0) {
-  console.log(`\nSaturated servers (event loop ≥ 95 % busy, or — : it saw only part of the measured window because the control messages waited behind the load; then its CPU, ELU and stall figures are not valid): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s, ELU ${f(r.elu * 100, 0)} %`).join(', ')}.`);
+  console.log(`\nSaturated servers (event loop ≥ 95 % busy, or — : it saw only part of the measured window because the control messages waited behind the load; then its CPU, ELU, stall and GC figures are not valid): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s, ELU ${f(r.elu * 100, 0)} %`).join(', ')}.`);
 }
 const median = (xs: number[]) => {
   const v = [...xs].sort((a, b) => a - b);
