@@ -7,7 +7,9 @@
  * Several nodes on one PostgreSQL: the update log is the channel ([P21]). A NOTIFY `{doc, maxSeq, n, node, u}`
  * from another node (a node skips its own) carries its entries when they fit in a notification (applied at once when they
  * follow what the room has); otherwise, or after a gap, the room reads what it lacks; a poll of `max(seq)` every `pollMs` repairs
- * notifications lost while the listening connection was down.
+ * notifications lost while the listening connection was down. The same poll brings a room the entries of
+ * a notice it skipped as its node's own when they came from its predecessor (a room destroyed while a
+ * retried append was still in flight, and loaded again before that append committed).
  */
 import { randomUUID } from 'node:crypto';
 import type * as Y from 'yjs';
