@@ -31,8 +31,10 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
 
   /**
    * Pages one reservation reads after a new project grew, on plans made while it was young; `free`:
-   * with sequential scans allowed, as before the migration. Rolled back, then vacuumed: the next
-   * project's search would pass the rolled-back rows in the indexes.
+   * with sequential scans allowed, as before the migration. Rolled back, then the tables rewritten
+   * (`VACUUM FULL`): the next project's search would pass the rolled-back rows in the indexes. A plain
+   * vacuum skips the pages it cannot lock at once and leaves their rows; with no vacuum at all the
+   * kept plan, measured second, read 6,072 pages instead of 136.
    */
   async function pagesRead(n: number, free: boolean): Promise<number> {
     const { p, me, other } = await project(n);
@@ -50,15 +52,18 @@ describe.each(kinds)('the queue on a young project (%s)', (kind) => {
         select ${p}::uuid, i.id, ${other}::uuid, false, '["a","b"]', now(), now() + interval '30 minutes' from items i where i.project_id = ${p}::uuid and i.external_id like 'grown-%'`);
       return reserve;
     });
-    await q(sql`vacuum items, assignments, judgments`);
+    await q(sql`vacuum full items, assignments, judgments`);
     return pages;
   }
 
   it('the search for the next item does not read the reservations whole as the project grows on young plans', async () => {
-    const free = await pagesRead(1, true);
-    const indexed = await pagesRead(2, false);
+    // The kept plan first, while the database has never held another project. Measured second after a
+    // plain vacuum, it once read 1,950 pages instead of 136 in CI (every workspace's tests at once):
+    // most likely rows that vacuum left behind (see pagesRead).
+    const indexed = await pagesRead(1, false);
+    const free = await pagesRead(2, true);
     expect(indexed).toBeGreaterThan(0);
-    // Allowed to, the kept plan reads the other member's 3,000 reservations whole (about 400 pages against 135 here).
+    // Allowed to, the kept plan reads the other member's 3,000 reservations whole (about 400 pages against 155 here).
     expect(indexed).toBeLessThan(0.8 * free);
     // No time is asserted: PGlite on a loaded machine takes a while to write the rows twice.
   }, 180_000);
