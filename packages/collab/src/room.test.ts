@@ -615,6 +615,15 @@ describe('broadcast', () => {
     clock.runDeferred();
     expect(many).toHaveLength(2);
     expect(single.sort()).toEqual(['by1', 'by3', 'plain']);
+    // Once it leaves and another peer joins, the frame goes through sendMany again, to the newcomer too.
+    room.disconnect(peers.get('plain')!);
+    room.connect(peer('by4'), { access: 'write', identity: { userId: 'by4', name: 'by4', color: '#000' } });
+    clock.runDeferred();
+    single.length = 0;
+    edit('w');
+    clock.runDeferred();
+    expect(single).toEqual([]);
+    expect(many[2]!.peers).toEqual(['by1', 'by3', 'by4']);
     await room.destroy();
   });
 

@@ -262,14 +262,35 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       report(err, 'send', conn.peer.id);
     }
   };
-  /** One frame to several connections: through their shared `sendMany` when they all have it, else one by one. */
-  const sendAll = (list: Conn[], bytes: Uint8Array): void => {
+  /**
+   * The greeted connections in connection order (every broadcast's recipients), and the `sendMany`
+   * their peers all share, if they do. Kept between broadcasts, dropped when a connection is greeted
+   * or goes: a busy room broadcasts far more often than its peers come and go.
+   */
+  let audience: { conns: Conn[]; many: Peer['sendMany'] } | null = null;
+  const currentAudience = (): { conns: Conn[]; many: Peer['sendMany'] } => {
+    if (audience) return audience;
+    const list: Conn[] = [];
+    for (const c of conns.values()) if (c.greeted) list.push(c);
     const many = list.length > 1 ? list[0]!.peer.sendMany : undefined;
-    if (!many || !list.every((c) => c.peer.sendMany === many)) {
-      for (const conn of list) send(conn, bytes);
+    let shared = many !== undefined;
+    for (let i = 1; shared && i < list.length; i++) shared = list[i]!.peer.sendMany === many;
+    return (audience = { conns: list, many: shared ? many : undefined });
+  };
+  /**
+   * One frame to the audience but `except` (its senders): through their shared `sendMany` when they
+   * have one, else one by one. One pass, no intermediate lists: this runs for every change.
+   */
+  const sendAll = (bytes: Uint8Array, except: Conn | Set<Conn> | null): void => {
+    const { conns: list, many } = currentAudience();
+    const set = except instanceof Set ? except : null;
+    if (!many) {
+      for (const conn of list) if (conn !== except && !set?.has(conn)) send(conn, bytes);
       return;
     }
-    const peers = list.filter((c) => c.open).map((c) => c.peer);
+    const peers: Peer[] = [];
+    for (const c of list) if (c.open && c !== except && !set?.has(c)) peers.push(c.peer);
+    if (peers.length === 0) return;
     try {
       many(peers, bytes);
     } catch (err) {
@@ -355,19 +376,22 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   }
 
   function broadcast(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
-    const targets = [...conns.values()].filter((c) => c.greeted);
-    if (targets.length === 0) return;
+    if (currentAudience().conns.length === 0) return;
+    // Nearly always one change: to everyone but its sender (a change with no live sender, to all).
+    if (items.length === 1) {
+      sendAll(encodeFrame({ type: 'sync-update', update: items[0]!.update }), items[0]!.sender);
+      return;
+    }
     const senders = new Set<Conn>();
     for (const item of items) if (item.sender) senders.add(item.sender);
     const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
     // Frame by frame, each to all its recipients at once (their shared sendMany) or in a row (the
     // transport may turn consecutive sends of the same bytes into one encoded broadcast). Per peer the
     // frames still arrive in order.
-    const bystanders = excludeSelf ? targets.filter((c) => !senders.has(c)) : targets;
     // No named closure per broadcast: the server's loader (tsx) wraps each in `__name` as it is created.
-    if (bystanders.length > 0) for (const f of frames(items.map((i) => i.update))) sendAll(bystanders, f);
+    for (const f of frames(items.map((i) => i.update))) sendAll(f, excludeSelf ? senders : null);
     if (!excludeSelf) return;
-    for (const conn of targets) {
+    for (const conn of currentAudience().conns) {
       if (!senders.has(conn)) continue;
       const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
       if (others.length > 0) for (const f of frames(others)) send(conn, f);
@@ -484,6 +508,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
 
   function greet(conn: Conn): void {
     conn.greeted = true;
+    audience = null;
     const access = effectiveAccess(conn);
     send(conn, encodeFrame({ type: 'access', access }));
     // [P4] Asking writers for what we lack is how their offline edits come back; readers could only be refused.
@@ -512,6 +537,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (conns.get(conn.peer.id) !== conn) return;
     conn.open = false;
     conns.delete(conn.peer.id);
+    audience = null;
     if (conn.awarenessTimer !== null) clock.clearTimeout(conn.awarenessTimer);
     conn.awarenessTimer = null;
     // [P15] Its presence goes with it, at once and unthrottled.

@@ -36,21 +36,28 @@ const ignore = () => undefined;
 /** Socket.IO's EVENT packet type. */
 const EVENT = 2;
 
+/** The size of a binary WebSocket frame's header for a payload of `length` bytes (RFC 6455 5.2). */
+const headerSize = (length: number): number => (length < 126 ? 2 : length < 65_536 ? 4 : 10);
+
+/** Writes the header of an unmasked, final, binary WebSocket frame of `length` bytes at the start of `out`. */
+function writeHeader(out: Buffer, length: number): void {
+  out[0] = 0x82;
+  const size = headerSize(length);
+  if (size === 2) out[1] = length;
+  else if (size === 4) {
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    out.writeUInt32BE(length >>> 0, 6);
+  }
+}
+
 /** The header of an unmasked, final, binary WebSocket frame of `length` bytes. */
 export function binaryFrameHeader(length: number): Buffer {
-  if (length < 126) return Buffer.from([0x82, length]);
-  if (length < 65_536) {
-    const h = Buffer.allocUnsafe(4);
-    h[0] = 0x82;
-    h[1] = 126;
-    h.writeUInt16BE(length, 2);
-    return h;
-  }
-  const h = Buffer.allocUnsafe(10);
-  h[0] = 0x82;
-  h[1] = 127;
-  h.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-  h.writeUInt32BE(length >>> 0, 6);
+  const h = Buffer.allocUnsafe(headerSize(length));
+  writeHeader(h, length);
   return h;
 }
 
@@ -82,7 +89,12 @@ function sendDirect(conn: EngineConn, frame: Buffer[]): boolean {
 
 /** A binary message framed once (one buffer: header and payload), for `sendRaw`. */
 export function binaryFrame(payload: Uint8Array): Buffer[] {
-  return [Buffer.concat([binaryFrameHeader(payload.byteLength), payload])];
+  // One allocation, the header written in place: this runs for every broadcast.
+  const size = headerSize(payload.byteLength);
+  const frame = Buffer.allocUnsafe(size + payload.byteLength);
+  writeHeader(frame, payload.byteLength);
+  frame.set(payload, size);
+  return [frame];
 }
 
 /**
