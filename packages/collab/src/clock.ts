@@ -5,6 +5,7 @@
 export type TimerHandle = unknown;
 
 export interface RoomClock {
+  /** Milliseconds, only ever compared with earlier readings (spacing, throttles, reservations). */
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
@@ -13,7 +14,8 @@ export interface RoomClock {
 }
 
 export const systemClock: RoomClock = {
-  now: () => Date.now(),
+  // Monotonic, so a wall-clock step cannot stretch a throttle or a reservation, and below the millisecond.
+  now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   defer: (fn) => {
