@@ -493,6 +493,19 @@ describe('broadcast', () => {
     expect(text(b.doc)).toBe('cba');
   });
 
+  it('[P11] with maxExcludedSenders 0 every change goes to everyone, its sender included, as one frame', async () => {
+    const net = await network({ limits: { maxExcludedSenders: 0 } });
+    const a = net.addClient();
+    const b = net.addClient();
+    net.flush();
+    const [ma, mb] = [a.received.length, b.received.length];
+    a.doc.getText('t').insert(0, 'x');
+    net.flush();
+    expect(countFrames(a, 'sync-update', ma)).toBe(1);
+    expect(countFrames(b, 'sync-update', mb)).toBe(1);
+    expect(text(b.doc)).toBe('x');
+  });
+
   it('[P11] with several senders in a turn, each gets the others’ changes and bystanders get one frame', async () => {
     const net = await network();
     const a = net.addClient();
@@ -624,6 +637,12 @@ describe('broadcast', () => {
     clock.runDeferred();
     expect(single).toEqual([]);
     expect(many[2]!.peers).toEqual(['by1', 'by3', 'by4']);
+    // Down to the sender and one other: that one still gets each change, once.
+    for (const id of ['by1', 'by3']) room.disconnect(peers.get(id)!);
+    edit('v');
+    clock.runDeferred();
+    expect(single).toEqual([]);
+    expect(many.slice(3).map((m) => m.peers)).toEqual([['by4']]);
     await room.destroy();
   });
 

@@ -379,7 +379,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (currentAudience().conns.length === 0) return;
     // Nearly always one change: to everyone but its sender (a change with no live sender, to all).
     if (items.length === 1) {
-      sendAll(encodeFrame({ type: 'sync-update', update: items[0]!.update }), items[0]!.sender);
+      sendAll(encodeFrame({ type: 'sync-update', update: items[0]!.update }), limits.maxExcludedSenders > 0 ? items[0]!.sender : null);
       return;
     }
     const senders = new Set<Conn>();
@@ -389,7 +389,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     // transport may turn consecutive sends of the same bytes into one encoded broadcast). Per peer the
     // frames still arrive in order.
     // No named closure per broadcast: the server's loader (tsx) wraps each in `__name` as it is created.
-    for (const f of frames(items.map((i) => i.update))) sendAll(f, excludeSelf ? senders : null);
+    const bystanders = !excludeSelf || currentAudience().conns.some((c) => !senders.has(c));
+    if (bystanders) for (const f of frames(items.map((i) => i.update))) sendAll(f, excludeSelf ? senders : null);
     if (!excludeSelf) return;
     for (const conn of currentAudience().conns) {
       if (!senders.has(conn)) continue;
