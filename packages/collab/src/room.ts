@@ -278,18 +278,18 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     return (audience = { conns: list, many: shared ? many : undefined });
   };
   /**
-   * One frame to the audience but `except` (its senders): through their shared `sendMany` when they
-   * have one, else one by one. One pass, no intermediate lists: this runs for every change.
+   * One frame to the audience but the connections in `except` (the batch's senders): through their
+   * shared `sendMany` when they have one, else one by one. One pass, no intermediate lists: this runs
+   * for every change.
    */
-  const sendAll = (bytes: Uint8Array, except: Conn | Set<Conn> | null): void => {
+  const sendAll = (bytes: Uint8Array, except: ReadonlySet<Conn> | null): void => {
     const { conns: list, many } = currentAudience();
-    const set = except instanceof Set ? except : null;
     if (!many) {
-      for (const conn of list) if (conn !== except && !set?.has(conn)) send(conn, bytes);
+      for (const conn of list) if (!except?.has(conn)) send(conn, bytes);
       return;
     }
     const peers: Peer[] = [];
-    for (const c of list) if (c.open && c !== except && !set?.has(c)) peers.push(c.peer);
+    for (const c of list) if (c.open && !except?.has(c)) peers.push(c.peer);
     if (peers.length === 0) return;
     try {
       many(peers, bytes);
@@ -376,24 +376,22 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   }
 
   function broadcast(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
-    if (currentAudience().conns.length === 0) return;
-    // Nearly always one change: to everyone but its sender (a change with no live sender, to all).
-    if (items.length === 1) {
-      sendAll(encodeFrame({ type: 'sync-update', update: items[0]!.update }), limits.maxExcludedSenders > 0 ? items[0]!.sender : null);
-      return;
-    }
+    const audience = currentAudience().conns;
+    if (audience.length === 0) return;
     const senders = new Set<Conn>();
     for (const item of items) if (item.sender) senders.add(item.sender);
     const excludeSelf = senders.size > 0 && senders.size <= limits.maxExcludedSenders;
+    // Senders still in the audience (greeted, not gone): when they are all of it, nobody else needs the batch.
+    let present = 0;
+    for (const conn of senders) if (conn.open && conn.greeted) present++;
     // Frame by frame, each to all its recipients at once (their shared sendMany) or in a row (the
     // transport may turn consecutive sends of the same bytes into one encoded broadcast). Per peer the
     // frames still arrive in order.
     // No named closure per broadcast: the server's loader (tsx) wraps each in `__name` as it is created.
-    const bystanders = !excludeSelf || currentAudience().conns.some((c) => !senders.has(c));
-    if (bystanders) for (const f of frames(items.map((i) => i.update))) sendAll(f, excludeSelf ? senders : null);
+    if (!excludeSelf || audience.length > present) for (const f of frames(items.map((i) => i.update))) sendAll(f, excludeSelf ? senders : null);
     if (!excludeSelf) return;
-    for (const conn of currentAudience().conns) {
-      if (!senders.has(conn)) continue;
+    for (const conn of senders) {
+      if (!conn.open || !conn.greeted) continue;
       const others = items.filter((i) => i.sender !== conn).map((i) => i.update);
       if (others.length > 0) for (const f of frames(others)) send(conn, f);
     }

@@ -36,31 +36,6 @@ const ignore = () => undefined;
 /** Socket.IO's EVENT packet type. */
 const EVENT = 2;
 
-/** The size of a binary WebSocket frame's header for a payload of `length` bytes (RFC 6455 5.2). */
-const headerSize = (length: number): number => (length < 126 ? 2 : length < 65_536 ? 4 : 10);
-
-/** Writes the header of an unmasked, final, binary WebSocket frame of `length` bytes at the start of `out`. */
-function writeHeader(out: Buffer, length: number): void {
-  out[0] = 0x82;
-  const size = headerSize(length);
-  if (size === 2) out[1] = length;
-  else if (size === 4) {
-    out[1] = 126;
-    out.writeUInt16BE(length, 2);
-  } else {
-    out[1] = 127;
-    out.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    out.writeUInt32BE(length >>> 0, 6);
-  }
-}
-
-/** The header of an unmasked, final, binary WebSocket frame of `length` bytes. */
-export function binaryFrameHeader(length: number): Buffer {
-  const h = Buffer.allocUnsafe(headerSize(length));
-  writeHeader(h, length);
-  return h;
-}
-
 /** What is read of a `ws` WebSocket. */
 interface WsLike {
   readyState?: number;
@@ -87,12 +62,24 @@ function sendDirect(conn: EngineConn, frame: Buffer[]): boolean {
   return writeFrame(t.socket, frame, t._onSent ?? ignore);
 }
 
-/** A binary message framed once (one buffer: header and payload), for `sendRaw`. */
+/**
+ * A binary message framed once for all its recipients, for `sendRaw` and `fanOut`: an unmasked, final,
+ * binary WebSocket frame (RFC 6455 5.2), header and payload in one buffer built in one allocation.
+ */
 export function binaryFrame(payload: Uint8Array): Buffer[] {
-  // One allocation, the header written in place: this runs for every broadcast.
-  const size = headerSize(payload.byteLength);
-  const frame = Buffer.allocUnsafe(size + payload.byteLength);
-  writeHeader(frame, payload.byteLength);
+  const n = payload.byteLength;
+  const size = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(size + n);
+  frame[0] = 0x82;
+  if (size === 2) frame[1] = n;
+  else if (size === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    frame.writeUInt32BE(n >>> 0, 6);
+  }
   frame.set(payload, size);
   return [frame];
 }
