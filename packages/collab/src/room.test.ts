@@ -44,7 +44,8 @@ async function quietRoom(clock: RoomClock, manual: ReturnType<typeof createManua
   greeting = false;
   const source = new Y.Doc();
   const edit = (ch: string) => room.receive(peers.get('sender')!, updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
-  return { room, edit };
+  const step2 = (ch: string) => room.receive(peers.get('sender')!, step2Frame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
+  return { room, edit, step2 };
 }
 
 describe('loading', () => {
@@ -548,25 +549,113 @@ describe('broadcast', () => {
     await room.destroy();
   });
 
-  it('[P11] with a broadcast window, a change after half a quiet window goes out within its receive call; one sooner waits for the end of its turn', async () => {
+  it('[P11] with a broadcast window, a live change goes out within its receive call when the room is idle; a catch-up (sync step 2) sooner than half a window waits for the end of its turn', async () => {
     const clock = createManualClock();
     const log: string[] = [];
-    const { room, edit } = await quietRoom(clock, clock, (id) => log.push(id));
+    const { room, edit, step2 } = await quietRoom(clock, clock, (id) => log.push(id));
     edit('a');
     expect(log).toEqual(['by']); // no turn had to end
-    clock.advance(5);
+    clock.advance(2); // past the spacing, less than half the window
     edit('b');
     expect(log).toEqual(['by', 'by']);
-    clock.advance(2); // past the spacing, but less than half the window since the last broadcast
-    edit('c');
+    clock.advance(2);
+    step2('c'); // not forwarded as it came: applied, then at the end of the turn
     expect(log).toHaveLength(2);
     clock.runDeferred();
     expect(log).toEqual(['by', 'by', 'by']);
-    expect(room.doc.getText('t').toString()).toBe('cba');
+    clock.advance(5); // half a window since the last broadcast: out from the receive call after applying
+    step2('d');
+    expect(log).toHaveLength(4);
+    expect(room.doc.getText('t').toString()).toBe('dcba');
     await room.destroy();
   });
 
-  it('[P11] after a broadcast that took more than 1/8 of the time since (a saturated loop), a change waits for the end of its turn even after half a quiet window', async () => {
+  it('[P11] an idle room sends a live change as it came, before applying it: once, to everyone but its sender; the log still gets it', async () => {
+    const clock = createManualClock();
+    const persistence = createMemoryPersistence();
+    const room = createSyncRoom({ name: 'test:doc', persistence, clock, limits: { broadcastWindowMs: 10 } });
+    await room.whenLoaded;
+    const got: Array<{ id: string; bytes: Uint8Array; applied: string }> = [];
+    const peers = ['sender', 'by1', 'by2'].map((id): Peer => ({ id, send: (bytes) => got.push({ id, bytes, applied: text(room.doc) }), close: () => undefined }));
+    for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
+    clock.runDeferred();
+    clock.advance(100);
+    got.length = 0;
+    const source = new Y.Doc();
+    const first = captureUpdate(source, (d) => d.getText('t').insert(0, 'hello'));
+    room.receive(peers[0]!, updateFrame(first));
+    expect(got.map((g) => g.id)).toEqual(['by1', 'by2']);
+    for (const g of got) {
+      expect(g.applied).toBe(''); // sent before the document applied it
+      expect(decodeFrame(g.bytes)).toEqual({ type: 'sync-update', update: first });
+    }
+    expect(text(room.doc)).toBe('hello');
+    clock.runDeferred();
+    clock.advance(100);
+    expect(got).toHaveLength(2); // not broadcast again from the document's update event
+    // A deletion of what the room has, and an insertion into it, from another writer: both go as they came.
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(room.doc));
+    const second = captureUpdate(other, (d) => {
+      d.getText('t').delete(0, 1);
+      d.getText('t').insert(4, '!');
+    });
+    room.receive(peers[1]!, updateFrame(second));
+    expect(got.slice(2).map((g) => [g.id, g.applied])).toEqual([['sender', 'hello'], ['by2', 'hello']]);
+    expect(text(room.doc)).toBe('ello!');
+    await room.flush();
+    const stored = new Y.Doc();
+    for (const u of (await persistence.load('test:doc')).updates) Y.applyUpdate(stored, u);
+    expect(text(stored)).toBe('ello!');
+    await room.destroy();
+  });
+
+  it('[P11] a change that would not integrate whole (a gap before it, or someone else\'s structs) is applied before it goes out, as the document has it', async () => {
+    const clock = createManualClock();
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
+    await room.whenLoaded;
+    const got: Array<{ id: string; update: Uint8Array; applied: string }> = [];
+    const peers = ['sender', 'by'].map(
+      (id): Peer => ({
+        id,
+        send: (bytes) => {
+          const f = decodeFrame(bytes);
+          if (f.type === 'sync-update') got.push({ id, update: f.update, applied: text(room.doc) });
+        },
+        close: () => undefined,
+      }),
+    );
+    for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
+    clock.runDeferred();
+    clock.advance(100);
+    const source = new Y.Doc();
+    const first = captureUpdate(source, (d) => d.getText('t').insert(0, 'a'));
+    const second = captureUpdate(source, (d) => d.getText('t').insert(1, 'b'));
+    room.receive(peers[0]!, updateFrame(second)); // depends on `first`: pending, nothing goes out
+    clock.runDeferred();
+    clock.advance(100);
+    expect(got).toEqual([]);
+    room.receive(peers[0]!, updateFrame(first)); // integrates both: everyone gets the result, its sender too
+    clock.runDeferred();
+    expect(got.map((g) => g.id).sort()).toEqual(['by', 'sender']);
+    const seen = new Y.Doc();
+    Y.applyUpdate(seen, got[0]!.update);
+    expect(text(seen)).toBe('ab');
+    // Two clients' structs in one change: applied first, then sent.
+    clock.advance(100);
+    got.length = 0;
+    const mixed = new Y.Doc();
+    Y.applyUpdate(mixed, Y.encodeStateAsUpdate(room.doc));
+    mixed.getText('t').insert(2, 'c');
+    const third = new Y.Doc();
+    third.getText('u').insert(0, 'z');
+    Y.applyUpdate(mixed, Y.encodeStateAsUpdate(third));
+    room.receive(peers[1]!, updateFrame(Y.encodeStateAsUpdate(mixed, Y.encodeStateVector(room.doc))));
+    expect(got.map((g) => [g.id, g.applied])).toEqual([['sender', 'abc']]);
+    await room.destroy();
+  });
+
+  it('[P11] a change read right after a long broadcast (it may have queued behind it, with others) waits for the end of its turn; one after a quiet spell does not', async () => {
     const manual = createManualClock();
     let spent = 0; // time that passes while a peer is being sent to
     const clock = { ...manual, now: () => manual.now() + spent };
@@ -576,15 +665,16 @@ describe('broadcast', () => {
     slow = 2;
     edit('a'); // idle: out at once, and the send took 2 ms
     expect(log).toEqual(['by']);
-    manual.advance(8); // 8 ms since its start < 8 × 2 ms
+    manual.advance(0.3); // past the spacing since it started, but less than W/20 since it ended
     edit('b');
     expect(log).toHaveLength(1);
     manual.runDeferred();
     expect(log).toHaveLength(2);
     slow = 0;
-    manual.advance(20); // the last one took 2 ms: 20 ms since is enough
+    manual.advance(1); // W/20 and more since the last one ended
     edit('c');
     expect(log).toHaveLength(3);
+    expect(room.doc.getText('t').toString()).toBe('cba');
     await room.destroy();
   });
 

@@ -16,7 +16,7 @@ import {
   type Access,
   type AwarenessEntry,
 } from './protocol.ts';
-import { checkUpdate, defaultUpdateLimits, type UpdateLimits } from './validate.ts';
+import { appliesWhole, checkUpdate, defaultUpdateLimits, inspectUpdate, type DecodedUpdate, type UpdateLimits } from './validate.ts';
 
 export interface PeerIdentity {
   userId: string;
@@ -234,6 +234,9 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   let lastBroadcastAt = -Infinity;
   /** How long the last broadcast took to hand its frames to the transport (its share of a busy loop). */
   let lastBroadcastCost = 0;
+  let lastBroadcastEnd = -Infinity;
+  /** While a change that went out as it came is applied: its update event is logged, not broadcast again. */
+  let forwarded = false;
   /** Whether the scheduled broadcast was held back (the room is busy), and the current minimum spacing. */
   let broadcastHeld = false;
   const minSpacing = (): number => limits.broadcastWindowMs / 8;
@@ -307,27 +310,37 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
 
   // ---- document updates: batch per turn for broadcast [P11], per window for the log [P18]
 
+  /**
+   * [P11] The spacing for a broadcast `since` ms after the last one, and how long it must wait for it
+   * (≤ 0: not held). A room quiet for a whole window starts again from the shortest spacing; changes
+   * arriving at least twice the spacing apart (the room is calming down) halve it.
+   */
+  const spacingFor = (since: number): { spacing: number; wait: number } => {
+    const window = limits.broadcastWindowMs;
+    let spacing = window <= 0 || since >= window ? minSpacing() : broadcastSpacing;
+    const wait = window > 0 ? spacing - since : 0;
+    if (wait <= 0 && since >= 2 * spacing) spacing = Math.max(minSpacing(), spacing / 2);
+    return { spacing, wait };
+  };
+
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin === LOAD) return;
-    const sender = isLiveConn(origin) ? origin : null;
-    batch.push({ update, sender });
     let now = false;
-    if (!broadcastScheduled) {
-      broadcastScheduled = true;
-      const window = limits.broadcastWindowMs;
-      const since = clock.now() - lastBroadcastAt;
-      // [P11] A room quiet for a whole window starts again from the shortest spacing.
-      if (window <= 0 || since >= window) broadcastSpacing = minSpacing();
-      const wait = window > 0 ? broadcastSpacing - since : 0;
-      broadcastHeld = wait > 0;
-      if (broadcastHeld) clock.setTimeout(flushBroadcast, wait);
-      else {
-        // Changes now arrive at least twice the spacing apart: the room is calming down.
-        if (since >= 2 * broadcastSpacing) broadcastSpacing = Math.max(minSpacing(), broadcastSpacing / 2);
+    if (!forwarded) {
+      const sender = isLiveConn(origin) ? origin : null;
+      batch.push({ update, sender });
+      if (!broadcastScheduled) {
+        broadcastScheduled = true;
+        const window = limits.broadcastWindowMs;
+        const since = clock.now() - lastBroadcastAt;
+        const { spacing, wait } = spacingFor(since);
+        broadcastSpacing = spacing;
+        broadcastHeld = wait > 0;
+        if (broadcastHeld) clock.setTimeout(flushBroadcast, wait);
         // Idle (no broadcast for half a window, and the last one took under 1/8 of the time since):
         // out from this call. Otherwise at the end of the turn, with whatever else the turn accepts; a
         // saturated loop must batch, and its first change after a long turn would go out alone.
-        if (window > 0 && since >= window / 2 && lastBroadcastCost * 8 <= since) now = true;
+        else if (window > 0 && since >= window / 2 && lastBroadcastCost * 8 <= since) now = true;
         else clock.defer(flushBroadcast);
       }
     }
@@ -372,7 +385,33 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (items.length === 0 || destroyed) return;
     lastBroadcastAt = clock.now();
     broadcast(items);
-    lastBroadcastCost = clock.now() - lastBroadcastAt;
+    lastBroadcastEnd = clock.now();
+    lastBroadcastCost = lastBroadcastEnd - lastBroadcastAt;
+  }
+
+  /**
+   * [P11] Whether a checked live change goes out as it came, before the document applies it: the
+   * room has nothing waiting to go out, the change integrates whole (so the document would broadcast
+   * exactly it) and the room would send it now: not held by the spacing, and its last broadcast ended
+   * at least W/20 ago. A change read right after a broadcast may have queued up behind it with others;
+   * those go at the end of the turn, merged. Applying (a Yjs transaction, which walks every client the
+   * document has seen) is then off the path to the peers.
+   */
+  function forwardsAsItCame(update: DecodedUpdate): boolean {
+    const window = limits.broadcastWindowMs;
+    if (window <= 0 || batch.length > 0 || broadcastScheduled) return false;
+    const now = clock.now();
+    if (now - lastBroadcastEnd < window / 20 || spacingFor(now - lastBroadcastAt).wait > 0) return false;
+    return appliesWhole(update, doc.store);
+  }
+
+  function forward(conn: Conn, update: Uint8Array): void {
+    const at = clock.now();
+    broadcastSpacing = spacingFor(at - lastBroadcastAt).spacing;
+    lastBroadcastAt = at;
+    sendAll(encodeFrame({ type: 'sync-update', update }), limits.maxExcludedSenders > 0 ? new Set([conn]) : null);
+    lastBroadcastEnd = clock.now();
+    lastBroadcastCost = lastBroadcastEnd - lastBroadcastAt;
   }
 
   function broadcast(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
@@ -659,7 +698,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
           refuse(conn, ErrorCode.readOnly, frozen ? 'the document is frozen' : 'read-only access');
           return;
         }
-        acceptUpdate(conn, frame.update);
+        acceptUpdate(conn, frame.update, frame.type === 'sync-update');
         return;
       case 'awareness':
         handleAwareness(conn, frame.update);
@@ -669,9 +708,10 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     }
   }
 
-  function acceptUpdate(conn: Conn, update: Uint8Array): void {
+  /** `live`: a change as it is made (`sync-update`), not a catch-up (`sync-step2`). */
+  function acceptUpdate(conn: Conn, update: Uint8Array, live: boolean): void {
     // [P7][P8] Check everything before the doc sees a byte.
-    const check = checkUpdate(update, limits);
+    const check = inspectUpdate(update, limits);
     if (!check.ok) {
       refuse(conn, check.code, check.reason);
       return;
@@ -679,11 +719,20 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     const store = doc.store;
     // Integrating someone else's pending structs is not this sender's content: it must receive the result too.
     const origin = store.pendingStructs || store.pendingDs ? null : conn;
+    if (live && forwardsAsItCame(check.decoded)) {
+      forward(conn, update);
+      forwarded = true;
+    }
     try {
       Y.applyUpdate(doc, update, origin);
     } catch (err) {
-      // [P9] Whatever applied before the throw was broadcast and logged by the update handler, so all stay consistent.
+      // [P9] Whatever applied before the throw was broadcast and logged by the update handler, so all
+      // stay consistent. A change that went out as it came integrates whole by construction
+      // (`appliesWhole`); should it throw anyway, its peers have the whole change, the document and the
+      // log what applied.
       refuse(conn, ErrorCode.malformedUpdate, `update could not be applied: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      forwarded = false;
     }
     boundPending();
   }

@@ -50,7 +50,10 @@ const stateVector = (doc: Y.Doc): Array<[number, number]> =>
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function runScenario(seed: number, { nodes, actors: actorCount, steps }: { nodes: number; actors: number; steps: number }) {
+async function runScenario(
+  seed: number,
+  { nodes, actors: actorCount, steps, windowMs = 0 }: { nodes: number; actors: number; steps: number; windowMs?: number },
+) {
   const rng = createRng(seed);
   const persistence = createMemoryPersistence();
   const clock = createManualClock();
@@ -61,7 +64,7 @@ async function runScenario(seed: number, { nodes, actors: actorCount, steps }: {
         name: 'fuzz:doc',
         persistence,
         clock,
-        limits: { compactAfterUpdates: 6 },
+        limits: { compactAfterUpdates: 6, broadcastWindowMs: windowMs },
         // Refusals would mean a legitimate update was judged hostile.
         onError: (e, ctx) => errors.push(`${ctx.phase}: ${String(e)}`),
       }),
@@ -164,5 +167,13 @@ describe('sync fuzz', () => {
   for (const seed of [11, 12, 13]) {
     it(`[P21] 5 peers moving between 2 nodes converge, and the shared log holds it all (seed ${seed})`, () =>
       runScenario(seed, { nodes: 2, actors: 5, steps: 400 }));
+  }
+  // The server's 10 ms window: changes are held, merged across turns, or sent as they came ([P11]).
+  for (const seed of [7, 8, 9]) {
+    it(`[P11] with a broadcast window, 6 peers on one node converge (seed ${seed})`, () => runScenario(seed, { nodes: 1, actors: 6, steps: 500, windowMs: 10 }));
+  }
+  for (const seed of [14, 15]) {
+    it(`[P11][P21] with a broadcast window, 5 peers moving between 2 nodes converge (seed ${seed})`, () =>
+      runScenario(seed, { nodes: 2, actors: 5, steps: 400, windowMs: 10 }));
   }
 });

@@ -28,10 +28,22 @@ export type UpdateCheck =
   | { ok: false; code: 'update_too_large' | 'malformed_update'; reason: string };
 
 export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUpdateLimits): UpdateCheck {
+  const r = inspectUpdate(update, limits);
+  return r.ok ? { ok: true } : r;
+}
+
+/** An update as `Y.decodeUpdate` reads it. */
+export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
+
+/** `checkUpdate`, keeping the decoded update for further checks (`appliesWhole`) instead of decoding it again. */
+export function inspectUpdate(
+  update: Uint8Array,
+  limits: UpdateLimits = defaultUpdateLimits,
+): { ok: true; decoded: DecodedUpdate } | Extract<UpdateCheck, { ok: false }> {
   if (update.byteLength > limits.maxUpdateBytes) {
     return { ok: false, code: 'update_too_large', reason: `update of ${update.byteLength} bytes exceeds ${limits.maxUpdateBytes}` };
   }
-  let decoded: ReturnType<typeof Y.decodeUpdate>;
+  let decoded: DecodedUpdate;
   try {
     decoded = Y.decodeUpdate(update);
   } catch (err) {
@@ -68,7 +80,40 @@ export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUp
       }
     }
   }
-  return { ok: true };
+  return { ok: true, decoded };
+}
+
+/**
+ * Whether a checked update integrates whole into the document `store` belongs to, as one client's
+ * live edit does: its structs are items of one client continuing that client's clock in the store,
+ * each refers only to what the store has or to an earlier item of the same update, and it deletes only
+ * what the store has or the update adds; and the store has nothing pending that it could release.
+ * Such an update leaves nothing pending and nothing of it is skipped, so what the document broadcasts
+ * after applying it is the update itself ([P11]). Anything else (several clients, a gap, a struct the
+ * document has, a garbage-collected range, pending structs) returns false.
+ */
+export function appliesWhole(decoded: DecodedUpdate, store: Y.Doc['store']): boolean {
+  if (store.pendingStructs || store.pendingDs) return false;
+  let client = -1;
+  let next = 0;
+  for (const struct of decoded.structs) {
+    if (!(struct instanceof Y.Item)) return false;
+    if (client === -1) {
+      client = struct.id.client;
+      next = Y.getState(store, client);
+    } else if (struct.id.client !== client) return false;
+    if (struct.id.clock !== next) return false;
+    next += struct.length;
+    const parentId = struct.parent instanceof Y.ID ? struct.parent : null;
+    for (const ref of [struct.origin, struct.rightOrigin, parentId]) {
+      if (ref && !(ref.clock < (ref.client === client ? struct.id.clock : Y.getState(store, ref.client)))) return false;
+    }
+  }
+  for (const [c, ranges] of decoded.ds.clients) {
+    const known = c === client ? next : Y.getState(store, c);
+    for (const range of ranges) if (range.clock + range.len > known) return false;
+  }
+  return true;
 }
 
 function contentValues(content: Y.Item['content']): unknown[] | null {
