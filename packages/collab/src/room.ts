@@ -234,7 +234,11 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   let lastBroadcastAt = -Infinity;
   /** How long the last broadcast took to hand its frames to the transport (its share of a busy loop). */
   let lastBroadcastCost = 0;
-  let lastBroadcastEnd = -Infinity;
+  /**
+   * When the room last finished a broadcast or accepting a change. Changes read back to back (they
+   * queued while the loop was busy) are W/20 apart or less; an idle room's next one comes later.
+   */
+  let lastWorkEnd = -Infinity;
   /** While a change that went out as it came is applied: its update event is logged, not broadcast again. */
   let forwarded = false;
   /** Whether the scheduled broadcast was held back (the room is busy), and the current minimum spacing. */
@@ -385,23 +389,24 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     if (items.length === 0 || destroyed) return;
     lastBroadcastAt = clock.now();
     broadcast(items);
-    lastBroadcastEnd = clock.now();
-    lastBroadcastCost = lastBroadcastEnd - lastBroadcastAt;
+    lastWorkEnd = clock.now();
+    lastBroadcastCost = lastWorkEnd - lastBroadcastAt;
   }
 
   /**
    * [P11] Whether a checked live change goes out as it came, before the document applies it: the
    * room has nothing waiting to go out, the change integrates whole (so the document would broadcast
-   * exactly it) and the room would send it now: not held by the spacing, and its last broadcast ended
-   * at least W/20 ago. A change read right after a broadcast may have queued up behind it with others;
-   * those go at the end of the turn, merged. Applying (a Yjs transaction, which walks every client the
-   * document has seen) is then off the path to the peers.
+   * exactly it) and the room would send it now: not held by the spacing, and idle for W/20 or more
+   * (`lastWorkEnd`). A change read right after a broadcast or another change may have queued up with
+   * others while the loop was busy; those go at the end of the turn, merged (forwarding each as it came
+   * would cost a broadcast per change exactly when the loop can least afford it). Applying (a Yjs
+   * transaction, which walks every client the document has seen) is then off the path to the peers.
    */
   function forwardsAsItCame(update: DecodedUpdate): boolean {
     const window = limits.broadcastWindowMs;
     if (window <= 0 || batch.length > 0 || broadcastScheduled) return false;
     const now = clock.now();
-    if (now - lastBroadcastEnd < window / 20 || spacingFor(now - lastBroadcastAt).wait > 0) return false;
+    if (now - lastWorkEnd < window / 20 || spacingFor(now - lastBroadcastAt).wait > 0) return false;
     return appliesWhole(update, doc.store);
   }
 
@@ -410,8 +415,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     broadcastSpacing = spacingFor(at - lastBroadcastAt).spacing;
     lastBroadcastAt = at;
     sendAll(encodeFrame({ type: 'sync-update', update }), limits.maxExcludedSenders > 0 ? new Set([conn]) : null);
-    lastBroadcastEnd = clock.now();
-    lastBroadcastCost = lastBroadcastEnd - lastBroadcastAt;
+    lastBroadcastCost = clock.now() - at;
   }
 
   function broadcast(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
@@ -733,6 +737,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       refuse(conn, ErrorCode.malformedUpdate, `update could not be applied: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       forwarded = false;
+      lastWorkEnd = clock.now();
     }
     boundPending();
   }
