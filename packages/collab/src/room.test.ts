@@ -610,6 +610,25 @@ describe('broadcast', () => {
     await room.destroy();
   });
 
+  it('[P8][P11] a live change with bytes after the update is refused, not sent on', async () => {
+    const clock = createManualClock();
+    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
+    await room.whenLoaded;
+    const got: Array<{ id: string; type: string }> = [];
+    const peers = ['sender', 'by'].map((id): Peer => ({ id, send: (bytes) => got.push({ id, type: decodeFrame(bytes).type }), close: () => undefined }));
+    for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
+    clock.runDeferred();
+    clock.advance(100);
+    got.length = 0;
+    const update = captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'x'));
+    room.receive(peers[0]!, updateFrame(new Uint8Array([...update, 7, 7, 7])));
+    clock.runDeferred();
+    clock.advance(100);
+    expect(got).toEqual([{ id: 'sender', type: 'error' }]);
+    expect(text(room.doc)).toBe('');
+    await room.destroy();
+  });
+
   it('[P11] a change that would not integrate whole (a gap before it, or someone else\'s structs) is applied before it goes out, as the document has it', async () => {
     const clock = createManualClock();
     const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });

@@ -105,6 +105,15 @@ describe('checkUpdate', () => {
     expect(accepted).toBeGreaterThan(0);
   });
 
+  it('[P8] refuses bytes after the update, which Yjs would ignore (a room may send a change on as it came)', () => {
+    const update = sampleUpdate();
+    for (const tail of [[0], [0, 0], [1, 2, 3]]) {
+      const padded = new Uint8Array([...update, ...tail]);
+      expect(checkUpdate(padded)).toMatchObject({ ok: false, code: 'malformed_update', reason: `${tail.length} bytes after the update` });
+    }
+    expect(checkUpdate(update)).toEqual({ ok: true });
+  });
+
   it('[P8] refuses items that refer to a later item of their own client', () => {
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, 1); // one client

@@ -3,6 +3,7 @@
  * `Y.applyUpdate` can throw half-way through a truncated update after changing the document, and
  * crafted lengths can make later merges hang, so everything is decoded and bounded first.
  */
+import type * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 
 export interface UpdateLimits {
@@ -32,6 +33,15 @@ export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUp
   return r.ok ? { ok: true } : r;
 }
 
+/** Yjs's v1 decoder, noting itself so that `inspectUpdate` can see where decoding stopped. */
+let lastDecoder: Y.UpdateDecoderV1 | null = null;
+class EndNotingDecoder extends Y.UpdateDecoderV1 {
+  constructor(decoder: decoding.Decoder) {
+    super(decoder);
+    lastDecoder = this;
+  }
+}
+
 /** An update as `Y.decodeUpdate` reads it. */
 export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
 
@@ -45,9 +55,15 @@ export function inspectUpdate(
   }
   let decoded: DecodedUpdate;
   try {
-    decoded = Y.decodeUpdate(update);
+    decoded = Y.decodeUpdateV2(update, EndNotingDecoder); // Y.decodeUpdate with this decoder
   } catch (err) {
     return { ok: false, code: 'malformed_update', reason: `undecodable update: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  // Yjs ignores bytes after the delete set; a room may send a change on as it came ([P11]), so none are allowed.
+  const end = lastDecoder?.restDecoder.pos ?? -1;
+  lastDecoder = null;
+  if (end !== update.byteLength) {
+    return { ok: false, code: 'malformed_update', reason: `${update.byteLength - end} bytes after the update` };
   }
   for (const struct of decoded.structs) {
     const end = struct.id.clock + struct.length;
