@@ -45,7 +45,8 @@ async function quietRoom(clock: RoomClock, manual: ReturnType<typeof createManua
   const source = new Y.Doc();
   const edit = (ch: string) => room.receive(peers.get('sender')!, updateFrame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
   const step2 = (ch: string) => room.receive(peers.get('sender')!, step2Frame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
-  return { room, edit, step2 };
+  const raw = (update: Uint8Array) => room.receive(peers.get('sender')!, updateFrame(update));
+  return { room, edit, step2, raw, source };
 }
 
 describe('loading', () => {
@@ -607,6 +608,45 @@ describe('broadcast', () => {
     const stored = new Y.Doc();
     for (const u of (await persistence.load('test:doc')).updates) Y.applyUpdate(stored, u);
     expect(text(stored)).toBe('ello!');
+    await room.destroy();
+  });
+
+  it('[P11] a change is not sent on as it came while an earlier batch waits for the end of its turn (it would overtake it)', async () => {
+    const manual = createManualClock();
+    let spent = 0; // time that passes within the turn (other work of the loop)
+    const clock = { ...manual, now: () => manual.now() + spent };
+    const log: string[] = [];
+    const { room, edit, step2 } = await quietRoom(clock, manual, (id) => log.push(id));
+    edit('a'); // idle: as it came
+    expect(log).toEqual(['by']);
+    spent += 2;
+    step2('b'); // a catch-up: applied, then at the end of the turn
+    spent += 1; // the turn goes on; the room has been idle for 1 ms
+    edit('c');
+    expect(log).toEqual(['by']);
+    manual.runDeferred();
+    expect(log).toEqual(['by', 'by']); // b and c together, in order
+    expect(room.doc.getText('t').toString()).toBe('cba');
+    await room.destroy();
+  });
+
+  it('[P11] a change that adds nothing (a deletion of what is deleted already) is not sent on', async () => {
+    const clock = createManualClock();
+    const log: string[] = [];
+    const { room, edit, raw, source } = await quietRoom(clock, clock, (id) => log.push(id));
+    edit('a');
+    clock.advance(100);
+    const deletion = captureUpdate(source, (d) => d.getText('t').delete(0, 1));
+    raw(deletion);
+    clock.runDeferred();
+    clock.advance(100);
+    expect(log).toEqual(['by', 'by']);
+    raw(deletion); // again: changes nothing, so nothing goes out
+    raw(deletion);
+    clock.runDeferred();
+    clock.advance(100);
+    expect(log).toEqual(['by', 'by']);
+    expect(room.doc.getText('t').toString()).toBe('');
     await room.destroy();
   });
 

@@ -198,6 +198,8 @@ const REMOTE_PRESENCE_TTL_MS = 35_000;
 
 // Transaction origins that are not peers.
 const LOAD = Symbol('load');
+/** The largest change an idle room sends on as it came ([P11]); typing and small pastes are far below. */
+const MAX_FORWARDED_BYTES = 16 * 1024;
 const REMOTE = Symbol('remote');
 const SERVER = Symbol('server');
 
@@ -239,8 +241,13 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
    * queued while the loop was busy) are W/20 apart or less; an idle room's next one comes later.
    */
   let lastWorkEnd = -Infinity;
-  /** While a change that went out as it came is applied: its update event is logged, not broadcast again. */
-  let forwarded = false;
+  /**
+   * While a change that went out as it came is applied, its sender: that transaction's update event
+   * (the first with this origin) is logged, not broadcast again. Anything else Yjs does in the same
+   * apply (a transaction of its own, e.g. removing format markers a deletion made redundant) goes out
+   * as usual, to everyone.
+   */
+  let forwardedFrom: Conn | null = null;
   /** Whether the scheduled broadcast was held back (the room is busy), and the current minimum spacing. */
   let broadcastHeld = false;
   const minSpacing = (): number => limits.broadcastWindowMs / 8;
@@ -330,7 +337,8 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin === LOAD) return;
     let now = false;
-    if (!forwarded) {
+    if (forwardedFrom !== null && origin === forwardedFrom) forwardedFrom = null;
+    else {
       const sender = isLiveConn(origin) ? origin : null;
       batch.push({ update, sender });
       if (!broadcastScheduled) {
@@ -402,9 +410,12 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
    * would cost a broadcast per change exactly when the loop can least afford it). Applying (a Yjs
    * transaction, which walks every client the document has seen) is then off the path to the peers.
    */
-  function forwardsAsItCame(update: DecodedUpdate): boolean {
+  function forwardsAsItCame(update: DecodedUpdate, bytes: Uint8Array): boolean {
     const window = limits.broadcastWindowMs;
     if (window <= 0 || batch.length > 0 || broadcastScheduled) return false;
+    // Only what adds content, and small: a deletion of what is deleted already changes nothing, and
+    // nothing of it would be logged; whatever a change carries that does nothing goes to every peer.
+    if (update.structs.length === 0 || bytes.byteLength > MAX_FORWARDED_BYTES) return false;
     const now = clock.now();
     if (now - lastWorkEnd < window / 20 || spacingFor(now - lastBroadcastAt).wait > 0) return false;
     return appliesWhole(update, doc.store);
@@ -723,9 +734,9 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     const store = doc.store;
     // Integrating someone else's pending structs is not this sender's content: it must receive the result too.
     const origin = store.pendingStructs || store.pendingDs ? null : conn;
-    if (live && forwardsAsItCame(check.decoded)) {
+    if (origin === conn && live && forwardsAsItCame(check.decoded, update)) {
+      forwardedFrom = conn;
       forward(conn, update);
-      forwarded = true;
     }
     try {
       Y.applyUpdate(doc, update, origin);
@@ -736,7 +747,7 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
       // log what applied.
       refuse(conn, ErrorCode.malformedUpdate, `update could not be applied: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
-      forwarded = false;
+      forwardedFrom = null;
       lastWorkEnd = clock.now();
     }
     boundPending();

@@ -33,12 +33,12 @@ export function checkUpdate(update: Uint8Array, limits: UpdateLimits = defaultUp
   return r.ok ? { ok: true } : r;
 }
 
-/** Yjs's v1 decoder, noting itself so that `inspectUpdate` can see where decoding stopped. */
-let lastDecoder: Y.UpdateDecoderV1 | null = null;
+/** Yjs's v1 decoder, noting the byte decoder it reads so that `inspectUpdate` can see where it stopped. */
+let lastRead: decoding.Decoder | null = null;
 class EndNotingDecoder extends Y.UpdateDecoderV1 {
   constructor(decoder: decoding.Decoder) {
     super(decoder);
-    lastDecoder = this;
+    lastRead = decoder;
   }
 }
 
@@ -54,14 +54,16 @@ export function inspectUpdate(
     return { ok: false, code: 'update_too_large', reason: `update of ${update.byteLength} bytes exceeds ${limits.maxUpdateBytes}` };
   }
   let decoded: DecodedUpdate;
+  let end: number;
   try {
     decoded = Y.decodeUpdateV2(update, EndNotingDecoder); // Y.decodeUpdate with this decoder
+    end = (lastRead as decoding.Decoder | null)?.pos ?? -1;
   } catch (err) {
     return { ok: false, code: 'malformed_update', reason: `undecodable update: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    lastRead = null;
   }
   // Yjs ignores bytes after the delete set; a room may send a change on as it came ([P11]), so none are allowed.
-  const end = lastDecoder?.restDecoder.pos ?? -1;
-  lastDecoder = null;
   if (end !== update.byteLength) {
     return { ok: false, code: 'malformed_update', reason: `${update.byteLength - end} bytes after the update` };
   }
@@ -100,10 +102,23 @@ export function inspectUpdate(
 }
 
 /**
+ * Whether an item placed next to (or, `asParent`, inside) `target` keeps its content in the document:
+ * not when `target` was garbage-collected, nor when the type it is in (or is) was deleted; Yjs then
+ * drops the new item's content, which the update as it came still carries.
+ */
+function integratesBeside(target: Y.Item | Y.GC, asParent: boolean): boolean {
+  if (!(target instanceof Y.Item)) return false;
+  if (asParent) return !target.deleted && target.content instanceof Y.ContentType;
+  const parent = target.parent as { _item?: Y.Item | null } | null;
+  return !parent?._item?.deleted;
+}
+
+/**
  * Whether a checked update integrates whole into the document `store` belongs to, as one client's
  * live edit does: its structs are items of one client continuing that client's clock in the store,
- * each refers only to what the store has or to an earlier item of the same update, and it deletes only
- * what the store has or the update adds; and the store has nothing pending that it could release.
+ * each refers only to what the store has (and keeps: not garbage-collected, not in or inside a deleted
+ * type) or to an earlier item of the same update, and it deletes only what the store has or the update
+ * adds; and the store has nothing pending that it could release.
  * Such an update leaves nothing pending and nothing of it is skipped, so what the document broadcasts
  * after applying it is the update itself ([P11]). Anything else (several clients, a gap, a struct the
  * document has, a garbage-collected range, pending structs) returns false.
@@ -122,7 +137,12 @@ export function appliesWhole(decoded: DecodedUpdate, store: Y.Doc['store']): boo
     next += struct.length;
     const parentId = struct.parent instanceof Y.ID ? struct.parent : null;
     for (const ref of [struct.origin, struct.rightOrigin, parentId]) {
-      if (ref && !(ref.clock < (ref.client === client ? struct.id.clock : Y.getState(store, ref.client)))) return false;
+      if (!ref) continue;
+      if (ref.client === client && ref.clock >= Y.getState(store, client)) {
+        if (ref.clock >= struct.id.clock) return false;
+        continue; // an earlier item of this update
+      }
+      if (!(ref.clock < Y.getState(store, ref.client)) || !integratesBeside(Y.getItem(store, ref), ref === parentId)) return false;
     }
   }
   for (const [c, ranges] of decoded.ds.clients) {
