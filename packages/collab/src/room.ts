@@ -395,6 +395,11 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     const items = batch;
     batch = [];
     if (items.length === 0 || destroyed) return;
+    sendTimed(items);
+  }
+
+  /** `broadcast`, noting when it started and ended and what it cost (the spacing and the idle signal read them). */
+  function sendTimed(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
     lastBroadcastAt = clock.now();
     broadcast(items);
     lastWorkEnd = clock.now();
@@ -421,12 +426,10 @@ export function createSyncRoom(options: SyncRoomOptions): SyncRoom {
     return appliesWhole(update, doc.store);
   }
 
+  /** The change as it came, through the same broadcast (and sender rule) as a batch of one. */
   function forward(conn: Conn, update: Uint8Array): void {
-    const at = clock.now();
-    broadcastSpacing = spacingFor(at - lastBroadcastAt).spacing;
-    lastBroadcastAt = at;
-    sendAll(encodeFrame({ type: 'sync-update', update }), limits.maxExcludedSenders > 0 ? new Set([conn]) : null);
-    lastBroadcastCost = clock.now() - at;
+    broadcastSpacing = spacingFor(clock.now() - lastBroadcastAt).spacing;
+    sendTimed([{ update, sender: conn }]);
   }
 
   function broadcast(items: Array<{ update: Uint8Array; sender: Conn | null }>): void {
