@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryPersistence } from './persistence.ts';
 import { CloseCode, decodeFrame, encodeFrame } from './protocol.ts';
-import { createSyncRoom, type Peer } from './room.ts';
+import { createSyncRoom, type Peer, type SyncRoom } from './room.ts';
 import type { RoomClock } from './clock.ts';
 import { captureUpdate, contentOf, countFrames, framesOf, step2Frame, updateFrame } from './testing/frames.ts';
 import { craftDeleteRange, craftStruct, sampleUpdate, yjsLimitVectors } from './testing/hostile-updates.ts';
@@ -47,6 +47,21 @@ async function quietRoom(clock: RoomClock, manual: ReturnType<typeof createManua
   const step2 = (ch: string) => room.receive(peers.get('sender')!, step2Frame(captureUpdate(source, (d) => d.getText('t').insert(0, ch))));
   const raw = (update: Uint8Array) => room.receive(peers.get('sender')!, updateFrame(update));
   return { room, edit, step2, raw, source };
+}
+
+/**
+ * A room with a 10 ms broadcast window and writers `ids`, idle for 100 ms after their greetings; every
+ * frame it sends goes to `onSend` (greetings included).
+ */
+async function idleRoom(ids: string[], onSend: (id: string, bytes: Uint8Array, room: SyncRoom) => void, persistence = createMemoryPersistence()) {
+  const clock = createManualClock();
+  const room = createSyncRoom({ name: 'test:doc', persistence, clock, limits: { broadcastWindowMs: 10 } });
+  await room.whenLoaded;
+  const peers = ids.map((id): Peer => ({ id, send: (bytes) => onSend(id, bytes, room), close: () => undefined }));
+  for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
+  clock.runDeferred();
+  clock.advance(100);
+  return { clock, room, peers };
 }
 
 describe('loading', () => {
@@ -572,15 +587,9 @@ describe('broadcast', () => {
   });
 
   it('[P11] an idle room sends a live change as it came, before applying it: once, to everyone but its sender; the log still gets it', async () => {
-    const clock = createManualClock();
     const persistence = createMemoryPersistence();
-    const room = createSyncRoom({ name: 'test:doc', persistence, clock, limits: { broadcastWindowMs: 10 } });
-    await room.whenLoaded;
     const got: Array<{ id: string; bytes: Uint8Array; applied: string }> = [];
-    const peers = ['sender', 'by1', 'by2'].map((id): Peer => ({ id, send: (bytes) => got.push({ id, bytes, applied: text(room.doc) }), close: () => undefined }));
-    for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
-    clock.runDeferred();
-    clock.advance(100);
+    const { clock, room, peers } = await idleRoom(['sender', 'by1', 'by2'], (id, bytes, r) => got.push({ id, bytes, applied: text(r.doc) }), persistence);
     got.length = 0;
     const source = new Y.Doc();
     const first = captureUpdate(source, (d) => d.getText('t').insert(0, 'hello'));
@@ -651,14 +660,8 @@ describe('broadcast', () => {
   });
 
   it('[P8][P11] a live change with bytes after the update is refused, not sent on', async () => {
-    const clock = createManualClock();
-    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
-    await room.whenLoaded;
     const got: Array<{ id: string; type: string }> = [];
-    const peers = ['sender', 'by'].map((id): Peer => ({ id, send: (bytes) => got.push({ id, type: decodeFrame(bytes).type }), close: () => undefined }));
-    for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
-    clock.runDeferred();
-    clock.advance(100);
+    const { clock, room, peers } = await idleRoom(['sender', 'by'], (id, bytes) => got.push({ id, type: decodeFrame(bytes).type }));
     got.length = 0;
     const update = captureUpdate(new Y.Doc(), (d) => d.getText('t').insert(0, 'x'));
     room.receive(peers[0]!, updateFrame(new Uint8Array([...update, 7, 7, 7])));
@@ -670,23 +673,11 @@ describe('broadcast', () => {
   });
 
   it('[P11] a change that would not integrate whole (a gap before it, or someone else\'s structs) is applied before it goes out, as the document has it', async () => {
-    const clock = createManualClock();
-    const room = createSyncRoom({ name: 'test:doc', persistence: createMemoryPersistence(), clock, limits: { broadcastWindowMs: 10 } });
-    await room.whenLoaded;
     const got: Array<{ id: string; update: Uint8Array; applied: string }> = [];
-    const peers = ['sender', 'by'].map(
-      (id): Peer => ({
-        id,
-        send: (bytes) => {
-          const f = decodeFrame(bytes);
-          if (f.type === 'sync-update') got.push({ id, update: f.update, applied: text(room.doc) });
-        },
-        close: () => undefined,
-      }),
-    );
-    for (const p of peers) room.connect(p, { access: 'write', identity: { userId: p.id, name: p.id, color: '#000' } });
-    clock.runDeferred();
-    clock.advance(100);
+    const { clock, room, peers } = await idleRoom(['sender', 'by'], (id, bytes, r) => {
+      const f = decodeFrame(bytes);
+      if (f.type === 'sync-update') got.push({ id, update: f.update, applied: text(r.doc) });
+    });
     const source = new Y.Doc();
     const first = captureUpdate(source, (d) => d.getText('t').insert(0, 'a'));
     const second = captureUpdate(source, (d) => d.getText('t').insert(1, 'b'));
