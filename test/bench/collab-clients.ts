@@ -43,6 +43,7 @@ import {
   type RubricDraft,
   type WebSocketLike,
 } from '@accord/collab';
+import { quantiles } from './path-trace.ts';
 
 interface Args {
   role: 'observers' | 'editors';
@@ -58,11 +59,18 @@ interface Args {
   warmupMs: number;
   loadMs: number;
   seed: number;
+  /** BENCH_PATH: observers also note when each frame reached them, before they apply it. */
+  path?: boolean;
 }
 const args = JSON.parse(process.argv[2]!) as Args;
 const send = (m: unknown) => process.send!(m);
 /** Milliseconds on CLOCK_MONOTONIC, shared by every process of the machine (nanoseconds since boot fit a double exactly). */
 const clock = () => Number(process.hrtime.bigint()) / 1e6;
+/** BENCH_PATH: when each observer's socket last delivered a message (read before the frame is applied). */
+const arrivals = new Map<Y.Doc, number>();
+const noteArrivals = (doc: Y.Doc, ws: WebSocket): void => {
+  if (args.path) ws.on('message', () => arrivals.set(doc, clock()));
+};
 
 let rngState = args.seed >>> 0;
 const rng = () => {
@@ -105,7 +113,11 @@ function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => vo
       ? createSocketDocTransport(socket as unknown as DocSocketLike, args.docName)
       : createWebSocketDocTransport({
           url: docSocketUrl(args.url, args.docName),
-          connect: (url) => new WebSocket(url, { perMessageDeflate: false, headers: { authorization: `Bearer ${args.token}` } }) as unknown as WebSocketLike,
+          connect: (url) => {
+            const ws = new WebSocket(url, { perMessageDeflate: false, headers: { authorization: `Bearer ${args.token}` } });
+            noteArrivals(doc, ws);
+            return ws as unknown as WebSocketLike;
+          },
           onRefused: (e) => console.error(`observer: refused: ${e.code} ${e.message}`),
         });
     const provider = createDocProvider({ doc, transport });
@@ -124,6 +136,7 @@ function connect(full: boolean, onRemote: (doc: Y.Doc, update: Uint8Array) => vo
   // the document name, after an authentication message (its onAuthenticate hook checks the token).
   const hocuspocus = args.kind === 'hocuspocus';
   const ws = new WebSocket(args.url, { perMessageDeflate: false });
+  if (full) noteArrivals(doc, ws);
   const origin = Symbol('ws');
   let synced = false;
   /** A new message: the document name (Hocuspocus only) and the message type. */
@@ -298,16 +311,18 @@ const exitOnRequest = (clients: Client[]) =>
   });
 
 if (args.role === 'observers') {
-  // Per observer, per remote Yjs client: the arrival time of each clock range [.., to).
+  // Per observer, per remote Yjs client: each clock range [.., to), when it was applied and when its
+  // message reached the observer (BENCH_PATH; else NaN).
   const receipts = new Map<Y.Doc, Map<number, number[]>>();
   const onRemote = (doc: Y.Doc, update: Uint8Array) => {
     const t = clock();
+    const arrived = arrivals.get(doc) ?? NaN;
     let perClient = receipts.get(doc);
     if (!perClient) receipts.set(doc, (perClient = new Map()));
     for (const [clientId, to] of Y.parseUpdateMeta(update).to) {
       let list = perClient.get(clientId);
       if (!list) perClient.set(clientId, (list = []));
-      list.push(to, t);
+      list.push(to, t, arrived);
     }
   };
   const { clients, allSynced } = await connectAll(true, onRemote, () => undefined);
@@ -336,17 +351,24 @@ if (args.role === 'observers') {
   const has = (c: Client) => [...last].every(([id, cl]) => Y.getState(c.doc.store, id) > cl);
   const delivered = await until(() => clients.every(has), 60_000);
   const latencies: number[] = [];
+  // BENCH_PATH: from the send until the message reached the first observer, and the last.
+  const firstArrivals: number[] = [];
+  const lastArrivals: number[] = [];
   let undelivered = 0;
   for (let i = 0; i < table.length; i += 4) {
     const [id, cl, sentAt, measured] = [table[i]!, table[i + 1]!, table[i + 2]!, table[i + 3]!];
     let worst = 0;
+    let firstArrival = Infinity;
+    let lastArrival = -Infinity;
     let missing = false;
     for (const c of clients) {
       const list = receipts.get(c.doc)?.get(id) ?? [];
       let at = NaN;
-      for (let j = 0; j < list.length; j += 2) {
+      for (let j = 0; j < list.length; j += 3) {
         if (list[j]! > cl) {
           at = list[j + 1]!;
+          firstArrival = Math.min(firstArrival, list[j + 2]! - sentAt);
+          lastArrival = Math.max(lastArrival, list[j + 2]! - sentAt);
           break;
         }
       }
@@ -354,7 +376,11 @@ if (args.role === 'observers') {
       else worst = Math.max(worst, at - sentAt);
     }
     if (missing) undelivered++;
-    else if (measured) latencies.push(worst);
+    else if (measured) {
+      latencies.push(worst);
+      if (Number.isFinite(firstArrival)) firstArrivals.push(firstArrival);
+      if (Number.isFinite(lastArrival)) lastArrivals.push(lastArrival);
+    }
   }
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
@@ -371,6 +397,7 @@ if (args.role === 'observers') {
     hash: [...hashes][0],
     measureElu,
     measureCpu,
+    arrivals: args.path && firstArrivals.length > 0 ? { first: quantiles(firstArrivals), last: quantiles(lastArrivals) } : null,
   });
 } else {
   let drainedFrames = 0;

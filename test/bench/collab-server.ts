@@ -23,8 +23,11 @@ import { eq } from 'drizzle-orm';
 import { createDocStore, users } from '@accord/db';
 import { startServer, type RunningServer } from '@accord/server';
 import { readCollabBenchEnv } from './env.ts';
+import { tracePath } from './path-trace.ts';
 
-const { broadcastWindowMs, pgliteWasm, profileWindow } = readCollabBenchEnv();
+const { broadcastWindowMs, pgliteWasm, profileWindow, path, observers } = readCollabBenchEnv();
+/** BENCH_PATH: the server's part of each edit's way to the observers, over the measured window. */
+const pathTrace = path ? tracePath(observers) : null;
 
 const kind = process.argv[2] as 'accord' | 'accord-pg' | 'hocuspocus' | 'reference';
 const send = (m: unknown) => process.send!(m);
@@ -227,11 +230,13 @@ async function onMessage(m: { type: string }): Promise<void> {
     t0 = performance.now();
     delay.reset();
     delay.enable();
+    pathTrace?.start();
     if (profiler) {
       await profiler.post('Profiler.enable');
       await profiler.post('Profiler.start');
     }
   } else if (m.type === 'measure-stop') {
+    const pathFigures = pathTrace?.stop() ?? null;
     delay.disable();
     const pauses = gcPauses ?? [];
     gcPauses = null;
@@ -259,6 +264,7 @@ async function onMessage(m: { type: string }): Promise<void> {
       gcMaxMs: Math.max(0, ...pauses),
       rssMb: mem.rss / 1048576,
       heapMb: mem.heapUsed / 1048576,
+      path: pathFigures,
     });
   } else if (m.type === 'state') {
     send({ type: 'state', ...(await docState()) });

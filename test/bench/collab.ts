@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../utils/process.ts';
 import { readCollabBenchEnv, serverChildEnv } from './env.ts';
+import type { PathFigures, Quantiles } from './path-trace.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchEnv = readCollabBenchEnv();
@@ -109,6 +110,9 @@ interface Result {
   idleRssMb: number;
   settledRssMb: number;
   serverWindowMs: number;
+  /** BENCH_PATH (path-trace.ts): the server's part of the path, from its sockets, and the observers' arrivals. */
+  path: PathFigures | null;
+  arrivals: { first: Quantiles; last: Quantiles } | null;
 }
 
 let runNo = 0;
@@ -133,7 +137,7 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
     // Idle for 10 s more before any client connects: the settled RSS.
     server.proc.send({ type: 'settle' });
     const settled = await server.next('settled');
-    const common = { kind, transport: benchEnv.accordTransport, url: ready.url, token: ready.token, docName: ready.docName, editsPerSecond, warmupMs: WARMUP_MS, loadMs: LOAD_MS };
+    const common = { kind, transport: benchEnv.accordTransport, url: ready.url, token: ready.token, docName: ready.docName, editsPerSecond, warmupMs: WARMUP_MS, loadMs: LOAD_MS, path: benchEnv.path };
     // Observers first: observer 0 writes the initial rubric, which the editors then sync once.
     const observers = child('collab-clients.ts', [JSON.stringify({ ...common, role: 'observers', count: OBSERVERS, seed: 7 })]);
     procs.push(observers.proc);
@@ -189,6 +193,8 @@ async function run(kind: Kind, clients: number, editsPerSecond: number): Promise
       idleRssMb: ready.idleRssMb as number,
       settledRssMb: settled.rssMb as number,
       serverWindowMs: stats.windowMs as number,
+      path: (stats.path as PathFigures | null | undefined) ?? null,
+      arrivals: (done.arrivals as { first: Quantiles; last: Quantiles } | null | undefined) ?? null,
     };
   } finally {
     for (const p of procs) if (p.exitCode === null && p.connected) p.send({ type: 'exit' });
@@ -239,6 +245,16 @@ const isSaturated = (r: Result) => !sawWindow(r.serverWindowMs) || r.elu >= 0.95
 const saturated = results.filter(isSaturated);
 for (const r of results) {
   console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.cpuPerUpdateUs, 2)} | ${f(r.elu * 100, 0)} % | ${f(r.maxStallMs)} | ${r.gc ? `${r.gc.count}, ${f(r.gc.totalMs)} / ${f(r.gc.maxMs)}` : '—'} | ${f(r.idleRssMb, 0)} / ${f(r.settledRssMb, 0)} → ${f(r.rssMb, 0)} | ${f(r.heapMb, 0)} | ${r.converged} |`);
+}
+if (benchEnv.path) {
+  const q = (x: Quantiles | undefined) => (x ? `${f(x.p50, 2)} / ${f(x.p99, 2)}` : '—');
+  console.log(`\nWhere an edit's time goes (BENCH_PATH=1; these runs' clocks are read on every socket read and write, so their figures above are not the benchmark's), p50 / p99 ms:`);
+  console.log(`| server | clients | edits/s | server: read → first write | → write to the ${OBSERVERS}th client (the last observer) | → last write | observers: send → first has the message | → last has it | → last has applied it (latency) |`);
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${NAMES[r.kind as Kind]}${ROUNDS > 1 ? `, round ${r.round}` : ''} | ${r.clients} | ${r.editsPerSecond} | ${q(r.path?.first)} | ${q(r.path?.observers)} | ${q(r.path?.last)} | ${q(r.arrivals?.first)} | ${q(r.arrivals?.last)} | ${f(r.p50, 2)} / ${f(r.p99, 2)} |`);
+  }
+  console.log('The server figures are per chunk read from a client socket: at light load one edit, at high load several (then they mix edits).');
 }
 if (saturated.length > 0) {
   console.log(`\nSaturated servers (event loop ≥ 95 % busy, or — : it saw only part of the measured window because the control messages waited behind the load; then its CPU, ELU, stall and GC figures are not valid): ${saturated.map((r) => `${r.kind} ${r.clients}×${r.editsPerSecond} ${f(r.serverWindowMs / 1000)} s of ${f(LOAD_MS / 1000)} s, ELU ${f(r.elu * 100, 0)} %`).join(', ')}.`);

@@ -21,6 +21,8 @@ export interface CollabBenchEnv {
   pgliteWasm: string | null;
   /** Accord's clients connect over its document sockets (default) or Socket.IO (BENCH_ACCORD_TRANSPORT). */
   accordTransport: 'docsocket' | 'socket.io';
+  /** BENCH_PATH=1: where an edit's time goes, from the servers' sockets and the observers' (path-trace.ts). */
+  path: boolean;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -28,6 +30,12 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: must be a positive number (got ${raw})`);
   return n;
+}
+
+function flag(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new Error(`${name}: must be 1 or 0 (got ${raw})`);
 }
 
 function transport(raw: string | undefined): 'docsocket' | 'socket.io' {
@@ -49,6 +57,7 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
     broadcastWindowMs: source.ACCORD_BROADCAST_WINDOW_MS || null,
     pgliteWasm: source.ACCORD_PGLITE_WASM || null,
     accordTransport: transport(source.BENCH_ACCORD_TRANSPORT),
+    path: flag('BENCH_PATH', source.BENCH_PATH),
   };
 }
 
