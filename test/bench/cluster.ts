@@ -187,6 +187,7 @@ try {
   const pids = cluster.nodes.map((n) => n.process().child.pid!);
   const before = pids.map(procStat);
   const self0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   let editing = true;
   const typing = Promise.all(
@@ -205,6 +206,9 @@ try {
   const wall = (performance.now() - t0) / 1000;
   const after = pids.map(procStat);
   const self = process.cpuUsage(self0);
+  // The editors and observers share this process: when its event loop is busy, their edits go out late
+  // and arrivals wait to be read, and the latencies include that wait.
+  const generatorElu = performance.eventLoopUtilization(elu0).utilization;
 
   // Convergence: every client of a document, then the database, hold one state.
   const convergeStart = performance.now();
@@ -250,6 +254,11 @@ try {
   pids.forEach((_, i) => log(`| ${i + 1} | ${f((100 * (after[i]!.cpuSeconds - before[i]!.cpuSeconds)) / wall, 0)} % | ${f(before[i]!.rssMb, 0)} → ${f(after[i]!.rssMb, 0)} |`));
   log(`| load generator (this process) | ${f((100 * (self.user + self.system)) / 1e6 / wall, 0)} % | |`);
   log('');
+  log(
+    `load generator: event loop ${f(100 * generatorElu, 0)} % busy; edits sent at ${f(sent.size / wall, 0)}/s of the ${f(CLIENTS * RATE, 0)}/s asked for${
+      generatorElu >= 0.5 || sent.size / wall < 0.95 * CLIENTS * RATE ? ' (the latencies above include its own waits: its timers fire late and arrivals wait to be read)' : ''
+    }`,
+  );
   log(`edits sent ${sent.size.toLocaleString('en-US')} (${f(sent.size / wall, 0)}/s); arrivals at observers ${received.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')}; unmatched ${unmatched}`);
   log(`convergence: clients ${converged ? `yes (${f(clientsConvergedMs, 0)} ms after the last edit)` : 'NO'}, database ${dbConverged ? 'yes' : 'NO'}`);
   const other = latencies(otherNode);
