@@ -23,10 +23,10 @@ import type { Socket } from 'socket.io-client';
 import type { Project } from '@accord/core';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { decodeFrame, docSocketUrl, encodeFrame, getDimensionText } from '@accord/collab';
+import { getDimensionText } from '@accord/collab';
 import { ApiClient } from '../utils/client.ts';
 import { startCluster, type Cluster } from '../utils/cluster.ts';
-import { connected, docSocketOptions, openDoc, openSocket, type LiveDoc } from '../utils/collab.ts';
+import { connected, drainingDocSocketEditor, openDoc, openSocket, type LiveDoc } from '../utils/collab.ts';
 import { EDIT_DIMENSION, docFromDatabase, draftState, openAppSocket, sleep } from '../utils/faults.ts';
 import { assertLoopback, createScratchDatabase, latencies, publishRubric, type ScratchDatabase } from '../utils/bench-load.ts';
 
@@ -112,18 +112,15 @@ class Observer {
 }
 
 /**
- * An editor on its document socket that does to the load generator what a person typing does to their
- * own machine: it syncs the document once, sends its edits, and counts the frames it receives without
- * applying them (as bench:collab's editors do). With full clients for editors, this one process applied
- * every change once per client of its document (13 times) and saturated its core, so the latencies were
- * mostly its own waits. The observers, on every node, are full clients.
+ * An editor on its document socket that syncs once, sends its edits and drains what it receives
+ * (`drainingDocSocketEditor`). With full clients for editors, this one process applied every change
+ * once per client of its document (13 times) and saturated its core, so the latencies were mostly its
+ * own waits. The observers, on every node, are full clients.
  */
 class BenchEditor {
   readonly doc = new Y.Doc();
   readonly ws: WebSocket;
-  synced = false;
-  /** Frames received after the sync (drained, not applied). */
-  drained = 0;
+  readonly synced: () => boolean;
   private n = 0;
   constructor(
     url: string,
@@ -132,26 +129,7 @@ class BenchEditor {
     readonly node: number,
     readonly docName: string,
   ) {
-    const remote = Symbol('remote');
-    const ws = (this.ws = new WebSocket(docSocketUrl(url, docName), docSocketOptions({ url, cookie })));
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) {
-        if (data.toString().startsWith('{"joined"')) ws.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(this.doc) }));
-        return;
-      }
-      if (this.synced) {
-        this.drained++;
-        return;
-      }
-      const frame = decodeFrame(data);
-      if (frame.type === 'sync-step2') {
-        Y.applyUpdate(this.doc, frame.update, remote);
-        this.synced = true;
-      }
-    });
-    ws.on('close', (code, reason) => code >= 4000 && console.error(`editor ${id}: refused: ${code} ${reason.toString()}`));
-    ws.on('error', (err) => console.error(`editor ${id}: ${err.message}`));
-    this.doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && ws.readyState === WebSocket.OPEN && ws.send(encodeFrame({ type: 'sync-update', update: u })));
+    ({ ws: this.ws, synced: this.synced } = drainingDocSocketEditor({ url, cookie }, docName, this.doc, () => undefined, (m) => console.error(`editor ${id}: ${m}`)));
   }
   edit(): void {
     const t = getDimensionText(this.doc, EDIT_DIMENSION);
@@ -217,7 +195,7 @@ try {
     editors.push(editor);
     editorSockets.push(editor.ws);
   }
-  await waitUntil(() => observers.every((o) => o.live.provider.synced) && editors.every((e) => e.synced), 120_000, 'every client synced');
+  await waitUntil(() => observers.every((o) => o.live.provider.synced) && editors.every((e) => e.synced()), 120_000, 'every client synced');
   for (const o of observers) o.watch();
   log(`connected: ${editors.length} editors and ${observers.length} observers`);
 

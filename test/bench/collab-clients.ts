@@ -43,6 +43,7 @@ import {
   type RubricDraft,
   type WebSocketLike,
 } from '@accord/collab';
+import { drainingDocSocketEditor } from '../utils/collab.ts';
 import { quantiles } from './path-trace.ts';
 
 interface Args {
@@ -231,31 +232,10 @@ function rawAccordEditor(doc: Y.Doc, onDrained: (bytes: number) => void): Client
   return { doc, synced: () => synced, close: () => ws.close() };
 }
 
-/**
- * An Accord editor on its document socket ([P26]): connects with the API token, waits for the
- * `joined` message, syncs once, then sends its edits as binary frames and only counts the frames it
- * receives, without decoding them — what the relay's editors do with y-websocket's protocol.
- */
+/** An Accord editor on its document socket ([P26]) with the API token: what the relay's editors do with y-websocket's protocol. */
 function rawDocSocketEditor(doc: Y.Doc, onDrained: (bytes: number) => void): Client {
-  const ws = new WebSocket(docSocketUrl(args.url, args.docName), { perMessageDeflate: false, headers: { authorization: `Bearer ${args.token}` } });
-  let synced = false;
-  const remote = Symbol('remote');
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary) {
-      if (data.toString().startsWith('{"joined"')) ws.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
-      return;
-    }
-    if (synced) return onDrained(data.byteLength);
-    const frame = decodeFrame(data);
-    if (frame.type === 'sync-step2') {
-      Y.applyUpdate(doc, frame.update, remote);
-      synced = true;
-    }
-  });
-  ws.on('close', (code, reason) => code >= 4000 && console.error(`editor: refused: ${code} ${reason.toString()}`));
-  ws.on('error', (err) => console.error(`editor: ${err.message}`));
-  doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && ws.readyState === WebSocket.OPEN && ws.send(encodeFrame({ type: 'sync-update', update: u })));
-  return { doc, synced: () => synced, close: () => ws.close() };
+  const { ws, synced } = drainingDocSocketEditor({ url: args.url, ...(args.token ? { token: args.token } : {}) }, args.docName, doc, onDrained, (m) => console.error(`editor: ${m}`));
+  return { doc, synced, close: () => ws.close() };
 }
 
 const DIMENSIONS = ['helpfulness', 'harmlessness', 'honesty', 'concision', 'style'];
@@ -382,17 +362,16 @@ if (args.role === 'observers') {
       if (Number.isFinite(lastArrival)) lastArrivals.push(lastArrival);
     }
   }
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  const latency = quantiles(latencies);
   const hashes = new Set(clients.map((c) => hashOf(c.doc)));
   send({
     type: 'done',
     delivered,
     undelivered,
     samples: latencies.length,
-    p50: q(0.5),
-    p99: q(0.99),
-    max: latencies.at(-1) ?? NaN,
+    p50: latency.p50,
+    p99: latency.p99,
+    max: latencies.length > 0 ? Math.max(...latencies) : NaN,
     converged: hashes.size === 1 && delivered,
     hash: [...hashes][0],
     measureElu,

@@ -57,7 +57,7 @@ export function tracePath(observers: number): { start(): void; stop(): PathFigur
     _writev(this: Socket, ...args: unknown[]): unknown;
   };
   // An accepted socket has its server; a database connection does not.
-  const accepted = (s: Socket) => (s as unknown as { server?: unknown }).server !== undefined && (s as unknown as { server?: unknown }).server !== null;
+  const accepted = (s: Socket) => (s as unknown as { server?: unknown }).server != null;
   const { push, _write: write, _writev: writev } = proto;
   proto.push = function (this: Socket, ...args: unknown[]) {
     const chunk = args[0] as Uint8Array | null | undefined;

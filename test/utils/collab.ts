@@ -14,6 +14,7 @@ import {
   createWebSocketDocTransport,
   decodeFrame,
   docSocketUrl,
+  encodeFrame,
   type DocProvider,
   type DocSocketLike,
   type Frame,
@@ -181,4 +182,38 @@ export function rawDoc(socket: Socket, name: string) {
 
 export function emitAck<T>(socket: Socket, event: string, ...args: unknown[]): Promise<T> {
   return socket.timeout(10_000).emitWithAck(event, ...args) as Promise<T>;
+}
+
+/**
+ * A benchmark editor on its document socket ([P26]): waits for the `joined` message, syncs `doc` once,
+ * then sends its own edits as binary frames and only counts the frames it receives (`onDrained`),
+ * without decoding or applying them, as a person typing costs their own machine and not the load
+ * generator's. `doc` keeps the state of its sync plus its own edits.
+ */
+export function drainingDocSocketEditor(
+  a: Omit<SocketAuth, 'reconnection'>,
+  name: string,
+  doc: Y.Doc,
+  onDrained: (bytes: number) => void,
+  onProblem: (message: string) => void,
+): { ws: WebSocket; synced: () => boolean } {
+  const ws = new WebSocket(docSocketUrl(a.url, name), docSocketOptions(a));
+  let synced = false;
+  const remote = Symbol('remote');
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) {
+      if (data.toString().startsWith('{"joined"')) ws.send(encodeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(doc) }));
+      return;
+    }
+    if (synced) return onDrained(data.byteLength);
+    const frame = decodeFrame(data);
+    if (frame.type === 'sync-step2') {
+      Y.applyUpdate(doc, frame.update, remote);
+      synced = true;
+    }
+  });
+  ws.on('close', (code, reason) => code >= 4000 && onProblem(`refused: ${code} ${reason.toString()}`));
+  ws.on('error', (err) => onProblem(err.message));
+  doc.on('update', (u: Uint8Array, origin: unknown) => origin !== remote && ws.readyState === WebSocket.OPEN && ws.send(encodeFrame({ type: 'sync-update', update: u })));
+  return { ws, synced: () => synced };
 }
