@@ -1,6 +1,8 @@
 /**
- * The app's routes and a pure matcher: `matchRoute('/projects/42')` →
- * `{ name: 'project', params: { id: '42' } }`. Unknown or malformed paths match `not-found`.
+ * The app's routes and a pure matcher: `matchRoute('/projects/0b7e…4a5b')` →
+ * `{ name: 'project', params: { id: '0b7e…4a5b' } }`. Unknown or malformed paths match `not-found`,
+ * and so does an id that is not a UUID (every project, judgment, session and dispute has one): a
+ * mistyped address shows the not-found page, not the API's refusal of the id.
  */
 
 const ROUTES = [
@@ -28,6 +30,9 @@ export interface RouteMatch {
   public: boolean;
 }
 
+/** Every route parameter is an entity's id. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
@@ -47,7 +52,7 @@ function matchPattern(pattern: string, pathname: string): Record<string, string>
       } catch {
         return null;
       }
-      if (value === '' || value.includes('/')) return null;
+      if (!UUID.test(value)) return null;
       params[w.slice(1)] = value;
     } else if (w !== g) {
       return null;
