@@ -282,6 +282,20 @@ const find = (kind: Kind, clients: number) => {
     saturated: runs.some(isSaturated),
   };
 };
+/**
+ * With BENCH_ROUNDS: in how many rounds `a`'s p50 and p99 were at most `b`'s of the same round, and
+ * each one's range. Where the medians differ by less than the spread from round to round, this says
+ * whether one server is ahead or the two are tied.
+ */
+const roundByRound = (a: Kind, b: Kind, clients: number): string => {
+  const of = (k: Kind) => results.filter((r) => r.kind === k && r.clients === clients).sort((x, y) => (x.round ?? 1) - (y.round ?? 1));
+  const as = of(a);
+  const bs = of(b);
+  const n = Math.min(as.length, bs.length);
+  const count = (q: 'p50' | 'p99') => as.slice(0, n).filter((r, i) => r[q] <= bs[i]![q]).length;
+  const range = (rs: Result[], q: 'p50' | 'p99') => `${f(Math.min(...rs.map((r) => r[q])), 2)}–${f(Math.max(...rs.map((r) => r[q])), 2)}`;
+  return `round by round, ${a}'s p50 ≤ ${b}'s in ${count('p50')} of ${n}, p99 in ${count('p99')} of ${n} (p50 ${range(as, 'p50')} against ${range(bs, 'p50')} ms, p99 ${range(as, 'p99')} against ${range(bs, 'p99')} ms)`;
+};
 const accords = (['accord', 'accord-pg'] as const).filter((k) => KINDS.includes(k));
 const anchors = (['reference', 'hocuspocus'] as const).filter((k) => KINDS.includes(k));
 console.log('\nAccord / others (lower is better):');
@@ -291,7 +305,7 @@ for (const s of SCENARIOS) {
       const a = find(ak, s.clients)!;
       const b = find(bk, s.clients)!;
       console.log(
-        `  ${s.clients}×${s.editsPerSecond} ${ak} / ${bk}: p50 ×${f(a.p50 / b.p50, 2)}, p99 ×${f(a.p99 / b.p99, 2)}, CPU/update ×${f(a.cpuPerUpdateUs / b.cpuPerUpdateUs, 2)}, longest stall ×${f(a.maxStallMs / b.maxStallMs, 2)}`,
+        `  ${s.clients}×${s.editsPerSecond} ${ak} / ${bk}: p50 ×${f(a.p50 / b.p50, 2)}, p99 ×${f(a.p99 / b.p99, 2)}, CPU/update ×${f(a.cpuPerUpdateUs / b.cpuPerUpdateUs, 2)}, longest stall ×${f(a.maxStallMs / b.maxStallMs, 2)}${ROUNDS > 1 ? `; ${roundByRound(ak, bk, s.clients)}` : ''}`,
       );
     }
   }
