@@ -64,7 +64,7 @@ export function readCollabBenchEnv(source: Record<string, string | undefined> = 
 /**
  * The environment of every server the benchmark starts (Accord, the relay, Hocuspocus alike): the one
  * Accord's start script sets (`SERVER_START_ENV`: glibc returns large freed blocks to the system, see
- * the README's Performance section, "memory"), unless the caller's environment sets it already.
+ * docs/performance-log.md, "memory"), unless the caller's environment sets it already.
  */
 export function serverChildEnv(source: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
   return { ...SERVER_START_ENV, ...source };

@@ -27,8 +27,8 @@ export interface ServerProcess {
 /**
  * The node flags of the server's start script (`apps/server/package.json`), read from it, so tests,
  * benchmarks and `npm run cluster` run the server as `npm start` does, with no copy to keep in step.
- * Today `--max-semi-space-size=32` (V8's default here: 16) and `--no-memory-reducer` (README,
- * Performance: the memory reducer shrank the young generation in the middle of a load). With the first, objects of a request in flight die young
+ * Today `--max-semi-space-size=32` (V8's default here: 16) and `--no-memory-reducer` (docs/performance-log.md:
+ * the memory reducer shrank the young generation in the middle of a load). With the first, objects of a request in flight die young
  * instead of being promoted, so the server collects its old generation less often (a major
  * collection's helper threads took both cores for tens of milliseconds under `perf sched`). Four
  * alternated pairs of `bench:load -- --trainers 32 --large 20000 --seconds 10`: the server's CPU per
@@ -40,7 +40,7 @@ export const SERVER_NODE_FLAGS: readonly string[] = START.afterNode.filter((w) =
 /**
  * The environment the server's start script sets before `node`, read from it like the flags: today
  * `MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072`, glibc's allocator returning large freed blocks to
- * the system (README, Performance: "memory"). Set over the caller's environment, as the script does.
+ * the system (docs/performance-log.md: "memory"). Set over the caller's environment, as the script does.
  */
 export const SERVER_START_ENV: Readonly<Record<string, string>> = Object.fromEntries(
   START.beforeNode.map((w) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w))

@@ -29,7 +29,7 @@ export type DbOptions =
       /**
        * V8's compilers for PGlite's WebAssembly (default `optimizing`, V8's own default). `baseline`
        * keeps every function on the baseline compiler (Liftoff, V8's `--liftoff-only`): about 60–90 MB
-       * less resident memory and a faster start, heavy queries about a quarter slower (README, Performance).
+       * less resident memory and a faster start, heavy queries about a quarter slower (docs/performance-log.md).
        * The flag is process-wide and applies to modules compiled after it is set (so it is set before
        * PGlite is loaded); `optimizing` does not clear it in a process where `baseline` set it.
        */

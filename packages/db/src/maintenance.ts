@@ -5,7 +5,7 @@
  * statistics of when they were nearly empty, and the queue's statements are planned as scans of whole
  * tables. `bench:load` without its own VACUUM (ANALYZE) measured it on PostgreSQL with autovacuum off:
  * `queue/next` took 7.9 ms of PostgreSQL time a call instead of 1.4, and the loop at 200,000 items ran
- * at 75 % of its rate at 2,000 (README, Performance).
+ * at 75 % of its rate at 2,000 (docs/performance-log.md).
  *
  * `maintainTables` is one pass of what autovacuum would do, by its own rules and settings: ANALYZE a
  * table once the rows changed since its last ANALYZE exceed `autovacuum_analyze_threshold` +
@@ -15,7 +15,7 @@
  * each other's pass, and on PGlite (one connection) requests run between two tables. On PostgreSQL a
  * pass runs under autovacuum's cost delay (`autovacuum_vacuum_cost_delay`, 2 ms by default), on one
  * connection of the pool: autovacuum paces its reads and writes so that requests keep the cores, and
- * `bench:load` showed an unpaced pass in the trainers' latency (README, Performance). What ANALYZE
+ * `bench:load` showed an unpaced pass in the trainers' latency (docs/performance-log.md). What ANALYZE
  * spends on documents no plan needs is left out by their statistics targets (migration 0042).
  * `beforeWork` lets the caller hold a pass that has work until a good moment (the server waits for a
  * quiet database, measured by `databaseLoad`), or call it off; `betweenTables`, asked before each table

@@ -213,7 +213,7 @@ export function createConsensusRepo(db: Db) {
             // (the judgments trigger, one row per judgment in item order). In any other order (a small
             // queue is read in the order its rows were written) the two could each hold a row the other
             // waits for: a deadlock, which PostgreSQL finds only after deadlock_timeout (1 s), with every
-            // submit on the node queued behind it (bench:load, README's Performance section).
+            // submit on the node queued behind it (bench:load, docs/performance-log.md).
             await prepared(
               tx,
               'accord_consensus_done',

@@ -173,7 +173,7 @@ const MAX_BATCH = 64;
  * triggers and the refresh ran twice as often; since the refresh left the submit's statement
  * (migration 0038), the batches share no row but a member's or an item's, taken in one order.
  * `bench:load -- --trainers 32`, paced at half the ceiling, alternated on one machine (with the larger
- * quality drains): next+submit p99 94.5 and 77.4 ms with two, 114 and 211 ms with one (README, Performance).
+ * quality drains): next+submit p99 94.5 and 77.4 ms with two, 114 and 211 ms with one (docs/performance-log.md).
  */
 const MAX_IN_FLIGHT = 2;
 

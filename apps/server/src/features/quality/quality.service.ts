@@ -411,7 +411,7 @@ export function createQualityService(deps: {
    * the evaluation stores is read only through reads that evaluate what is still queued first (the
    * annotators, flags and a trainer's own figures), and pushed only to open dashboards. The queue stays
    * short; trainers judging while nobody watches stop paying for evaluations nobody sees (4 a second
-   * during a busy project's submits: bench:load, README's Performance section).
+   * during a busy project's submits: bench:load, docs/performance-log.md).
    */
   const IDLE_BATCH_MS = 10_000;
 
