@@ -190,7 +190,7 @@ describe.skipIf(missing !== null)('browser: lead and reviewer screens', () => {
     // The judging page of a missing project leads back too (a retry cannot find it), and an address
     // whose id is not a UUID is the not-found page, not the API's refusal of the id.
     await trainer.goto(`${t.url}/projects/00000000-0000-4000-8000-000000000000/judge`);
-    await trainer.getByTestId('judge-error-back').click();
+    await trainer.getByTestId('error-back').click();
     await trainer.waitForURL(/\/projects$/);
     await trainer.goto(`${t.url}/projects/1/judge`);
     await expect.poll(() => trainer.locator('h1').textContent()).toBe('Page not found');
