@@ -28,10 +28,10 @@ export const EnvSchema = z
       .optional(),
     /**
      * PostgreSQL connections per node (its pool); each request holds one only while a statement runs.
-     * Eight: more backends than the database has cores to run them only take turns on those cores
-     * (docs/server.md, "the pool").
+     * Four: more backends than the database has cores to run them only take turns on those cores
+     * with the server's own thread (docs/server.md, "the pool").
      */
-    ACCORD_DB_POOL: int(8, 1, 1000),
+    ACCORD_DB_POOL: int(4, 1, 1000),
     /**
      * Where no autovacuum runs (PGlite always; PostgreSQL with autovacuum off), every this many seconds
      * the tables it would analyze or vacuum are (by its thresholds). 0: never. Imports analyze their
