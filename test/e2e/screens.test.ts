@@ -190,6 +190,10 @@ describe.skipIf(missing !== null)('browser: lead and reviewer screens', () => {
     // The judging page of a missing project leads back too (a retry cannot find it), and an address
     // whose id is not a UUID is the not-found page, not the API's refusal of the id.
     await trainer.goto(`${t.url}/projects/00000000-0000-4000-8000-000000000000/judge`);
+    await trainer.getByTestId('error-back').waitFor();
+    // Nothing of a project to offer there: no guidelines, past judgments or item clock.
+    expect(await trainer.getByTestId('open-guidelines').count()).toBe(0);
+    expect(await trainer.getByTestId('toggle-mine').count()).toBe(0);
     await trainer.getByTestId('error-back').click();
     await trainer.waitForURL(/\/projects$/);
     await trainer.goto(`${t.url}/projects/1/judge`);
