@@ -195,6 +195,7 @@ describe.skipIf(missing !== null)('browser: the judging workspace, issue 14', ()
     await page.keyboard.press('Escape');
 
     // The shortcut help: Tab listed once, the 1–7 key on one line, the page behind inert.
+    expect(await focusedTestId(page)).toBe('main');
     await page.keyboard.press('?');
     await page.getByTestId('shortcut-help').waitFor();
     const help = page.getByTestId('shortcut-help');
@@ -208,6 +209,13 @@ describe.skipIf(missing !== null)('browser: the judging workspace, issue 14', ()
     await page.keyboard.press('Escape');
     await page.getByTestId('shortcut-help').waitFor({ state: 'detached' });
     expect(await page.evaluate(`document.getElementById('app').inert`)).toBe(false);
+    // Closed, a dialog gives the focus back to where it was (not to <body>, where it went while the page was still inert).
+    await expect.poll(() => focusedTestId(page)).toBe('main');
+    await page.getByTestId('open-guidelines').click();
+    await page.getByTestId('guidelines').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('guidelines').waitFor({ state: 'detached' });
+    await expect.poll(() => focusedTestId(page)).toBe('open-guidelines');
 
     // The guidelines, one key away: every dimension with its level anchors.
     await page.keyboard.press('h');
