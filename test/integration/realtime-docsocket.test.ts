@@ -165,6 +165,43 @@ describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
     expect([4401, 4404]).toContain((await closeOf(g)).code);
   });
 
+  it('[P26][P6] an id written in upper case is the same id: a removal, a demotion, a deactivation and an archiving through one close the live documents too', async () => {
+    const admin = await t.as('admin');
+    const UP = (id: string) => id.toUpperCase();
+    // Removed through /members/<USER ID>: the REST answer and the document socket agree.
+    const removed = await newUser('reviewer');
+    const a = await live(removed.client);
+    expect((await admin.delete(`/api/projects/${UP(t.demoProjectId)}/members/${UP(removed.id)}`)).status).toBe(200);
+    expect((await removed.client.get(`/api/projects/${t.demoProjectId}/rubric`)).status).toBe(404);
+    await waitFor(() => a.refused.length > 0, { message: 'kicked after a removal by an upper-case id', timeout: 5_000 });
+    expect(a.refused[0]!.code).toBe('kicked');
+    // Made a trainer the same way: trainers are refused the rubric draft.
+    const demoted = await newUser('reviewer');
+    const d = await live(demoted.client);
+    const role = await admin.patch<{ userId: string }>(`/api/projects/${t.demoProjectId}/members/${UP(demoted.id)}`, { role: 'trainer' });
+    expect(role.status).toBe(200);
+    expect(role.body.userId).toBe(demoted.id);
+    await waitFor(() => d.refused.length > 0, { message: 'kicked after a demotion by an upper-case id', timeout: 5_000 });
+    // Deactivated through /users/<USER ID>.
+    const gone = await newUser('reviewer');
+    const g = raw({ url: t.url, cookie: gone.client.cookie });
+    await g.opened;
+    await waitFor(() => g.texts.length === 1);
+    expect((await admin.patch(`/api/users/${UP(gone.id)}`, { active: false })).status).toBe(200);
+    expect([4401, 4404]).toContain((await closeOf(g)).code);
+    // An admin's own id in upper case is still their own account.
+    const me = (await admin.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    const self = await admin.patch<{ error: { details: { path: string }[] } }>(`/api/users/${UP(me)}`, { isAdmin: false });
+    expect(self.status).toBe(409);
+    expect(self.body.error.details).toEqual([{ path: 'body.isAdmin', message: 'cannot be changed on your own account' }]);
+    // A project archived through /projects/<PROJECT ID> freezes its documents at once.
+    const created = await lead.post<{ id: string }>('/api/projects', { name: `Upper-case archive ${randomUUID().slice(0, 6)}` });
+    const w = await live(lead, `rubric:${created.body.id}`);
+    expect(w.provider.access).toBe('write');
+    expect((await lead.patch(`/api/projects/${UP(created.body.id)}`, { archived: true })).status).toBe(200);
+    await waitFor(() => w.provider.access === 'read', { message: 'frozen after archiving by an upper-case id', timeout: 5_000 });
+  });
+
   it('[P26][P5] a frozen document (archived project) joins read-only, refuses writes, and writes again after unarchive', async () => {
     const created = await lead.post<{ id: string }>('/api/projects', { name: `Frozen socket ${randomUUID().slice(0, 6)}` });
     const pid = created.body.id;

@@ -116,7 +116,8 @@ function mount(app: Hono<AppEnv>, deps: Deps, r: AnyRoute) {
   // route reads its project with the credential (one query), when the id can be one.
   const authn = async (c: Context<AppEnv>, next: () => Promise<void>) => {
     const rawProjectId = typeof r.access === 'object' ? c.req.param('projectId') : undefined;
-    await authenticate(c, deps, rawProjectId && UUID.test(rawProjectId) ? rawProjectId : undefined);
+    // Lower case, as the params' schema reads it (IdSchema), so the lookup is the one the route uses.
+    await authenticate(c, deps, rawProjectId && UUID.test(rawProjectId) ? rawProjectId.toLowerCase() : undefined);
     await next();
   };
   const handler = async (c: Context<AppEnv>) => {

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-export const IdSchema = z.string().uuid({ message: 'must be a UUID' });
+/**
+ * A UUID, in the lower case the server stores and names things by (rooms, control events, document
+ * names, in-memory comparisons): an id accepted in any case is read as its lower-case spelling, so
+ * `/members/ABC…` is the same member as `/members/abc…` everywhere, not only in SQL.
+ */
+export const IdSchema = z.string().uuid({ message: 'must be a UUID' }).toLowerCase();
 
 export const EmailSchema = z
   .string()

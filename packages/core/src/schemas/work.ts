@@ -96,7 +96,7 @@ export const UpdateProjectSettingsBodySchema = z
     goldRate: z.number().min(0).max(1).optional(),
     showModelNames: z.boolean().optional(),
     /** A registered model endpoint (red-teaming projects), or null for none. */
-    modelEndpointId: z.string().uuid({ message: 'must be the id of a registered model endpoint' }).nullable().optional(),
+    modelEndpointId: z.string().uuid({ message: 'must be the id of a registered model endpoint' }).toLowerCase().nullable().optional(),
     justificationChecks: z
       .strictObject({
         block: JustificationChecksSettingsSchema.shape.block.unwrap().optional(),
