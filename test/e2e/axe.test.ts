@@ -1,7 +1,8 @@
 /**
  * Every page, as each role (admin, lead, reviewer, trainer), in light at desktop and phone width, and in
  * dark at desktop width as the lead, the trainer and a signed-out visitor: an axe-core audit (WCAG 2.1
- * A/AA and best practice) that fails on any violation, and a screenshot of each, kept under
+ * A/AA and best practice) that fails on any violation (and at phone width on a page wider than the
+ * screen), and a screenshot of each, kept under
  * test-results/pages/ for people to look at (not in CI, where nobody looks, unless ACCORD_SCREENSHOTS=1).
  * The dark theme is the same colour tokens on every role's page; the lead sees the most of a project's
  * screens and the trainer the judging ones.
@@ -104,6 +105,9 @@ describe.skipIf(missing !== null)('browser: accessibility audit and screenshots 
         await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
         if (testRunEnv.sweepScreenshots) await page.screenshot({ path: join(PAGES_DIR, `${label}-${view.label}-${theme}.png`), fullPage: true });
         if (audit) for (const v of await axeViolations(page)) found.push(`${label} @${view.label} ${theme}: ${v}`);
+        // A phone shows the whole width: nothing (the account menu was, for the admin) beyond the right edge.
+        const over = audit && view.width < 640 ? ((await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number) : 0;
+        if (over > 0) found.push(`${label} @${view.label}: the page scrolls sideways by ${over}px`);
       }
     }
     return found;
