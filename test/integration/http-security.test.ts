@@ -115,6 +115,44 @@ describe.each(kinds)('HTTP and handshake security (%s)', (kind) => {
     expect(type.status).toBe(415);
   });
 
+  it('refuses text the database cannot store (NUL, unpaired surrogates) with a 400 naming the field, before anything changes', async () => {
+    const p = `/api/projects/${t.demoProjectId}`;
+    // The judging form's autosave and submit (the text was pasted from somewhere).
+    const task = (await trainer.post<{ task: { assignmentId: string } | null }>(`${p}/queue/next`)).body.task!;
+    expect(task).not.toBeNull();
+    const draft = (justification: string) => trainer.put<ErrorBody>(`${p}/assignments/${task.assignmentId}/draft`, { payload: { justification } });
+    expect((await draft('kept draft')).status).toBe(200);
+    for (const [text, message] of [
+      ['pasted\u0000text', 'must not contain a NUL character (U+0000)'],
+      ['half \ud800 a pair', 'must be valid Unicode text (it has an unpaired surrogate, such as \\ud800 without its pair)'],
+      ['\udfff', 'must be valid Unicode text (it has an unpaired surrogate, such as \\ud800 without its pair)'],
+    ]) {
+      const r = await draft(text!);
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'body.payload.justification', message }] });
+      const sub = await trainer.post<ErrorBody>(`${p}/assignments/${task.assignmentId}/submit`, { payload: { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: -1 }, scores: [], flags: [], justification: text } });
+      expect(sub.status, sub.text).toBe(400);
+      expect(sub.body.error.details).toEqual([{ path: 'body.payload.justification', message }]);
+    }
+    expect((await trainer.post<{ task: { assignmentId: string; draft: { justification: string } } }>(`${p}/queue/next`)).body.task).toMatchObject({ assignmentId: task.assignmentId, draft: { justification: 'kept draft' } });
+    expect((await trainer.post(`${p}/assignments/${task.assignmentId}/release`)).status).toBe(200);
+    // A lead's rename is refused whole: before, the name was stored and the audit entry then failed (500).
+    const before = (await lead.get<{ name: string }>(p)).body.name;
+    const ren = await lead.patch<ErrorBody>(p, { name: 'Renamed \ud800' });
+    expect(ren.status, ren.text).toBe(400);
+    expect(ren.body.error.details).toEqual([{ path: 'body.name', message: 'must be valid Unicode text (it has an unpaired surrogate, such as \\ud800 without its pair)' }]);
+    expect((await lead.get<{ name: string }>(p)).body.name).toBe(before);
+    const key = await lead.post<ErrorBody>('/api/projects', { name: 'Keys', 'a\u0000b': 1 });
+    expect(key.status).toBe(400);
+    expect(key.body.error.details).toEqual([{ path: 'body', message: 'has a key that contains a NUL character (U+0000)' }]);
+    const nul = await lead.post<ErrorBody>('/api/auth/tokens', { name: 'token\u0000' });
+    expect(nul.body.error.details).toEqual([{ path: 'body.name', message: 'must not contain a NUL character (U+0000)' }]);
+    // A pair written as two escapes is one character, and fine.
+    const emoji = await lead.request<{ apiToken: { name: string } }>('POST', '/api/auth/tokens', undefined, { raw: '{"name":"smile \\ud83d\\ude00"}', headers: { 'content-type': 'application/json' } });
+    expect(emoji.status, emoji.text).toBe(201);
+    expect(emoji.body.apiToken.name).toBe('smile 😀');
+  });
+
   it('refuses fields a caller may not set (mass assignment), naming them', async () => {
     const me = await lead.get<{ user: { id: string } }>('/api/auth/me');
     const r = await lead.post<ErrorBody>('/api/projects', { name: 'Sneaky', createdBy: randomUUID(), id: randomUUID(), archivedAt: null });

@@ -49,11 +49,57 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
     throw new AppError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).', [{ path: 'headers.content-type', message: 'must be application/json' }]);
   const text = await c.req.text();
   if (text.trim() === '') throw new AppError('validation_failed', 'body: is required', [{ path: 'body', message: 'is required' }]);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new AppError('validation_failed', `body: is not valid JSON (${(e as Error).message})`, [{ path: 'body', message: 'is not valid JSON' }]);
   }
+  // Decoded UTF-8 holds neither: only a `\u` escape can make one, so most bodies skip the walk.
+  const issue = ESCAPED_SUSPECT.test(text) ? unstorableText(value) : null;
+  if (issue) throw new AppError('validation_failed', describeIssues([issue]), [issue]);
+  return value;
+}
+
+/** A NUL, or half of a surrogate pair with no other half (JSON's `\u` escapes allow both). */
+// eslint-disable-next-line no-control-regex -- NUL is the character looked for
+const SUSPECT_TEXT = /[\u0000\ud800-\udfff]/;
+const ESCAPED_SUSPECT = /\\u(0000|d[89a-f])/i;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+function textProblem(s: string): 'nul' | 'surrogate' | null {
+  if (!SUSPECT_TEXT.test(s)) return null;
+  return s.includes('\u0000') ? 'nul' : LONE_SURROGATE.test(s) ? 'surrogate' : null;
+}
+const TEXT_PROBLEM = {
+  nul: 'must not contain a NUL character (U+0000)',
+  surrogate: 'must be valid Unicode text (it has an unpaired surrogate, such as \\ud800 without its pair)',
+} as const;
+
+/**
+ * The first string (or key) of a JSON body that the database cannot store — PostgreSQL's text and
+ * jsonb refuse NUL and unpaired surrogates —, with its path, so the request is refused as bad input
+ * naming the field instead of failing (500) at the statement, or after part of its work was done.
+ * Walked without recursion: a body may nest as deep as JSON.parse allows.
+ */
+function unstorableText(root: unknown): FieldIssue | null {
+  const stack: { v: unknown; path: string }[] = [{ v: root, path: 'body' }];
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      const problem = textProblem(v);
+      if (problem) return { path, message: TEXT_PROBLEM[problem] };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}.${i}` });
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      for (const k of keys) {
+        const problem = textProblem(k);
+        if (problem) return { path, message: `has a key that ${problem === 'nul' ? 'contains a NUL character (U+0000)' : 'is not valid Unicode text (an unpaired surrogate)'}` };
+      }
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ v: (v as Record<string, unknown>)[keys[i]!], path: `${path}.${keys[i]}` });
+    }
+  }
+  return null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
