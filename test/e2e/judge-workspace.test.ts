@@ -105,6 +105,12 @@ describe.skipIf(missing !== null)('browser: the judging workspace, issue 14', ()
     await shot(page, '1280-scoring');
     for (let c = 0; c < cells; c++) await page.keyboard.press('1');
     expect(await page.locator('[data-testid="score-cell"] [aria-checked="true"]').count()).toBe(cells);
+    // The last score leaves scoring (focus back on the item): the next digit is the preference again, not lost in the last cell.
+    await expect.poll(() => focusedTestId(page)).toBe('main');
+    await page.keyboard.press('6');
+    expect(await page.getByTestId('pref-2').getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('2');
+    expect(await page.getByTestId('pref--2').getAttribute('aria-checked')).toBe('true');
 
     // The justification: too long is listed under Missing as it is typed; too long a toast, gone once fixed.
     const maxWords = Number((await page.getByTestId('word-count').textContent())!.match(/max (\d+)/)![1]);
