@@ -74,6 +74,16 @@ describe.each(kinds)('gates (%s)', (kind) => {
       expect(pausedOnly.body.items.map((m) => m.userId)).toEqual([t.id]);
       const standing = await t.client.get<Standing>(url(p, '/standing'));
       expect(standing.body).toMatchObject({ eligible: false, paused: { reason: 'agreement fell below the threshold' } });
+      // The pause and its reason are the lead's word on this trainer's work: another trainer sees
+      // neither, and cannot filter the members by it.
+      const peer = p.trainers.find((x) => x.id !== t.id)!;
+      const peers = await peer.client.get<{ items: Member[] }>(url(p, '/members'));
+      expect(peers.body.items.find((m) => m.userId === t.id)).toMatchObject({ role: 'trainer', paused: null });
+      expect(JSON.stringify(peers.body)).not.toContain('agreement fell below the threshold');
+      const peerFilter = await peer.client.get<ErrorBody>(url(p, '/members?paused=true'));
+      expect(peerFilter.status).toBe(403);
+      expect(paths(peerFilter)).toEqual(['query.paused']);
+      expect((await t.client.get<{ items: Member[] }>(url(p, '/members'))).body.items.find((m) => m.userId === t.id)?.paused).toMatchObject({ reason: 'agreement fell below the threshold' });
       // The other trainer works on.
       expect((await next(p.trainers[1]!.client, p)).body.task).not.toBeNull();
 
@@ -110,9 +120,14 @@ describe.each(kinds)('gates (%s)', (kind) => {
       await p.lead.client.post(url(p, `/members/${t2!.id}/calibration`), {});
       const list = await p.lead.client.get<{ items: Member[] }>(url(p, '/members?calibration=true'));
       expect(list.body.items.map((m) => m.userId).sort()).toEqual([t1!.id, t2!.id].sort());
-      // Every member sees it in the members list; the trainer in their standing. Calibration does not stop work.
+      // The trainer sees it in the members list and in their standing; another trainer sees neither the
+      // enrolment nor its note, nor may filter by it. Calibration does not stop work.
       const seen = await t1!.client.get<{ items: Member[] }>(url(p, '/members'));
       expect(seen.body.items.find((m) => m.userId === t1!.id)?.calibration).toMatchObject({ note: 'position bias' });
+      const bySeen = await t2!.client.get<{ items: Member[] }>(url(p, '/members'));
+      expect(bySeen.body.items.find((m) => m.userId === t1!.id)?.calibration).toBeNull();
+      expect(JSON.stringify(bySeen.body)).not.toContain('position bias');
+      expect((await t2!.client.get(url(p, '/members?calibration=true'))).status).toBe(403);
       expect((await t1!.client.get<Standing>(url(p, '/standing'))).body.calibration).toMatchObject({ note: 'position bias' });
       expect((await next(t1!.client, p)).body.progress.eligible).toBe(true);
 

@@ -64,7 +64,7 @@ export const projectsContracts = defineContracts('projects', {
     method: 'get',
     path: '/api/projects/:projectId/members',
     tag: 'members',
-    summary: "A project's members and their roles",
+    summary: "A project's members and their roles; trainers see only their own pause and calibration enrolment (and may not filter by them)",
     access: { project: ANY_MEMBER },
     params: ProjectParamsSchema,
     query: MemberListQuerySchema,

@@ -23,7 +23,17 @@ export const projectRoutes = [
     },
   }),
   bind(contracts.projects.listMembers, {
-    handler: async ({ deps, project, query }) => ({ items: await deps.projects.members(project.project.id, query) }),
+    async handler({ deps, auth, project, query }) {
+      if (project.role !== 'trainer') return { items: await deps.projects.members(project.project.id, query) };
+      // A lead's pause (its reason) and calibration enrolment (its note) are the lead's word on that
+      // member's work: a trainer sees their own (as on `standing`), never another's, nor filters by them.
+      if (query.paused !== undefined || query.calibration !== undefined)
+        throw new AppError('forbidden', 'Trainers do not see which members are paused or enrolled in calibration.', [
+          { path: query.paused !== undefined ? 'query.paused' : 'query.calibration', message: 'is for leads and reviewers' },
+        ]);
+      const items = await deps.projects.members(project.project.id, query);
+      return { items: items.map((m) => (m.userId === auth.user.id ? m : { ...m, paused: null, calibration: null })) };
+    },
   }),
   bind(contracts.projects.addMember, {
     handler: ({ deps, auth, project, body }) => deps.projects.addMember(auth.user.id, project.project.id, body.email, body.role),
