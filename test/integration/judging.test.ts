@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Judgment, JudgmentPayload, JudgmentView, MyStats, Project, QueueNext, RubricDraft, Task, TaskKind } from '@accord/core';
+import type { AnnotatorStats, Judgment, JudgmentPayload, JudgmentView, MyStats, Project, QueueNext, RubricDraft, Task, TaskKind } from '@accord/core';
 import { assignments, items, rubricVersions } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
@@ -474,10 +474,16 @@ describe.each(kinds)('assignment and judging (%s)', (kind) => {
     expect(wrongKind.body.error.details).toEqual([{ path: 'body.payload.preference.kind', message: "must be 'classification' in this project" }]);
     expect((await submit(k.c, k.p, g2, pay({ kind: 'classification', labels: ['angry'] }))).status).toBe(200);
 
-    // Gold accuracy: the rater matched gold's level, the labeller missed gold's label.
-    await waitFor(async () => (await r.c.get<MyStats>(`/api/projects/${r.p}/me/stats`)).body.goldAccuracy.n === 1);
-    expect((await r.c.get<MyStats>(`/api/projects/${r.p}/me/stats`)).body.goldAccuracy).toMatchObject({ value: 1, n: 1 });
-    expect((await k.c.get<MyStats>(`/api/projects/${k.p}/me/stats`)).body.goldAccuracy).toMatchObject({ value: 0, n: 1 });
+    // Gold accuracy: the rater matched gold's level, the labeller missed gold's label. The lead sees it at
+    // once; the trainers' own figures count whole blocks of 10 judgments, so their one gold submit shows
+    // nowhere on their page (it would tell them that item was gold, and its answer).
+    const goldSeenByLead = async (p: string) =>
+      (await lead.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${p}/agreement/trainers`)).body.annotators.find((a) => a.role === 'trainer')!.goldAccuracy;
+    await waitFor(async () => (await goldSeenByLead(r.p)).n === 1);
+    expect(await goldSeenByLead(r.p)).toMatchObject({ value: 1, n: 1 });
+    expect(await goldSeenByLead(k.p)).toMatchObject({ value: 0, n: 1 });
+    expect((await r.c.get<MyStats>(`/api/projects/${r.p}/me/stats`)).body).toMatchObject({ judgments: 2, countedJudgments: 0, block: 10, goldAccuracy: { value: null, n: 0 } });
+    expect((await k.c.get<MyStats>(`/api/projects/${k.p}/me/stats`)).body).toMatchObject({ judgments: 1, countedJudgments: 0, block: 10, goldAccuracy: { value: null, n: 0 } });
   });
 
   it('keeps the tables\' statistics where no autovacuum runs: after a trainer\'s queue, a pass analyzes what judging wrote', async () => {

@@ -460,14 +460,18 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags`)).body.items).toEqual([]);
     expect((await lead.get<{ items: QualityFlag[] }>(`${base}/flags?status=all`)).body.items).toHaveLength(2);
 
-    // A trainer's own statistics, and nobody else's.
+    // A trainer's own statistics, and nobody else's. Their gold and consensus figures count whole blocks
+    // of 10 judgments: with 8, none yet (each submit would otherwise tell them the others' majority).
     const mine = await p.trainers[2]!.client.get<MyStats & Record<string, unknown>>(`${base}/me/stats`);
     expect(mine.status).toBe(200);
-    expect(mine.body.judgments).toBe(8);
-    expect(mine.body.agreementWithConsensus).toMatchObject({ value: 0, n: 8 });
-    expect(mine.body.drift.length).toBeGreaterThan(0);
+    expect(mine.body).toMatchObject({ judgments: 8, countedJudgments: 0, block: 10, agreementWithConsensus: { value: null, n: 0 }, kappaVsConsensus: { n: 0 }, drift: [] });
     expect(JSON.stringify(mine.body)).not.toContain(p.trainers[0]!.id);
     expect(Object.keys(mine.body)).not.toContain('peers');
+    // The same figures without blocks (a lead's or reviewer's own page): all 8 judgments counted.
+    const project = { id: p.id, taskKind: 'pairwise' as const, settings: (await lead.get<{ settings: unknown }>(`${base}`)).body.settings };
+    const unblocked = await t.server.deps.quality.myStats(project, p.trainers[2]!.id, false);
+    expect(unblocked).toMatchObject({ judgments: 8, countedJudgments: 8, block: 1, agreementWithConsensus: { value: 0, n: 8 } });
+    expect(unblocked.drift.length).toBeGreaterThan(0);
     // Trainer 0's consensus is trainers 1 and 2, who disagree: no majority, so nothing to compare with.
     const mine0 = (await p.trainers[0]!.client.get<MyStats>(`${base}/me/stats`)).body;
     expect(mine0.agreementWithConsensus).toMatchObject({ value: null, n: 0 });
@@ -580,8 +584,8 @@ describe.each(kinds)('live quality: submits, flags, own statistics, the changed 
     const [g0, g1] = await gold();
     expect(g0).toMatchObject({ value: 1, n: 2 });
     expect(g1).toMatchObject({ value: 0, n: 2 });
-    // Trainer 1's own page says the same.
-    expect((await p.trainers[1]!.client.get<MyStats>(`${base}/me/stats`)).body.goldAccuracy).toMatchObject({ value: 0, n: 2 });
+    // Trainer 1's own page counts whole blocks of 10 judgments only: with fewer, gold shows nowhere there.
+    expect((await p.trainers[1]!.client.get<MyStats>(`${base}/me/stats`)).body).toMatchObject({ judgments: 3, countedJudgments: 0, goldAccuracy: { value: null, n: 0 } });
     // The gold removed again (the file without it): no gold items left to count.
     expect(await importFile(p.lead.client, p.id, jsonlOf(rows))).toMatchObject({ status: 'done', rejected: 0 });
     expect((await gold()).map((g) => g.n)).toEqual([0, 0]);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Project, QueueNext, QueueProgress, Task } from '@accord/core';
+import type { AnnotatorStats, MyStats, Project, QueueNext, QueueProgress, Task } from '@accord/core';
 import { assignments, items } from '@accord/db';
 import { testDatabaseKinds } from '@accord/db/testing';
 import { ApiClient, type ErrorBody } from '../utils/client.ts';
@@ -150,6 +150,37 @@ describe.each(kinds)('the queue stays blind to gold and counts what is left (%s)
     expect((await lead.patch(`/api/projects/${p}/settings`, { showModelNames: true })).status).toBe(200);
     const again = await next(c, p);
     expect(again.task!.item.responses.map((r) => r.model).sort()).toEqual(['model-a', 'model-b']);
+  });
+
+  it("a trainer's own figures move once per block of 10 judgments, never with one submit: no gold answer, no others' majority read item by item", async () => {
+    // Three gold items handed out first (goldRate 1), nine ordinary ones; another trainer judged every item before.
+    const file = [...[1, 2, 3].map((i) => pairItem(`g${i}`, { gold: GOLD })), ...Array.from({ length: 9 }, (_, i) => pairItem(`n${i + 1}`))];
+    const { p, trainers } = await setup(file, { goldRate: 1, overlap: 2 }, 2);
+    const [c, other] = [trainers[0]!, trainers[1]!];
+    for (let task = (await next(other, p)).task; task; task = (await next(other, p)).task) expect((await submit(other, p, task)).status).toBe(200);
+    const figures = async () => {
+      const r = await c.get<MyStats>(`/api/projects/${p}/me/stats`);
+      expect(r.status).toBe(200);
+      const { goldAccuracy, agreementWithConsensus, kappaVsConsensus, drift, countedJudgments, block } = r.body;
+      return { goldAccuracy, agreementWithConsensus, kappaVsConsensus, drift, countedJudgments, block, judgments: r.body.judgments };
+    };
+    const before = await figures();
+    expect(before).toMatchObject({ judgments: 0, countedJudgments: 0, block: 10, goldAccuracy: { n: 0 }, agreementWithConsensus: { n: 0 } });
+    const seen: boolean[] = [];
+    for (let i = 1; i <= 11; i++) {
+      const task = (await next(c, p)).task!;
+      seen.push(isGold(task));
+      expect((await submit(c, p, task)).status).toBe(200);
+      const now = await figures();
+      expect(now.judgments).toBe(i);
+      // Nothing but the count moves until the tenth judgment completes the block; then all ten count at once.
+      if (i < 10) expect({ ...now, judgments: 0 }).toEqual({ ...before, judgments: 0 });
+      else expect(now).toMatchObject({ countedJudgments: 10, goldAccuracy: { n: 3 }, agreementWithConsensus: { n: 10 }, kappaVsConsensus: { n: 10 } });
+    }
+    expect(seen.slice(0, 3)).toEqual([true, true, true]);
+    // The lead sees every judgment at once, the eleventh included.
+    const lead11 = (await lead.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${p}/agreement/trainers`)).body.annotators;
+    expect(lead11.filter((a) => a.role === 'trainer').map((a) => a.judgments).sort((x, y) => x - y)).toEqual([11, 12]);
   });
 
   it('counters follow imported judgments, rows inserted behind the server, and changes of k', async () => {

@@ -276,9 +276,18 @@ export const AnnotatorStatsQuerySchema = z.strictObject({
 });
 export type AnnotatorStatsQuery = z.infer<typeof AnnotatorStatsQuerySchema>;
 
-/** A trainer's own figures: never another member's identity or figures. */
+/**
+ * A trainer's own figures: never another member's identity or figures. The figures that rest on gold or
+ * on the others' judgments (agreement and κ with consensus, gold accuracy, drift) count a trainer's
+ * judgments in whole blocks of `block`, in submission order: they move when a block is complete, never
+ * with one submit, so they cannot tell which item was gold, its answer, or what the others chose on it.
+ */
 export const MyStatsSchema = z.object({
   judgments: z.number().int(),
+  /** The judgments the gold and consensus figures count: all of them for leads and reviewers; for a trainer, their first in whole blocks. */
+  countedJudgments: z.number().int(),
+  /** The block those figures count in: 10 for a trainer, 1 (every judgment at once) for leads and reviewers. */
+  block: z.number().int(),
   kappaVsConsensus: FigureSchema,
   /** Share of the caller's judgments (3-way view) equal to the consensus of the others. */
   agreementWithConsensus: FigureSchema,

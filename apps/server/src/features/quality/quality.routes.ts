@@ -12,7 +12,7 @@ export const qualityRoutes = [
     handler: ({ deps, project, query }) => deps.quality.leaderboard(project.project, query),
   }),
   bind(contracts.quality.myStats, {
-    handler: ({ deps, auth, project }) => deps.quality.myStats(project.project, auth.user.id),
+    handler: ({ deps, auth, project }) => deps.quality.myStats(project.project, auth.user.id, project.role === 'trainer'),
   }),
   bind(contracts.quality.listFlags, {
     handler: ({ deps, project, query }) => deps.quality.listFlags(project.project, query),

@@ -45,6 +45,11 @@ export const SPAN_AGREEMENT_MAX_JUDGMENTS = 20_000;
 
 /** Drift points kept per annotator. */
 const DRIFT_POINTS = 30;
+/**
+ * A trainer's gold and consensus figures count their judgments in whole blocks of this many: one submit
+ * never moves them, so they cannot be read item by item (docs/server.md, Quality).
+ */
+export const MY_STATS_BLOCK = 10;
 
 export function readQualitySettings(settings: unknown): QualitySettings {
   const raw = (settings as { quality?: unknown } | null)?.quality;
@@ -621,24 +626,47 @@ export function createQualityService(deps: {
     return { annotators: list, thresholds: s, computedAt: iso(new Date()) };
   }
 
-  async function myStats(project: QualityProject, userId: string) {
+  /**
+   * The caller's own figures. A trainer's gold and consensus figures leave out their newest judgments
+   * beyond the last whole block of MY_STATS_BLOCK (in submission order), so they change once per block:
+   * a figure that moved with each submit would tell the trainer whether that item was gold, its gold
+   * answer, or the others' majority on it. Leads and reviewers (`blocked` false) see every judgment.
+   */
+  async function myStats(project: QualityProject, userId: string, blocked: boolean) {
     await repo.settle(project.id);
     const s = readQualitySettings(project.settings);
-    const [aggs, conf, recent] = await Promise.all([repo.aggregates(project.id, userId, true), repo.confusion(project.id, userId), repo.recent(project.id, Math.max(s.window * 3, 60), userId)]);
+    const [aggs, conf, recent] = await Promise.all([
+      repo.aggregates(project.id, userId, true),
+      repo.confusion(project.id, userId),
+      repo.recent(project.id, Math.max(s.window * 3, 60, MY_STATS_BLOCK), userId),
+    ]);
     const a = aggs[0];
+    const total = a?.judgments ?? 0;
+    const block = blocked ? MY_STATS_BLOCK : 1;
+    // The judgments held back (newest first), taken away from the stored sums they are in.
+    const held = recent.slice(0, Math.min(total % block, recent.length));
     const table = conf.map((c) => ({ a: c.v, b: c.c, n: c.n }));
-    const k = kappaFromPairs(table);
-    const agree = table.filter((t) => t.a === t.b).reduce((x, t) => x + t.n, 0);
+    for (const j of held) {
+      const cell = j.threeWay === null || j.consensus === null ? undefined : table.find((t) => t.a === j.threeWay && t.b === j.consensus);
+      if (cell) cell.n = Math.max(0, cell.n - 1);
+    }
+    const counted = table.filter((t) => t.n > 0);
+    const k = kappaFromPairs(counted);
+    const agree = counted.filter((t) => t.a === t.b).reduce((x, t) => x + t.n, 0);
+    const goldN = Math.max(0, (a?.goldN ?? 0) - held.filter((j) => j.goldMatch !== null).length);
+    const goldOk = Math.max(0, (a?.goldOk ?? 0) - held.filter((j) => j.goldMatch === true).length);
     return {
-      judgments: a?.judgments ?? 0,
+      judgments: total,
+      countedJudgments: total - held.length,
+      block,
       kappaVsConsensus: figure(k.kappa, k.n),
       agreementWithConsensus: figure(k.n > 0 ? agree / k.n : null, k.n),
-      goldAccuracy: figure(a && a.goldN > 0 ? a.goldOk / a.goldN : null, a?.goldN ?? 0),
+      goldAccuracy: figure(goldN > 0 ? goldOk / goldN : null, goldN),
       positionBias: positionBias(a?.firstK ?? 0, a?.firstN ?? 0),
       tieRate: a && a.threeWayN > 0 ? a.ties / a.threeWayN : null,
       medianSeconds: a?.medianSeconds ?? null,
       justificationLength: a?.medianWords ?? null,
-      drift: driftOf(recent, a?.judgments ?? 0, s.window),
+      drift: driftOf(recent.slice(held.length), total - held.length, s.window),
       window: s.window,
       computedAt: iso(new Date()),
     };
