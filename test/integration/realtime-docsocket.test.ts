@@ -202,6 +202,37 @@ describe.each(kinds)('live documents over document sockets (%s)', (kind) => {
     await waitFor(() => w.provider.access === 'read', { message: 'frozen after archiving by an upper-case id', timeout: 5_000 });
   });
 
+  it('[P26] a session that ends by itself (its idle limit passed) closes its document sockets at the next sweep; a session used meanwhile stays', async () => {
+    // A node whose clock the test moves: sessions expire on the server's clock, not on an event.
+    let offset = 0;
+    const node = await t.sibling({}, { clock: () => new Date(Date.now() + offset) });
+    const idle = await newUser('reviewer');
+    const used = await newUser('reviewer');
+    const a = raw({ url: node.url, cookie: idle.client.cookie });
+    const b = raw({ url: node.url, cookie: used.client.cookie });
+    for (const r of [a, b]) {
+      await r.opened;
+      await waitFor(() => r.texts.length === 1, { message: 'joined' });
+    }
+    // Eleven hours on, one of the two signs a request on that node; at 12 h 1 min the other's idle
+    // limit (12 h, the default) has passed.
+    offset = 11 * 3_600_000;
+    const usedThere = new ApiClient(node.url);
+    usedThere.cookie = used.client.cookie;
+    expect((await usedThere.get('/api/auth/me')).status).toBe(200);
+    await node.realtime.sweepExpired();
+    expect([a.closed, b.closed]).toEqual([null, null]);
+    offset = 12 * 3_600_000 + 60_000;
+    await node.realtime.sweepExpired();
+    expect(await closeOf(a)).toMatchObject({ code: 4401 });
+    expect(b.closed).toBeNull();
+    // The ended session is gone for every request too; the one used meanwhile still signs in.
+    const idleThere = new ApiClient(node.url);
+    idleThere.cookie = idle.client.cookie;
+    expect((await idleThere.get('/api/auth/me')).status).toBe(401);
+    expect((await usedThere.get('/api/auth/me')).status).toBe(200);
+  });
+
   it('[P26][P5] a frozen document (archived project) joins read-only, refuses writes, and writes again after unarchive', async () => {
     const created = await lead.post<{ id: string }>('/api/projects', { name: `Frozen socket ${randomUUID().slice(0, 6)}` });
     const pid = created.body.id;

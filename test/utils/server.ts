@@ -25,8 +25,8 @@ export interface TestServer {
   /** A client signed in as the demo user with this role (admin, lead, reviewer, trainer = trainer1). */
   as(role: DemoLogin['role'] | `trainer${1 | 2 | 3 | 4}`): Promise<ApiClient>;
   anonymous(): ApiClient;
-  /** Starts another server on the same database, e.g. with different limits. */
-  sibling(env?: Record<string, string>): Promise<RunningServer>;
+  /** Starts another server on the same database, e.g. with different limits, or a clock of its own (`clock`) that the test moves. */
+  sibling(env?: Record<string, string>, options?: { clock?: () => Date }): Promise<RunningServer>;
   close(): Promise<void>;
 }
 
@@ -63,8 +63,8 @@ export async function createTestServer(kind: 'pglite' | 'postgres' = 'pglite', e
       return c;
     },
     anonymous: () => new ApiClient(server.url),
-    async sibling(extra = {}) {
-      const s = await startServer({ env: { ...baseEnv, ...env, ...extra }, db, closeDb: false });
+    async sibling(extra = {}, options = {}) {
+      const s = await startServer({ env: { ...baseEnv, ...env, ...extra }, db, closeDb: false, clock: options.clock });
       siblings.push(s);
       return s;
     },

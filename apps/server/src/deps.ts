@@ -67,7 +67,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     repo: createAuthRepo(db.db),
     bus,
     memberships: projects.membershipsOf,
-    now: systemClock,
+    // Session expiry follows the server's clock, which tests move instead of waiting hours.
+    now: clock,
     idleMs: env.ACCORD_SESSION_IDLE_MINUTES * 60_000,
     maxMs: env.ACCORD_SESSION_MAX_HOURS * 3_600_000,
     // Counted in the database, so every node sharing it enforces the same limits.
@@ -152,6 +153,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     logger,
     db,
     bus,
+    clock,
     auth,
     users,
     projects,

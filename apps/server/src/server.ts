@@ -16,6 +16,7 @@ import { parseEnv, type Env } from './env.ts';
 import { attachRealtime, type Realtime } from './platform/realtime/index.ts';
 import { seedIfEmpty, type SeedResult } from './demo/seed.ts';
 import type { FirstStartMessage } from './demo/first-start.ts';
+import type { Clock } from './platform/clock.ts';
 import type { Logger } from './platform/logger.ts';
 
 export interface RunningServer {
@@ -35,13 +36,15 @@ export interface StartOptions {
   logger?: Logger;
   /** Whether close() also closes the database (default: only if startServer opened it). */
   closeDb?: boolean;
+  /** The wall clock of time-based rules (session expiry, qualification retry delays); tests move it instead of waiting. */
+  clock?: Clock;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const env: Env = parseEnv(options.env);
   // A new embedded database is created and seeded by a child process (see demo/first-start.ts).
   const firstStart = !options.db && !env.DATABASE_URL && !pgliteFolderExists(env.dataDir) ? await firstStartInChild(options.env ?? null, env.dataDir) : null;
-  const deps = await createDeps(env, { db: options.db, logger: options.logger });
+  const deps = await createDeps(env, { db: options.db, logger: options.logger, clock: options.clock });
   try {
     const seed = firstStart ? firstStart.seed : await seedIfEmpty(deps);
     await deps.imports.init();

@@ -133,8 +133,10 @@ export function createAuthService(o: AuthServiceOptions) {
         await repo.deleteSession(id);
         return null;
       }
-      if (t - row.s.lastSeenAt.getTime() > TOUCH_MS) await repo.touchSession(id, new Date(t));
-      return withLookup({ user: row.u, via: 'session', sessionId: id }, projectId, row.project);
+      const touched = t - row.s.lastSeenAt.getTime() > TOUCH_MS;
+      if (touched) await repo.touchSession(id, new Date(t));
+      const validUntil = new Date(Math.min(row.s.expiresAt.getTime(), (touched ? t : row.s.lastSeenAt.getTime()) + o.idleMs));
+      return withLookup({ user: row.u, via: 'session', sessionId: id, validUntil }, projectId, row.project);
     },
 
     /** Resolves an API token (live, unexpired, active user); `projectId` as for `fromCookie`. */
@@ -144,7 +146,7 @@ export function createAuthService(o: AuthServiceOptions) {
       const t = now();
       if (row.t.expiresAt && row.t.expiresAt.getTime() <= t.getTime()) return null;
       if (!row.t.lastUsedAt || t.getTime() - row.t.lastUsedAt.getTime() > TOUCH_MS) await repo.touchToken(row.t.id, t);
-      return withLookup({ user: row.u, via: 'token', sessionId: null }, projectId, row.project);
+      return withLookup({ user: row.u, via: 'token', sessionId: null, validUntil: row.t.expiresAt }, projectId, row.project);
     },
 
     /** Changes the caller's password, ends every other session, and returns a fresh one for the caller. */

@@ -12,6 +12,12 @@ export interface AuthContext {
   user: UserRow;
   via: 'session' | 'token';
   sessionId: string | null;
+  /**
+   * When the credential stops authenticating by itself unless used meanwhile: a session's idle or
+   * absolute expiry, whichever comes first, as of this read; a token's expiry (null: none). Open
+   * sockets re-check their credential from then on (realtime/index.ts).
+   */
+  validUntil?: Date | null;
 }
 
 /** A project row with the caller's membership in it (null role: not a member). */

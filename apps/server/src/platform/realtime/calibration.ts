@@ -128,6 +128,8 @@ export function bindCalibration(io: IO, deps: RealtimeDeps) {
 
   return {
     onConnection,
+    /** Re-checks the user's sockets on this node: rooms their credential or rights no longer allow are left. */
+    recheckUser: (userId: string) => recheckUser(userId),
     close() {
       for (const off of offs) off();
     },

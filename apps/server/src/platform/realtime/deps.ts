@@ -5,6 +5,7 @@
 import type { CalibrationState } from '@accord/core';
 import type { Env } from '../../env.ts';
 import type { Bus } from '../bus.ts';
+import type { Clock } from '../clock.ts';
 import type { AuthContext, ProjectAccess } from '../http/context.ts';
 import type { Logger } from '../logger.ts';
 import type { DocKinds } from './doc-kinds.ts';
@@ -14,6 +15,8 @@ export interface RealtimeDeps {
   env: Pick<Env, 'ACCORD_TRUST_PROXY' | 'ACCORD_ORIGINS' | 'ACCORD_DOC_SOCKETS_PER_USER' | 'ACCORD_DOC_PING_SECONDS' | 'ACCORD_DOC_BUFFER_MB' | 'ACCORD_DOC_USER_BUFFER_MB'>;
   logger: Logger;
   bus: Bus;
+  /** The wall clock of session expiry (the auth service's): open sockets are re-checked once their credential's limit has passed on it. */
+  clock: Clock;
   docs: DocRegistry;
   docKinds: DocKinds;
   /** Every authorization reads the session (or token) and its user fresh through these. */

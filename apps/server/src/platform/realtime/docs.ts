@@ -460,6 +460,22 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
   return {
     onConnection,
     upgrade: docSockets.upgrade,
+    /** Re-checks the user's connections on this node (as a control event would): those whose credential no longer authenticates end. */
+    recheckUser: (userId: string) => recheckUser(userId),
+    /** Users with a connection on this node whose credential's own limit (`validUntil`) is at or before `now`. */
+    dueUsers(now: number): string[] {
+      const due: string[] = [];
+      for (const [userId, u] of connsByUser) {
+        for (const conn of u.conns) {
+          const until = conn.data.auth?.validUntil;
+          if (until && until.getTime() <= now) {
+            due.push(userId);
+            break;
+          }
+        }
+      }
+      return due;
+    },
     close() {
       for (const off of offs) off();
       docSockets.close();

@@ -53,6 +53,9 @@ function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
   return `${secure ? 'https' : 'http'}://${host}`;
 }
 
+/** How often a node looks for open connections whose session or token expired by itself. */
+const EXPIRY_SWEEP_MS = 10_000;
+
 export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   const originAllowed = (req: IncomingMessage) => {
     const origin = req.headers.origin;
@@ -144,9 +147,51 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     calibration.onConnection(socket);
   });
 
+  // A session also ends by itself (idle or absolute expiry) and a token at its expiry, with no event
+  // to announce it: every EXPIRY_SWEEP_MS the node looks for connections whose credential's limit
+  // (`validUntil`, as of its last read) has passed on the server's clock, and re-checks their users
+  // as a logout would. A credential used meanwhile (its session touched by a request) reads fresh
+  // with a later limit; one that ended closes its document sockets and leaves its rooms.
+  const rechecking = new Set<string>();
+  async function recheckExpired(userId: string): Promise<void> {
+    if (rechecking.has(userId)) return;
+    rechecking.add(userId);
+    try {
+      await Promise.all([docs.recheckUser(userId), quality.recheckUser(userId), calibration.recheckUser(userId)]);
+      // Sockets with nothing open are not re-read by the rooms above: read theirs here, so a live one
+      // carries its new limit and an ended one is not looked at again at every sweep.
+      for (const sid of [...(io.sockets.adapter.rooms.get(`user:${userId}`) ?? [])]) {
+        const socket = io.sockets.sockets.get(sid);
+        const a = socket?.data.auth;
+        if (!socket || !a?.validUntil || a.validUntil.getTime() > deps.clock().getTime()) continue;
+        const { cookie, token } = socket.data;
+        const fresh = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
+        socket.data.auth = fresh && fresh.user.active ? fresh : { ...a, validUntil: null };
+      }
+    } catch (e) {
+      deps.logger.error('socket expiry re-check failed', { message: (e as Error).message });
+    } finally {
+      rechecking.delete(userId);
+    }
+  }
+  async function sweepExpired(): Promise<void> {
+    const now = deps.clock().getTime();
+    const users = new Set(docs.dueUsers(now));
+    for (const socket of io.sockets.sockets.values()) {
+      const until = socket.data.auth?.validUntil;
+      if (until && until.getTime() <= now) users.add(socket.data.auth.user.id);
+    }
+    await Promise.all([...users].map(recheckExpired));
+  }
+  const expirySweep = setInterval(() => void sweepExpired(), EXPIRY_SWEEP_MS);
+  expirySweep.unref();
+
   return {
     io,
+    /** Re-checks now the connections whose credential's limit has passed (what the sweep does every EXPIRY_SWEEP_MS); for tests. */
+    sweepExpired,
     async close() {
+      clearInterval(expirySweep);
       httpServer.off('upgrade', onUpgrade);
       docs.close();
       quality.close();

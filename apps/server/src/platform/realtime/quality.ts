@@ -223,6 +223,8 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
 
   return {
     onConnection,
+    /** Re-checks the user's sockets on this node: rooms their credential or rights no longer allow are left. */
+    recheckUser: (userId: string) => recheckUser(userId),
     /** For tests and in-process callers: announce a change as the database would. */
     changed,
     close() {
