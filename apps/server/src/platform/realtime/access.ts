@@ -6,7 +6,7 @@
  */
 import type { Access } from '@accord/collab';
 import type { RealtimeDeps } from './deps.ts';
-import type { UserRow } from '../http/context.ts';
+import type { AuthContext, UserRow } from '../http/context.ts';
 
 export type DocAccess = { ok: true; access: Access; frozen: boolean; projectId: string } | { ok: false; code: 'not_found' | 'forbidden'; message: string };
 
@@ -24,6 +24,19 @@ export async function resolveDocAccess(deps: Pick<RealtimeDeps, 'docKinds' | 'pr
   if (typeof decided === 'object') return { ok: false, code: 'forbidden', message: decided.refuse };
   const frozen = await r.kind.frozen({ id: r.id, project: project.project });
   return { ok: true, access: frozen ? 'read' : decided, frozen, projectId };
+}
+
+/**
+ * A connection's session (or API token) and its user, read from the database now; null once it no
+ * longer authenticates (session ended or expired, token revoked, user deactivated). The fresh copy
+ * replaces the one the connection holds (presence names, and the credential's new `validUntil`).
+ */
+export async function readAuth(deps: Pick<RealtimeDeps, 'auth'>, data: { cookie: string | null; token: string | null; auth: AuthContext }): Promise<AuthContext | null> {
+  const { cookie, token } = data;
+  const auth = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
+  if (!auth || !auth.user.active) return null;
+  data.auth = auth;
+  return auth;
 }
 
 const PALETTE = ['#2563eb', '#db2777', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626', '#4f46e5', '#059669'];

@@ -9,6 +9,7 @@
 import type { Server } from 'socket.io';
 import type { Ack, CalibrationState, ClientToServerEvents, ServerToClientEvents } from '@accord/core';
 import type { AuthContext } from '../http/context.ts';
+import { readAuth } from './access.ts';
 import type { RealtimeDeps } from './deps.ts';
 import type { SocketData } from './index.ts';
 
@@ -25,13 +26,7 @@ export function bindCalibration(io: IO, deps: RealtimeDeps) {
   /** socket id → followed session ids */
   const joined = new Map<string, Set<string>>();
 
-  async function currentAuth(socket: CSocket): Promise<AuthContext | null> {
-    const { cookie, token } = socket.data;
-    const auth = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
-    if (!auth || !auth.user.active) return null;
-    socket.data.auth = auth;
-    return auth;
-  }
+  const currentAuth = (socket: CSocket) => readAuth(deps, socket.data);
 
   async function join(socket: CSocket, sessionId: unknown): Promise<Ack<CalibrationState>> {
     if (typeof sessionId !== 'string' || !UUID_RE.test(sessionId)) return fail('bad_request', 'The session id must be a lower-case UUID.');

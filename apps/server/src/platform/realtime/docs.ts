@@ -14,7 +14,7 @@ import { type Ack, type ClientToServerEvents, type DocJoined, type ServerToClien
 import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext, UserRow } from '../http/context.ts';
 import type { BusEventName, BusHandler } from '../bus.ts';
-import { resolveDocAccess, userColor, type DocAccess } from './access.ts';
+import { readAuth, resolveDocAccess, userColor, type DocAccess } from './access.ts';
 import { createDocSender, type Sendable, type UserBacklog } from './doc-send.ts';
 import { bindDocSockets, isDocName as isName, MAX_FRAME_BYTES } from './doc-socket.ts';
 import type { SocketData } from './index.ts';
@@ -100,18 +100,7 @@ export function bindDocs(io: IO, deps: RealtimeDeps) {
     if (u.conns.delete(conn) && u.conns.size === 0 && connsByUser.get(userId) === u) connsByUser.delete(userId);
   };
 
-  /**
-   * The connection's session (or API token) and its user, read from the database now; null once it
-   * no longer authenticates (session ended, token revoked, user deactivated). Nothing authorizes from
-   * the copy taken at the handshake; the fresh copy replaces it (for presence names).
-   */
-  async function currentAuth(conn: Pick<DocConn, 'data'>): Promise<AuthContext | null> {
-    const { cookie, token } = conn.data;
-    const auth = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
-    if (!auth || !auth.user.active) return null;
-    conn.data.auth = auth;
-    return auth;
-  }
+  const currentAuth = (conn: Pick<DocConn, 'data'>) => readAuth(deps, conn.data);
 
   function detach(j: Joined, notify: { code: number; reason: string } | null) {
     if (!j.open) return;

@@ -15,6 +15,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@accord/core';
 import type { RealtimeDeps } from './deps.ts';
 import type { AuthContext } from '../http/context.ts';
 import { sessionCookieName } from '../http/request.ts';
+import { readAuth } from './access.ts';
 import { bindCalibration } from './calibration.ts';
 import { DOC_SOCKET_PATH } from './doc-socket.ts';
 import { bindDocs } from './docs.ts';
@@ -164,9 +165,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
         const socket = io.sockets.sockets.get(sid);
         const a = socket?.data.auth;
         if (!socket || !a?.validUntil || a.validUntil.getTime() > deps.clock().getTime()) continue;
-        const { cookie, token } = socket.data;
-        const fresh = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
-        socket.data.auth = fresh && fresh.user.active ? fresh : { ...a, validUntil: null };
+        if (!(await readAuth(deps, socket.data))) socket.data.auth = { ...a, validUntil: null };
       }
     } catch (e) {
       deps.logger.error('socket expiry re-check failed', { message: (e as Error).message });

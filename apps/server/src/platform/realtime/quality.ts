@@ -14,6 +14,7 @@
 import type { Server } from 'socket.io';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@accord/core';
 import type { AuthContext } from '../http/context.ts';
+import { readAuth } from './access.ts';
 import type { RealtimeDeps } from './deps.ts';
 import type { SocketData } from './index.ts';
 
@@ -110,13 +111,7 @@ export function bindQuality(io: IO, deps: RealtimeDeps, options: { throttleMs?: 
     poll.unref();
   }
 
-  async function currentAuth(socket: QSocket): Promise<AuthContext | null> {
-    const { cookie, token } = socket.data;
-    const auth = cookie ? await deps.auth.fromCookie(cookie) : token ? await deps.auth.fromToken(token) : null;
-    if (!auth || !auth.user.active) return null;
-    socket.data.auth = auth;
-    return auth;
-  }
+  const currentAuth = (socket: QSocket) => readAuth(deps, socket.data);
 
   async function allowed(auth: AuthContext, projectId: string): Promise<'ok' | 'not_found' | 'forbidden'> {
     const access = await deps.projects.access(auth.user, projectId);
