@@ -10,6 +10,7 @@
  *   adjudicate) updates are refused; reopening keeps the old label in history; gold promotion;
  * - bad input answers 400 naming the field.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { majorityVote } from '@accord/metrics';
@@ -171,7 +172,7 @@ describe('consensus and disputes (pglite)', () => {
     expect(d.body.rubricVersion).toBe(1);
   });
 
-  it('trainers are refused everywhere: routes answer 403 and the room refuses the join', async () => {
+  it('trainers are refused everywhere: routes answer 403 and the room refuses the join as for an unknown id', async () => {
     const list = await reviewer.get<{ items: DisputeSummary[] }>(url('/disputes'));
     const id = list.body.items[0]!.id;
     for (const [m, p] of [
@@ -186,8 +187,10 @@ describe('consensus and disputes (pglite)', () => {
     }
     const s = await connected(openSocket({ url: t.url, cookie: trainer.cookie }));
     closers.push(() => s.close());
+    // The refusal of an unknown id, word for word: a trainer cannot tell which dispute ids exist.
     const joined = await emitAck<Ack<DocJoined>>(s, 'doc:join', `dispute:${id}`);
-    expect(joined).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(joined).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await emitAck<Ack<DocJoined>>(s, 'doc:join', `dispute:${randomUUID()}`)).toEqual(joined);
   });
 
   it('two reviewers converge in one room, sign off and commit; a changed proposal makes sign-offs stale; retries answer the same label', async () => {

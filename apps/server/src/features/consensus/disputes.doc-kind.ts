@@ -1,9 +1,9 @@
 /**
  * The adjudication room as a live document, `dispute:<disputeId>` (shape: collab's
  * shapes/dispute.ts). Leads and admins write; reviewers write when the project lets them adjudicate
- * (`consensus.reviewersAdjudicate`), else they read; trainers are refused (they must not learn of
- * disputes). Frozen once the dispute is no longer open, read from the database, so a restart or
- * another node loads it frozen. On load, an empty room of an open dispute is seeded with the rule's
+ * (`consensus.reviewersAdjudicate`), else they read; trainers get the refusal of an unknown
+ * document (they must not learn of disputes, nor which ids exist). Frozen once the dispute is no
+ * longer open, read from the database, so a restart or another node loads it frozen. On load, an empty room of an open dispute is seeded with the rule's
  * result on the item (through the room, [P17]). Registered in deps.ts.
  */
 import { readProjectSettings } from '@accord/core';
@@ -15,7 +15,8 @@ export function createDisputeDocKind(consensus: Pick<ConsensusService, 'state' |
     prefix: 'dispute',
     projectOf: async (id) => (await consensus.state(id))?.projectId ?? null,
     access: ({ role }, ctx) => {
-      if (role === 'trainer') return { refuse: 'Adjudication rooms are for leads and reviewers.' };
+      // As for an unknown id: a refusal that differs would tell a trainer which dispute ids exist.
+      if (role === 'trainer') return 'not_found';
       if (role === 'lead') return 'write';
       return ctx && readProjectSettings(ctx.project.settings).consensus.reviewersAdjudicate ? 'write' : 'read';
     },

@@ -1,7 +1,7 @@
 /**
  * Who may open which live document, and how — generic over document kinds (doc-kinds.ts). Answers
  * `not_found` when the caller must not learn that the document exists (non-members, unknown ids,
- * kinds not registered), so a guessed name and a real one get the same refusal. The user passed in
+ * kinds not registered, trainers asking for a dispute), so a guessed name and a real one get the same refusal. The user passed in
  * must be read fresh from the database (never the copy taken at the socket's handshake).
  */
 import type { Access } from '@accord/collab';
@@ -21,6 +21,7 @@ export async function resolveDocAccess(deps: Pick<RealtimeDeps, 'docKinds' | 'pr
   const project = await deps.projects.access(user, projectId);
   if (!project) return NOT_FOUND;
   const decided = await r.kind.access({ userId: user.id, isAdmin: user.isAdmin, role: project.role, member: project.member }, { id: r.id, project: project.project });
+  if (decided === 'not_found') return NOT_FOUND;
   if (typeof decided === 'object') return { ok: false, code: 'forbidden', message: decided.refuse };
   const frozen = await r.kind.frozen({ id: r.id, project: project.project });
   return { ok: true, access: frozen ? 'read' : decided, frozen, projectId };

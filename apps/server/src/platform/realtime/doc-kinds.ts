@@ -26,14 +26,17 @@ export interface DocCaller {
   member: boolean;
 }
 
+export type DocKindAccess = Access | 'not_found' | { refuse: string };
+
 export interface DocKindDef {
   prefix: DocKindName;
   projectOf(id: string): string | null | Promise<string | null>;
   /**
    * `ctx`: the document's id and its project (settings included), for kinds whose access depends on
    * them (a dispute's reviewers follow `reviewersAdjudicate`; a calibration session's participants and phase).
+   * `not_found` refuses as for an unknown document, for callers who must not learn that it exists.
    */
-  access(caller: DocCaller, ctx: { id: string; project: ProjectRow }): Access | { refuse: string } | Promise<Access | { refuse: string }>;
+  access(caller: DocCaller, ctx: { id: string; project: ProjectRow }): DocKindAccess | Promise<DocKindAccess>;
   frozen(ctx: { id: string; project: ProjectRow }): boolean | Promise<boolean>;
   /**
    * What of a client's presence state is relayed to the others, given the sender's access
