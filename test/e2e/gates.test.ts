@@ -103,4 +103,20 @@ describe.skipIf(missing !== null)('browser: qualification, tiers and feedback', 
     expect(after.body.progress.reason).toContain('Check the new rubric first');
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('a lead opens the gates of a project without a qualification: an empty form, no failed request', async () => {
+    const { t, browser } = ctx;
+    const factory = createFactory(await t.as('admin'), t.server.deps);
+    const p = await factory.project({ name: 'No qualification yet', items: [pairItem('only-1')], rubric: false });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    // A 404 counts: the panel must not ask for a qualification the project does not have.
+    const errors = collectPageErrors(page);
+    await signIn(page, t.url, p.lead.email, p.lead.password);
+    await page.goto(`${t.url}/projects/${p.id}?tab=gates`);
+    await page.getByTestId('qualification-save').waitFor();
+    await page.getByTestId('feedback-panel').waitFor();
+    expect(await page.getByTestId('qualification-remove').count()).toBe(0);
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
