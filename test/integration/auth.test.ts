@@ -190,6 +190,39 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     expect((await c.post('/api/auth/login', { email: u.email, password: 'brand new passphrase' })).status).toBe(200);
   });
 
+  it('a password change or an admin reset revokes every API token; a token cannot change the password; wrong current passwords are limited like sign-ins', async () => {
+    const u = await newUser();
+    const c = new ApiClient(t.url);
+    await c.login(u.email, u.password);
+    const tok = (await c.post<{ token: string }>('/api/auth/tokens', { name: 'script', expiresInDays: 30 })).body.token;
+    const script = new ApiClient(t.url);
+    expect((await script.get('/api/auth/me', { token: tok })).status).toBe(200);
+    // With the token, even the right current password is refused: the token cannot take the account.
+    const viaToken = await script.post<ErrorBody>('/api/auth/password', { currentPassword: u.password, newPassword: 'taken over passphrase' }, { token: tok, origin: false });
+    expect(viaToken.status).toBe(403);
+    const changed = await c.post('/api/auth/password', { currentPassword: u.password, newPassword: 'second passphrase here' });
+    expect(changed.status).toBe(200);
+    expect((await script.get('/api/auth/me', { token: tok })).status).toBe(401);
+    expect((await c.get('/api/auth/me')).status).toBe(200);
+
+    // An admin's reset (account recovery) ends the sessions and revokes the tokens made since.
+    const tok2 = (await c.post<{ token: string }>('/api/auth/tokens', { name: 'script 2', expiresInDays: 30 })).body.token;
+    expect((await script.get('/api/auth/me', { token: tok2 })).status).toBe(200);
+    expect((await admin.post(`/api/users/${u.id}/password`, { password: 'reset by the admin 1' })).status).toBe(200);
+    expect((await script.get('/api/auth/me', { token: tok2 })).status).toBe(401);
+    expect((await c.get('/api/auth/me')).status).toBe(401);
+
+    // Guessing the current password from a session stops at the sign-in limit, right password or not.
+    await c.login(u.email, 'reset by the admin 1');
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await c.post('/api/auth/password', { currentPassword: `guess number ${i}`, newPassword: 'whatever passphrase' })).status);
+    expect(statuses.slice(0, 8)).toEqual(Array(8).fill(400));
+    expect(statuses.slice(-1)).toEqual([429]);
+    const limited = await c.post<ErrorBody>('/api/auth/password', { currentPassword: 'reset by the admin 1', newPassword: 'whatever passphrase' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('deactivating a user ends their sessions and stops their API tokens', async () => {
     const u = await newUser();
     const c = new ApiClient(t.url);
@@ -214,10 +247,13 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     const script = new ApiClient(t.url);
     const me = await script.get<{ via: string; user: { email: string } }>('/api/auth/me', { token });
     expect(me.body).toMatchObject({ via: 'token', user: { email: u.email } });
-    // A script's POST needs no Origin: a bearer token is not an ambient credential.
-    expect((await script.post('/api/auth/tokens', { name: 'from script' }, { token, origin: false })).status).toBe(201);
+    // A script's POST needs no Origin (a bearer token is not an ambient credential), but a token
+    // cannot mint further tokens: the refusal is that rule's, not a cross-site one.
+    const minted = await script.post<ErrorBody>('/api/auth/tokens', { name: 'from script' }, { token, origin: false });
+    expect(minted.status).toBe(403);
+    expect(minted.body.error.message).toContain('signed-in session');
     const list = await c.get<{ items: Record<string, unknown>[] }>('/api/auth/tokens');
-    expect(list.body.items.length).toBe(2);
+    expect(list.body.items.length).toBe(1);
     expect(JSON.stringify(list.body)).not.toContain(token);
     expect((await c.delete(`/api/auth/tokens/${apiToken.id}`)).status).toBe(200);
     expect((await script.get('/api/auth/me', { token })).status).toBe(401);

@@ -233,7 +233,7 @@ describe.each(kinds)('HTTP and handshake security (%s)', (kind) => {
       viaCookie.socket.close();
     });
 
-    it('ends a socket whose session ended through a password change', async () => {
+    it('ends the sockets of sessions and tokens a password change ended', async () => {
       const admin = await t.as('admin');
       const email = `pw-${randomUUID().slice(0, 6)}@example.com`;
       await admin.post('/api/users', { email, name: 'Pw', password: 'socket password 1' });
@@ -243,9 +243,14 @@ describe.each(kinds)('HTTP and handshake security (%s)', (kind) => {
       await b.login(email, 'socket password 1');
       const s = await connect({ origin: t.origin, cookie: b.cookie });
       expect(s.ok).toBe(true);
+      // A token's socket ends too: the change revokes every token of the account.
+      const tok = await a.post<{ token: string }>('/api/auth/tokens', { name: 'socket' });
+      const viaToken = await connect({ token: tok.body.token });
+      expect(viaToken.ok).toBe(true);
       await a.post('/api/auth/password', { currentPassword: 'socket password 1', newPassword: 'socket password 2' });
-      await waitFor(() => !s.socket.connected, { message: 'socket of an ended session disconnects' });
+      await waitFor(() => !s.socket.connected && !viaToken.socket.connected, { message: 'sockets of an ended session and a revoked token disconnect' });
       s.socket.close();
+      viaToken.socket.close();
     });
   });
 });

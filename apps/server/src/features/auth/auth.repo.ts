@@ -115,12 +115,21 @@ export function createAuthRepo(db: Db) {
       await db.delete(sessions).where(or(lt(sessions.expiresAt, expiredBefore), lt(sessions.lastSeenAt, idleBefore)));
     },
 
-    /** New password, every session of the user ended, and the audit entry: one transaction. */
+    /** New password, every session of the user ended and every API token revoked, and the audit entry: one transaction. */
     async changePassword(userId: string, hash: string, at: Date) {
       await db.transaction(async (tx) => {
         await tx.update(users).set({ passwordHash: hash, updatedAt: at }).where(eq(users.id, userId));
         await tx.delete(sessions).where(eq(sessions.userId, userId));
+        await tx.update(apiTokens).set({ revokedAt: at }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
         await audit(tx, { actorId: userId, action: 'auth.password_changed' });
+      });
+    },
+
+    /** Every session of the user ended and every API token revoked (an admin's password reset). */
+    async endAccessOf(userId: string, at: Date) {
+      await db.transaction(async (tx) => {
+        await tx.delete(sessions).where(eq(sessions.userId, userId));
+        await tx.update(apiTokens).set({ revokedAt: at }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
       });
     },
 

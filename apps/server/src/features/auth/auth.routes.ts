@@ -1,9 +1,18 @@
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
-import { contracts } from '@accord/core';
+import { AppError, contracts } from '@accord/core';
 import type { Env } from '../../env.ts';
 import { clientAddress, deviceCookieName, isHttps, sessionCookieName } from '../../platform/http/request.ts';
 import { bind, type AppEnv } from '../../platform/http/route.ts';
+import type { AuthContext } from '../../platform/http/context.ts';
+
+/**
+ * Refuses a request made with an API token: a token cannot mint further tokens or change the
+ * password, so revoking a leaked token (or changing the password) ends what it could do.
+ */
+function sessionOnly(auth: AuthContext, what: string): void {
+  if (auth.via !== 'session') throw new AppError('forbidden', `${what} needs a signed-in session (sign in with your password); an API token cannot do it.`);
+}
 
 /** Over https the cookie is `__Host-accord_session` (Secure, Path=/, no Domain); over plain http `accord_session`. */
 function setSessionCookie(c: Context<AppEnv>, env: Env, value: string, expiresAt: Date) {
@@ -57,6 +66,7 @@ export const authRoutes = [
   }),
   bind(contracts.auth.changePassword, {
     async handler({ c, deps, auth, body }) {
+      sessionOnly(auth, 'Changing the password');
       const fresh = await deps.auth.changePassword(auth, body.currentPassword, body.newPassword, c.req.header('user-agent') ?? null);
       if (fresh) setSessionCookie(c, deps.env, fresh.cookie, fresh.expiresAt);
       return { ok: true as const };
@@ -66,7 +76,10 @@ export const authRoutes = [
     handler: async ({ deps, auth }) => ({ items: await deps.auth.listTokens(auth.user.id) }),
   }),
   bind(contracts.auth.createToken, {
-    handler: ({ deps, auth, body }) => deps.auth.createToken(auth.user.id, body.name, body.expiresInDays),
+    handler: ({ deps, auth, body }) => {
+      sessionOnly(auth, 'Creating an API token');
+      return deps.auth.createToken(auth.user.id, body.name, body.expiresInDays);
+    },
   }),
   bind(contracts.auth.revokeToken, {
     async handler({ deps, auth, params }) {

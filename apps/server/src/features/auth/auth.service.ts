@@ -149,11 +149,20 @@ export function createAuthService(o: AuthServiceOptions) {
       return withLookup({ user: row.u, via: 'token', sessionId: null, validUntil: row.t.expiresAt }, projectId, row.project);
     },
 
-    /** Changes the caller's password, ends every other session, and returns a fresh one for the caller. */
+    /** Changes the caller's password, ends every session and API token, and returns a fresh session for the caller. */
     async changePassword(ctx: AuthContext, currentPassword: string, newPassword: string, userAgent: string | null) {
+      // Each check of the current password counts against the account as a sign-in does: whoever
+      // holds a session may not guess the password faster than through the sign-in form.
+      const limits = [{ key: `pwd:${ctx.user.id}`, max: o.limits.perAccount }];
+      const counted = await o.limiter.attempt(limits);
+      if (!counted.ok)
+        throw new AppError('rate_limited', `Too many wrong current passwords. Try again in ${counted.retryAfter} seconds.`, undefined, {
+          'Retry-After': String(counted.retryAfter),
+        });
       const okCurrent = ctx.user.passwordHash ? await verifyPassword(currentPassword, ctx.user.passwordHash) : false;
       if (!okCurrent)
         throw new AppError('validation_failed', 'body.currentPassword: is incorrect', [{ path: 'body.currentPassword', message: 'is incorrect' }]);
+      await o.limiter.reset(limits.map((l) => l.key));
       const hash = await hashPassword(newPassword);
       await repo.changePassword(ctx.user.id, hash, now());
       await o.bus.emit('user:sessions-ended', { userId: ctx.user.id });
@@ -178,6 +187,12 @@ export function createAuthService(o: AuthServiceOptions) {
     },
 
     /** Ends all sessions of a user except, optionally, one, and tells their live sockets. */
+    /** A password reset by an admin (account recovery): every session ends and every API token is revoked. */
+    async endAccess(userId: string) {
+      await repo.endAccessOf(userId, now());
+      await o.bus.emit('user:sessions-ended', { userId });
+    },
+
     async endSessions(userId: string, exceptSessionId?: string) {
       await repo.deleteSessionsOf(userId, exceptSessionId);
       await o.bus.emit('user:sessions-ended', { userId });

@@ -7,10 +7,10 @@ import type { UsersRepo } from './users.repo.ts';
 export interface UserServiceDeps {
   repo: UsersRepo;
   bus: Bus;
-  /** From the auth feature: password hashing and ending a user's sessions. */
+  /** From the auth feature: password hashing, ending a user's sessions (and, for a reset, their API tokens). */
   auth: {
     hashPassword(password: string): Promise<string>;
-    endSessions(userId: string): Promise<void>;
+    endAccess(userId: string): Promise<void>;
     dropSessions(userId: string): Promise<void>;
   };
 }
@@ -55,7 +55,7 @@ export function createUserService({ repo, bus, auth }: UserServiceDeps) {
     async resetPassword(actorId: string, userId: string, password: string) {
       const hash = await auth.hashPassword(password);
       if (!(await repo.setPassword(userId, hash, new Date()))) throw new AppError('not_found', 'No such user.');
-      await auth.endSessions(userId);
+      await auth.endAccess(userId);
       await repo.audit({ actorId, action: 'user.password_reset', target: userId });
     },
 
