@@ -399,6 +399,22 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       expect(rev.body.round).toMatchObject({ id: r2, missingAtReveal: 1 });
       const res = await peers[2]!.api.get<CalibrationRoundResult>(`${base(p)}/${sessionId}/rounds/${r2}`);
       expect(res.body.judgments.every((j) => j.userId === null && j.label.startsWith('Participant '))).toBe(true);
+      // Nothing a participant reads maps a label to a person: they see their own position only, the
+      // list in name order, no submission times (the live `submitted` list gave their order), and no
+      // one else's flag outcome. Their own label finds their own judgment.
+      expect(res.body.judgments.every((j) => j.submittedAt === null)).toBe(true);
+      const seen = (await peers[2]!.api.get<CalibrationSession>(`${base(p)}/${sessionId}`)).body;
+      const own = seen.participants.find((x) => x.userId === peers[2]!.user.id)!;
+      expect(own.position).toEqual(expect.any(Number));
+      expect(seen.participants.filter((x) => x.userId !== peers[2]!.user.id).every((x) => x.position === null && x.flagOutcome === null)).toBe(true);
+      const names = seen.participants.map((x) => x.name);
+      expect(names).toEqual([...names].sort((x, y) => x.localeCompare(y)));
+      expect(res.body.judgments.find((j) => j.label === `Participant ${own.position}`)!.payload.justification).toContain(canaries2.get(peers[2]!.user.id)!);
+      // The lead sees everything.
+      const leadRes = await p.lead.client.get<CalibrationRoundResult>(`${base(p)}/${sessionId}/rounds/${r2}`);
+      expect(leadRes.body.judgments.every((j) => typeof j.submittedAt === 'string')).toBe(true);
+      const leadView = (await p.lead.client.get<CalibrationSession>(`${base(p)}/${sessionId}`)).body;
+      expect(leadView.participants.every((x) => typeof x.position === 'number')).toBe(true);
     });
 
     it('the second item: a blind round, and a round after the discussion', async () => {

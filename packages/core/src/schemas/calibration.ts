@@ -72,11 +72,15 @@ export const CalibrationParticipantSchema = z.object({
   userId: IdSchema,
   name: z.string(),
   role: ProjectRoleSchema.nullable(),
-  /** 1-based; "Participant n" when names are hidden. */
-  position: z.number().int(),
+  /**
+   * 1-based; "Participant n" when names are hidden. Then a participant sees only their own (null for
+   * the others, and the list comes in name order), so a label names nobody but the reader.
+   */
+  position: z.number().int().nullable(),
   joined: z.boolean(),
   /** Submitted in the current round (never what). */
   submitted: z.boolean(),
+  /** How the session ended the member's quality flag; a participant sees only their own (null for the others). */
   flagOutcome: z.enum(['cleared', 'kept']).nullable(),
 });
 export type CalibrationParticipant = z.infer<typeof CalibrationParticipantSchema>;
@@ -207,7 +211,8 @@ export const CalibrationRevealedJudgmentSchema = z.object({
   userId: IdSchema.nullable(),
   payload: JudgmentPayloadSchema,
   blind: z.boolean(),
-  submittedAt: TimestampSchema,
+  /** Null for participants when names are hidden (the order of submissions, seen live, would name them). */
+  submittedAt: TimestampSchema.nullable(),
   /** Agreement with the lead's reference, 0…1 (null: no reference, or not comparable, as two writings). */
   vsReference: z.number().nullable().default(null),
 });

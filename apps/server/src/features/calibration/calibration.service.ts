@@ -252,7 +252,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       canLead: who.lead,
       round: current ? roundView(s, current) : null,
       rounds: rounds.map((r) => roundView(s, r)),
-      participants: people.map((p) => participantView(p, submitted)),
+      participants: participantsFor(people, submitted, { lead: who.lead, userId }, s.showNames),
       task: live && current ? await task(a, s, current, userId) : null,
       mine: mine ? { payload: mine.payload as JudgmentPayload, blind: mine.blind, submittedAt: mine.submittedAt.toISOString() } : null,
       judgmentsUse: s.judgmentsUse,
@@ -261,15 +261,24 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     };
   }
 
-  const participantView = (p: ParticipantRow, submitted: Set<string>): CalibrationParticipant => ({
-    userId: p.userId,
-    name: p.name,
-    role: p.role,
-    position: p.position,
-    joined: p.joinedAt !== null,
-    submitted: submitted.has(p.userId),
-    flagOutcome: p.flagOutcome,
-  });
+  /**
+   * The participants as a viewer sees them. A participant of a session whose names are hidden sees
+   * their own position only, and the list in name order, so that "Participant n" in a revealed round
+   * names nobody but themselves. Others' flag outcomes are for leads.
+   */
+  function participantsFor(people: ParticipantRow[], submitted: Set<string>, viewer: { lead: boolean; userId: string }, showNames: boolean): CalibrationParticipant[] {
+    const hide = !viewer.lead && !showNames;
+    const list = people.map((p) => ({
+      userId: p.userId,
+      name: p.name,
+      role: p.role,
+      position: hide && p.userId !== viewer.userId ? null : p.position,
+      joined: p.joinedAt !== null,
+      submitted: submitted.has(p.userId),
+      flagOutcome: viewer.lead || p.userId === viewer.userId ? p.flagOutcome : null,
+    }));
+    return hide ? list.sort((x, y) => x.name.localeCompare(y.name) || x.userId.localeCompare(y.userId)) : list;
+  }
 
   async function liveState(s: SessionRow): Promise<CalibrationState> {
     const [people, rounds] = await Promise.all([repo.participants(s.id, s.projectId), repo.rounds(s.id)]);
@@ -382,7 +391,8 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     return { preference, ranks, scores, spans };
   }
 
-  async function roundResult(a: ProjectAccess, s: SessionRow, r: RoundRow, people: ParticipantRow[], rows: CalJudgmentRow[], names: boolean): Promise<CalibrationRoundResult> {
+  /** `lead`: the reader is a lead (a participant of a session with hidden names reads no submission times). */
+  async function roundResult(a: ProjectAccess, s: SessionRow, r: RoundRow, people: ParticipantRow[], rows: CalJudgmentRow[], names: boolean, lead: boolean): Promise<CalibrationRoundResult> {
     const [item] = await repo.items(a.project.id, [r.itemId]);
     const canonical = item ? item.responses.map((x) => x.id) : [];
     const rubric = await rubricOf(a.project.id, s.rubricVersion);
@@ -403,7 +413,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       judgments: rows
         .map((j) => ({ j, p: byUser.get(j.userId) }))
         .sort((x, y) => (x.p?.position ?? 1e9) - (y.p?.position ?? 1e9))
-        .map(({ j, p }) => ({ label: labelOf(p, names), userId: names ? j.userId : null, payload: j.payload as JudgmentPayload, blind: j.blind, submittedAt: j.submittedAt.toISOString(), vsReference: vs(j.payload as JudgmentPayload) })),
+        .map(({ j, p }) => ({ label: labelOf(p, names), userId: names ? j.userId : null, payload: j.payload as JudgmentPayload, blind: j.blind, submittedAt: names || lead ? j.submittedAt.toISOString() : null, vsReference: vs(j.payload as JudgmentPayload) })),
       distribution: distribution(unit, a.project.taskKind, rubric),
       agreement: agreementOf([unit], a.project.taskKind, dimensionsOf(rubric, a.project.taskKind), labellingOf(rubric)),
       reference,
@@ -651,7 +661,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       if (!r) throw new AppError('not_found', 'No such round in this session.');
       if (!r.revealedAt) throw new AppError('forbidden', 'This round has not been revealed yet: its judgments stay blind until the lead reveals it.');
       const [people, rows] = await Promise.all([repo.participants(s.id, a.project.id), repo.judgmentsOf([r.id])]);
-      return roundResult(a, s, r, people, rows, s.showNames);
+      return roundResult(a, s, r, people, rows, s.showNames, a.role === 'lead');
     },
 
     async end(a: ProjectAccess, actorId: string, sessionId: string, body: CalibrationEndBody) {
@@ -702,7 +712,8 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         phase: s.phase,
         overall: { blind: fig(blindUnits), after: fig(afterUnits) },
         items: groups.map((g) => ({ itemId: g.itemId, index: g.index, rounds: g.rounds.length, blind: fig([g.blind]), after: g.after ? fig([g.after]) : null })),
-        participants: people.map((p) => ({ label: labelOf(p, s.showNames), userId: s.showNames ? p.userId : null, blind: blindBy.get(p.userId) ?? null, after: afterBy.get(p.userId) ?? null, flagOutcome: p.flagOutcome })),
+        // Others' flag outcomes are for leads (a participant sees their own).
+        participants: people.map((p) => ({ label: labelOf(p, s.showNames), userId: s.showNames ? p.userId : null, blind: blindBy.get(p.userId) ?? null, after: afterBy.get(p.userId) ?? null, flagOutcome: a.role === 'lead' || p.userId === userId ? p.flagOutcome : null })),
         effect: await effect(a, s, people, s.showNames, dims, labelling),
       };
     },
@@ -714,7 +725,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       const rounds = (await repo.rounds(s.id)).filter((r) => r.revealedAt !== null);
       const rows = await repo.judgmentsOf(rounds.map((r) => r.id));
       const out: CalibrationAudit['rounds'] = [];
-      for (const r of rounds) out.push({ itemId: r.itemId, ...(await roundResult(a, s, r, people, rows.filter((j) => j.roundId === r.id), true)) });
+      for (const r of rounds) out.push({ itemId: r.itemId, ...(await roundResult(a, s, r, people, rows.filter((j) => j.roundId === r.id), true, true)) });
       return {
         session: { ...summary(s, a, people.length, people.some((p) => p.userId === userId)), showNames: s.showNames, judgmentsUse: s.judgmentsUse, publishedVersion: s.publishedVersion, startedAt: iso(s.startedAt) },
         participants: people.map((p) => ({ label: `Participant ${p.position}`, userId: p.userId, name: p.name, flagOutcome: p.flagOutcome })),
