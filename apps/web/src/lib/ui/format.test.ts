@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excerpt, formatDate, formatDateTime, formatRelative, formatTime, initials, plural } from './format.ts';
+import { excerpt, formatDate, formatDateTime, formatDuration, formatRelative, formatTime, initials, plural } from './format.ts';
 
 describe('excerpt', () => {
   it('collapses whitespace and keeps short text', () => {
@@ -42,5 +42,17 @@ describe('one date format', () => {
     expect(formatDateTime(iso)).toMatch(new RegExp(`^\\d{1,2} [A-Z][a-z]{2} 2025, ${hh}:${mm}$`));
     expect(formatTime(iso)).toBe(`${hh}:${mm}:07`);
     expect(formatDate('not a date')).toBe('—');
+  });
+});
+
+describe('formatDuration', () => {
+  it('gives seconds under a minute, then minutes, then hours (a 3-second judgment never reads "1 min")', () => {
+    expect(formatDuration(3_267)).toBe('3 s');
+    expect(formatDuration(0)).toBe('0 s');
+    expect(formatDuration(59_400)).toBe('59 s');
+    expect(formatDuration(60_000)).toBe('1 min');
+    expect(formatDuration(150_000)).toBe('3 min');
+    expect(formatDuration(3_600_000)).toBe('1 h');
+    expect(formatDuration(3_900_000)).toBe('1 h 5 min');
   });
 });

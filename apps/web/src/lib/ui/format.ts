@@ -50,6 +50,15 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
   return relFmt.format(Math.round(seconds / 60), 'minute');
 }
 
+/** Time spent on a judgment: seconds under a minute ("3 s"), then minutes ("2 min"), then hours ("1 h 5 min"). */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
