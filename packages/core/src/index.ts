@@ -1,3 +1,5 @@
+// First: every schema's default messages (plain language) are set before anything parses.
+import './messages.ts';
 export * from './errors.ts';
 export * from './schemas/common.ts';
 export * from './schemas/users.ts';

@@ -15,9 +15,9 @@ function kind(status: string | null) {
 
 describe('dispute document kind', () => {
   const caller = { userId: 'u', isAdmin: false, member: true };
-  it('refuses trainers; leads write; reviewers write only when the project lets them adjudicate', () => {
+  it('refuses trainers as for an unknown id; leads write; reviewers write only when the project lets them adjudicate', () => {
     const k = kind('open');
-    expect(k.access({ ...caller, role: 'trainer' }, { id: 'd', project: project(true) })).toEqual({ refuse: expect.stringContaining('leads and reviewers') });
+    expect(k.access({ ...caller, role: 'trainer' }, { id: 'd', project: project(true) })).toBe('not_found');
     expect(k.access({ ...caller, role: 'lead' }, { id: 'd', project: project(false) })).toBe('write');
     expect(k.access({ ...caller, role: 'reviewer' }, { id: 'd', project: project(true) })).toBe('write');
     expect(k.access({ ...caller, role: 'reviewer' }, { id: 'd', project: project(false) })).toBe('read');
