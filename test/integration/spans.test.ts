@@ -266,7 +266,7 @@ describe.each(only)('entity spans (%s)', (kind) => {
       expect((await commit('trainer', p.trainer.client)).status).toBe(403);
       expect((await commit('reviewer', p.reviewer.client)).status).toBe(403);
       const ts = await connected(openSocket({ url: t.url, cookie: p.trainer.client.cookie }));
-      expect(await emitAck(ts, 'doc:join', d.doc)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await emitAck(ts, 'doc:join', d.doc)).toMatchObject({ ok: false, error: { code: 'not_found' } });
       ts.close();
 
       // The lead marks Geneva as a location and commits: the label, the Items tab and the export read it.
