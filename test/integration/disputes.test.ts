@@ -11,6 +11,7 @@
  * - bad input answers 400 naming the field.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { majorityVote } from '@accord/metrics';
@@ -170,6 +171,12 @@ describe('consensus and disputes (pglite)', () => {
     expect(d.body.judgments.map((j) => j.annotator?.name).sort()).toEqual(['Lena Lead', 'Rafael Reviewer']);
     expect(d.body.item.externalId).toBe(q.items[1]!.itemExternalId);
     expect(d.body.rubricVersion).toBe(1);
+    // Each judgment says in which order its annotator saw the responses (their "Response A"), as stored.
+    const stored = (await t.db.db.execute(sql`select id, response_order from judgments where id = any(${`{${d.body.judgments.map((j) => j.id).join(',')}}`}::uuid[])`)) as unknown as {
+      rows: { id: string; response_order: string[] | null }[];
+    };
+    const byId = new Map(stored.rows.map((r) => [r.id, r.response_order]));
+    for (const j of d.body.judgments) expect(j.responseOrder).toEqual(byId.get(j.id) ?? null);
   });
 
   it('trainers are refused everywhere: routes answer 403 and the room refuses the join as for an unknown id', async () => {

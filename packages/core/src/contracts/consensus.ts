@@ -177,6 +177,11 @@ export const DisputeJudgmentSchema = z.object({
   justification: z.string(),
   submittedAt: TimestampSchema.nullable(),
   timeSpentMs: z.number().int().nullable(),
+  /**
+   * Response ids in the order the annotator saw them (null: not recorded). Their justification's
+   * "Response A" is the first of these, which need not be the A of the item's own order.
+   */
+  responseOrder: z.array(z.string()).nullable().default(null),
 });
 export type DisputeJudgment = z.infer<typeof DisputeJudgmentSchema>;
 

@@ -48,6 +48,8 @@ export interface JudgmentRow {
   payload: Record<string, unknown>;
   submittedAt: Date | null;
   timeSpentMs: number | null;
+  /** Response ids in the order the annotator saw them (null: not recorded, e.g. imported). */
+  responseOrder: string[] | null;
 }
 
 const labelSelect = (db: Db | Tx) =>
@@ -97,7 +99,7 @@ export function createConsensusRepo(db: Db) {
     const r = await prepared(
       dbx,
       'accord_consensus_judgments',
-      `select j.id, j.item_id, j.user_id, u.name, coalesce(m.kind, 'human') as kind, j.source, j.rubric_version, j.payload, j.submitted_at, j.time_spent_ms
+      `select j.id, j.item_id, j.user_id, u.name, coalesce(m.kind, 'human') as kind, j.source, j.rubric_version, j.payload, j.submitted_at, j.time_spent_ms, j.response_order
        from judgments j
        join users u on u.id = j.user_id
        left join project_members m on m.project_id = j.project_id and m.user_id = j.user_id
@@ -116,6 +118,7 @@ export function createConsensusRepo(db: Db) {
       payload: json<Record<string, unknown>>(x.payload),
       submittedAt: x.submitted_at ? date(x.submitted_at) : null,
       timeSpentMs: x.time_spent_ms === null || x.time_spent_ms === undefined ? null : Number(x.time_spent_ms),
+      responseOrder: x.response_order === null || x.response_order === undefined ? null : json<string[]>(x.response_order),
     }));
   }
 

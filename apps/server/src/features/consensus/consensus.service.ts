@@ -431,6 +431,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
             justification: p.justification ?? '',
             submittedAt: j.submittedAt ? j.submittedAt.toISOString() : null,
             timeSpentMs: j.timeSpentMs,
+            responseOrder: j.responseOrder,
           };
         }),
         computed: computedOut,

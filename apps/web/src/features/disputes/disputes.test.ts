@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatAgreement, pairwiseScreenValue, preferenceWords } from './disputes.ts';
+import { formatAge, formatAgreement, pairwiseScreenValue, preferenceWords, seenOrder } from './disputes.ts';
 
 describe('dispute words', () => {
   const order = ['r1', 'r2', 'r3'];
@@ -22,5 +22,15 @@ describe('dispute words', () => {
     expect(formatAge(30)).toBe('just now');
     expect(formatAge(7200)).toBe('2 h');
     expect(formatAge(3 * 86_400 + 5)).toBe('3 d');
+  });
+});
+
+describe('seenOrder', () => {
+  it("names the order the annotator saw, in this screen's letters, only when it differs", () => {
+    expect(seenOrder(['r2', 'r1'], ['r1', 'r2'])).toBe('B, A');
+    expect(seenOrder(['r1', 'r2'], ['r1', 'r2'])).toBeNull();
+    expect(seenOrder(['r3', 'r1', 'r2'], ['r1', 'r2', 'r3'])).toBe('C, A, B');
+    expect(seenOrder(null, ['r1', 'r2'])).toBeNull();
+    expect(seenOrder(['x', 'r1'], ['r1', 'r2'])).toBeNull();
   });
 });

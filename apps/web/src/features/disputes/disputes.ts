@@ -48,6 +48,18 @@ export function formatAge(seconds: number): string {
 export const letterAt = (i: number): string => String.fromCharCode(65 + i);
 
 /**
+ * How the annotator saw the responses, in this screen's letters, when that differs from the order
+ * shown here (null: the same order, or not recorded): their justification's "Response A" is the
+ * first response they saw. E.g. "B, A" for two responses shown swapped.
+ */
+export function seenOrder(seen: readonly string[] | null | undefined, order: readonly string[]): string | null {
+  if (!seen || seen.length < 2) return null;
+  const letters = seen.map((id) => order.indexOf(id));
+  if (letters.some((i) => i === -1) || letters.every((i, k) => i === k)) return null;
+  return letters.map(letterAt).join(', ');
+}
+
+/**
  * A preference in the room's letters: "A better", "B slightly better", "Tie", "B = A > C".
  * `order` is the item's canonical response order.
  */
