@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { majorityVote } from '@accord/metrics';
 import { encodeFrame, getRationaleText, readDispute, readDisputeProposal, readRubricProposals, setDisputeTag, setProposalPreference, setProposalScore } from '@accord/collab';
-import type { CommitResult, ConsensusLabel, ConsensusLabelDetail, DisputeDetail, DisputeSummary, SignoffResult, Ack, DocJoined } from '@accord/core';
+import type { CommitResult, ConsensusLabel, ConsensusLabelDetail, DisputeDetail, DisputeSummary, SignoffResult, Ack, DocJoined, Judgment } from '@accord/core';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
 import { createFactory, type FactoryUser } from '../utils/factory.ts';
@@ -176,7 +176,7 @@ describe('consensus and disputes (pglite)', () => {
       rows: { id: string; response_order: string[] | null }[];
     };
     const byId = new Map(stored.rows.map((r) => [r.id, r.response_order]));
-    for (const j of d.body.judgments) expect(j.responseOrder).toEqual(byId.get(j.id) ?? null);
+    for (const j of d.body.judgments) expect(j.responseOrder).toEqual(byId.get(j.id!) ?? null);
   });
 
   it('trainers are refused everywhere: routes answer 403 and the room refuses the join as for an unknown id', async () => {
@@ -274,6 +274,9 @@ describe('consensus and disputes (pglite)', () => {
     const re = await lead.post<DisputeSummary>(url(`/consensus/${d.labelId}/reopen`), { note: 'New guidance on literal answers.' });
     expect(re.status).toBe(201);
     expect(re.body).toMatchObject({ reason: 'reopened', status: 'open', detail: 'New guidance on literal answers.' });
+    // The item is gold now: its room shows the gold answer to leads only (reviewers do not see gold in the items list either).
+    expect((await lead.get<DisputeDetail>(url(`/disputes/${re.body.id}`))).body.item.gold).not.toBeNull();
+    expect((await reviewer.get<DisputeDetail>(url(`/disputes/${re.body.id}`))).body.item.gold).toBeNull();
     expect((await lead.post(url(`/consensus/${d.labelId}/reopen`), { note: 'again' })).status).toBe(409);
     const old = await lead.get<ConsensusLabelDetail>(url(`/consensus/${d.labelId}`));
     expect(old.body.supersededAt).not.toBeNull();
@@ -340,5 +343,28 @@ describe('consensus and disputes (pglite)', () => {
     await waitFor(() => inRoom.provider.access === 'read', { message: 'the reviewer becomes a reader again' });
     expect((await lead.patch(url('/settings'), { consensus: { reviewersAdjudicate: true } })).status).toBe(200);
     await waitFor(() => inRoom.provider.access === 'write', { message: 'and a writer' });
+  });
+
+  it('blind adjudication hides who judged: no names, and no judgment ids the judgments list would map to their authors', async () => {
+    const id = (await reviewer.get<{ items: DisputeSummary[] }>(url('/disputes?reason=disagreement&status=all'))).body.items[0]!.id;
+    expect((await lead.patch(url('/settings'), { consensus: { blind: true } })).status).toBe(200);
+    try {
+      const d = await reviewer.get<DisputeDetail>(url(`/disputes/${id}`));
+      expect(d.body.judgments.length).toBeGreaterThan(0);
+      expect(d.body.judgments.every((j) => j.id === null && j.annotator === null && /^Judgment \d+$/.test(j.label))).toBe(true);
+      // Nor does the judgments list (same content) name the others: only the reviewer's own judgment keeps its author.
+      const me = (await reviewer.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+      const listed = await reviewer.get<{ items: Judgment[] }>(url(`/judgments?itemId=${d.body.dispute.itemId}`));
+      expect(listed.body.items.length).toBe(d.body.judgments.length);
+      for (const j of listed.body.items) if (j.userId !== me) expect(j).toMatchObject({ userId: null, user: { email: '' } });
+      expect(JSON.stringify(listed.body)).not.toContain('Lena Lead');
+      expect((await reviewer.get(url(`/judgments?userId=${randomUUID()}`))).status).toBe(403);
+      // Leads see authors.
+      expect((await lead.get<{ items: Judgment[] }>(url(`/judgments?itemId=${d.body.dispute.itemId}`))).body.items.every((j) => j.userId !== null)).toBe(true);
+    } finally {
+      expect((await lead.patch(url('/settings'), { consensus: { blind: false } })).status).toBe(200);
+    }
+    const open = await reviewer.get<DisputeDetail>(url(`/disputes/${id}`));
+    expect(open.body.judgments.every((j) => typeof j.id === 'string' && j.annotator !== null)).toBe(true);
   });
 });

@@ -162,7 +162,8 @@ export const DisputeParamsSchema = z.object({ projectId: IdSchema, disputeId: Id
 export const ItemDisputeParamsSchema = z.object({ projectId: IdSchema, itemId: IdSchema });
 
 export const DisputeJudgmentSchema = z.object({
-  id: IdSchema,
+  /** Null when the adjudication is blind (`consensus.blind`): the judgments list would name its author. */
+  id: IdSchema.nullable(),
   /** Who judged; null when the project's adjudication is blind (`consensus.blind`). */
   annotator: UserRefSchema.nullable(),
   /** A stable label for the judgment within the dispute ("Judgment 1" …), shown in place of names when blind. */
@@ -219,7 +220,7 @@ export const DisputeDetailSchema = z.object({
     context: z.array(TurnSchema),
     responses: z.array(ItemResponseSchema),
     reference: z.string().nullable(),
-    /** The item's gold preference, when it is a gold item. */
+    /** The item's gold preference, when it is a gold item; leads only (null for reviewers, as in the items list). */
     gold: PreferenceSchema.nullable(),
   }),
   /** Every submitted judgment of the item (humans and model judges), oldest first, read from the database. */

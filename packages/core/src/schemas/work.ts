@@ -377,7 +377,8 @@ export const JudgmentSchema = z.object({
   id: IdSchema,
   projectId: IdSchema,
   itemId: IdSchema,
-  userId: IdSchema,
+  /** Null (and `user` blank) for reviewers when the project's adjudication is blind (`consensus.blind`). */
+  userId: IdSchema.nullable(),
   assignmentId: IdSchema.nullable(),
   status: z.enum(['draft', 'submitted']),
   source: JudgmentSourceSchema,

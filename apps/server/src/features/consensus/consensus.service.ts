@@ -413,12 +413,14 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
           context: item.context,
           responses: item.responses,
           reference: item.reference,
-          gold: ((item.gold as { preference?: Preference } | null)?.preference ?? null) as Preference | null,
+          // Gold answers are for leads, as in the items list: a reviewer could open a dispute on any item to read them.
+          gold: a.role === 'lead' ? (((item.gold as { preference?: Preference } | null)?.preference ?? null) as Preference | null) : null,
         },
         judgments: js.map((j, i) => {
           const p = j.payload as { preference: Preference; scores?: []; spans?: []; flags?: string[]; justification?: string };
           return {
-            id: j.id,
+            // Blind: no id either, which the judgments list would map to its author.
+            id: s.consensus.blind ? null : j.id,
             annotator: s.consensus.blind ? null : { userId: j.userId, name: j.name },
             label: `Judgment ${i + 1}`,
             kind: j.kind,

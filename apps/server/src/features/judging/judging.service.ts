@@ -159,6 +159,15 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
 
   const ended = (a: AssignmentRow) => a.status === 'reserved' && a.expiresAt <= new Date();
 
+
+  /**
+   * Blind adjudication (`consensus.blind`) hides who judged from reviewers everywhere, not only in
+   * the room: the judgments list would otherwise map a room's judgments (same ids, same content) to
+   * their authors. Leads and admins see authors; a reviewer still sees their own.
+   */
+  const blindFor = (a: ProjectAccess): boolean => a.role === 'reviewer' && readProjectSettings(a.project.settings).consensus.blind;
+  const hideAuthor = (j: Judgment, viewerId: string): Judgment => (j.userId === viewerId ? j : { ...j, userId: null, user: { name: 'Hidden (blind adjudication)', email: '' } });
+
   return {
     latestRubric,
 
@@ -341,8 +350,9 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
       const responseOrder = seen.length === canonicalOrder.length ? seen : canonicalOrder;
       const showModels = a.role !== 'trainer' || s.showModelNames;
       const rubric = r.j.rubricVersion === null ? null : await rubrics.versionContent(a.project.id, r.j.rubricVersion);
+      const judgment = toJudgment(r.j, { externalId: a.role !== 'trainer' ? r.item.externalId : null, prompt: r.item.prompt.slice(0, 300) }, { name: r.name, email: r.email });
       return {
-        judgment: toJudgment(r.j, { externalId: a.role !== 'trainer' ? r.item.externalId : null, prompt: r.item.prompt.slice(0, 300) }, { name: r.name, email: r.email }),
+        judgment: blindFor(a) ? hideAuthor(judgment, userId) : judgment,
         taskKind: a.project.taskKind,
         item: {
           id: r.j.itemId,
@@ -360,8 +370,10 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
     /** Trainers see only their own judgments; leads and reviewers see everyone's. */
     async list(a: ProjectAccess, userId: string, q: JudgmentListQuery) {
       const own = a.role === 'trainer' || q.mine === true;
+      const blind = blindFor(a);
+      if (blind && q.userId && q.userId !== userId) throw new AppError('forbidden', 'Adjudication is blind in this project: reviewers do not filter judgments by annotator.');
       const page = await repo.page(a.project.id, q, own ? userId : (q.userId ?? null), a.role !== 'trainer');
-      return { ...page, limit: q.limit, offset: q.offset };
+      return { ...page, items: blind ? page.items.map((j) => hideAuthor(j, userId)) : page.items, limit: q.limit, offset: q.offset };
     },
   };
 }
