@@ -215,8 +215,9 @@ describe.each(kinds)('red teaming (%s)', (kind) => {
     expect((await draftOf(u, task, draft)).status).toBe(200);
 
     const cases: [string, number, string, string][] = [
-      ['refuse500', 502, 'model_failed', "The model's endpoint refused the call: HTTP 500 (upstream overloaded)."],
-      ['refuse401', 502, 'model_failed', "The model's endpoint refused the call: HTTP 401 (Incorrect API key provided)."],
+      // A trainer learns the kind of failure, never the upstream's words (a model name, a masked key).
+      ['refuse500', 502, 'model_failed', "The model's endpoint refused the call: HTTP 500."],
+      ['refuse401', 502, 'model_failed', "The model's endpoint refused the call: HTTP 401."],
       ['slow', 504, 'model_timeout', 'The model did not answer within 0.3 s.'],
       ['redirect', 502, 'model_failed', "The model's endpoint answered with a redirect (HTTP 302); redirects are not followed."],
       ['huge', 502, 'model_failed', "The model's answer is larger than 64 KiB; it was not read."],

@@ -112,6 +112,7 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
     callsPerMinute: env.ACCORD_REDTEAM_CALLS_PER_MINUTE,
     maxResponseBytes: env.ACCORD_REDTEAM_MAX_RESPONSE_KB * 1024,
     settings: (project) => readProjectSettings(project.settings),
+    logger,
   });
   const judging = createJudgingService({ repo: createJudgingRepo(db.db, { column: candidatesColumn, read: candidatesOf }), rubrics, justifications, bus, preferenceChecks: redteam.preferenceIssues });
   const quality = createQualityService({

@@ -3,7 +3,7 @@
  * conversation, the endpoint's model and max tokens, and its key as a bearer token. The call ends at
  * the endpoint's timeout (AbortSignal), reads at most `maxBytes` of the answer, and follows no
  * redirect (a 3xx is a failure: a registered host cannot send the server elsewhere). Every failure is
- * an outcome with a sentence for the trainer, never a throw.
+ * an outcome with a sentence for the trainer (and the upstream's own words apart, for leads), never a throw.
  */
 export interface ChatEndpoint {
   baseUrl: string;
@@ -15,7 +15,15 @@ export interface ChatEndpoint {
 
 export type ChatOutcome =
   | { ok: true; response: string; ms: number }
-  | { ok: false; outcome: 'timeout' | 'too_large' | 'unreachable' | 'bad_response' | 'redirect' | `http_${number}`; message: string; ms: number };
+  | {
+      ok: false;
+      outcome: 'timeout' | 'too_large' | 'unreachable' | 'bad_response' | 'redirect' | `http_${number}`;
+      /** A sentence anyone may read: the kind of failure, never the upstream's words or addresses. */
+      message: string;
+      /** What the upstream said, or the connection error (its host and port): for leads and the server's log only. */
+      detail?: string;
+      ms: number;
+    };
 
 async function readCapped(res: Response, maxBytes: number): Promise<string | null> {
   const reader = res.body?.getReader();
@@ -77,7 +85,7 @@ export async function callChat(ep: ChatEndpoint, turns: { role: string; content:
     if (text === null) return { ok: false, outcome: 'too_large', message: `The model's answer is larger than ${Math.round(maxBytes / 1024)} KiB; it was not read.`, ms: ms() };
     if (!res.ok) {
       const detail = errorMessageOf(text);
-      return { ok: false, outcome: `http_${res.status}`, message: `The model's endpoint refused the call: HTTP ${res.status}${detail ? ` (${detail})` : ''}.`, ms: ms() };
+      return { ok: false, outcome: `http_${res.status}`, message: `The model's endpoint refused the call: HTTP ${res.status}.`, ...(detail ? { detail } : {}), ms: ms() };
     }
     let body: unknown;
     try {
@@ -90,6 +98,12 @@ export async function callChat(ep: ChatEndpoint, turns: { role: string; content:
     return { ok: true, response: content, ms: ms() };
   } catch (e) {
     if (timeout.aborted) return { ok: false, outcome: 'timeout', message: `The model did not answer within ${(ep.timeoutMs / 1000).toLocaleString('en')} s.`, ms: ms() };
-    return { ok: false, outcome: 'unreachable', message: `The model's endpoint could not be reached (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}).`, ms: ms() };
+    return {
+      ok: false,
+      outcome: 'unreachable',
+      message: "The model's endpoint could not be reached.",
+      detail: (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message,
+      ms: ms(),
+    };
   }
 }

@@ -24,6 +24,7 @@ import {
 } from '@accord/core';
 import type { ProjectAccess } from '../../platform/http/context.ts';
 import type { RateLimiter } from '../../platform/rate-limit.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { callChat } from './redteam.client.ts';
 import type { EndpointRow, RedteamRepo } from './redteam.repo.ts';
 
@@ -35,6 +36,8 @@ export interface RedteamServiceDeps {
   maxResponseBytes: number;
   /** The project's settings as the judging feature reads them. */
   settings(project: { settings: unknown }): { modelEndpointId: string | null };
+  /** Where a failed call's upstream detail goes (the trainer's error never carries it). */
+  logger?: Pick<Logger, 'info'>;
 }
 
 const toEndpoint = (r: EndpointRow): ModelEndpoint => ({
@@ -52,7 +55,7 @@ const toEndpoint = (r: EndpointRow): ModelEndpoint => ({
 const sameTurns = (a: readonly { role: string; content: string }[], b: readonly { role: string; content: string }[]) =>
   a.length === b.length && a.every((t, i) => t.role === b[i]?.role && t.content === b[i]?.content);
 
-export function createRedteamService({ repo, limiter, callsPerMinute, maxResponseBytes, settings }: RedteamServiceDeps) {
+export function createRedteamService({ repo, limiter, callsPerMinute, maxResponseBytes, settings, logger }: RedteamServiceDeps) {
   async function uniqueName(name: string, except?: string) {
     const other = await repo.endpointByName(name);
     if (other && other.id !== except) throw new AppError('conflict', `A model endpoint named “${name}” exists already.`, [{ path: 'body.name', message: 'is taken by another endpoint' }]);
@@ -136,7 +139,13 @@ export function createRedteamService({ repo, limiter, callsPerMinute, maxRespons
         outcome: r.ok ? 'ok' : r.outcome,
         ms: r.ms,
       });
-      if (!r.ok) throw new AppError(r.outcome === 'timeout' ? 'model_timeout' : 'model_failed', `${r.message} Your prompt and labels are kept; try again or paste a response.`);
+      if (!r.ok) {
+        // The upstream's words (a model name, a masked key) and connection errors (hosts, ports) are
+        // for leads and the log: a trainer learns only the kind of failure.
+        if (r.detail) logger?.info('model endpoint call failed', { endpointId: ep.id, projectId: a.project.id, outcome: r.outcome, detail: r.detail.slice(0, 300) });
+        const detail = r.detail && a.role === 'lead' ? ` (${r.detail})` : '';
+        throw new AppError(r.outcome === 'timeout' ? 'model_timeout' : 'model_failed', `${r.message.replace(/\.$/, '')}${detail}. Your prompt and labels are kept; try again or paste a response.`);
+      }
       return { callId: call.id, endpointId: ep.id, response: r.response, ms: r.ms };
     },
 
