@@ -151,6 +151,17 @@ describe.each(kinds)('HTTP and handshake security (%s)', (kind) => {
     const emoji = await lead.request<{ apiToken: { name: string } }>('POST', '/api/auth/tokens', undefined, { raw: '{"name":"smile \\ud83d\\ude00"}', headers: { 'content-type': 'application/json' } });
     expect(emoji.status, emoji.text).toBe(201);
     expect(emoji.body.apiToken.name).toBe('smile 😀');
+    // Query strings too (a search box, an export's date filter): a 400 naming the parameter, not a 500.
+    for (const path of ['/api/projects?q=%00', `/api/projects/${t.demoProjectId}/items?q=a%00b`]) {
+      const q = await lead.get<ErrorBody>(path);
+      expect(q.status, path).toBe(400);
+      expect(q.body.error.details).toEqual([{ path: 'query.q', message: 'must not contain a NUL character (U+0000)' }]);
+    }
+    for (const [param, value] of [['from', '0000-01-01'], ['to', '0000-12-31T00:00:00Z']] as const) {
+      const d = await lead.get<ErrorBody>(`/api/projects/${t.demoProjectId}/exports/dpo/count?${param}=${value}`);
+      expect(d.status, param).toBe(400);
+      expect(d.body.error.details?.[0]?.path).toBe(`query.${param}`);
+    }
   });
 
   it('refuses fields a caller may not set (mass assignment), naming them', async () => {

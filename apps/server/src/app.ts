@@ -37,6 +37,9 @@ export const CSP = [
 
 function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'params' | 'query' | 'body'): T {
   if (!schema) return undefined as T;
+  // A query string may carry what PostgreSQL cannot store (`%00`): refused here, naming the parameter.
+  const unstorable = where === 'query' ? unstorableText(value, 'query') : null;
+  if (unstorable) throw new AppError('validation_failed', describeIssues([unstorable]), [unstorable]);
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const details = issuesOf(r.error, where);
@@ -81,8 +84,8 @@ const TEXT_PROBLEM = {
  * naming the field instead of failing (500) at the statement, or after part of its work was done.
  * Walked without recursion: a body may nest as deep as JSON.parse allows.
  */
-function unstorableText(root: unknown): FieldIssue | null {
-  const stack: { v: unknown; path: string }[] = [{ v: root, path: 'body' }];
+function unstorableText(root: unknown, rootPath = 'body'): FieldIssue | null {
+  const stack: { v: unknown; path: string }[] = [{ v: root, path: rootPath }];
   while (stack.length) {
     const { v, path } = stack.pop()!;
     if (typeof v === 'string') {

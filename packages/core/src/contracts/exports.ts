@@ -45,7 +45,10 @@ export const EXPORT_KIND_TEXT: Record<ExportKind, string> = {
 };
 
 /** A date (a whole day, UTC) or a date-time with offset. */
-const DateBound = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { message: 'must be a date (YYYY-MM-DD) or an ISO date-time with offset' });
+const DateBound = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], { message: 'must be a date (YYYY-MM-DD) or an ISO date-time with offset' })
+  // Year 0000 parses in JavaScript but PostgreSQL has no year 0 (1 BC is year -1 there).
+  .refine((v) => !v.startsWith('0000'), { message: 'must be a date from year 0001 on' });
 
 export const ExportParamsSchema = z.object({ projectId: IdSchema, kind: ExportKindSchema });
 
