@@ -78,8 +78,12 @@ describe.each(kinds)('gates (%s)', (kind) => {
       // neither, and cannot filter the members by it.
       const peer = p.trainers.find((x) => x.id !== t.id)!;
       const peers = await peer.client.get<{ items: Member[] }>(url(p, '/members'));
-      expect(peers.body.items.find((m) => m.userId === t.id)).toMatchObject({ role: 'trainer', paused: null });
+      // A trainer's member list holds themselves and the leads and reviewers: no other trainer (their emails, tiers, pauses).
+      expect(peers.body.items.some((m) => m.userId === t.id)).toBe(false);
+      expect(peers.body.items.filter((m) => m.role === 'trainer').map((m) => m.userId)).toEqual([peer.id]);
+      expect(peers.body.items.some((m) => m.role === 'lead')).toBe(true);
       expect(JSON.stringify(peers.body)).not.toContain('agreement fell below the threshold');
+      expect(JSON.stringify(peers.body)).not.toContain(t.email);
       const peerFilter = await peer.client.get<ErrorBody>(url(p, '/members?paused=true'));
       expect(peerFilter.status).toBe(403);
       expect(paths(peerFilter)).toEqual(['query.paused']);
@@ -125,7 +129,7 @@ describe.each(kinds)('gates (%s)', (kind) => {
       const seen = await t1!.client.get<{ items: Member[] }>(url(p, '/members'));
       expect(seen.body.items.find((m) => m.userId === t1!.id)?.calibration).toMatchObject({ note: 'position bias' });
       const bySeen = await t2!.client.get<{ items: Member[] }>(url(p, '/members'));
-      expect(bySeen.body.items.find((m) => m.userId === t1!.id)?.calibration).toBeNull();
+      expect(bySeen.body.items.some((m) => m.userId === t1!.id)).toBe(false);
       expect(JSON.stringify(bySeen.body)).not.toContain('position bias');
       expect((await t2!.client.get(url(p, '/members?calibration=true'))).status).toBe(403);
       expect((await t1!.client.get<Standing>(url(p, '/standing'))).body.calibration).toMatchObject({ note: 'position bias' });

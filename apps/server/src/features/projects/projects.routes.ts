@@ -31,8 +31,12 @@ export const projectRoutes = [
         throw new AppError('forbidden', 'Trainers do not see which members are paused or enrolled in calibration.', [
           { path: query.paused !== undefined ? 'query.paused' : 'query.calibration', message: 'is for leads and reviewers' },
         ]);
+      // Nor other trainers at all (who they are, their emails, tiers and domains): a trainer sees
+      // themselves and the project's leads and reviewers, the people to ask.
       const items = await deps.projects.members(project.project.id, query);
-      return { items: items.map((m) => (m.userId === auth.user.id ? m : { ...m, paused: null, calibration: null })) };
+      return {
+        items: items.filter((m) => m.userId === auth.user.id || m.role !== 'trainer').map((m) => (m.userId === auth.user.id ? m : { ...m, paused: null, calibration: null })),
+      };
     },
   }),
   bind(contracts.projects.addMember, {
