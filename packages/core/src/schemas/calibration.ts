@@ -256,12 +256,16 @@ export const CalibrationReportSchema = z.object({
    * session) in the `days` before the session started and since it ended: the participants' agreement
    * as a group (the session's statistic over the items they judged in the window; null when they
    * judged none) and each participant's agreement with the peers who judged the same items.
+   * Leads only (null for participants): these figures move with every ordinary judgment of the
+   * participants' items, so read after each submit they would tell a trainer how the others judged it.
    */
-  effect: z.object({
-    days: z.number().int(),
-    overall: z.object({ before: CalibrationAgreementSchema.nullable(), since: CalibrationAgreementSchema.nullable() }),
-    participants: z.array(z.object({ label: z.string(), userId: IdSchema.nullable(), before: z.number().nullable(), beforeN: z.number().int(), since: z.number().nullable(), sinceN: z.number().int() })),
-  }),
+  effect: z
+    .object({
+      days: z.number().int(),
+      overall: z.object({ before: CalibrationAgreementSchema.nullable(), since: CalibrationAgreementSchema.nullable() }),
+      participants: z.array(z.object({ label: z.string(), userId: IdSchema.nullable(), before: z.number().nullable(), beforeN: z.number().int(), since: z.number().nullable(), sinceN: z.number().int() })),
+    })
+    .nullable(),
 });
 export type CalibrationReport = z.infer<typeof CalibrationReportSchema>;
 

@@ -714,7 +714,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
         items: groups.map((g) => ({ itemId: g.itemId, index: g.index, rounds: g.rounds.length, blind: fig([g.blind]), after: g.after ? fig([g.after]) : null })),
         // Others' flag outcomes are for leads (a participant sees their own).
         participants: people.map((p) => ({ label: labelOf(p, s.showNames), userId: s.showNames ? p.userId : null, blind: blindBy.get(p.userId) ?? null, after: afterBy.get(p.userId) ?? null, flagOutcome: a.role === 'lead' || p.userId === userId ? p.flagOutcome : null })),
-        effect: await effect(a, s, people, s.showNames, dims, labelling),
+        effect: a.role === 'lead' ? await effect(a, s, people, s.showNames, dims, labelling) : null,
       };
     },
 
