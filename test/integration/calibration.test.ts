@@ -247,15 +247,23 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       const mine = await peers[1]!.api.get<{ items: { id: string; isParticipant: boolean }[] }>(base(p));
       expect(mine.body.items).toEqual([expect.objectContaining({ id: sessionId, isParticipant: true })]);
       expect((await outsider.client.get<{ items: unknown[] }>(base(p))).body.items).toEqual([]);
-      expect((await outsider.client.post(`${base(p)}/${sessionId}/join`)).status).toBe(403);
-      expect((await outsider.client.get(`${base(p)}/${sessionId}`)).status).toBe(403);
-      expect((await p.reviewer.client.post(`${base(p)}/${sessionId}/join`)).status).toBe(403);
+      // A member left out of the session gets the refusal of a made-up id, word for word, on every transport.
+      const made = randomUUID();
+      for (const path of ['/join', '', '/report']) {
+        const real = await outsider.client.request(path === '/join' ? 'POST' : 'GET', `${base(p)}/${sessionId}${path}`);
+        const fake = await outsider.client.request(path === '/join' ? 'POST' : 'GET', `${base(p)}/${made}${path}`);
+        expect(real.status, path).toBe(404);
+        expect(real.text, path).toBe(fake.text);
+      }
+      expect((await p.reviewer.client.post(`${base(p)}/${sessionId}/join`)).status).toBe(404);
       const sock = openSocket({ url: t.url, cookie: outsider.client.cookie });
       await connected(sock);
       const r = await emitAck<Ack<CalibrationState>>(sock, 'calibration:join', sessionId);
-      expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(r).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await emitAck<Ack<CalibrationState>>(sock, 'calibration:join', made)).toEqual(r);
       const d = await emitAck<Ack<unknown>>(sock, 'doc:join', `calibration:${sessionId}`);
-      expect(d).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(d).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await emitAck<Ack<unknown>>(sock, 'doc:join', `calibration:${made}`)).toEqual(d);
       sock.close();
       const stranger = await factory.user();
       expect((await stranger.client.post(`${base(p)}/${sessionId}/join`)).status).toBe(404);

@@ -79,6 +79,8 @@ const MAX_ROUNDS = 20;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const noSession = () => new AppError('not_found', 'No such calibration session in this project.');
+/** A lead (who sees every session) is told they do not take part; anyone else gets the unknown id's refusal. */
+const notParticipant = (a: { role: string }) => (a.role === 'lead' ? new AppError('forbidden', 'You are not a participant of this calibration session.') : noSession());
 const docOf = (sessionId: string) => `calibration:${sessionId}`;
 
 /** A stable shuffle per session, participant and item: the same order on every reload. */
@@ -166,7 +168,9 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
   async function viewer(a: ProjectAccess, s: SessionRow, userId: string): Promise<{ lead: boolean; participant: boolean }> {
     const participant = await repo.isParticipant(s.id, userId);
     const lead = a.role === 'lead';
-    if (!lead && !participant) throw new AppError('forbidden', 'Only the session’s participants and the project’s leads see a calibration session.');
+    // Not a participant and not a lead: the refusal of an unknown id, so that the sessions one was
+    // left out of cannot be told from made-up ids (here, on the socket and on the notes document).
+    if (!lead && !participant) throw noSession();
     return { lead, participant };
   }
 
@@ -573,7 +577,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
 
     async join(a: ProjectAccess, userId: string, sessionId: string) {
       const s = await load(a, sessionId);
-      if (!(await repo.isParticipant(s.id, userId))) throw new AppError('forbidden', 'You are not a participant of this calibration session.');
+      if (!(await repo.isParticipant(s.id, userId))) throw notParticipant(a);
       if (await repo.markJoined(s.id, userId, clock())) await announce(s);
       return view(a, (await repo.session(a.project.id, sessionId))!, userId);
     },
@@ -610,7 +614,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
     async submit(a: ProjectAccess, userId: string, sessionId: string, body: CalibrationSubmitBody) {
       const s = await load(a, sessionId);
       if (body.reference) requireLead(a);
-      else if (!(await repo.isParticipant(s.id, userId))) throw new AppError('forbidden', 'You are not a participant of this calibration session.');
+      else if (!(await repo.isParticipant(s.id, userId))) throw notParticipant(a);
       if (s.phase === 'ended') throw new AppError('conflict', 'This session has ended.');
       if (!s.roundId || body.roundId !== s.roundId) throw new AppError('conflict', 'This round is no longer open; the session has moved on.');
       const round = (await repo.rounds(s.id)).find((r) => r.id === s.roundId)!;
@@ -742,7 +746,7 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       if (!s) return { ok: false, code: 'not_found' };
       const a = await projects.access(user, s.projectId);
       if (!a) return { ok: false, code: 'not_found' };
-      if (a.role !== 'lead' && !(await repo.isParticipant(s.id, user.id))) return { ok: false, code: 'forbidden' };
+      if (a.role !== 'lead' && !(await repo.isParticipant(s.id, user.id))) return { ok: false, code: 'not_found' };
       return { ok: true, state: await liveState(s), projectId: s.projectId };
     },
 
@@ -756,10 +760,10 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
 
     projectOf: async (sessionId: string) => (await repo.sessionById(sessionId))?.projectId ?? null,
     /** Notes: written by participants and leads while a round is revealed; read otherwise; nobody else opens them. */
-    async notesAccess(sessionId: string, userId: string, role: string): Promise<'read' | 'write' | { refuse: string }> {
+    async notesAccess(sessionId: string, userId: string, role: string): Promise<'read' | 'write' | 'not_found' | { refuse: string }> {
       const s = await repo.sessionById(sessionId);
       if (!s) return { refuse: 'No such session.' };
-      if (role !== 'lead' && !(await repo.isParticipant(s.id, userId))) return { refuse: 'Only the session’s participants and the project’s leads open its notes.' };
+      if (role !== 'lead' && !(await repo.isParticipant(s.id, userId))) return 'not_found';
       return s.phase === 'revealed' ? 'write' : 'read';
     },
     notesFrozen: async (sessionId: string) => (await repo.sessionById(sessionId))?.phase === 'ended',
