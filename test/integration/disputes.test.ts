@@ -230,6 +230,14 @@ describe('consensus and disputes (pglite)', () => {
     expect((await reviewer.post<SignoffResult>(url(`/disputes/${dispute.id}/signoff`))).body.current).toBe(1);
     const s2 = await reviewer2.client.post<SignoffResult>(url(`/disputes/${dispute.id}/signoff`));
     expect(s2.body).toMatchObject({ current: 2, needed: 2 });
+    // A sign-off counts while its signer may adjudicate: demoted, the second reviewer's no longer
+    // does, and one reviewer cannot commit alone; given the role back, it counts again.
+    expect((await lead.patch(url(`/members/${reviewer2.id}`), { role: 'trainer' })).status).toBe(200);
+    const demoted = await reviewer.get<DisputeDetail>(url(`/disputes/${dispute.id}`));
+    expect(demoted.body.signoffs.find((x) => x.userId === reviewer2.id)?.current).toBe(false);
+    expect((await reviewer.post(url(`/disputes/${dispute.id}/commit`), undefined, { headers: { 'idempotency-key': 'alone' } })).status).toBe(403);
+    expect((await lead.patch(url(`/members/${reviewer2.id}`), { role: 'reviewer' })).status).toBe(200);
+    expect((await reviewer.get<DisputeDetail>(url(`/disputes/${dispute.id}`))).body.signoffs.filter((x) => x.current)).toHaveLength(2);
 
     const first = await reviewer.post<CommitResult>(url(`/disputes/${dispute.id}/commit`), undefined, { headers: { 'idempotency-key': 'commit-1' } });
     expect(first.status).toBe(201);

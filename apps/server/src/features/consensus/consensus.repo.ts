@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, isNull, sql, type SQL } from 'drizzle-orm';
-import { consensusLabels, disputeSignoffs, disputes, items, projects, users, type Db, type Tx } from '@accord/db';
+import { consensusLabels, disputeSignoffs, disputes, items, projectMembers, projects, users, type Db, type Tx } from '@accord/db';
 import { recordControlEvent } from '../../platform/bus.ts';
 import { audit } from '../../platform/audit.ts';
 import { prepared, retryingDeadlocks, rows, uuidArray } from '../../platform/sql.ts';
@@ -376,11 +376,22 @@ export function createConsensusRepo(db: Db) {
       return r?.id ?? null;
     },
 
+    /** The sign-offs, each with its signer's standing now (active, admin, role in the dispute's project; null: no longer a member). */
     async signoffs(disputeId: string) {
       return db
-        .select({ userId: disputeSignoffs.userId, name: users.name, proposal: disputeSignoffs.proposal, signedAt: disputeSignoffs.signedAt })
+        .select({
+          userId: disputeSignoffs.userId,
+          name: users.name,
+          proposal: disputeSignoffs.proposal,
+          signedAt: disputeSignoffs.signedAt,
+          active: users.active,
+          isAdmin: users.isAdmin,
+          role: projectMembers.role,
+        })
         .from(disputeSignoffs)
         .innerJoin(users, eq(users.id, disputeSignoffs.userId))
+        .innerJoin(disputes, eq(disputes.id, disputeSignoffs.disputeId))
+        .leftJoin(projectMembers, and(eq(projectMembers.projectId, disputes.projectId), eq(projectMembers.userId, disputeSignoffs.userId)))
         .where(eq(disputeSignoffs.disputeId, disputeId))
         .orderBy(asc(disputeSignoffs.signedAt));
     },

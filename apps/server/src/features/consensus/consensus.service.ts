@@ -300,8 +300,21 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     return d;
   }
 
-  async function signoffsOf(disputeId: string, digest: string | null) {
-    return (await repo.signoffs(disputeId)).map((x) => ({ userId: x.userId, name: x.name, signedAt: x.signedAt.toISOString(), proposal: x.proposal, current: digest !== null && x.proposal === digest }));
+  /**
+   * The sign-offs; `current` when one is of the proposal now in the room AND its signer may
+   * adjudicate now (active, and an admin, a lead, or a reviewer while reviewers adjudicate): a
+   * sign-off of someone since demoted, removed or deactivated no longer counts toward the rule.
+   */
+  async function signoffsOf(disputeId: string, digest: string | null, s: ProjectSettings) {
+    const mayAdjudicate = (x: { active: boolean; isAdmin: boolean; role: string | null }) =>
+      x.active && (x.isAdmin || x.role === 'lead' || (x.role === 'reviewer' && s.consensus.reviewersAdjudicate));
+    return (await repo.signoffs(disputeId)).map((x) => ({
+      userId: x.userId,
+      name: x.name,
+      signedAt: x.signedAt.toISOString(),
+      proposal: x.proposal,
+      current: digest !== null && x.proposal === digest && mayAdjudicate(x),
+    }));
   }
 
   /** The proposal as the commit validates it: 400 naming `doc.proposal…` for each problem. */
@@ -397,7 +410,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
       const room = await liveRoom(d);
       const hasProposal = room.proposal.preference !== null;
       const digest = hasProposal ? proposalDigest(room.proposal) : null;
-      const signoffs = await signoffsOf(d.id, digest);
+      const signoffs = await signoffsOf(d.id, digest, s);
       const rubric = await rubricView(a.project.id);
       const current = signoffs.filter((x) => x.current).length;
       const adjudicates = canAdjudicate(a, s);
@@ -474,7 +487,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
         await repo.signoff(d.id, userId, digest);
       }
       await changed(a.project.id, d.id);
-      const signoffs = await signoffsOf(d.id, digest);
+      const signoffs = await signoffsOf(d.id, digest, s);
       return { signoffs, current: signoffs.filter((x) => x.current).length, needed: s.consensus.signOffs };
     },
 
@@ -516,7 +529,7 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
         throw new AppError('validation_failed', `The proposal cannot be committed: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
       }
       const digest = proposalDigest(room.proposal);
-      const signoffs = await signoffsOf(d.id, digest);
+      const signoffs = await signoffsOf(d.id, digest, s);
       const current = signoffs.filter((x) => x.current).length;
       if (a.role !== 'lead' && current < s.consensus.signOffs) {
         const again = await repo.dispute(a.project.id, disputeId);
