@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelStudioAnnotations, labelStudioToItem, responseRef } from './import-formats.ts';
+import { csvToItem, labelStudioAnnotations, labelStudioToItem, responseRef } from './import-formats.ts';
 
 const ids = ['a', 'b'];
 const task = (annotations: unknown) => ({ id: 5, data: { prompt: 'p', response_a: 'x', response_b: 'y' }, annotations });
@@ -184,5 +184,14 @@ describe('labelStudioAnnotations', () => {
     expect(labelStudioAnnotations({ id: 1, data: {} }, ids, 'pairwise')).toEqual({ judgments: [], problems: [] });
     const item = labelStudioToItem({ id: 9, prompt: 'p', response_a: 'x', response_b: 'y', annotations: [] }) as { metadata: Record<string, unknown> };
     expect(item.metadata).toEqual({ labelStudioId: 9 });
+  });
+});
+
+describe('csvToItem JSON cells', () => {
+  it('refuses a hostile key in a JSON cell as a JSONL record would be, naming the cell (it vanished before)', () => {
+    const rec = { external_id: 'c6', prompt: 'p', response_1: 'a', model_1: 'm1', response_2: 'b', model_2: 'm2', metadata: '{"__proto__":{"a":1},"keep":1}' };
+    expect(() => csvToItem(rec)).toThrow(/^metadata: .*__proto__/);
+    expect(() => csvToItem({ ...rec, metadata: '{"keep":1}' })).not.toThrow();
+    expect(() => csvToItem({ ...rec, metadata: '', context: '[{"role":"user","content":"x","constructor":1}]' })).toThrow(/^context: /);
   });
 });

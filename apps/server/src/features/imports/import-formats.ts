@@ -3,16 +3,22 @@
  * `ImportItemSchema`: CSV rows and Label Studio tasks. Pure functions; a throw names the bad cell.
  */
 import type { TaskKind } from '@accord/core';
+import { hostileReason } from './import-parsers.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
 function parseJsonCell(v: string | undefined, what: string): unknown {
   if (v === undefined || v.trim() === '') return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(v);
+    parsed = JSON.parse(v);
   } catch {
     throw new Error(`${what}: is not valid JSON`);
   }
+  // The same walk as a JSONL record's: a `__proto__` key would vanish when the object is copied.
+  const hostile = hostileReason(parsed);
+  if (hostile) throw new Error(`${what}: ${hostile}`);
+  return parsed;
 }
 
 /** A pairwise gold label from a spreadsheet cell: a / b / tie (also 1 / 2 / 0), or a JSON preference. */
