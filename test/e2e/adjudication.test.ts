@@ -109,6 +109,7 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     }
     // A reviewer's commit before the sign-offs are in is refused, in words.
     await r1.getByTestId('commit-button').click();
+    await r1.getByTestId('commit-confirm-confirm').click();
     await expect.poll(() => r1.getByTestId('commit-error').textContent()).toMatch(/once the proposal has 2 sign-offs \(it has 0\)/);
 
     // The rationale, written at once: each sees the other's text.
@@ -140,7 +141,10 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     await r1.screenshot({ path: join(SHOTS, 'e2e-adjudication-room.png'), fullPage: true });
 
     // Reviewer 2 commits; both rooms freeze and show the label.
+    // Committing is confirmed first: the dialog says what will be written; Enter confirms.
     await r2.getByTestId('commit-button').click();
+    await expect.poll(() => r2.getByTestId('commit-confirm').textContent()).toContain('The consensus label becomes');
+    await r2.keyboard.press('Enter');
     for (const page of [r1, r2]) {
       await expect.poll(() => page.getByTestId('dispute-room').getAttribute('data-status'), { timeout: 30_000 }).toBe('committed');
       await expect.poll(() => page.getByTestId('committed-preference').textContent()).toBe('A better');
@@ -215,6 +219,7 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     // The server's refusal of an incomplete proposal names what is missing, in words.
     await page.getByTestId('pref-1').click();
     await page.getByTestId('commit-button').click();
+    await page.getByTestId('commit-confirm-confirm').click();
     await expect.poll(() => page.getByTestId('commit-error').textContent()).toMatch(/missing a score for Helpfulness on response A/);
 
     // The Items table marks it disputed, links to the room, and filters on it.

@@ -189,6 +189,7 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByTestId('proposal').screenshot({ path: join(SHOTS, 'e2e-dispute-rating-phone.png') });
     await page.getByTestId('commit-button').click();
+    await page.getByTestId('commit-confirm-confirm').click();
     await expect.poll(() => page.getByTestId('committed-preference').textContent()).toBe('Rating 1');
     const label = (await lead.get<{ items: { label: { preference: unknown } }[] }>(`/api/projects/${rate}/consensus?itemId=${item.id}`)).body.items[0]!;
     expect(label.label.preference).toEqual({ kind: 'rating', value: 1 });
@@ -209,6 +210,7 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     await page.keyboard.press('1');
     await expect.poll(() => page.getByTestId('proposal-summary').textContent()).toBe('contradiction, entailment');
     await page.getByTestId('commit-button').click();
+    await page.getByTestId('commit-confirm-confirm').click();
     await expect.poll(() => page.getByTestId('committed-preference').textContent()).toBe('contradiction, entailment');
     expect(errors).toEqual([]);
   });
