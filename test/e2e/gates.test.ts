@@ -51,9 +51,17 @@ describe.skipIf(missing !== null)('browser: qualification, tiers and feedback', 
       await expect.poll(() => page.getByTestId('qualify-progress').textContent()).toContain(`Item ${n + 1} of 2`);
       // The trainer judges by content: the Rayleigh answer is the better one.
       const first = await page.getByTestId('response').first().locator('[data-response-id]').getAttribute('data-response-id');
-      await page.getByTestId(first === 'r1' ? 'pref--2' : 'pref-2').click();
-      if (n === 0) await page.screenshot({ path: join(SHOTS, 'gates-qualify-item.png') });
-      await page.getByTestId('submit-judgment').click();
+      if (n === 0) {
+        await page.getByTestId(first === 'r1' ? 'pref--2' : 'pref-2').click();
+        await page.screenshot({ path: join(SHOTS, 'gates-qualify-item.png') });
+        await page.getByTestId('submit-judgment').click();
+      } else {
+        // The keys of real work: a number on the scale (2: A better, 6: B better), Ctrl+Enter submits.
+        await page.locator('body').click({ position: { x: 5, y: 5 } });
+        await page.keyboard.press(first === 'r1' ? '2' : '6');
+        await expect.poll(() => page.getByTestId(first === 'r1' ? 'pref--2' : 'pref-2').getAttribute('aria-checked')).toBe('true');
+        await page.keyboard.press('Control+Enter');
+      }
       if (n === 0) await expect.poll(() => page.getByTestId('qualify-progress').textContent()).toContain('Item 2 of 2');
     }
     await page.getByTestId('qualify-result').waitFor();
