@@ -124,6 +124,8 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
       await page.getByTestId('calibration-waiting').waitFor();
       await expect.poll(() => lead.locator('[data-testid="participant"][data-submitted="true"]').count()).toBe(i + 1);
     }
+    // The lead follows the blind round with the item in view (read-only).
+    await expect.poll(() => lead.getByTestId('calibration-item-response').count()).toBe(2);
     violations.push(...(await sweep(lead, 'lead-judging')));
     // Before the reveal the waiting trainer sees no judgment, only that both submitted.
     expect(await trainers[1]!.getByTestId('revealed-judgment').count()).toBe(0);
@@ -131,6 +133,11 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
     await lead.getByTestId('calibration-reveal').click();
     for (const page of [lead, ...trainers]) await expect.poll(() => page.getByTestId('revealed-judgment').count()).toBe(2);
     expect(await trainers[0]!.getByTestId('round-agreement').textContent()).not.toBe('');
+    // Everyone discusses with the item in view: its prompt and responses in the item's own order (1, 2 as the reveal names them).
+    for (const page of [lead, ...trainers]) {
+      await expect.poll(() => page.getByTestId('calibration-item-prompt').textContent()).not.toBe('');
+      expect(await page.getByTestId('calibration-item-response').count()).toBe(2);
+    }
 
     // Discussion: a trainer's note reaches everyone live.
     const editor = trainers[0]!.getByTestId('notes-editor');
