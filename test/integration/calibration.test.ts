@@ -651,6 +651,18 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
         expect((k.payload as JudgmentPayload).spans).toEqual(marks2[i]);
       }
     });
+
+    it('ending "for training" keeps no judgment of a participant removed from the project since (rights as they are now)', async () => {
+      const p = await factory.project({ items: 1, trainers: 2 });
+      const [item] = await itemIds(p);
+      const s = (await p.lead.client.post<CalibrationSession>(base(p), { title: 'Removed', participants: p.trainers.map((u) => u.id), items: [item] })).body;
+      const r = (await p.lead.client.post<CalibrationSession>(`${base(p)}/${s.id}/rounds`)).body.round!.id;
+      for (const [i, u] of p.trainers.entries()) expect((await u.client.post(`${base(p)}/${s.id}/submit`, { roundId: r, payload: pairwisePayload(-1, [2, 1], 1, `removed${i}`) })).status).toBe(200);
+      expect((await p.lead.client.post(`${base(p)}/${s.id}/reveal`, {})).status).toBe(200);
+      expect((await p.lead.client.delete(`/api/projects/${p.id}/members/${p.trainers[1]!.id}`)).status).toBe(200);
+      expect((await p.lead.client.post(`${base(p)}/${s.id}/end`, { judgments: 'training' })).status).toBe(200);
+      expect((await judgmentRows(p.id)).map((j) => j.userId)).toEqual([p.trainers[0]!.id]);
+    });
   });
 
   describe('writing and red teaming: everyone judges the same shown work, against the lead’s reference', () => {

@@ -308,6 +308,8 @@ export function createCalibrationRepo(db: Db) {
             where cj.session_id = ${s.id} and cj.blind and r.revealed_at is not null
               -- A scoring of a shown writing or a label of a recorded attack judges someone else's work: never kept as one's own.
               and not jsonb_exists(${JSON.stringify(s.subjects ?? {})}::jsonb, r.item_id::text)
+              -- Rights as they are now: a participant since removed from the project, or deactivated, gives no training judgment.
+              and exists (select 1 from project_members m join users u on u.id = m.user_id where m.project_id = ${s.projectId} and m.user_id = cj.user_id and u.active)
             order by r.item_id, cj.user_id, r.number desc`;
           const candidates = (await tx.execute(sql`select count(*)::int as n from (${last}) c`)) as unknown as { rows: { n: number }[] };
           const inserted = (await tx.execute(sql`
