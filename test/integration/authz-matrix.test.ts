@@ -567,20 +567,20 @@ const EXPECTED: Record<string, Row> = {
   'POST /api/projects/:projectId/disputes/:disputeId/gold': inProject(403, 403, 200),
   // Calibration sessions: the lead runs them; each member lists those they take part in; a session,
   // its revealed rounds and its report are for its participants (the trainer here) and the leads,
-  // never for another member (the reviewer, not a participant: 403). Only participants join and
+  // never for another member (the reviewer, not a participant: 404, as for a made-up id). Only participants join and
   // submit (a lead who does not take part may not); the audit log is the lead's.
   'GET /api/projects/:projectId/calibration': inProject(200, 200, 200),
   'POST /api/projects/:projectId/calibration': inProject(403, 403, 201),
-  'GET /api/projects/:projectId/calibration/:sessionId': inProject(200, 403, 200),
+  'GET /api/projects/:projectId/calibration/:sessionId': inProject(200, 404, 200),
   'POST /api/projects/:projectId/calibration/:sessionId/participants': inProject(403, 403, 200),
-  'POST /api/projects/:projectId/calibration/:sessionId/join': { ...inProject(200, 403, 403), admin: 403 },
+  'POST /api/projects/:projectId/calibration/:sessionId/join': { ...inProject(200, 404, 403), admin: 403 },
   'POST /api/projects/:projectId/calibration/:sessionId/rounds': inProject(403, 403, 200),
   'POST /api/projects/:projectId/calibration/:sessionId/next': inProject(403, 403, 200),
-  'POST /api/projects/:projectId/calibration/:sessionId/submit': { ...inProject(200, 403, 403), admin: 403 },
+  'POST /api/projects/:projectId/calibration/:sessionId/submit': { ...inProject(200, 404, 403), admin: 403 },
   'POST /api/projects/:projectId/calibration/:sessionId/reveal': inProject(403, 403, 200),
-  'GET /api/projects/:projectId/calibration/:sessionId/rounds/:roundId': inProject(200, 403, 200),
+  'GET /api/projects/:projectId/calibration/:sessionId/rounds/:roundId': inProject(200, 404, 200),
   'POST /api/projects/:projectId/calibration/:sessionId/end': inProject(403, 403, 200),
-  'GET /api/projects/:projectId/calibration/:sessionId/report': inProject(200, 403, 200),
+  'GET /api/projects/:projectId/calibration/:sessionId/report': inProject(200, 404, 200),
   'GET /api/projects/:projectId/calibration/:sessionId/audit': inProject(403, 403, 200),
   // Red teaming: admins register models under test (the key never leaves the server); a lead picks
   // one (names and models only); every member learns whether there is one; trainers (and leads and

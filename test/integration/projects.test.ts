@@ -139,6 +139,16 @@ describe.each(kinds)('projects, members and items (%s)', (kind) => {
     expect((await trainer.post<ErrorBody>('/api/projects', { name: 'Mine' })).status).toBe(403);
     expect((await trainer.get(`/api/projects/${p.id}/items`)).status).toBe(403);
     expect((await trainer.get<Page<Project>>('/api/projects')).body.items.map((x) => x.id)).toEqual([p.id]);
+    // A lead cannot take an admin's oversight away by enrolling them below lead (nor demote them later); an admin may.
+    const adminEmail = (await admin.get<{ user: { email: string; id: string } }>('/api/auth/me')).body.user;
+    const asTrainer = await p.lead.client.post<ErrorBody>(`/api/projects/${p.id}/members`, { email: adminEmail.email, role: 'trainer' });
+    expect(asTrainer.status).toBe(403);
+    expect(asTrainer.body.error.details?.[0]?.path).toBe('body.role');
+    expect((await p.lead.client.post(`/api/projects/${p.id}/members`, { email: adminEmail.email, role: 'lead' })).status).toBe(201);
+    expect((await p.lead.client.patch<ErrorBody>(`/api/projects/${p.id}/members/${adminEmail.id}`, { role: 'reviewer' })).status).toBe(403);
+    expect((await admin.patch(`/api/projects/${p.id}/members/${adminEmail.id}`, { role: 'reviewer' })).status).toBe(200);
+    expect((await admin.get(`/api/projects/${p.id}/exports/judgments/count`)).status).toBe(403);
+    expect((await p.lead.client.patch(`/api/projects/${p.id}/members/${adminEmail.id}`, { role: 'lead' })).status).toBe(200);
   });
 
   it('shows gold labels to leads only', async () => {

@@ -40,10 +40,10 @@ export const projectRoutes = [
     },
   }),
   bind(contracts.projects.addMember, {
-    handler: ({ deps, auth, project, body }) => deps.projects.addMember(auth.user.id, project.project.id, body.email, body.role),
+    handler: ({ deps, auth, project, body }) => deps.projects.addMember(auth.user.id, project.project.id, body.email, body.role, auth.user.isAdmin),
   }),
   bind(contracts.projects.updateMember, {
-    handler: ({ deps, auth, project, params, body }) => deps.projects.updateMember(auth.user.id, project.project.id, params.userId, body),
+    handler: ({ deps, auth, project, params, body }) => deps.projects.updateMember(auth.user.id, project.project.id, params.userId, body, auth.user.isAdmin),
   }),
   bind(contracts.projects.removeMember, {
     async handler({ deps, auth, project, params }) {

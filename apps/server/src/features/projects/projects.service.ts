@@ -26,6 +26,14 @@ function accessOf(row: ProjectWithRole): ProjectAccess | null {
  * `settleQuality`: brings the project's quality figures up to every judgment stored so far (the
  * quality feature's drain of refreshes submits left pending); the item list shows and sorts by them.
  */
+/**
+ * An admin acts as lead in every project; as a member with a lower role they would lose that
+ * oversight there. Only an admin may give an admin a lower role (a lead could otherwise hide a
+ * project's exports, settings and figures from the admins).
+ */
+const adminKeepsLead = () =>
+  new AppError('forbidden', 'This user is an admin: only an admin may give them a role below lead in a project.', [{ path: 'body.role', message: 'an admin is lead unless an admin decides otherwise' }]);
+
 export function createProjectService(repo: ProjectsRepo, bus: Bus, settleQuality: (projectId: string) => Promise<void> = async () => undefined) {
   async function get(a: ProjectAccess) {
     const c = await repo.counts([a.project.id]);
@@ -97,9 +105,10 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus, settleQuality
       await repo.insertMember(projectId, userId, role, kind);
     },
 
-    async addMember(actorId: string, projectId: string, email: string, role: ProjectRole) {
+    async addMember(actorId: string, projectId: string, email: string, role: ProjectRole, actorIsAdmin = false) {
       const u = await repo.userByEmail(email);
       if (!u) throw new AppError('not_found', 'No user with this email. An admin must create the account first.', [{ path: 'body.email', message: 'no user with this email' }]);
+      if (u.isAdmin && role !== 'lead' && !actorIsAdmin) throw adminKeepsLead();
       const row = await repo.insertMember(projectId, u.id, role);
       if (!row) throw new AppError('conflict', 'This user is already a member of the project.', [{ path: 'body.email', message: 'is already a member' }]);
       await repo.touch(projectId);
@@ -108,11 +117,12 @@ export function createProjectService(repo: ProjectsRepo, bus: Bus, settleQuality
     },
 
     /** Role, tier and domain tags; a field left out keeps its value. */
-    async updateMember(actorId: string, projectId: string, userId: string, body: UpdateMemberBody) {
+    async updateMember(actorId: string, projectId: string, userId: string, body: UpdateMemberBody, actorIsAdmin = false) {
       const member = await repo.withTx(async (tx) => {
         const cur = await tx.lockMember(projectId, userId);
         if (!cur) throw new AppError('not_found', 'This user is not a member of the project.');
         const role = body.role ?? cur.role;
+        if (role !== 'lead' && role !== cur.role && !actorIsAdmin && (await tx.user(userId))?.isAdmin) throw adminKeepsLead();
         if (cur.role === 'lead' && role !== 'lead' && (await tx.lockLeads(projectId)) <= 1)
           throw new AppError('conflict', 'A project needs at least one lead.', [{ path: 'body.role', message: 'the last lead cannot be demoted' }]);
         const tier = body.tier ?? cur.tier;
