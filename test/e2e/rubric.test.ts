@@ -92,6 +92,8 @@ describe.skipIf(missing !== null)('browser: co-authoring and publishing the rubr
     await expect.poll(() => lead.locator('[data-testid="field-error"]').count()).toBe(0);
     await expect.poll(() => lead.getByTestId('draft-published').textContent()).toContain('version 2');
     expect(await lead.getByTestId('unpublished-changes').count()).toBe(0);
+    // Nothing to publish now: the button waits for an edit.
+    expect(await lead.getByTestId('publish-rubric').isDisabled()).toBe(true);
 
     // The history lists both versions, with the diff between them.
     await lead.getByTestId('rubric-view-history').click();
