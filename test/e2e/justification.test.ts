@@ -92,6 +92,16 @@ describe.skipIf(missing !== null)('browser: justification warnings', () => {
       .toEqual(['contradicts', 'nearCopy']);
     const report = await lead.get<{ totals: { checked: number; findings: { pasted: { count: number } } } }>(`/api/projects/${t.demoProjectId}/justifications/report`);
     expect(report.body.totals).toMatchObject({ checked: 1, findings: { pasted: { count: 1 } } });
+    // The quality flags' thresholds are set on the same page (empty: off), and read back.
+    await leadPage.getByTestId('settings-flag-kappa').fill('0.4');
+    await leadPage.getByTestId('settings-flag-gold').fill('75');
+    await leadPage.getByTestId('settings-save').click();
+    await expect
+      .poll(async () => (await lead.get<ProjectSettings>(`/api/projects/${t.demoProjectId}/settings`)).body.quality)
+      .toMatchObject({ minKappaVsConsensus: 0.4, minGoldAccuracy: 0.75 });
+    await leadPage.getByTestId('settings-flag-gold').fill('');
+    await leadPage.getByTestId('settings-save').click();
+    await expect.poll(async () => (await lead.get<ProjectSettings>(`/api/projects/${t.demoProjectId}/settings`)).body.quality.minGoldAccuracy).toBeNull();
     expect(errors).toEqual([]);
   });
 });
