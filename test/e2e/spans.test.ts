@@ -5,7 +5,7 @@
  * offsets of the words marked. Then the lead sees span F1 on the Quality tab, on the Items tab each
  * annotator's spans drawn on the text and listed, and a gold label the same way; and adjudicates a
  * dispute on that sentence in the room: the span vote proposed, a span added by keyboard on the text,
- * Shift+C commits it as the label. Screenshots at 1280x720, 1440x900 and 390 wide.
+ * Shift+C (then Enter to confirm) commits it as the label. Screenshots at 1280x720, 1440x900 and 390 wide.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,18 @@ describe.skipIf(missing !== null)('browser: marking entity spans', () => {
     const mine = (await api.get<{ items: Judgment[] }>(`/api/projects/${demo.id}/judgments`)).body.items;
     expect(mine.map((j) => j.payload.preference)).toEqual([{ kind: 'spans', spans: [spanOf(0, 0, 'PERSON'), spanOf(3, 3, 'DATE')] }]);
 
+    // "No entities" takes a second Submit: one stray Enter on the next sentence records nothing.
+    await page.keyboard.press('n');
+    await page.getByTestId('entities-empty').waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText('No span is marked').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('submitted').count()).toBe(0);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('submitted').waitFor();
+    const both = (await api.get<{ items: Judgment[] }>(`/api/projects/${demo.id}/judgments`)).body.items;
+    expect(both.map((j) => j.payload.preference)).toContainEqual({ kind: 'spans', spans: [] });
+
     // Two annotators' imported spans on two demo sentences: the lead's Quality tab shows span F1.
     const lead = await t.as('lead');
     // The 27th demo sentence (the trainer above judged one of the first).
@@ -175,6 +187,9 @@ describe.skipIf(missing !== null)('browser: marking entity spans', () => {
     await page.keyboard.press('Escape');
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Shift+C');
+    // Committing asks first; Enter confirms.
+    await page.getByTestId('commit-confirm').waitFor();
+    await page.keyboard.press('Enter');
     await page.getByTestId('committed-label').waitFor();
     const d = await lead.get<{ label: { label: { preference: unknown } } | null }>(`/api/projects/${demo.id}/disputes/${opened.body.id}`);
     const at = (w: string, label: string) => ({ start: text.indexOf(w), end: text.indexOf(w) + w.length, label, text: w });
