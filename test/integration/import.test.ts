@@ -157,6 +157,9 @@ describe.each(kinds)('import (%s)', (kind) => {
     // Task 12 has three responses: refused in a pairwise project, with its starting line.
     expect(j2.errors.map((e) => e.line)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
     expect(j2.errors[0]!.reason).toMatch(/exactly 2 responses/);
+    // A Label Studio export may hold every task on one line: each rejection names its task (and its id).
+    expect(j2.errors[0]!.reason).toMatch(/^task \d+ \(id 12\): /);
+    expect(j2.errors.at(-1)!.reason).toMatch(/^task \d+: /);
     const items = (await lead.get<Page<Item>>(`/api/projects/${p}/items?sort=externalId`)).body.items;
     expect(items.map((i) => i.externalId)).toEqual(['11', 'c1', 'c2']);
     expect(items[0]).toMatchObject({ prompt: 'Summarise\n\nA long text', responses: [{ id: 'a', model: 'A', content: 'Short' }, { id: 'b', model: 'B' }], metadata: { lang: 'en', labelStudioId: 11 } });

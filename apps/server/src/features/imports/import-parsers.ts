@@ -7,7 +7,8 @@
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { IMPORT_LIMITS } from '@accord/core';
 
-export type RawRecord = { line: number; value: unknown } | { line: number; error: string };
+/** `element`: a JSON array's element number (1-based; Label Studio's tasks), which one line may hold many of. */
+export type RawRecord = { line: number; element?: number; value: unknown } | { line: number; element?: number; error: string };
 
 const NL = 0x0a;
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -146,15 +147,17 @@ export async function* jsonArrayRecords(source: AsyncIterable<Uint8Array>, maxEl
   let tooLong = false;
   let first = true;
 
+  let elements = 0;
   const emit = (): RawRecord => {
     const n = startLine;
-    if (tooLong) return { line: n, error: `is an element longer than the limit of ${maxElementBytes} bytes` };
+    const element = ++elements;
+    if (tooLong) return { line: n, element, error: `is an element longer than the limit of ${maxElementBytes} bytes` };
     const text = decode(Buffer.concat(parts, size));
-    if (text === null) return { line: n, error: 'is not valid UTF-8' };
+    if (text === null) return { line: n, element, error: 'is not valid UTF-8' };
     const parsed = parseJsonText(text);
-    if ('error' in parsed) return { line: n, error: parsed.error };
+    if ('error' in parsed) return { line: n, element, error: parsed.error };
     const bad = hostileReason(parsed.value);
-    return bad ? { line: n, error: bad } : { line: n, value: parsed.value };
+    return bad ? { line: n, element, error: bad } : { line: n, element, value: parsed.value };
   };
 
   for await (const chunk of source) {

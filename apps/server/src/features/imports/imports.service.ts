@@ -176,6 +176,12 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     problems: string[];
   }
 
+  /** " (id 42)" for a Label Studio task with an id, else "". */
+  const taskIdOf = (value: unknown): string => {
+    const id = value && typeof value === 'object' && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
+    return typeof id === 'string' || typeof id === 'number' ? ` (id ${String(id).slice(0, 40)})` : '';
+  };
+
   function normaliseItem(format: ImportQuery['format'], value: unknown, taskKind: TaskKind, rubric?: RubricRules): ItemRow | string {
     let input: unknown;
     try {
@@ -315,18 +321,20 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     let batch: ItemRow[] = [];
     for await (const rec of records(job.format, file, c)) {
       c.linesRead++;
+      // A Label Studio export may hold every task on one line: the message names the task too.
+      const task = rec.element === undefined ? '' : `task ${rec.element}${taskIdOf('value' in rec ? rec.value : undefined)}: `;
       if ('error' in rec) {
-        reject(c, rec.line, rec.error);
+        reject(c, rec.line, task + rec.error);
         continue;
       }
       const row = normaliseItem(job.format, rec.value, taskKind, rubric);
       if (typeof row === 'string') {
-        reject(c, rec.line, row);
+        reject(c, rec.line, task + row);
         continue;
       }
       row.line = rec.line;
       for (const a of row.annotations) a.line = rec.line;
-      for (const why of row.problems) reject(c, rec.line, why);
+      for (const why of row.problems) reject(c, rec.line, task + why);
       const prev = firstLine.get(row.externalId);
       if (prev !== undefined) {
         reject(c, rec.line, `repeats external id ${row.externalId} (first on line ${prev})${row.annotations.length ? `; its ${row.annotations.length} annotation(s) were not imported` : ''}`);
