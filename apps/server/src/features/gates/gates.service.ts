@@ -18,6 +18,7 @@
  * each gold item once, in one or the other): answers are kept apart from judgments and never count
  * in quality figures, and a gold item a member already judged as work may still be in their attempt.
  */
+import { randomInt } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import {
   AppError,
@@ -69,7 +70,22 @@ function toQualification(r: QualificationRow, required: boolean): Qualification 
   };
 }
 
-function toAttempt(x: AttemptWithUser): QualificationAttempt {
+/** A copy in random order (Fisher–Yates). */
+function shuffled<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * `owner`: the attempt as the member taking it sees it. Their score shows once they passed; before
+ * (failed, or awaiting review) it is null: read after each retry, the exact share would tell which
+ * answers were right, item by item. Leads and reviewers always see it.
+ */
+function toAttempt(x: AttemptWithUser, owner = false): QualificationAttempt {
   const a = x.attempt;
   return {
     id: a.id,
@@ -81,7 +97,7 @@ function toAttempt(x: AttemptWithUser): QualificationAttempt {
     startedAt: a.startedAt.toISOString(),
     finishedAt: iso(a.finishedAt),
     // The score exists once the attempt is closed; it is the attempt's, never an item's.
-    score: a.status === 'in_progress' ? null : a.score,
+    score: a.status === 'in_progress' || (owner && a.status !== 'passed') ? null : a.score,
     passThreshold: a.passThreshold,
     reviewShare: a.reviewShare,
     reviewComment: a.reviewComment,
@@ -118,10 +134,10 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
   /** The attempt as its owner sees it, and its next unanswered item (null when all are answered). */
   async function state(a: ProjectAccess, x: AttemptWithUser, answers: AnswerRow[] | null = null): Promise<QualificationNext> {
     const attempt = x.attempt;
-    if (attempt.status !== 'in_progress') return { attempt: toAttempt(x), task: null };
+    if (attempt.status !== 'in_progress') return { attempt: toAttempt(x, true), task: null };
     const done = new Set((answers ?? (await repo.answers(attempt.id))).map((r) => r.itemId));
     const nextId = attempt.itemIds.find((id) => !done.has(id));
-    if (!nextId) return { attempt: toAttempt(x), task: null };
+    if (!nextId) return { attempt: toAttempt(x, true), task: null };
     const [item] = await repo.items(a.project.id, [nextId]);
     if (!item) throw new AppError('conflict', 'An item of this qualification no longer exists; ask a lead to update the qualification.');
     await repo.markSeen(a.project.id, attempt.userId, item, clock());
@@ -148,7 +164,7 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
       canonicalOrder: item.responses.map((r) => r.id),
       rubric: rubric ? { version: rubric.version, content: rubric.content } : null,
     };
-    return { attempt: toAttempt(x), task };
+    return { attempt: toAttempt(x, true), task };
   }
 
   /** Scores a fully answered attempt and closes it: failed (retry after the delay), awaiting review, or passed (granted). */
@@ -229,7 +245,7 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
           grants: { tier: q.row.grantTier, tags: q.row.grantTags },
           review: q.row.review !== null,
           passedAt: iso(m?.qualifiedAt ?? null),
-          latest: latest ? toAttempt(latest) : null,
+          latest: latest ? toAttempt(latest, true) : null,
           canAttempt: m !== null && rule.can,
           retryAt: iso(rule.retryAt),
         };
@@ -293,7 +309,8 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
       }
       const rule = attemptRule(a.membership.qualifiedAt, latest?.attempt ?? null, clock());
       if (!rule.can) throw new AppError('conflict', rule.why!, rule.retryAt ? [{ path: 'retryAt', message: rule.retryAt.toISOString() }] : undefined);
-      const started = await repo.startAttempt({ projectId: a.project.id, userId, itemIds: q.row.itemIds, passThreshold: q.row.passThreshold, review: q.row.review ?? null, at: clock() });
+      // Each attempt serves the items in an order of its own: retries do not line up answer by answer.
+      const started = await repo.startAttempt({ projectId: a.project.id, userId, itemIds: shuffled(q.row.itemIds), passThreshold: q.row.passThreshold, review: q.row.review ?? null, at: clock() });
       // Every item of the attempt counts as seen for real work from its start, not only once shown:
       // the queue never hands the member an item their attempt still holds (when the qualification
       // is not required they work meanwhile), so an answer here is never also a judgment there.
@@ -337,7 +354,8 @@ export function createGatesService({ repo, bus, clock, judging }: GatesServiceDe
 
     async attempts(a: ProjectAccess, userId: string, q: QualificationAttemptListQuery) {
       const page = await repo.attempts(a.project.id, q, a.role === 'trainer' ? userId : null);
-      return { items: page.items.map(toAttempt), total: page.total, limit: q.limit, offset: q.offset };
+      // A member's own attempts read as their owner sees them (no share before passing), whatever their role.
+      return { items: page.items.map((x) => toAttempt(x, x.attempt.userId === userId)), total: page.total, limit: q.limit, offset: q.offset };
     },
 
     async attempt(a: ProjectAccess, attemptId: string): Promise<QualificationAttemptDetail> {
