@@ -152,6 +152,29 @@ describe.each(kinds)('the queue stays blind to gold and counts what is left (%s)
     expect(again.task!.item.responses.map((r) => r.model).sort()).toEqual(['model-a', 'model-b']);
   });
 
+  it("a trainer's own figures stay as their last block left them while others judge the same items (an idle trainer learns no majority)", async () => {
+    const { p, trainers } = await setup(Array.from({ length: 10 }, (_, i) => pairItem(`f${i + 1}`)), { goldRate: 0, overlap: 3 }, 3);
+    const [c, ...others] = trainers as [ApiClient, ...ApiClient[]];
+    for (let i = 0; i < 10; i++) {
+      const task = (await next(c, p)).task!;
+      expect((await submit(c, p, task)).status).toBe(200);
+    }
+    const mine = async () => {
+      const { computedAt: _at, ...rest } = (await c.get<MyStats>(`/api/projects/${p}/me/stats`)).body;
+      return rest;
+    };
+    const frozen = await mine();
+    expect(frozen).toMatchObject({ judgments: 10, countedJudgments: 10, kappaVsConsensus: { n: 0 } });
+    for (const o of others)
+      for (let task = (await next(o, p)).task; task; task = (await next(o, p)).task)
+        expect((await o.post(`/api/projects/${p}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task, 2), timeSpentMs: 1000 })).status).toBe(200);
+    // The consensus on the trainer's ten items exists now (the lead reads it), but not in the trainer's own figures.
+    expect(await mine()).toEqual(frozen);
+    const me = (await c.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    const byLead = (await lead.get<{ annotators: AnnotatorStats[] }>(`/api/projects/${p}/agreement/trainers`)).body.annotators.find((a) => a.annotator === me)!;
+    expect(byLead.kappaVsConsensus.n).toBeGreaterThan(0);
+  });
+
   it("a trainer's own figures move once per block of 10 judgments, never with one submit: no gold answer, no others' majority read item by item", async () => {
     // Three gold items handed out first (goldRate 1), nine ordinary ones; another trainer judged every item before.
     const file = [...[1, 2, 3].map((i) => pairItem(`g${i}`, { gold: GOLD })), ...Array.from({ length: 9 }, (_, i) => pairItem(`n${i + 1}`))];

@@ -318,6 +318,28 @@ export const qualityMembers = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
 );
 
+/**
+ * A trainer's own consensus and gold figures as they stood when their last whole block of judgments
+ * completed (`counted`: the judgments they count), served until the next block completes: recomputed
+ * on every read they would move as others judge the trainer's items, and so tell the trainer the
+ * others' majority on them.
+ */
+export const qualityMyStats = pgTable(
+  'quality_my_stats',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    counted: integer('counted').notNull(),
+    figures: jsonb('figures').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] })],
+);
+
 /** Per project: the thresholds and window its members were last evaluated with (all of them, once per change). */
 export const qualityEvaluations = pgTable('quality_evaluations', {
   projectId: uuid('project_id')

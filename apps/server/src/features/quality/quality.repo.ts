@@ -409,6 +409,20 @@ export function createQualityRepo(db: Db) {
      * (project, user, time) index; each with the others' majority on its item, from the item's copy
      * of its rows (migration 0030).
      */
+    /** A trainer's frozen own figures (migration 0050), with the judgments they count; null: none yet. */
+    async myStatsSnapshot(projectId: string, userId: string): Promise<{ counted: number; figures: unknown } | null> {
+      const [r] = await rows(db, sql`select counted, figures from quality_my_stats where project_id = ${projectId} and user_id = ${userId}`);
+      return r ? { counted: Number(r.counted), figures: typeof r.figures === 'string' ? (JSON.parse(r.figures) as unknown) : r.figures } : null;
+    },
+
+    async saveMyStats(projectId: string, userId: string, counted: number, figures: unknown): Promise<void> {
+      await rows(
+        db,
+        sql`insert into quality_my_stats (project_id, user_id, counted, figures, updated_at) values (${projectId}, ${userId}, ${counted}, ${JSON.stringify(figures)}::jsonb, now())
+            on conflict (project_id, user_id) do update set counted = excluded.counted, figures = excluded.figures, updated_at = now()`,
+      );
+    },
+
     async recent(projectId: string, limit: number, userIds?: string | string[]): Promise<RecentJudgment[]> {
       const users =
         typeof userIds === 'string'

@@ -630,7 +630,8 @@ export function createQualityService(deps: {
    * The caller's own figures. A trainer's gold and consensus figures leave out their newest judgments
    * beyond the last whole block of MY_STATS_BLOCK (in submission order), so they change once per block:
    * a figure that moved with each submit would tell the trainer whether that item was gold, its gold
-   * answer, or the others' majority on it. Leads and reviewers (`blocked` false) see every judgment.
+   * answer, or the others' majority on it. Between blocks they stay as they were when the last block
+   * completed (`quality_my_stats`). Leads and reviewers (`blocked` false) see every judgment, now.
    */
   async function myStats(project: QualityProject, userId: string, blocked: boolean) {
     await repo.settle(project.id);
@@ -650,23 +651,44 @@ export function createQualityService(deps: {
       const cell = j.threeWay === null || j.consensus === null ? undefined : table.find((t) => t.a === j.threeWay && t.b === j.consensus);
       if (cell) cell.n = Math.max(0, cell.n - 1);
     }
-    const counted = table.filter((t) => t.n > 0);
-    const k = kappaFromPairs(counted);
-    const agree = counted.filter((t) => t.a === t.b).reduce((x, t) => x + t.n, 0);
-    const goldN = Math.max(0, (a?.goldN ?? 0) - held.filter((j) => j.goldMatch !== null).length);
-    const goldOk = Math.max(0, (a?.goldOk ?? 0) - held.filter((j) => j.goldMatch === true).length);
+    const countedJudgments = total - held.length;
+    const current = () => {
+      const counted = table.filter((t) => t.n > 0);
+      const k = kappaFromPairs(counted);
+      const agree = counted.filter((t) => t.a === t.b).reduce((x, t) => x + t.n, 0);
+      const goldN = Math.max(0, (a?.goldN ?? 0) - held.filter((j) => j.goldMatch !== null).length);
+      const goldOk = Math.max(0, (a?.goldOk ?? 0) - held.filter((j) => j.goldMatch === true).length);
+      return {
+        kappaVsConsensus: figure(k.kappa, k.n),
+        agreementWithConsensus: figure(k.n > 0 ? agree / k.n : null, k.n),
+        goldAccuracy: figure(goldN > 0 ? goldOk / goldN : null, goldN),
+        drift: driftOf(recent.slice(held.length), countedJudgments, s.window),
+      };
+    };
+    // A trainer's figures are those of the moment their last block completed (stored, so every node
+    // serves the same), not recomputed: as others judge the trainer's items the consensus on them
+    // moves, and an idle trainer reading the figure would learn the others' majority on each item.
+    let figures: ReturnType<typeof current>;
+    if (blocked) {
+      const frozen = await repo.myStatsSnapshot(project.id, userId);
+      const stored = frozen?.figures as (ReturnType<typeof current> & { window?: number }) | undefined;
+      if (frozen && stored && frozen.counted === countedJudgments && stored.window === s.window) {
+        const { window: _w, ...rest } = stored;
+        figures = rest;
+      } else {
+        figures = current();
+        await repo.saveMyStats(project.id, userId, countedJudgments, { ...figures, window: s.window });
+      }
+    } else figures = current();
     return {
       judgments: total,
-      countedJudgments: total - held.length,
+      countedJudgments,
       block,
-      kappaVsConsensus: figure(k.kappa, k.n),
-      agreementWithConsensus: figure(k.n > 0 ? agree / k.n : null, k.n),
-      goldAccuracy: figure(goldN > 0 ? goldOk / goldN : null, goldN),
+      ...figures,
       positionBias: positionBias(a?.firstK ?? 0, a?.firstN ?? 0),
       tieRate: a && a.threeWayN > 0 ? a.ties / a.threeWayN : null,
       medianSeconds: a?.medianSeconds ?? null,
       justificationLength: a?.medianWords ?? null,
-      drift: driftOf(recent.slice(held.length), total - held.length, s.window),
       window: s.window,
       computedAt: iso(new Date()),
     };
