@@ -142,6 +142,24 @@ describe.each(kinds)('gates (%s)', (kind) => {
     });
   });
 
+  it('a member who no longer receives work cannot submit the item they hold: a raised tier or a new role refuses it (409, draft kept)', async () => {
+    const p = await a.factory.project({ items: 4, trainers: 1 });
+    const held = (await next(p.trainer.client, p)).body.task!;
+    expect((await p.lead.client.patch(url(p, '/settings'), { eligibility: { minTier: 3 } })).status).toBe(200);
+    const refused = await p.trainer.client.post<ErrorBody>(url(p, `/assignments/${held.assignmentId}/submit`), { payload: validJudgment(held) });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/tier 3 .*not submitted; your draft is kept/);
+    expect((await p.lead.client.patch(url(p, '/settings'), { eligibility: { minTier: 1 } })).status).toBe(200);
+    expect((await p.lead.client.patch(url(p, `/members/${p.trainer.id}`), { role: 'reviewer' })).status).toBe(200);
+    expect((await p.trainer.client.post(url(p, `/assignments/${held.assignmentId}/submit`), { payload: validJudgment(held) })).status).toBe(409);
+    expect((await p.lead.client.patch(url(p, `/members/${p.trainer.id}`), { role: 'trainer' })).status).toBe(200);
+    const ok = await p.trainer.client.post(url(p, `/assignments/${held.assignmentId}/submit`), { payload: validJudgment(held) });
+    expect(ok.status, ok.text).toBe(200);
+    // A repeat of the stored submission is answered as before, whatever the member's standing now.
+    expect((await p.lead.client.patch(url(p, '/settings'), { eligibility: { minTier: 3 } })).status).toBe(200);
+    expect((await p.trainer.client.post(url(p, `/assignments/${held.assignmentId}/submit`), { payload: validJudgment(held) })).status).toBe(200);
+  });
+
   describe('qualification, tiers and tags', () => {
     let p: FactoryProject;
     let gold: string[];
@@ -337,13 +355,14 @@ describe.each(kinds)('gates (%s)', (kind) => {
       const qualification = [id('q-1'), id('q-2')];
       expect((await p.lead.client.request('PUT', url(p, '/qualification'), { itemIds: qualification, required: false, passThreshold: 0.5 })).status).toBe(200);
       const started = await p.trainer.client.post<QualificationNext>(url(p, '/qualification/next'));
-      expect(started.body.task).toMatchObject({ index: 1, item: { id: qualification[0] } });
+      expect(started.body.task).toMatchObject({ index: 1 });
+      expect(qualification).toContain(started.body.task!.item.id);
       const served = (await judgeQueue(p.trainer.client, p.id)).map((task) => task.item.id);
       expect(served.sort()).toEqual([id('q-3'), id('w-1')].sort());
       // The attempt goes on with its second item, which the member never judged as work.
       let step = started.body;
       step = (await p.trainer.client.post<QualificationNext>(url(p, `/qualification/attempts/${step.task!.attemptId}/items/${step.task!.item.id}`), { payload: answer(step.task!, true) })).body;
-      expect(step.task).toMatchObject({ index: 2, item: { id: qualification[1] } });
+      expect(step.task).toMatchObject({ index: 2, item: { id: qualification.find((q) => q !== started.body.task!.item.id) } });
       // Answers are not judgments: the project counts the two real judgments only.
       expect((await p.lead.client.get<{ total: number }>(url(p, '/judgments'))).body.total).toBe(2);
     });

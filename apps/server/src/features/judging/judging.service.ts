@@ -244,6 +244,14 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
       // Someone else's assignment is "not found": its existence is not revealed.
       if (!r) throw new AppError('not_found', 'No such assignment of yours in this project.');
       const asg = r.assignment;
+      const ps = readProjectSettings(a.project.settings);
+      // Rights as they are now: a member who no longer receives work here (a new role, a raised tier
+      // or domain requirement, a required qualification) cannot submit the item they still hold.
+      // A repeat of a stored submission is answered as before.
+      if (asg.status === 'reserved') {
+        const el = eligibility(a, ps);
+        if (!el.eligible) throw new AppError('conflict', `${el.reason ?? 'You no longer receive work here.'} Your judgment was not submitted; your draft is kept.`);
+      }
       const rubric = await rubricAt(projectId, r.rubricVersion);
       const issues = judgmentIssues(body.payload, r.item, a.project.taskKind, rubric?.view ?? null);
       if (!issues.length && preferenceChecks) issues.push(...(await preferenceChecks(projectId, user.id, asg.id, body.payload.preference, 'body.payload.preference')));
@@ -251,7 +259,7 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
       const time = clampTime(body.timeSpentMs, asg.reservedAt);
       // Justification checks (one LSH lookup): on a live reservation, blocking findings refuse the
       // submit before anything is stored, so the draft stays; the others are stored with the judgment.
-      const settings = readProjectSettings(a.project.settings).justificationChecks;
+      const settings = ps.justificationChecks;
       const input = { justification: payload.justification, preference: payload.preference, scores: payload.scores, displayOrder: asg.responseOrder, rubric: rubric?.view ?? null, typing: body.typing };
       const checked = issues.length ? null : await justifications.checkAfterRead(projectId, settings, input, near, r.candidates);
       const refusal = checked && asg.status === 'reserved' && !ended(asg) ? justifications.refusal(checked) : null;
