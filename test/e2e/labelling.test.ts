@@ -56,6 +56,13 @@ describe.skipIf(missing !== null)('browser: rating scales, taxonomies and rating
     await expect.poll(() => reviewer.getByTestId('label-name').nth(2).inputValue()).toBe('Contradiction');
     expect(await reviewer.getByTestId('label-parent').nth(2).inputValue()).toBe(first);
     await expect.poll(() => reviewer.getByTestId('taxonomy-multi').isChecked()).toBe(true);
+    // A description reaches the co-editor as it is typed (it waited for the field to lose focus, and was lost when the page closed first).
+    const description = await lead.getByTestId('label-description').nth(0).inputValue();
+    await lead.getByTestId('label-description').nth(0).click();
+    await lead.keyboard.press('End');
+    await lead.getByTestId('label-description').nth(0).pressSequentially(' live');
+    await expect.poll(() => reviewer.getByTestId('label-description').nth(0).inputValue()).toBe(`${description} live`);
+    await lead.getByTestId('label-description').nth(0).fill(description);
 
     // An empty name is a problem at the field (core's words), for both; filled again, it is gone.
     await lead.getByTestId('label-name').nth(2).fill('');
