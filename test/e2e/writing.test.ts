@@ -61,7 +61,9 @@ describe.skipIf(missing !== null)('browser: SFT writing', () => {
     await rp.goto(`${t.url}/projects/${p.id}?tab=writings`);
     const row = rp.getByTestId('writing-row').first();
     await row.waitFor();
-    await row.focus();
+    // j moves to the first writing (as on the Items and Disputes tabs); Enter opens it.
+    await rp.keyboard.press('j');
+    await expect.poll(() => row.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await rp.keyboard.press('Enter');
     await rp.waitForURL(new RegExp(`/writings/${judgmentId}$`));
     await rp.getByTestId('review-diff').waitFor();
