@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvRecords, hostileReason, jsonArrayRecords, jsonlRecords } from './import-parsers.ts';
+import { csvRecords, hostileReason, jsonArrayRecords, jsonlRecords, type RawRecord } from './import-parsers.ts';
 
 /** Feeds the text in chunks of every size from 1 byte up, so no record depends on chunk boundaries. */
 async function all(gen: (src: AsyncIterable<Uint8Array>) => AsyncGenerator<unknown>, text: string | Buffer, chunk: number) {
@@ -26,20 +26,26 @@ describe('jsonlRecords', () => {
 });
 
 describe('jsonArrayRecords', () => {
-  it('splits a JSON array into elements with their starting lines, whatever the chunking', async () => {
+  it('splits a JSON array into elements with their starting lines and numbers, whatever the chunking', async () => {
     const text = '[\n  {"id": 1, "s": "a ] } , [ \\" x"},\n  {"id": 2, "n": [1, {"k": []}]},\n  3,\n  "str"\n]\n';
     const want = [
-      { line: 2, value: { id: 1, s: 'a ] } , [ " x' } },
-      { line: 3, value: { id: 2, n: [1, { k: [] }] } },
-      { line: 4, value: 3 },
-      { line: 5, value: 'str' },
+      { line: 2, element: 1, value: { id: 1, s: 'a ] } , [ " x' } },
+      { line: 3, element: 2, value: { id: 2, n: [1, { k: [] }] } },
+      { line: 4, element: 3, value: 3 },
+      { line: 5, element: 4, value: 'str' },
     ];
     for (const size of [1, 3, 8, 1000]) expect(await all((s) => jsonArrayRecords(s), text, size)).toEqual(want);
   });
 
   it('reports a file that is not an array, or ends early', async () => {
     expect(await all((s) => jsonArrayRecords(s), '{"a":1}', 4)).toEqual([{ line: 1, error: expect.stringMatching(/not a JSON array/) }]);
-    expect(await all((s) => jsonArrayRecords(s), '[{"a":1},{"b":', 4)).toEqual([{ line: 1, value: { a: 1 } }, { line: 1, error: expect.stringMatching(/ends before/) }]);
+    expect(await all((s) => jsonArrayRecords(s), '[{"a":1},{"b":', 4)).toEqual([{ line: 1, element: 1, value: { a: 1 } }, { line: 1, error: expect.stringMatching(/ends before/) }]);
+    // Every element on one line (as Label Studio writes them): the numbers tell them apart.
+    expect((await all((s) => jsonArrayRecords(s), '[{"a":1},{"b":2},{"c":3}]', 5)).map((r) => [(r as RawRecord).line, (r as RawRecord).element])).toEqual([
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ]);
   });
 });
 
