@@ -250,6 +250,23 @@ export class JudgingForm implements LabelChoice {
     else this.labels = this.labels.includes(id) ? this.labels.filter((x) => x !== id) : [...this.labels, id];
   }
 
+  /**
+   * A number key outside the score grid, by task kind: the red-teaming picker, the pairwise scale, a
+   * rating level, a label, or the span type of the selection (which is then cleared). False: the kind
+   * takes no number here (a ranking's number picks a response, which the page does).
+   */
+  pickKey(d: number): boolean {
+    const kind = this.subject.taskKind;
+    if (kind === 'redteam') this.pickRedteam(d);
+    else if (kind === 'pairwise') this.pickPairwise(d);
+    else if (kind === 'rating') this.pickRating(d);
+    else if (kind === 'classification') this.pickLabel(d);
+    else if (kind === 'spans') {
+      if (this.pickEntityType(d)) this.entitySel = null;
+    } else return false;
+    return true;
+  }
+
   /** Keys 1–9 toggle the labels in the order the form lists them. */
   pickLabel(d: number): void {
     const label = this.taxonomyLabels[d - 1];
