@@ -81,8 +81,8 @@ describe.each(kinds)('the queue stays blind to gold and counts what is left (%s)
     expect(await queue(c, p)).toMatchObject({ done: 2, reserved: 0, available: 1, left: 1 });
   });
 
-  it('never reports the queue done and later hands out more (gold) work', async () => {
-    // A small gold rate: ordinary work almost always comes first, and gold must still come before "done".
+  it('never ends a queue with gold: gold comes only mixed into ordinary work, and the counters agree', async () => {
+    // A small gold rate: ordinary work almost always comes first; gold left unseen when it is used up stays unseen.
     const { p, trainers } = await setup([pairItem('g1', { gold: GOLD }), pairItem('g2', { gold: GOLD }), pairItem('n1'), pairItem('n2')], { goldRate: 0.01, overlap: 1 });
     const c = trainers[0]!;
     const got: Task[] = [];
@@ -99,9 +99,31 @@ describe.each(kinds)('the queue stays blind to gold and counts what is left (%s)
       got.push(task);
       expect((await submit(c, p, task)).status).toBe(200);
     }
-    expect(got).toHaveLength(4);
-    expect(got.filter(isGold)).toHaveLength(2);
+    // Both ordinary items; the last task is ordinary, whatever gold came before it.
+    expect(got.filter((x) => !isGold(x))).toHaveLength(2);
+    expect(isGold(got.at(-1)!)).toBe(false);
     for (let i = 0; i < 20; i++) expect((await next(c, p)).task).toBeNull();
+  });
+
+  it("once others have filled the ordinary items, a trainer's queue is done: no run of gold, no counter settled on their unseen gold", async () => {
+    const { p, trainers } = await setup([pairItem('g1', { gold: GOLD }), pairItem('g2', { gold: GOLD }), pairItem('g3', { gold: GOLD }), pairItem('n1'), pairItem('n2')], { goldRate: 0.2, overlap: 1 }, 2);
+    const [c, other] = [trainers[0]!, trainers[1]!];
+    // Before anyone works: the ordinary items and the gold, one figure.
+    expect(await queue(c, p)).toMatchObject({ done: 0, reserved: 0, available: 5, left: 5 });
+    // The other trainer takes and judges both ordinary items (k = 1), and whatever gold comes with them.
+    const others: Task[] = [];
+    for (let task = (await next(other, p)).task; task; task = (await next(other, p)).task) {
+      others.push(task);
+      expect((await submit(other, p, task)).status).toBe(200);
+    }
+    expect(others.filter((x) => !isGold(x))).toHaveLength(2);
+    // Nothing is left for the first trainer: no gold is served, and the counters say done.
+    expect(await queue(c, p)).toMatchObject({ available: 0, left: 0 });
+    for (let i = 0; i < 5; i++) expect(await next(c, p)).toMatchObject({ task: null, progress: { available: 0, left: 0 } });
+    // An ordinary item added later brings the gold back into the mix.
+    const job = await importFile(lead, p, jsonlOf([pairItem('n3')]));
+    expect(job.status).toBe('done');
+    expect(await queue(c, p)).toMatchObject({ available: 4, left: 4 });
   });
 
   it('an expired reservation ends by the same rule for gold and ordinary items', async () => {

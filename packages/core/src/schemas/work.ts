@@ -66,8 +66,9 @@ export const ProjectSettingsSchema = z.strictObject({
   /** A reservation expires after this long and the item returns to the pool. */
   reservationMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
   /**
-   * Share of queue requests answered with a gold item while the member has unseen gold; when their
-   * ordinary work is used up, their remaining gold comes next (the queue never ends before it).
+   * Share of queue requests answered with a gold item while the member has unseen gold and ordinary
+   * work left; once their ordinary work is used up, no more gold (a queue ending in gold would tell
+   * them what is gold).
    */
   goldRate: z.number().min(0).max(1).default(0.1),
   eligibility: EligibilitySchema.default({ roles: ['trainer'], minTier: 1, tags: [] }),

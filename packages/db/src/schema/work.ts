@@ -96,7 +96,8 @@ export const queueProjects = pgTable('queue_projects', {
 /**
  * Per project member, kept by triggers: submitted judgments, live reservations, and the items this
  * member has seen (reserved, judged, skipped or imported) that are open ordinary items or gold.
- * What is left for the member = (open − seenOpen) + (gold − seenGold): read, never counted.
+ * What is left for the member = (open − seenOpen), plus (gold − seenGold) while the first is above
+ * zero and the project hands out gold: read, never counted.
  * `frontier`: every open ordinary item before this position is one the member has had, as long as no
  * item of the project has opened again since (`frontierSeq` equal to the project's `reopenSeq`); the
  * next search starts there, so its cost does not grow with the items the member has already judged.

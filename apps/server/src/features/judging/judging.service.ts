@@ -5,9 +5,10 @@
  * lives in the repository; the rules (eligibility, expiry, idempotent submission) live here.
  *
  * Trainers stay blind to gold: taking, submitting, skipping or losing a gold task changes their
- * counters exactly as an ordinary one does (gold they have not seen counts as work left), the queue
- * hands out their remaining gold before it reports "done", and every reservation — gold or not —
- * ends when it expires (reclaimed by the same sweep, never revived, a late submission refused).
+ * counters exactly as an ordinary one does (gold they have not seen counts as work left while they have
+ * ordinary work left), gold comes only mixed into ordinary work — never as the tail of a queue whose
+ * ordinary items others have filled —, and every reservation — gold or not — ends when it expires
+ * (reclaimed by the same sweep, never revived, a late submission refused).
  */
 import {
   AppError,
@@ -111,14 +112,17 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
   }
 
   /**
-   * Read from counters, never counted. Gold the member has not seen counts as work left whenever
-   * the project hands out gold, so a gold task lowers `available` by one exactly like an ordinary one.
+   * Read from counters, never counted. Gold the member has not seen counts as work left while the
+   * project hands out gold and the member has ordinary work left (the queue hands out gold only then,
+   * migration 0051), so a gold task lowers `available` by one exactly like an ordinary one, and the
+   * counter never settles on the member's unseen gold, which would say that all their work left is gold.
    * `known`: counters this request already read (and kept up to date with its own change).
    */
   async function progress(a: ProjectAccess, userId: string, s: ProjectSettings, known: QueueCounters | null = null): Promise<QueueProgress> {
     const el = eligibility(a, s);
     const c = known ?? (await repo.counters(a.project.id, userId));
-    const available = el.eligible ? Math.max(0, c.openItems - c.seenOpen) + (s.goldRate > 0 ? Math.max(0, c.goldItems - c.seenGold) : 0) : 0;
+    const ordinary = Math.max(0, c.openItems - c.seenOpen);
+    const available = el.eligible ? ordinary + (s.goldRate > 0 && ordinary > 0 ? Math.max(0, c.goldItems - c.seenGold) : 0) : 0;
     return { done: c.done, reserved: c.reserved, available, left: c.reserved + available, ...el };
   }
 
@@ -199,8 +203,8 @@ export function createJudgingService({ repo, rubrics, justifications, bus, prefe
     /**
      * The member's current task (their open reservation, or a new one), and their progress: one
      * database call after the credential's (see `repo.queueNext`). Gold at the project's rate while the
-     * member has unseen gold; and before reporting "done", whatever gold they have left, so the queue
-     * never ends and later hands out more.
+     * member has unseen gold and ordinary work left; once the ordinary work is used up, none (the
+     * counters then say "done" too).
      */
     async next(a: ProjectAccess, userId: string): Promise<QueueNext> {
       const s = readProjectSettings(a.project.settings);
