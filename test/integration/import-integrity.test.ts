@@ -161,6 +161,30 @@ describe.each(kinds)('import integrity (%s)', (kind) => {
     expect(emails.some((e) => e.startsWith('annotator-new-crowd-worker'))).toBe(true);
   });
 
+  it("an admin creates the account an import named by e-mail: the placeholder becomes that person's account, judgments and all (no squatting)", async () => {
+    const p = await newProject();
+    await importFile(lead, p, jsonlOf([pairItem('s1'), pairItem('s2')]));
+    const email = `new-hire-${randomUUID().slice(0, 8)}@example.com`;
+    const job = await importFile(lead, p, jsonlOf(['s1', 's2'].map((id) => ({ externalId: id, annotator: email, judgment: { preference: pref('r1', 'r2', 2) } }))), { kind: 'judgments' });
+    expect(job).toMatchObject({ created: 2, rejected: 0 });
+    const placeholder = (await membersOf(p)).find((m) => m.email === email)!;
+    expect(placeholder).toMatchObject({ active: false, role: 'trainer' });
+    // Nobody can sign in as the placeholder.
+    expect((await new ApiClient(t.url).post('/api/auth/login', { email, password: 'new hire password 1' })).status).toBe(401);
+    // The admin creates the person's account: it is the placeholder, now active, with its judgments.
+    const created = await admin.post<{ id: string; email: string; active: boolean; placeholder: boolean }>('/api/users', { email, name: 'New Hire', password: 'new hire password 1' });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({ id: placeholder.userId, email, active: true, placeholder: false });
+    const c = new ApiClient(t.url);
+    await c.login(email, 'new hire password 1');
+    expect((await c.get<{ user: { id: string; name: string } }>('/api/auth/me')).body.user).toMatchObject({ id: placeholder.userId, name: 'New Hire' });
+    expect((await judgmentsOf(p)).filter((j) => j.userId === placeholder.userId)).toHaveLength(2);
+    // Once claimed, the address is taken like any other.
+    const again = await admin.post<{ error: { code: string } }>('/api/users', { email, name: 'Someone else', password: 'other password 12' });
+    expect(again.status).toBe(409);
+    expect((await c.get<{ user: { name: string } }>('/api/auth/me')).body.user.name).toBe('New Hire');
+  });
+
   it('marks model annotators and counts them apart from human members', async () => {
     const p = await newProject();
     await importFile(lead, p, jsonlOf([pairItem('m1'), pairItem('m2')]));

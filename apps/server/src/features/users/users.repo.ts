@@ -1,5 +1,5 @@
 /** Users in SQL: the only code of the users feature that speaks to the database. */
-import { and, asc, count, desc, eq, ilike, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, isNull, or, type SQL } from 'drizzle-orm';
 import type { User, UserListQuery } from '@accord/core';
 import { users, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
@@ -67,6 +67,20 @@ export function createUsersRepo(db: Db) {
         if (row) await recordControlEvents(tx, events);
         return row ?? null;
       });
+    },
+
+    /**
+     * Makes a placeholder (an imported annotator's account nobody can sign in as) a real account:
+     * name, password, rights, active. Null when it is not such a placeholder (any more): only one of
+     * two concurrent claims wins.
+     */
+    async claimPlaceholder(id: string, set: { name: string; passwordHash: string; isAdmin: boolean }, at: Date): Promise<UserRow | null> {
+      const [row] = await db
+        .update(users)
+        .set({ ...set, active: true, placeholder: false, updatedAt: at })
+        .where(and(eq(users.id, id), eq(users.placeholder, true), isNull(users.passwordHash)))
+        .returning();
+      return row ?? null;
     },
 
     /** Sets a password (and clears the placeholder mark); false when there is no such user. */

@@ -24,9 +24,22 @@ export function createUserService({ repo, bus, auth }: UserServiceDeps) {
       return { ...page, limit: q.limit, offset: q.offset };
     },
 
+    /**
+     * A new account; or, when the address is an imported annotator's placeholder (a judgments import
+     * names annotators by e-mail), that placeholder made a real account, keeping its id, so the
+     * person's imported judgments and memberships stay theirs. Before, the placeholder held the
+     * address and the admin could not create its user: any lead could squat an address by importing.
+     */
     async create(actorId: string | null, body: CreateUserBody) {
-      if (await repo.idByEmail(body.email)) throw emailTaken();
+      const existing = await repo.account({ email: body.email });
+      if (existing && !existing.placeholder) throw emailTaken();
       const passwordHash = await auth.hashPassword(body.password);
+      if (existing) {
+        const claimed = await repo.claimPlaceholder(existing.id, { name: body.name, passwordHash, isAdmin: body.isAdmin }, new Date());
+        if (!claimed) throw emailTaken();
+        await repo.audit({ actorId, action: 'user.created', target: claimed.id, details: { email: claimed.email, isAdmin: claimed.isAdmin, fromPlaceholder: true } });
+        return toUser(claimed);
+      }
       const row = await repo.insert({ email: body.email, name: body.name, passwordHash, isAdmin: body.isAdmin });
       if (!row) throw emailTaken();
       await repo.audit({ actorId, action: 'user.created', target: row.id, details: { email: row.email, isAdmin: row.isAdmin } });
