@@ -60,6 +60,13 @@ describe.skipIf(missing !== null)('browser: exporting training data', () => {
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Space');
     await expect.poll(() => page.getByTestId('export-format').locator('[data-state="on"]').textContent()).toBe('CSV');
+    // Filters that leave nothing say so (the majority labels agree at 2/3).
+    expect(await page.getByTestId('export-empty-hint').count()).toBe(0);
+    await page.getByTestId('export-min-agreement').fill('0.9');
+    await expect.poll(() => count.getAttribute('data-rows')).toBe('0');
+    await expect.poll(() => page.getByTestId('export-empty-hint').textContent()).toContain('Nothing matches these filters');
+    await page.getByTestId('export-min-agreement').fill('');
+    await expect.poll(() => count.getAttribute('data-rows')).toBe('3');
 
     for (const [width, height] of [
       [1280, 720],
