@@ -103,6 +103,10 @@ describe.skipIf(missing !== null)('browser: the judging workspace, issue 14', ()
     const binary = (labels as [string, string][]).filter(([k]) => k === '0');
     expect(binary.length).toBeGreaterThan(0);
     await shot(page, '1280-scoring');
+    // A key no level has says so, and scores nothing.
+    await page.keyboard.press('9');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: /Key 9 picks nothing here: .+ takes \d–\d/ }).count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="score-cell"] [aria-checked="true"]').count()).toBe(0);
     for (let c = 0; c < cells; c++) await page.keyboard.press('1');
     expect(await page.locator('[data-testid="score-cell"] [aria-checked="true"]').count()).toBe(cells);
     // The last score leaves scoring (focus back on the item): the next digit is the preference again, not lost in the last cell.

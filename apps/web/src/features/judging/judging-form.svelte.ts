@@ -6,10 +6,11 @@
  * canonical terms (see judging.ts); the components only read and call it.
  */
 import { countWords, judgmentIssues, judgmentIssueSentence, judgmentIssueSentences, NO_RUBRIC_MAX_WORDS, type IssueNames, type DraftPayload, type FieldIssue, type Judgment, type JudgmentPayload, type JustificationTyping, type RubricView, type Span, type TaskKind, type EntitySpan, spanTextOf } from '@accord/core';
+import { toasts } from '../../lib/state/toasts.svelte.ts';
 import { formatTime } from '../../lib/ui/format.ts';
 import { JustificationCheckState, type CheckJustification } from './justification-check.svelte.ts';
 import { spanToAdd, withEntity } from './entities.ts';
-import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, type RedteamWork, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
+import { canonicalDraftOf, canonicalPayloadOf, cellKey, taxonomyTree, type LabelChoice, type TaxonomyEntry, findSpan, keyRange, levelKeys, missing, moveInRanking, PAIRWISE_SCALE, placeInRanking, type RankDrop, type RedteamWork, scoreCells, toggleTie, workFromDraft, type JudgingOrders, type WorkState } from './judging.ts';
 
 export interface JudgingSubject {
   taskKind: TaskKind;
@@ -54,6 +55,11 @@ const unrecorded = { source: 'pasted' as const, callId: undefined, endpointId: u
 
 /** Thrown errors carrying this code are retried on submit (the connection dropped). */
 const isNetworkError = (e: unknown) => (e as { code?: string } | null)?.code === 'network_error';
+
+/** Cues a number key that picks nothing, saying which keys do (a silent key reads as a broken one). */
+function keyMiss(d: number, what: string): void {
+  toasts.hint(`Key ${d} picks nothing here: ${what}.`);
+}
 
 export class JudgingForm implements LabelChoice {
   readonly subject: JudgingSubject;
@@ -211,7 +217,10 @@ export class JudgingForm implements LabelChoice {
     const at = this.activeCell;
     const cell = this.cells[at]!;
     const level = cell.dimension.levels[this.keysOf(at).indexOf(String(d))];
-    if (!level) return true;
+    if (!level) {
+      keyMiss(d, `${cell.dimension.name} takes ${keyRange(this.keysOf(at))}`);
+      return true;
+    }
     this.setScore(cell.dimension.id, cell.responseId, level.value);
     const nextOpen = this.cells.findIndex((c, i) => i > at && this.scoreOf(c.dimension.id, c.responseId) === undefined);
     this.setCell(nextOpen === -1 ? (at + 1 < this.cells.length ? at + 1 : null) : nextOpen);
@@ -236,6 +245,7 @@ export class JudgingForm implements LabelChoice {
   pickRating(d: number): void {
     const level = this.ratingLevels[this.ratingKeys.indexOf(String(d))];
     if (level) this.chooseRating(level.value);
+    else if (this.ratingLevels.length) keyMiss(d, `the rating takes ${keyRange(this.ratingKeys)}`);
   }
 
   /** Whether several labels may be chosen (the taxonomy's flag). */
@@ -271,6 +281,7 @@ export class JudgingForm implements LabelChoice {
   pickLabel(d: number): void {
     const label = this.taxonomyLabels[d - 1];
     if (label) this.toggleLabel(label.id);
+    else if (this.taxonomyLabels.length) keyMiss(d, `the labels take ${keyRange(this.taxonomyLabels.slice(0, 9).map((_, i) => String(i + 1)))}`);
   }
 
   /** Spans tasks: the text the spans point into (the one response, else the prompt); '' when unknown. */
@@ -380,6 +391,7 @@ export class JudgingForm implements LabelChoice {
   pickPairwise(d: number): void {
     const choice = PAIRWISE_SCALE[d - 1];
     if (choice) this.choosePairwise(choice.value);
+    else keyMiss(d, `the preference scale takes 1–${PAIRWISE_SCALE.length}`);
   }
 
   /** Drag and drop: into a group (tie) or a rank of its own. */

@@ -23,6 +23,11 @@ export class Toasts {
     return this.push('error', message);
   }
 
+  /** A short cue (a key that picks nothing here), not stacked while the same one is up. */
+  hint(message: string): void {
+    if (!this.items.some((t) => t.message === message)) this.push('info', message, 2500);
+  }
+
   dismiss(id: number): void {
     const i = this.items.findIndex((t) => t.id === id);
     if (i !== -1) this.items.splice(i, 1);
