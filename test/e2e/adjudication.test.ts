@@ -91,6 +91,10 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
     const judgments = await r1api.get<{ judgments: unknown[] }>(`/api/projects/${ctx.t.demoProjectId}/disputes/${dispute.id}`);
     expect(await r1.getByTestId('judgment-card').count()).toBe(judgments.body.judgments.length);
 
+    // The room opens on the rule's result when there is one, marked as such until someone changes it.
+    const computed = await r1api.get<{ computed: { label: unknown } }>(`/api/projects/${ctx.t.demoProjectId}/disputes/${dispute.id}`);
+    await expect.poll(() => r1.getByTestId('proposal-seeded').count()).toBe(computed.body.computed.label ? 1 : 0);
+
     // Reviewer 1 sets the preference; reviewer 2 sees it.
     await r1.getByTestId('pref--3').click();
     await expect.poll(() => r2.getByTestId('proposal-summary').textContent()).toBe('A much better');

@@ -77,6 +77,22 @@ describe('dispute document shape', () => {
 });
 
 describe('seeding', () => {
+  it("remembers the seed's digest, so a room tells a proposal still equal to the rule's result from an edited one", () => {
+    const d = new Y.Doc();
+    expect(readDispute(d)).toMatchObject({ seededFrom: null, seededDigest: null });
+    writeDisputeProposal(d, { preference: { kind: 'pairwise', a: 'r1', b: 'r2', value: 1 }, scores: [{ dimension: 'ok', value: 1 }], spans: [] }, 'majority');
+    const seeded = readDispute(d);
+    expect(seeded.seededFrom).toBe('majority');
+    expect(seeded.seededDigest).toBe(proposalDigest(seeded.proposal));
+    setProposalScore(d, 'ok', undefined, 0);
+    const edited = readDispute(d);
+    expect(edited.seededDigest).toBe(seeded.seededDigest);
+    expect(proposalDigest(edited.proposal)).not.toBe(edited.seededDigest);
+    // Starting from a judgment replaces the proposal, not the record of the seed.
+    writeDisputeProposal(d, seeded.proposal);
+    expect(proposalDigest(readDispute(d).proposal)).toBe(seeded.seededDigest);
+  });
+
   it('two replicas seeding the same proposal concurrently read as one proposal (no duplicated spans)', () => {
     const a = new Y.Doc();
     const b = new Y.Doc();

@@ -4,7 +4,8 @@
  * room shows them from the API, read from the database); only the proposal and the discussion are.
  *
  *   'dispute'           Y.Map   scalars: preference (a core `Preference` as plain JSON, replaced
- *                               whole), tag (a dispute tag or absent), seededFrom (what seeded it)
+ *                               whole), tag (a dispute tag or absent), seededFrom (what seeded it),
+ *                               seededDigest (the seeded proposal's digest: still the seed while equal)
  *   'dispute.scores'    Y.Map   `${dimension}|${responseId ?? ''}` → level value (number)
  *   'dispute.spans'     Y.Array<{ id, responseId, start, end, quote?, category, severity, note }>
  *   'dispute.entities'  Y.Array<{ id, start, end, label, text? }>  a spans project's proposed entity
@@ -69,6 +70,8 @@ export interface DisputeRoom {
   comments: DisputeComment[];
   /** Set by the server's seed: the rule whose result seeded the proposal (null: not seeded). */
   seededFrom: string | null;
+  /** The seeded proposal's digest: while the proposal's equals it, the room shows the rule's result unchanged. */
+  seededDigest: string | null;
 }
 
 const roots = (doc: Y.Doc) => ({
@@ -150,6 +153,7 @@ export function readDispute(doc: Y.Doc): DisputeRoom {
   const r = roots(doc);
   const tag = r.settings.get('tag');
   const seeded = r.settings.get('seededFrom');
+  const seededDigest = r.settings.get('seededDigest');
   return {
     proposal: readDisputeProposal(doc),
     spans: readSpans(doc),
@@ -160,6 +164,7 @@ export function readDispute(doc: Y.Doc): DisputeRoom {
       .map(readComment)
       .filter((c): c is DisputeComment => c !== null),
     seededFrom: typeof seeded === 'string' ? seeded : null,
+    seededDigest: typeof seededDigest === 'string' ? seededDigest : null,
   };
 }
 
@@ -301,6 +306,9 @@ export function writeDisputeProposal(doc: Y.Doc, proposal: DisputeProposal, seed
     for (const s of proposal.scores) r.scores.set(scoreKey(s.dimension, s.responseId), s.value);
     r.spans.delete(0, r.spans.length);
     proposal.spans.forEach((s, i) => r.spans.push([{ ...structuredClone(s), id: `seed-${i}` }]));
-    if (seededFrom !== undefined) r.settings.set('seededFrom', seededFrom);
+    if (seededFrom !== undefined) {
+      r.settings.set('seededFrom', seededFrom);
+      r.settings.set('seededDigest', proposalDigest(readDisputeProposal(doc)));
+    }
   });
 }
