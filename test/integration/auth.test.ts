@@ -208,6 +208,14 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     // An admin's reset (account recovery) ends the sessions and revokes the tokens made since.
     const tok2 = (await c.post<{ token: string }>('/api/auth/tokens', { name: 'script 2', expiresInDays: 30 })).body.token;
     expect((await script.get('/api/auth/me', { token: tok2 })).status).toBe(200);
+    // An admin's token cannot set a password (anyone's, its owner's included): that would take an account over.
+    const adminMe = (await admin.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+    const adminTok = (await admin.post<{ token: string }>('/api/auth/tokens', { name: 'admin script', expiresInDays: 1 })).body.token;
+    for (const target of [u.id, adminMe]) {
+      const r = await script.post<ErrorBody>(`/api/users/${target}/password`, { password: 'taken over by a token' }, { token: adminTok, origin: false });
+      expect(r.status).toBe(403);
+      expect(r.body.error.message).toContain('signed-in session');
+    }
     expect((await admin.post(`/api/users/${u.id}/password`, { password: 'reset by the admin 1' })).status).toBe(200);
     expect((await script.get('/api/auth/me', { token: tok2 })).status).toBe(401);
     expect((await c.get('/api/auth/me')).status).toBe(401);
@@ -234,6 +242,10 @@ describe.each(kinds)('accounts and sessions (%s)', (kind) => {
     expect(r.body.active).toBe(false);
     expect((await c.get('/api/auth/me')).status).toBe(401);
     expect((await new ApiClient(t.url).get('/api/auth/me', { token: tok.body.token })).status).toBe(401);
+    // Reactivated, the account does not get its old token back, as it does not get its sessions back.
+    expect((await admin.patch(`/api/users/${u.id}`, { active: true })).status).toBe(200);
+    expect((await new ApiClient(t.url).get('/api/auth/me', { token: tok.body.token })).status).toBe(401);
+    expect((await c.get('/api/auth/me')).status).toBe(401);
   });
 
   it('personal API tokens: shown once, work without cookies or Origin, listed without the secret, revocable', async () => {

@@ -4,15 +4,7 @@ import { AppError, contracts } from '@accord/core';
 import type { Env } from '../../env.ts';
 import { clientAddress, deviceCookieName, isHttps, sessionCookieName } from '../../platform/http/request.ts';
 import { bind, type AppEnv } from '../../platform/http/route.ts';
-import type { AuthContext } from '../../platform/http/context.ts';
-
-/**
- * Refuses a request made with an API token: a token cannot mint further tokens or change the
- * password, so revoking a leaked token (or changing the password) ends what it could do.
- */
-function sessionOnly(auth: AuthContext, what: string): void {
-  if (auth.via !== 'session') throw new AppError('forbidden', `${what} needs a signed-in session (sign in with your password); an API token cannot do it.`);
-}
+import { sessionOnly } from '../../platform/http/context.ts';
 
 /** Over https the cookie is `__Host-accord_session` (Secure, Path=/, no Domain); over plain http `accord_session`. */
 function setSessionCookie(c: Context<AppEnv>, env: Env, value: string, expiresAt: Date) {

@@ -198,9 +198,13 @@ export function createAuthService(o: AuthServiceOptions) {
       await o.bus.emit('user:sessions-ended', { userId });
     },
 
-    /** Deletes every session of a user without telling anyone (the caller emits its own event). */
-    async dropSessions(userId: string) {
-      await repo.deleteSessionsOf(userId);
+    /**
+     * Deletes every session of a user and revokes every API token, without telling anyone (the caller
+     * emits its own event): a deactivation. Tokens only refused while the account is inactive would
+     * work again on reactivation, a compromised account's included, where its sessions do not.
+     */
+    async dropAccess(userId: string) {
+      await repo.endAccessOf(userId, now());
     },
 
     async purgeExpired() {

@@ -11,7 +11,7 @@ export interface UserServiceDeps {
   auth: {
     hashPassword(password: string): Promise<string>;
     endAccess(userId: string): Promise<void>;
-    dropSessions(userId: string): Promise<void>;
+    dropAccess(userId: string): Promise<void>;
   };
 }
 
@@ -59,7 +59,7 @@ export function createUserService({ repo, bus, auth }: UserServiceDeps) {
       if (body.active === true && !current.active) events.push({ name: 'user:reactivated', payload: { userId } });
       if (body.isAdmin !== undefined && body.isAdmin !== current.isAdmin) events.push({ name: 'user:admin-changed', payload: { userId, isAdmin: body.isAdmin } });
       const row = await repo.update(userId, { ...body, updatedAt: new Date(), ...(body.active === true ? { placeholder: current.placeholder && !current.passwordHash } : {}) }, events);
-      if (body.active === false) await auth.dropSessions(userId);
+      if (body.active === false) await auth.dropAccess(userId);
       await bus.applyPending();
       await repo.audit({ actorId, action: 'user.updated', target: userId, details: body });
       return toUser(row!);

@@ -2,7 +2,7 @@
  * Who is calling, as the route table hands it to handlers: the authenticated user (read fresh from
  * the database on every request) and, for project routes, their effective role in that project.
  */
-import type { ProjectRole, User } from '@accord/core';
+import { AppError, type ProjectRole, type User } from '@accord/core';
 import type { projects, users } from '@accord/db';
 
 export type UserRow = typeof users.$inferSelect;
@@ -18,6 +18,14 @@ export interface AuthContext {
    * sockets re-check their credential from then on (realtime/index.ts).
    */
   validUntil?: Date | null;
+}
+
+/**
+ * Refuses a request made with an API token: a token cannot mint further tokens or set a password (its
+ * owner's or, for an admin, anyone's), so revoking a leaked token ends what it could do.
+ */
+export function sessionOnly(auth: AuthContext, what: string): void {
+  if (auth.via !== 'session') throw new AppError('forbidden', `${what} needs a signed-in session (sign in with your password); an API token cannot do it.`);
 }
 
 /** A project row with the caller's membership in it (null role: not a member). */
