@@ -1,6 +1,6 @@
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
-import { AppError, contracts } from '@accord/core';
+import { contracts } from '@accord/core';
 import type { Env } from '../../env.ts';
 import { clientAddress, deviceCookieName, isHttps, sessionCookieName } from '../../platform/http/request.ts';
 import { bind, type AppEnv } from '../../platform/http/route.ts';
