@@ -417,6 +417,13 @@ describe.each(kinds)('calibration sessions (%s)', (kind) => {
       expect(seen.participants.filter((x) => x.userId !== peers[2]!.user.id).every((x) => x.position === null && x.flagOutcome === null)).toBe(true);
       const names = seen.participants.map((x) => x.name);
       expect(names).toEqual([...names].sort((x, y) => x.localeCompare(y)));
+      // The live state's lists are in id order, which means nothing (in position order they told who
+      // "Participant n" is).
+      await waitFor(() => peers[2]!.states.some((x) => x.phase === 'revealed'), { message: 'the revealed state' });
+      for (const x of peers[2]!.states) {
+        expect(x.joined).toEqual([...x.joined].sort());
+        expect(x.submitted).toEqual([...x.submitted].sort());
+      }
       expect(res.body.judgments.find((j) => j.label === `Participant ${own.position}`)!.payload.justification).toContain(canaries2.get(peers[2]!.user.id)!);
       // The lead sees everything.
       const leadRes = await p.lead.client.get<CalibrationRoundResult>(`${base(p)}/${sessionId}/rounds/${r2}`);

@@ -294,8 +294,14 @@ export function createCalibrationService({ repo, bus, clock, rubrics, quality, p
       itemIndex: s.itemIndex,
       roundId: current?.id ?? null,
       roundNumber: current?.number ?? null,
-      joined: people.filter((p) => p.joinedAt).map((p) => p.userId),
-      submitted: current ? await repo.submitters(current.id) : [],
+      // In user id order, which means nothing: the state goes to every participant, and in position
+      // order it told who "Participant n" is when names are hidden (each participant's own position
+      // and the others' ids are theirs to see).
+      joined: people
+        .filter((p) => p.joinedAt)
+        .map((p) => p.userId)
+        .sort(),
+      submitted: current ? (await repo.submitters(current.id)).sort() : [],
     };
   }
 
