@@ -16,11 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { majorityVote } from '@accord/metrics';
 import { encodeFrame, getRationaleText, readDispute, readDisputeProposal, readRubricProposals, setDisputeTag, setProposalPreference, setProposalScore } from '@accord/collab';
-import type { CommitResult, ConsensusLabel, ConsensusLabelDetail, DisputeDetail, DisputeSummary, SignoffResult, Ack, DocJoined, Judgment } from '@accord/core';
+import type { CommitResult, ConsensusLabel, ConsensusLabelDetail, DisputeDetail, DisputeSummary, SignoffResult, Ack, DocJoined, Judgment, Feedback, QueueNext } from '@accord/core';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
 import { createFactory, type FactoryUser } from '../utils/factory.ts';
 import { createTestServer, waitFor, type TestServer } from '../utils/server.ts';
+import { validJudgment } from '../utils/work.ts';
 import { dataset, importFile } from '../utils/work.ts';
 
 interface RawJudgment {
@@ -367,6 +368,22 @@ describe('consensus and disputes (pglite)', () => {
       for (const j of listed.body.items) if (j.userId !== me) expect(j).toMatchObject({ userId: null, user: { email: '' } });
       expect(JSON.stringify(listed.body)).not.toContain('Lena Lead');
       expect((await reviewer.get(url(`/judgments?userId=${randomUUID()}`))).status).toBe(403);
+      // Nor does feedback on those judgments (its judgment ids are the list's), nor its annotator filter.
+      // A trainer's judgment in the project, and the lead's feedback on it.
+      const task = (await trainer.post<QueueNext>(url('/queue/next'))).body.task!;
+      const submitted = await trainer.post<{ judgment: Judgment }>(url(`/assignments/${task.assignmentId}/submit`), { payload: validJudgment(task), timeSpentMs: 1000 });
+      expect(submitted.status).toBe(200);
+      const other = submitted.body.judgment;
+      const author = (await trainer.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+      expect((await lead.post(url(`/judgments/${other.id}/feedback`), { text: 'Read the rubric on honesty again.' })).status).toBe(201);
+      const onIt = await reviewer.get<{ items: Feedback[] }>(url(`/judgments/${other.id}/feedback`));
+      expect(onIt.body.items.length).toBeGreaterThan(0);
+      expect(onIt.body.items.every((f) => f.userId === null)).toBe(true);
+      expect(JSON.stringify(onIt.body)).not.toContain(author);
+      const all = await reviewer.get<{ items: Feedback[] }>(url('/feedback'));
+      expect(all.body.items.every((f) => f.userId === null || f.userId === me)).toBe(true);
+      expect((await reviewer.get(url(`/feedback?userId=${author}`))).status).toBe(403);
+      expect((await lead.get<{ items: Feedback[] }>(url(`/judgments/${other.id}/feedback`))).body.items.every((f) => f.userId === author)).toBe(true);
       // Leads see authors.
       expect((await lead.get<{ items: Judgment[] }>(url(`/judgments?itemId=${d.body.dispute.itemId}`))).body.items.every((j) => j.userId !== null)).toBe(true);
     } finally {

@@ -211,8 +211,8 @@ export const FeedbackSchema = z.object({
   projectId: IdSchema,
   judgmentId: IdSchema,
   itemId: IdSchema,
-  /** The trainer whose judgment it is. */
-  userId: IdSchema,
+  /** The trainer whose judgment it is; null for a reviewer under blind adjudication (unless their own). */
+  userId: IdSchema.nullable(),
   text: z.string(),
   rating: z.number().int().nullable(),
   author: z.object({ id: IdSchema.nullable(), name: z.string() }),

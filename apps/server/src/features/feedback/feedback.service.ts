@@ -1,9 +1,11 @@
 /**
  * Reviewers' and leads' feedback on judgments. A trainer reads the feedback on their own judgments
  * and nobody else's (someone else's judgment is "not found", so its existence is not revealed), and
- * writes none.
+ * writes none. Under blind adjudication (`consensus.blind`) a reviewer reads feedback without whose
+ * judgment it is about and cannot filter by annotator, as with the judgments themselves: the
+ * feedback's judgment ids are the room's, so its `userId` named their authors.
  */
-import { AppError, type Feedback, type FeedbackBody, type FeedbackListQuery } from '@accord/core';
+import { AppError, readProjectSettings, type Feedback, type FeedbackBody, type FeedbackListQuery } from '@accord/core';
 import type { Clock } from '../../platform/clock.ts';
 import type { ProjectAccess } from '../../platform/http/context.ts';
 import type { FeedbackRepo } from './feedback.repo.ts';
@@ -18,6 +20,10 @@ export function createFeedbackService({ repo, clock }: { repo: FeedbackRepo; clo
     return j;
   }
 
+  const blindFor = (a: ProjectAccess): boolean => a.role === 'reviewer' && readProjectSettings(a.project.settings).consensus.blind;
+  const hideAuthors = (a: ProjectAccess, viewerId: string, items: Feedback[]): Feedback[] =>
+    blindFor(a) ? items.map((f) => (f.userId === viewerId ? f : { ...f, userId: null })) : items;
+
   return {
     async create(a: ProjectAccess, authorId: string, judgmentId: string, body: FeedbackBody): Promise<Feedback> {
       const j = await visible(a, authorId, judgmentId);
@@ -26,13 +32,14 @@ export function createFeedbackService({ repo, clock }: { repo: FeedbackRepo; clo
 
     async forJudgment(a: ProjectAccess, userId: string, judgmentId: string): Promise<{ items: Feedback[] }> {
       await visible(a, userId, judgmentId);
-      return { items: (await repo.page(a.project.id, { limit: 500, offset: 0, judgmentId })).items };
+      return { items: hideAuthors(a, userId, (await repo.page(a.project.id, { limit: 500, offset: 0, judgmentId })).items) };
     },
 
     /** Trainers: feedback on their own judgments only, whatever they ask for. */
     async list(a: ProjectAccess, userId: string, q: FeedbackListQuery) {
+      if (blindFor(a) && q.userId && q.userId !== userId) throw new AppError('forbidden', 'Adjudication is blind in this project: reviewers do not filter feedback by annotator.');
       const page = await repo.page(a.project.id, { ...q, userId: a.role === 'trainer' ? userId : q.userId });
-      return { ...page, limit: q.limit, offset: q.offset };
+      return { ...page, items: hideAuthors(a, userId, page.items), limit: q.limit, offset: q.offset };
     },
   };
 }
