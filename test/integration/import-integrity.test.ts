@@ -10,7 +10,7 @@ import { testDatabaseKinds } from '@accord/db/testing';
 import { BENCH_RUBRIC, publishRubric } from '../utils/bench-load.ts';
 import { ApiClient } from '../utils/client.ts';
 import { createTestServer, type TestServer } from '../utils/server.ts';
-import { importFile, jsonlOf, pairItem } from '../utils/work.ts';
+import { importFile, jsonlOf, pairItem, validJudgment } from '../utils/work.ts';
 
 interface Page<T> {
   items: T[];
@@ -74,6 +74,29 @@ describe.each(kinds)('import integrity (%s)', (kind) => {
     const task = (await tr.post<QueueNext>(`/api/projects/${q}/queue/next`)).body.task!;
     expect((await tr.put(`/api/projects/${q}/assignments/${task.assignmentId}/draft`, { payload: { justification: 'thinking' } })).status).toBe(200);
     expect(await importFile(lead, q, jsonlOf([pairItem('d1', { prompt: 'changed' })]))).toMatchObject({ updated: 0, rejected: 1 });
+  });
+
+  it('refuses to change an item a trainer holds (no draft yet), so the judgment they submit is of what they saw; its metadata may change', async () => {
+    const p = await newProject();
+    await importFile(lead, p, jsonlOf([pairItem('h1')]));
+    await lead.patch(`/api/projects/${p}/settings`, { goldRate: 0, overlap: 1 });
+    const tr = await newTrainer(p);
+    const task = (await tr.post<QueueNext>(`/api/projects/${p}/queue/next`)).body.task!;
+    const seen = task.item.prompt;
+    const job = await importFile(lead, p, jsonlOf([pairItem('h1', { prompt: 'A prompt the trainer never saw' })]));
+    expect(job).toMatchObject({ status: 'done', updated: 0, rejected: 1 });
+    expect(job.errors[0]!.reason).toMatch(/h1 is being judged now.*prompt cannot change/);
+    // Metadata is not what the trainer judges: it changes.
+    expect(await importFile(lead, p, jsonlOf([pairItem('h1', { metadata: { batch: 2 } })]))).toMatchObject({ updated: 1, rejected: 0 });
+    const submitted = await tr.post<{ judgment: Judgment }>(`/api/projects/${p}/assignments/${task.assignmentId}/submit`, { payload: validJudgment(task), timeSpentMs: 1000 });
+    expect(submitted.status).toBe(200);
+    expect((await itemsOf(p))[0]!.prompt).toBe(seen);
+    // Released unjudged, an item may change again.
+    await importFile(lead, p, jsonlOf([pairItem('h2')]));
+    const next = (await tr.post<QueueNext>(`/api/projects/${p}/queue/next`)).body.task!;
+    expect(next.item.prompt).toMatch(/h2/);
+    expect((await tr.post(`/api/projects/${p}/assignments/${next.assignmentId}/release`)).status).toBe(200);
+    expect(await importFile(lead, p, jsonlOf([pairItem('h2', { prompt: 'Changed after the release' })]))).toMatchObject({ updated: 1, rejected: 0 });
   });
 
   it('imports Label Studio annotations as judgments and reports each one it cannot map, with its line', async () => {

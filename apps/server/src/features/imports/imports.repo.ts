@@ -1,7 +1,7 @@
 /** Import jobs, imported items and imported judgments in SQL: the only code of the imports feature that speaks to the database. */
-import { and, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, max, sql } from 'drizzle-orm';
 import type { ImportJob, JudgmentPayload } from '@accord/core';
-import { importJobs, items, judgments, type Db } from '@accord/db';
+import { assignments, importJobs, items, judgments, type Db } from '@accord/db';
 import { audit, type AuditEntry } from '../../platform/audit.ts';
 import { retryingDeadlocks } from '../../platform/sql.ts';
 
@@ -89,18 +89,47 @@ export function createImportsRepo(db: Db) {
     },
 
     /**
-     * Which of these items have judgments (drafts included). A query of its own: inside a select of
-     * one table drizzle leaves columns unqualified, so a correlated `exists` in the select list
-     * compared judgments.item_id with judgments.id and never matched.
+     * Which of these items have judgments (drafts included) or are held by a live reservation: what a
+     * trainer judged or is judging now. A query of its own: inside a select of one table drizzle leaves
+     * columns unqualified, so a correlated `exists` in the select list compared judgments.item_id with
+     * judgments.id and never matched.
      */
-    async judgedItemIds(itemIds: string[]): Promise<Set<string>> {
-      if (!itemIds.length) return new Set();
-      const rows = await db.selectDistinct({ id: judgments.itemId }).from(judgments).where(inArray(judgments.itemId, itemIds));
-      return new Set(rows.map((r) => r.id));
+    async judgedItemIds(itemIds: string[]): Promise<Map<string, 'judged' | 'held'>> {
+      const out = new Map<string, 'judged' | 'held'>();
+      if (!itemIds.length) return out;
+      const held = await db
+        .selectDistinct({ id: assignments.itemId })
+        .from(assignments)
+        .where(and(inArray(assignments.itemId, itemIds), eq(assignments.status, 'reserved'), gt(assignments.expiresAt, sql`now()`)));
+      for (const r of held) out.set(r.id, 'held');
+      const judged = await db.selectDistinct({ id: judgments.itemId }).from(judgments).where(inArray(judgments.itemId, itemIds));
+      for (const r of judged) out.set(r.id, 'judged');
+      return out;
     },
 
     async updateItem(id: string, set: Partial<ItemValues>) {
       await db.update(items).set(set).where(eq(items.id, id));
+    },
+
+    /**
+     * Changes what a trainer would judge (prompt, responses, …) only while nobody judged or holds the
+     * item: the item's row is locked first, so a reservation (which locks it too) either came before
+     * and is seen, or comes after and serves the new content. Null when changed; else why not.
+     */
+    async updateUnjudgedItem(id: string, set: Partial<ItemValues>): Promise<'judged' | 'held' | null> {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select 1 from ${items} where ${items.id} = ${id} for update`);
+        const [j] = await tx.select({ id: judgments.id }).from(judgments).where(eq(judgments.itemId, id)).limit(1);
+        if (j) return 'judged';
+        const [a] = await tx
+          .select({ id: assignments.id })
+          .from(assignments)
+          .where(and(eq(assignments.itemId, id), eq(assignments.status, 'reserved'), gt(assignments.expiresAt, sql`now()`)))
+          .limit(1);
+        if (a) return 'held';
+        await tx.update(items).set(set).where(eq(items.id, id));
+        return null;
+      });
     },
 
     /** Inserts the items that are not there yet; returns how many were. */

@@ -244,16 +244,21 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
       const ex = byId.get(row.externalId);
       if (!ex) inserts.push(row);
       else if (itemKey(ex) === itemKey(row)) c.unchanged++;
-      else if (judged.has(ex.id) && JUDGED_FIELDS.some((f) => stableJson(ex[f] ?? null) !== stableJson(row[f] ?? null))) {
+      else {
         const changed = JUDGED_FIELDS.filter((f) => stableJson(ex[f] ?? null) !== stableJson(row[f] ?? null));
-        const ids = (r: { responses: { id: string }[] }) => r.responses.map((x) => x.id).join(',');
-        const what = changed.map((f) => (f === 'responses' && ids(ex) !== ids(row) ? 'response ids' : f)).join(', ');
-        const lost = row.annotations.length ? `; its ${row.annotations.length} annotation${row.annotations.length === 1 ? ' was' : 's were'} not imported` : '';
-        reject(c, row.line, `item ${row.externalId} already has judgments, so its ${what} cannot change (the judgments refer to what was judged); to judge a new version, import it under a new external id${lost}`);
-        refused.add(row.externalId);
-      } else {
-        await repo.updateItem(ex.id, { prompt: row.prompt, context: row.context, responses: row.responses, reference: row.reference, gold: row.gold, isGold: row.gold !== null, metadata: row.metadata, updatedAt: new Date() });
-        c.updated++;
+        const set = { prompt: row.prompt, context: row.context, responses: row.responses, reference: row.reference, gold: row.gold, isGold: row.gold !== null, metadata: row.metadata, updatedAt: new Date() };
+        // What a trainer judges may change only while nobody judged or holds the item (checked again
+        // under the item's lock); metadata and gold change freely.
+        const refusal = changed.length === 0 ? (await repo.updateItem(ex.id, set), null) : (judged.get(ex.id) ?? (await repo.updateUnjudgedItem(ex.id, set)));
+        if (refusal === null) c.updated++;
+        else {
+          const ids = (r: { responses: { id: string }[] }) => r.responses.map((x) => x.id).join(',');
+          const what = changed.map((f) => (f === 'responses' && ids(ex) !== ids(row) ? 'response ids' : f)).join(', ');
+          const lost = row.annotations.length ? `; its ${row.annotations.length} annotation${row.annotations.length === 1 ? ' was' : 's were'} not imported` : '';
+          const why = refusal === 'judged' ? 'already has judgments' : 'is being judged now (a trainer holds it)';
+          reject(c, row.line, `item ${row.externalId} ${why}, so its ${what} cannot change (the judgments refer to what was judged); to judge a new version, import it under a new external id${lost}`);
+          refused.add(row.externalId);
+        }
       }
     }
     if (!inserts.length) return refused;
