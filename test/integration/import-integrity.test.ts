@@ -4,6 +4,7 @@
  * dimensions are stored in the item's order whatever order a trainer saw.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCanonicalPayload, type Item, type Judgment, type JudgmentPayload, type Member, type Project, type QueueNext, type Task } from '@accord/core';
 import { testDatabaseKinds } from '@accord/db/testing';
@@ -97,6 +98,35 @@ describe.each(kinds)('import integrity (%s)', (kind) => {
     expect(next.item.prompt).toMatch(/h2/);
     expect((await tr.post(`/api/projects/${p}/assignments/${next.assignmentId}/release`)).status).toBe(200);
     expect(await importFile(lead, p, jsonlOf([pairItem('h2', { prompt: 'Changed after the release' })]))).toMatchObject({ updated: 1, rejected: 0 });
+  });
+
+  it('a label follows its judgments: an import that changes or adds some supersedes it and the rule computes it again; an adjudicated one reopens as a dispute', async () => {
+    const p = await newProject();
+    await importFile(lead, p, jsonlOf([pairItem('c1'), pairItem('c2')]));
+    const votes = (ext: string, values: number[], from = 0) => values.map((v, i) => ({ externalId: ext, annotator: `ann-${from + i}`, judgment: { preference: pref('r1', 'r2', v) } }));
+    expect(await importFile(lead, p, jsonlOf([...votes('c1', [2, 2, -2]), ...votes('c2', [1, 1, 1])]), { kind: 'judgments' })).toMatchObject({ created: 6, rejected: 0 });
+    type Label = { id: string; itemId: string; method: string; judgments: number; label: { preference: { value: number } }; supersededAt: string | null };
+    const current = async () => (await lead.get<Page<Label>>(`/api/projects/${p}/consensus`)).body.items;
+    const [c1, c2] = (await itemsOf(p)).map((i) => i.id);
+    const first = await current();
+    expect(first.find((l) => l.itemId === c1)).toMatchObject({ method: 'majority', judgments: 3, label: { preference: { value: 2 } } });
+    // The three judgments of c1 change: its label is superseded and computed again from them.
+    expect(await importFile(lead, p, jsonlOf(votes('c1', [-3, -3, -3])), { kind: 'judgments' })).toMatchObject({ updated: 3 });
+    const second = await current();
+    const c1Now = second.find((l) => l.itemId === c1)!;
+    expect(c1Now).toMatchObject({ judgments: 3, label: { preference: { value: -3 } } });
+    expect(c1Now.id).not.toBe(first.find((l) => l.itemId === c1)!.id);
+    expect((await lead.get<Page<Label>>(`/api/projects/${p}/consensus?state=all&itemId=${c1}`)).body.items.filter((l) => l.supersededAt !== null)).toHaveLength(1);
+    // The export follows: no row of the old label.
+    const exported = await lead.get(`/api/projects/${p}/exports/consensus?format=jsonl`);
+    const rows = exported.text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { externalId: string; preference: { value: number } });
+    expect(rows.filter((r) => r.externalId === 'c1').map((r) => r.preference.value)).toEqual([-3]);
+    // c2's label was decided by people: a fourth judgment reopens it as a dispute instead of recomputing it.
+    await t.db.db.execute(sql`update consensus_labels set method = 'adjudicated' where item_id = ${c2} and superseded_at is null`);
+    expect(await importFile(lead, p, jsonlOf(votes('c2', [-3], 3)), { kind: 'judgments' })).toMatchObject({ created: 1 });
+    expect((await current()).find((l) => l.itemId === c2)).toBeUndefined();
+    const disputes = (await lead.get<Page<{ itemId: string; reason: string; status: string; detail: string }>>(`/api/projects/${p}/disputes?status=open`)).body.items;
+    expect(disputes.find((d) => d.itemId === c2)).toMatchObject({ reason: 'reopened', detail: expect.stringMatching(/changed by import/) });
   });
 
   it('imports Label Studio annotations as judgments and reports each one it cannot map, with its line', async () => {

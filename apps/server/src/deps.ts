@@ -173,6 +173,8 @@ export async function createDeps(env: Env, overrides: { db?: DbHandle; logger?: 
       afterBulkWrite: maintenance.afterBulkWrite,
       // Judgments imported: their items' consensus (and imported writings' first versions), computed before the job reports done.
       onJudgments: (projectId) => Promise.all([consensus.process(projectId), writing.sync(projectId)]).then(() => undefined),
+      // Judgments replaced or added under a current label: the label is superseded (computed again, or reopened if adjudicated).
+      onJudgmentsChanged: (projectId, itemIds, actorId, note) => consensus.judgmentsChanged(projectId, itemIds, actorId, note),
     }),
     consensus,
     justifications,

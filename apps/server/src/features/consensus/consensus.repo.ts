@@ -339,6 +339,45 @@ export function createConsensusRepo(db: Db) {
       });
     },
 
+    /**
+     * The items' judgments changed under their current labels (an import replaced or added some): a
+     * computed label is superseded and the items queued, so the rule computes them again; an
+     * adjudicated one (people decided on the judgments as they were) is superseded with a `reopened`
+     * dispute, unless the item has an open dispute already. One transaction; the disputes opened.
+     */
+    async judgmentsChanged(projectId: string, itemIds: string[], actorId: string | null, note: string): Promise<{ superseded: number; disputeIds: string[] }> {
+      if (itemIds.length === 0) return { superseded: 0, disputeIds: [] };
+      return db.transaction(async (tx) => {
+        const current = await tx
+          .select()
+          .from(consensusLabels)
+          .where(and(eq(consensusLabels.projectId, projectId), isNull(consensusLabels.supersededAt), sql`${consensusLabels.itemId} = any(${uuidArray(itemIds)}::uuid[])`))
+          .orderBy(asc(consensusLabels.itemId))
+          .for('update');
+        const disputeIds: string[] = [];
+        const now = new Date();
+        for (const l of current) {
+          await tx.update(consensusLabels).set({ supersededAt: now, supersededBy: actorId }).where(eq(consensusLabels.id, l.id));
+          if (l.method === 'adjudicated') {
+            const [open] = await tx.select({ id: disputes.id }).from(disputes).where(and(eq(disputes.itemId, l.itemId), eq(disputes.status, 'open')));
+            if (!open) {
+              const [d] = await tx.insert(disputes).values({ projectId, itemId: l.itemId, reason: 'reopened', detail: note, agreement: l.agreement, openedBy: actorId }).returning({ id: disputes.id });
+              disputeIds.push(d!.id);
+            }
+          } else {
+            // Queued again as the judgments trigger does: a computation holding the item's claim may
+            // have read the label as current, so its claim is cleared and the item computed once more.
+            await tx.execute(
+              sql`insert into consensus_pending as p (item_id, project_id) values (${l.itemId}, ${projectId})
+                  on conflict (item_id) do update set claim = null, claimed_until = null where p.claim is not null`,
+            );
+          }
+          await audit(tx, { actorId, action: 'consensus.superseded', projectId, target: l.id, details: { itemId: l.itemId, method: l.method, note } });
+        }
+        return { superseded: current.length, disputeIds };
+      });
+    },
+
     // ---- disputes
 
     async disputes(projectId: string, q: { status: string; reason?: string; sort: 'reason' | 'age' | 'agreement'; order: 'asc' | 'desc'; limit: number; offset: number }) {

@@ -352,6 +352,15 @@ export function createConsensusService({ repo, logger, docs, bus, latestRubric, 
     async process(projectId: string): Promise<number> {
       return drain(projectId);
     },
+    /**
+     * Labels follow their judgments: items whose judgments an import replaced or added lose their
+     * current label (computed ones are queued, and computed again by the next `process`; adjudicated
+     * ones reopen as disputes).
+     */
+    async judgmentsChanged(projectId: string, itemIds: string[], actorId: string | null, note: string): Promise<void> {
+      const r = await repo.judgmentsChanged(projectId, itemIds, actorId, note);
+      for (const id of r.disputeIds) await changed(projectId, id);
+    },
     /** Starts the sweep that computes whatever is queued (work of processes that died included). */
     start() {
       timer ??= setInterval(() => void job.run(), sweepMs);

@@ -67,11 +67,23 @@ export interface ImportServiceOptions {
   rubrics?: { latestContent(projectId: string): Promise<{ version: number; content: Record<string, unknown> } | null> };
   /** Runs after judgments were imported (the consensus of their items), before the job reports done. */
   onJudgments?: (projectId: string) => Promise<void>;
+  /**
+   * Runs when an import replaced or added judgments of items that may have a current consensus label:
+   * the label no longer says what its judgments say (the consensus feature supersedes it).
+   */
+  onJudgmentsChanged?: (projectId: string, itemIds: string[], actorId: string | null, note: string) => Promise<void>;
   /** Runs after rows were written to a table (`items`, `judgments`), before the job reports done: its ANALYZE when they are many. */
   afterBulkWrite?: (table: 'items' | 'judgments', rows: number) => Promise<void>;
 }
 
 type AnnotatorKind = 'human' | 'model';
+
+/** What a job's batches share: placeholders created, and who imports (the actor of superseded labels). */
+interface ImportExtra {
+  placeholders: number;
+  actorId: string | null;
+  jobId: string;
+}
 
 interface Counters {
   bytesRead: number;
@@ -83,7 +95,7 @@ interface Counters {
   errors: { line: number; reason: string }[];
 }
 
-export function createImportService({ repo, logger, maxBytes, users, members, rubrics, onJudgments, afterBulkWrite }: ImportServiceOptions) {
+export function createImportService({ repo, logger, maxBytes, users, members, rubrics, onJudgments, onJudgmentsChanged, afterBulkWrite }: ImportServiceOptions) {
   const running = new Map<string, Promise<void>>();
   let closing = false;
   let timer: NodeJS.Timeout | null = null;
@@ -300,7 +312,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     // Label Studio annotations become judgments: counted apart from the items, rejections share the job's list.
     const jc: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
     const annotators = new Map<string, Resolved>();
-    const extra = { placeholders: 0 };
+    const extra: ImportExtra = { placeholders: 0, actorId: job.createdBy, jobId: job.id };
     const firstJudgment = new Map<string, number>();
     const flush = async (rows: ItemRow[]) => {
       const refused = await flushItems(job.projectId, rows, c, base);
@@ -420,7 +432,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     return { userId: p.id, kind };
   }
 
-  async function flushJudgments(projectId: string, taskKind: TaskKind, batch: JudgmentRow[], c: Counters, cache: Map<string, Resolved>, extra: { placeholders: number }, rubric?: RubricRules) {
+  async function flushJudgments(projectId: string, taskKind: TaskKind, batch: JudgmentRow[], c: Counters, cache: Map<string, Resolved>, extra: ImportExtra, rubric?: RubricRules) {
     if (!batch.length) return;
     const its = await repo.itemsByExternalId(projectId, [...new Set(batch.map((b) => b.externalId))]);
     const byExt = new Map(its.map((i) => [i.externalId, i]));
@@ -460,6 +472,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     const existing = await repo.judgmentsOf([...new Set(ok.map((r) => r.itemId))], [...new Set(ok.map((r) => r.userId))]);
     const ex = new Map(existing.map((e) => [`${e.itemId}|${e.userId}`, e]));
     const inserts: typeof ok = [];
+    const changed = new Set<string>();
     for (const r of ok) {
       const e = ex.get(`${r.itemId}|${r.userId}`);
       if (!e) inserts.push(r);
@@ -467,9 +480,14 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
       else if (stableJson(e.payload) === stableJson(r.payload)) c.unchanged++;
       else {
         await repo.updateJudgment(e.id, { payload: r.payload, updatedAt: new Date(), submittedAt: r.submittedAt, timeSpentMs: r.timeSpentMs });
+        if (r.annotatorKind === 'human') changed.add(r.itemId);
         c.updated++;
       }
     }
+    for (const r of inserts) if (r.annotatorKind === 'human') changed.add(r.itemId);
+    // A label computed (or decided) on the people's judgments as they were no longer says what they
+    // say (a model's judgments are not part of a consensus).
+    if (changed.size && onJudgmentsChanged) await onJudgmentsChanged(projectId, [...changed], extra.actorId, `Judgments of this item changed by import ${extra.jobId}.`);
     if (!inserts.length) return;
     const created = await repo.insertJudgments(
         inserts.map((r) => ({
@@ -491,7 +509,7 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
   async function importJudgments(job: JobRow, taskKind: TaskKind, file: string, c: Counters, rubric?: RubricRules): Promise<string | null> {
     if (job.format !== 'jsonl') throw new AppError('validation_failed', 'Judgments are imported from JSONL only.');
     const cache = new Map<string, Resolved>();
-    const extra = { placeholders: 0 };
+    const extra: ImportExtra = { placeholders: 0, actorId: job.createdBy, jobId: job.id };
     const first = new Map<string, number>();
     let batch: JudgmentRow[] = [];
     for await (const rec of records('jsonl', file, c)) {
