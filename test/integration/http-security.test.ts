@@ -162,6 +162,15 @@ describe.each(kinds)('HTTP and handshake security (%s)', (kind) => {
       expect(d.status, param).toBe(400);
       expect(d.body.error.details?.[0]?.path).toBe(`query.${param}`);
     }
+    // A version past PostgreSQL's integer (2^31 and up) is a 400 naming it, not a failed query.
+    for (const path of ['judgments', 'consensus']) {
+      const v = await lead.get<ErrorBody>(`/api/projects/${t.demoProjectId}/${path}?rubricVersion=99999999999`);
+      expect(v.status, path).toBe(400);
+      expect(v.body.error.details?.[0]?.path).toBe('query.rubricVersion');
+    }
+    const cal = await lead.post<ErrorBody>(`/api/projects/${t.demoProjectId}/calibration`, { title: 't', participants: [randomUUID()], items: [randomUUID()], rubricVersion: 2147483648 });
+    expect(cal.status).toBe(400);
+    expect(cal.body.error.details?.map((x) => x.path)).toContain('body.rubricVersion');
   });
 
   it('refuses fields a caller may not set (mass assignment), naming them', async () => {

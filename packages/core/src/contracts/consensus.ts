@@ -98,7 +98,7 @@ export const ConsensusListQuerySchema = PageQuerySchema.extend({
   method: ConsensusMethodSchema.optional(),
   /** Only labels whose agreement is at least this (labels without an agreement figure are left out). */
   minAgreement: z.coerce.number().min(0).max(1).optional(),
-  rubricVersion: z.coerce.number().int().min(1).optional(),
+  rubricVersion: z.coerce.number().int().min(1).max(1_000_000).optional(),
   itemId: IdSchema.optional(),
   /** `current` (default): the items' current labels; `all`: superseded ones too. */
   state: z.enum(['current', 'all']).default('current'),

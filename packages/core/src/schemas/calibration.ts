@@ -25,7 +25,7 @@ export const CreateCalibrationBodySchema = z.strictObject({
   /** Items picked by hand, or the `count` items with the lowest agreement among those judged at least twice. */
   items: z.union([z.array(IdSchema).min(1).max(CALIBRATION_LIMITS.items), z.strictObject({ lowestAgreement: z.number().int().min(1).max(CALIBRATION_LIMITS.items) })]),
   /** The published rubric version to judge against (default: the newest). */
-  rubricVersion: z.number().int().min(1).optional(),
+  rubricVersion: z.number().int().min(1).max(1_000_000).optional(),
   /** Whether the reveal shows who made each judgment (default true); the lead may change it at each reveal. */
   showNames: z.boolean().default(true),
 });

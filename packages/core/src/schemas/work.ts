@@ -405,7 +405,7 @@ export const JudgmentListQuerySchema = PageQuerySchema.extend({
   userId: IdSchema.optional(),
   status: z.enum(['draft', 'submitted']).default('submitted'),
   source: JudgmentSourceSchema.optional(),
-  rubricVersion: z.coerce.number().int().min(1).optional(),
+  rubricVersion: z.coerce.number().int().min(1).max(1_000_000).optional(),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
 export type JudgmentListQuery = z.infer<typeof JudgmentListQuerySchema>;

@@ -88,7 +88,7 @@ export const WritingParamsSchema = z.object({ projectId: IdSchema, judgmentId: I
 export const WritingReviewBodySchema = z
   .strictObject({
     /** The version reviewed (must be the latest: a stale screen is refused with 409). */
-    version: z.number().int().min(1),
+    version: z.number().int().min(1).max(1_000_000),
     /** One score per rubric dimension, a level of its scale. */
     scores: z.array(WritingScoreSchema).max(100),
     decision: z.enum(['accept', 'send_back']),
