@@ -131,6 +131,8 @@ describe.each(kinds)('import integrity (%s)', (kind) => {
 
   it('imports Label Studio annotations as judgments and reports each one it cannot map, with its line', async () => {
     const p = await newProject();
+    // Ratings become scores of the rubric's dimensions and choices its flags (by id or name): the rubric first.
+    await publishRubric(lead, p, { ...BENCH_RUBRIC, flags: [{ id: 'needs-expert', name: 'Needs expert', description: 'Only an expert can judge it.' }] });
     const data = (i: number) => ({ prompt: `Question ${i}`, response_a: `First answer ${i}`, model_a: 'A', response_b: `Second answer ${i}`, model_b: 'B' });
     const tasks = [
       {
@@ -183,7 +185,7 @@ describe.each(kinds)('import integrity (%s)', (kind) => {
         { dimension: 'helpfulness', responseId: 'b', value: 5 },
       ],
       spans: [],
-      flags: ['Needs expert'],
+      flags: ['needs-expert'],
       justification: 'B answers the question.',
     });
     expect(byUser('ann7@labelstudio.example').timeSpentMs).toBe(12_500);
@@ -193,6 +195,39 @@ describe.each(kinds)('import integrity (%s)', (kind) => {
     const again = await importFile(lead, p, text, { format: 'label-studio' });
     expect(again).toMatchObject({ created: 0, unchanged: 2, rejected: 2 });
     expect(again.message).toMatch(/3 annotations.*unchanged/);
+  });
+
+  it("refuses imported scores and flags the rubric does not have, as a submit does, naming each", async () => {
+    const p = await newProject();
+    await importFile(lead, p, jsonlOf([pairItem('s1')]));
+    const line = (judgment: Record<string, unknown>) => ({ externalId: 's1', annotator: `ann-${randomUUID().slice(0, 6)}`, judgment: { preference: pref('r1', 'r2', 2), ...judgment } });
+    // No rubric yet: no scores or flags are taken.
+    const none = await importFile(lead, p, jsonlOf([line({ scores: [{ dimension: 'helpfulness', responseId: 'r1', value: 3 }] }), line({ flags: ['unsafe'] })]), { kind: 'judgments' });
+    expect(none).toMatchObject({ created: 0, rejected: 2 });
+    expect(none.errors[0]!.reason).toMatch(/judgment\.scores\.0\.dimension.*no rubric is published/);
+    expect(none.errors[1]!.reason).toMatch(/judgment\.flags\.0.*no rubric is published/);
+    await publishRubric(lead, p);
+    const job = await importFile(
+      lead,
+      p,
+      jsonlOf([
+        line({ scores: [{ dimension: 'bogus-dim', value: 1 }] }),
+        line({ scores: [{ dimension: 'helpfulness', responseId: 'r1', value: -77 }] }),
+        line({ scores: [{ dimension: 'helpfulness', responseId: 'zz', value: 3 }] }),
+        line({ flags: ['no-such-flag'] }),
+        // Some scores only, and a flag named by its name: taken.
+        line({ scores: [{ dimension: 'helpfulness', responseId: 'r1', value: 4 }], flags: ['Unsafe'] }),
+      ]),
+      { kind: 'judgments' },
+    );
+    expect(job).toMatchObject({ created: 1, rejected: 4 });
+    expect(job.errors.map((e) => e.line)).toEqual([1, 2, 3, 4]);
+    expect(job.errors[0]!.reason).toMatch(/judgment\.scores\.0\.dimension: is not a dimension/);
+    expect(job.errors[1]!.reason).toMatch(/judgment\.scores\.0\.value: is out of scale/);
+    expect(job.errors[2]!.reason).toMatch(/judgment\.scores\.0\.responseId: is not a response of this item/);
+    expect(job.errors[3]!.reason).toMatch(/judgment\.flags\.0: is not a flag of the rubric/);
+    const [stored] = await judgmentsOf(p);
+    expect(stored!.payload).toMatchObject({ scores: [{ dimension: 'helpfulness', responseId: 'r1', value: 4 }], flags: ['unsafe'] });
   });
 
   it('attaches judgments only to members or new placeholders, never enrolling an existing user', async () => {

@@ -269,10 +269,43 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
   const issues = preferenceIssues(payload.preference, item, taskKind, `${path}.preference`, rubric);
   const responses = new Map(item.responses.map((r) => [r.id, r.content]));
 
-  // Scores: one per (dimension, response) for per-response dimensions, one per comparison dimension.
+  issues.push(...scoreIssues(payload.scores, item, taskKind, rubric, path, true));
+
+  const categories = new Set((rubric?.spanCategories ?? []).map((c) => c.id));
+  payload.spans.forEach((s, i) => {
+    const at = `${path}.spans.${i}`;
+    const content = responses.get(s.responseId);
+    if (content === undefined) return void issues.push({ path: `${at}.responseId`, message: 'is not a response of this item' });
+    if (s.end > content.length) issues.push({ path: `${at}.end`, message: `is outside the response text (${content.length} characters)` });
+    else if (s.start >= s.end) issues.push({ path: `${at}.start`, message: 'must be before end' });
+    else if (s.quote !== undefined && content.slice(s.start, s.end) !== s.quote) issues.push({ path: `${at}.quote`, message: 'does not match the response text at start..end' });
+    if (!categories.has(s.category))
+      issues.push({ path: `${at}.category`, message: rubric ? `is not a span category of the rubric (known: ${[...categories].join(', ') || 'none'})` : 'no rubric is published, so no span categories exist' });
+  });
+
+  issues.push(...flagIssues(payload.flags, rubric, path));
+
+  const words = countWords(payload.justification);
+  // A writing is its own text: no screen asks for a justification beside it, so the rubric's minimum
+  // (set for the judgments that have one) does not apply; the maximum still does.
+  const min = payload.preference.kind === 'writing' ? 0 : (rubric?.justification.minWords ?? 0);
+  const max = rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
+  if (words < min) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric asks for at least ${min}` });
+  if (words > max) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric allows at most ${max}` });
+  return issues;
+}
+
+/**
+ * Scores against the rubric's dimensions: one per (dimension, response) for per-response dimensions,
+ * one per comparison dimension, each a level of its scale. `complete`: every dimension scored (a
+ * submit); an import from another tool may carry some scores only, but never one the rubric does not have.
+ */
+export function scoreIssues(scores: JudgmentPayload['scores'], item: ItemForJudging, taskKind: TaskKind, rubric: RubricRules | null, path: string, complete: boolean): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const responses = new Set(item.responses.map((r) => r.id));
   const dims = new Map((rubric?.dimensions ?? []).map((d) => [d.id, d]));
   const scored = new Set<string>();
-  payload.scores.forEach((s, i) => {
+  scores.forEach((s, i) => {
     const at = `${path}.scores.${i}`;
     const d = dims.get(s.dimension);
     if (!d) {
@@ -290,39 +323,24 @@ export function judgmentIssues(payload: JudgmentPayload, item: ItemForJudging, t
     scored.add(key);
   });
   // A writing's trainer scores nothing: the rubric's dimensions are what its reviewer scores it on.
-  for (const d of taskKind === 'writing' ? [] : dims.values()) {
+  for (const d of taskKind === 'writing' || !complete ? [] : dims.values()) {
     const targets = d.target === 'response' ? item.responses.map((r) => r.id) : [''];
     const missing = targets.filter((t) => !scored.has(`${d.id}|${t}`));
     if (missing.length) issues.push({ path: `${path}.scores`, message: `missing a score for ${d.id}${d.target === 'response' ? ` on ${missing.join(', ')}` : ''}` });
   }
+  return issues;
+}
 
-  const categories = new Set((rubric?.spanCategories ?? []).map((c) => c.id));
-  payload.spans.forEach((s, i) => {
-    const at = `${path}.spans.${i}`;
-    const content = responses.get(s.responseId);
-    if (content === undefined) return void issues.push({ path: `${at}.responseId`, message: 'is not a response of this item' });
-    if (s.end > content.length) issues.push({ path: `${at}.end`, message: `is outside the response text (${content.length} characters)` });
-    else if (s.start >= s.end) issues.push({ path: `${at}.start`, message: 'must be before end' });
-    else if (s.quote !== undefined && content.slice(s.start, s.end) !== s.quote) issues.push({ path: `${at}.quote`, message: 'does not match the response text at start..end' });
-    if (!categories.has(s.category))
-      issues.push({ path: `${at}.category`, message: rubric ? `is not a span category of the rubric (known: ${[...categories].join(', ') || 'none'})` : 'no rubric is published, so no span categories exist' });
-  });
-
-  const flags = new Set((rubric?.flags ?? []).map((f) => f.id));
+/** Flags: the rubric's, each once. */
+export function flagIssues(flags: readonly string[], rubric: RubricRules | null, path: string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const known = new Set((rubric?.flags ?? []).map((f) => f.id));
   const seenFlags = new Set<string>();
-  payload.flags.forEach((f, i) => {
-    if (!flags.has(f)) issues.push({ path: `${path}.flags.${i}`, message: rubric ? `is not a flag of the rubric (known: ${[...flags].join(', ') || 'none'})` : 'no rubric is published, so no flags exist' });
+  flags.forEach((f, i) => {
+    if (!known.has(f)) issues.push({ path: `${path}.flags.${i}`, message: rubric ? `is not a flag of the rubric (known: ${[...known].join(', ') || 'none'})` : 'no rubric is published, so no flags exist' });
     else if (seenFlags.has(f)) issues.push({ path: `${path}.flags.${i}`, message: 'is given twice' });
     seenFlags.add(f);
   });
-
-  const words = countWords(payload.justification);
-  // A writing is its own text: no screen asks for a justification beside it, so the rubric's minimum
-  // (set for the judgments that have one) does not apply; the maximum still does.
-  const min = payload.preference.kind === 'writing' ? 0 : (rubric?.justification.minWords ?? 0);
-  const max = rubric?.justification.maxWords ?? NO_RUBRIC_MAX_WORDS;
-  if (words < min) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric asks for at least ${min}` });
-  if (words > max) issues.push({ path: `${path}.justification`, message: `has ${words} words; the rubric allows at most ${max}` });
   return issues;
 }
 

@@ -22,6 +22,8 @@ import {
   canonicalPayload,
   canonicalPreference,
   preferenceIssues,
+  scoreIssues,
+  flagIssues,
   isLabelingKind,
   RubricSchema,
   type RubricRules,
@@ -78,11 +80,21 @@ export interface ImportServiceOptions {
 
 type AnnotatorKind = 'human' | 'model';
 
-/** What a job's batches share: placeholders created, and who imports (the actor of superseded labels). */
+/** The rubric's flag an imported flag names by its id or its name (any case); else the flag as given (then refused). */
+function flagId(flag: string, rules: RubricRules | null): string {
+  const key = flag.trim().toLowerCase();
+  return rules?.flags.find((f) => f.id.toLowerCase() === key || (f as { name?: string }).name?.trim().toLowerCase() === key)?.id ?? flag;
+}
+
+/**
+ * What a job's batches share: placeholders created, who imports (the actor of superseded labels), and
+ * the newest published rubric, whose dimensions and flags imported scores and flags must name.
+ */
 interface ImportExtra {
   placeholders: number;
   actorId: string | null;
   jobId: string;
+  rules: RubricRules | null;
 }
 
 interface Counters {
@@ -306,13 +318,13 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     return refused;
   }
 
-  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters, written: { judgments: number }, rubric?: RubricRules): Promise<string | null> {
+  async function importItems(job: JobRow, taskKind: TaskKind, file: string, c: Counters, written: { judgments: number }, rubric: RubricRules | undefined, rules: RubricRules | null): Promise<string | null> {
     const base = ((await repo.maxPosition(job.projectId)) ?? 0) + 1;
     const firstLine = new Map<string, number>();
     // Label Studio annotations become judgments: counted apart from the items, rejections share the job's list.
     const jc: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
     const annotators = new Map<string, Resolved>();
-    const extra: ImportExtra = { placeholders: 0, actorId: job.createdBy, jobId: job.id };
+    const extra: ImportExtra = { placeholders: 0, actorId: job.createdBy, jobId: job.id, rules };
     const firstJudgment = new Map<string, number>();
     const flush = async (rows: ItemRow[]) => {
       const refused = await flushItems(job.projectId, rows, c, base);
@@ -443,7 +455,15 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
         reject(c, row.line, `no item with external id ${row.externalId} in this project (import the items first)`);
         continue;
       }
-      const issues = preferenceIssues(row.payload.preference, item, taskKind, 'judgment.preference', rubric);
+      // Another tool names a flag by what it shows (Label Studio's choice "Needs expert"): the rubric's
+      // flag of that id or name, stored by its id.
+      row.payload.flags = row.payload.flags.map((f) => flagId(f, extra.rules));
+      // Scores and flags as a submit takes them (some scores may be missing: another tool's data).
+      const issues = [
+        ...preferenceIssues(row.payload.preference, item, taskKind, 'judgment.preference', rubric),
+        ...scoreIssues(row.payload.scores, item, taskKind, extra.rules, 'judgment', false),
+        ...flagIssues(row.payload.flags, extra.rules, 'judgment'),
+      ];
       row.payload.spans.forEach((s, i) => {
         const content = item.responses.find((r) => r.id === s.responseId)?.content;
         if (content === undefined) issues.push({ path: `judgment.spans.${i}.responseId`, message: 'is not a response of this item' });
@@ -506,10 +526,10 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
     c.unchanged += inserts.length - created;
   }
 
-  async function importJudgments(job: JobRow, taskKind: TaskKind, file: string, c: Counters, rubric?: RubricRules): Promise<string | null> {
+  async function importJudgments(job: JobRow, taskKind: TaskKind, file: string, c: Counters, rubric: RubricRules | undefined, rules: RubricRules | null): Promise<string | null> {
     if (job.format !== 'jsonl') throw new AppError('validation_failed', 'Judgments are imported from JSONL only.');
     const cache = new Map<string, Resolved>();
-    const extra: ImportExtra = { placeholders: 0, actorId: job.createdBy, jobId: job.id };
+    const extra: ImportExtra = { placeholders: 0, actorId: job.createdBy, jobId: job.id, rules };
     const first = new Map<string, number>();
     let batch: JudgmentRow[] = [];
     for await (const rec of records('jsonl', file, c)) {
@@ -544,12 +564,14 @@ export function createImportService({ repo, logger, maxBytes, users, members, ru
   async function run(job: JobRow, taskKind: TaskKind, dir: string, file: string) {
     const c: Counters = { bytesRead: 0, linesRead: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [] };
     try {
-      // Ratings and labels are checked against the newest published scale or taxonomy (none yet: not checked).
-      const latest = isLabelingKind(taskKind) ? await rubrics?.latestContent(job.projectId) : null;
+      // Ratings and labels are checked against the newest published scale or taxonomy (none yet: not
+      // checked); scores and flags against its dimensions and flags, in every kind (none: none taken).
+      const latest = await rubrics?.latestContent(job.projectId);
       const parsed = latest ? RubricSchema.safeParse(latest.content) : null;
-      const rubric = parsed?.success ? parsed.data : undefined;
+      const rules = parsed?.success ? parsed.data : null;
+      const rubric = isLabelingKind(taskKind) ? (rules ?? undefined) : undefined;
       const written = { judgments: 0 };
-      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c, written, rubric) : await importJudgments(job, taskKind, file, c, rubric);
+      const note = job.kind === 'items' ? await importItems(job, taskKind, file, c, written, rubric, rules) : await importJudgments(job, taskKind, file, c, rubric, rules);
       if (afterBulkWrite) {
         // The statistics first: the consensus below and the first requests after the job are planned on them.
         if (job.kind === 'items' && c.created + c.updated > 0) await afterBulkWrite('items', c.created + c.updated);
