@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { majorityVote } from '@accord/metrics';
-import { encodeFrame, getRationaleText, readDispute, readDisputeProposal, readRubricProposals, setDisputeTag, setProposalPreference, setProposalScore } from '@accord/collab';
+import { encodeFrame, getRationaleText, readDispute, readDisputeProposal, readRubricProposals, setDisputeTag, setProposalPreference, setProposalScore, writeDisputeProposal } from '@accord/collab';
 import type { CommitResult, ConsensusLabel, ConsensusLabelDetail, DisputeDetail, DisputeSummary, SignoffResult, Ack, DocJoined, Judgment, Feedback, QueueNext } from '@accord/core';
 import type { ApiClient, ErrorBody } from '../utils/client.ts';
 import { connected, emitAck, openDoc, openSocket, rawDoc, type LiveDoc } from '../utils/collab.ts';
@@ -206,8 +206,18 @@ describe('consensus and disputes (pglite)', () => {
     const dispute = list.body.items[0]!;
     const a = await room(reviewer, dispute.doc);
     const b = await room(reviewer2.client, dispute.doc);
-    // The room is seeded with the rule's result when it loads.
-    await waitFor(() => a.provider.synced && b.provider.synced && readDisputeProposal(a.doc).preference !== null && readDisputeProposal(b.doc).preference !== null, { message: 'seeded rooms' });
+    // The room is seeded with the rule's result when it loads; a split with no single most common
+    // judgment has none (its first judgment would be an arbitrary one), and the room starts empty.
+    const detail = (await reviewer.get<DisputeDetail>(url(`/disputes/${dispute.id}`))).body;
+    if (detail.computed.label) await waitFor(() => a.provider.synced && b.provider.synced && readDisputeProposal(a.doc).preference !== null && readDisputeProposal(b.doc).preference !== null, { message: 'seeded rooms' });
+    else {
+      expect(detail.computed.reason).toMatch(/no single most common/);
+      await waitFor(() => a.provider.synced && b.provider.synced, { message: 'synced rooms' });
+      expect(readDispute(a.doc)).toMatchObject({ seededFrom: null, proposal: { preference: null } });
+      // The reviewers start from a judgment instead ("Propose this").
+      const [first] = detail.judgments;
+      writeDisputeProposal(a.doc, { preference: first!.preference, scores: first!.scores, spans: first!.spans });
+    }
     a.doc.transact(() => {
       setProposalPreference(a.doc, { kind: 'pairwise', a: 'r1', b: 'r2', value: 1 });
       setDisputeTag(a.doc, 'ambiguous-item');
@@ -296,7 +306,14 @@ describe('consensus and disputes (pglite)', () => {
     // Committing the reopened dispute makes a new current label; the old one stays in history. Tagged
     // a guideline gap, it adds a change proposal naming the dispute to the rubric draft.
     const r = await room(lead, re.body.doc);
-    await waitFor(() => r.provider.synced && readDisputeProposal(r.doc).preference !== null, { message: 'the reopened room' });
+    const reDetail = (await lead.get<DisputeDetail>(url(`/disputes/${re.body.id}`))).body;
+    if (reDetail.computed.label) await waitFor(() => r.provider.synced && readDisputeProposal(r.doc).preference !== null, { message: 'the reopened room' });
+    else {
+      // No single most common judgment: no seed; the lead starts from a judgment.
+      await waitFor(() => r.provider.synced, { message: 'the reopened room' });
+      const [first] = reDetail.judgments;
+      writeDisputeProposal(r.doc, { preference: first!.preference, scores: first!.scores, spans: first!.spans });
+    }
     setDisputeTag(r.doc, 'guideline-gap');
     await waitFor(async () => (await t.server.deps.docs.read(re.body.doc, (doc) => readDispute(doc).tag)) === 'guideline-gap', { message: 'the tag reaches the server' });
     const c = await lead.post<CommitResult>(url(`/disputes/${re.body.id}/commit`), undefined, { headers: { 'idempotency-key': 'reopened-1' } });

@@ -58,6 +58,8 @@ describe('rule: majority', () => {
     const split = computeConsensus(item, [pw(1), pw(0), pw(-1)], { rule: 'majority', threshold: 0.3 });
     expect(split.met).toBe(false);
     expect(split.reason).toMatch(/no single most common/);
+    // And no label: the first of the tied judgments would be an arbitrary one shown as the rule's result.
+    expect(split.label).toBeNull();
   });
   it('graded value: the median of the judgments in the winning direction', () => {
     const r = computeConsensus(item, [pw(3), pw(1), pw(3), pw(-2)], { rule: 'majority', threshold: 0.5 });

@@ -395,8 +395,9 @@ export function computeConsensus(item: EngineItem, judgments: EngineJudgment[], 
   if (rule === 'unanimous' || rule === 'majority') {
     const share = vote.topCount / vote.total;
     if (vote.winner === null) {
-      const label = build(String(vote.modes[0]));
-      return { rule, label, agreement: share, met: false, reason: `no single most common judgment: ${split()}`, winner: null, rubricVersion };
+      // No label: the first of the tied judgments would be an arbitrary one, shown (and seeded into
+      // the adjudication room) as the rule's result.
+      return { rule, label: null, agreement: share, met: false, reason: `no single most common judgment: ${split()}`, winner: null, rubricVersion };
     }
     const winner = String(vote.winner);
     const label = build(winner);
