@@ -117,10 +117,22 @@ describe.skipIf(missing !== null)('browser: a calibration session, lead and two 
       const first = await page.getByTestId('response').first().locator('[data-response-id]').getAttribute('data-response-id');
       // Both prefer the Rayleigh answer (r1), one strongly and one slightly.
       const v = i === 0 ? 2 : 1;
-      await page.getByTestId(first === 'r1' ? `pref--${v}` : `pref-${v}`).click();
       const just = page.getByTestId('justification');
-      if (await just.count()) await just.fill(`Trainer ${i + 1} thinks the scattering answer is correct and complete.`);
-      await page.getByTestId('submit-judgment').click();
+      if (i === 0) {
+        await page.getByTestId(first === 'r1' ? `pref--${v}` : `pref-${v}`).click();
+        if (await just.count()) await just.fill(`Trainer ${i + 1} thinks the scattering answer is correct and complete.`);
+        await page.getByTestId('submit-judgment').click();
+      } else {
+        // By keyboard, as in daily judging: the number of the preference, j into the justification, Ctrl+Enter.
+        await page.keyboard.press(first === 'r1' ? '3' : '5');
+        await expect.poll(() => page.getByTestId(first === 'r1' ? `pref--${v}` : `pref-${v}`).getAttribute('aria-checked')).toBe('true');
+        if (await just.count()) {
+          await page.keyboard.press('j');
+          await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('justification');
+          await page.keyboard.type(`Trainer ${i + 1} thinks the scattering answer is correct and complete.`);
+        }
+        await page.keyboard.press('Control+Enter');
+      }
       await page.getByTestId('calibration-waiting').waitFor();
       await expect.poll(() => lead.locator('[data-testid="participant"][data-submitted="true"]').count()).toBe(i + 1);
     }
