@@ -130,6 +130,12 @@ describe.skipIf(missing !== null)('browser: the judging workspace', () => {
     await page.screenshot({ path: join(SHOTS, 'e2e-judge-classification-phone.png'), fullPage: true });
     await page.keyboard.press('Enter');
     await page.getByTestId('submitted').waitFor();
+    // With the queue done (one item), the guidelines are still the project's rubric: h opens them.
+    await page.keyboard.press('n');
+    await page.getByTestId('queue-empty').waitFor();
+    await page.keyboard.press('h');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(1);
+    expect(await page.getByRole('dialog').textContent()).toMatch(/Guidelines · rubric v1/);
 
     const api = await t.as('trainer3');
     const pref = async (p: string) => (await api.get<Page_<Judgment>>(`/api/projects/${p}/judgments`)).body.items.map((j) => j.payload.preference);
