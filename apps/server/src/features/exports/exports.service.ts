@@ -299,7 +299,7 @@ export function resolveFilter(q: ExportCountQuery, methods: string[]): LabelFilt
   }
   const from = q.from ? new Date(isDateOnly(q.from) ? `${q.from}T00:00:00Z` : q.from) : null;
   const toExclusive = q.to ? (isDateOnly(q.to) ? new Date(Date.parse(`${q.to}T00:00:00Z`) + DAY_MS) : new Date(Date.parse(q.to) + 1)) : null;
-  if (from && toExclusive && toExclusive.getTime() <= from.getTime()) bad('query.to', 'must not be before `from`');
+  if (from && toExclusive && toExclusive.getTime() <= from.getTime()) bad('query.to', 'must not be before the start date (from)');
   return { methods: resolved, minAgreement: q.minAgreement ?? null, rubricVersion: q.rubricVersion ?? null, from, toExclusive };
 }
 
