@@ -157,6 +157,8 @@ describe.skipIf(missing !== null)('browser: adjudicating a dispute together', ()
       expect(await page.getByTestId('commit-button').count()).toBe(0);
       expect(await page.getByTestId('comment-input').count()).toBe(0);
     }
+    // Focus stays on the page's content (the committed proposal), not dropped to <body>.
+    await expect.poll(() => r2.evaluate('document.activeElement?.id')).toBe('proposal-h');
     await r2.screenshot({ path: join(SHOTS, 'e2e-adjudication-committed.png'), fullPage: true });
     // The label is the API's, with the rationale written together.
     const labels = await r1api.get<{ items: { disputeId: string | null; method: string; rationale: string; tag: string | null }[] }>(`/api/projects/${ctx.t.demoProjectId}/consensus?method=adjudicated`);
