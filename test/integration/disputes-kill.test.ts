@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTempPostgres, findPostgres, testDatabaseKinds, type TestDatabase } from '@accord/db/testing';
 import type { Ack, CommitResult, ConsensusLabel, DisputeDetail, DisputeSummary, DocJoined } from '@accord/core';
 import { ApiClient } from '../utils/client.ts';
-import { connected, emitAck, openSocket } from '../utils/collab.ts';
+import { readDisputeProposal, writeDisputeProposal } from '@accord/collab';
+import { connected, emitAck, openDoc, openSocket } from '../utils/collab.ts';
 import { query } from '../utils/faults.ts';
 import { runServerProcess, type ServerProcess } from '../utils/process.ts';
 import { waitFor } from '../utils/server.ts';
@@ -93,9 +94,24 @@ describe.each(kinds)('a dispute commit killed mid-transaction (%s)', (kind) => {
     const again = await lead.post<CommitResult>(`/api/projects/${projectId}/disputes/${a!.id}/commit`, undefined, { headers: { 'idempotency-key': 'killed' } });
     expect(again.status).toBe(201);
 
-    // 3. Killed right after answering 201: all of it survives.
-    const ok = await lead.post<CommitResult>(`/api/projects/${projectId}/disputes/${b!.id}/commit`, undefined, { headers: { 'idempotency-key': 'survives' } });
+    // 3. Killed right after answering 201: all of it survives. The demo's disagreement has no single
+    // most common judgment, so its room starts empty: the lead starts from its first judgment.
+    const bDetail = (await lead.get<DisputeDetail>(`/api/projects/${projectId}/disputes/${b!.id}`)).body;
+    const sb = await connected(openSocket({ url: second.url, cookie: lead.cookie, reconnection: false }));
+    const room = openDoc(sb, b!.doc);
+    await waitFor(() => room.provider.synced, { message: 'the room synced' });
+    if (readDisputeProposal(room.doc).preference === null) {
+      const [first] = bDetail.judgments;
+      writeDisputeProposal(room.doc, { preference: first!.preference, scores: first!.scores, spans: first!.spans });
+    }
+    // The commit reads the room on the server: once the proposal has arrived there, it is written.
+    const ok = (await waitFor(async () => {
+      const r = await lead.post<CommitResult>(`/api/projects/${projectId}/disputes/${b!.id}/commit`, undefined, { headers: { 'idempotency-key': 'survives' } });
+      return r.status === 201 ? r : null;
+    }, { message: 'the commit of the started proposal' }))!;
     expect(ok.status).toBe(201);
+    room.close();
+    sb.close();
     await second.proc.stop('SIGKILL');
     const third = await start();
     lead = await signIn(third.url);

@@ -217,6 +217,8 @@ describe('consensus and disputes (pglite)', () => {
       // The reviewers start from a judgment instead ("Propose this").
       const [first] = detail.judgments;
       writeDisputeProposal(a.doc, { preference: first!.preference, scores: first!.scores, spans: first!.spans });
+      // Both rooms hold it before they edit it (a concurrent edit of the same score may lose to it).
+      await waitFor(() => readDisputeProposal(b.doc).preference !== null, { message: 'the started proposal reaches the other room' });
     }
     a.doc.transact(() => {
       setProposalPreference(a.doc, { kind: 'pairwise', a: 'r1', b: 'r2', value: 1 });

@@ -134,14 +134,17 @@ describe.each(kinds)('exports (%s)', (kind) => {
     conv = await factory.project({ name: 'Conversational', items: CONV_ITEMS });
     rank = await factory.project({ name: 'Ranking', taskKind: 'ranking', items: RANK_ITEMS });
     lead = plain.lead.client;
-    await insertLabels(plain.id, PLAIN_LABELS);
-    await insertLabels(conv.id, CONV_LABELS);
-    await insertLabels(rank.id, RANK_LABELS);
-    // Raw judgments of two items by three annotators (one of them a model judge).
+    // Raw judgments of two items by three annotators (one of them a model judge), imported first: an
+    // import under a current label supersedes it (labels follow their judgments).
     const judgments = ['ex-01', 'ex-02'].flatMap((externalId) =>
       ['ann-1', 'ann-2', 'judge-gpt'].map((annotator, i) => ({ externalId, annotator, annotatorKind: annotator.startsWith('judge') ? 'model' : 'human', judgment: { preference: pw(i === 2 ? -1 : 2) } })),
     );
     expect(await importFile(lead, plain.id, jsonlOf(judgments), { kind: 'judgments' })).toMatchObject({ status: 'done', rejected: 0 });
+    // The fixture's labels stand in for the consensus: whatever the rule computed from the import goes.
+    await t.db.db.delete(consensusLabels).where(eq(consensusLabels.projectId, plain.id));
+    await insertLabels(plain.id, PLAIN_LABELS);
+    await insertLabels(conv.id, CONV_LABELS);
+    await insertLabels(rank.id, RANK_LABELS);
   });
   afterAll(() => t?.close());
 
